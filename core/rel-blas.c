@@ -1,0 +1,64 @@
+/* rel-blas.c
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "rel-blas.h"
+#include "rel-error.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+
+void
+rel_sgemm (gboolean trans_a, gboolean trans_b, int m, int n, int k,
+           float alpha, const float *a, int lda, const float *b, int ldb,
+           float beta, float *c, int ldc)
+{
+  if (m == 0 || n == 0)
+    return;
+  cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+               trans_b ? CblasTrans : CblasNoTrans,
+               m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void
+rel_blas_set_threads (int n)
+{
+  openblas_set_num_threads (MAX (1, n));
+}
+
+int
+rel_blas_get_threads (void)
+{
+  return openblas_get_num_threads ();
+}
+
+gboolean
+rel_lapack_posv (int n, float *a, float *b, GError **error)
+{
+  lapack_int info = LAPACKE_sposv (LAPACK_ROW_MAJOR, 'U', n, 1, a, n, b, 1);
+  if (info != 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED,
+                   "linear solve failed (LAPACK sposv info %d): the system is singular or not positive definite",
+                   (int) info);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+rel_lapack_syevr (int n, float *a, int il, int iu, float *w, float *z, GError **error)
+{
+  lapack_int m = 0;
+  g_autofree lapack_int *isuppz = g_new0 (lapack_int, 2 * (gsize) MAX (1, n));
+  lapack_int info = LAPACKE_ssyevr (LAPACK_ROW_MAJOR, z ? 'V' : 'N', 'I', 'U', n, a, n,
+                                    0.f, 0.f, il, iu, 0.f, &m, w, z, z ? (iu - il + 1) : 1, isuppz);
+  if (info != 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED,
+                   "eigen decomposition failed (LAPACK ssyevr info %d)", (int) info);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,6 @@
+/* rel-image.c — being written (see rel-image.h).
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "rel-image.h"

@@ -1,0 +1,40 @@
+/* rel-image.h — the input pipeline: images and raw tensors into model inputs,
+ * and where a model's preprocessing and labels come from.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "rel-model.h"
+
+G_BEGIN_DECLS
+
+/* An image decoded to float RGB(A) planes in [0,255]: CHW, channels 1 or 3. */
+typedef struct {
+  int    channels, height, width;
+  float *data;  /* channels × height × width */
+} RelImage;
+
+RelImage  *rel_image_load        (const char *path, GError **error);
+RelImage  *rel_image_new_from_rgb8 (const guint8 *pixels, int width, int height, int rowstride,
+                                    int n_channels, GError **error);
+void       rel_image_free        (RelImage *image);
+
+/* The image as the model's input (1×C×H×W): channel conversion, resize of the
+ * shorter side then center crop (or a straight resize), scale, mean/std. */
+RelTensor *rel_image_to_tensor   (const RelImage *image, const RelPreprocess *pp, GError **error);
+/* Loads INPUT for a model: a .npy is used as is (shape C×H×W gets a batch
+ * dimension), anything else is decoded as an image and preprocessed. */
+RelTensor *rel_input_load        (RelModel *model, const char *path, GError **error);
+
+/* Fills model->preprocess and model->labels from, in this order: the model's
+ * metadata_props, a sidecar file next to the model (see README), defaults
+ * derived from the input shape. Called by the loader. */
+gboolean   rel_model_resolve_preprocess (RelModel *model, GError **error);
+/* Applies "key=value" overrides (the CLI's options), same keys as the metadata. */
+gboolean   rel_preprocess_set    (RelModel *model, const char *key, const char *value, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RelImage, rel_image_free)
+
+G_END_DECLS

@@ -1,0 +1,770 @@
+/* rel-model.c — the graph: lookups, topological order, constant folding, and
+ * the forward/backward engines every explainer runs on.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "rel-model.h"
+#include "rel-core.h"
+#include "rel-error.h"
+
+#include <string.h>
+
+static void
+rel_attr_clear (RelAttr *a)
+{
+  g_free (a->name);
+  g_free (a->s);
+  if (a->t)
+    rel_tensor_unref (a->t);
+  g_free (a->floats);
+  g_free (a->ints);
+  g_strfreev (a->strings);
+}
+
+static void
+rel_node_clear (RelNode *node)
+{
+  if (node->params)
+    {
+      if (node->op && node->op->free_params)
+        node->op->free_params (node->params);
+      else
+        g_free (node->params);
+    }
+  for (int i = 0; i < node->n_attrs; i++)
+    rel_attr_clear (&node->attrs[i]);
+  g_free (node->attrs);
+  g_free (node->inputs);
+  g_free (node->outputs);
+  g_free (node->name);
+  g_free (node->op_type);
+}
+
+static void
+rel_value_free (gpointer data)
+{
+  RelValue *v = data;
+  if (v->constant)
+    rel_tensor_unref (v->constant);
+  g_free (v->name);
+  g_free (v);
+}
+
+RelModel *
+rel_model_new (void)
+{
+  RelModel *model = g_new0 (RelModel, 1);
+  model->values = g_ptr_array_new_with_free_func (rel_value_free);
+  model->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  model->value_index = g_hash_table_new (g_str_hash, g_str_equal);
+  model->input = -1;
+  model->output = -1;
+  return model;
+}
+
+int
+rel_model_intern_value (RelModel *model, const char *name)
+{
+  RelValue *v;
+  int id = rel_model_find_value (model, name);
+
+  if (id >= 0)
+    return id;
+  v = g_new0 (RelValue, 1);
+  v->name = g_strdup (name);
+  v->producer = -1;
+  v->ndim = -1;
+  g_ptr_array_add (model->values, v);
+  g_hash_table_insert (model->value_index, v->name, GINT_TO_POINTER (model->values->len));
+  return (int) model->values->len - 1;
+}
+
+void
+rel_model_free (RelModel *model)
+{
+  if (model == NULL)
+    return;
+  for (int i = 0; i < model->n_nodes; i++)
+    rel_node_clear (&model->nodes[i]);
+  g_free (model->nodes);
+  if (model->value_index)
+    g_hash_table_unref (model->value_index);
+  if (model->values)
+    g_ptr_array_unref (model->values);
+  if (model->metadata)
+    g_hash_table_unref (model->metadata);
+  g_strfreev (model->labels);
+  g_free (model->producer_name);
+  g_free (model->path);
+  g_free (model);
+}
+
+RelValue *
+rel_model_value (RelModel *model, int id)
+{
+  if (id < 0 || (guint) id >= model->values->len)
+    return NULL;
+  return g_ptr_array_index (model->values, id);
+}
+
+int
+rel_model_find_value (RelModel *model, const char *name)
+{
+  if (name == NULL)
+    return -1;
+  return GPOINTER_TO_INT (g_hash_table_lookup (model->value_index, name)) - 1;
+}
+
+int
+rel_model_find_node (RelModel *model, const char *name)
+{
+  int v;
+
+  for (int i = 0; i < model->n_nodes; i++)
+    if (g_strcmp0 (model->nodes[i].name, name) == 0)
+      return i;
+  /* a tensor name addresses the node producing it */
+  v = rel_model_find_value (model, name);
+  if (v >= 0)
+    return rel_model_value (model, v)->producer;
+  return -1;
+}
+
+const RelAttr *
+rel_node_attr (const RelNode *node, const char *name)
+{
+  for (int i = 0; i < node->n_attrs; i++)
+    if (strcmp (node->attrs[i].name, name) == 0)
+      return &node->attrs[i];
+  return NULL;
+}
+
+int64_t
+rel_node_attr_int (const RelNode *node, const char *name, int64_t fallback)
+{
+  const RelAttr *a = rel_node_attr (node, name);
+  return a && a->type == REL_ATTR_INT ? a->i : fallback;
+}
+
+float
+rel_node_attr_float (const RelNode *node, const char *name, float fallback)
+{
+  const RelAttr *a = rel_node_attr (node, name);
+  if (a && a->type == REL_ATTR_FLOAT)
+    return a->f;
+  if (a && a->type == REL_ATTR_INT)
+    return (float) a->i;
+  return fallback;
+}
+
+const char *
+rel_node_attr_string (const RelNode *node, const char *name, const char *fallback)
+{
+  const RelAttr *a = rel_node_attr (node, name);
+  return a && a->type == REL_ATTR_STRING ? a->s : fallback;
+}
+
+int
+rel_node_attr_ints (const RelNode *node, const char *name, int64_t *out, int max)
+{
+  const RelAttr *a = rel_node_attr (node, name);
+  int n;
+
+  if (a == NULL || a->type != REL_ATTR_INTS)
+    return -1;
+  n = MIN (a->n, max);
+  for (int i = 0; i < n; i++)
+    out[i] = a->ints[i];
+  return a->n;
+}
+
+gboolean
+rel_model_input_shape (RelModel *model, int64_t batch, int *ndim, int64_t *shape, GError **error)
+{
+  RelValue *in = rel_model_value (model, model->input);
+
+  if (in == NULL || in->ndim < 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "the model does not declare its input shape");
+      return FALSE;
+    }
+  for (int i = 0; i < in->ndim; i++)
+    {
+      if (i == 0)
+        shape[i] = batch;
+      else if (in->shape[i] <= 0)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "input '%s' has a dynamic dimension %d; only the batch dimension may be dynamic",
+                       in->name, i);
+          return FALSE;
+        }
+      else
+        shape[i] = in->shape[i];
+    }
+  *ndim = in->ndim;
+  return TRUE;
+}
+
+int
+rel_model_num_classes (RelModel *model)
+{
+  RelValue *out = rel_model_value (model, model->output);
+  if (out && out->ndim >= 1 && out->shape[out->ndim - 1] > 0)
+    return (int) out->shape[out->ndim - 1];
+  return model->n_labels;
+}
+
+const char *
+rel_model_label (RelModel *model, int index)
+{
+  if (model->labels == NULL || index < 0 || index >= model->n_labels)
+    return NULL;
+  return model->labels[index];
+}
+
+void
+rel_context_init (RelContext *ctx)
+{
+  memset (ctx, 0, sizeof *ctx);
+  ctx->n_threads = rel_core_threads ();
+}
+
+/* ---- building: resolve ops, sort, fold ---- */
+
+static gboolean
+resolve_ops (RelModel *model, GError **error)
+{
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      RelNode *node = &model->nodes[i];
+      const RelOpDef *op = rel_op_lookup (node->op_type);
+      int n_present = node->n_inputs;
+
+      if (op == NULL)
+        {
+          g_autofree char *supported = rel_op_names_joined ();
+          g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                       "unsupported operator '%s' (node '%s'); supported operators: %s",
+                       node->op_type, node->name, supported);
+          return FALSE;
+        }
+      /* trailing omitted optional inputs do not count */
+      while (n_present > 0 && node->inputs[n_present - 1] < 0)
+        n_present--;
+      if (n_present < op->min_inputs || n_present > op->max_inputs)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                       "node '%s' (%s) has %d inputs; the operator takes %d to %d",
+                       node->name, node->op_type, n_present, op->min_inputs, op->max_inputs);
+          return FALSE;
+        }
+      if (node->n_outputs < 1 || node->n_outputs > op->max_outputs)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                       "node '%s' (%s) has %d outputs; supported: 1 to %d",
+                       node->name, node->op_type, node->n_outputs, op->max_outputs);
+          return FALSE;
+        }
+      node->op = op;
+    }
+  return TRUE;
+}
+
+/* Kahn's algorithm over value producers; rejects cycles and values nobody produces. */
+static gboolean
+sort_nodes (RelModel *model, GError **error)
+{
+  int n = model->n_nodes;
+  int n_values = (int) model->values->len;
+  g_autofree int *producer = g_new (int, (gsize) n_values);
+  g_autofree int *pending = g_new0 (int, (gsize) MAX (n, 1));
+  g_autofree int *order = g_new (int, (gsize) MAX (n, 1));
+  g_autofree gboolean *available = g_new0 (gboolean, (gsize) n_values);
+  g_autoptr(GPtrArray) consumers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  int head = 0, tail = 0;
+  RelNode *sorted;
+
+  for (int v = 0; v < n_values; v++)
+    {
+      RelValue *val = rel_model_value (model, v);
+      producer[v] = -1;
+      available[v] = val->constant != NULL || v == model->input;
+      g_ptr_array_add (consumers, g_array_new (FALSE, FALSE, sizeof (int)));
+    }
+  for (int i = 0; i < n; i++)
+    for (int o = 0; o < model->nodes[i].n_outputs; o++)
+      {
+        int v = model->nodes[i].outputs[o];
+        if (producer[v] >= 0 || available[v])
+          {
+            g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                         "tensor '%s' is produced more than once (node '%s')",
+                         rel_model_value (model, v)->name, model->nodes[i].name);
+            return FALSE;
+          }
+        producer[v] = i;
+      }
+  for (int i = 0; i < n; i++)
+    {
+      RelNode *node = &model->nodes[i];
+      for (int k = 0; k < node->n_inputs; k++)
+        {
+          int v = node->inputs[k];
+          if (v < 0 || available[v])
+            continue;
+          if (producer[v] < 0)
+            {
+              g_set_error (error, REL_ERROR, REL_ERROR_MISSING,
+                           "node '%s' (%s) reads '%s', which is neither an input, an initializer nor produced by a node",
+                           node->name, node->op_type, rel_model_value (model, v)->name);
+              return FALSE;
+            }
+          pending[i]++;
+          g_array_append_val (g_ptr_array_index (consumers, v), i);
+        }
+      if (pending[i] == 0)
+        order[tail++] = i;
+    }
+  while (head < tail)
+    {
+      RelNode *node = &model->nodes[order[head++]];
+      for (int o = 0; o < node->n_outputs; o++)
+        {
+          GArray *c = g_ptr_array_index (consumers, node->outputs[o]);
+          for (guint j = 0; j < c->len; j++)
+            {
+              int k = g_array_index (c, int, j);
+              if (--pending[k] == 0)
+                order[tail++] = k;
+            }
+        }
+    }
+  if (tail != n)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "the graph has a cycle");
+      return FALSE;
+    }
+  sorted = g_new (RelNode, (gsize) MAX (n, 1));
+  for (int i = 0; i < n; i++)
+    sorted[i] = model->nodes[order[i]];
+  g_free (model->nodes);
+  model->nodes = sorted;
+  for (int i = 0; i < n; i++)
+    for (int o = 0; o < model->nodes[i].n_outputs; o++)
+      rel_model_value (model, model->nodes[i].outputs[o])->producer = i;
+  return TRUE;
+}
+
+static gboolean
+run_node (const RelNode *node, RelTensor **values, const RelContext *ctx, GError **error)
+{
+  RelTensor *inputs[16] = { NULL };
+  RelTensor *outputs[8] = { NULL };
+
+  if (node->n_inputs > (int) G_N_ELEMENTS (inputs) || node->n_outputs > (int) G_N_ELEMENTS (outputs))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "node '%s' has too many inputs or outputs", node->name);
+      return FALSE;
+    }
+  for (int k = 0; k < node->n_inputs; k++)
+    inputs[k] = node->inputs[k] >= 0 ? values[node->inputs[k]] : NULL;
+  if (!node->op->forward (node, inputs, outputs, ctx, error))
+    {
+      for (int o = 0; o < node->n_outputs; o++)
+        if (outputs[o])
+          rel_tensor_unref (outputs[o]);
+      g_prefix_error (error, "node '%s' (%s): ", node->name, node->op_type);
+      return FALSE;
+    }
+  for (int o = 0; o < node->n_outputs; o++)
+    {
+      int v = node->outputs[o];
+      if (outputs[o] == NULL)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_FAILED,
+                       "node '%s' (%s) did not produce output %d", node->name, node->op_type, o);
+          return FALSE;
+        }
+      if (values[v])
+        rel_tensor_unref (values[v]);
+      values[v] = outputs[o];
+    }
+  return TRUE;
+}
+
+/* Nodes whose inputs are all constants are evaluated once at load time and
+ * removed: Constant nodes, weight transposes, shape arithmetic on constants. */
+static gboolean
+fold_constants (RelModel *model, GError **error)
+{
+  int n_values = (int) model->values->len;
+  g_autofree RelTensor **values = g_new0 (RelTensor *, n_values);
+  int kept = 0;
+  RelContext ctx;
+  gboolean ok = TRUE;
+
+  rel_context_init (&ctx);
+  for (int v = 0; v < n_values; v++)
+    {
+      RelValue *val = rel_model_value (model, v);
+      if (val->constant)
+        values[v] = rel_tensor_ref (val->constant);
+    }
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      RelNode *node = &model->nodes[i];
+      gboolean foldable = TRUE;
+
+      for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] >= 0 && values[node->inputs[k]] == NULL)
+          foldable = FALSE;
+      /* never fold away the graph output or a node with a runtime input */
+      for (int o = 0; o < node->n_outputs; o++)
+        if (node->outputs[o] == model->output)
+          foldable = FALSE;
+      if (foldable)
+        {
+          if (!run_node (node, values, &ctx, error))
+            {
+              ok = FALSE;
+              break;
+            }
+          for (int o = 0; o < node->n_outputs; o++)
+            {
+              RelValue *val = rel_model_value (model, node->outputs[o]);
+              val->constant = rel_tensor_ref (values[node->outputs[o]]);
+              val->producer = -1;
+            }
+          rel_node_clear (node);
+          continue;
+        }
+      if (kept != i)
+        model->nodes[kept] = *node;
+      kept++;
+    }
+  for (int v = 0; v < n_values; v++)
+    if (values[v])
+      rel_tensor_unref (values[v]);
+  if (!ok)
+    return FALSE;
+  model->n_nodes = kept;
+  for (int i = 0; i < model->n_nodes; i++)
+    for (int o = 0; o < model->nodes[i].n_outputs; o++)
+      rel_model_value (model, model->nodes[i].outputs[o])->producer = i;
+  return TRUE;
+}
+
+gboolean
+rel_model_finish (RelModel *model, GError **error)
+{
+  RelValue *in, *out;
+
+  in = rel_model_value (model, model->input);
+  out = rel_model_value (model, model->output);
+  if (in == NULL || out == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "the model has no %s",
+                   in == NULL ? "runtime input" : "output");
+      return FALSE;
+    }
+  if (!resolve_ops (model, error))
+    return FALSE;
+  if (!sort_nodes (model, error))
+    return FALSE;
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      RelNode *node = &model->nodes[i];
+      if (node->op->prepare && !node->op->prepare (model, node, error))
+        {
+          g_prefix_error (error, "node '%s' (%s): ", node->name, node->op_type);
+          return FALSE;
+        }
+    }
+  if (!fold_constants (model, error))
+    return FALSE;
+  if (out->constant == NULL && out->producer < 0 && model->output != model->input)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "no node produces the output '%s'", out->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- execution ---- */
+
+void
+rel_activations_free (RelActivations *acts)
+{
+  if (acts == NULL)
+    return;
+  for (int i = 0; i < acts->n_values; i++)
+    if (acts->values[i])
+      rel_tensor_unref (acts->values[i]);
+  g_free (acts->values);
+  g_free (acts);
+}
+
+static RelActivations *
+activations_new (RelModel *model)
+{
+  RelActivations *acts = g_new0 (RelActivations, 1);
+  acts->model = model;
+  acts->n_values = (int) model->values->len;
+  acts->values = g_new0 (RelTensor *, acts->n_values);
+  return acts;
+}
+
+RelTensor *
+rel_activations_get (RelActivations *acts, int value_id)
+{
+  if (value_id < 0 || value_id >= acts->n_values)
+    return NULL;
+  return acts->values[value_id];
+}
+
+RelTensor *
+rel_activations_output (RelActivations *acts)
+{
+  return rel_activations_get (acts, acts->model->output);
+}
+
+static gboolean
+check_input (RelModel *model, const RelTensor *input, GError **error)
+{
+  RelValue *in = rel_model_value (model, model->input);
+
+  if (input->dtype != REL_DTYPE_FLOAT32)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "the input must be float32");
+      return FALSE;
+    }
+  if (in->ndim < 0)
+    return TRUE;
+  if (input->ndim != in->ndim)
+    goto mismatch;
+  for (int i = 0; i < in->ndim; i++)
+    if (in->shape[i] > 0 && input->shape[i] != in->shape[i])
+      goto mismatch;
+  return TRUE;
+
+mismatch:
+  {
+    g_autofree char *got = rel_tensor_shape_string (input);
+    g_autofree char *want = rel_shape_to_string (in->ndim, in->shape);
+    g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                 "the input has shape %s but the model's input '%s' expects %s (a dimension ≤ 0 is free)",
+                 got, in->name, want);
+    return FALSE;
+  }
+}
+
+RelActivations *
+rel_model_forward (RelModel *model, RelTensor *input, const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelActivations) acts = NULL;
+  RelContext local;
+
+  if (ctx == NULL)
+    {
+      rel_context_init (&local);
+      ctx = &local;
+    }
+  if (!check_input (model, input, error))
+    return NULL;
+  acts = activations_new (model);
+  for (int v = 0; v < acts->n_values; v++)
+    {
+      RelValue *val = rel_model_value (model, v);
+      if (val->constant)
+        acts->values[v] = rel_tensor_ref (val->constant);
+    }
+  acts->values[model->input] = rel_tensor_ref (input);
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      if (ctx->cancel && g_atomic_int_get (ctx->cancel))
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
+          return NULL;
+        }
+      if (!run_node (&model->nodes[i], acts->values, ctx, error))
+        return NULL;
+    }
+  if (acts->values[model->output] == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "the forward pass did not reach the output");
+      return NULL;
+    }
+  return g_steal_pointer (&acts);
+}
+
+static gboolean
+accumulate (RelTensor **slot, RelTensor *grad, GError **error)
+{
+  if (*slot == NULL)
+    {
+      *slot = grad;
+      return TRUE;
+    }
+  if (!rel_tensor_same_shape (*slot, grad))
+    {
+      g_autofree char *a = rel_tensor_shape_string (*slot);
+      g_autofree char *b = rel_tensor_shape_string (grad);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "gradient shapes %s and %s do not match", a, b);
+      rel_tensor_unref (grad);
+      return FALSE;
+    }
+  /* a value read by several nodes: its cotangent is the sum */
+  {
+    float *d = rel_tensor_f32 (*slot);
+    const float *g = rel_tensor_f32 (grad);
+    if ((*slot)->ref_count > 1 || (*slot)->base != NULL)
+      {
+        RelTensor *copy = rel_tensor_copy (*slot, error);
+        if (copy == NULL)
+          {
+            rel_tensor_unref (grad);
+            return FALSE;
+          }
+        rel_tensor_unref (*slot);
+        *slot = copy;
+        d = rel_tensor_f32 (copy);
+      }
+    for (int64_t i = 0; i < grad->numel; i++)
+      d[i] += g[i];
+  }
+  rel_tensor_unref (grad);
+  return TRUE;
+}
+
+RelActivations *
+rel_model_backward_values (RelModel *model, RelActivations *acts,
+                           int seed_value, const RelTensor *seed,
+                           RelBackwardHook hook, gpointer user_data,
+                           const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelActivations) grads = NULL;
+  g_autofree gboolean *depends = NULL;
+  RelContext local;
+  RelTensor *at;
+
+  if (ctx == NULL)
+    {
+      rel_context_init (&local);
+      ctx = &local;
+    }
+  if (seed_value < 0)
+    seed_value = model->output;
+  at = rel_activations_get (acts, seed_value);
+  if (at == NULL || !rel_tensor_same_shape (at, seed))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "the backward seed does not match the shape of '%s'",
+                   rel_model_value (model, seed_value)->name);
+      return NULL;
+    }
+
+  /* only values computed from the input carry a cotangent */
+  depends = g_new0 (gboolean, acts->n_values);
+  depends[model->input] = TRUE;
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      gboolean d = FALSE;
+      for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] >= 0 && depends[node->inputs[k]])
+          d = TRUE;
+      for (int o = 0; o < node->n_outputs; o++)
+        depends[node->outputs[o]] = d;
+    }
+
+  grads = activations_new (model);
+  grads->values[seed_value] = rel_tensor_copy (seed, error);
+  if (grads->values[seed_value] == NULL)
+    return NULL;
+
+  for (int i = model->n_nodes - 1; i >= 0; i--)
+    {
+      const RelNode *node = &model->nodes[i];
+      RelTensor *inputs[16] = { NULL };
+      RelTensor *outputs[8] = { NULL };
+      RelTensor *grad_inputs[16] = { NULL };
+      gboolean need[16] = { FALSE };
+      gboolean any = FALSE, handled = FALSE;
+      RelTensor *gout = grads->values[node->outputs[0]];
+
+      if (gout == NULL)
+        continue;
+      if (ctx->cancel && g_atomic_int_get (ctx->cancel))
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
+          return NULL;
+        }
+      for (int k = 0; k < node->n_inputs; k++)
+        {
+          int v = node->inputs[k];
+          inputs[k] = v >= 0 ? acts->values[v] : NULL;
+          need[k] = v >= 0 && depends[v];
+          any |= need[k];
+        }
+      for (int o = 0; o < node->n_outputs; o++)
+        outputs[o] = acts->values[node->outputs[o]];
+      if (!any)
+        continue;
+      if (hook && !hook (model, i, inputs, outputs, gout, grad_inputs, need, &handled, user_data, error))
+        goto fail;
+      if (!handled)
+        {
+          if (node->op->backward == NULL)
+            {
+              g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                           "operator %s (node '%s') has no backward pass", node->op_type, node->name);
+              return NULL;
+            }
+          if (!node->op->backward (node, inputs, outputs, gout, grad_inputs, need, ctx, error))
+            goto fail;
+        }
+      for (int k = 0; k < node->n_inputs; k++)
+        {
+          if (grad_inputs[k] == NULL)
+            continue;
+          if (!need[k])
+            {
+              rel_tensor_unref (grad_inputs[k]);
+              continue;
+            }
+          if (!accumulate (&grads->values[node->inputs[k]], g_steal_pointer (&grad_inputs[k]), error))
+            goto fail;
+        }
+      continue;
+
+    fail:
+      for (int k = 0; k < node->n_inputs; k++)
+        if (grad_inputs[k])
+          rel_tensor_unref (grad_inputs[k]);
+      g_prefix_error (error, "backward through node '%s' (%s): ", node->name, node->op_type);
+      return NULL;
+    }
+  return g_steal_pointer (&grads);
+}
+
+RelTensor *
+rel_model_backward (RelModel *model, RelActivations *acts, const RelTensor *seed,
+                    const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelActivations) grads = rel_model_backward_values (model, acts, -1, seed, NULL, NULL, ctx, error);
+  RelTensor *g;
+
+  if (grads == NULL)
+    return NULL;
+  g = grads->values[model->input];
+  if (g == NULL)
+    {
+      /* the output does not depend on the input: its gradient is zero */
+      return rel_tensor_new_like (acts->values[model->input], error);
+    }
+  grads->values[model->input] = NULL;
+  return g;
+}

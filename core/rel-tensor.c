@@ -1,0 +1,246 @@
+/* rel-tensor.c
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "rel-tensor.h"
+#include "rel-error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REL_TENSOR_ALIGN 64
+
+gboolean
+rel_shape_numel (int ndim, const int64_t *shape, int64_t *numel, GError **error)
+{
+  int64_t n = 1;
+
+  if (ndim < 0 || ndim > REL_MAX_DIMS)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "tensor rank %d is not supported (at most %d dimensions)", ndim, REL_MAX_DIMS);
+      return FALSE;
+    }
+  for (int i = 0; i < ndim; i++)
+    {
+      if (shape[i] < 0)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "dimension %d is negative (%" G_GINT64_FORMAT ")", i, shape[i]);
+          return FALSE;
+        }
+      if (shape[i] > 0 && n > REL_TENSOR_MAX_ELEMENTS / shape[i])
+        {
+          g_autofree char *s = rel_shape_to_string (ndim, shape);
+          g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
+                       "tensor of shape %s exceeds the limit of %" G_GINT64_FORMAT " elements",
+                       s, (gint64) REL_TENSOR_MAX_ELEMENTS);
+          return FALSE;
+        }
+      n *= shape[i];
+    }
+  if (n > REL_TENSOR_MAX_ELEMENTS)
+    {
+      g_autofree char *s = rel_shape_to_string (ndim, shape);
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
+                   "tensor of shape %s exceeds the limit of %" G_GINT64_FORMAT " elements",
+                   s, (gint64) REL_TENSOR_MAX_ELEMENTS);
+      return FALSE;
+    }
+  if (numel)
+    *numel = n;
+  return TRUE;
+}
+
+static size_t
+dtype_size (RelDType dtype)
+{
+  return dtype == REL_DTYPE_INT64 ? sizeof (int64_t) : sizeof (float);
+}
+
+RelTensor *
+rel_tensor_new (RelDType dtype, int ndim, const int64_t *shape, GError **error)
+{
+  int64_t numel;
+  RelTensor *t;
+  size_t bytes;
+
+  if (!rel_shape_numel (ndim, shape, &numel, error))
+    return NULL;
+
+  bytes = (size_t) numel * dtype_size (dtype);
+  /* aligned_alloc needs a size that is a multiple of the alignment */
+  bytes = (bytes + REL_TENSOR_ALIGN - 1) / REL_TENSOR_ALIGN * REL_TENSOR_ALIGN;
+  if (bytes == 0)
+    bytes = REL_TENSOR_ALIGN;
+
+  t = g_new0 (RelTensor, 1);
+  t->data = aligned_alloc (REL_TENSOR_ALIGN, bytes);
+  if (t->data == NULL)
+    {
+      g_free (t);
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
+                   "out of memory allocating %" G_GSIZE_FORMAT " bytes", bytes);
+      return NULL;
+    }
+  memset (t->data, 0, bytes);
+  t->dtype = dtype;
+  t->ndim = ndim;
+  for (int i = 0; i < ndim; i++)
+    t->shape[i] = shape[i];
+  t->numel = numel;
+  t->ref_count = 1;
+  return t;
+}
+
+RelTensor *
+rel_tensor_new_f32 (int ndim, const int64_t *shape, GError **error)
+{
+  return rel_tensor_new (REL_DTYPE_FLOAT32, ndim, shape, error);
+}
+
+RelTensor *
+rel_tensor_new_4d (int64_t n, int64_t c, int64_t h, int64_t w, GError **error)
+{
+  int64_t shape[4] = { n, c, h, w };
+  return rel_tensor_new (REL_DTYPE_FLOAT32, 4, shape, error);
+}
+
+RelTensor *
+rel_tensor_new_like (const RelTensor *like, GError **error)
+{
+  return rel_tensor_new (like->dtype, like->ndim, like->shape, error);
+}
+
+RelTensor *
+rel_tensor_copy (const RelTensor *t, GError **error)
+{
+  RelTensor *c = rel_tensor_new_like (t, error);
+  if (c)
+    memcpy (c->data, t->data, (size_t) t->numel * dtype_size (t->dtype));
+  return c;
+}
+
+RelTensor *
+rel_tensor_new_from_f32 (int ndim, const int64_t *shape, const float *data, GError **error)
+{
+  RelTensor *t = rel_tensor_new_f32 (ndim, shape, error);
+  if (t && t->numel > 0)
+    memcpy (t->data, data, (size_t) t->numel * sizeof (float));
+  return t;
+}
+
+RelTensor *
+rel_tensor_ref (RelTensor *t)
+{
+  g_return_val_if_fail (t != NULL, NULL);
+  g_atomic_int_inc (&t->ref_count);
+  return t;
+}
+
+void
+rel_tensor_unref (RelTensor *t)
+{
+  if (t == NULL)
+    return;
+  if (!g_atomic_int_dec_and_test (&t->ref_count))
+    return;
+  if (t->base)
+    rel_tensor_unref (t->base);
+  else
+    free (t->data);
+  g_free (t);
+}
+
+RelTensor *
+rel_tensor_view (RelTensor *t, int ndim, const int64_t *shape, GError **error)
+{
+  int64_t numel;
+  RelTensor *v;
+
+  if (!rel_shape_numel (ndim, shape, &numel, error))
+    return NULL;
+  if (numel != t->numel)
+    {
+      g_autofree char *from = rel_tensor_shape_string (t);
+      g_autofree char *to = rel_shape_to_string (ndim, shape);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "cannot view a tensor of shape %s as %s: element counts differ", from, to);
+      return NULL;
+    }
+  v = g_new0 (RelTensor, 1);
+  v->dtype = t->dtype;
+  v->ndim = ndim;
+  for (int i = 0; i < ndim; i++)
+    v->shape[i] = shape[i];
+  v->numel = numel;
+  v->data = t->data;
+  v->ref_count = 1;
+  v->base = rel_tensor_ref (t->base ? t->base : t);
+  return v;
+}
+
+gboolean
+rel_tensor_same_shape (const RelTensor *a, const RelTensor *b)
+{
+  if (a->ndim != b->ndim)
+    return FALSE;
+  for (int i = 0; i < a->ndim; i++)
+    if (a->shape[i] != b->shape[i])
+      return FALSE;
+  return TRUE;
+}
+
+char *
+rel_shape_to_string (int ndim, const int64_t *shape)
+{
+  GString *s = g_string_new (NULL);
+
+  if (ndim == 0)
+    g_string_append (s, "scalar");
+  for (int i = 0; i < ndim && i < REL_MAX_DIMS; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? "×" : "", shape[i]);
+  return g_string_free (s, FALSE);
+}
+
+char *
+rel_tensor_shape_string (const RelTensor *t)
+{
+  return rel_shape_to_string (t->ndim, t->shape);
+}
+
+const char *
+rel_dtype_name (RelDType dtype)
+{
+  return dtype == REL_DTYPE_INT64 ? "int64" : "float32";
+}
+
+void
+rel_tensor_fill (RelTensor *t, float value)
+{
+  float *d = rel_tensor_f32 (t);
+  for (int64_t i = 0; i < t->numel; i++)
+    d[i] = value;
+}
+
+double
+rel_tensor_sum (const RelTensor *t)
+{
+  const float *d = rel_tensor_f32 (t);
+  double s = 0;
+  for (int64_t i = 0; i < t->numel; i++)
+    s += d[i];
+  return s;
+}
+
+float
+rel_tensor_max_abs (const RelTensor *t)
+{
+  const float *d = rel_tensor_f32 (t);
+  float m = 0;
+  for (int64_t i = 0; i < t->numel; i++)
+    m = MAX (m, fabsf (d[i]));
+  return m;
+}
