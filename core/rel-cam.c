@@ -1,0 +1,10 @@
+/* rel-cam.c — being written.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "rel-explain.h"
+
+const RelMethodDef rel_methods_cam[] = {
+  { NULL },
+};
