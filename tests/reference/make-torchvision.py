@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+# make-torchvision.py — regenerates tests/fixtures/large/: full-size torchvision
+# networks with seeded random weights, exported to ONNX, with PyTorch's logits.
+#
+# Run from anywhere with Debian's PyTorch 1.13 / torchvision 0.14:
+#     nice /usr/bin/python3 tests/reference/make-torchvision.py [OUTDIR]
+# It takes a few minutes of CPU and writes ~700 MB (VGG-16 alone is 528 MB), so
+# the output folder is gitignored and the tests that use it skip when it is
+# absent. Re-run meson afterwards so tests/bench picks the models up.
+#
+# Layout (one folder per network, like the tiny fixtures):
+#     NAME/model.onnx     opset 13, dynamic batch, input "input", output "logits",
+#                         constants folded (eval-mode BatchNorm fused into Conv)
+#     NAME/input.npy      float32 1×3×224×224: seeded uniform [0,1) image,
+#                         normalised with the ImageNet mean/std
+#     NAME/logits.npy     float32 1×1000: PyTorch's output for input.npy
+#     NAME/logits_f64.npy the same computed in float64 (how much is rounding)
+#     NAME/meta.json      operator counts, arg-max, float32-vs-float64 gap
+#     resnet18/model-bn.onnx  the same function with BatchNormalization nodes kept
+#
+# Copyright 2026 The Relevance authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+import collections
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+import torchvision
+
+MEAN = [0.485, 0.456, 0.406]
+STD = [0.229, 0.224, 0.225]
+OPSET = 13
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_OUT = os.path.join(HERE, '..', 'fixtures', 'large')
+
+
+def randomise_batchnorm(model, gen):
+    """torchvision initialises BN as the identity (γ=1, β=0, μ=0, σ²=1), which
+    would make a BN bug invisible; give every BN layer distinct statistics in a
+    range that keeps activations from exploding or dying through 50 layers."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            c = m.num_features
+            m.weight.data = 0.5 + torch.rand(c, generator=gen)
+            m.bias.data = 0.2 * torch.randn(c, generator=gen)
+            m.running_mean.data = 0.1 * torch.randn(c, generator=gen)
+            m.running_var.data = 0.5 + torch.rand(c, generator=gen)
+
+
+def randomise_biases(model, gen):
+    """VGG and the classifiers start with zero biases, which would hide a bias
+    bug (and makes the exporter deduplicate them into Identity nodes); use
+    PyTorch's default Linear/Conv bias init, U(±1/sqrt(fan_in)), instead."""
+    for m in model.modules():
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)) and m.bias is not None:
+            fan_in = m.weight[0].numel()
+            bound = 1.0 / fan_in ** 0.5
+            m.bias.data = (torch.rand(m.bias.shape, generator=gen) * 2 - 1) * bound
+
+
+def build(name, seed):
+    torch.manual_seed(seed)
+    ctor = getattr(torchvision.models, name)
+    model = ctor(weights=None)
+    gen = torch.Generator().manual_seed(seed + 1000)
+    randomise_batchnorm(model, gen)
+    randomise_biases(model, gen)
+    return model.eval()
+
+
+def make_input(seed):
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.rand(1, 3, 224, 224, generator=gen)
+    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(STD).view(1, 3, 1, 1)
+    return ((x - mean) / std).float().contiguous()
+
+
+def export(model, x, path, keep_batchnorm=False):
+    kwargs = dict(
+        opset_version=OPSET,
+        input_names=['input'],
+        output_names=['logits'],
+        dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}},
+        do_constant_folding=True,
+    )
+    if keep_batchnorm:
+        # In EVAL mode torch 1.13 runs _jit_pass_onnx_eval_peephole, which fuses
+        # Conv+BatchNorm whatever do_constant_folding says. PRESERVE on a model
+        # in eval mode skips that pass and exports BN with its running stats.
+        kwargs['training'] = torch.onnx.TrainingMode.PRESERVE
+    with torch.no_grad():
+        torch.onnx.export(model, x, path, **kwargs)
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    return dict(sorted(collections.Counter(n.op_type for n in m.graph.node).items()))
+
+
+def save_npy(path, arr, written):
+    np.save(path, arr)
+    written.append((path, arr.shape, arr.dtype))
+
+
+def main():
+    out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_OUT)
+    os.makedirs(out, exist_ok=True)
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    written = []
+    x = make_input(seed=1234)
+    nets = [('resnet18', 'resnet18', 0), ('vgg16', 'vgg16', 1), ('mobilenet_v2', 'mobilenet_v2', 2)]
+    for folder, ctor, seed in nets:
+        d = os.path.join(out, folder)
+        os.makedirs(d, exist_ok=True)
+        model = build(ctor, seed)
+        with torch.no_grad():
+            logits = model(x).float().numpy()
+            logits64 = model.double()(x.double()).numpy()
+            model.float()
+        ops = {'model.onnx': export(model, x, os.path.join(d, 'model.onnx'))}
+        written.append((os.path.join(d, 'model.onnx'), None, None))
+        if folder == 'resnet18':
+            ops['model-bn.onnx'] = export(model, x, os.path.join(d, 'model-bn.onnx'),
+                                          keep_batchnorm=True)
+            assert ops['model-bn.onnx'].get('BatchNormalization', 0) > 0, \
+                'model-bn.onnx lost its BatchNormalization nodes'
+            assert ops['model.onnx'].get('BatchNormalization', 0) == 0
+            written.append((os.path.join(d, 'model-bn.onnx'), None, None))
+        save_npy(os.path.join(d, 'input.npy'), x.numpy(), written)
+        save_npy(os.path.join(d, 'logits.npy'), logits.astype(np.float32), written)
+        save_npy(os.path.join(d, 'logits_f64.npy'), logits64.astype(np.float64), written)
+        top = np.argsort(-logits[0])[:2]
+        meta = {
+            'torch': torch.__version__,
+            'torchvision': torchvision.__version__,
+            'opset': OPSET,
+            'seed': seed,
+            'input_seed': 1234,
+            'argmax': int(top[0]),
+            'top2_margin': float(logits[0, top[0]] - logits[0, top[1]]),
+            'max_abs_logit': float(np.abs(logits).max()),
+            'f32_vs_f64_rel': float(np.abs(logits - logits64).max() / np.abs(logits64).max()),
+            'ops': ops,
+        }
+        with open(os.path.join(d, 'meta.json'), 'w') as f:
+            json.dump(meta, f, indent=2)
+        written.append((os.path.join(d, 'meta.json'), None, None))
+        print(f'{folder}: argmax {meta["argmax"]} (margin {meta["top2_margin"]:.4g}, '
+              f'max|logit| {meta["max_abs_logit"]:.4g}, f32/f64 gap {meta["f32_vs_f64_rel"]:.2e}); '
+              f'ops {ops["model.onnx"]}', flush=True)
+        del model
+    print('wrote:')
+    for path, shape, dtype in written:
+        size = os.path.getsize(path)
+        extra = f' {dtype} {tuple(shape)}' if shape is not None else ''
+        print(f'  {os.path.relpath(path)}  {size / 1e6:.1f} MB{extra}')
+
+
+if __name__ == '__main__':
+    main()
