@@ -1,10 +1,1078 @@
-/* rel-ops-elementwise.c
+/* rel-ops-elementwise.c — arithmetic with numpy broadcasting, activations,
+ * Softmax/LogSoftmax and the identity-like routes (Identity, Dropout).
+ *
+ * Every forward allocates its output; every backward is the exact VJP, with
+ * broadcast gradients summed back to the operand's shape.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-model.h"
+#include "rel-error.h"
+#include "rel-broadcast.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- broadcasting (shared through rel-broadcast.h) ---- */
+
+gboolean
+rel_broadcast_shape (int na, const int64_t *a, int nb, const int64_t *b,
+                     int *nout, int64_t *out, GError **error)
+{
+  int n = MAX (na, nb);
+
+  for (int i = 0; i < n; i++)
+    {
+      /* right-aligned: dimension i of the output is a's (i - (n - na)) */
+      int ia = i - (n - na), ib = i - (n - nb);
+      int64_t da = ia >= 0 ? a[ia] : 1;
+      int64_t db = ib >= 0 ? b[ib] : 1;
+
+      if (da == db || db == 1)
+        out[i] = da;
+      else if (da == 1)
+        out[i] = db;
+      else
+        {
+          g_autofree char *sa = rel_shape_to_string (na, a);
+          g_autofree char *sb = rel_shape_to_string (nb, b);
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "cannot broadcast %s with %s", sa, sb);
+          return FALSE;
+        }
+    }
+  *nout = n;
+  return TRUE;
+}
+
+void
+rel_broadcast_strides (int nd, const int64_t *shape, int nout, const int64_t *out_shape,
+                       int64_t *strides)
+{
+  int64_t s = 1;
+
+  for (int i = nout - 1; i >= 0; i--)
+    {
+      int k = i - (nout - nd);
+      if (k < 0 || (shape[k] == 1 && out_shape[i] != 1))
+        strides[i] = 0;
+      else
+        strides[i] = s;
+      if (k >= 0)
+        s *= shape[k];
+    }
+}
+
+/* Rows of the last dimension: the offset of row @row in an operand with
+ * @strides over index space @shape (nd >= 1). */
+static inline int64_t
+row_offset (int nd, const int64_t *shape, int64_t row, const int64_t *strides)
+{
+  int64_t off = 0;
+
+  for (int d = nd - 2; d >= 0; d--)
+    {
+      int64_t i = row % shape[d];
+      row /= shape[d];
+      off += i * strides[d];
+    }
+  return off;
+}
+
+/* A scalar index space is walked as one row of one element. */
+static void
+normalize_space (int *nd, int64_t *shape, int64_t *s0, int64_t *s1)
+{
+  if (*nd == 0)
+    {
+      *nd = 1;
+      shape[0] = 1;
+      if (s0)
+        s0[0] = 0;
+      if (s1)
+        s1[0] = 0;
+    }
+}
+
+static gboolean
+check_broadcastable_to (const RelTensor *t, int nout, const int64_t *out_shape, GError **error)
+{
+  gboolean ok = t->ndim <= nout;
+
+  for (int i = 0; ok && i < t->ndim; i++)
+    {
+      int64_t d = t->shape[t->ndim - 1 - i], o = out_shape[nout - 1 - i];
+      if (d != o && d != 1)
+        ok = FALSE;
+    }
+  if (!ok)
+    {
+      g_autofree char *a = rel_tensor_shape_string (t);
+      g_autofree char *b = rel_shape_to_string (nout, out_shape);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "cannot broadcast %s to %s", a, b);
+    }
+  return ok;
+}
+
+RelTensor *
+rel_broadcast_to (const RelTensor *src, int nout, const int64_t *out_shape, GError **error)
+{
+  int64_t shape[REL_MAX_DIMS], st[REL_MAX_DIMS];
+  RelTensor *dst;
+  int nd = nout;
+  int64_t inner, rows;
+
+  if (!check_broadcastable_to (src, nout, out_shape, error))
+    return NULL;
+  dst = rel_tensor_new (src->dtype, nout, out_shape, error);
+  if (dst == NULL || dst->numel == 0)
+    return dst;
+  memcpy (shape, out_shape, sizeof (int64_t) * nout);
+  rel_broadcast_strides (src->ndim, src->shape, nout, out_shape, st);
+  normalize_space (&nd, shape, st, NULL);
+  inner = shape[nd - 1];
+  rows = dst->numel / inner;
+  for (int64_t r = 0; r < rows; r++)
+    {
+      int64_t off = row_offset (nd, shape, r, st), s = st[nd - 1];
+      if (src->dtype == REL_DTYPE_FLOAT32)
+        {
+          const float *x = rel_tensor_f32 (src) + off;
+          float *y = rel_tensor_f32 (dst) + r * inner;
+          for (int64_t j = 0; j < inner; j++)
+            y[j] = x[j * s];
+        }
+      else
+        {
+          const int64_t *x = rel_tensor_i64 (src) + off;
+          int64_t *y = rel_tensor_i64 (dst) + r * inner;
+          for (int64_t j = 0; j < inner; j++)
+            y[j] = x[j * s];
+        }
+    }
+  return dst;
+}
+
+RelTensor *
+rel_broadcast_reduce (const float *grad, int nout, const int64_t *out_shape,
+                      const RelTensor *like, GError **error)
+{
+  int64_t shape[REL_MAX_DIMS], st[REL_MAX_DIMS], numel = 1;
+  RelTensor *dst;
+  float *d;
+  int nd = nout;
+  int64_t inner, rows;
+
+  if (!check_broadcastable_to (like, nout, out_shape, error))
+    return NULL;
+  dst = rel_tensor_new (REL_DTYPE_FLOAT32, like->ndim, like->shape, error);
+  if (dst == NULL)
+    return NULL;
+  for (int i = 0; i < nout; i++)
+    numel *= out_shape[i];
+  if (numel == 0)
+    return dst;
+  memcpy (shape, out_shape, sizeof (int64_t) * nout);
+  rel_broadcast_strides (like->ndim, like->shape, nout, out_shape, st);
+  normalize_space (&nd, shape, st, NULL);
+  inner = shape[nd - 1];
+  rows = numel / inner;
+  d = rel_tensor_f32 (dst);
+  for (int64_t r = 0; r < rows; r++)
+    {
+      int64_t off = row_offset (nd, shape, r, st), s = st[nd - 1];
+      const float *g = grad + r * inner;
+      if (s == 0)
+        {
+          /* the broadcast innermost dimension: accumulate in double for long rows */
+          double acc = 0;
+          for (int64_t j = 0; j < inner; j++)
+            acc += g[j];
+          d[off] += (float) acc;
+        }
+      else
+        for (int64_t j = 0; j < inner; j++)
+          d[off + j * s] += g[j];
+    }
+  return dst;
+}
+
+/* ---- helpers ---- */
+
+static gboolean
+require_f32 (const RelTensor *t, const char *what, GError **error)
+{
+  if (t->dtype != REL_DTYPE_FLOAT32)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "%s must be float32, not %s", what, rel_dtype_name (t->dtype));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+require_same_shape (const RelTensor *g, const RelTensor *x, GError **error)
+{
+  if (!rel_tensor_same_shape (g, x) || g->dtype != REL_DTYPE_FLOAT32)
+    {
+      g_autofree char *a = rel_tensor_shape_string (g);
+      g_autofree char *b = rel_tensor_shape_string (x);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "the output gradient %s does not match the output %s", a, b);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reads a one-element tensor input (Clip's min/max) as float. */
+static gboolean
+scalar_input (const RelTensor *t, const char *what, float *out, GError **error)
+{
+  if (t->numel != 1)
+    {
+      g_autofree char *s = rel_tensor_shape_string (t);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s must be a scalar, got shape %s", what, s);
+      return FALSE;
+    }
+  *out = t->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (t)[0] : (float) rel_tensor_i64 (t)[0];
+  return TRUE;
+}
+
+/* ---- binary arithmetic: Add, Sub, Mul, Div ---- */
+
+typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } BinKind;
+
+typedef struct {
+  BinKind kind;
+} BinParams;
+
+static gboolean
+bin_prepare (RelModel *model, RelNode *node, BinKind kind)
+{
+  BinParams *p = g_new0 (BinParams, 1);
+  p->kind = kind;
+  node->params = p;
+  return TRUE;
+}
+
+static gboolean add_prepare (RelModel *m, RelNode *n, GError **e) { return bin_prepare (m, n, BIN_ADD); }
+static gboolean sub_prepare (RelModel *m, RelNode *n, GError **e) { return bin_prepare (m, n, BIN_SUB); }
+static gboolean mul_prepare (RelModel *m, RelNode *n, GError **e) { return bin_prepare (m, n, BIN_MUL); }
+static gboolean div_prepare (RelModel *m, RelNode *n, GError **e) { return bin_prepare (m, n, BIN_DIV); }
+
+static BinKind
+bin_kind (const RelNode *node)
+{
+  if (node->params)
+    return ((const BinParams *) node->params)->kind;
+  /* a node built by hand without prepare */
+  if (strcmp (node->op_type, "Sub") == 0)
+    return BIN_SUB;
+  if (strcmp (node->op_type, "Mul") == 0)
+    return BIN_MUL;
+  if (strcmp (node->op_type, "Div") == 0)
+    return BIN_DIV;
+  return BIN_ADD;
+}
+
+#define BIN_ROWS(T, GET)                                                        \
+  for (int64_t r = 0; r < rows; r++)                                            \
+    {                                                                           \
+      const T *pa = GET (a) + row_offset (nd, shape, r, sa);                    \
+      const T *pb = GET (b) + row_offset (nd, shape, r, sb);                    \
+      T *py = GET (y) + r * inner;                                              \
+      int64_t ka = sa[nd - 1], kb = sb[nd - 1];                                 \
+      switch (kind)                                                             \
+        {                                                                       \
+        case BIN_ADD: for (int64_t j = 0; j < inner; j++) py[j] = pa[j * ka] + pb[j * kb]; break; \
+        case BIN_SUB: for (int64_t j = 0; j < inner; j++) py[j] = pa[j * ka] - pb[j * kb]; break; \
+        case BIN_MUL: for (int64_t j = 0; j < inner; j++) py[j] = pa[j * ka] * pb[j * kb]; break; \
+        case BIN_DIV: DIV_ROW; break;                                           \
+        }                                                                       \
+    }
+
+static gboolean
+bin_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+             const RelContext *ctx, GError **error)
+{
+  const RelTensor *a = inputs[0], *b = inputs[1];
+  BinKind kind = bin_kind (node);
+  int64_t shape[REL_MAX_DIMS], sa[REL_MAX_DIMS], sb[REL_MAX_DIMS];
+  int nd;
+  int64_t inner, rows;
+  RelTensor *y;
+
+  if (a->dtype != b->dtype)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "operands have different types (%s and %s)",
+                   rel_dtype_name (a->dtype), rel_dtype_name (b->dtype));
+      return FALSE;
+    }
+  if (!rel_broadcast_shape (a->ndim, a->shape, b->ndim, b->shape, &nd, shape, error))
+    return FALSE;
+  y = rel_tensor_new (a->dtype, nd, shape, error);
+  if (y == NULL)
+    return FALSE;
+  if (y->numel == 0)
+    {
+      outputs[0] = y;
+      return TRUE;
+    }
+  rel_broadcast_strides (a->ndim, a->shape, nd, shape, sa);
+  rel_broadcast_strides (b->ndim, b->shape, nd, shape, sb);
+  normalize_space (&nd, shape, sa, sb);
+  inner = shape[nd - 1];
+  rows = y->numel / inner;
+  if (a->dtype == REL_DTYPE_FLOAT32)
+    {
+#define DIV_ROW for (int64_t j = 0; j < inner; j++) py[j] = pa[j * ka] / pb[j * kb]
+      BIN_ROWS (float, rel_tensor_f32)
+#undef DIV_ROW
+    }
+  else
+    {
+      gboolean div_zero = FALSE;
+      /* integer division truncates like C (shape arithmetic only divides exactly) */
+#define DIV_ROW                                                         \
+      for (int64_t j = 0; j < inner; j++)                               \
+        {                                                               \
+          int64_t d = pb[j * kb];                                       \
+          if (d == 0 || (d == -1 && pa[j * ka] == INT64_MIN))           \
+            {                                                           \
+              div_zero = TRUE;                                          \
+              py[j] = 0;                                                \
+            }                                                           \
+          else                                                          \
+            py[j] = pa[j * ka] / d;                                     \
+        }
+      BIN_ROWS (int64_t, rel_tensor_i64)
+#undef DIV_ROW
+      if (div_zero)
+        {
+          rel_tensor_unref (y);
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "integer division by zero");
+          return FALSE;
+        }
+    }
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+bin_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+              const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+              const RelContext *ctx, GError **error)
+{
+  const RelTensor *a = inputs[0], *b = inputs[1], *y = outputs[0];
+  BinKind kind = bin_kind (node);
+  const float *g = rel_tensor_f32 (grad_output);
+  int nd = y->ndim;
+
+  if (!require_f32 (a, "the first operand", error) || !require_f32 (b, "the second operand", error)
+      || !require_same_shape (grad_output, y, error))
+    return FALSE;
+
+  if (kind == BIN_ADD || kind == BIN_SUB)
+    {
+      if (need[0] && !(grad_inputs[0] = rel_broadcast_reduce (g, nd, y->shape, a, error)))
+        return FALSE;
+      if (need[1])
+        {
+          if (!(grad_inputs[1] = rel_broadcast_reduce (g, nd, y->shape, b, error)))
+            return FALSE;
+          if (kind == BIN_SUB)
+            {
+              float *d = rel_tensor_f32 (grad_inputs[1]);
+              for (int64_t i = 0; i < grad_inputs[1]->numel; i++)
+                d[i] = -d[i];
+            }
+        }
+      return TRUE;
+    }
+
+  /* Mul and Div: form the full-size product, then sum it back */
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr(RelTensor) ab = NULL, bb = NULL;
+      g_autoptr(RelTensor) tmp = NULL;
+      const float *pa, *pb;
+      float *t;
+
+      if (!need[k])
+        continue;
+      ab = rel_broadcast_to (a, nd, y->shape, error);
+      if (ab == NULL)
+        return FALSE;
+      bb = rel_broadcast_to (b, nd, y->shape, error);
+      if (bb == NULL)
+        return FALSE;
+      tmp = rel_tensor_new_like (y, error);
+      if (tmp == NULL)
+        return FALSE;
+      pa = rel_tensor_f32 (ab);
+      pb = rel_tensor_f32 (bb);
+      t = rel_tensor_f32 (tmp);
+      for (int64_t i = 0; i < tmp->numel; i++)
+        {
+          if (kind == BIN_MUL)
+            t[i] = g[i] * (k == 0 ? pb[i] : pa[i]);
+          else if (k == 0)
+            t[i] = g[i] / pb[i];
+          else
+            t[i] = -g[i] * pa[i] / (pb[i] * pb[i]);
+        }
+      grad_inputs[k] = rel_broadcast_reduce (t, nd, y->shape, k == 0 ? a : b, error);
+      if (grad_inputs[k] == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- unary activations ---- */
+
+typedef enum {
+  UN_RELU, UN_LEAKY_RELU, UN_ELU, UN_SIGMOID, UN_HARD_SIGMOID, UN_HARD_SWISH, UN_TANH,
+  UN_EXP, UN_LOG, UN_SQRT, UN_NEG, UN_ABS, UN_CLIP, UN_SOFTPLUS, UN_RECIPROCAL,
+} UnKind;
+
+typedef struct {
+  UnKind kind;
+  float  alpha, beta;
+  float  min, max;      /* Clip bounds from attributes (opset < 11) */
+} UnParams;
+
+static gboolean
+un_prepare (RelNode *node, UnKind kind, float alpha, float beta, GError **error)
+{
+  UnParams *p = g_new0 (UnParams, 1);
+
+  p->kind = kind;
+  p->alpha = rel_node_attr_float (node, "alpha", alpha);
+  p->beta = rel_node_attr_float (node, "beta", beta);
+  p->min = rel_node_attr_float (node, "min", -INFINITY);
+  p->max = rel_node_attr_float (node, "max", INFINITY);
+  if (!isfinite (p->alpha) || !isfinite (p->beta) || isnan (p->min) || isnan (p->max))
+    {
+      g_free (p);
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "non-finite attribute value");
+      return FALSE;
+    }
+  node->params = p;
+  return TRUE;
+}
+
+#define UN_PREPARE(fn, kind, alpha, beta)                                 \
+  static gboolean fn (RelModel *m, RelNode *n, GError **e)                \
+  { return un_prepare (n, kind, alpha, beta, e); }
+
+UN_PREPARE (relu_prepare, UN_RELU, 0, 0)
+UN_PREPARE (leaky_relu_prepare, UN_LEAKY_RELU, 0.01f, 0)
+UN_PREPARE (elu_prepare, UN_ELU, 1.0f, 0)
+UN_PREPARE (sigmoid_prepare, UN_SIGMOID, 0, 0)
+UN_PREPARE (hard_sigmoid_prepare, UN_HARD_SIGMOID, 0.2f, 0.5f)
+UN_PREPARE (hard_swish_prepare, UN_HARD_SWISH, 0, 0)
+UN_PREPARE (tanh_prepare, UN_TANH, 0, 0)
+UN_PREPARE (exp_prepare, UN_EXP, 0, 0)
+UN_PREPARE (log_prepare, UN_LOG, 0, 0)
+UN_PREPARE (sqrt_prepare, UN_SQRT, 0, 0)
+UN_PREPARE (neg_prepare, UN_NEG, 0, 0)
+UN_PREPARE (abs_prepare, UN_ABS, 0, 0)
+UN_PREPARE (clip_prepare, UN_CLIP, 0, 0)
+UN_PREPARE (softplus_prepare, UN_SOFTPLUS, 0, 0)
+UN_PREPARE (reciprocal_prepare, UN_RECIPROCAL, 0, 0)
+
+static gboolean
+un_params (const RelNode *node, const UnParams **p, GError **error)
+{
+  *p = node->params;
+  if (*p == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' was not prepared", node->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Clip's effective bounds: inputs (opset >= 11) win over attributes. */
+static gboolean
+clip_bounds (const UnParams *p, RelTensor *const *inputs, int n_inputs, float *lo, float *hi,
+             GError **error)
+{
+  *lo = p->min;
+  *hi = p->max;
+  if (n_inputs > 1 && inputs[1] && !scalar_input (inputs[1], "Clip's min", lo, error))
+    return FALSE;
+  if (n_inputs > 2 && inputs[2] && !scalar_input (inputs[2], "Clip's max", hi, error))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+un_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+            const RelContext *ctx, GError **error)
+{
+  const UnParams *p;
+  const RelTensor *xt = inputs[0];
+  RelTensor *yt;
+  const float *x;
+  float *y;
+  float lo = 0, hi = 0, a, b;
+  int64_t n;
+
+  if (!un_params (node, &p, error))
+    return FALSE;
+  if (p->kind == UN_CLIP && !clip_bounds (p, inputs, node->n_inputs, &lo, &hi, error))
+    return FALSE;
+  if (p->kind == UN_NEG && xt->dtype == REL_DTYPE_INT64)
+    {
+      /* Neg appears in shape arithmetic too */
+      yt = rel_tensor_new_like (xt, error);
+      if (yt == NULL)
+        return FALSE;
+      for (int64_t i = 0; i < xt->numel; i++)
+        rel_tensor_i64 (yt)[i] = -rel_tensor_i64 (xt)[i];
+      outputs[0] = yt;
+      return TRUE;
+    }
+  if (!require_f32 (xt, "the input", error))
+    return FALSE;
+  yt = rel_tensor_new_like (xt, error);
+  if (yt == NULL)
+    return FALSE;
+  x = rel_tensor_f32 (xt);
+  y = rel_tensor_f32 (yt);
+  n = xt->numel;
+  a = p->alpha;
+  b = p->beta;
+  switch (p->kind)
+    {
+    case UN_RELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] > 0 ? x[i] : 0;
+      break;
+    case UN_LEAKY_RELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] >= 0 ? x[i] : a * x[i];
+      break;
+    case UN_ELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] > 0 ? x[i] : a * expm1f (x[i]);
+      break;
+    case UN_SIGMOID:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = 1.0f / (1.0f + expf (-x[i]));
+      break;
+    case UN_HARD_SIGMOID:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = fmaxf (0.0f, fminf (1.0f, a * x[i] + b));
+      break;
+    case UN_HARD_SWISH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] * fmaxf (0.0f, fminf (1.0f, x[i] / 6.0f + 0.5f));
+      break;
+    case UN_TANH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = tanhf (x[i]);
+      break;
+    case UN_EXP:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = expf (x[i]);
+      break;
+    case UN_LOG:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = logf (x[i]);
+      break;
+    case UN_SQRT:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = sqrtf (x[i]);
+      break;
+    case UN_NEG:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = -x[i];
+      break;
+    case UN_ABS:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = fabsf (x[i]);
+      break;
+    case UN_CLIP:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
+      break;
+    case UN_SOFTPLUS:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] > 20.0f ? x[i] : log1pf (expf (x[i]));
+      break;
+    case UN_RECIPROCAL:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = 1.0f / x[i];
+      break;
+    }
+  outputs[0] = yt;
+  return TRUE;
+}
+
+static gboolean
+un_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+             const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+             const RelContext *ctx, GError **error)
+{
+  const UnParams *p;
+  const RelTensor *xt = inputs[0];
+  RelTensor *gt;
+  const float *x, *y, *g;
+  float *d;
+  float lo = 0, hi = 0, a, b;
+  int64_t n;
+
+  if (!un_params (node, &p, error))
+    return FALSE;
+  if (!require_f32 (xt, "the input", error) || !require_same_shape (grad_output, outputs[0], error)
+      || !require_same_shape (grad_output, xt, error))
+    return FALSE;
+  if (p->kind == UN_CLIP && !clip_bounds (p, inputs, node->n_inputs, &lo, &hi, error))
+    return FALSE;
+  x = rel_tensor_f32 (xt);
+  y = rel_tensor_f32 (outputs[0]);
+  g = rel_tensor_f32 (grad_output);
+  n = xt->numel;
+  a = p->alpha;
+  b = p->beta;
+
+  if (p->kind == UN_CLIP)
+    {
+      /* the bounds receive the gradient of the elements they clipped */
+      for (int k = 1; k <= 2 && k < node->n_inputs; k++)
+        if (need[k] && inputs[k])
+          {
+            double acc = 0;
+            for (int64_t i = 0; i < n; i++)
+              if (k == 1 ? x[i] < lo : x[i] > hi)
+                acc += g[i];
+            grad_inputs[k] = rel_tensor_new_like (inputs[k], error);
+            if (grad_inputs[k] == NULL)
+              return FALSE;
+            rel_tensor_f32 (grad_inputs[k])[0] = (float) acc;
+          }
+    }
+  if (!need[0])
+    return TRUE;
+  gt = rel_tensor_new_like (xt, error);
+  if (gt == NULL)
+    return FALSE;
+  d = rel_tensor_f32 (gt);
+  switch (p->kind)
+    {
+    case UN_RELU:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = x[i] > 0 ? g[i] : 0;
+      break;
+    case UN_LEAKY_RELU:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = x[i] >= 0 ? g[i] : a * g[i];
+      break;
+    case UN_ELU:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = x[i] > 0 ? g[i] : g[i] * (y[i] + a);
+      break;
+    case UN_SIGMOID:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] * y[i] * (1.0f - y[i]);
+      break;
+    case UN_HARD_SIGMOID:
+      for (int64_t i = 0; i < n; i++)
+        {
+          float z = a * x[i] + b;
+          d[i] = z > 0 && z < 1 ? a * g[i] : 0;
+        }
+      break;
+    case UN_HARD_SWISH:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = x[i] <= -3.0f ? 0 : x[i] >= 3.0f ? g[i] : g[i] * (x[i] / 3.0f + 0.5f);
+      break;
+    case UN_TANH:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] * (1.0f - y[i] * y[i]);
+      break;
+    case UN_EXP:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] * y[i];
+      break;
+    case UN_LOG:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] / x[i];
+      break;
+    case UN_SQRT:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] * 0.5f / y[i];
+      break;
+    case UN_NEG:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = -g[i];
+      break;
+    case UN_ABS:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = x[i] > 0 ? g[i] : x[i] < 0 ? -g[i] : 0;
+      break;
+    case UN_CLIP:
+      /* like torch.clamp: the gradient passes where the bounds are not exceeded */
+      for (int64_t i = 0; i < n; i++)
+        d[i] = x[i] >= lo && x[i] <= hi ? g[i] : 0;
+      break;
+    case UN_SOFTPLUS:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] / (1.0f + expf (-x[i]));
+      break;
+    case UN_RECIPROCAL:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = -g[i] * y[i] * y[i];
+      break;
+    }
+  grad_inputs[0] = gt;
+  return TRUE;
+}
+
+/* ---- PRelu: y = x for x >= 0, slope·x otherwise; slope broadcasts to x ---- */
+
+static gboolean
+prelu_slope (const RelTensor *x, const RelTensor *slope, RelTensor **out, GError **error)
+{
+  if (!require_f32 (x, "the input", error) || !require_f32 (slope, "the slope", error))
+    return FALSE;
+  /* opset < 7 files store a per-channel slope [C] for NCHW input */
+  if (slope->ndim == 1 && x->ndim >= 3 && slope->shape[0] == x->shape[1] && slope->shape[0] != x->shape[x->ndim - 1])
+    {
+      int64_t shape[REL_MAX_DIMS];
+      g_autoptr(RelTensor) v = NULL;
+      shape[0] = slope->shape[0];
+      for (int i = 1; i < x->ndim - 1; i++)
+        shape[i] = 1;
+      v = rel_tensor_view ((RelTensor *) slope, x->ndim - 1, shape, error);
+      if (v == NULL)
+        return FALSE;
+      *out = rel_broadcast_to (v, x->ndim, x->shape, error);
+    }
+  else
+    *out = rel_broadcast_to (slope, x->ndim, x->shape, error);
+  return *out != NULL;
+}
+
+static gboolean
+prelu_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+               const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelTensor) s = NULL;
+  RelTensor *y;
+  const float *x, *ps;
+  float *py;
+
+  if (!prelu_slope (inputs[0], inputs[1], &s, error))
+    return FALSE;
+  y = rel_tensor_new_like (inputs[0], error);
+  if (y == NULL)
+    return FALSE;
+  x = rel_tensor_f32 (inputs[0]);
+  ps = rel_tensor_f32 (s);
+  py = rel_tensor_f32 (y);
+  for (int64_t i = 0; i < y->numel; i++)
+    py[i] = x[i] >= 0 ? x[i] : ps[i] * x[i];
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+prelu_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                const RelContext *ctx, GError **error)
+{
+  const RelTensor *xt = inputs[0];
+  g_autoptr(RelTensor) s = NULL;
+  const float *x, *ps, *g;
+
+  if (!prelu_slope (xt, inputs[1], &s, error) || !require_same_shape (grad_output, xt, error))
+    return FALSE;
+  x = rel_tensor_f32 (xt);
+  ps = rel_tensor_f32 (s);
+  g = rel_tensor_f32 (grad_output);
+  if (need[0])
+    {
+      float *d;
+      grad_inputs[0] = rel_tensor_new_like (xt, error);
+      if (grad_inputs[0] == NULL)
+        return FALSE;
+      d = rel_tensor_f32 (grad_inputs[0]);
+      for (int64_t i = 0; i < xt->numel; i++)
+        d[i] = x[i] >= 0 ? g[i] : ps[i] * g[i];
+    }
+  if (need[1])
+    {
+      g_autoptr(RelTensor) tmp = rel_tensor_new_like (xt, error);
+      g_autoptr(RelTensor) red = NULL;
+      float *t;
+      if (tmp == NULL)
+        return FALSE;
+      t = rel_tensor_f32 (tmp);
+      for (int64_t i = 0; i < xt->numel; i++)
+        t[i] = x[i] >= 0 ? 0 : g[i] * x[i];
+      if (inputs[1]->ndim == 1 && xt->ndim >= 3 && inputs[1]->shape[0] == xt->shape[1]
+          && inputs[1]->shape[0] != xt->shape[xt->ndim - 1])
+        {
+          /* the legacy per-channel slope: sum over everything but dim 1 */
+          int64_t inner = 1, c = xt->shape[1];
+          float *d;
+          for (int i = 2; i < xt->ndim; i++)
+            inner *= xt->shape[i];
+          grad_inputs[1] = rel_tensor_new_like (inputs[1], error);
+          if (grad_inputs[1] == NULL)
+            return FALSE;
+          d = rel_tensor_f32 (grad_inputs[1]);
+          for (int64_t i = 0; i < xt->numel; i++)
+            d[(i / inner) % c] += t[i];
+        }
+      else if (!(grad_inputs[1] = rel_broadcast_reduce (t, xt->ndim, xt->shape, inputs[1], error)))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- Softmax, LogSoftmax ---- */
+
+typedef struct {
+  int64_t  axis;
+  gboolean legacy;   /* opset < 13: coerce to 2-D at axis, normalise over the flattened tail */
+  gboolean log;
+} SoftmaxParams;
+
+static gboolean
+softmax_prepare_common (RelModel *model, RelNode *node, gboolean log, GError **error)
+{
+  SoftmaxParams *p = g_new0 (SoftmaxParams, 1);
+  /* without a model (a node built by hand) the current semantics apply */
+  p->legacy = model != NULL && model->opset > 0 && model->opset < 13;
+  p->axis = rel_node_attr_int (node, "axis", p->legacy ? 1 : -1);
+  p->log = log;
+  node->params = p;
+  return TRUE;
+}
+
+static gboolean softmax_prepare (RelModel *m, RelNode *n, GError **e) { return softmax_prepare_common (m, n, FALSE, e); }
+static gboolean log_softmax_prepare (RelModel *m, RelNode *n, GError **e) { return softmax_prepare_common (m, n, TRUE, e); }
+
+/* The input seen as [outer, len, inner] with the normalisation over len. */
+static gboolean
+softmax_layout (const RelNode *node, const RelTensor *x, int64_t *outer, int64_t *len,
+                int64_t *inner, const SoftmaxParams **pp, GError **error)
+{
+  const SoftmaxParams *p = node->params;
+  int64_t axis;
+
+  if (p == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' was not prepared", node->name);
+      return FALSE;
+    }
+  if (!require_f32 (x, "the input", error))
+    return FALSE;
+  axis = p->axis < 0 ? p->axis + x->ndim : p->axis;
+  if (axis < 0 || axis >= MAX (x->ndim, 1))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "axis %" G_GINT64_FORMAT " is out of range for a %d-D input", p->axis, x->ndim);
+      return FALSE;
+    }
+  *outer = *len = *inner = 1;
+  for (int i = 0; i < x->ndim; i++)
+    {
+      if (i < axis)
+        *outer *= x->shape[i];
+      else if (i == axis || p->legacy)
+        *len *= x->shape[i];
+      else
+        *inner *= x->shape[i];
+    }
+  *pp = p;
+  return TRUE;
+}
+
+static gboolean
+softmax_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                 const RelContext *ctx, GError **error)
+{
+  const SoftmaxParams *p;
+  int64_t outer, len, inner;
+  RelTensor *yt;
+  const float *x;
+  float *y;
+
+  if (!softmax_layout (node, inputs[0], &outer, &len, &inner, &p, error))
+    return FALSE;
+  yt = rel_tensor_new_like (inputs[0], error);
+  if (yt == NULL)
+    return FALSE;
+  x = rel_tensor_f32 (inputs[0]);
+  y = rel_tensor_f32 (yt);
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t in = 0; in < inner; in++)
+      {
+        const float *px = x + o * len * inner + in;
+        float *py = y + o * len * inner + in;
+        float m = -INFINITY;
+        double sum = 0;
+        for (int64_t k = 0; k < len; k++)
+          m = fmaxf (m, px[k * inner]);
+        for (int64_t k = 0; k < len; k++)
+          sum += exp ((double) px[k * inner] - m);
+        if (p->log)
+          {
+            float ls = (float) log (sum);
+            for (int64_t k = 0; k < len; k++)
+              py[k * inner] = px[k * inner] - m - ls;
+          }
+        else
+          for (int64_t k = 0; k < len; k++)
+            py[k * inner] = (float) (exp ((double) px[k * inner] - m) / sum);
+      }
+  outputs[0] = yt;
+  return TRUE;
+}
+
+static gboolean
+softmax_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                  const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                  const RelContext *ctx, GError **error)
+{
+  const SoftmaxParams *p;
+  int64_t outer, len, inner;
+  const float *y, *g;
+  float *d;
+
+  if (!need[0])
+    return TRUE;
+  if (!softmax_layout (node, inputs[0], &outer, &len, &inner, &p, error)
+      || !require_same_shape (grad_output, outputs[0], error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_new_like (inputs[0], error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  y = rel_tensor_f32 (outputs[0]);
+  g = rel_tensor_f32 (grad_output);
+  d = rel_tensor_f32 (grad_inputs[0]);
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t in = 0; in < inner; in++)
+      {
+        int64_t base = o * len * inner + in;
+        double s = 0;
+        if (p->log)
+          {
+            /* d = g − softmax · Σg */
+            for (int64_t k = 0; k < len; k++)
+              s += g[base + k * inner];
+            for (int64_t k = 0; k < len; k++)
+              d[base + k * inner] = g[base + k * inner] - expf (y[base + k * inner]) * (float) s;
+          }
+        else
+          {
+            /* d = y ⊙ (g − ⟨g, y⟩) */
+            for (int64_t k = 0; k < len; k++)
+              s += (double) g[base + k * inner] * y[base + k * inner];
+            for (int64_t k = 0; k < len; k++)
+              d[base + k * inner] = y[base + k * inner] * (g[base + k * inner] - (float) s);
+          }
+      }
+  return TRUE;
+}
+
+/* ---- Identity, Dropout (inference) ---- */
+
+static gboolean
+dropout_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  /* opset < 7 had is_test; opset < 12 had a ratio attribute: both irrelevant at inference */
+  if (rel_node_attr_int (node, "is_test", 1) == 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "Dropout in training mode is not supported");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+identity_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                  const RelContext *ctx, GError **error)
+{
+  /* tensors are immutable once produced: sharing the input is safe */
+  outputs[0] = rel_tensor_ref (inputs[0]);
+  return TRUE;
+}
+
+static gboolean
+dropout_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                 const RelContext *ctx, GError **error)
+{
+  if (node->n_inputs > 2 && inputs[2])
+    {
+      const RelTensor *t = inputs[2];
+      gboolean training = t->numel > 0 && (t->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (t)[0] != 0
+                                                                          : rel_tensor_i64 (t)[0] != 0);
+      if (training)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "Dropout in training mode is not supported");
+          return FALSE;
+        }
+    }
+  outputs[0] = rel_tensor_ref (inputs[0]);
+  if (node->n_outputs > 1)
+    {
+      /* the mask (bool in ONNX, int64 here): everything kept */
+      outputs[1] = rel_tensor_new (REL_DTYPE_INT64, inputs[0]->ndim, inputs[0]->shape, error);
+      if (outputs[1] == NULL)
+        return FALSE;
+      for (int64_t i = 0; i < outputs[1]->numel; i++)
+        rel_tensor_i64 (outputs[1])[i] = 1;
+    }
+  return TRUE;
+}
+
+static gboolean
+identity_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                   const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                   const RelContext *ctx, GError **error)
+{
+  if (!need[0])
+    return TRUE;
+  if (!require_same_shape (grad_output, inputs[0], error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_copy (grad_output, error);
+  return grad_inputs[0] != NULL;
+}
+
+/* ---- the table ---- */
 
 const RelOpDef rel_ops_elementwise[] = {
+  { "Add", 2, 2, 1, REL_OP_CLASS_MIX, add_prepare, bin_forward, bin_backward, NULL },
+  { "Sub", 2, 2, 1, REL_OP_CLASS_MIX, sub_prepare, bin_forward, bin_backward, NULL },
+  { "Mul", 2, 2, 1, REL_OP_CLASS_OTHER, mul_prepare, bin_forward, bin_backward, NULL },
+  { "Div", 2, 2, 1, REL_OP_CLASS_OTHER, div_prepare, bin_forward, bin_backward, NULL },
+  { "Relu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, relu_prepare, un_forward, un_backward, NULL },
+  { "LeakyRelu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, leaky_relu_prepare, un_forward, un_backward, NULL },
+  { "Elu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, elu_prepare, un_forward, un_backward, NULL },
+  { "PRelu", 2, 2, 1, REL_OP_CLASS_ACTIVATION, NULL, prelu_forward, prelu_backward, NULL },
+  { "Clip", 1, 3, 1, REL_OP_CLASS_ACTIVATION, clip_prepare, un_forward, un_backward, NULL },
+  { "Sigmoid", 1, 1, 1, REL_OP_CLASS_ACTIVATION, sigmoid_prepare, un_forward, un_backward, NULL },
+  { "HardSigmoid", 1, 1, 1, REL_OP_CLASS_ACTIVATION, hard_sigmoid_prepare, un_forward, un_backward, NULL },
+  { "HardSwish", 1, 1, 1, REL_OP_CLASS_ACTIVATION, hard_swish_prepare, un_forward, un_backward, NULL },
+  { "Tanh", 1, 1, 1, REL_OP_CLASS_ACTIVATION, tanh_prepare, un_forward, un_backward, NULL },
+  { "Softplus", 1, 1, 1, REL_OP_CLASS_ACTIVATION, softplus_prepare, un_forward, un_backward, NULL },
+  { "Exp", 1, 1, 1, REL_OP_CLASS_OTHER, exp_prepare, un_forward, un_backward, NULL },
+  { "Log", 1, 1, 1, REL_OP_CLASS_OTHER, log_prepare, un_forward, un_backward, NULL },
+  { "Sqrt", 1, 1, 1, REL_OP_CLASS_OTHER, sqrt_prepare, un_forward, un_backward, NULL },
+  { "Reciprocal", 1, 1, 1, REL_OP_CLASS_OTHER, reciprocal_prepare, un_forward, un_backward, NULL },
+  { "Neg", 1, 1, 1, REL_OP_CLASS_OTHER, neg_prepare, un_forward, un_backward, NULL },
+  { "Abs", 1, 1, 1, REL_OP_CLASS_OTHER, abs_prepare, un_forward, un_backward, NULL },
+  { "Softmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, softmax_forward, softmax_backward, NULL },
+  { "LogSoftmax", 1, 1, 1, REL_OP_CLASS_OTHER, log_softmax_prepare, softmax_forward, softmax_backward, NULL },
+  { "Identity", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, identity_forward, identity_backward, NULL },
+  { "Dropout", 1, 3, 2, REL_OP_CLASS_ROUTE, dropout_prepare, dropout_forward, identity_backward, NULL },
   { NULL },
 };

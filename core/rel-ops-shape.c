@@ -1,10 +1,1554 @@
-/* rel-ops-shape.c
+/* rel-ops-shape.c — operators that move, select or describe elements:
+ * Reshape/Flatten/Squeeze/Unsqueeze (free views), Transpose, Concat, Slice,
+ * Gather, Pad, Expand, the reductions ReduceMean/ReduceSum, and the int64
+ * shape arithmetic exporters emit (Shape, Constant, ConstantOfShape, Cast).
+ *
+ * Attributes that moved to inputs across opsets (Squeeze/Unsqueeze/Reduce axes,
+ * Pad pads, Slice starts/ends) are accepted both ways: an input, when present,
+ * wins over the attribute.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-model.h"
+#include "rel-error.h"
+#include "rel-broadcast.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef enum { PAD_CONSTANT, PAD_REFLECT, PAD_EDGE, PAD_WRAP } PadMode;
+
+/* One parameter block for every op of this file; each reads its own fields. */
+typedef struct {
+  int64_t    axis;
+  int        n_axes;                      /* -1: attribute absent */
+  int64_t    axes[REL_MAX_DIMS];
+  int        n_perm;                      /* -1: reverse */
+  int64_t    perm[REL_MAX_DIMS];
+  gboolean   keepdims;
+  gboolean   noop_with_empty_axes;
+  gboolean   allowzero;
+  PadMode    mode;
+  float      value;                       /* Pad's constant (attribute form) */
+  int        n_pads;                      /* -1: attribute absent */
+  int64_t    pads[2 * REL_MAX_DIMS];
+  int64_t    start, end;
+  gboolean   has_end;
+  RelDType   to;                          /* Cast */
+  int        n_starts, n_ends;            /* Slice, opset < 10 */
+  int64_t    starts[REL_MAX_DIMS], ends[REL_MAX_DIMS];
+  RelTensor *tensor;                      /* Constant's value, ConstantOfShape's fill */
+} ShapeParams;
+
+static void
+shape_params_free (gpointer data)
+{
+  ShapeParams *p = data;
+  if (p == NULL)
+    return;
+  if (p->tensor)
+    rel_tensor_unref (p->tensor);
+  g_free (p);
+}
+
+static const ShapeParams *
+params_of (const RelNode *node, GError **error)
+{
+  if (node->params == NULL)
+    g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' was not prepared", node->name);
+  return node->params;
+}
+
+/* Reads an ints attribute of at most @max entries; -1 when absent. */
+static gboolean
+attr_ints (const RelNode *node, const char *name, int64_t *out, int max, int *n, GError **error)
+{
+  int k = rel_node_attr_ints (node, name, out, max);
+  if (k > max)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "attribute '%s' has %d entries; at most %d are supported", name, k, max);
+      return FALSE;
+    }
+  *n = k;
+  return TRUE;
+}
+
+static ShapeParams *
+params_new (const RelNode *node, GError **error)
+{
+  ShapeParams *p = g_new0 (ShapeParams, 1);
+  p->n_axes = p->n_perm = p->n_pads = p->n_starts = p->n_ends = -1;
+  if (!attr_ints (node, "axes", p->axes, REL_MAX_DIMS, &p->n_axes, error)
+      || !attr_ints (node, "perm", p->perm, REL_MAX_DIMS, &p->n_perm, error)
+      || !attr_ints (node, "pads", p->pads, 2 * REL_MAX_DIMS, &p->n_pads, error)
+      || !attr_ints (node, "starts", p->starts, REL_MAX_DIMS, &p->n_starts, error)
+      || !attr_ints (node, "ends", p->ends, REL_MAX_DIMS, &p->n_ends, error))
+    {
+      g_free (p);
+      return NULL;
+    }
+  p->keepdims = rel_node_attr_int (node, "keepdims", 1) != 0;
+  p->noop_with_empty_axes = rel_node_attr_int (node, "noop_with_empty_axes", 0) != 0;
+  p->allowzero = rel_node_attr_int (node, "allowzero", 0) != 0;
+  p->start = rel_node_attr_int (node, "start", 0);
+  p->has_end = rel_node_attr (node, "end") != NULL;
+  p->end = rel_node_attr_int (node, "end", 0);
+  p->value = rel_node_attr_float (node, "value", 0.0f);
+  return p;
+}
+
+static gboolean
+generic_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  ShapeParams *p = params_new (node, error);
+  if (p == NULL)
+    return FALSE;
+  p->axis = rel_node_attr_int (node, "axis", 0);
+  node->params = p;
+  return TRUE;
+}
+
+static gboolean
+flatten_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  ShapeParams *p = params_new (node, error);
+  if (p == NULL)
+    return FALSE;
+  p->axis = rel_node_attr_int (node, "axis", 1);
+  node->params = p;
+  return TRUE;
+}
+
+static gboolean
+concat_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  if (rel_node_attr (node, "axis") == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "Concat needs an 'axis' attribute");
+      return FALSE;
+    }
+  return generic_prepare (model, node, error);
+}
+
+/* ---- helpers ---- */
+
+static size_t
+elem_size (RelDType dtype)
+{
+  return dtype == REL_DTYPE_INT64 ? sizeof (int64_t) : sizeof (float);
+}
+
+static gboolean
+require_f32 (const RelTensor *t, const char *what, GError **error)
+{
+  if (t->dtype != REL_DTYPE_FLOAT32)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "%s must be float32, not %s", what, rel_dtype_name (t->dtype));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A gradient must match the forward output it belongs to. */
+static gboolean
+check_grad (const RelTensor *g, const RelTensor *y, GError **error)
+{
+  if (g->dtype != REL_DTYPE_FLOAT32 || !rel_tensor_same_shape (g, y))
+    {
+      g_autofree char *a = rel_tensor_shape_string (g);
+      g_autofree char *b = rel_tensor_shape_string (y);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "the output gradient %s does not match the output %s", a, b);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+normalize_axis (int64_t axis, int rank, int64_t *out, GError **error)
+{
+  int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "axis %" G_GINT64_FORMAT " is out of range for rank %d", axis, rank);
+      return FALSE;
+    }
+  *out = a;
+  return TRUE;
+}
+
+/* A 1-D (or scalar) int64 tensor of at most @max entries into @out. */
+static gboolean
+read_ints (const RelTensor *t, const char *what, int64_t *out, int max, int *n, GError **error)
+{
+  if (t->dtype != REL_DTYPE_INT64)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "%s must be int64, not %s",
+                   what, rel_dtype_name (t->dtype));
+      return FALSE;
+    }
+  if (t->ndim > 1 || t->numel > max)
+    {
+      g_autofree char *s = rel_tensor_shape_string (t);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "%s must be a list of at most %d integers, got shape %s", what, max, s);
+      return FALSE;
+    }
+  for (int64_t i = 0; i < t->numel; i++)
+    out[i] = rel_tensor_i64 (t)[i];
+  *n = (int) t->numel;
+  return TRUE;
+}
+
+/* Axes from the optional input @k or the attribute; normalised, no duplicates.
+ * *n = -1 when neither is given. */
+static gboolean
+resolve_axes (const RelNode *node, const ShapeParams *p, RelTensor *const *inputs, int k,
+              int rank, int64_t *axes, int *n, GError **error)
+{
+  gboolean seen[REL_MAX_DIMS] = { FALSE };
+
+  if (node->n_inputs > k && inputs[k])
+    {
+      if (!read_ints (inputs[k], "axes", axes, REL_MAX_DIMS, n, error))
+        return FALSE;
+    }
+  else
+    {
+      *n = p->n_axes;
+      for (int i = 0; i < p->n_axes; i++)
+        axes[i] = p->axes[i];
+    }
+  for (int i = 0; i < *n; i++)
+    {
+      if (!normalize_axis (axes[i], rank, &axes[i], error))
+        return FALSE;
+      if (seen[axes[i]])
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                       "axis %" G_GINT64_FORMAT " is listed twice", axes[i]);
+          return FALSE;
+        }
+      seen[axes[i]] = TRUE;
+    }
+  return TRUE;
+}
+
+static void
+contiguous_strides (int nd, const int64_t *shape, int64_t *strides)
+{
+  int64_t s = 1;
+  for (int i = nd - 1; i >= 0; i--)
+    {
+      strides[i] = s;
+      s *= shape[i];
+    }
+}
+
+/* dst[i] = src[base + Σ idx_d·strides_d] over dst's index space, or with
+ * @scatter the adjoint: src[...] += dst[i] (float32 only). Transpose and Slice
+ * are both this walk. */
+static void
+strided_walk (RelTensor *src, RelTensor *dst, int64_t base, const int64_t *strides, gboolean scatter)
+{
+  int nd = dst->ndim;
+  int64_t idx[REL_MAX_DIMS] = { 0 };
+  int64_t off = base;
+  size_t es = elem_size (src->dtype);
+
+  if (dst->numel == 0)
+    return;
+  for (int64_t i = 0; i < dst->numel; i++)
+    {
+      if (scatter)
+        rel_tensor_f32 (src)[off] += rel_tensor_f32 (dst)[i];
+      else if (es == sizeof (float))
+        rel_tensor_f32 (dst)[i] = rel_tensor_f32 (src)[off];
+      else
+        rel_tensor_i64 (dst)[i] = rel_tensor_i64 (src)[off];
+      /* odometer: advance the last dimension, carry leftwards */
+      for (int d = nd - 1; d >= 0; d--)
+        {
+          if (++idx[d] < dst->shape[d])
+            {
+              off += strides[d];
+              break;
+            }
+          off -= strides[d] * (dst->shape[d] - 1);
+          idx[d] = 0;
+        }
+    }
+}
+
+/* A gradient routed back unchanged to an input of another shape (views). */
+static gboolean
+reshape_grad_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                       const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                       const RelContext *ctx, GError **error)
+{
+  if (!need[0])
+    return TRUE;
+  if (!check_grad (grad_output, outputs[0], error) || !require_f32 (inputs[0], "the input", error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_new_like (inputs[0], error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  if (grad_output->numel != inputs[0]->numel)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "gradient and input sizes differ");
+      return FALSE;
+    }
+  memcpy (grad_inputs[0]->data, grad_output->data, (size_t) grad_output->numel * sizeof (float));
+  return TRUE;
+}
+
+/* ---- Flatten, Reshape, Squeeze, Unsqueeze: views ---- */
+
+static gboolean
+flatten_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                 const RelContext *ctx, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  RelTensor *x = inputs[0];
+  int64_t axis, shape[2] = { 1, 1 };
+
+  if (p == NULL)
+    return FALSE;
+  axis = p->axis < 0 ? p->axis + x->ndim : p->axis;
+  if (axis < 0 || axis > x->ndim)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "axis %" G_GINT64_FORMAT " is out of range for rank %d", p->axis, x->ndim);
+      return FALSE;
+    }
+  for (int i = 0; i < x->ndim; i++)
+    shape[i < axis ? 0 : 1] *= x->shape[i];
+  outputs[0] = rel_tensor_view (x, 2, shape, error);
+  return outputs[0] != NULL;
+}
+
+static gboolean
+reshape_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                 const RelContext *ctx, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  RelTensor *x = inputs[0];
+  int64_t shape[REL_MAX_DIMS], known = 1;
+  int n, infer = -1;
+
+  if (p == NULL || !read_ints (inputs[1], "the target shape", shape, REL_MAX_DIMS, &n, error))
+    return FALSE;
+  for (int i = 0; i < n; i++)
+    {
+      if (shape[i] == 0 && !p->allowzero)
+        {
+          if (i >= x->ndim)
+            {
+              g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                           "target dimension %d is 0 (copy) but the input has rank %d", i, x->ndim);
+              return FALSE;
+            }
+          shape[i] = x->shape[i];
+        }
+      if (shape[i] == -1)
+        {
+          if (infer >= 0)
+            {
+              g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "the target shape has several -1 entries");
+              return FALSE;
+            }
+          infer = i;
+        }
+      else if (shape[i] < 0)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "target dimension %d is negative (%" G_GINT64_FORMAT ")", i, shape[i]);
+          return FALSE;
+        }
+      else
+        {
+          guint64 k;
+          if (!g_uint64_checked_mul (&k, (guint64) known, (guint64) shape[i]) || k > REL_TENSOR_MAX_ELEMENTS)
+            {
+              g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "the target shape is too large");
+              return FALSE;
+            }
+          known = (int64_t) k;
+        }
+    }
+  if (infer >= 0)
+    {
+      if (known == 0 || x->numel % known != 0)
+        {
+          g_autofree char *from = rel_tensor_shape_string (x);
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "cannot infer the -1 dimension reshaping %s", from);
+          return FALSE;
+        }
+      shape[infer] = x->numel / known;
+    }
+  outputs[0] = rel_tensor_view (x, n, shape, error);
+  return outputs[0] != NULL;
+}
+
+static gboolean
+squeeze_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                 const RelContext *ctx, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  RelTensor *x = inputs[0];
+  int64_t axes[REL_MAX_DIMS], shape[REL_MAX_DIMS];
+  gboolean drop[REL_MAX_DIMS] = { FALSE };
+  int n, nd = 0;
+
+  if (p == NULL || !resolve_axes (node, p, inputs, 1, x->ndim, axes, &n, error))
+    return FALSE;
+  if (n < 0)
+    {
+      for (int i = 0; i < x->ndim; i++)
+        drop[i] = x->shape[i] == 1;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      if (x->shape[axes[i]] != 1)
+        {
+          g_autofree char *s = rel_tensor_shape_string (x);
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "cannot squeeze axis %" G_GINT64_FORMAT " of shape %s: its size is not 1", axes[i], s);
+          return FALSE;
+        }
+      drop[axes[i]] = TRUE;
+    }
+  for (int i = 0; i < x->ndim; i++)
+    if (!drop[i])
+      shape[nd++] = x->shape[i];
+  outputs[0] = rel_tensor_view (x, nd, shape, error);
+  return outputs[0] != NULL;
+}
+
+static gboolean
+unsqueeze_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                   const RelContext *ctx, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  RelTensor *x = inputs[0];
+  int64_t axes[REL_MAX_DIMS], shape[REL_MAX_DIMS];
+  gboolean add[REL_MAX_DIMS] = { FALSE };
+  int n, rank, k = 0;
+
+  if (p == NULL)
+    return FALSE;
+  /* the count first: axes index the output, whose rank depends on it */
+  if (node->n_inputs > 1 && inputs[1])
+    n = (int) inputs[1]->numel;
+  else
+    n = p->n_axes;
+  if (n < 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "Unsqueeze needs axes");
+      return FALSE;
+    }
+  rank = x->ndim + n;
+  if (rank > REL_MAX_DIMS)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "the result would have %d dimensions; at most %d are supported",
+                   rank, REL_MAX_DIMS);
+      return FALSE;
+    }
+  if (!resolve_axes (node, p, inputs, 1, rank, axes, &n, error))
+    return FALSE;
+  for (int i = 0; i < n; i++)
+    add[axes[i]] = TRUE;
+  for (int i = 0; i < rank; i++)
+    shape[i] = add[i] ? 1 : x->shape[k++];
+  outputs[0] = rel_tensor_view (x, rank, shape, error);
+  return outputs[0] != NULL;
+}
+
+/* ---- Transpose ---- */
+
+static gboolean
+transpose_perm (const ShapeParams *p, const RelTensor *x, int64_t *perm, GError **error)
+{
+  gboolean seen[REL_MAX_DIMS] = { FALSE };
+
+  if (p->n_perm < 0)
+    {
+      for (int i = 0; i < x->ndim; i++)
+        perm[i] = x->ndim - 1 - i;
+      return TRUE;
+    }
+  if (p->n_perm != x->ndim)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "perm has %d entries for a %d-D input",
+                   p->n_perm, x->ndim);
+      return FALSE;
+    }
+  for (int i = 0; i < x->ndim; i++)
+    {
+      if (!normalize_axis (p->perm[i], x->ndim, &perm[i], error))
+        return FALSE;
+      if (seen[perm[i]])
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "perm is not a permutation");
+          return FALSE;
+        }
+      seen[perm[i]] = TRUE;
+    }
+  return TRUE;
+}
+
+static gboolean
+transpose_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                   const RelContext *ctx, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  RelTensor *x = inputs[0], *y;
+  int64_t perm[REL_MAX_DIMS], shape[REL_MAX_DIMS], xs[REL_MAX_DIMS], st[REL_MAX_DIMS];
+
+  if (p == NULL || !transpose_perm (p, x, perm, error))
+    return FALSE;
+  contiguous_strides (x->ndim, x->shape, xs);
+  for (int i = 0; i < x->ndim; i++)
+    {
+      shape[i] = x->shape[perm[i]];
+      st[i] = xs[perm[i]];
+    }
+  y = rel_tensor_new (x->dtype, x->ndim, shape, error);
+  if (y == NULL)
+    return FALSE;
+  strided_walk (x, y, 0, st, FALSE);
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+transpose_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                    const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                    const RelContext *ctx, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  RelTensor *x = inputs[0];
+  int64_t perm[REL_MAX_DIMS], xs[REL_MAX_DIMS], st[REL_MAX_DIMS];
+
+  if (!need[0])
+    return TRUE;
+  if (p == NULL || !transpose_perm (p, x, perm, error) || !check_grad (grad_output, outputs[0], error)
+      || !require_f32 (x, "the input", error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_new_like (x, error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  contiguous_strides (x->ndim, x->shape, xs);
+  for (int i = 0; i < x->ndim; i++)
+    st[i] = xs[perm[i]];
+  strided_walk (grad_inputs[0], (RelTensor *) grad_output, 0, st, TRUE);
+  return TRUE;
+}
+
+/* ---- Concat ---- */
+
+static gboolean
+concat_layout (const RelNode *node, RelTensor *const *inputs, int64_t *axis_out,
+               int64_t *outer_out, int64_t *inner_out, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  const RelTensor *first = NULL;
+  int64_t axis, outer = 1, inner = 1;
+
+  if (p == NULL)
+    return FALSE;
+  for (int k = 0; k < node->n_inputs; k++)
+    if (inputs[k])
+      {
+        first = inputs[k];
+        break;
+      }
+  if (first == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "Concat has no inputs");
+      return FALSE;
+    }
+  if (!normalize_axis (p->axis, first->ndim, &axis, error))
+    return FALSE;
+  for (int k = 0; k < node->n_inputs; k++)
+    {
+      const RelTensor *t = inputs[k];
+      gboolean ok;
+      if (t == NULL)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "Concat input %d is missing", k);
+          return FALSE;
+        }
+      ok = t->dtype == first->dtype && t->ndim == first->ndim;
+      for (int i = 0; ok && i < t->ndim; i++)
+        if (i != axis && t->shape[i] != first->shape[i])
+          ok = FALSE;
+      if (!ok)
+        {
+          g_autofree char *a = rel_tensor_shape_string (first);
+          g_autofree char *b = rel_tensor_shape_string (t);
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "cannot concatenate %s %s with %s %s along axis %" G_GINT64_FORMAT,
+                       rel_dtype_name (first->dtype), a, rel_dtype_name (t->dtype), b, axis);
+          return FALSE;
+        }
+    }
+  for (int i = 0; i < first->ndim; i++)
+    {
+      if (i < axis)
+        outer *= first->shape[i];
+      else if (i > axis)
+        inner *= first->shape[i];
+    }
+  *axis_out = axis;
+  *outer_out = outer;
+  *inner_out = inner;
+  return TRUE;
+}
+
+static gboolean
+concat_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                const RelContext *ctx, GError **error)
+{
+  int64_t axis, outer, inner, shape[REL_MAX_DIMS], total = 0, at = 0;
+  RelTensor *y;
+  size_t es;
+
+  if (!concat_layout (node, inputs, &axis, &outer, &inner, error))
+    return FALSE;
+  for (int k = 0; k < node->n_inputs; k++)
+    {
+      total += inputs[k]->shape[axis];
+      if (total > REL_TENSOR_MAX_ELEMENTS)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "the concatenation is too large");
+          return FALSE;
+        }
+    }
+  memcpy (shape, inputs[0]->shape, sizeof shape);
+  shape[axis] = total;
+  y = rel_tensor_new (inputs[0]->dtype, inputs[0]->ndim, shape, error);
+  if (y == NULL)
+    return FALSE;
+  es = elem_size (y->dtype);
+  for (int k = 0; k < node->n_inputs; k++)
+    {
+      int64_t chunk = inputs[k]->shape[axis] * inner;
+      for (int64_t o = 0; o < outer && chunk > 0; o++)
+        memcpy ((char *) y->data + ((o * total * inner) + at) * es,
+                (const char *) inputs[k]->data + o * chunk * es, (size_t) chunk * es);
+      at += chunk;
+    }
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+concat_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                 const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                 const RelContext *ctx, GError **error)
+{
+  int64_t axis, outer, inner, at = 0, row;
+
+  if (!concat_layout (node, inputs, &axis, &outer, &inner, error)
+      || !check_grad (grad_output, outputs[0], error))
+    return FALSE;
+  row = outputs[0]->shape[axis] * inner;
+  for (int k = 0; k < node->n_inputs; k++)
+    {
+      int64_t chunk = inputs[k]->shape[axis] * inner;
+      if (need[k])
+        {
+          if (!require_f32 (inputs[k], "the input", error))
+            return FALSE;
+          grad_inputs[k] = rel_tensor_new_like (inputs[k], error);
+          if (grad_inputs[k] == NULL)
+            return FALSE;
+          for (int64_t o = 0; o < outer && chunk > 0; o++)
+            memcpy (rel_tensor_f32 (grad_inputs[k]) + o * chunk,
+                    rel_tensor_f32 (grad_output) + o * row + at, (size_t) chunk * sizeof (float));
+        }
+      at += chunk;
+    }
+  return TRUE;
+}
+
+/* ---- Slice ---- */
+
+/* Output shape, base offset and per-dimension strides of a Slice. */
+static gboolean
+slice_layout (const RelNode *node, RelTensor *const *inputs, int64_t *shape, int64_t *base,
+              int64_t *strides, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  const RelTensor *x = inputs[0];
+  int64_t starts[REL_MAX_DIMS], ends[REL_MAX_DIMS], axes[REL_MAX_DIMS], steps[REL_MAX_DIMS];
+  int64_t xs[REL_MAX_DIMS], first[REL_MAX_DIMS], step[REL_MAX_DIMS];
+  gboolean seen[REL_MAX_DIMS] = { FALSE };
+  int ns, ne, na, nst;
+
+  if (p == NULL)
+    return FALSE;
+  if (node->n_inputs >= 3 && inputs[1] && inputs[2])
+    {
+      if (!read_ints (inputs[1], "starts", starts, REL_MAX_DIMS, &ns, error)
+          || !read_ints (inputs[2], "ends", ends, REL_MAX_DIMS, &ne, error))
+        return FALSE;
+    }
+  else if (p->n_starts >= 0 && p->n_ends >= 0)
+    {
+      ns = p->n_starts;
+      ne = p->n_ends;
+      memcpy (starts, p->starts, sizeof starts);
+      memcpy (ends, p->ends, sizeof ends);
+    }
+  else
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "Slice needs starts and ends");
+      return FALSE;
+    }
+  if (node->n_inputs >= 4 && inputs[3])
+    {
+      if (!read_ints (inputs[3], "axes", axes, REL_MAX_DIMS, &na, error))
+        return FALSE;
+    }
+  else if (p->n_axes >= 0)
+    {
+      na = p->n_axes;
+      memcpy (axes, p->axes, sizeof axes);
+    }
+  else
+    {
+      na = ns;
+      for (int i = 0; i < na; i++)
+        axes[i] = i;
+    }
+  if (node->n_inputs >= 5 && inputs[4])
+    {
+      if (!read_ints (inputs[4], "steps", steps, REL_MAX_DIMS, &nst, error))
+        return FALSE;
+    }
+  else
+    {
+      nst = ns;
+      for (int i = 0; i < nst; i++)
+        steps[i] = 1;
+    }
+  if (ns != ne || ns != na || ns != nst)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "starts, ends, axes and steps have different lengths (%d, %d, %d, %d)", ns, ne, na, nst);
+      return FALSE;
+    }
+  for (int i = 0; i < x->ndim; i++)
+    {
+      first[i] = 0;
+      step[i] = 1;
+      shape[i] = x->shape[i];
+    }
+  for (int i = 0; i < ns; i++)
+    {
+      int64_t a, d, s, e, st = steps[i];
+      if (!normalize_axis (axes[i], x->ndim, &a, error))
+        return FALSE;
+      if (seen[a])
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "Slice lists axis %" G_GINT64_FORMAT " twice", a);
+          return FALSE;
+        }
+      seen[a] = TRUE;
+      if (st == 0)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "Slice step is 0");
+          return FALSE;
+        }
+      d = x->shape[a];
+      s = starts[i] < 0 ? starts[i] + d : starts[i];
+      e = ends[i] < 0 ? ends[i] + d : ends[i];
+      if (st > 0)
+        {
+          s = CLAMP (s, 0, d);
+          e = CLAMP (e, 0, d);
+          shape[a] = e > s ? (e - s + st - 1) / st : 0;
+        }
+      else
+        {
+          s = CLAMP (s, 0, d - 1);
+          e = CLAMP (e, -1, d - 1);
+          shape[a] = s > e ? (s - e + (-st) - 1) / (-st) : 0;
+        }
+      first[a] = shape[a] > 0 ? s : 0;
+      step[a] = st;
+    }
+  contiguous_strides (x->ndim, x->shape, xs);
+  *base = 0;
+  for (int i = 0; i < x->ndim; i++)
+    {
+      *base += first[i] * xs[i];
+      strides[i] = step[i] * xs[i];
+    }
+  return TRUE;
+}
+
+static gboolean
+slice_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+               const RelContext *ctx, GError **error)
+{
+  int64_t shape[REL_MAX_DIMS], strides[REL_MAX_DIMS], base;
+  RelTensor *y;
+
+  if (!slice_layout (node, inputs, shape, &base, strides, error))
+    return FALSE;
+  y = rel_tensor_new (inputs[0]->dtype, inputs[0]->ndim, shape, error);
+  if (y == NULL)
+    return FALSE;
+  strided_walk (inputs[0], y, base, strides, FALSE);
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+slice_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                const RelContext *ctx, GError **error)
+{
+  int64_t shape[REL_MAX_DIMS], strides[REL_MAX_DIMS], base;
+
+  if (!need[0])
+    return TRUE;
+  if (!slice_layout (node, inputs, shape, &base, strides, error) || !check_grad (grad_output, outputs[0], error)
+      || !require_f32 (inputs[0], "the input", error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_new_like (inputs[0], error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  strided_walk (grad_inputs[0], (RelTensor *) grad_output, base, strides, TRUE);
+  return TRUE;
+}
+
+/* ---- Gather ---- */
+
+static gboolean
+gather_layout (const RelNode *node, RelTensor *const *inputs, int64_t *axis, int64_t *outer,
+               int64_t *inner, int *nd, int64_t *shape, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  const RelTensor *x = inputs[0], *idx = inputs[1];
+  int64_t a;
+
+  if (p == NULL)
+    return FALSE;
+  if (idx->dtype != REL_DTYPE_INT64)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "Gather indices must be integers");
+      return FALSE;
+    }
+  if (!normalize_axis (p->axis, x->ndim, &a, error))
+    return FALSE;
+  if (x->ndim - 1 + idx->ndim > REL_MAX_DIMS)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "Gather result has too many dimensions");
+      return FALSE;
+    }
+  *nd = 0;
+  *outer = *inner = 1;
+  for (int i = 0; i < x->ndim; i++)
+    {
+      if (i < a)
+        {
+          *outer *= x->shape[i];
+          shape[(*nd)++] = x->shape[i];
+        }
+      else if (i == a)
+        for (int j = 0; j < idx->ndim; j++)
+          shape[(*nd)++] = idx->shape[j];
+      else
+        {
+          *inner *= x->shape[i];
+          shape[(*nd)++] = x->shape[i];
+        }
+    }
+  /* every index must address the axis */
+  for (int64_t j = 0; j < idx->numel; j++)
+    {
+      int64_t v = rel_tensor_i64 (idx)[j];
+      if (v < -x->shape[a] || v >= x->shape[a])
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                       "Gather index %" G_GINT64_FORMAT " is out of range for a dimension of %" G_GINT64_FORMAT,
+                       v, x->shape[a]);
+          return FALSE;
+        }
+    }
+  *axis = a;
+  return TRUE;
+}
+
+static gboolean
+gather_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                const RelContext *ctx, GError **error)
+{
+  const RelTensor *x = inputs[0], *idx = inputs[1];
+  int64_t axis, outer, inner, shape[REL_MAX_DIMS], d;
+  int nd;
+  RelTensor *y;
+  size_t es;
+
+  if (!gather_layout (node, inputs, &axis, &outer, &inner, &nd, shape, error))
+    return FALSE;
+  y = rel_tensor_new (x->dtype, nd, shape, error);
+  if (y == NULL)
+    return FALSE;
+  es = elem_size (x->dtype);
+  d = x->shape[axis];
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t j = 0; j < idx->numel; j++)
+      {
+        int64_t v = rel_tensor_i64 (idx)[j];
+        if (v < 0)
+          v += d;
+        memcpy ((char *) y->data + ((o * idx->numel + j) * inner) * es,
+                (const char *) x->data + ((o * d + v) * inner) * es, (size_t) inner * es);
+      }
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+gather_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                 const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                 const RelContext *ctx, GError **error)
+{
+  const RelTensor *x = inputs[0], *idx = inputs[1];
+  int64_t axis, outer, inner, shape[REL_MAX_DIMS], d;
+  int nd;
+  float *gx;
+  const float *g;
+
+  if (!need[0])
+    return TRUE;
+  if (!gather_layout (node, inputs, &axis, &outer, &inner, &nd, shape, error)
+      || !check_grad (grad_output, outputs[0], error) || !require_f32 (x, "the data", error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_new_like (x, error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  gx = rel_tensor_f32 (grad_inputs[0]);
+  g = rel_tensor_f32 (grad_output);
+  d = x->shape[axis];
+  /* repeated indices accumulate */
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t j = 0; j < idx->numel; j++)
+      {
+        int64_t v = rel_tensor_i64 (idx)[j];
+        if (v < 0)
+          v += d;
+        for (int64_t k = 0; k < inner; k++)
+          gx[(o * d + v) * inner + k] += g[(o * idx->numel + j) * inner + k];
+      }
+  return TRUE;
+}
+
+/* ---- Pad ---- */
+
+static gboolean
+pad_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  ShapeParams *p = params_new (node, error);
+  const char *mode = rel_node_attr_string (node, "mode", "constant");
+
+  if (p == NULL)
+    return FALSE;
+  if (strcmp (mode, "constant") == 0)
+    p->mode = PAD_CONSTANT;
+  else if (strcmp (mode, "reflect") == 0)
+    p->mode = PAD_REFLECT;
+  else if (strcmp (mode, "edge") == 0)
+    p->mode = PAD_EDGE;
+  else if (strcmp (mode, "wrap") == 0)
+    p->mode = PAD_WRAP;
+  else
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "Pad mode '%s' is not supported", mode);
+      g_free (p);
+      return FALSE;
+    }
+  node->params = p;
+  return TRUE;
+}
+
+/* begins[i], ends[i] per input dimension, and the fill value. */
+static gboolean
+pad_layout (const RelNode *node, RelTensor *const *inputs, int64_t *begins, int64_t *ends,
+            int64_t *shape, double *value, PadMode *mode, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  const RelTensor *x = inputs[0];
+  int64_t pads[2 * REL_MAX_DIMS], axes[REL_MAX_DIMS];
+  int np, na;
+
+  if (p == NULL)
+    return FALSE;
+  *mode = p->mode;
+  *value = p->value;
+  if (node->n_inputs > 1 && inputs[1])
+    {
+      if (!read_ints (inputs[1], "pads", pads, 2 * REL_MAX_DIMS, &np, error))
+        return FALSE;
+    }
+  else if (p->n_pads >= 0)
+    {
+      np = p->n_pads;
+      memcpy (pads, p->pads, sizeof pads);
+    }
+  else
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "Pad needs pads");
+      return FALSE;
+    }
+  if (node->n_inputs > 2 && inputs[2] && inputs[2]->numel > 0)
+    {
+      const RelTensor *v = inputs[2];
+      *value = v->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (v)[0] : (double) rel_tensor_i64 (v)[0];
+    }
+  if (node->n_inputs > 3 && inputs[3])
+    {
+      if (!read_ints (inputs[3], "axes", axes, REL_MAX_DIMS, &na, error))
+        return FALSE;
+    }
+  else
+    {
+      na = x->ndim;
+      for (int i = 0; i < na; i++)
+        axes[i] = i;
+    }
+  if (np != 2 * na)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Pad has %d pads for %d axes", np, na);
+      return FALSE;
+    }
+  for (int i = 0; i < x->ndim; i++)
+    begins[i] = ends[i] = 0;
+  for (int i = 0; i < na; i++)
+    {
+      int64_t a;
+      if (!normalize_axis (axes[i], x->ndim, &a, error))
+        return FALSE;
+      if (pads[i] < -REL_TENSOR_MAX_ELEMENTS || pads[i] > REL_TENSOR_MAX_ELEMENTS
+          || pads[i + na] < -REL_TENSOR_MAX_ELEMENTS || pads[i + na] > REL_TENSOR_MAX_ELEMENTS)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "Pad amount out of range");
+          return FALSE;
+        }
+      begins[a] = pads[i];
+      ends[a] = pads[i + na];
+    }
+  for (int i = 0; i < x->ndim; i++)
+    {
+      shape[i] = x->shape[i] + begins[i] + ends[i];
+      if (shape[i] < 0)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "negative pads remove more than dimension %d holds", i);
+          return FALSE;
+        }
+      if (*mode != PAD_CONSTANT && x->shape[i] == 0 && shape[i] > 0)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "cannot pad an empty dimension in this mode");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The input index an output index reads from along a dimension of size n, or -1. */
+static inline int64_t
+pad_source (int64_t i, int64_t n, PadMode mode)
+{
+  if (i >= 0 && i < n)
+    return i;
+  switch (mode)
+    {
+    case PAD_CONSTANT:
+      return -1;
+    case PAD_EDGE:
+      return i < 0 ? 0 : n - 1;
+    case PAD_WRAP:
+      return ((i % n) + n) % n;
+    case PAD_REFLECT:
+      if (n == 1)
+        return 0;
+      {
+        /* reflection without repeating the edge has period 2(n−1) */
+        int64_t period = 2 * (n - 1), j = ((i % period) + period) % period;
+        return j < n ? j : period - j;
+      }
+    }
+  return -1;
+}
+
+/* Walks the output; calls the copy (or, scattering, the accumulation) per element. */
+static void
+pad_walk (const RelTensor *x, RelTensor *y, const int64_t *begins, PadMode mode, double value,
+          gboolean scatter, float *gx, const float *gy)
+{
+  int nd = x->ndim;
+  int64_t idx[REL_MAX_DIMS] = { 0 }, xs[REL_MAX_DIMS];
+
+  contiguous_strides (nd, x->shape, xs);
+  for (int64_t o = 0; o < y->numel; o++)
+    {
+      int64_t off = 0;
+      gboolean inside = TRUE;
+      for (int d = 0; d < nd; d++)
+        {
+          int64_t s = pad_source (idx[d] - begins[d], x->shape[d], mode);
+          if (s < 0)
+            {
+              inside = FALSE;
+              break;
+            }
+          off += s * xs[d];
+        }
+      if (scatter)
+        {
+          if (inside)
+            gx[off] += gy[o];
+        }
+      else if (x->dtype == REL_DTYPE_FLOAT32)
+        rel_tensor_f32 (y)[o] = inside ? rel_tensor_f32 (x)[off] : (float) value;
+      else
+        rel_tensor_i64 (y)[o] = inside ? rel_tensor_i64 (x)[off] : (int64_t) value;
+      for (int d = nd - 1; d >= 0; d--)
+        {
+          if (++idx[d] < y->shape[d])
+            break;
+          idx[d] = 0;
+        }
+    }
+}
+
+static gboolean
+pad_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+             const RelContext *ctx, GError **error)
+{
+  int64_t begins[REL_MAX_DIMS], ends[REL_MAX_DIMS], shape[REL_MAX_DIMS];
+  double value;
+  PadMode mode;
+  RelTensor *y;
+
+  if (!pad_layout (node, inputs, begins, ends, shape, &value, &mode, error))
+    return FALSE;
+  y = rel_tensor_new (inputs[0]->dtype, inputs[0]->ndim, shape, error);
+  if (y == NULL)
+    return FALSE;
+  pad_walk (inputs[0], y, begins, mode, value, FALSE, NULL, NULL);
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+pad_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+              const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+              const RelContext *ctx, GError **error)
+{
+  int64_t begins[REL_MAX_DIMS], ends[REL_MAX_DIMS], shape[REL_MAX_DIMS];
+  double value;
+  PadMode mode;
+
+  if (!need[0])
+    return TRUE;
+  if (!pad_layout (node, inputs, begins, ends, shape, &value, &mode, error)
+      || !check_grad (grad_output, outputs[0], error) || !require_f32 (inputs[0], "the input", error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_new_like (inputs[0], error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  pad_walk (inputs[0], outputs[0], begins, mode, value, TRUE,
+            rel_tensor_f32 (grad_inputs[0]), rel_tensor_f32 (grad_output));
+  return TRUE;
+}
+
+/* ---- ReduceMean, ReduceSum ---- */
+
+/* The reduced shape with kept size-1 dimensions (@keep), the output shape and
+ * the number of elements each output sums. *noop: the input passes unchanged. */
+static gboolean
+reduce_layout (const RelNode *node, RelTensor *const *inputs, int64_t *keep, int *nd_out,
+               int64_t *out_shape, int64_t *count, gboolean *noop, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  const RelTensor *x = inputs[0];
+  int64_t axes[REL_MAX_DIMS];
+  gboolean reduce[REL_MAX_DIMS] = { FALSE };
+  int n;
+
+  if (p == NULL || !require_f32 (x, "the input", error)
+      || !resolve_axes (node, p, inputs, 1, x->ndim, axes, &n, error))
+    return FALSE;
+  *noop = n <= 0 && p->noop_with_empty_axes;
+  for (int i = 0; i < x->ndim; i++)
+    reduce[i] = n <= 0;
+  for (int i = 0; i < n; i++)
+    reduce[axes[i]] = TRUE;
+  *nd_out = 0;
+  *count = 1;
+  for (int i = 0; i < x->ndim; i++)
+    {
+      keep[i] = reduce[i] ? 1 : x->shape[i];
+      if (reduce[i])
+        *count *= x->shape[i];
+      if (!reduce[i] || p->keepdims)
+        out_shape[(*nd_out)++] = keep[i];
+    }
+  return TRUE;
+}
+
+static gboolean
+reduce_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                const RelContext *ctx, GError **error)
+{
+  RelTensor *x = inputs[0];
+  int64_t keep[REL_MAX_DIMS], out_shape[REL_MAX_DIMS], count;
+  RelTensor like = { 0 };
+  g_autoptr(RelTensor) sum = NULL;
+  gboolean noop, mean = strcmp (node->op_type, "ReduceMean") == 0;
+  int nd;
+
+  if (!reduce_layout (node, inputs, keep, &nd, out_shape, &count, &noop, error))
+    return FALSE;
+  if (noop)
+    {
+      outputs[0] = rel_tensor_ref (x);
+      return TRUE;
+    }
+  /* summing is the adjoint of broadcasting the kept shape back to the input */
+  like.dtype = REL_DTYPE_FLOAT32;
+  like.ndim = x->ndim;
+  memcpy (like.shape, keep, sizeof keep);
+  sum = rel_broadcast_reduce (rel_tensor_f32 (x), x->ndim, x->shape, &like, error);
+  if (sum == NULL)
+    return FALSE;
+  if (mean)
+    {
+      float *s = rel_tensor_f32 (sum);
+      for (int64_t i = 0; i < sum->numel; i++)
+        s[i] = count > 0 ? s[i] / (float) count : NAN;
+    }
+  outputs[0] = rel_tensor_view (sum, nd, out_shape, error);
+  return outputs[0] != NULL;
+}
+
+static gboolean
+reduce_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                 const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                 const RelContext *ctx, GError **error)
+{
+  RelTensor *x = inputs[0];
+  int64_t keep[REL_MAX_DIMS], out_shape[REL_MAX_DIMS], count;
+  g_autoptr(RelTensor) g = NULL;
+  gboolean noop, mean = strcmp (node->op_type, "ReduceMean") == 0;
+  int nd;
+
+  if (!need[0])
+    return TRUE;
+  if (!reduce_layout (node, inputs, keep, &nd, out_shape, &count, &noop, error)
+      || !check_grad (grad_output, outputs[0], error))
+    return FALSE;
+  if (noop)
+    {
+      grad_inputs[0] = rel_tensor_copy (grad_output, error);
+      return grad_inputs[0] != NULL;
+    }
+  g = rel_tensor_view ((RelTensor *) grad_output, x->ndim, keep, error);
+  if (g == NULL)
+    return FALSE;
+  grad_inputs[0] = rel_broadcast_to (g, x->ndim, x->shape, error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  if (mean && count > 0)
+    {
+      float *d = rel_tensor_f32 (grad_inputs[0]);
+      for (int64_t i = 0; i < grad_inputs[0]->numel; i++)
+        d[i] /= (float) count;
+    }
+  return TRUE;
+}
+
+/* ---- Expand ---- */
+
+static gboolean
+expand_shape (RelTensor *const *inputs, int *nd, int64_t *shape, GError **error)
+{
+  int64_t target[REL_MAX_DIMS];
+  int n;
+
+  if (!read_ints (inputs[1], "the target shape", target, REL_MAX_DIMS, &n, error))
+    return FALSE;
+  for (int i = 0; i < n; i++)
+    if (target[i] < 0)
+      {
+        g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Expand target dimension %d is negative", i);
+        return FALSE;
+      }
+  /* Expand broadcasts both ways: a target dimension of 1 keeps the input's */
+  return rel_broadcast_shape (inputs[0]->ndim, inputs[0]->shape, n, target, nd, shape, error);
+}
+
+static gboolean
+expand_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                const RelContext *ctx, GError **error)
+{
+  int64_t shape[REL_MAX_DIMS];
+  int nd;
+
+  if (!expand_shape (inputs, &nd, shape, error))
+    return FALSE;
+  outputs[0] = rel_broadcast_to (inputs[0], nd, shape, error);
+  return outputs[0] != NULL;
+}
+
+static gboolean
+expand_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                 const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                 const RelContext *ctx, GError **error)
+{
+  if (!need[0])
+    return TRUE;
+  if (!check_grad (grad_output, outputs[0], error) || !require_f32 (inputs[0], "the input", error))
+    return FALSE;
+  grad_inputs[0] = rel_broadcast_reduce (rel_tensor_f32 (grad_output), grad_output->ndim,
+                                         grad_output->shape, inputs[0], error);
+  return grad_inputs[0] != NULL;
+}
+
+/* ---- Constant, ConstantOfShape, Shape, Cast ---- */
+
+static gboolean
+constant_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  g_autoptr(RelTensor) t = NULL;
+  const RelAttr *a;
+  ShapeParams *p;
+
+  if ((a = rel_node_attr (node, "value")) && a->type == REL_ATTR_TENSOR && a->t)
+    t = rel_tensor_ref (a->t);
+  else if ((a = rel_node_attr (node, "value_float")) && a->type == REL_ATTR_FLOAT)
+    {
+      t = rel_tensor_new (REL_DTYPE_FLOAT32, 0, NULL, error);
+      if (t)
+        rel_tensor_f32 (t)[0] = a->f;
+    }
+  else if ((a = rel_node_attr (node, "value_floats")) && a->type == REL_ATTR_FLOATS)
+    {
+      int64_t n = a->n;
+      t = rel_tensor_new_from_f32 (1, &n, a->floats, error);
+    }
+  else if ((a = rel_node_attr (node, "value_int")) && a->type == REL_ATTR_INT)
+    {
+      t = rel_tensor_new (REL_DTYPE_INT64, 0, NULL, error);
+      if (t)
+        rel_tensor_i64 (t)[0] = a->i;
+    }
+  else if ((a = rel_node_attr (node, "value_ints")) && a->type == REL_ATTR_INTS)
+    {
+      int64_t n = a->n;
+      t = rel_tensor_new (REL_DTYPE_INT64, 1, &n, error);
+      if (t && n > 0)
+        memcpy (t->data, a->ints, (size_t) n * sizeof (int64_t));
+    }
+  else
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "Constant needs a value, value_float(s) or value_int(s) attribute");
+      return FALSE;
+    }
+  if (t == NULL)
+    return FALSE;
+  p = g_new0 (ShapeParams, 1);
+  p->tensor = g_steal_pointer (&t);
+  node->params = p;
+  return TRUE;
+}
+
+static gboolean
+constant_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                  const RelContext *ctx, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  if (p == NULL || p->tensor == NULL)
+    return FALSE;
+  outputs[0] = rel_tensor_ref (p->tensor);
+  return TRUE;
+}
+
+static gboolean
+constant_of_shape_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  const RelAttr *a = rel_node_attr (node, "value");
+  ShapeParams *p;
+
+  if (a && (a->type != REL_ATTR_TENSOR || a->t == NULL || a->t->numel != 1))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "ConstantOfShape's value must be a one-element tensor");
+      return FALSE;
+    }
+  p = g_new0 (ShapeParams, 1);
+  if (a)
+    p->tensor = rel_tensor_ref (a->t);
+  node->params = p;
+  return TRUE;
+}
+
+static gboolean
+constant_of_shape_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                           const RelContext *ctx, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  int64_t shape[REL_MAX_DIMS];
+  RelTensor *y;
+  int n;
+
+  if (p == NULL || !read_ints (inputs[0], "the shape", shape, REL_MAX_DIMS, &n, error))
+    return FALSE;
+  y = rel_tensor_new (p->tensor ? p->tensor->dtype : REL_DTYPE_FLOAT32, n, shape, error);
+  if (y == NULL)
+    return FALSE;
+  if (p->tensor)
+    {
+      size_t es = elem_size (y->dtype);
+      for (int64_t i = 0; i < y->numel; i++)
+        memcpy ((char *) y->data + i * es, p->tensor->data, es);
+    }
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+shape_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+               const RelContext *ctx, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  const RelTensor *x = inputs[0];
+  int64_t start, end, n;
+  RelTensor *y;
+
+  if (p == NULL)
+    return FALSE;
+  start = p->start < 0 ? p->start + x->ndim : p->start;
+  end = !p->has_end ? x->ndim : p->end < 0 ? p->end + x->ndim : p->end;
+  start = CLAMP (start, 0, x->ndim);
+  end = CLAMP (end, 0, x->ndim);
+  n = MAX (end - start, 0);
+  y = rel_tensor_new (REL_DTYPE_INT64, 1, &n, error);
+  if (y == NULL)
+    return FALSE;
+  for (int64_t i = 0; i < n; i++)
+    rel_tensor_i64 (y)[i] = x->shape[start + i];
+  outputs[0] = y;
+  return TRUE;
+}
+
+/* ONNX TensorProto.DataType codes Cast may target. */
+enum { ONNX_FLOAT = 1, ONNX_INT32 = 6, ONNX_INT64 = 7, ONNX_DOUBLE = 11 };
+
+static gboolean
+cast_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  int64_t to = rel_node_attr_int (node, "to", -1);
+  ShapeParams *p;
+
+  /* double is computed in float32 and int32 in int64, as the loader stores them */
+  if (to != ONNX_FLOAT && to != ONNX_DOUBLE && to != ONNX_INT32 && to != ONNX_INT64)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "Cast to ONNX type %" G_GINT64_FORMAT " is not supported (only float and integer)", to);
+      return FALSE;
+    }
+  p = g_new0 (ShapeParams, 1);
+  p->to = to == ONNX_FLOAT || to == ONNX_DOUBLE ? REL_DTYPE_FLOAT32 : REL_DTYPE_INT64;
+  p->axis = to;
+  node->params = p;
+  return TRUE;
+}
+
+static gboolean
+cast_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+              const RelContext *ctx, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  const RelTensor *x = inputs[0];
+  RelTensor *y;
+
+  if (p == NULL)
+    return FALSE;
+  if (x->dtype == p->to && p->axis != ONNX_INT32)
+    {
+      outputs[0] = rel_tensor_ref (inputs[0]);
+      return TRUE;
+    }
+  y = rel_tensor_new (p->to, x->ndim, x->shape, error);
+  if (y == NULL)
+    return FALSE;
+  for (int64_t i = 0; i < x->numel; i++)
+    {
+      if (p->to == REL_DTYPE_FLOAT32)
+        rel_tensor_f32 (y)[i] = (float) rel_tensor_i64 (x)[i];
+      else
+        {
+          double v = x->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (x)[i] : (double) rel_tensor_i64 (x)[i];
+          double lo = p->axis == ONNX_INT32 ? (double) G_MININT32 : -9.2233720368547748e18;
+          double hi = p->axis == ONNX_INT32 ? (double) G_MAXINT32 : 9.2233720368547748e18;
+          /* truncation toward zero like C; out-of-range values saturate instead of being undefined */
+          if (isnan (v))
+            v = 0;
+          v = CLAMP (v, lo, hi);
+          rel_tensor_i64 (y)[i] = v >= hi && p->axis != ONNX_INT32 ? G_MAXINT64 : (int64_t) v;
+        }
+    }
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+cast_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+               const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+               const RelContext *ctx, GError **error)
+{
+  /* only a float → float cast carries a gradient; integer results are constant */
+  if (!need[0] || inputs[0]->dtype != REL_DTYPE_FLOAT32 || outputs[0]->dtype != REL_DTYPE_FLOAT32)
+    return TRUE;
+  if (!check_grad (grad_output, outputs[0], error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_copy (grad_output, error);
+  return grad_inputs[0] != NULL;
+}
+
+/* ---- the table ---- */
+
+#define SP shape_params_free
 
 const RelOpDef rel_ops_shape[] = {
+  { "Flatten", 1, 1, 1, REL_OP_CLASS_ROUTE, flatten_prepare, flatten_forward, reshape_grad_backward, SP },
+  { "Reshape", 2, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, reshape_forward, reshape_grad_backward, SP },
+  { "Squeeze", 1, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, squeeze_forward, reshape_grad_backward, SP },
+  { "Unsqueeze", 1, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, unsqueeze_forward, reshape_grad_backward, SP },
+  { "Transpose", 1, 1, 1, REL_OP_CLASS_ROUTE, generic_prepare, transpose_forward, transpose_backward, SP },
+  { "Concat", 1, 16, 1, REL_OP_CLASS_ROUTE, concat_prepare, concat_forward, concat_backward, SP },
+  { "Slice", 1, 5, 1, REL_OP_CLASS_ROUTE, generic_prepare, slice_forward, slice_backward, SP },
+  { "Gather", 2, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, gather_forward, gather_backward, SP },
+  { "Pad", 1, 4, 1, REL_OP_CLASS_ROUTE, pad_prepare, pad_forward, pad_backward, SP },
+  { "Expand", 2, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, expand_forward, expand_backward, SP },
+  { "ReduceMean", 1, 2, 1, REL_OP_CLASS_MIX, generic_prepare, reduce_forward, reduce_backward, SP },
+  { "ReduceSum", 1, 2, 1, REL_OP_CLASS_MIX, generic_prepare, reduce_forward, reduce_backward, SP },
+  { "Constant", 0, 0, 1, REL_OP_CLASS_SHAPE, constant_prepare, constant_forward, NULL, SP },
+  { "ConstantOfShape", 1, 1, 1, REL_OP_CLASS_SHAPE, constant_of_shape_prepare, constant_of_shape_forward, NULL, SP },
+  { "Shape", 1, 1, 1, REL_OP_CLASS_SHAPE, generic_prepare, shape_forward, NULL, SP },
+  { "Cast", 1, 1, 1, REL_OP_CLASS_SHAPE, cast_prepare, cast_forward, cast_backward, SP },
   { NULL },
 };
