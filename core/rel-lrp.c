@@ -1,10 +1,1564 @@
-/* rel-lrp.c — being written.
+/* rel-lrp.c — Layer-wise Relevance Propagation as a modified backward pass.
+ *
+ * LRP runs the graph's backward engine with a hook that replaces each node's
+ * vector–Jacobian product by a relevance rule. Rules never know the operator:
+ * they re-run the node's own forward/backward with modified inputs and
+ * weights (a Conv run with W⁺, a Gemm run on x⁺), so one implementation serves
+ * Conv, Gemm and MatMul. The semantics follow Zennit 0.5.1, quirks included:
+ *
+ *   linear layers   the rule chosen for the node (ε, γ, αβ, z⁺, z^B, flat, w², pass);
+ *   activations     relevance passes unchanged;
+ *   routes          MaxPool, reshapes, Pad…: the gradient (relevance follows the winner);
+ *   mixes           Add, AveragePool, GlobalAveragePool: each input gets its share
+ *                   of the sum, R_i = x_i ⊙ VJP_i(R / stab(z)), stabiliser 1e-6;
+ *   BatchNorm       folded into the preceding Conv/Gemm for this run (the model
+ *                   itself is not modified), then passes relevance unchanged; a BN
+ *                   with no linear layer in front gets the z-rule of a mix.
+ *
+ * The stabiliser is stab(z) = z + ε·sign(z) with sign(0) = +1.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-explain.h"
+#include "rel-error.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+/* Zennit's default stabiliser of every rule but ε, and of the mix z-rule. */
+#define LRP_STAB 1e-6f
+
+/* A rule file bigger than this is not a rule file. */
+#define LRP_RULES_MAX_BYTES (1 << 20)
+
+typedef enum {
+  LRP_NONE,       /* not a linear layer */
+  LRP_EPSILON,
+  LRP_GAMMA,
+  LRP_ALPHA_BETA,
+  LRP_ZPLUS,
+  LRP_ZBOX,
+  LRP_FLAT,
+  LRP_WSQUARE,
+  LRP_PASS,
+} LrpKind;
+
+typedef struct {
+  LrpKind kind;
+  double  epsilon, gamma, alpha, beta, low, high;
+} LrpRule;
+
+static const char *const rule_names[] = {
+  [LRP_NONE] = "none",
+  [LRP_EPSILON] = "epsilon",
+  [LRP_GAMMA] = "gamma",
+  [LRP_ALPHA_BETA] = "alpha-beta",
+  [LRP_ZPLUS] = "zplus",
+  [LRP_ZBOX] = "zbox",
+  [LRP_FLAT] = "flat",
+  [LRP_WSQUARE] = "wsquare",
+  [LRP_PASS] = "pass",
+};
+
+static LrpRule
+rule_make (LrpKind kind)
+{
+  LrpRule r = { kind, 1e-6, 0.25, 2.0, 1.0, 0.0, 1.0 };
+  return r;
+}
+
+/* ---- small tensor helpers (float32; the weights are shared with the model,
+ * so every helper returns a new tensor) ---- */
+
+static RelTensor *
+t_clamp (const RelTensor *t, int sign, GError **error)
+{
+  RelTensor *o = rel_tensor_new_like (t, error);
+  const float *a;
+  float *d;
+
+  if (o == NULL)
+    return NULL;
+  a = rel_tensor_f32 (t);
+  d = rel_tensor_f32 (o);
+  if (sign > 0)
+    for (int64_t i = 0; i < t->numel; i++)
+      d[i] = a[i] > 0.f ? a[i] : 0.f;
+  else
+    for (int64_t i = 0; i < t->numel; i++)
+      d[i] = a[i] < 0.f ? a[i] : 0.f;
+  return o;
+}
+
+/* t + γ·clamp(t): Zennit's GammaMod */
+static RelTensor *
+t_gamma (const RelTensor *t, float gamma, int sign, GError **error)
+{
+  RelTensor *o = rel_tensor_new_like (t, error);
+  const float *a;
+  float *d;
+
+  if (o == NULL)
+    return NULL;
+  a = rel_tensor_f32 (t);
+  d = rel_tensor_f32 (o);
+  for (int64_t i = 0; i < t->numel; i++)
+    {
+      float c = sign > 0 ? (a[i] > 0.f ? a[i] : 0.f) : (a[i] < 0.f ? a[i] : 0.f);
+      d[i] = a[i] + gamma * c;
+    }
+  return o;
+}
+
+static RelTensor *
+t_square (const RelTensor *t, GError **error)
+{
+  RelTensor *o = rel_tensor_new_like (t, error);
+  const float *a;
+  float *d;
+
+  if (o == NULL)
+    return NULL;
+  a = rel_tensor_f32 (t);
+  d = rel_tensor_f32 (o);
+  for (int64_t i = 0; i < t->numel; i++)
+    d[i] = a[i] * a[i];
+  return o;
+}
+
+static RelTensor *
+t_ones_like (const RelTensor *t, GError **error)
+{
+  RelTensor *o = rel_tensor_new_like (t, error);
+  if (o)
+    rel_tensor_fill (o, 1.f);
+  return o;
+}
+
+static gboolean
+t_any_negative (const RelTensor *t)
+{
+  const float *a = rel_tensor_f32 (t);
+  for (int64_t i = 0; i < t->numel; i++)
+    if (a[i] < 0.f)
+      return TRUE;
+  return FALSE;
+}
+
+/* a += alpha·b */
+static void
+t_axpy (RelTensor *a, float alpha, const RelTensor *b)
+{
+  float *d = rel_tensor_f32 (a);
+  const float *s = rel_tensor_f32 (b);
+  for (int64_t i = 0; i < a->numel; i++)
+    d[i] += alpha * s[i];
+}
+
+/* a *= b */
+static void
+t_mul (RelTensor *a, const RelTensor *b)
+{
+  float *d = rel_tensor_f32 (a);
+  const float *s = rel_tensor_f32 (b);
+  for (int64_t i = 0; i < a->numel; i++)
+    d[i] *= s[i];
+}
+
+static inline float
+stabilize (float z, float eps)
+{
+  /* Zennit: z + ε·sign(z) with sign(0) = +1 */
+  return z + (z >= 0.f ? eps : -eps);
+}
+
+/* R / stab(z); with @mask > 0 only where z > 0, with @mask < 0 only where
+ * @zsign < 0 (the generalised γ rule splits by the sign of the plain output). */
+static RelTensor *
+t_div_stab (const RelTensor *r, const RelTensor *z, float eps, const RelTensor *zsign, int mask,
+            GError **error)
+{
+  RelTensor *o;
+  const float *rr, *zz, *ss;
+  float *d;
+
+  if (r->numel != z->numel || (zsign && zsign->numel != z->numel))
+    {
+      g_autofree char *a = rel_tensor_shape_string (r);
+      g_autofree char *b = rel_tensor_shape_string (z);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "relevance of shape %s does not match the layer output %s", a, b);
+      return NULL;
+    }
+  o = rel_tensor_new_like (z, error);
+  if (o == NULL)
+    return NULL;
+  rr = rel_tensor_f32 (r);
+  zz = rel_tensor_f32 (z);
+  ss = zsign ? rel_tensor_f32 (zsign) : NULL;
+  d = rel_tensor_f32 (o);
+  for (int64_t i = 0; i < z->numel; i++)
+    {
+      if (mask > 0 && !(ss[i] > 0.f))
+        d[i] = 0.f;
+      else if (mask < 0 && !(ss[i] < 0.f))
+        d[i] = 0.f;
+      else
+        d[i] = rr[i] / stabilize (zz[i], eps);
+    }
+  return o;
+}
+
+/* ---- one linear layer, run with modified operands ---- */
+
+typedef struct {
+  const RelNode     *node;
+  RelTensor *const  *inputs;     /* the forward's inputs of the node */
+  int                xi, wi, bi; /* activation, weight and bias input indices (bi −1: none) */
+  RelTensor         *x;          /* the activation */
+  RelTensor         *w, *b;      /* effective weight and bias (BN folded), b may be NULL */
+  RelTensor         *z;          /* effective output: the node's or the folded BN's */
+  float              gemm_beta;  /* Gemm's beta (the bias is added here, not by the kernel) */
+  gboolean           conv;
+  const RelContext  *ctx;
+} Lin;
+
+/* Adds a (modified) bias to a layer output the kernel computed without one. */
+static gboolean
+lin_add_bias (const Lin *L, RelTensor *z, const RelTensor *b, GError **error)
+{
+  float *d = rel_tensor_f32 (z);
+  const float *bb = rel_tensor_f32 (b);
+
+  if (L->conv)
+    {
+      int64_t m = z->ndim >= 2 ? z->shape[1] : 0;
+      int64_t inner = 1;
+
+      if (b->numel != m || m == 0)
+        goto mismatch;
+      for (int k = 2; k < z->ndim; k++)
+        inner *= z->shape[k];
+      for (int64_t n = 0; n < z->shape[0]; n++)
+        for (int64_t c = 0; c < m; c++)
+          {
+            float *p = d + (n * m + c) * inner;
+            for (int64_t i = 0; i < inner; i++)
+              p[i] += bb[c];
+          }
+      return TRUE;
+    }
+  else
+    {
+      /* Gemm's C broadcasts unidirectionally to M×N */
+      int64_t cols = z->ndim >= 1 ? z->shape[z->ndim - 1] : 1;
+      int64_t rows = cols ? z->numel / cols : 0;
+      float beta = L->gemm_beta;
+
+      if (b->numel == z->numel)
+        for (int64_t i = 0; i < z->numel; i++)
+          d[i] += beta * bb[i];
+      else if (b->numel == cols)
+        for (int64_t r = 0; r < rows; r++)
+          for (int64_t c = 0; c < cols; c++)
+            d[r * cols + c] += beta * bb[c];
+      else if (b->numel == 1)
+        for (int64_t i = 0; i < z->numel; i++)
+          d[i] += beta * bb[0];
+      else if (b->numel == rows)
+        for (int64_t r = 0; r < rows; r++)
+          for (int64_t c = 0; c < cols; c++)
+            d[r * cols + c] += beta * bb[r];
+      else
+        goto mismatch;
+      return TRUE;
+    }
+
+mismatch:
+  {
+    g_autofree char *a = rel_tensor_shape_string (b);
+    g_autofree char *o = rel_tensor_shape_string (z);
+    g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                 "node '%s': bias of shape %s does not fit the output %s", L->node->name, a, o);
+    return FALSE;
+  }
+}
+
+/* forward(x, w) + b */
+static RelTensor *
+lin_forward (const Lin *L, RelTensor *x, RelTensor *w, const RelTensor *b, GError **error)
+{
+  RelTensor *in[16] = { NULL };
+  RelTensor *out[8] = { NULL };
+  const RelNode *node = L->node;
+
+  for (int k = 0; k < node->n_inputs && k < 16; k++)
+    in[k] = L->inputs[k];
+  in[L->xi] = x;
+  in[L->wi] = w;
+  if (L->bi >= 0 && L->bi < node->n_inputs)
+    in[L->bi] = NULL;
+  if (!node->op->forward (node, in, out, L->ctx, error))
+    {
+      for (int o = 0; o < 8; o++)
+        if (out[o])
+          rel_tensor_unref (out[o]);
+      return NULL;
+    }
+  for (int o = 1; o < 8; o++)
+    if (out[o])
+      rel_tensor_unref (out[o]);
+  if (out[0] == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' produced no output", node->name);
+      return NULL;
+    }
+  if (b && !lin_add_bias (L, out[0], b, error))
+    {
+      rel_tensor_unref (out[0]);
+      return NULL;
+    }
+  return out[0];
+}
+
+/* VJP w.r.t. the activation of the layer run with weight @w, cotangent @s. */
+static RelTensor *
+lin_vjp (const Lin *L, RelTensor *w, const RelTensor *s, GError **error)
+{
+  RelTensor *in[16] = { NULL };
+  RelTensor *out[8] = { NULL };
+  RelTensor *grad[16] = { NULL };
+  gboolean need[16] = { FALSE };
+  const RelNode *node = L->node;
+
+  for (int k = 0; k < node->n_inputs && k < 16; k++)
+    in[k] = L->inputs[k];
+  in[L->xi] = L->x;
+  in[L->wi] = w;
+  if (L->bi >= 0 && L->bi < node->n_inputs)
+    in[L->bi] = NULL;
+  out[0] = (RelTensor *) s;   /* only its shape matters to a linear op */
+  need[L->xi] = TRUE;
+  if (!node->op->backward (node, in, out, s, grad, need, L->ctx, error))
+    {
+      for (int k = 0; k < 16; k++)
+        if (grad[k])
+          rel_tensor_unref (grad[k]);
+      return NULL;
+    }
+  for (int k = 0; k < 16; k++)
+    if (k != L->xi && grad[k])
+      rel_tensor_unref (grad[k]);
+  if (grad[L->xi] == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' gave no input gradient", node->name);
+      return NULL;
+    }
+  return grad[L->xi];
+}
+
+/* Σ_k sign_k · a_k ⊙ VJP(w_k, s_k) accumulated into *acc (created on first use). */
+static gboolean
+lin_accumulate (const Lin *L, RelTensor **acc, float scale, const RelTensor *a,
+                RelTensor *w, const RelTensor *s, GError **error)
+{
+  g_autoptr(RelTensor) c = lin_vjp (L, w, s, error);
+
+  if (c == NULL)
+    return FALSE;
+  if (a)
+    t_mul (c, a);
+  if (*acc == NULL && scale == 1.f)
+    {
+      *acc = g_steal_pointer (&c);
+      return TRUE;
+    }
+  if (*acc == NULL)
+    {
+      *acc = rel_tensor_new_like (c, error);
+      if (*acc == NULL)
+        return FALSE;
+    }
+  t_axpy (*acc, scale, c);
+  return TRUE;
+}
+
+static RelTensor *
+rule_epsilon (const Lin *L, const RelTensor *R, float eps, GError **error)
+{
+  g_autoptr(RelTensor) s = t_div_stab (R, L->z, eps, NULL, 0, error);
+  RelTensor *c;
+
+  if (s == NULL)
+    return NULL;
+  c = lin_vjp (L, L->w, s, error);
+  if (c)
+    t_mul (c, L->x);
+  return c;
+}
+
+/* αβ (z⁺ is α = 1, β = 0): positive and negative parts of the contributions,
+ * x⁺W⁺ + x⁻W⁻ (+ b⁺) and x⁺W⁻ + x⁻W⁺ (+ b⁻), each normalised by its own sum. */
+static RelTensor *
+rule_alpha_beta (const Lin *L, const RelTensor *R, float alpha, float beta, GError **error)
+{
+  g_autoptr(RelTensor) xp = NULL, xn = NULL, wp = NULL, wn = NULL, bp = NULL, bn = NULL;
+  g_autoptr(RelTensor) zp = NULL, zn = NULL, sp = NULL, sn = NULL;
+  RelTensor *acc = NULL;
+  gboolean has_neg = t_any_negative (L->x);
+
+  if (!(xp = t_clamp (L->x, +1, error)) || !(wp = t_clamp (L->w, +1, error))
+      || !(wn = t_clamp (L->w, -1, error)))
+    return NULL;
+  if (has_neg && !(xn = t_clamp (L->x, -1, error)))
+    return NULL;
+  if (L->b && (!(bp = t_clamp (L->b, +1, error)) || !(bn = t_clamp (L->b, -1, error))))
+    return NULL;
+
+  /* positive contributions */
+  if (!(zp = lin_forward (L, xp, wp, bp, error)))
+    return NULL;
+  if (has_neg)
+    {
+      g_autoptr(RelTensor) t = lin_forward (L, xn, wn, NULL, error);
+      if (t == NULL)
+        return NULL;
+      t_axpy (zp, 1.f, t);
+    }
+  if (!(sp = t_div_stab (R, zp, LRP_STAB, NULL, 0, error)))
+    return NULL;
+  if (!lin_accumulate (L, &acc, alpha, xp, wp, sp, error)
+      || (has_neg && !lin_accumulate (L, &acc, alpha, xn, wn, sp, error)))
+    goto fail;
+
+  if (beta != 0.f)
+    {
+      if (!(zn = lin_forward (L, xp, wn, bn, error)))
+        goto fail;
+      if (has_neg)
+        {
+          g_autoptr(RelTensor) t = lin_forward (L, xn, wp, NULL, error);
+          if (t == NULL)
+            goto fail;
+          t_axpy (zn, 1.f, t);
+        }
+      if (!(sn = t_div_stab (R, zn, LRP_STAB, NULL, 0, error)))
+        goto fail;
+      if (!lin_accumulate (L, &acc, -beta, xp, wn, sn, error)
+          || (has_neg && !lin_accumulate (L, &acc, -beta, xn, wp, sn, error)))
+        goto fail;
+    }
+  return acc;
+
+fail:
+  rel_tensor_unref (acc);
+  return NULL;
+}
+
+/* Zennit's generalised γ rule: for outputs z > 0, the contributions
+ * x⁺(W+γW⁺) + x⁻(W+γW⁻) (+ b+γb⁺); for z < 0, x⁺(W+γW⁻) + x⁻(W+γW⁺) (+ b+γb⁻).
+ * With non-negative inputs and positive outputs this is the classic W + γW⁺. */
+static RelTensor *
+rule_gamma (const Lin *L, const RelTensor *R, float gamma, GError **error)
+{
+  g_autoptr(RelTensor) xp = NULL, xn = NULL, wp = NULL, wn = NULL, bp = NULL, bn = NULL;
+  g_autoptr(RelTensor) zp = NULL, zn = NULL, gp = NULL, gn = NULL;
+  RelTensor *acc = NULL;
+  gboolean has_neg = t_any_negative (L->x);
+
+  if (!(xp = t_clamp (L->x, +1, error)) || !(wp = t_gamma (L->w, gamma, +1, error))
+      || !(wn = t_gamma (L->w, gamma, -1, error)))
+    return NULL;
+  if (has_neg && !(xn = t_clamp (L->x, -1, error)))
+    return NULL;
+  if (L->b && (!(bp = t_gamma (L->b, gamma, +1, error)) || !(bn = t_gamma (L->b, gamma, -1, error))))
+    return NULL;
+
+  if (!(zp = lin_forward (L, xp, wp, bp, error)) || !(zn = lin_forward (L, xp, wn, bn, error)))
+    return NULL;
+  if (has_neg)
+    {
+      g_autoptr(RelTensor) t1 = lin_forward (L, xn, wn, NULL, error);
+      g_autoptr(RelTensor) t2 = t1 ? lin_forward (L, xn, wp, NULL, error) : NULL;
+      if (t2 == NULL)
+        return NULL;
+      t_axpy (zp, 1.f, t1);
+      t_axpy (zn, 1.f, t2);
+    }
+  if (!(gp = t_div_stab (R, zp, LRP_STAB, L->z, +1, error))
+      || !(gn = t_div_stab (R, zn, LRP_STAB, L->z, -1, error)))
+    return NULL;
+  if (!lin_accumulate (L, &acc, 1.f, xp, wp, gp, error)
+      || !lin_accumulate (L, &acc, 1.f, xp, wn, gn, error))
+    goto fail;
+  if (has_neg
+      && (!lin_accumulate (L, &acc, 1.f, xn, wn, gp, error)
+          || !lin_accumulate (L, &acc, 1.f, xn, wp, gn, error)))
+    goto fail;
+  return acc;
+
+fail:
+  rel_tensor_unref (acc);
+  return NULL;
+}
+
+/* z^B: z = xW + b − (lW⁺ + b⁺) − (hW⁻ + b⁻), R = x·c − l·c⁺ − h·c⁻. */
+static RelTensor *
+rule_zbox (const Lin *L, const RelTensor *R, RelTensor *low, RelTensor *high, GError **error)
+{
+  g_autoptr(RelTensor) wp = NULL, wn = NULL, bp = NULL, bn = NULL;
+  g_autoptr(RelTensor) z = NULL, zl = NULL, zh = NULL, s = NULL;
+  RelTensor *acc = NULL;
+
+  if (!(wp = t_clamp (L->w, +1, error)) || !(wn = t_clamp (L->w, -1, error)))
+    return NULL;
+  if (L->b && (!(bp = t_clamp (L->b, +1, error)) || !(bn = t_clamp (L->b, -1, error))))
+    return NULL;
+  if (!(z = rel_tensor_copy (L->z, error))
+      || !(zl = lin_forward (L, low, wp, bp, error))
+      || !(zh = lin_forward (L, high, wn, bn, error)))
+    return NULL;
+  t_axpy (z, -1.f, zl);
+  t_axpy (z, -1.f, zh);
+  if (!(s = t_div_stab (R, z, LRP_STAB, NULL, 0, error)))
+    return NULL;
+  if (!lin_accumulate (L, &acc, 1.f, L->x, L->w, s, error)
+      || !lin_accumulate (L, &acc, -1.f, low, wp, s, error)
+      || !lin_accumulate (L, &acc, -1.f, high, wn, s, error))
+    {
+      rel_tensor_unref (acc);
+      return NULL;
+    }
+  return acc;
+}
+
+/* flat (W = 1, no bias) and w² (W², b²): the input is replaced by ones and the
+ * relevance is the normalised VJP itself. */
+static RelTensor *
+rule_flat_wsquare (const Lin *L, const RelTensor *R, gboolean flat, GError **error)
+{
+  g_autoptr(RelTensor) ones = NULL, w = NULL, b = NULL, z = NULL, s = NULL;
+
+  if (!(ones = t_ones_like (L->x, error)))
+    return NULL;
+  w = flat ? t_ones_like (L->w, error) : t_square (L->w, error);
+  if (w == NULL)
+    return NULL;
+  if (!flat && L->b && !(b = t_square (L->b, error)))
+    return NULL;
+  if (!(z = lin_forward (L, ones, w, b, error)))
+    return NULL;
+  if (!(s = t_div_stab (R, z, LRP_STAB, NULL, 0, error)))
+    return NULL;
+  return lin_vjp (L, w, s, error);
+}
+
+/* ---- the run: per-node plan, BN folding, the hook ---- */
+
+typedef struct {
+  RelModel         *model;
+  RelActivations   *acts;
+  const RelContext *ctx;
+  LrpRule          *rules;      /* per node; kind LRP_NONE for non-linear nodes */
+  RelTensor       **fold_w;     /* per node: BN-folded weight / bias, or NULL */
+  RelTensor       **fold_b;
+  int              *fold_out;   /* per node: value id of the folded BN's output, or −1 */
+  gboolean         *bn_folded;  /* per node: a BN folded into its producer */
+  int               first;      /* the first linear layer, −1 if none */
+  float            *low_c, *high_c; /* z^B bounds per input channel (model preprocessing applied) */
+  int               n_bounds;
+  GArray           *conservation;
+} LrpRun;
+
+static void
+lrp_run_clear (LrpRun *run)
+{
+  if (run->fold_w)
+    for (int i = 0; i < run->model->n_nodes; i++)
+      {
+        if (run->fold_w[i])
+          rel_tensor_unref (run->fold_w[i]);
+        if (run->fold_b[i])
+          rel_tensor_unref (run->fold_b[i]);
+      }
+  g_free (run->fold_w);
+  g_free (run->fold_b);
+  g_free (run->fold_out);
+  g_free (run->bn_folded);
+  g_free (run->rules);
+  g_free (run->low_c);
+  g_free (run->high_c);
+  if (run->conservation)
+    {
+      for (guint i = 0; i < run->conservation->len; i++)
+        g_free (g_array_index (run->conservation, RelLayerConservation, i).layer);
+      g_array_unref (run->conservation);
+    }
+}
+
+static gboolean
+is_linear (const RelNode *node)
+{
+  return node->op && node->op->klass == REL_OP_CLASS_LINEAR;
+}
+
+static gboolean
+is_conv (const RelNode *node)
+{
+  return g_str_has_prefix (node->op_type, "Conv");
+}
+
+static RelTensor *
+value_constant (RelModel *model, int id)
+{
+  RelValue *v = rel_model_value (model, id);
+  return v ? v->constant : NULL;
+}
+
+/* Weight and bias input indices of a linear node given its activation input. */
+static void
+linear_operands (const RelNode *node, int xi, int *wi, int *bi)
+{
+  if (is_conv (node))
+    {
+      *wi = 1;
+      *bi = node->n_inputs > 2 ? 2 : -1;
+    }
+  else
+    {
+      *wi = xi == 0 ? 1 : 0;
+      *bi = strcmp (node->op_type, "Gemm") == 0 && node->n_inputs > 2 ? 2 : -1;
+    }
+}
+
+/* Folds BatchNormalization node @j into its producer if that is a Conv or
+ * Gemm whose output nobody else reads; Zennit's MergeBatchNorm canonizer:
+ * W' = W·s, b' = (b − μ)·s + β with s = γ/√(σ² + ε), per output channel. */
+static gboolean
+try_fold_bn (LrpRun *run, int j, const int *n_consumers, GError **error)
+{
+  RelModel *model = run->model;
+  const RelNode *bn = &model->nodes[j];
+  RelValue *in;
+  const RelNode *lin;
+  int p, wi, bi;
+  RelTensor *w, *b, *scale, *shift, *mean, *var;
+  int64_t m;
+  double eps;
+  gboolean conv, trans_b = FALSE;
+  g_autoptr(RelTensor) fw = NULL;
+  g_autoptr(RelTensor) fb = NULL;
+
+  if (bn->n_inputs < 5 || bn->n_outputs < 1 || bn->inputs[0] < 0)
+    return TRUE;
+  in = rel_model_value (model, bn->inputs[0]);
+  p = in->producer;
+  if (p < 0 || !is_linear (&model->nodes[p]) || n_consumers[bn->inputs[0]] != 1
+      || bn->inputs[0] == model->output)
+    return TRUE;
+  lin = &model->nodes[p];
+  conv = is_conv (lin);
+  if (!conv && strcmp (lin->op_type, "Gemm") != 0)
+    return TRUE;
+  if (lin->n_inputs < 2 || lin->inputs[0] < 0 || value_constant (model, lin->inputs[0]))
+    return TRUE;
+  linear_operands (lin, 0, &wi, &bi);
+  w = value_constant (model, lin->inputs[wi]);
+  b = bi >= 0 && lin->inputs[bi] >= 0 ? value_constant (model, lin->inputs[bi]) : NULL;
+  if (w == NULL || w->dtype != REL_DTYPE_FLOAT32 || (bi >= 0 && lin->inputs[bi] >= 0 && b == NULL))
+    return TRUE;
+  scale = value_constant (model, bn->inputs[1]);
+  shift = value_constant (model, bn->inputs[2]);
+  mean = value_constant (model, bn->inputs[3]);
+  var = value_constant (model, bn->inputs[4]);
+  if (!scale || !shift || !mean || !var)
+    return TRUE;
+  if (conv)
+    m = w->ndim >= 1 ? w->shape[0] : 0;
+  else
+    {
+      if (w->ndim != 2 || rel_node_attr_float (lin, "alpha", 1.f) == 0.f)
+        return TRUE;
+      trans_b = rel_node_attr_int (lin, "transB", 0) != 0;
+      m = trans_b ? w->shape[0] : w->shape[1];
+    }
+  if (m <= 0 || scale->numel != m || shift->numel != m || mean->numel != m || var->numel != m)
+    return TRUE;
+  if (b && b->numel != m && b->numel != 1)
+    return TRUE;   /* a per-row Gemm bias cannot take a per-channel shift */
+  if (!conv && rel_node_attr_float (lin, "beta", 1.f) == 0.f)
+    return TRUE;   /* the folded shift would have nowhere to go */
+  eps = rel_node_attr_float (bn, "epsilon", 1e-5f);
+
+  if (!(fw = rel_tensor_copy (w, error)))
+    return FALSE;
+  {
+    int64_t shape[1] = { m };
+    if (!(fb = rel_tensor_new_f32 (1, shape, error)))
+      return FALSE;
+  }
+  {
+    const float *g = rel_tensor_f32 (scale), *be = rel_tensor_f32 (shift);
+    const float *mu = rel_tensor_f32 (mean), *va = rel_tensor_f32 (var);
+    float *dw = rel_tensor_f32 (fw), *db = rel_tensor_f32 (fb);
+    float beta = conv ? 1.f : rel_node_attr_float (lin, "beta", 1.f);
+    int64_t per = w->numel / m;
+
+    for (int64_t c = 0; c < m; c++)
+      {
+        float s = (float) (g[c] / sqrt ((double) va[c] + eps));
+        float bias = b ? rel_tensor_f32 (b)[b->numel == 1 ? 0 : c] * beta : 0.f;
+
+        if (conv || trans_b)
+          for (int64_t i = 0; i < per; i++)
+            dw[c * per + i] *= s;
+        else
+          for (int64_t r = 0; r < w->shape[0]; r++)
+            dw[r * m + c] *= s;
+        /* lin_add_bias multiplies a Gemm bias by beta again */
+        db[c] = ((bias - mu[c]) * s + be[c]) / beta;
+      }
+  }
+  run->fold_w[p] = g_steal_pointer (&fw);
+  run->fold_b[p] = g_steal_pointer (&fb);
+  run->fold_out[p] = bn->outputs[0];
+  run->bn_folded[j] = TRUE;
+  return TRUE;
+}
+
+/* The z^B bounds are given in image units (0 = black, 1 = white); the model's
+ * normalisation maps them per channel, so the defaults fit any model. */
+static gboolean
+prepare_bounds (LrpRun *run, const RelTensor *input, double low, double high, GError **error)
+{
+  const RelPreprocess *pp = &run->model->preprocess;
+  int c = input->ndim >= 2 ? (int) input->shape[1] : 1;
+
+  if (low > high)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "the z^B bounds are reversed: low %g > high %g", low, high);
+      return FALSE;
+    }
+  run->n_bounds = MAX (c, 1);
+  run->low_c = g_new (float, run->n_bounds);
+  run->high_c = g_new (float, run->n_bounds);
+  for (int k = 0; k < run->n_bounds; k++)
+    {
+      double mean = 0, std = 1;
+      if (k < 4 && pp->std[k] > 0.f && isfinite (pp->std[k]) && isfinite (pp->mean[k]))
+        {
+          mean = pp->mean[k];
+          std = pp->std[k];
+        }
+      run->low_c[k] = (float) ((low - mean) / std);
+      run->high_c[k] = (float) ((high - mean) / std);
+    }
+  return TRUE;
+}
+
+/* A tensor shaped like @x filled with the per-channel bound (channel = dim 1
+ * when @x is the model input, or a flattening of it; else channel 0's value). */
+static RelTensor *
+bounds_like (const LrpRun *run, const RelTensor *x, const RelTensor *input, const float *per_channel,
+             GError **error)
+{
+  RelTensor *t = rel_tensor_new_like (x, error);
+  float *d;
+
+  if (t == NULL)
+    return NULL;
+  d = rel_tensor_f32 (t);
+  if (x->numel == input->numel && input->ndim >= 2 && input->shape[1] == run->n_bounds
+      && input->shape[0] == 1)
+    {
+      int64_t inner = input->numel / run->n_bounds;
+      for (int64_t i = 0; i < x->numel; i++)
+        d[i] = per_channel[i / inner];
+    }
+  else
+    rel_tensor_fill (t, per_channel[0]);
+  return t;
+}
+
+static void
+record_conservation (LrpRun *run, int node_index, const RelTensor *r_in, const RelTensor *r_out)
+{
+  RelLayerConservation c;
+
+  c.layer = g_strdup (run->model->nodes[node_index].name);
+  c.relevance_in = r_in ? rel_tensor_sum (r_in) : 0.0;
+  c.relevance_out = rel_tensor_sum (r_out);
+  g_array_append_val (run->conservation, c);
+}
+
+static gboolean
+hook_linear (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *outputs,
+             const RelTensor *R, RelTensor **grad_inputs, const gboolean *need,
+             GError **error)
+{
+  const RelNode *node = &run->model->nodes[i];
+  const LrpRule *rule = &run->rules[i];
+  Lin L = { 0 };
+  RelTensor *rx = NULL;
+  int xi = -1;
+
+  for (int k = 0; k < node->n_inputs; k++)
+    if (need[k])
+      {
+        if (xi >= 0 || k > 1)
+          {
+            g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                         "LRP needs constant weights, but node '%s' (%s) multiplies two computed tensors",
+                         node->name, node->op_type);
+            return FALSE;
+          }
+        xi = k;
+      }
+  if (xi < 0 || (is_conv (node) && xi != 0))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "LRP needs constant weights on node '%s' (%s)", node->name, node->op_type);
+      return FALSE;
+    }
+  L.node = node;
+  L.inputs = inputs;
+  L.xi = xi;
+  linear_operands (node, xi, &L.wi, &L.bi);
+  L.x = inputs[xi];
+  L.w = run->fold_w[i] ? run->fold_w[i] : inputs[L.wi];
+  L.b = run->fold_w[i] ? run->fold_b[i] : (L.bi >= 0 ? inputs[L.bi] : NULL);
+  L.z = run->fold_out[i] >= 0 ? run->acts->values[run->fold_out[i]] : outputs[0];
+  L.gemm_beta = strcmp (node->op_type, "Gemm") == 0 ? rel_node_attr_float (node, "beta", 1.f) : 1.f;
+  L.conv = is_conv (node);
+  L.ctx = run->ctx;
+  if (L.w == NULL || L.z == NULL || L.x->dtype != REL_DTYPE_FLOAT32 || L.w->dtype != REL_DTYPE_FLOAT32)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "node '%s' (%s) has no float32 weight LRP can modify", node->name, node->op_type);
+      return FALSE;
+    }
+
+  switch (rule->kind)
+    {
+    case LRP_EPSILON:
+      rx = rule_epsilon (&L, R, (float) rule->epsilon, error);
+      break;
+    case LRP_GAMMA:
+      rx = rule_gamma (&L, R, (float) rule->gamma, error);
+      break;
+    case LRP_ALPHA_BETA:
+      rx = rule_alpha_beta (&L, R, (float) rule->alpha, (float) rule->beta, error);
+      break;
+    case LRP_ZPLUS:
+      rx = rule_alpha_beta (&L, R, 1.f, 0.f, error);
+      break;
+    case LRP_ZBOX:
+      {
+        RelTensor *input = run->acts->values[run->model->input];
+        g_autoptr(RelTensor) lo = bounds_like (run, L.x, input, run->low_c, error);
+        g_autoptr(RelTensor) hi = lo ? bounds_like (run, L.x, input, run->high_c, error) : NULL;
+        if (hi)
+          rx = rule_zbox (&L, R, lo, hi, error);
+      }
+      break;
+    case LRP_FLAT:
+    case LRP_WSQUARE:
+      rx = rule_flat_wsquare (&L, R, rule->kind == LRP_FLAT, error);
+      break;
+    case LRP_PASS:
+      if (!rel_tensor_same_shape (R, L.x))
+        {
+          g_autofree char *a = rel_tensor_shape_string (L.x);
+          g_autofree char *b = rel_tensor_shape_string (R);
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "the pass rule needs equal input and output shapes; node '%s' maps %s to %s",
+                       node->name, a, b);
+          return FALSE;
+        }
+      rx = rel_tensor_copy (R, error);
+      break;
+    case LRP_NONE:
+    default:
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' has no LRP rule", node->name);
+      return FALSE;
+    }
+  if (rx == NULL)
+    return FALSE;
+  record_conservation (run, i, rx, R);
+  grad_inputs[xi] = rx;
+  return TRUE;
+}
+
+/* Add, AveragePool, GlobalAveragePool, unfolded BN: each input's share of the
+ * output by its contribution, R_i = x_i ⊙ VJP_i(R / stab(z)) (Zennit's Norm rule). */
+static gboolean
+hook_mix (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *outputs,
+          const RelTensor *R, RelTensor **grad_inputs, const gboolean *need, GError **error)
+{
+  const RelNode *node = &run->model->nodes[i];
+  g_autoptr(RelTensor) s = NULL;
+
+  if (outputs[0] == NULL || outputs[0]->dtype != REL_DTYPE_FLOAT32)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' has no float output", node->name);
+      return FALSE;
+    }
+  if (!(s = t_div_stab (R, outputs[0], LRP_STAB, NULL, 0, error)))
+    return FALSE;
+  if (!node->op->backward (node, inputs, outputs, s, grad_inputs, need, run->ctx, error))
+    return FALSE;
+  for (int k = 0; k < node->n_inputs; k++)
+    {
+      if (grad_inputs[k] == NULL)
+        continue;
+      if (!need[k] || inputs[k] == NULL || grad_inputs[k]->numel != inputs[k]->numel)
+        {
+          g_clear_pointer (&grad_inputs[k], rel_tensor_unref);
+          continue;
+        }
+      t_mul (grad_inputs[k], inputs[k]);
+    }
+  return TRUE;
+}
+
+static gboolean
+lrp_hook (RelModel *model, int i, RelTensor *const *inputs, RelTensor *const *outputs,
+          const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+          gboolean *handled, gpointer user_data, GError **error)
+{
+  LrpRun *run = user_data;
+  const RelNode *node = &model->nodes[i];
+
+  *handled = FALSE;
+  switch (node->op->klass)
+    {
+    case REL_OP_CLASS_LINEAR:
+      *handled = TRUE;
+      return hook_linear (run, i, inputs, outputs, grad_output, grad_inputs, need, error);
+    case REL_OP_CLASS_NORM:
+      if (!run->bn_folded[i])
+        {
+          *handled = TRUE;
+          return hook_mix (run, i, inputs, outputs, grad_output, grad_inputs, need, error);
+        }
+      G_GNUC_FALLTHROUGH;
+    case REL_OP_CLASS_ACTIVATION:
+      /* relevance passes unchanged (a folded BN is the identity now) */
+      if (need[0] && inputs[0] && rel_tensor_same_shape (inputs[0], grad_output))
+        {
+          *handled = TRUE;
+          grad_inputs[0] = rel_tensor_ref ((RelTensor *) grad_output);
+        }
+      return TRUE;
+    case REL_OP_CLASS_MIX:
+      *handled = TRUE;
+      return hook_mix (run, i, inputs, outputs, grad_output, grad_inputs, need, error);
+    default:
+      /* routes (MaxPool, Pad, reshapes) and the rest: the gradient */
+      return TRUE;
+    }
+}
+
+/* ---- composites ---- */
+
+typedef struct {
+  LrpRule conv;       /* Conv layers */
+  LrpRule dense;      /* Gemm / MatMul */
+  LrpRule first;      /* the first linear layer, when kind != LRP_NONE */
+} LrpComposite;
+
+/* ---- the rule file of lrp-custom ----
+ *
+ * One rule per line, '#' starts a comment, blank lines are ignored:
+ *
+ *     <selector> <rule> [key=value ...]
+ *
+ * selector  a node name (or the name of its output tensor), an operator type
+ *           (Conv, Gemm, MatMul), "first" (the first linear layer from the
+ *           input) or "default" (every other linear layer).
+ *           Precedence: name > first > operator type > default; a linear layer
+ *           that no line selects gets ε with the method's `epsilon`.
+ * rule      epsilon [epsilon=1e-6] | gamma [gamma=0.25] | alpha-beta [alpha=2 beta=1]
+ *           (alpha − beta must be 1) | zplus | zbox [low=0 high=1] | flat | wsquare | pass
+ *
+ * Example:
+ *     first    zbox low=0 high=1
+ *     Conv     gamma gamma=0.25
+ *     Gemm     epsilon epsilon=1e-6
+ *     /fc/Gemm epsilon epsilon=0.25   # one layer differs
+ */
+
+typedef struct {
+  char   *selector;
+  LrpRule rule;
+  int     line;
+} RuleLine;
+
+static void
+rule_line_clear (gpointer p)
+{
+  g_free (((RuleLine *) p)->selector);
+}
+
+static gboolean
+parse_rule_value (const char *path, int line, const char *key, const char *text, double lo, double hi,
+                  double *out, GError **error)
+{
+  char *end = NULL;
+  double d = g_ascii_strtod (text, &end);
+
+  if (end == text || *end != '\0' || !isfinite (d) || d < lo || d > hi)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                   "%s:%d: '%s' needs a number in [%g, %g], not '%s'", path, line, key, lo, hi, text);
+      return FALSE;
+    }
+  *out = d;
+  return TRUE;
+}
+
+static gboolean
+parse_rule_line (const char *path, int line, char **tok, int n, LrpRule default_rule, RuleLine *out,
+                 GError **error)
+{
+  LrpKind kind = LRP_NONE;
+  LrpRule r;
+
+  for (int k = LRP_EPSILON; k <= LRP_PASS; k++)
+    if (g_ascii_strcasecmp (tok[1], rule_names[k]) == 0)
+      kind = k;
+  if (g_ascii_strcasecmp (tok[1], "alphabeta") == 0 || g_ascii_strcasecmp (tok[1], "alpha_beta") == 0)
+    kind = LRP_ALPHA_BETA;
+  if (kind == LRP_NONE)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                   "%s:%d: unknown rule '%s' (rules: epsilon, gamma, alpha-beta, zplus, zbox, flat, wsquare, pass)",
+                   path, line, tok[1]);
+      return FALSE;
+    }
+  r = default_rule;
+  r.kind = kind;
+  for (int k = 2; k < n; k++)
+    {
+      const char *eq = strchr (tok[k], '=');
+      g_autofree char *key = NULL;
+      gboolean ok = FALSE;
+
+      if (eq == NULL || eq == tok[k])
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                       "%s:%d: expected key=value after the rule, got '%s'", path, line, tok[k]);
+          return FALSE;
+        }
+      key = g_strndup (tok[k], (gsize) (eq - tok[k]));
+      if (kind == LRP_EPSILON && strcmp (key, "epsilon") == 0)
+        ok = parse_rule_value (path, line, key, eq + 1, 0, 1e6, &r.epsilon, error);
+      else if (kind == LRP_GAMMA && strcmp (key, "gamma") == 0)
+        ok = parse_rule_value (path, line, key, eq + 1, 0, 1e6, &r.gamma, error);
+      else if (kind == LRP_ALPHA_BETA && strcmp (key, "alpha") == 0)
+        ok = parse_rule_value (path, line, key, eq + 1, 0, 1e6, &r.alpha, error);
+      else if (kind == LRP_ALPHA_BETA && strcmp (key, "beta") == 0)
+        ok = parse_rule_value (path, line, key, eq + 1, 0, 1e6, &r.beta, error);
+      else if (kind == LRP_ZBOX && strcmp (key, "low") == 0)
+        ok = parse_rule_value (path, line, key, eq + 1, -1e6, 1e6, &r.low, error);
+      else if (kind == LRP_ZBOX && strcmp (key, "high") == 0)
+        ok = parse_rule_value (path, line, key, eq + 1, -1e6, 1e6, &r.high, error);
+      else
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                       "%s:%d: rule %s has no parameter '%s'", path, line, rule_names[kind], key);
+          return FALSE;
+        }
+      if (!ok)
+        return FALSE;
+    }
+  if (kind == LRP_ALPHA_BETA && fabs (r.alpha - r.beta - 1.0) > 1e-9)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                   "%s:%d: alpha − beta must equal 1 (alpha=%g, beta=%g)", path, line, r.alpha, r.beta);
+      return FALSE;
+    }
+  if (kind == LRP_ZBOX && r.low > r.high)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                   "%s:%d: low %g is above high %g", path, line, r.low, r.high);
+      return FALSE;
+    }
+  out->selector = g_strdup (tok[0]);
+  out->rule = r;
+  out->line = line;
+  return TRUE;
+}
+
+static GArray *
+parse_rule_file (const char *path, LrpRule default_rule, GError **error)
+{
+  g_autoptr(GArray) lines = g_array_new (FALSE, TRUE, sizeof (RuleLine));
+  g_autofree char *text = NULL;
+  g_auto(GStrv) rows = NULL;
+  gsize len = 0;
+  GStatBuf st;
+
+  g_array_set_clear_func (lines, rule_line_clear);
+  if (path == NULL || *path == '\0')
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "lrp-custom needs a rule file: --set rules=FILE");
+      return NULL;
+    }
+  if (g_stat (path, &st) != 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot read the rule file %s: %s", path, g_strerror (errno));
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode) || st.st_size > LRP_RULES_MAX_BYTES)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                   "%s is not a rule file (not a regular file, or over %d bytes)", path, LRP_RULES_MAX_BYTES);
+      return NULL;
+    }
+  if (!g_file_get_contents (path, &text, &len, NULL))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot read the rule file %s", path);
+      return NULL;
+    }
+  if (len > LRP_RULES_MAX_BYTES || memchr (text, '\0', len) != NULL || !g_utf8_validate (text, (gssize) len, NULL))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s is not a UTF-8 text file", path);
+      return NULL;
+    }
+  rows = g_strsplit (text, "\n", -1);
+  for (int l = 0; rows[l]; l++)
+    {
+      char *hash = strchr (rows[l], '#');
+      g_auto(GStrv) tok = NULL;
+      g_autoptr(GPtrArray) words = g_ptr_array_new ();
+      RuleLine rl = { 0 };
+
+      if (hash)
+        *hash = '\0';
+      g_strdelimit (rows[l], "\t\r", ' ');
+      tok = g_strsplit (rows[l], " ", -1);
+      for (int k = 0; tok[k]; k++)
+        if (*tok[k])
+          g_ptr_array_add (words, tok[k]);
+      if (words->len == 0)
+        continue;
+      if (words->len < 2)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                       "%s:%d: expected '<layer|op type|first|default> <rule> [key=value ...]', got '%s'",
+                       path, l + 1, (char *) words->pdata[0]);
+          return NULL;
+        }
+      if (!parse_rule_line (path, l + 1, (char **) words->pdata, (int) words->len, default_rule, &rl, error))
+        return NULL;
+      for (guint k = 0; k < lines->len; k++)
+        if (strcmp (g_array_index (lines, RuleLine, k).selector, rl.selector) == 0)
+          {
+            g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                         "%s:%d: '%s' already has a rule on line %d", path, l + 1, rl.selector,
+                         g_array_index (lines, RuleLine, k).line);
+            g_free (rl.selector);
+            return NULL;
+          }
+      g_array_append_val (lines, rl);
+    }
+  return g_steal_pointer (&lines);
+}
+
+static gboolean
+selector_is_op_type (const char *s)
+{
+  const RelOpDef *op = rel_op_lookup (s);
+  return op != NULL && op->klass == REL_OP_CLASS_LINEAR;
+}
+
+/* Assigns every linear node its rule from the file's lines. */
+static gboolean
+assign_custom (LrpRun *run, GArray *lines, const char *path, LrpRule fallback, GError **error)
+{
+  RelModel *model = run->model;
+
+  /* a name that matches nothing is a typo, not a rule for another model */
+  for (guint k = 0; k < lines->len; k++)
+    {
+      const RuleLine *rl = &g_array_index (lines, RuleLine, k);
+      if (strcmp (rl->selector, "first") == 0 || strcmp (rl->selector, "default") == 0
+          || selector_is_op_type (rl->selector))
+        continue;
+      if (rel_model_find_node (model, rl->selector) < 0)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                       "%s:%d: the model has no layer, tensor or linear operator type named '%s'",
+                       path, rl->line, rl->selector);
+          return FALSE;
+        }
+    }
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      const RuleLine *by_name = NULL, *by_first = NULL, *by_type = NULL, *by_default = NULL;
+
+      if (!is_linear (node))
+        continue;
+      for (guint k = 0; k < lines->len; k++)
+        {
+          const RuleLine *rl = &g_array_index (lines, RuleLine, k);
+          if (strcmp (rl->selector, node->name) == 0
+              || (node->n_outputs > 0
+                  && strcmp (rl->selector, rel_model_value (model, node->outputs[0])->name) == 0))
+            by_name = rl;
+          else if (strcmp (rl->selector, "first") == 0 && i == run->first)
+            by_first = rl;
+          else if (strcmp (rl->selector, node->op_type) == 0)
+            by_type = rl;
+          else if (strcmp (rl->selector, "default") == 0)
+            by_default = rl;
+        }
+      if (by_name)
+        run->rules[i] = by_name->rule;
+      else if (by_first)
+        run->rules[i] = by_first->rule;
+      else if (by_type)
+        run->rules[i] = by_type->rule;
+      else if (by_default)
+        run->rules[i] = by_default->rule;
+      else
+        run->rules[i] = fallback;
+    }
+  return TRUE;
+}
+
+/* ---- running a method ---- */
+
+typedef enum {
+  M_EPSILON, M_GAMMA, M_ALPHA_BETA, M_ZPLUS, M_WSQUARE, M_FLAT,
+  M_EPSILON_PLUS, M_EPSILON_PLUS_FLAT, M_EPSILON_GAMMA_BOX,
+  M_EPSILON_ALPHA2_BETA1, M_EPSILON_ALPHA2_BETA1_FLAT, M_CUSTOM,
+} LrpMethod;
+
+static gboolean
+param_present (const RelParams *params, const char *name)
+{
+  return rel_method_param (rel_params_method (params), name) != NULL;
+}
+
+static double
+param_float (const RelParams *params, const char *name, double fallback)
+{
+  return param_present (params, name) ? rel_params_get_float (params, name) : fallback;
+}
+
+static gboolean
+build_composite (LrpMethod m, const RelParams *params, LrpComposite *c, GError **error)
+{
+  LrpRule eps = rule_make (LRP_EPSILON);
+
+  eps.epsilon = param_float (params, "epsilon", 1e-6);
+  memset (c, 0, sizeof *c);
+  c->first.kind = LRP_NONE;
+  switch (m)
+    {
+    case M_EPSILON:
+      c->conv = c->dense = eps;
+      break;
+    case M_GAMMA:
+      c->conv = rule_make (LRP_GAMMA);
+      c->conv.gamma = param_float (params, "gamma", 0.25);
+      c->dense = c->conv;
+      break;
+    case M_ALPHA_BETA:
+      c->conv = rule_make (LRP_ALPHA_BETA);
+      c->conv.alpha = param_float (params, "alpha", 2);
+      c->conv.beta = param_float (params, "beta", 1);
+      if (fabs (c->conv.alpha - c->conv.beta - 1.0) > 1e-9)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                       "lrp-alpha-beta needs alpha − beta = 1 so relevance is conserved (alpha=%g, beta=%g)",
+                       c->conv.alpha, c->conv.beta);
+          return FALSE;
+        }
+      c->dense = c->conv;
+      break;
+    case M_ZPLUS:
+      c->conv = c->dense = rule_make (LRP_ZPLUS);
+      break;
+    case M_WSQUARE:
+      c->conv = c->dense = rule_make (LRP_WSQUARE);
+      break;
+    case M_FLAT:
+      c->conv = c->dense = rule_make (LRP_FLAT);
+      break;
+    case M_EPSILON_PLUS_FLAT:
+      c->first = rule_make (LRP_FLAT);
+      G_GNUC_FALLTHROUGH;
+    case M_EPSILON_PLUS:
+      c->conv = rule_make (LRP_ZPLUS);
+      c->dense = eps;
+      break;
+    case M_EPSILON_GAMMA_BOX:
+      c->conv = rule_make (LRP_GAMMA);
+      c->conv.gamma = param_float (params, "gamma", 0.25);
+      c->dense = eps;
+      c->first = rule_make (LRP_ZBOX);
+      c->first.low = param_float (params, "low", 0);
+      c->first.high = param_float (params, "high", 1);
+      break;
+    case M_EPSILON_ALPHA2_BETA1_FLAT:
+      c->first = rule_make (LRP_FLAT);
+      G_GNUC_FALLTHROUGH;
+    case M_EPSILON_ALPHA2_BETA1:
+      c->conv = rule_make (LRP_ALPHA_BETA);
+      c->dense = eps;
+      break;
+    case M_CUSTOM:
+      c->conv = c->dense = eps;
+      break;
+    }
+  return TRUE;
+}
+
+static gboolean
+lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *req,
+             RelExplanation *out, GError **error)
+{
+  g_autoptr(RelParams) defaults = NULL;
+  const RelParams *params = req->params;
+  g_autoptr(RelActivations) acts = NULL;
+  g_autoptr(RelActivations) grads = NULL;
+  g_autoptr(RelTensor) seed = NULL;
+  g_autofree int *n_consumers = NULL;
+  LrpRun run = { 0 };
+  LrpComposite comp;
+  RelContext ctx;
+  RelTensor *logits;
+  gboolean ok = FALSE;
+  double explained = 0;
+  int cls = -1;
+  RelModel *model = req->model;
+  double low = 0, high = 1;
+
+  if (params == NULL)
+    params = defaults = rel_params_new (method);
+  rel_context_init (&ctx);
+  ctx.cancel = req->cancel;
+  if (!build_composite (m, params, &comp, error))
+    return FALSE;
+
+  acts = rel_model_forward (model, req->input, &ctx, error);
+  if (acts == NULL)
+    return FALSE;
+  logits = rel_activations_output (acts);
+  seed = rel_target_seed (&req->target, logits, 1.0, &cls, &explained, error);
+  if (seed == NULL)
+    return FALSE;
+  if (!param_present (params, "initial") || strcmp (rel_params_get_string (params, "initial"), "one") != 0)
+    {
+      /* start from the explained scores themselves, so the map sums to the
+       * logit (or the contrast z_a − z_b); with log-probabilities the start
+       * is g ⊙ z for the log-softmax gradient g */
+      t_mul (seed, logits);
+    }
+
+  run.model = model;
+  run.acts = acts;
+  run.ctx = &ctx;
+  run.rules = g_new0 (LrpRule, MAX (model->n_nodes, 1));
+  run.fold_w = g_new0 (RelTensor *, MAX (model->n_nodes, 1));
+  run.fold_b = g_new0 (RelTensor *, MAX (model->n_nodes, 1));
+  run.fold_out = g_new (int, MAX (model->n_nodes, 1));
+  run.bn_folded = g_new0 (gboolean, MAX (model->n_nodes, 1));
+  run.conservation = g_array_new (FALSE, TRUE, sizeof (RelLayerConservation));
+  run.first = -1;
+
+  /* plan: consumers, BN folding, the first linear layer, rules */
+  n_consumers = g_new0 (int, MAX (acts->n_values, 1));
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      run.fold_out[i] = -1;
+      for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] >= 0 && node->inputs[k] < acts->n_values)
+          n_consumers[node->inputs[k]]++;
+    }
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      if (node->op->klass == REL_OP_CLASS_NORM && strcmp (node->op_type, "BatchNormalization") == 0
+          && !try_fold_bn (&run, i, n_consumers, error))
+        goto done;
+      if (run.first < 0 && is_linear (node))
+        run.first = i;
+    }
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      if (!is_linear (node))
+        continue;
+      run.rules[i] = is_conv (node) ? comp.conv : comp.dense;
+      if (i == run.first && comp.first.kind != LRP_NONE)
+        run.rules[i] = comp.first;
+    }
+  if (m == M_CUSTOM)
+    {
+      const char *path = rel_params_get_string (params, "rules");
+      g_autoptr(GArray) lines = parse_rule_file (path, comp.dense, error);
+      if (lines == NULL || !assign_custom (&run, lines, path, comp.dense, error))
+        goto done;
+      /* zbox lines carry their own bounds; the first one found sets them */
+      for (int i = 0; i < model->n_nodes; i++)
+        if (run.rules[i].kind == LRP_ZBOX)
+          {
+            low = run.rules[i].low;
+            high = run.rules[i].high;
+            break;
+          }
+    }
+  else if (comp.first.kind == LRP_ZBOX)
+    {
+      low = comp.first.low;
+      high = comp.first.high;
+    }
+  if (!prepare_bounds (&run, req->input, low, high, error))
+    goto done;
+
+  grads = rel_model_backward_values (model, acts, -1, seed, lrp_hook, &run, &ctx, error);
+  if (grads == NULL)
+    goto done;
+  out->relevance = grads->values[model->input];
+  grads->values[model->input] = NULL;
+  if (out->relevance == NULL && !(out->relevance = rel_tensor_new_like (req->input, error)))
+    goto done;
+  out->target_class = cls;
+  out->explained_output = explained;
+  out->relevance_sum = rel_tensor_sum (out->relevance);
+  /* the hook saw layers from the output down; report them input first */
+  {
+    GArray *c = run.conservation;
+    for (guint a = 0, b = c->len ? c->len - 1 : 0; a < b; a++, b--)
+      {
+        RelLayerConservation t = g_array_index (c, RelLayerConservation, a);
+        g_array_index (c, RelLayerConservation, a) = g_array_index (c, RelLayerConservation, b);
+        g_array_index (c, RelLayerConservation, b) = t;
+      }
+    out->conservation = g_steal_pointer (&run.conservation);
+  }
+  ok = TRUE;
+
+done:
+  lrp_run_clear (&run);
+  return ok;
+}
+
+#define LRP_RUN(fn, m) \
+  static gboolean fn (const RelMethodDef *method, const RelExplainRequest *req, \
+                      RelExplanation *out, GError **error) \
+  { return lrp_explain (m, method, req, out, error); }
+
+LRP_RUN (run_epsilon, M_EPSILON)
+LRP_RUN (run_gamma, M_GAMMA)
+LRP_RUN (run_alpha_beta, M_ALPHA_BETA)
+LRP_RUN (run_zplus, M_ZPLUS)
+LRP_RUN (run_wsquare, M_WSQUARE)
+LRP_RUN (run_flat, M_FLAT)
+LRP_RUN (run_epsilon_plus, M_EPSILON_PLUS)
+LRP_RUN (run_epsilon_plus_flat, M_EPSILON_PLUS_FLAT)
+LRP_RUN (run_epsilon_gamma_box, M_EPSILON_GAMMA_BOX)
+LRP_RUN (run_epsilon_alpha2_beta1, M_EPSILON_ALPHA2_BETA1)
+LRP_RUN (run_epsilon_alpha2_beta1_flat, M_EPSILON_ALPHA2_BETA1_FLAT)
+LRP_RUN (run_custom, M_CUSTOM)
+
+/* ---- the method table ---- */
+
+static const char *const initial_choices[] = { "logit", "one", NULL };
+
+#define P_INITIAL \
+  { "initial", REL_PARAM_CHOICE, \
+    "Starting relevance: the target's logit (the map sums to the explained output) or 1.0 as Zennit does", \
+    0, 0, 0, "", initial_choices, "logit", FALSE }
+#define P_EPSILON(desc) \
+  { "epsilon", REL_PARAM_FLOAT, desc, 1e-6, 1e-12, 100, "", NULL, NULL, TRUE }
+#define P_GAMMA \
+  { "gamma", REL_PARAM_FLOAT, "Weight of the positive parameters added to the layer (γ rule)", \
+    0.25, 0, 100, "", NULL, NULL, FALSE }
+#define P_LOW \
+  { "low", REL_PARAM_FLOAT, "Lowest input value for the z^B rule, in image units before the model's normalisation", \
+    0, -1000, 1000, "image value (0–1)", NULL, NULL, FALSE }
+#define P_HIGH \
+  { "high", REL_PARAM_FLOAT, "Highest input value for the z^B rule, in image units before the model's normalisation", \
+    1, -1000, 1000, "image value (0–1)", NULL, NULL, FALSE }
+
+static const RelParamSpec params_epsilon[] = {
+  P_EPSILON ("Stabiliser ε: larger values absorb weak and contradictory relevance"),
+  P_INITIAL,
+};
+static const RelParamSpec params_gamma[] = { P_GAMMA, P_INITIAL };
+static const RelParamSpec params_alpha_beta[] = {
+  { "alpha", REL_PARAM_FLOAT, "Weight of the positive contributions (α − β must be 1)", 2, 1, 100, "", NULL, NULL, FALSE },
+  { "beta", REL_PARAM_FLOAT, "Weight of the negative contributions (α − β must be 1)", 1, 0, 99, "", NULL, NULL, FALSE },
+  P_INITIAL,
+};
+static const RelParamSpec params_initial[] = { P_INITIAL };
+static const RelParamSpec params_composite[] = {
+  P_EPSILON ("Stabiliser ε of the fully connected layers"),
+  P_INITIAL,
+};
+static const RelParamSpec params_gamma_box[] = {
+  P_EPSILON ("Stabiliser ε of the fully connected layers"),
+  P_GAMMA, P_LOW, P_HIGH, P_INITIAL,
+};
+static const RelParamSpec params_custom[] = {
+  { "rules", REL_PARAM_STRING,
+    "Rule file: one line per layer, '<layer name|op type|first|default> <rule> [key=value ...]'",
+    0, 0, 0, "", NULL, "", FALSE },
+  P_EPSILON ("Stabiliser ε of the linear layers no rule line selects"),
+  P_INITIAL,
+};
+
+#define LRP_METHOD(name, title, desc, params, fn) \
+  { name, title, desc, "lrp", params, G_N_ELEMENTS (params), FALSE, fn }
 
 const RelMethodDef rel_methods_lrp[] = {
+  LRP_METHOD ("lrp-epsilon", "LRP ε",
+              "Layer-wise relevance propagation with the ε rule on every Conv and Gemm",
+              params_epsilon, run_epsilon),
+  LRP_METHOD ("lrp-gamma", "LRP γ",
+              "LRP with the γ rule (positive weights favoured) on every Conv and Gemm",
+              params_gamma, run_gamma),
+  LRP_METHOD ("lrp-alpha-beta", "LRP αβ",
+              "LRP weighting positive contributions by α and negative ones by β",
+              params_alpha_beta, run_alpha_beta),
+  LRP_METHOD ("lrp-zplus", "LRP z⁺",
+              "LRP with only the positive contributions (z⁺ rule) on every layer",
+              params_initial, run_zplus),
+  LRP_METHOD ("lrp-wsquare", "LRP w²",
+              "LRP spreading relevance by squared weights, ignoring the input",
+              params_initial, run_wsquare),
+  LRP_METHOD ("lrp-flat", "LRP flat",
+              "LRP spreading relevance uniformly over each receptive field",
+              params_initial, run_flat),
+  LRP_METHOD ("lrp-epsilon-plus", "LRP ε + z⁺",
+              "Zennit's EpsilonPlus: z⁺ on convolutions, ε on fully connected layers",
+              params_composite, run_epsilon_plus),
+  LRP_METHOD ("lrp-epsilon-plus-flat", "LRP ε + z⁺ + flat",
+              "Zennit's EpsilonPlusFlat: flat first layer, z⁺ on convolutions, ε on fully connected layers",
+              params_composite, run_epsilon_plus_flat),
+  LRP_METHOD ("lrp-epsilon-gamma-box", "LRP ε + γ + z^B",
+              "Zennit's EpsilonGammaBox: z^B first layer, γ on convolutions, ε on fully connected layers",
+              params_gamma_box, run_epsilon_gamma_box),
+  LRP_METHOD ("lrp-epsilon-alpha2-beta1", "LRP ε + α2β1",
+              "Zennit's EpsilonAlpha2Beta1: α=2 β=1 on convolutions, ε on fully connected layers",
+              params_composite, run_epsilon_alpha2_beta1),
+  LRP_METHOD ("lrp-epsilon-alpha2-beta1-flat", "LRP ε + α2β1 + flat",
+              "Zennit's EpsilonAlpha2Beta1Flat: flat first layer, α=2 β=1 on convolutions, ε on fully connected layers",
+              params_composite, run_epsilon_alpha2_beta1_flat),
+  LRP_METHOD ("lrp-custom", "LRP custom rules",
+              "LRP with a rule per layer or operator type read from a rule file",
+              params_custom, run_custom),
   { NULL },
 };
