@@ -1,0 +1,107 @@
+/* rel-render.c — rendering a widget off screen.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "rel-render.h"
+
+#include <gio/gio.h>
+
+GdkTexture *
+rel_widget_render_texture (GtkWidget *widget, GError **error)
+{
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  GtkNative *native = gtk_widget_get_native (widget);
+  GskRenderer *renderer = native ? gtk_native_get_renderer (native) : NULL;
+
+  if (width <= 0 || height <= 0 || renderer == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "the window has not been drawn yet (%d×%d)", width, height);
+      return NULL;
+    }
+
+  /* A paintable of the widget replays its last snapshot: what is on screen. */
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window drew nothing");
+      return NULL;
+    }
+  graphene_rect_t viewport = GRAPHENE_RECT_INIT (0, 0, width, height);
+  return gsk_renderer_render_texture (renderer, node, &viewport);
+}
+
+gboolean
+rel_widget_save_png (GtkWidget *widget, const char *path, GError **error)
+{
+  g_autoptr (GdkTexture) texture = rel_widget_render_texture (widget, error);
+  if (texture == NULL)
+    return FALSE;
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "could not write %s", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct {
+  GtkWidget     *widget;
+  GdkFrameClock *clock;
+  gulong         handler;
+  GSourceFunc    callback;
+  gpointer       user_data;
+  GDestroyNotify destroy;
+} AfterFrame;
+
+static gboolean
+after_frame_idle (gpointer data)
+{
+  AfterFrame *af = data;
+  af->callback (af->user_data);
+  if (af->destroy)
+    af->destroy (af->user_data);
+  g_object_unref (af->widget);
+  g_free (af);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock, gpointer data)
+{
+  AfterFrame *af = data;
+  g_signal_handler_disconnect (clock, af->handler);
+  g_object_unref (af->clock);
+  /* The frame is painted; an idle runs after the frame cycle has finished. */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, after_frame_idle, af, NULL);
+}
+
+static void
+realized_cb (GtkWidget *widget, gpointer data)
+{
+  AfterFrame *af = data;
+  g_signal_handlers_disconnect_by_func (widget, realized_cb, data);
+  af->clock = g_object_ref (gtk_widget_get_frame_clock (widget));
+  af->handler = g_signal_connect (af->clock, "after-paint", G_CALLBACK (after_paint_cb), af);
+  gtk_widget_queue_draw (widget);
+}
+
+void
+rel_widget_after_next_frame (GtkWidget *widget, GSourceFunc callback,
+                             gpointer user_data, GDestroyNotify destroy)
+{
+  AfterFrame *af = g_new0 (AfterFrame, 1);
+  af->widget = g_object_ref (widget);
+  af->callback = callback;
+  af->user_data = user_data;
+  af->destroy = destroy;
+  if (gtk_widget_get_realized (widget))
+    realized_cb (widget, af);
+  else
+    g_signal_connect (widget, "realize", G_CALLBACK (realized_cb), af);
+}
