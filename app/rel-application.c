@@ -18,6 +18,7 @@ struct _RelApplication
 
   GSettings *settings;         /* NULL when the schema is not installed */
   char      *screenshot_path;  /* --screenshot FILE */
+  int        screenshot_tries;
   int        exit_status;
 };
 
@@ -46,7 +47,16 @@ take_screenshot (gpointer user_data)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   g_autoptr (GError) error = NULL;
 
-  if (window == NULL || !rel_widget_save_png (GTK_WIDGET (window), self->screenshot_path, &error))
+  if (window != NULL && !rel_widget_save_png (GTK_WIDGET (window), self->screenshot_path, &error)
+      && ++self->screenshot_tries < 50)
+    {
+      /* The first frames can come before the surface is mapped and draw
+       * nothing; wait for the next one. */
+      rel_widget_after_next_frame (GTK_WIDGET (window), take_screenshot,
+                                   g_object_ref (self), g_object_unref);
+      return G_SOURCE_REMOVE;
+    }
+  if (window == NULL || error != NULL)
     {
       g_printerr ("relevance: screenshot: %s\n", error ? error->message : "no window");
       self->exit_status = 1;

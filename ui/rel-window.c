@@ -29,6 +29,9 @@ struct _RelWindow
   GtkSpinner     *spinner;
   GtkLabel       *model_name_label;
   GtkLabel       *model_path_label;
+  AdwActionRow   *input_row;
+  AdwActionRow   *classes_row;
+  AdwActionRow   *layers_row;
   GtkLabel       *input_label;
   GtkLabel       *classes_label;
   GtkLabel       *layers_label;
@@ -81,12 +84,10 @@ describe_layers (RelModel *model)
     }
 
   g_autoptr (GString) s = g_string_new (NULL);
-  g_string_printf (s, g_dngettext (GETTEXT_PACKAGE, "%d node", "%d nodes", model->n_nodes),
-                   model->n_nodes);
   for (guint k = 0; k < kinds->len; k++)
     {
       const char *op = kinds->pdata[k];
-      g_string_append_printf (s, "%s%u %s", k == 0 ? ": " : ", ",
+      g_string_append_printf (s, "%s%u %s", k == 0 ? "" : ", ",
                               GPOINTER_TO_UINT (g_hash_table_lookup (counts, op)), op);
     }
   return g_string_free (g_steal_pointer (&s), FALSE);
@@ -114,6 +115,7 @@ show_model (RelWindow *self)
   int ndim = 0;
   int64_t shape[REL_MAX_DIMS];
   g_autoptr (GError) error = NULL;
+  RelValue *input = rel_model_value (model, model->input);
   if (rel_model_input_shape (model, 1, &ndim, shape, &error))
     {
       g_autofree char *dims = rel_shape_to_string (ndim, shape);
@@ -121,18 +123,31 @@ show_model (RelWindow *self)
     }
   else
     gtk_label_set_text (self->input_label, _("not declared"));
+  /* Translators: the subtitle of the input row: the input's name in the file. */
+  g_autofree char *input_sub = g_strdup_printf (_("“%s”, batch × channels × height × width"),
+                                                input && input->name ? input->name : "?");
+  adw_action_row_set_subtitle (self->input_row, ndim == 4 ? input_sub : (input ? input->name : NULL));
 
   int n_classes = rel_model_num_classes (model);
-  g_autoptr (GString) classes = g_string_new (NULL);
-  g_string_printf (classes, "%d", n_classes);
+  g_autofree char *n_classes_text = g_strdup_printf ("%d", n_classes);
+  gtk_label_set_text (self->classes_label, n_classes_text);
   if (model->labels != NULL && model->n_labels > 0)
-    for (int i = 0; i < model->n_labels && i < 8; i++)
-      g_string_append_printf (classes, "%s%s", i == 0 ? " — " : ", ", model->labels[i]);
-  gtk_label_set_text (self->classes_label, classes->str);
+    {
+      g_autoptr (GString) names = g_string_new (NULL);
+      for (int i = 0; i < model->n_labels && i < 12; i++)
+        g_string_append_printf (names, "%s%s", i == 0 ? "" : ", ", model->labels[i]);
+      if (model->n_labels > 12)
+        g_string_append (names, ", …");
+      adw_action_row_set_subtitle (self->classes_row, names->str);
+    }
+  else
+    adw_action_row_set_subtitle (self->classes_row, _("No class names: predictions show indices"));
 
+  g_autofree char *n_nodes_text =
+    g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d node", "%d nodes", model->n_nodes), model->n_nodes);
+  gtk_label_set_text (self->layers_label, n_nodes_text);
   g_autofree char *layers = describe_layers (model);
-  gtk_label_set_text (self->layers_label, layers);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->layers_label), layers);
+  adw_action_row_set_subtitle (self->layers_row, layers);
 
   g_autofree char *format = NULL;
   if (model->producer_name && *model->producer_name)
@@ -426,6 +441,9 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, model_name_label);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, model_path_label);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, input_row);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, classes_row);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, layers_row);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, input_label);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, classes_label);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, layers_label);
