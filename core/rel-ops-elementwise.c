@@ -536,6 +536,22 @@ un_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
       outputs[0] = yt;
       return TRUE;
     }
+  if (p->kind == UN_CLIP && xt->dtype == REL_DTYPE_INT64)
+    {
+      /* integer data (int8/uint8 files load as int64): bounds compare exactly */
+      int64_t ilo = isinf (lo) ? G_MININT64 : (int64_t) ceilf (lo);
+      int64_t ihi = isinf (hi) ? G_MAXINT64 : (int64_t) floorf (hi);
+      yt = rel_tensor_new_like (xt, error);
+      if (yt == NULL)
+        return FALSE;
+      for (int64_t i = 0; i < xt->numel; i++)
+        {
+          int64_t v = rel_tensor_i64 (xt)[i];
+          rel_tensor_i64 (yt)[i] = v < ilo ? ilo : v > ihi ? ihi : v;
+        }
+      outputs[0] = yt;
+      return TRUE;
+    }
   if (!require_f32 (xt, "the input", error))
     return FALSE;
   yt = rel_tensor_new_like (xt, error);
