@@ -1,10 +1,985 @@
-/* rel-ops-linear.c
+/* rel-ops-linear.c — Conv, Gemm, MatMul: every product goes through rel_sgemm.
+ *
+ * Conv lowers each (image, group) to one GEMM: Y_g = W_g · col, where col is
+ * the im2col matrix (C_g·kh·kw rows, one column per output pixel). col is
+ * built a band of output rows at a time so it stays in cache instead of
+ * costing a pass over main memory per layer; 1×1 stride-1 convolutions skip
+ * it (the input already is col), and depthwise convolutions (one input channel
+ * per group) run a direct loop, which beats a GEMM with K = kh·kw.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "rel-blas.h"
+#include "rel-error.h"
 #include "rel-model.h"
+#include "rel-ops-window.h"
+
+#include <string.h>
+
+/* Floats of one im2col band: 1 MiB keeps the band in L2 while sgemm reads it. */
+#define CONV_BAND_FLOATS (256 * 1024)
+
+/* ---- Conv ---- */
+
+typedef struct {
+  RelWindow win;
+  int64_t   group;
+} ConvParams;
+
+static gboolean
+conv_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  ConvParams *p = g_new0 (ConvParams, 1);
+
+  if (!rel_window_parse (node, FALSE, &p->win, error))
+    {
+      g_free (p);
+      return FALSE;
+    }
+  p->group = rel_node_attr_int (node, "group", 1);
+  if (p->group < 1 || p->group > REL_WINDOW_MAX_PARAM)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "Conv group %" G_GINT64_FORMAT " is out of range",
+                   p->group);
+      g_free (p);
+      return FALSE;
+    }
+  node->params = p;
+  return TRUE;
+}
+
+typedef struct {
+  int nd;
+  int64_t n, c, m, group, cg, mg;
+  RelWindowGeom g;
+  int64_t kk;                /* cg·kh·kw: the GEMM's inner dimension */
+  int64_t in_plane, out_plane;
+  gboolean pointwise;        /* 1×1, stride 1, no padding: col is the input itself */
+} ConvShape;
+
+static gboolean
+conv_shape (const ConvParams *p, RelTensor *const *inputs, ConvShape *s, GError **error)
+{
+  const RelTensor *x = inputs[0], *w = inputs[1], *b = inputs[2];
+  int64_t in[2], kernel[2];
+
+  if (!rel_window_input (x, "Conv", &s->nd, in, error))
+    return FALSE;
+  if (w->dtype != REL_DTYPE_FLOAT32 || w->ndim != x->ndim)
+    {
+      g_autofree char *ws = rel_tensor_shape_string (w);
+      g_autofree char *xs = rel_tensor_shape_string (x);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "Conv weight %s does not match the rank of the input %s", ws, xs);
+      return FALSE;
+    }
+  s->n = x->shape[0];
+  s->c = x->shape[1];
+  s->m = w->shape[0];
+  s->group = p->group;
+  if (s->c % s->group != 0 || s->m % s->group != 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "Conv group %" G_GINT64_FORMAT " does not divide the %" G_GINT64_FORMAT
+                   " input channels and %" G_GINT64_FORMAT " output channels",
+                   s->group, s->c, s->m);
+      return FALSE;
+    }
+  s->cg = s->c / s->group;
+  s->mg = s->m / s->group;
+  if (w->shape[1] != s->cg)
+    {
+      if (s->group == 1)
+        g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                     "Conv weight has %" G_GINT64_FORMAT " input channels but the input has %" G_GINT64_FORMAT,
+                     w->shape[1], s->c);
+      else
+        g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                     "Conv weight has %" G_GINT64_FORMAT " input channels per group but the input has %"
+                     G_GINT64_FORMAT " channels in %" G_GINT64_FORMAT " groups",
+                     w->shape[1], s->c, s->group);
+      return FALSE;
+    }
+  kernel[0] = w->ndim == 4 ? w->shape[2] : 1;
+  kernel[1] = w->shape[w->ndim - 1];
+  if (p->win.has_kernel && (p->win.kernel[0] != kernel[0] || p->win.kernel[1] != kernel[1]))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "Conv kernel_shape %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                   " does not match the weight's %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT,
+                   p->win.kernel[0], p->win.kernel[1], kernel[0], kernel[1]);
+      return FALSE;
+    }
+  if (b != NULL && (b->dtype != REL_DTYPE_FLOAT32 || b->ndim != 1 || b->shape[0] != s->m))
+    {
+      g_autofree char *bs = rel_tensor_shape_string (b);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "Conv bias has shape %s but the weight has %" G_GINT64_FORMAT " output channels",
+                   bs, s->m);
+      return FALSE;
+    }
+  if (!rel_window_resolve (&p->win, s->nd, in, kernel, &s->g, error))
+    return FALSE;
+  if (s->g.out[0] < 1 || s->g.out[1] < 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Conv output would be empty");
+      return FALSE;
+    }
+  s->kk = s->cg * kernel[0] * kernel[1];
+  s->in_plane = in[0] * in[1];
+  s->out_plane = s->g.out[0] * s->g.out[1];
+  if (s->kk > G_MAXINT || s->kk * MIN (s->out_plane, 64) > REL_TENSOR_MAX_ELEMENTS)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "Conv kernel is too large");
+      return FALSE;
+    }
+  s->pointwise = kernel[0] == 1 && kernel[1] == 1
+                 && s->g.stride[0] == 1 && s->g.stride[1] == 1
+                 && s->g.pad_begin[0] == 0 && s->g.pad_begin[1] == 0
+                 && s->g.out[0] == in[0] && s->g.out[1] == in[1];
+  return TRUE;
+}
+
+static RelTensor *
+conv_output_like (const ConvShape *s, int64_t ch, const int64_t sp[2], GError **error)
+{
+  int64_t shape[4] = { s->n, ch, sp[0], sp[1] };
+  if (s->nd == 1)
+    {
+      shape[2] = sp[1];
+      return rel_tensor_new_f32 (3, shape, error);
+    }
+  return rel_tensor_new_f32 (4, shape, error);
+}
+
+/* Output rows per im2col band. */
+static int64_t
+conv_band_rows (const ConvShape *s)
+{
+  int64_t per_row = s->kk * s->g.out[1];
+  return CLAMP (CONV_BAND_FLOATS / MAX (per_row, 1), 1, s->g.out[0]);
+}
+
+/* col[r][(oh−oh0)·OW + ow] = x[c][ih][iw] for r = (c·kh + ki)·kw + kj, or 0 in the padding. */
+static void
+im2col (const float *x, const ConvShape *s, int64_t oh0, int64_t oh1, float *col)
+{
+  const RelWindowGeom *g = &s->g;
+  const int64_t H = g->in[0], W = g->in[1], OW = g->out[1];
+  const int64_t ncols = (oh1 - oh0) * OW;
+  const int64_t sw = g->stride[1];
+
+  for (int64_t c = 0; c < s->cg; c++)
+    for (int64_t ki = 0; ki < g->kernel[0]; ki++)
+      for (int64_t kj = 0; kj < g->kernel[1]; kj++)
+        {
+          float *dst = col + ((c * g->kernel[0] + ki) * g->kernel[1] + kj) * ncols;
+          int64_t woff = kj * g->dilation[1] - g->pad_begin[1];
+          int64_t lo, hi;
+
+          rel_window_valid_range (OW, W, sw, g->pad_begin[1], kj * g->dilation[1], &lo, &hi);
+          for (int64_t oh = oh0; oh < oh1; oh++, dst += OW)
+            {
+              int64_t ih = oh * g->stride[0] - g->pad_begin[0] + ki * g->dilation[0];
+              const float *xr;
+
+              if (ih < 0 || ih >= H)
+                {
+                  memset (dst, 0, sizeof (float) * (size_t) OW);
+                  continue;
+                }
+              xr = x + (c * H + ih) * W;
+              for (int64_t ow = 0; ow < lo; ow++)
+                dst[ow] = 0.f;
+              if (sw == 1)
+                memcpy (dst + lo, xr + lo + woff, sizeof (float) * (size_t) (hi - lo));
+              else
+                for (int64_t ow = lo; ow < hi; ow++)
+                  dst[ow] = xr[ow * sw + woff];
+              for (int64_t ow = hi; ow < OW; ow++)
+                dst[ow] = 0.f;
+            }
+        }
+}
+
+/* The adjoint of im2col: dx[c][ih][iw] += col[r][…]. */
+static void
+col2im (const float *col, const ConvShape *s, int64_t oh0, int64_t oh1, float *dx)
+{
+  const RelWindowGeom *g = &s->g;
+  const int64_t H = g->in[0], W = g->in[1], OW = g->out[1];
+  const int64_t ncols = (oh1 - oh0) * OW;
+  const int64_t sw = g->stride[1];
+
+  for (int64_t c = 0; c < s->cg; c++)
+    for (int64_t ki = 0; ki < g->kernel[0]; ki++)
+      for (int64_t kj = 0; kj < g->kernel[1]; kj++)
+        {
+          const float *src = col + ((c * g->kernel[0] + ki) * g->kernel[1] + kj) * ncols;
+          int64_t woff = kj * g->dilation[1] - g->pad_begin[1];
+          int64_t lo, hi;
+
+          rel_window_valid_range (OW, W, sw, g->pad_begin[1], kj * g->dilation[1], &lo, &hi);
+          for (int64_t oh = oh0; oh < oh1; oh++, src += OW)
+            {
+              int64_t ih = oh * g->stride[0] - g->pad_begin[0] + ki * g->dilation[0];
+              float *xr;
+
+              if (ih < 0 || ih >= H)
+                continue;
+              xr = dx + (c * H + ih) * W + woff;
+              if (sw == 1)
+                for (int64_t ow = lo; ow < hi; ow++)
+                  xr[ow] += src[ow];
+              else
+                for (int64_t ow = lo; ow < hi; ow++)
+                  xr[ow * sw] += src[ow];
+            }
+        }
+}
+
+/* Depthwise-style convolution (one input channel per group), direct loops.
+ * Parts split the N·M output planes. */
+typedef struct {
+  const ConvShape *s;
+  const float *x, *w, *dy;
+  float *y, *dx, *dw;
+} DirectJob;
+
+static void
+direct_forward_part (int part, int n_parts, gpointer data)
+{
+  const DirectJob *j = data;
+  const ConvShape *s = j->s;
+  const RelWindowGeom *g = &s->g;
+  const int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
+  const int64_t kh = g->kernel[0], kw = g->kernel[1], sw = g->stride[1];
+  int64_t p0, p1;
+
+  rel_part_range (s->n * s->m, part, n_parts, &p0, &p1);
+  for (int64_t p = p0; p < p1; p++)
+    {
+      int64_t n = p / s->m, m = p % s->m, c = m / s->mg;
+      const float *xp = j->x + (n * s->c + c) * s->in_plane;
+      const float *wk = j->w + m * kh * kw;
+      float *yp = j->y + p * s->out_plane;
+
+      for (int64_t ki = 0; ki < kh; ki++)
+        for (int64_t kj = 0; kj < kw; kj++)
+          {
+            const float wv = wk[ki * kw + kj];
+            const int64_t woff = kj * g->dilation[1] - g->pad_begin[1];
+            int64_t lo, hi;
+
+            rel_window_valid_range (OW, W, sw, g->pad_begin[1], kj * g->dilation[1], &lo, &hi);
+            for (int64_t oh = 0; oh < OH; oh++)
+              {
+                int64_t ih = oh * g->stride[0] - g->pad_begin[0] + ki * g->dilation[0];
+                const float *xr;
+                float *yr = yp + oh * OW;
+
+                if (ih < 0 || ih >= H)
+                  continue;
+                xr = xp + ih * W + woff;
+                if (sw == 1)
+                  for (int64_t ow = lo; ow < hi; ow++)
+                    yr[ow] += wv * xr[ow];
+                else
+                  for (int64_t ow = lo; ow < hi; ow++)
+                    yr[ow] += wv * xr[ow * sw];
+              }
+          }
+    }
+}
+
+/* dx and dw of the direct convolution. Parts split the input channels so two
+ * threads never write the same dx plane or weight (a channel's output planes
+ * are m = c·mg … c·mg + mg − 1). */
+static void
+direct_backward_part (int part, int n_parts, gpointer data)
+{
+  const DirectJob *j = data;
+  const ConvShape *s = j->s;
+  const RelWindowGeom *g = &s->g;
+  const int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
+  const int64_t kh = g->kernel[0], kw = g->kernel[1], sw = g->stride[1];
+  int64_t c0, c1;
+
+  rel_part_range (s->c, part, n_parts, &c0, &c1);
+  for (int64_t n = 0; n < s->n; n++)
+    for (int64_t c = c0; c < c1; c++)
+      for (int64_t m = c * s->mg; m < (c + 1) * s->mg; m++)
+        {
+          const float *xp = j->x + (n * s->c + c) * s->in_plane;
+          float *dxp = j->dx ? j->dx + (n * s->c + c) * s->in_plane : NULL;
+          const float *dyp = j->dy + (n * s->m + m) * s->out_plane;
+
+          for (int64_t ki = 0; ki < kh; ki++)
+            for (int64_t kj = 0; kj < kw; kj++)
+              {
+                const float wv = j->w[(m * kh + ki) * kw + kj];
+                const int64_t woff = kj * g->dilation[1] - g->pad_begin[1];
+                double acc = 0.0;
+                int64_t lo, hi;
+
+                rel_window_valid_range (OW, W, sw, g->pad_begin[1], kj * g->dilation[1], &lo, &hi);
+                for (int64_t oh = 0; oh < OH; oh++)
+                  {
+                    int64_t ih = oh * g->stride[0] - g->pad_begin[0] + ki * g->dilation[0];
+                    const float *dyr = dyp + oh * OW;
+                    float rowacc = 0.f;
+
+                    if (ih < 0 || ih >= H)
+                      continue;
+                    if (dxp)
+                      {
+                        float *dxr = dxp + ih * W + woff;
+                        for (int64_t ow = lo; ow < hi; ow++)
+                          dxr[ow * sw] += wv * dyr[ow];
+                      }
+                    if (j->dw)
+                      {
+                        const float *xr = xp + ih * W + woff;
+                        for (int64_t ow = lo; ow < hi; ow++)
+                          rowacc += dyr[ow] * xr[ow * sw];
+                        acc += rowacc;
+                      }
+                  }
+                if (j->dw)
+                  j->dw[(m * kh + ki) * kw + kj] += (float) acc;
+              }
+        }
+}
+
+static gboolean
+conv_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+              const RelContext *ctx, GError **error)
+{
+  const ConvParams *p = node->params;
+  RelTensor *in3[3] = { inputs[0], inputs[1], node->n_inputs > 2 ? inputs[2] : NULL };
+  ConvShape s;
+  g_autoptr(RelTensor) y = NULL;
+  g_autofree float *col = NULL;
+  const float *x, *w;
+  float *yd;
+  int64_t band;
+
+  if (!conv_shape (p, in3, &s, error))
+    return FALSE;
+  y = conv_output_like (&s, s.m, s.g.out, error);
+  if (y == NULL)
+    return FALSE;
+  x = rel_tensor_f32 (inputs[0]);
+  w = rel_tensor_f32 (inputs[1]);
+  yd = rel_tensor_f32 (y);
+  if (in3[2])
+    {
+      const float *b = rel_tensor_f32 (in3[2]);
+      for (int64_t n = 0; n < s.n; n++)
+        for (int64_t m = 0; m < s.m; m++)
+          {
+            float *yp = yd + (n * s.m + m) * s.out_plane;
+            for (int64_t i = 0; i < s.out_plane; i++)
+              yp[i] = b[m];
+          }
+    }
+
+  if (s.cg == 1 && !s.pointwise)
+    {
+      DirectJob job = { .s = &s, .x = x, .w = w, .y = yd };
+      rel_parallel_run (ctx ? ctx->n_threads : 1,
+                        s.n * s.m * s.out_plane * s.g.kernel[0] * s.g.kernel[1],
+                        direct_forward_part, &job);
+      outputs[0] = g_steal_pointer (&y);
+      return TRUE;
+    }
+
+  band = conv_band_rows (&s);
+  if (!s.pointwise)
+    col = g_try_malloc (sizeof (float) * (gsize) (s.kk * band * s.g.out[1]));
+  if (!s.pointwise && col == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory for the Conv work buffer");
+      return FALSE;
+    }
+  for (int64_t n = 0; n < s.n; n++)
+    for (int64_t gi = 0; gi < s.group; gi++)
+      {
+        const float *xg = x + (n * s.c + gi * s.cg) * s.in_plane;
+        const float *wg = w + gi * s.mg * s.kk;
+        float *yg = yd + (n * s.m + gi * s.mg) * s.out_plane;
+
+        if (ctx && ctx->cancel && g_atomic_int_get (ctx->cancel))
+          {
+            g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
+            return FALSE;
+          }
+        if (s.pointwise)
+          {
+            rel_sgemm (FALSE, FALSE, (int) s.mg, (int) s.out_plane, (int) s.kk, 1.f, wg, (int) s.kk,
+                       xg, (int) s.in_plane, 1.f, yg, (int) s.out_plane);
+            continue;
+          }
+        for (int64_t oh0 = 0; oh0 < s.g.out[0]; oh0 += band)
+          {
+            int64_t oh1 = MIN (oh0 + band, s.g.out[0]);
+            int ncols = (int) ((oh1 - oh0) * s.g.out[1]);
+            im2col (xg, &s, oh0, oh1, col);
+            rel_sgemm (FALSE, FALSE, (int) s.mg, ncols, (int) s.kk, 1.f, wg, (int) s.kk,
+                       col, ncols, 1.f, yg + oh0 * s.g.out[1], (int) s.out_plane);
+          }
+      }
+  outputs[0] = g_steal_pointer (&y);
+  return TRUE;
+}
+
+static gboolean
+check_grad_shape (const RelTensor *grad, const RelTensor *like, const char *op, GError **error)
+{
+  if (grad->dtype == REL_DTYPE_FLOAT32 && rel_tensor_same_shape (grad, like))
+    return TRUE;
+  {
+    g_autofree char *gs = rel_tensor_shape_string (grad);
+    g_autofree char *ls = rel_tensor_shape_string (like);
+    g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                 "%s backward: the output gradient has shape %s but the output has %s", op, gs, ls);
+  }
+  return FALSE;
+}
+
+static gboolean
+conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+               const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+               const RelContext *ctx, GError **error)
+{
+  const ConvParams *p = node->params;
+  RelTensor *in3[3] = { inputs[0], inputs[1], node->n_inputs > 2 ? inputs[2] : NULL };
+  ConvShape s;
+  g_autoptr(RelTensor) dx = NULL;
+  g_autoptr(RelTensor) dw = NULL;
+  g_autoptr(RelTensor) db = NULL;
+  g_autofree float *col = NULL;
+  g_autofree float *dcol = NULL;
+  const float *x, *w, *dy;
+  int64_t band;
+  gboolean need_x = need[0], need_w = need[1], need_b = in3[2] && need[2];
+
+  if (!conv_shape (p, in3, &s, error))
+    return FALSE;
+  if (outputs && outputs[0] && !check_grad_shape (grad_output, outputs[0], "Conv", error))
+    return FALSE;
+  if (grad_output->numel != s.n * s.m * s.out_plane)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Conv backward: the output gradient has the wrong size");
+      return FALSE;
+    }
+  x = rel_tensor_f32 (inputs[0]);
+  w = rel_tensor_f32 (inputs[1]);
+  dy = rel_tensor_f32 (grad_output);
+  if (need_x && (dx = rel_tensor_new_like (inputs[0], error)) == NULL)
+    return FALSE;
+  if (need_w && (dw = rel_tensor_new_like (inputs[1], error)) == NULL)
+    return FALSE;
+  if (need_b && (db = rel_tensor_new_like (inputs[2], error)) == NULL)
+    return FALSE;
+
+  if (need_b)
+    {
+      float *dbd = rel_tensor_f32 (db);
+      for (int64_t m = 0; m < s.m; m++)
+        {
+          double acc = 0.0;
+          for (int64_t n = 0; n < s.n; n++)
+            {
+              const float *dyp = dy + (n * s.m + m) * s.out_plane;
+              float part = 0.f;
+              for (int64_t i = 0; i < s.out_plane; i++)
+                part += dyp[i];
+              acc += part;
+            }
+          dbd[m] = (float) acc;
+        }
+    }
+
+  if (need_x || need_w)
+    {
+      if (s.cg == 1 && !s.pointwise)
+        {
+          DirectJob job = { .s = &s, .x = x, .w = w, .dy = dy,
+                            .dx = dx ? rel_tensor_f32 (dx) : NULL,
+                            .dw = dw ? rel_tensor_f32 (dw) : NULL };
+          rel_parallel_run (ctx ? ctx->n_threads : 1,
+                            s.n * s.m * s.out_plane * s.g.kernel[0] * s.g.kernel[1],
+                            direct_backward_part, &job);
+        }
+      else
+        {
+          band = conv_band_rows (&s);
+          if (!s.pointwise)
+            {
+              gsize sz = sizeof (float) * (gsize) (s.kk * band * s.g.out[1]);
+              col = need_w ? g_try_malloc (sz) : NULL;
+              dcol = need_x ? g_try_malloc (sz) : NULL;
+              if ((need_w && col == NULL) || (need_x && dcol == NULL))
+                {
+                  g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
+                               "out of memory for the Conv work buffer");
+                  return FALSE;
+                }
+            }
+          for (int64_t n = 0; n < s.n; n++)
+            for (int64_t gi = 0; gi < s.group; gi++)
+              {
+                const float *xg = x + (n * s.c + gi * s.cg) * s.in_plane;
+                const float *wg = w + gi * s.mg * s.kk;
+                const float *dyg = dy + (n * s.m + gi * s.mg) * s.out_plane;
+                float *dxg = dx ? rel_tensor_f32 (dx) + (n * s.c + gi * s.cg) * s.in_plane : NULL;
+                float *dwg = dw ? rel_tensor_f32 (dw) + gi * s.mg * s.kk : NULL;
+
+                if (ctx && ctx->cancel && g_atomic_int_get (ctx->cancel))
+                  {
+                    g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
+                    return FALSE;
+                  }
+                if (s.pointwise)
+                  {
+                    if (dxg)  /* dX_g = W_gᵀ · dY_g */
+                      rel_sgemm (TRUE, FALSE, (int) s.cg, (int) s.in_plane, (int) s.mg, 1.f,
+                                 wg, (int) s.kk, dyg, (int) s.out_plane, 0.f, dxg, (int) s.in_plane);
+                    if (dwg)  /* dW_g += dY_g · X_gᵀ */
+                      rel_sgemm (FALSE, TRUE, (int) s.mg, (int) s.cg, (int) s.in_plane, 1.f,
+                                 dyg, (int) s.out_plane, xg, (int) s.in_plane, 1.f, dwg, (int) s.kk);
+                    continue;
+                  }
+                for (int64_t oh0 = 0; oh0 < s.g.out[0]; oh0 += band)
+                  {
+                    int64_t oh1 = MIN (oh0 + band, s.g.out[0]);
+                    int ncols = (int) ((oh1 - oh0) * s.g.out[1]);
+                    const float *dyb = dyg + oh0 * s.g.out[1];
+                    if (dxg)
+                      {
+                        rel_sgemm (TRUE, FALSE, (int) s.kk, ncols, (int) s.mg, 1.f, wg, (int) s.kk,
+                                   dyb, (int) s.out_plane, 0.f, dcol, ncols);
+                        col2im (dcol, &s, oh0, oh1, dxg);
+                      }
+                    if (dwg)
+                      {
+                        im2col (xg, &s, oh0, oh1, col);
+                        rel_sgemm (FALSE, TRUE, (int) s.mg, (int) s.kk, ncols, 1.f, dyb, (int) s.out_plane,
+                                   col, ncols, 1.f, dwg, (int) s.kk);
+                      }
+                  }
+              }
+        }
+    }
+  if (need_x)
+    grad_inputs[0] = g_steal_pointer (&dx);
+  if (need_w)
+    grad_inputs[1] = g_steal_pointer (&dw);
+  if (need_b)
+    grad_inputs[2] = g_steal_pointer (&db);
+  return TRUE;
+}
+
+/* ---- Gemm ---- */
+
+typedef struct {
+  float    alpha, beta;
+  gboolean trans_a, trans_b;
+} GemmParams;
+
+static gboolean
+gemm_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  GemmParams *p = g_new0 (GemmParams, 1);
+  int64_t ta = rel_node_attr_int (node, "transA", 0);
+  int64_t tb = rel_node_attr_int (node, "transB", 0);
+
+  if ((ta != 0 && ta != 1) || (tb != 0 && tb != 1))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "Gemm transA/transB must be 0 or 1");
+      g_free (p);
+      return FALSE;
+    }
+  p->alpha = rel_node_attr_float (node, "alpha", 1.f);
+  p->beta = rel_node_attr_float (node, "beta", 1.f);
+  p->trans_a = ta == 1;
+  p->trans_b = tb == 1;
+  node->params = p;
+  return TRUE;
+}
+
+typedef struct {
+  int64_t m, n, k;
+  int64_t c_rows, c_cols;   /* C broadcast: 1 or m, 1 or n */
+} GemmShape;
+
+static gboolean
+gemm_shape (const GemmParams *p, RelTensor *const *inputs, GemmShape *s, GError **error)
+{
+  const RelTensor *a = inputs[0], *b = inputs[1], *c = inputs[2];
+  int64_t kb;
+
+  if (a->dtype != REL_DTYPE_FLOAT32 || b->dtype != REL_DTYPE_FLOAT32 || a->ndim != 2 || b->ndim != 2)
+    {
+      g_autofree char *as = rel_tensor_shape_string (a);
+      g_autofree char *bs = rel_tensor_shape_string (b);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "Gemm needs two float32 matrices, got %s and %s", as, bs);
+      return FALSE;
+    }
+  s->m = p->trans_a ? a->shape[1] : a->shape[0];
+  s->k = p->trans_a ? a->shape[0] : a->shape[1];
+  kb = p->trans_b ? b->shape[1] : b->shape[0];
+  s->n = p->trans_b ? b->shape[0] : b->shape[1];
+  if (kb != s->k)
+    {
+      g_autofree char *as = rel_tensor_shape_string (a);
+      g_autofree char *bs = rel_tensor_shape_string (b);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "Gemm: A %s%s has %" G_GINT64_FORMAT " columns but B %s%s has %" G_GINT64_FORMAT " rows",
+                   as, p->trans_a ? " (transposed)" : "", s->k, bs, p->trans_b ? " (transposed)" : "", kb);
+      return FALSE;
+    }
+  if (s->m > G_MAXINT || s->n > G_MAXINT || s->k > G_MAXINT)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "Gemm matrix too large");
+      return FALSE;
+    }
+  s->c_rows = s->c_cols = 1;
+  if (c)
+    {
+      gboolean ok = c->dtype == REL_DTYPE_FLOAT32 && c->ndim <= 2;
+      if (ok && c->ndim >= 1)
+        s->c_cols = c->shape[c->ndim - 1];
+      if (ok && c->ndim == 2)
+        s->c_rows = c->shape[0];
+      if (!ok || (s->c_rows != 1 && s->c_rows != s->m) || (s->c_cols != 1 && s->c_cols != s->n))
+        {
+          g_autofree char *cs = rel_tensor_shape_string (c);
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "Gemm bias C has shape %s, which does not broadcast to %" G_GINT64_FORMAT "×%"
+                       G_GINT64_FORMAT, cs, s->m, s->n);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+gemm_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+              const RelContext *ctx, GError **error)
+{
+  const GemmParams *p = node->params;
+  RelTensor *in3[3] = { inputs[0], inputs[1], node->n_inputs > 2 ? inputs[2] : NULL };
+  GemmShape s;
+  g_autoptr(RelTensor) y = NULL;
+  int64_t shape[2];
+  float *yd;
+  float beta = 0.f;
+
+  if (!gemm_shape (p, in3, &s, error))
+    return FALSE;
+  shape[0] = s.m;
+  shape[1] = s.n;
+  if ((y = rel_tensor_new_f32 (2, shape, error)) == NULL)
+    return FALSE;
+  yd = rel_tensor_f32 (y);
+  if (in3[2] && p->beta != 0.f)
+    {
+      const float *c = rel_tensor_f32 (in3[2]);
+      for (int64_t i = 0; i < s.m; i++)
+        for (int64_t j = 0; j < s.n; j++)
+          yd[i * s.n + j] = p->beta * c[(s.c_rows == 1 ? 0 : i) * s.c_cols + (s.c_cols == 1 ? 0 : j)];
+      beta = 1.f;
+    }
+  if (s.k > 0)
+    rel_sgemm (p->trans_a, p->trans_b, (int) s.m, (int) s.n, (int) s.k, p->alpha,
+               rel_tensor_f32 (in3[0]), (int) in3[0]->shape[1],
+               rel_tensor_f32 (in3[1]), (int) in3[1]->shape[1], beta, yd, (int) s.n);
+  outputs[0] = g_steal_pointer (&y);
+  return TRUE;
+}
+
+static gboolean
+gemm_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+               const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+               const RelContext *ctx, GError **error)
+{
+  const GemmParams *p = node->params;
+  RelTensor *in3[3] = { inputs[0], inputs[1], node->n_inputs > 2 ? inputs[2] : NULL };
+  GemmShape s;
+  const float *a, *b, *dy;
+  int lda, ldb;
+
+  if (!gemm_shape (p, in3, &s, error))
+    return FALSE;
+  if (grad_output->dtype != REL_DTYPE_FLOAT32 || grad_output->ndim != 2
+      || grad_output->shape[0] != s.m || grad_output->shape[1] != s.n)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Gemm backward: the output gradient has the wrong shape");
+      return FALSE;
+    }
+  a = rel_tensor_f32 (in3[0]);
+  b = rel_tensor_f32 (in3[1]);
+  dy = rel_tensor_f32 (grad_output);
+  lda = (int) in3[0]->shape[1];
+  ldb = (int) in3[1]->shape[1];
+
+  if (need[0])
+    {
+      RelTensor *da = rel_tensor_new_like (in3[0], error);
+      if (da == NULL)
+        return FALSE;
+      if (!p->trans_a)  /* dA = α dY · op(B)ᵀ */
+        rel_sgemm (FALSE, !p->trans_b, (int) s.m, (int) s.k, (int) s.n, p->alpha, dy, (int) s.n,
+                   b, ldb, 0.f, rel_tensor_f32 (da), lda);
+      else              /* dA = α op(B) · dYᵀ */
+        rel_sgemm (p->trans_b, TRUE, (int) s.k, (int) s.m, (int) s.n, p->alpha, b, ldb,
+                   dy, (int) s.n, 0.f, rel_tensor_f32 (da), lda);
+      grad_inputs[0] = da;
+    }
+  if (need[1])
+    {
+      RelTensor *db = rel_tensor_new_like (in3[1], error);
+      if (db == NULL)
+        return FALSE;
+      if (!p->trans_b)  /* dB = α op(A)ᵀ · dY */
+        rel_sgemm (!p->trans_a, FALSE, (int) s.k, (int) s.n, (int) s.m, p->alpha, a, lda,
+                   dy, (int) s.n, 0.f, rel_tensor_f32 (db), ldb);
+      else              /* dB = α dYᵀ · op(A) */
+        rel_sgemm (TRUE, p->trans_a, (int) s.n, (int) s.k, (int) s.m, p->alpha, dy, (int) s.n,
+                   a, lda, 0.f, rel_tensor_f32 (db), ldb);
+      grad_inputs[1] = db;
+    }
+  if (node->n_inputs > 2 && need[2] && in3[2])
+    {
+      RelTensor *dc = rel_tensor_new_like (in3[2], error);
+      float *dcd;
+      if (dc == NULL)
+        return FALSE;
+      dcd = rel_tensor_f32 (dc);
+      /* dC = β Σ dY over the broadcast axes */
+      for (int64_t i = 0; i < s.m; i++)
+        for (int64_t j = 0; j < s.n; j++)
+          dcd[(s.c_rows == 1 ? 0 : i) * s.c_cols + (s.c_cols == 1 ? 0 : j)] += p->beta * dy[i * s.n + j];
+      grad_inputs[2] = dc;
+    }
+  return TRUE;
+}
+
+/* ---- MatMul ---- */
+
+/* numpy matmul: 1-D operands are promoted (a row vector for A, a column for B)
+ * and the promoted axis is dropped from the result; batch axes broadcast. */
+typedef struct {
+  int64_t m, n, k;
+  int     nb;                         /* batch rank of the result */
+  int64_t batch[REL_MAX_DIMS];        /* broadcast batch shape */
+  int64_t a_stride[REL_MAX_DIMS];     /* element stride of one batch step, 0 when broadcast */
+  int64_t b_stride[REL_MAX_DIMS];
+  int64_t n_batch;
+  int     out_ndim;
+  int64_t out_shape[REL_MAX_DIMS];
+} MatMulShape;
+
+static gboolean
+matmul_shape (RelTensor *const *inputs, MatMulShape *s, GError **error)
+{
+  const RelTensor *a = inputs[0], *b = inputs[1];
+  int a_nb, b_nb;
+  int64_t kb, a_mat, b_mat, a_acc, b_acc;
+
+  if (a->dtype != REL_DTYPE_FLOAT32 || b->dtype != REL_DTYPE_FLOAT32 || a->ndim < 1 || b->ndim < 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "MatMul needs float32 operands of rank ≥ 1");
+      return FALSE;
+    }
+  s->m = a->ndim == 1 ? 1 : a->shape[a->ndim - 2];
+  s->k = a->shape[a->ndim - 1];
+  kb = b->ndim == 1 ? b->shape[0] : b->shape[b->ndim - 2];
+  s->n = b->ndim == 1 ? 1 : b->shape[b->ndim - 1];
+  if (kb != s->k)
+    {
+      g_autofree char *as = rel_tensor_shape_string (a);
+      g_autofree char *bs = rel_tensor_shape_string (b);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "MatMul: A %s has %" G_GINT64_FORMAT " columns but B %s has %" G_GINT64_FORMAT " rows",
+                   as, s->k, bs, kb);
+      return FALSE;
+    }
+  if (s->m > G_MAXINT || s->n > G_MAXINT || s->k > G_MAXINT)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "MatMul matrix too large");
+      return FALSE;
+    }
+  a_nb = MAX (a->ndim - 2, 0);
+  b_nb = MAX (b->ndim - 2, 0);
+  s->nb = MAX (a_nb, b_nb);
+  a_mat = s->m * s->k;
+  b_mat = s->k * s->n;
+  a_acc = a_mat;
+  b_acc = b_mat;
+  s->n_batch = 1;
+  /* walk batch axes from the innermost, right-aligned */
+  for (int i = s->nb - 1; i >= 0; i--)
+    {
+      int ai = i - (s->nb - a_nb), bi = i - (s->nb - b_nb);
+      int64_t da = ai >= 0 ? a->shape[ai] : 1, db = bi >= 0 ? b->shape[bi] : 1;
+      if (da != db && da != 1 && db != 1)
+        {
+          g_autofree char *as = rel_tensor_shape_string (a);
+          g_autofree char *bs = rel_tensor_shape_string (b);
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "MatMul: the batch dimensions of %s and %s do not broadcast", as, bs);
+          return FALSE;
+        }
+      s->batch[i] = MAX (da, db);
+      if (da == 0 || db == 0)
+        s->batch[i] = 0;
+      s->a_stride[i] = da == 1 ? 0 : a_acc;
+      s->b_stride[i] = db == 1 ? 0 : b_acc;
+      a_acc *= da;
+      b_acc *= db;
+      s->n_batch *= s->batch[i];
+    }
+  s->out_ndim = 0;
+  for (int i = 0; i < s->nb; i++)
+    s->out_shape[s->out_ndim++] = s->batch[i];
+  if (a->ndim > 1)
+    s->out_shape[s->out_ndim++] = s->m;
+  if (b->ndim > 1)
+    s->out_shape[s->out_ndim++] = s->n;
+  return TRUE;
+}
+
+/* Offsets of batch item @t into A and B. */
+static void
+matmul_offsets (const MatMulShape *s, int64_t t, int64_t *ao, int64_t *bo)
+{
+  *ao = *bo = 0;
+  for (int i = s->nb - 1; i >= 0; i--)
+    {
+      int64_t idx = t % s->batch[i];
+      t /= s->batch[i];
+      *ao += idx * s->a_stride[i];
+      *bo += idx * s->b_stride[i];
+    }
+}
+
+/* B shared by every batch item and A contiguous: one GEMM with M·batch rows. */
+static gboolean
+matmul_foldable (const MatMulShape *s)
+{
+  for (int i = 0; i < s->nb; i++)
+    if (s->b_stride[i] != 0 && s->batch[i] != 1)
+      return FALSE;
+  for (int i = 0; i < s->nb; i++)
+    if (s->a_stride[i] == 0 && s->batch[i] != 1)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+matmul_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                const RelContext *ctx, GError **error)
+{
+  MatMulShape s;
+  g_autoptr(RelTensor) y = NULL;
+  const float *a, *b;
+  float *yd;
+
+  if (!matmul_shape (inputs, &s, error))
+    return FALSE;
+  if ((y = rel_tensor_new_f32 (s.out_ndim, s.out_shape, error)) == NULL)
+    return FALSE;
+  if (y->numel == 0 || s.k == 0)
+    {
+      outputs[0] = g_steal_pointer (&y);
+      return TRUE;
+    }
+  a = rel_tensor_f32 (inputs[0]);
+  b = rel_tensor_f32 (inputs[1]);
+  yd = rel_tensor_f32 (y);
+  if (matmul_foldable (&s) && s.m * s.n_batch <= G_MAXINT)
+    rel_sgemm (FALSE, FALSE, (int) (s.m * s.n_batch), (int) s.n, (int) s.k, 1.f, a, (int) s.k,
+               b, (int) s.n, 0.f, yd, (int) s.n);
+  else
+    for (int64_t t = 0; t < s.n_batch; t++)
+      {
+        int64_t ao, bo;
+        matmul_offsets (&s, t, &ao, &bo);
+        rel_sgemm (FALSE, FALSE, (int) s.m, (int) s.n, (int) s.k, 1.f, a + ao, (int) s.k,
+                   b + bo, (int) s.n, 0.f, yd + t * s.m * s.n, (int) s.n);
+      }
+  outputs[0] = g_steal_pointer (&y);
+  return TRUE;
+}
+
+static gboolean
+matmul_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                 const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                 const RelContext *ctx, GError **error)
+{
+  MatMulShape s;
+  g_autoptr(RelTensor) da = NULL;
+  g_autoptr(RelTensor) db = NULL;
+  const float *a, *b, *dy;
+  gboolean fold;
+
+  if (!matmul_shape (inputs, &s, error))
+    return FALSE;
+  if (grad_output->dtype != REL_DTYPE_FLOAT32 || grad_output->numel != s.n_batch * s.m * s.n)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "MatMul backward: the output gradient has the wrong shape");
+      return FALSE;
+    }
+  if (need[0] && (da = rel_tensor_new_like (inputs[0], error)) == NULL)
+    return FALSE;
+  if (need[1] && (db = rel_tensor_new_like (inputs[1], error)) == NULL)
+    return FALSE;
+  a = rel_tensor_f32 (inputs[0]);
+  b = rel_tensor_f32 (inputs[1]);
+  dy = rel_tensor_f32 (grad_output);
+  fold = matmul_foldable (&s) && s.m * s.n_batch <= G_MAXINT;
+  if (s.k > 0 && s.n_batch > 0 && s.m > 0 && s.n > 0)
+    {
+      if (fold)
+        {
+          int mm = (int) (s.m * s.n_batch);
+          if (da)  /* dA = dY · Bᵀ */
+            rel_sgemm (FALSE, TRUE, mm, (int) s.k, (int) s.n, 1.f, dy, (int) s.n, b, (int) s.n,
+                       0.f, rel_tensor_f32 (da), (int) s.k);
+          if (db)  /* dB = Aᵀ · dY, summed over the folded batch */
+            rel_sgemm (TRUE, FALSE, (int) s.k, (int) s.n, mm, 1.f, a, (int) s.k, dy, (int) s.n,
+                       0.f, rel_tensor_f32 (db), (int) s.n);
+        }
+      else
+        /* broadcast operands accumulate (beta = 1) over the batch items sharing them */
+        for (int64_t t = 0; t < s.n_batch; t++)
+          {
+            int64_t ao, bo;
+            const float *dyt = dy + t * s.m * s.n;
+            matmul_offsets (&s, t, &ao, &bo);
+            if (da)
+              rel_sgemm (FALSE, TRUE, (int) s.m, (int) s.k, (int) s.n, 1.f, dyt, (int) s.n, b + bo,
+                         (int) s.n, 1.f, rel_tensor_f32 (da) + ao, (int) s.k);
+            if (db)
+              rel_sgemm (TRUE, FALSE, (int) s.k, (int) s.n, (int) s.m, 1.f, a + ao, (int) s.k, dyt,
+                         (int) s.n, 1.f, rel_tensor_f32 (db) + bo, (int) s.n);
+          }
+    }
+  if (need[0])
+    grad_inputs[0] = g_steal_pointer (&da);
+  if (need[1])
+    grad_inputs[1] = g_steal_pointer (&db);
+  return TRUE;
+}
 
 const RelOpDef rel_ops_linear[] = {
+  { "Conv",   2, 3, 1, REL_OP_CLASS_LINEAR, conv_prepare, conv_forward,   conv_backward,   NULL },
+  { "Gemm",   2, 3, 1, REL_OP_CLASS_LINEAR, gemm_prepare, gemm_forward,   gemm_backward,   NULL },
+  { "MatMul", 2, 2, 1, REL_OP_CLASS_LINEAR, NULL,         matmul_forward, matmul_backward, NULL },
   { NULL },
 };

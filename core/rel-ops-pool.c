@@ -1,10 +1,652 @@
-/* rel-ops-pool.c
+/* rel-ops-pool.c — MaxPool, AveragePool, their global forms, and inference
+ * BatchNormalization.
+ *
+ * Windows loop over precomputed in-range tap ranges instead of testing every
+ * tap against the padding. MaxPool's backward recomputes the winners from the
+ * input (first maximum in scan order on ties) rather than storing them.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "rel-error.h"
 #include "rel-model.h"
+#include "rel-ops-window.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+  RelWindow win;
+  gboolean  count_include_pad;
+  gboolean  column_major;    /* MaxPool storage_order = 1, for the Indices output */
+} PoolParams;
+
+static gboolean
+pool_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  PoolParams *p = g_new0 (PoolParams, 1);
+  int64_t cip = rel_node_attr_int (node, "count_include_pad", 0);
+  int64_t so = rel_node_attr_int (node, "storage_order", 0);
+
+  if (!rel_window_parse (node, TRUE, &p->win, error))
+    {
+      g_free (p);
+      return FALSE;
+    }
+  if ((cip != 0 && cip != 1) || (so != 0 && so != 1))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "count_include_pad and storage_order must be 0 or 1");
+      g_free (p);
+      return FALSE;
+    }
+  p->count_include_pad = cip == 1;
+  p->column_major = so == 1;
+  node->params = p;
+  return TRUE;
+}
+
+typedef struct {
+  int nd;
+  int64_t n, c;
+  RelWindowGeom g;
+  int64_t in_plane, out_plane;
+} PoolShape;
+
+static gboolean
+pool_shape (const PoolParams *p, const char *what, const RelTensor *x, PoolShape *s, GError **error)
+{
+  int64_t in[2], kernel[2];
+
+  if (!rel_window_input (x, what, &s->nd, in, error))
+    return FALSE;
+  kernel[0] = p->win.kernel[0];
+  kernel[1] = p->win.kernel[1];
+  if (!rel_window_resolve (&p->win, s->nd, in, kernel, &s->g, error))
+    return FALSE;
+  s->n = x->shape[0];
+  s->c = x->shape[1];
+  s->in_plane = in[0] * in[1];
+  s->out_plane = s->g.out[0] * s->g.out[1];
+  return TRUE;
+}
+
+static RelTensor *
+pool_output (const PoolShape *s, RelDType dtype, GError **error)
+{
+  int64_t shape[4] = { s->n, s->c, s->g.out[0], s->g.out[1] };
+  if (s->nd == 1)
+    {
+      shape[2] = s->g.out[1];
+      return rel_tensor_new (dtype, 3, shape, error);
+    }
+  return rel_tensor_new (dtype, 4, shape, error);
+}
+
+/* Taps k of output o with o·s − pb + k·dil inside [lo_bound, hi_bound): [*k0, *k1). */
+static inline void
+tap_range (int64_t o, int64_t s, int64_t pb, int64_t dil, int64_t kernel,
+           int64_t lo_bound, int64_t hi_bound, int64_t *k0, int64_t *k1)
+{
+  int64_t start = o * s - pb;
+  int64_t a = lo_bound - start, b = hi_bound - start;  /* need a <= k·dil < b */
+  int64_t l = a <= 0 ? 0 : (a + dil - 1) / dil;
+  int64_t h = b <= 0 ? 0 : (b + dil - 1) / dil;
+  *k0 = MIN (l, kernel);
+  *k1 = MAX (*k0, MIN (h, kernel));
+}
+
+/* ---- MaxPool ---- */
+
+typedef struct {
+  const PoolShape *s;
+  const PoolParams *p;
+  const float *x, *dy;
+  float *y, *dx;
+  int64_t *indices;
+} PoolJob;
+
+/* For every output of the planes in this part: the winner's offset inside
+ * its plane (−1 for a window that only covers padding). Forward writes y and
+ * indices, backward routes dy to dx. */
+static void
+maxpool_part (int part, int n_parts, gpointer data)
+{
+  const PoolJob *j = data;
+  const PoolShape *s = j->s;
+  const RelWindowGeom *g = &s->g;
+  const int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
+  int64_t p0, p1;
+
+  rel_part_range (s->n * s->c, part, n_parts, &p0, &p1);
+  for (int64_t pl = p0; pl < p1; pl++)
+    {
+      const float *xp = j->x + pl * s->in_plane;
+      for (int64_t oh = 0; oh < OH; oh++)
+        {
+          int64_t ki0, ki1;
+          int64_t h0 = oh * g->stride[0] - g->pad_begin[0];
+          tap_range (oh, g->stride[0], g->pad_begin[0], g->dilation[0], g->kernel[0], 0, H, &ki0, &ki1);
+          for (int64_t ow = 0; ow < OW; ow++)
+            {
+              int64_t kj0, kj1, best_at = -1;
+              int64_t w0 = ow * g->stride[1] - g->pad_begin[1];
+              int64_t o = (pl * OH + oh) * OW + ow;
+              float best = -INFINITY;
+
+              tap_range (ow, g->stride[1], g->pad_begin[1], g->dilation[1], g->kernel[1], 0, W, &kj0, &kj1);
+              for (int64_t ki = ki0; ki < ki1; ki++)
+                {
+                  int64_t row = (h0 + ki * g->dilation[0]) * W + w0;
+                  for (int64_t kj = kj0; kj < kj1; kj++)
+                    {
+                      int64_t at = row + kj * g->dilation[1];
+                      float v = xp[at];
+                      if (v > best || best_at < 0)
+                        {
+                          best = v;
+                          best_at = at;
+                        }
+                    }
+                }
+              if (j->y)
+                j->y[o] = best;
+              if (j->indices)
+                {
+                  int64_t ih = best_at < 0 ? 0 : best_at / W, iw = best_at < 0 ? 0 : best_at % W;
+                  j->indices[o] = pl * s->in_plane + (j->p->column_major ? iw * H + ih : ih * W + iw);
+                }
+              if (j->dx && best_at >= 0)
+                j->dx[pl * s->in_plane + best_at] += j->dy[o];
+            }
+        }
+    }
+}
+
+static gboolean
+maxpool_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                 const RelContext *ctx, GError **error)
+{
+  const PoolParams *p = node->params;
+  PoolShape s;
+  g_autoptr(RelTensor) y = NULL;
+  g_autoptr(RelTensor) idx = NULL;
+  PoolJob job;
+
+  if (!pool_shape (p, "MaxPool", inputs[0], &s, error))
+    return FALSE;
+  if ((y = pool_output (&s, REL_DTYPE_FLOAT32, error)) == NULL)
+    return FALSE;
+  if (node->n_outputs > 1 && (idx = pool_output (&s, REL_DTYPE_INT64, error)) == NULL)
+    return FALSE;
+  job = (PoolJob) { .s = &s, .p = p, .x = rel_tensor_f32 (inputs[0]), .y = rel_tensor_f32 (y),
+                    .indices = idx ? rel_tensor_i64 (idx) : NULL };
+  rel_parallel_run (ctx ? ctx->n_threads : 1, y->numel * s.g.kernel[0] * s.g.kernel[1],
+                    maxpool_part, &job);
+  outputs[0] = g_steal_pointer (&y);
+  if (node->n_outputs > 1)
+    outputs[1] = g_steal_pointer (&idx);
+  return TRUE;
+}
+
+static gboolean
+check_grad (const RelTensor *grad, int64_t numel, const char *op, GError **error)
+{
+  if (grad->dtype == REL_DTYPE_FLOAT32 && grad->numel == numel)
+    return TRUE;
+  g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s backward: the output gradient has the wrong shape", op);
+  return FALSE;
+}
+
+static gboolean
+maxpool_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                  const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                  const RelContext *ctx, GError **error)
+{
+  const PoolParams *p = node->params;
+  PoolShape s;
+  g_autoptr(RelTensor) dx = NULL;
+  PoolJob job;
+
+  if (!need[0])
+    return TRUE;
+  if (!pool_shape (p, "MaxPool", inputs[0], &s, error)
+      || !check_grad (grad_output, s.n * s.c * s.out_plane, "MaxPool", error))
+    return FALSE;
+  if ((dx = rel_tensor_new_like (inputs[0], error)) == NULL)
+    return FALSE;
+  job = (PoolJob) { .s = &s, .p = p, .x = rel_tensor_f32 (inputs[0]), .dy = rel_tensor_f32 (grad_output),
+                    .dx = rel_tensor_f32 (dx) };
+  rel_parallel_run (ctx ? ctx->n_threads : 1, grad_output->numel * s.g.kernel[0] * s.g.kernel[1],
+                    maxpool_part, &job);
+  grad_inputs[0] = g_steal_pointer (&dx);
+  return TRUE;
+}
+
+/* ---- AveragePool ---- */
+
+/* Forward: y = Σ taps / divisor; backward: dx[tap] += dy / divisor. The
+ * divisor counts the taps inside the input, or with count_include_pad inside
+ * the padded input (never the extra ceil-mode overhang). */
+static void
+avgpool_part (int part, int n_parts, gpointer data)
+{
+  const PoolJob *j = data;
+  const PoolShape *s = j->s;
+  const RelWindowGeom *g = &s->g;
+  const int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
+  int64_t p0, p1;
+
+  rel_part_range (s->n * s->c, part, n_parts, &p0, &p1);
+  for (int64_t pl = p0; pl < p1; pl++)
+    {
+      const float *xp = j->x ? j->x + pl * s->in_plane : NULL;
+      float *dxp = j->dx ? j->dx + pl * s->in_plane : NULL;
+      for (int64_t oh = 0; oh < OH; oh++)
+        {
+          int64_t ki0, ki1, ci0, ci1;
+          int64_t h0 = oh * g->stride[0] - g->pad_begin[0];
+          tap_range (oh, g->stride[0], g->pad_begin[0], g->dilation[0], g->kernel[0], 0, H, &ki0, &ki1);
+          if (j->p->count_include_pad)
+            tap_range (oh, g->stride[0], g->pad_begin[0], g->dilation[0], g->kernel[0],
+                       -g->pad_begin[0], H + g->pad_end[0], &ci0, &ci1);
+          else
+            ci0 = ki0, ci1 = ki1;
+          for (int64_t ow = 0; ow < OW; ow++)
+            {
+              int64_t kj0, kj1, cj0, cj1, count;
+              int64_t w0 = ow * g->stride[1] - g->pad_begin[1];
+              int64_t o = (pl * OH + oh) * OW + ow;
+              float inv;
+
+              tap_range (ow, g->stride[1], g->pad_begin[1], g->dilation[1], g->kernel[1], 0, W, &kj0, &kj1);
+              if (j->p->count_include_pad)
+                tap_range (ow, g->stride[1], g->pad_begin[1], g->dilation[1], g->kernel[1],
+                           -g->pad_begin[1], W + g->pad_end[1], &cj0, &cj1);
+              else
+                cj0 = kj0, cj1 = kj1;
+              count = (ci1 - ci0) * (cj1 - cj0);
+              inv = count > 0 ? 1.f / (float) count : 0.f;
+              if (xp)
+                {
+                  float acc = 0.f;
+                  for (int64_t ki = ki0; ki < ki1; ki++)
+                    {
+                      const float *row = xp + (h0 + ki * g->dilation[0]) * W + w0;
+                      for (int64_t kj = kj0; kj < kj1; kj++)
+                        acc += row[kj * g->dilation[1]];
+                    }
+                  j->y[o] = acc * inv;
+                }
+              else
+                {
+                  float v = j->dy[o] * inv;
+                  for (int64_t ki = ki0; ki < ki1; ki++)
+                    {
+                      float *row = dxp + (h0 + ki * g->dilation[0]) * W + w0;
+                      for (int64_t kj = kj0; kj < kj1; kj++)
+                        row[kj * g->dilation[1]] += v;
+                    }
+                }
+            }
+        }
+    }
+}
+
+static gboolean
+avgpool_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                 const RelContext *ctx, GError **error)
+{
+  const PoolParams *p = node->params;
+  PoolShape s;
+  g_autoptr(RelTensor) y = NULL;
+  PoolJob job;
+
+  if (!pool_shape (p, "AveragePool", inputs[0], &s, error))
+    return FALSE;
+  if ((y = pool_output (&s, REL_DTYPE_FLOAT32, error)) == NULL)
+    return FALSE;
+  job = (PoolJob) { .s = &s, .p = p, .x = rel_tensor_f32 (inputs[0]), .y = rel_tensor_f32 (y) };
+  rel_parallel_run (ctx ? ctx->n_threads : 1, y->numel * s.g.kernel[0] * s.g.kernel[1],
+                    avgpool_part, &job);
+  outputs[0] = g_steal_pointer (&y);
+  return TRUE;
+}
+
+static gboolean
+avgpool_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                  const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                  const RelContext *ctx, GError **error)
+{
+  const PoolParams *p = node->params;
+  PoolShape s;
+  g_autoptr(RelTensor) dx = NULL;
+  PoolJob job;
+
+  if (!need[0])
+    return TRUE;
+  if (!pool_shape (p, "AveragePool", inputs[0], &s, error)
+      || !check_grad (grad_output, s.n * s.c * s.out_plane, "AveragePool", error))
+    return FALSE;
+  if ((dx = rel_tensor_new_like (inputs[0], error)) == NULL)
+    return FALSE;
+  job = (PoolJob) { .s = &s, .p = p, .dy = rel_tensor_f32 (grad_output), .dx = rel_tensor_f32 (dx) };
+  rel_parallel_run (ctx ? ctx->n_threads : 1, grad_output->numel * s.g.kernel[0] * s.g.kernel[1],
+                    avgpool_part, &job);
+  grad_inputs[0] = g_steal_pointer (&dx);
+  return TRUE;
+}
+
+/* ---- GlobalAveragePool, GlobalMaxPool ---- */
+
+static gboolean
+global_shape (const RelTensor *x, const char *what, int64_t *planes, int64_t *plane, int64_t *out_shape,
+              GError **error)
+{
+  if (x->dtype != REL_DTYPE_FLOAT32 || x->ndim < 3)
+    {
+      g_autofree char *xs = rel_tensor_shape_string (x);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s needs a float32 N×C×… input, got %s", what, xs);
+      return FALSE;
+    }
+  *planes = x->shape[0] * x->shape[1];
+  *plane = 1;
+  for (int d = 0; d < x->ndim; d++)
+    {
+      out_shape[d] = d < 2 ? x->shape[d] : 1;
+      if (d >= 2)
+        *plane *= x->shape[d];
+    }
+  if (*plane == 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s of an empty spatial extent", what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+global_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs, gboolean is_max,
+                GError **error)
+{
+  const RelTensor *x = inputs[0];
+  int64_t planes, plane, shape[REL_MAX_DIMS];
+  RelTensor *y;
+  const float *xd;
+  float *yd;
+
+  if (!global_shape (x, node->op_type, &planes, &plane, shape, error))
+    return FALSE;
+  if ((y = rel_tensor_new_f32 (x->ndim, shape, error)) == NULL)
+    return FALSE;
+  xd = rel_tensor_f32 (x);
+  yd = rel_tensor_f32 (y);
+  for (int64_t p = 0; p < planes; p++)
+    {
+      const float *xp = xd + p * plane;
+      if (is_max)
+        {
+          float best = xp[0];
+          for (int64_t i = 1; i < plane; i++)
+            if (xp[i] > best)
+              best = xp[i];
+          yd[p] = best;
+        }
+      else
+        {
+          double acc = 0.0;
+          for (int64_t i = 0; i < plane; i++)
+            acc += xp[i];
+          yd[p] = (float) (acc / (double) plane);
+        }
+    }
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+global_backward (const RelNode *node, RelTensor *const *inputs, const RelTensor *grad_output,
+                 RelTensor **grad_inputs, const gboolean *need, gboolean is_max, GError **error)
+{
+  const RelTensor *x = inputs[0];
+  int64_t planes, plane, shape[REL_MAX_DIMS];
+  RelTensor *dx;
+  const float *xd, *dy;
+  float *dxd;
+
+  if (!need[0])
+    return TRUE;
+  if (!global_shape (x, node->op_type, &planes, &plane, shape, error)
+      || !check_grad (grad_output, planes, node->op_type, error))
+    return FALSE;
+  if ((dx = rel_tensor_new_like (x, error)) == NULL)
+    return FALSE;
+  xd = rel_tensor_f32 (x);
+  dy = rel_tensor_f32 (grad_output);
+  dxd = rel_tensor_f32 (dx);
+  for (int64_t p = 0; p < planes; p++)
+    {
+      const float *xp = xd + p * plane;
+      float *dxp = dxd + p * plane;
+      if (is_max)
+        {
+          int64_t at = 0;
+          for (int64_t i = 1; i < plane; i++)
+            if (xp[i] > xp[at])
+              at = i;
+          dxp[at] = dy[p];
+        }
+      else
+        {
+          float v = dy[p] / (float) plane;
+          for (int64_t i = 0; i < plane; i++)
+            dxp[i] = v;
+        }
+    }
+  grad_inputs[0] = dx;
+  return TRUE;
+}
+
+static gboolean
+gap_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+             const RelContext *ctx, GError **error)
+{
+  return global_forward (node, inputs, outputs, FALSE, error);
+}
+
+static gboolean
+gmp_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+             const RelContext *ctx, GError **error)
+{
+  return global_forward (node, inputs, outputs, TRUE, error);
+}
+
+static gboolean
+gap_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+              const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+              const RelContext *ctx, GError **error)
+{
+  return global_backward (node, inputs, grad_output, grad_inputs, need, FALSE, error);
+}
+
+static gboolean
+gmp_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+              const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+              const RelContext *ctx, GError **error)
+{
+  return global_backward (node, inputs, grad_output, grad_inputs, need, TRUE, error);
+}
+
+/* ---- BatchNormalization (inference) ---- */
+
+typedef struct {
+  float epsilon;
+} BatchNormParams;
+
+static gboolean
+batchnorm_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  BatchNormParams *p;
+
+  if (rel_node_attr_int (node, "training_mode", 0) != 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "BatchNormalization in training mode is not supported (export the model in eval mode)");
+      return FALSE;
+    }
+  if (rel_node_attr_int (node, "spatial", 1) != 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "BatchNormalization with spatial = 0 is not supported");
+      return FALSE;
+    }
+  p = g_new0 (BatchNormParams, 1);
+  p->epsilon = rel_node_attr_float (node, "epsilon", 1e-5f);
+  if (!(p->epsilon >= 0.f) || !isfinite (p->epsilon))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "BatchNormalization epsilon must be a finite number ≥ 0");
+      g_free (p);
+      return FALSE;
+    }
+  node->params = p;
+  return TRUE;
+}
+
+static gboolean
+batchnorm_shape (RelTensor *const *inputs, int64_t *n, int64_t *c, int64_t *plane, GError **error)
+{
+  static const char *const names[] = { "X", "scale", "B", "mean", "var" };
+  const RelTensor *x = inputs[0];
+
+  if (x->dtype != REL_DTYPE_FLOAT32 || x->ndim < 2)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "BatchNormalization needs a float32 N×C×… input");
+      return FALSE;
+    }
+  *n = x->shape[0];
+  *c = x->shape[1];
+  *plane = 1;
+  for (int d = 2; d < x->ndim; d++)
+    *plane *= x->shape[d];
+  for (int i = 1; i < 5; i++)
+    if (inputs[i]->dtype != REL_DTYPE_FLOAT32 || inputs[i]->numel != *c || inputs[i]->ndim != 1)
+      {
+        g_autofree char *s = rel_tensor_shape_string (inputs[i]);
+        g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                     "BatchNormalization %s has shape %s but the input has %" G_GINT64_FORMAT " channels",
+                     names[i], s, *c);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static gboolean
+batchnorm_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                   const RelContext *ctx, GError **error)
+{
+  const BatchNormParams *p = node->params;
+  int64_t n, c, plane;
+  RelTensor *y;
+  const float *x, *scale, *bias, *mean, *var;
+  float *yd;
+
+  if (!batchnorm_shape (inputs, &n, &c, &plane, error))
+    return FALSE;
+  if ((y = rel_tensor_new_like (inputs[0], error)) == NULL)
+    return FALSE;
+  x = rel_tensor_f32 (inputs[0]);
+  scale = rel_tensor_f32 (inputs[1]);
+  bias = rel_tensor_f32 (inputs[2]);
+  mean = rel_tensor_f32 (inputs[3]);
+  var = rel_tensor_f32 (inputs[4]);
+  yd = rel_tensor_f32 (y);
+  for (int64_t ch = 0; ch < c; ch++)
+    {
+      float a = scale[ch] / sqrtf (var[ch] + p->epsilon);
+      float b = bias[ch] - mean[ch] * a;
+      for (int64_t i = 0; i < n; i++)
+        {
+          const float *xp = x + (i * c + ch) * plane;
+          float *yp = yd + (i * c + ch) * plane;
+          for (int64_t k = 0; k < plane; k++)
+            yp[k] = a * xp[k] + b;
+        }
+    }
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+batchnorm_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                    const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                    const RelContext *ctx, GError **error)
+{
+  const BatchNormParams *p = node->params;
+  int64_t n, c, plane;
+  const float *x, *scale, *mean, *var, *dy;
+  RelTensor *g[5] = { NULL };
+
+  if (!batchnorm_shape (inputs, &n, &c, &plane, error)
+      || !check_grad (grad_output, inputs[0]->numel, "BatchNormalization", error))
+    return FALSE;
+  for (int i = 0; i < 5; i++)
+    if (need[i] && (g[i] = rel_tensor_new_like (inputs[i], error)) == NULL)
+      {
+        for (int k = 0; k < i; k++)
+          if (g[k])
+            rel_tensor_unref (g[k]);
+        return FALSE;
+      }
+  x = rel_tensor_f32 (inputs[0]);
+  scale = rel_tensor_f32 (inputs[1]);
+  mean = rel_tensor_f32 (inputs[3]);
+  var = rel_tensor_f32 (inputs[4]);
+  dy = rel_tensor_f32 (grad_output);
+  for (int64_t ch = 0; ch < c; ch++)
+    {
+      float inv_std = 1.f / sqrtf (var[ch] + p->epsilon);
+      float a = scale[ch] * inv_std;
+      double sum_dy = 0.0, sum_dy_xc = 0.0;
+
+      for (int64_t i = 0; i < n; i++)
+        {
+          const float *xp = x + (i * c + ch) * plane;
+          const float *dyp = dy + (i * c + ch) * plane;
+          float s0 = 0.f, s1 = 0.f;
+          if (g[0])
+            {
+              float *dxp = rel_tensor_f32 (g[0]) + (i * c + ch) * plane;
+              for (int64_t k = 0; k < plane; k++)
+                dxp[k] = a * dyp[k];
+            }
+          if (need[1] || need[2] || need[3] || need[4])
+            for (int64_t k = 0; k < plane; k++)
+              {
+                s0 += dyp[k];
+                s1 += dyp[k] * (xp[k] - mean[ch]);
+              }
+          sum_dy += s0;
+          sum_dy_xc += s1;
+        }
+      if (g[1])
+        rel_tensor_f32 (g[1])[ch] = (float) (sum_dy_xc * inv_std);
+      if (g[2])
+        rel_tensor_f32 (g[2])[ch] = (float) sum_dy;
+      if (g[3])
+        rel_tensor_f32 (g[3])[ch] = (float) (-a * sum_dy);
+      if (g[4])  /* d/dvar of scale·(x − mean)·(var + ε)^−½ */
+        rel_tensor_f32 (g[4])[ch] = (float) (-0.5 * scale[ch] * sum_dy_xc * inv_std * inv_std * inv_std);
+    }
+  for (int i = 0; i < 5; i++)
+    if (need[i])
+      grad_inputs[i] = g[i];
+  return TRUE;
+}
 
 const RelOpDef rel_ops_pool[] = {
+  { "MaxPool",            1, 1, 2, REL_OP_CLASS_ROUTE, pool_prepare,      maxpool_forward,   maxpool_backward,   NULL },
+  { "AveragePool",        1, 1, 1, REL_OP_CLASS_MIX,   pool_prepare,      avgpool_forward,   avgpool_backward,   NULL },
+  { "GlobalMaxPool",      1, 1, 1, REL_OP_CLASS_ROUTE, NULL,              gmp_forward,       gmp_backward,       NULL },
+  { "GlobalAveragePool",  1, 1, 1, REL_OP_CLASS_MIX,   NULL,              gap_forward,       gap_backward,       NULL },
+  { "BatchNormalization", 5, 5, 1, REL_OP_CLASS_NORM,  batchnorm_prepare, batchnorm_forward, batchnorm_backward, NULL },
   { NULL },
 };
