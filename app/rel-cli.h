@@ -7,10 +7,19 @@
 
 #include <glib.h>
 
+#include "rel-model.h"
+
 G_BEGIN_DECLS
 
 /* Each returns the process exit status; errors are one line on stderr. argv[0] is the subcommand. */
 int rel_cli_explain (int argc, char **argv);  /* app/rel-cli-explain.c */
 int rel_cli_methods (int argc, char **argv);  /* app/rel-cli-explain.c */
+
+/* `relevance-cli bench --method NAME` for any NAME other than "forward": runs
+ * one explanation of @method (with its default parameters) for the predicted
+ * class of every sample of @input (N×C×H×W). The bench command times each
+ * call, so all setup belongs inside it. FALSE with an error naming the method
+ * when it is unknown or fails. Implemented in app/rel-cli-explain.c. */
+gboolean rel_cli_bench_method (RelModel *model, const char *method, RelTensor *input, GError **error);
 
 G_END_DECLS

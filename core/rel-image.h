@@ -10,6 +10,14 @@
 
 G_BEGIN_DECLS
 
+/* Limits checked from the file's header before an image is decoded: a side
+ * over REL_IMAGE_MAX_SIDE or more than REL_IMAGE_MAX_PIXELS pixels (2^26, e.g.
+ * 8192×8192; decoding one needs ~1 GiB) is REL_ERROR_TOO_LARGE. The `resize`
+ * setting is at most REL_IMAGE_MAX_RESIZE. */
+#define REL_IMAGE_MAX_SIDE   16384
+#define REL_IMAGE_MAX_PIXELS (G_GINT64_CONSTANT (1) << 26)
+#define REL_IMAGE_MAX_RESIZE 8192
+
 /* An image decoded to float RGB(A) planes in [0,255]: CHW, channels 1 or 3. */
 typedef struct {
   int    channels, height, width;
