@@ -1,32 +1,609 @@
-/* rel-cli-explain.c — placeholder until the explainers' CLI lands; the
- * explainers' helper replaces this file (keep rel_cli_bench_method).
+/* rel-cli-explain.c — `relevance-cli explain`, `methods` and `bench --method`.
+ *
+ *   relevance-cli explain MODEL INPUT --method NAME [--set key=value]...
+ *                 [--target N|pred|A-B] [--log-prob] [--seed S] --out FILE [--overlay]
+ *   relevance-cli explain MODEL --dataset DIR --out-dir DIR --method NAME [--format npy|png] ...
+ *   relevance-cli methods [--json]
+ *   relevance-cli bench MODEL --method NAME[:key=value,...]   (timed by relevance-cli.c)
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-cli.h"
+#include "rel-colormap.h"
+#include "rel-core.h"
 #include "rel-error.h"
+#include "rel-explain.h"
+#include "rel-image.h"
+#include "rel-npy.h"
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int
+fail (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+
+static int
+fail (const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  /* one line, whatever the message carries */
+  g_strdelimit (msg, "\n\r", ' ');
+  fprintf (stderr, "relevance-cli: %s\n", msg);
+  return 1;
+}
+
+static char *
+method_names (void)
+{
+  GString *s = g_string_new (NULL);
+  for (const RelMethodDef *const *m = rel_methods (); *m; m++)
+    g_string_append_printf (s, "%s%s", s->len ? ", " : "", (*m)->name);
+  return g_string_free (s, FALSE);
+}
+
+static const RelMethodDef *
+lookup_method (const char *name, GError **error)
+{
+  const RelMethodDef *m;
+
+  if (name == NULL)
+    {
+      g_autofree char *names = method_names ();
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "no --method given (methods: %s)", names);
+      return NULL;
+    }
+  m = rel_method_lookup (name);
+  if (m == NULL)
+    {
+      g_autofree char *names = method_names ();
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "unknown method '%s' (methods: %s)", name, names);
+    }
+  return m;
+}
+
+static RelParams *
+build_params (const RelMethodDef *method, char **sets, GError **error)
+{
+  g_autoptr(RelParams) params = rel_params_new (method);
+
+  for (int i = 0; sets && sets[i]; i++)
+    if (!rel_params_set_assignment (params, sets[i], error))
+      return NULL;
+  return g_steal_pointer (&params);
+}
+
+/* ---- output ---- */
+
+static gboolean
+save_rgb_png (const char *path, guint8 *rgb, int width, int height, GError **error)
+{
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_data (rgb, GDK_COLORSPACE_RGB, FALSE, 8,
+                                                      width, height, width * 3, NULL, NULL);
+  g_autoptr(GError) local = NULL;
+
+  if (!gdk_pixbuf_save (pb, path, "png", &local, NULL))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot write '%s': %s", path, local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_output (const char *path, RelModel *model, RelTensor *input, const RelExplanation *e,
+              gboolean overlay, GError **error)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+
+  if (g_str_has_suffix (lower, ".npy"))
+    {
+      if (overlay)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "--overlay needs a .png output");
+          return FALSE;
+        }
+      return rel_npy_save (path, e->relevance, error);
+    }
+  if (g_str_has_suffix (lower, ".png"))
+    {
+      g_autofree guint8 *rgb = NULL;
+      int w, h;
+
+      if (overlay)
+        {
+          g_autofree guint8 *image = rel_input_to_rgb8 (input, &model->preprocess, &w, &h, error);
+          if (image == NULL)
+            return FALSE;
+          rgb = rel_heatmap_overlay (e->relevance, image, w, h, 1.0, error);
+        }
+      else
+        rgb = rel_heatmap_render (e->relevance, &w, &h, error);
+      if (rgb == NULL)
+        return FALSE;
+      return save_rgb_png (path, rgb, w, h, error);
+    }
+  g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+               "cannot tell the format of '%s': use a .npy or .png file name", path);
+  return FALSE;
+}
+
+/* ---- progress ---- */
+
+typedef struct {
+  gboolean enabled;
+  int      index, total;  /* dataset position; total 0 for a single image */
+  double   last;
+} Progress;
+
+static void
+draw_bar (Progress *p, double fraction)
+{
+  const int width = 30;
+  double overall = p->total > 0 ? (p->index + fraction) / p->total : fraction;
+  int fill = (int) (overall * width + 0.5);
+  char bar[64];
+
+  if (!p->enabled)
+    return;
+  for (int i = 0; i < width; i++)
+    bar[i] = i < fill ? '#' : '.';
+  bar[width] = '\0';
+  if (p->total > 0)
+    fprintf (stderr, "\r[%s] %3.0f%% %d/%d", bar, 100.0 * overall, p->index + (fraction >= 1.0), p->total);
+  else
+    fprintf (stderr, "\r[%s] %3.0f%%", bar, 100.0 * overall);
+  fflush (stderr);
+}
+
+static void
+on_progress (const RelTensor *estimate, double fraction, gpointer user_data)
+{
+  Progress *p = user_data;
+  if (fraction - p->last < 0.01 && fraction < 1.0)
+    return;
+  p->last = fraction;
+  draw_bar (p, fraction);
+}
+
+/* ---- explain ---- */
+
+static gboolean
+is_input_file (const char *name)
+{
+  static const char *const exts[] = { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff",
+                                      ".webp", ".ppm", ".pgm", ".npy", NULL };
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+  for (int i = 0; exts[i]; i++)
+    if (g_str_has_suffix (lower, exts[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Relative paths of every input file under @root (depth-limited, symlinked
+ * directories not followed, so a loop cannot hang us). */
+static gboolean
+collect_files (const char *root, const char *rel, int depth, GPtrArray *out, GError **error)
+{
+  g_autofree char *dir_path = rel ? g_build_filename (root, rel, NULL) : g_strdup (root);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (depth > 32)
+    return TRUE;
+  dir = g_dir_open (dir_path, 0, error);
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child_rel = rel ? g_build_filename (rel, name, NULL) : g_strdup (name);
+      g_autofree char *child = g_build_filename (root, child_rel, NULL);
+
+      if (name[0] == '.')
+        continue;
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        {
+          if (!collect_files (root, child_rel, depth + 1, out, error))
+            return FALSE;
+        }
+      else if (g_file_test (child, G_FILE_TEST_IS_REGULAR) && is_input_file (name))
+        g_ptr_array_add (out, g_steal_pointer (&child_rel));
+    }
+  return TRUE;
+}
+
+static void
+print_conservation (const RelMethodDef *method, const RelExplanation *e, gboolean verbose)
+{
+  if (g_strcmp0 (method->family, "lrp") != 0)
+    return;
+  printf ("relevance sum %.6g, explained output %.6g\n", e->relevance_sum, e->explained_output);
+  if (verbose && e->conservation)
+    for (guint i = 0; i < e->conservation->len; i++)
+      {
+        const RelLayerConservation *c = &g_array_index (e->conservation, RelLayerConservation, i);
+        printf ("  %-48s in %12.6g  out %12.6g\n", c->layer, c->relevance_in, c->relevance_out);
+      }
+}
 
 int
 rel_cli_explain (int argc, char **argv)
 {
-  fprintf (stderr, "relevance-cli: explain: not built yet\n");
-  return 2;
+  g_autofree char *method_name = NULL, *target_text = NULL, *out_path = NULL;
+  g_autofree char *dataset = NULL, *out_dir = NULL, *format = NULL;
+  g_auto(GStrv) sets = NULL;
+  gint64 seed = 0;
+  gboolean log_prob = FALSE, overlay = FALSE, verbose = FALSE;
+  gint batch = 0;
+  GOptionEntry entries[] = {
+    { "method", 'm', 0, G_OPTION_ARG_STRING, &method_name, "Explanation method (see 'relevance-cli methods')", "NAME" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Method parameter (repeatable)", "KEY=VALUE" },
+    { "target", 't', 0, G_OPTION_ARG_STRING, &target_text, "Class to explain: pred (default), an index, or A-B", "TARGET" },
+    { "log-prob", 0, 0, G_OPTION_ARG_NONE, &log_prob, "Explain the log-probability instead of the logit", NULL },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the sampling methods (default 0)", "S" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_path, "Output: .npy (relevance) or .png (heatmap)", "FILE" },
+    { "overlay", 0, 0, G_OPTION_ARG_NONE, &overlay, "Blend the PNG heatmap over the input image", NULL },
+    { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset, "Explain every image under this folder", "DIR" },
+    { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Where --dataset writes its maps (sub-folders kept)", "DIR" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "File type --dataset writes: npy (default) or png", "npy|png" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Perturbed inputs per pass for sampling methods", "N" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print the per-layer conservation table of LRP", NULL },
+    { NULL },
+  };
+  g_autoptr(GOptionContext) octx = g_option_context_new ("MODEL INPUT — explain a prediction");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelModel) model = NULL;
+  g_autoptr(RelParams) params = NULL;
+  const RelMethodDef *method;
+  RelExplainRequest req = { 0 };
+  Progress progress = { 0 };
+
+  g_option_context_add_main_entries (octx, entries, NULL);
+  g_option_context_set_help_enabled (octx, TRUE);
+  if (!g_option_context_parse (octx, &argc, &argv, &error))
+    return fail ("explain: %s", error->message);
+  if (dataset == NULL && argc != 3)
+    return fail ("explain: expected MODEL INPUT (or MODEL --dataset DIR --out-dir DIR)");
+  if (dataset != NULL && argc != 2)
+    return fail ("explain: with --dataset give only MODEL");
+  if (dataset == NULL && out_path == NULL)
+    return fail ("explain: no --out FILE given");
+  if (dataset != NULL && out_dir == NULL)
+    return fail ("explain: --dataset needs --out-dir DIR");
+  if (format && strcmp (format, "npy") != 0 && strcmp (format, "png") != 0)
+    return fail ("explain: --format must be npy or png, not '%s'", format);
+  if (batch < 0 || batch > 4096)
+    return fail ("explain: --batch must lie in [1, 4096]");
+  if (seed < 0)
+    return fail ("explain: --seed must not be negative");
+
+  method = lookup_method (method_name, &error);
+  if (method == NULL)
+    return fail ("%s", error->message);
+  params = build_params (method, sets, &error);
+  if (params == NULL)
+    return fail ("%s", error->message);
+  if (!rel_target_parse (target_text, &req.target, &error))
+    return fail ("%s", error->message);
+  req.target.log_prob = log_prob;
+
+  model = rel_model_load (argv[1], &error);
+  if (model == NULL)
+    return fail ("%s: %s", argv[1], error->message);
+
+  req.model = model;
+  req.params = params;
+  req.seed = (guint64) seed;
+  req.batch_size = batch;
+  req.progress = on_progress;
+  req.progress_data = &progress;
+
+  if (dataset == NULL)
+    {
+      g_autoptr(RelTensor) input = rel_input_load (model, argv[2], &error);
+      g_autoptr(RelExplanation) e = NULL;
+
+      if (input == NULL)
+        return fail ("%s: %s", argv[2], error->message);
+      req.input = input;
+      progress.enabled = method->sampling && isatty (STDERR_FILENO);
+      e = rel_explain (method, &req, &error);
+      if (progress.enabled)
+        fprintf (stderr, "\n");
+      if (e == NULL)
+        return fail ("%s: %s", method->name, error->message);
+      if (!write_output (out_path, model, input, e, overlay, &error))
+        return fail ("%s", error->message);
+      print_conservation (method, e, verbose);
+      return 0;
+    }
+
+  {
+    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+    const char *ext = format && strcmp (format, "png") == 0 ? ".png" : ".npy";
+
+    if (!g_file_test (dataset, G_FILE_TEST_IS_DIR))
+      return fail ("%s: not a folder", dataset);
+    if (!collect_files (dataset, NULL, 0, files, &error))
+      return fail ("%s: %s", dataset, error->message);
+    if (files->len == 0)
+      return fail ("%s: no images or .npy files found", dataset);
+    g_ptr_array_sort (files, compare_strings);
+    if (g_mkdir_with_parents (out_dir, 0755) != 0)
+      return fail ("cannot create '%s'", out_dir);
+
+    progress.enabled = TRUE;
+    progress.total = (int) files->len;
+    for (guint i = 0; i < files->len; i++)
+      {
+        const char *rel = g_ptr_array_index (files, i);
+        g_autofree char *in_path = g_build_filename (dataset, rel, NULL);
+        const char *dot = strrchr (rel, '.');
+        g_autofree char *stem = g_strndup (rel, dot ? (gsize) (dot - rel) : strlen (rel));
+        g_autofree char *name = g_strconcat (stem, ext, NULL);
+        g_autofree char *dst = g_build_filename (out_dir, name, NULL);
+        g_autofree char *dst_dir = g_path_get_dirname (dst);
+        g_autoptr(RelTensor) input = NULL;
+        g_autoptr(RelExplanation) e = NULL;
+
+        progress.index = (int) i;
+        progress.last = -1;
+        draw_bar (&progress, 0.0);
+        input = rel_input_load (model, in_path, &error);
+        if (input == NULL)
+          {
+            fprintf (stderr, "\n");
+            return fail ("%s: %s", in_path, error->message);
+          }
+        req.input = input;
+        e = rel_explain (method, &req, &error);
+        if (e == NULL)
+          {
+            fprintf (stderr, "\n");
+            return fail ("%s: %s: %s", in_path, method->name, error->message);
+          }
+        if (g_mkdir_with_parents (dst_dir, 0755) != 0)
+          {
+            fprintf (stderr, "\n");
+            return fail ("cannot create '%s'", dst_dir);
+          }
+        if (!write_output (dst, model, input, e, overlay, &error))
+          {
+            fprintf (stderr, "\n");
+            return fail ("%s", error->message);
+          }
+        draw_bar (&progress, 1.0);
+      }
+    fprintf (stderr, "\n");
+    printf ("explained %u inputs into %s\n", files->len, out_dir);
+  }
+  return 0;
+}
+
+/* ---- methods ---- */
+
+static const char *
+param_type_name (RelParamType t)
+{
+  switch (t)
+    {
+    case REL_PARAM_FLOAT: return "float";
+    case REL_PARAM_INT: return "int";
+    case REL_PARAM_BOOL: return "bool";
+    case REL_PARAM_CHOICE: return "choice";
+    case REL_PARAM_STRING: return "string";
+    }
+  return "?";
+}
+
+static void
+add_default (JsonBuilder *b, const RelParamSpec *p)
+{
+  json_builder_set_member_name (b, "default");
+  switch (p->type)
+    {
+    case REL_PARAM_FLOAT: json_builder_add_double_value (b, p->def); break;
+    case REL_PARAM_INT: json_builder_add_int_value (b, (gint64) p->def); break;
+    case REL_PARAM_BOOL: json_builder_add_boolean_value (b, p->def != 0); break;
+    case REL_PARAM_CHOICE:
+      json_builder_add_string_value (b, p->def_string ? p->def_string : (p->choices ? p->choices[0] : ""));
+      break;
+    case REL_PARAM_STRING: json_builder_add_string_value (b, p->def_string ? p->def_string : ""); break;
+    }
+}
+
+static char *
+default_text (const RelParamSpec *p)
+{
+  switch (p->type)
+    {
+    case REL_PARAM_FLOAT: return g_strdup_printf ("%g", p->def);
+    case REL_PARAM_INT: return g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) p->def);
+    case REL_PARAM_BOOL: return g_strdup (p->def != 0 ? "true" : "false");
+    case REL_PARAM_CHOICE:
+      return g_strdup (p->def_string ? p->def_string : (p->choices ? p->choices[0] : ""));
+    case REL_PARAM_STRING: return g_strdup_printf ("\"%s\"", p->def_string ? p->def_string : "");
+    }
+  return g_strdup ("");
 }
 
 int
 rel_cli_methods (int argc, char **argv)
 {
-  fprintf (stderr, "relevance-cli: methods: not built yet\n");
-  return 2;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the table as JSON", NULL },
+    { NULL },
+  };
+  g_autoptr(GOptionContext) octx = g_option_context_new ("— list the explanation methods and their parameters");
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_add_main_entries (octx, entries, NULL);
+  if (!g_option_context_parse (octx, &argc, &argv, &error))
+    return fail ("methods: %s", error->message);
+  if (argc != 1)
+    return fail ("methods: unexpected argument '%s'", argv[1]);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_array (b);
+      for (const RelMethodDef *const *mp = rel_methods (); *mp; mp++)
+        {
+          const RelMethodDef *m = *mp;
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, m->name);
+          json_builder_set_member_name (b, "title");
+          json_builder_add_string_value (b, m->title ? m->title : m->name);
+          json_builder_set_member_name (b, "description");
+          json_builder_add_string_value (b, m->description ? m->description : "");
+          json_builder_set_member_name (b, "family");
+          json_builder_add_string_value (b, m->family ? m->family : "");
+          json_builder_set_member_name (b, "sampling");
+          json_builder_add_boolean_value (b, m->sampling);
+          json_builder_set_member_name (b, "params");
+          json_builder_begin_array (b);
+          for (int i = 0; i < m->n_params; i++)
+            {
+              const RelParamSpec *p = &m->params[i];
+              json_builder_begin_object (b);
+              json_builder_set_member_name (b, "name");
+              json_builder_add_string_value (b, p->name);
+              json_builder_set_member_name (b, "type");
+              json_builder_add_string_value (b, param_type_name (p->type));
+              json_builder_set_member_name (b, "description");
+              json_builder_add_string_value (b, p->description ? p->description : "");
+              add_default (b, p);
+              if (p->type == REL_PARAM_FLOAT || p->type == REL_PARAM_INT)
+                {
+                  json_builder_set_member_name (b, "min");
+                  json_builder_add_double_value (b, p->min);
+                  json_builder_set_member_name (b, "max");
+                  json_builder_add_double_value (b, p->max);
+                  json_builder_set_member_name (b, "log_scale");
+                  json_builder_add_boolean_value (b, p->log_scale);
+                }
+              json_builder_set_member_name (b, "unit");
+              json_builder_add_string_value (b, p->unit ? p->unit : "");
+              if (p->type == REL_PARAM_CHOICE && p->choices)
+                {
+                  json_builder_set_member_name (b, "choices");
+                  json_builder_begin_array (b);
+                  for (const char *const *c = p->choices; *c; c++)
+                    json_builder_add_string_value (b, *c);
+                  json_builder_end_array (b);
+                }
+              json_builder_end_object (b);
+            }
+          json_builder_end_array (b);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      json_generator_set_pretty (gen, TRUE);
+      text = json_generator_to_data (gen, NULL);
+      printf ("%s\n", text);
+      return 0;
+    }
+
+  for (const RelMethodDef *const *mp = rel_methods (); *mp; mp++)
+    {
+      const RelMethodDef *m = *mp;
+      printf ("%-30s %s%s\n", m->name, m->description ? m->description : "",
+              m->sampling ? " [sampling]" : "");
+      for (int i = 0; i < m->n_params; i++)
+        {
+          const RelParamSpec *p = &m->params[i];
+          g_autofree char *def = default_text (p);
+          g_autoptr(GString) extra = g_string_new (NULL);
+
+          if (p->type == REL_PARAM_FLOAT || p->type == REL_PARAM_INT)
+            g_string_append_printf (extra, ", range [%g, %g]", p->min, p->max);
+          if (p->unit && *p->unit)
+            g_string_append_printf (extra, ", %s", p->unit);
+          if (p->type == REL_PARAM_CHOICE && p->choices)
+            {
+              g_autofree char *list = g_strjoinv ("|", (char **) p->choices);
+              g_string_append_printf (extra, ", one of %s", list);
+            }
+          printf ("    %-18s %s, default %s%s — %s\n", p->name, param_type_name (p->type), def,
+                  extra->str, p->description ? p->description : "");
+        }
+    }
+  return 0;
 }
 
+/* ---- bench ---- */
+
+/* @spec is NAME or NAME:key=value,key=value — the bench command's --method
+ * carries the parameters, since its other options are the forward bench's. */
 gboolean
-rel_cli_bench_method (RelModel *model, const char *method, RelTensor *input, GError **error)
+rel_cli_bench_method (RelModel *model, const char *spec, RelTensor *input, GError **error)
 {
-  g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
-               "unknown method '%s' (only 'forward' can be benchmarked so far)", method);
-  return FALSE;
+  const char *colon = strchr (spec, ':');
+  g_autofree char *name = colon ? g_strndup (spec, (gsize) (colon - spec)) : g_strdup (spec);
+  g_auto(GStrv) sets = colon ? g_strsplit (colon + 1, ",", -1) : NULL;
+  g_autoptr(RelParams) params = NULL;
+  const RelMethodDef *method;
+  RelExplainRequest req = { 0 };
+  int64_t shape[REL_MAX_DIMS];
+  int64_t per;
+
+  method = lookup_method (name, error);
+  if (method == NULL)
+    return FALSE;
+  params = build_params (method, sets, error);
+  if (params == NULL)
+    return FALSE;
+  if (input->ndim < 1 || input->shape[0] < 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "bench: empty input");
+      return FALSE;
+    }
+  memcpy (shape, input->shape, sizeof shape);
+  shape[0] = 1;
+  per = input->numel / input->shape[0];
+  req.model = model;
+  req.params = params;
+  req.target.kind = REL_TARGET_PREDICTED;
+  /* explainers take one input at a time: loop over the rows */
+  for (int64_t r = 0; r < input->shape[0]; r++)
+    {
+      g_autoptr(RelTensor) row = rel_tensor_new_from_f32 (input->ndim, shape,
+                                                          rel_tensor_f32 (input) + r * per, error);
+      g_autoptr(RelExplanation) e = NULL;
+
+      if (row == NULL)
+        return FALSE;
+      req.input = row;
+      e = rel_explain (method, &req, error);
+      if (e == NULL)
+        {
+          g_prefix_error (error, "%s: ", method->name);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }

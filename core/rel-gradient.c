@@ -1,10 +1,1054 @@
-/* rel-gradient.c — being written.
+/* rel-gradient.c — the gradient family: saliency, input×gradient, SmoothGrad
+ * (plain, squared, VarGrad), Integrated Gradients, Expected Gradients, guided
+ * backprop and DeconvNet; plus the batched evaluation helpers the CAM and
+ * perturbation methods share (rel-gradient.h).
+ *
+ * Sampling methods stack their perturbed inputs into one N×C×H×W tensor per
+ * pass (the engine runs any batch), accumulate in double, report the running
+ * estimate after each batch and honour the cancel flag between batches.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "rel-explain.h"
+#include "rel-gradient.h"
+#include "rel-error.h"
+#include "rel-image.h"
+#include "rel-npy.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- PRNG ---- */
+
+static guint64
+splitmix64 (guint64 *x)
+{
+  guint64 z = (*x += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+void
+rel_rng_init (RelRng *rng, guint64 seed)
+{
+  guint64 x = seed;
+  for (int i = 0; i < 4; i++)
+    rng->s[i] = splitmix64 (&x);
+  rng->have_spare = FALSE;
+  rng->spare = 0;
+}
+
+static inline guint64
+rotl (guint64 x, int k)
+{
+  return (x << k) | (x >> (64 - k));
+}
+
+guint64
+rel_rng_next (RelRng *rng)
+{
+  guint64 *s = rng->s;
+  guint64 result = rotl (s[1] * 5, 7) * 9;
+  guint64 t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl (s[3], 45);
+  return result;
+}
+
+double
+rel_rng_uniform (RelRng *rng)
+{
+  return (double) (rel_rng_next (rng) >> 11) * 0x1.0p-53;
+}
+
+double
+rel_rng_normal (RelRng *rng)
+{
+  double u, v, s;
+
+  if (rng->have_spare)
+    {
+      rng->have_spare = FALSE;
+      return rng->spare;
+    }
+  /* Marsaglia's polar method */
+  do
+    {
+      u = 2.0 * rel_rng_uniform (rng) - 1.0;
+      v = 2.0 * rel_rng_uniform (rng) - 1.0;
+      s = u * u + v * v;
+    }
+  while (s >= 1.0 || s == 0.0);
+  s = sqrt (-2.0 * log (s) / s);
+  rng->spare = v * s;
+  rng->have_spare = TRUE;
+  return u * s;
+}
+
+int
+rel_rng_int (RelRng *rng, int n)
+{
+  if (n <= 1)
+    return 0;
+  return (int) (rel_rng_uniform (rng) * n);
+}
+
+/* ---- shared helpers ---- */
+
+gboolean
+rel_request_cancelled (const RelExplainRequest *req, GError **error)
+{
+  if (req->cancel && g_atomic_int_get (req->cancel))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+int
+rel_explain_batch_size (const RelExplainRequest *req, int fallback)
+{
+  RelValue *in = rel_model_value (req->model, req->model->input);
+  int n = req->batch_size > 0 ? req->batch_size : fallback;
+  int64_t per = MAX (req->input->numel, 1);
+
+  /* a model exported with a fixed batch dimension runs one input at a time */
+  if (in && in->ndim > 0 && in->shape[0] > 0)
+    n = (int) MIN ((int64_t) n, in->shape[0]);
+  /* activations grow with the batch: keep a pass's inputs under ~2 M floats
+   * (8 ImageNet images), unless the caller asked for a size explicitly */
+  if (req->batch_size <= 0)
+    n = (int) MIN ((int64_t) n, MAX ((int64_t) 1, (int64_t) 2000000 / per));
+  return MAX (n, 1);
+}
+
+RelTensor *
+rel_batch_new (const RelTensor *input, int n, GError **error)
+{
+  int64_t shape[REL_MAX_DIMS];
+
+  memcpy (shape, input->shape, sizeof shape);
+  shape[0] = n;
+  return rel_tensor_new_f32 (input->ndim, shape, error);
+}
+
+void
+rel_target_values (const RelTarget *target, const RelTensor *logits, double *values)
+{
+  int64_t k = logits->shape[logits->ndim - 1];
+  int64_t rows = logits->numel / MAX (k, 1);
+  const float *z = rel_tensor_f32 (logits);
+
+  for (int64_t r = 0; r < rows; r++)
+    {
+      const float *zr = z + r * k;
+      double v = zr[target->a];
+
+      if (target->kind == REL_TARGET_CONTRAST)
+        v -= zr[target->b];
+      else if (target->log_prob)
+        {
+          double mx = zr[0], sum = 0;
+          for (int64_t j = 1; j < k; j++)
+            mx = MAX (mx, zr[j]);
+          for (int64_t j = 0; j < k; j++)
+            sum += exp (zr[j] - mx);
+          v = v - mx - log (sum);
+        }
+      values[r] = v;
+    }
+}
+
+gboolean
+rel_grad_batch (RelModel *model, const RelTarget *target, RelTensor *batch,
+                RelBackwardHook hook, gpointer hook_data, const RelContext *ctx,
+                RelTensor **grads, double *values, int *resolved_class, GError **error)
+{
+  g_autoptr(RelActivations) acts = NULL;
+  g_autoptr(RelActivations) back = NULL;
+  g_autoptr(RelTensor) seed = NULL;
+  RelTensor *logits;
+  RelTarget resolved = *target;
+  int cls = -1;
+
+  acts = rel_model_forward (model, batch, ctx, error);
+  if (acts == NULL)
+    return FALSE;
+  logits = rel_activations_output (acts);
+  seed = rel_target_seed (target, logits, 1.0, &cls, NULL, error);
+  if (seed == NULL)
+    return FALSE;
+  if (resolved.kind == REL_TARGET_PREDICTED)
+    {
+      resolved.kind = REL_TARGET_CLASS;
+      resolved.a = cls;
+    }
+  if (resolved_class)
+    *resolved_class = cls;
+  if (values)
+    {
+      if (logits->shape[0] != batch->shape[0])
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "the model output's first dimension is not the batch");
+          return FALSE;
+        }
+      rel_target_values (&resolved, logits, values);
+    }
+  if (grads == NULL)
+    return TRUE;
+  back = rel_model_backward_values (model, acts, -1, seed, hook, hook_data, ctx, error);
+  if (back == NULL)
+    return FALSE;
+  if (back->values[model->input])
+    {
+      *grads = back->values[model->input];
+      back->values[model->input] = NULL;
+    }
+  else
+    {
+      *grads = rel_tensor_new_like (batch, error);
+      if (*grads == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+rel_target_resolve (RelModel *model, const RelTarget *target, RelTensor *input,
+                    const RelContext *ctx, RelTarget *resolved,
+                    int *resolved_class, double *explained, GError **error)
+{
+  double value = 0;
+  int cls = -1;
+
+  if (!rel_grad_batch (model, target, input, NULL, NULL, ctx, NULL, &value, &cls, error))
+    return FALSE;
+  *resolved = *target;
+  if (resolved->kind == REL_TARGET_PREDICTED)
+    {
+      resolved->kind = REL_TARGET_CLASS;
+      resolved->a = cls;
+    }
+  if (resolved_class)
+    *resolved_class = cls;
+  if (explained)
+    *explained = value;
+  return TRUE;
+}
+
+static void
+blur_line (const float *src, float *dst, int n, int stride, const double *k, int r)
+{
+  for (int i = 0; i < n; i++)
+    {
+      double acc = 0;
+      for (int j = -r; j <= r; j++)
+        {
+          int p = CLAMP (i + j, 0, n - 1);
+          acc += k[j + r] * src[(gsize) p * stride];
+        }
+      dst[(gsize) i * stride] = (float) acc;
+    }
+}
+
+void
+rel_gaussian_blur (const float *src, float *dst, int channels, int height, int width, double sigma)
+{
+  gsize plane = (gsize) height * width;
+  int r;
+  g_autofree double *k = NULL;
+  g_autofree float *tmp = NULL;
+  double sum = 0;
+
+  if (!(sigma > 0) || height <= 0 || width <= 0)
+    {
+      memmove (dst, src, plane * channels * sizeof (float));
+      return;
+    }
+  r = (int) ceil (3.0 * sigma);
+  r = MIN (r, MAX (height, width));
+  k = g_new (double, 2 * r + 1);
+  for (int j = -r; j <= r; j++)
+    sum += k[j + r] = exp (-0.5 * j * j / (sigma * sigma));
+  for (int j = 0; j < 2 * r + 1; j++)
+    k[j] /= sum;
+  tmp = g_new (float, plane);
+  for (int c = 0; c < channels; c++)
+    {
+      const float *s = src + c * plane;
+      float *d = dst + c * plane;
+      for (int y = 0; y < height; y++)
+        blur_line (s + (gsize) y * width, tmp + (gsize) y * width, width, 1, k, r);
+      for (int x = 0; x < width; x++)
+        blur_line (tmp + x, d + x, height, width, k, r);
+    }
+}
+
+RelTensor *
+rel_channel_mean (const RelTensor *input, GError **error)
+{
+  RelTensor *out = rel_tensor_new_like (input, error);
+  int64_t c, plane;
+
+  if (out == NULL)
+    return NULL;
+  c = input->ndim >= 2 ? input->shape[1] : 1;
+  plane = input->numel / MAX (c, 1);
+  for (int64_t ch = 0; ch < c; ch++)
+    {
+      const float *s = rel_tensor_f32 (input) + ch * plane;
+      float *d = rel_tensor_f32 (out) + ch * plane;
+      double sum = 0;
+      for (int64_t i = 0; i < plane; i++)
+        sum += s[i];
+      for (int64_t i = 0; i < plane; i++)
+        d[i] = (float) (sum / MAX (plane, 1));
+    }
+  return out;
+}
+
+static void
+input_dims (const RelTensor *t, int *c, int *h, int *w)
+{
+  *c = t->ndim >= 2 ? (int) t->shape[1] : 1;
+  *h = t->ndim >= 3 ? (int) t->shape[2] : 1;
+  *w = t->ndim >= 4 ? (int) t->shape[3] : 1;
+  if (t->ndim > 4)
+    *w = (int) (t->numel / ((int64_t) *c * *h));
+}
+
+/* ---- single-pass methods ---- */
+
+static gboolean
+explain_once (const RelExplainRequest *req, RelExplanation *out, RelBackwardHook hook,
+              gboolean times_input, GError **error)
+{
+  g_autoptr(RelTensor) grad = NULL;
+  RelContext ctx;
+  double value = 0;
+
+  rel_context_init (&ctx);
+  ctx.cancel = req->cancel;
+  if (!rel_grad_batch (req->model, &req->target, req->input, hook, NULL, &ctx,
+                       &grad, &value, &out->target_class, error))
+    return FALSE;
+  if (times_input)
+    {
+      float *g = rel_tensor_f32 (grad);
+      const float *x = rel_tensor_f32 (req->input);
+      for (int64_t i = 0; i < grad->numel; i++)
+        g[i] *= x[i];
+    }
+  out->explained_output = value;
+  out->relevance = g_steal_pointer (&grad);
+  return TRUE;
+}
+
+static gboolean
+run_gradient (const RelMethodDef *method, const RelExplainRequest *req, RelExplanation *out, GError **error)
+{
+  return explain_once (req, out, NULL, FALSE, error);
+}
+
+static gboolean
+run_input_x_gradient (const RelMethodDef *method, const RelExplainRequest *req, RelExplanation *out, GError **error)
+{
+  return explain_once (req, out, NULL, TRUE, error);
+}
+
+/* Guided backprop (Springenberg et al.) keeps the ReLU's mask and drops
+ * negative gradients; DeconvNet (Zeiler & Fergus) drops only the negative
+ * gradients. As in Zennit, only Relu nodes change; Clip (ReLU6) keeps its
+ * ordinary gradient. */
+static gboolean
+relu_hook (RelModel *model, int node_index, RelTensor *const *inputs, RelTensor *const *outputs,
+           const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+           gboolean *handled, gpointer user_data, GError **error, gboolean guided)
+{
+  const RelNode *node = &model->nodes[node_index];
+  const float *go, *x;
+  float *gi;
+
+  if (strcmp (node->op_type, "Relu") != 0 || !need[0])
+    return TRUE;
+  grad_inputs[0] = rel_tensor_new_like (inputs[0], error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  go = rel_tensor_f32 (grad_output);
+  x = rel_tensor_f32 (inputs[0]);
+  gi = rel_tensor_f32 (grad_inputs[0]);
+  for (int64_t i = 0; i < grad_inputs[0]->numel; i++)
+    {
+      float g = go[i] > 0.f ? go[i] : 0.f;
+      gi[i] = guided && !(x[i] > 0.f) ? 0.f : g;
+    }
+  *handled = TRUE;
+  return TRUE;
+}
+
+static gboolean
+guided_hook (RelModel *model, int node_index, RelTensor *const *inputs, RelTensor *const *outputs,
+             const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+             gboolean *handled, gpointer user_data, GError **error)
+{
+  return relu_hook (model, node_index, inputs, outputs, grad_output, grad_inputs, need, handled,
+                    user_data, error, TRUE);
+}
+
+static gboolean
+deconv_hook (RelModel *model, int node_index, RelTensor *const *inputs, RelTensor *const *outputs,
+             const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+             gboolean *handled, gpointer user_data, GError **error)
+{
+  return relu_hook (model, node_index, inputs, outputs, grad_output, grad_inputs, need, handled,
+                    user_data, error, FALSE);
+}
+
+static gboolean
+run_guided (const RelMethodDef *method, const RelExplainRequest *req, RelExplanation *out, GError **error)
+{
+  return explain_once (req, out, guided_hook, FALSE, error);
+}
+
+static gboolean
+run_deconvnet (const RelMethodDef *method, const RelExplainRequest *req, RelExplanation *out, GError **error)
+{
+  return explain_once (req, out, deconv_hook, FALSE, error);
+}
+
+/* ---- sampling: SmoothGrad, IG, Expected Gradients ---- */
+
+/* A generator of the k-th perturbed input: fills @dst (one input's worth) and
+ * returns the weight of its gradient and, via @scale, an optional per-element
+ * multiplier (x − baseline for path methods; NULL for none). */
+typedef struct {
+  const RelExplainRequest *req;
+  int           n_points;
+  RelTarget     target;
+  /* fills point k into dst; sets *mult to a per-element multiplier or NULL */
+  gboolean    (*make) (gpointer self, int k, float *dst, const float **mult, double *weight, GError **error);
+  gpointer      self;
+  /* how the accumulated moments become the estimate */
+  enum { ACC_MEAN, ACC_SQUARED, ACC_VAR, ACC_SUM } mode;
+} Sampler;
+
+static void
+estimate_from (const Sampler *s, const double *m1, const double *m2, double wsum, float *dst, int64_t n)
+{
+  double inv = wsum > 0 ? 1.0 / wsum : 0.0;
+  for (int64_t i = 0; i < n; i++)
+    switch (s->mode)
+      {
+      case ACC_MEAN:    dst[i] = (float) (m1[i] * inv); break;
+      case ACC_SQUARED: dst[i] = (float) (m2[i] * inv); break;
+      case ACC_VAR:     dst[i] = (float) MAX (0.0, m2[i] * inv - (m1[i] * inv) * (m1[i] * inv)); break;
+      case ACC_SUM:     dst[i] = (float) m1[i]; break;
+      }
+}
+
+static gboolean
+run_sampler (const Sampler *s, RelExplanation *out, GError **error)
+{
+  const RelExplainRequest *req = s->req;
+  int64_t n = req->input->numel;
+  int bs = rel_explain_batch_size (req, 16);
+  g_autofree double *m1 = NULL, *m2 = NULL;
+  g_autofree const float **mults = NULL;
+  g_autofree double *weights = NULL;
+  g_autoptr(RelTensor) estimate = NULL;
+  double wsum = 0;
+  RelContext ctx;
+
+  rel_context_init (&ctx);
+  ctx.cancel = req->cancel;
+  m1 = g_try_new0 (double, n);
+  m2 = s->mode == ACC_SQUARED || s->mode == ACC_VAR ? g_try_new0 (double, n) : NULL;
+  estimate = rel_tensor_new_like (req->input, error);
+  if (estimate == NULL)
+    return FALSE;
+  if (m1 == NULL || ((s->mode == ACC_SQUARED || s->mode == ACC_VAR) && m2 == NULL))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory for the accumulators");
+      return FALSE;
+    }
+  mults = g_new0 (const float *, bs);
+  weights = g_new0 (double, bs);
+
+  for (int done = 0; done < s->n_points; )
+    {
+      int nb = MIN (bs, s->n_points - done);
+      g_autoptr(RelTensor) batch = NULL;
+      g_autoptr(RelTensor) grads = NULL;
+
+      if (rel_request_cancelled (req, error))
+        return FALSE;
+      batch = rel_batch_new (req->input, nb, error);
+      if (batch == NULL)
+        return FALSE;
+      for (int b = 0; b < nb; b++)
+        if (!s->make (s->self, done + b, rel_tensor_f32 (batch) + b * n, &mults[b], &weights[b], error))
+          return FALSE;
+      if (!rel_grad_batch (req->model, &s->target, batch, NULL, NULL, &ctx, &grads, NULL, NULL, error))
+        return FALSE;
+      for (int b = 0; b < nb; b++)
+        {
+          const float *g = rel_tensor_f32 (grads) + b * n;
+          const float *mu = mults[b];
+          double w = weights[b];
+          for (int64_t i = 0; i < n; i++)
+            {
+              double v = mu ? (double) g[i] * mu[i] : g[i];
+              m1[i] += w * v;
+              if (m2)
+                m2[i] += w * v * v;
+            }
+          wsum += w;
+        }
+      done += nb;
+      if (req->progress && done < s->n_points)
+        {
+          estimate_from (s, m1, m2, wsum, rel_tensor_f32 (estimate), n);
+          req->progress (estimate, (double) done / s->n_points, req->progress_data);
+        }
+    }
+  estimate_from (s, m1, m2, wsum, rel_tensor_f32 (estimate), n);
+  if (req->progress)
+    req->progress (estimate, 1.0, req->progress_data);
+  out->relevance = g_steal_pointer (&estimate);
+  return TRUE;
+}
+
+typedef struct {
+  const float *x;
+  int64_t      n;
+  double       sigma;
+  RelRng       rng;
+} NoiseSource;
+
+static gboolean
+make_noisy (gpointer self, int k, float *dst, const float **mult, double *weight, GError **error)
+{
+  NoiseSource *src = self;
+  for (int64_t i = 0; i < src->n; i++)
+    dst[i] = (float) (src->x[i] + src->sigma * rel_rng_normal (&src->rng));
+  *mult = NULL;
+  *weight = 1.0;
+  return TRUE;
+}
+
+static double
+input_range (RelModel *model)
+{
+  double r = (double) model->preprocess.range_high - model->preprocess.range_low;
+  /* an unknown range means inputs in [0, 1] */
+  return r > 0 && isfinite (r) ? r : 1.0;
+}
+
+static gboolean
+run_noise_tunnel (const RelMethodDef *method, const RelExplainRequest *req, RelExplanation *out, GError **error)
+{
+  NoiseSource src;
+  Sampler s = { 0 };
+  RelContext ctx;
+
+  rel_context_init (&ctx);
+  ctx.cancel = req->cancel;
+  s.req = req;
+  if (!rel_target_resolve (req->model, &req->target, req->input, &ctx, &s.target,
+                           &out->target_class, &out->explained_output, error))
+    return FALSE;
+  s.n_points = rel_params_get_int (req->params, "samples");
+  s.make = make_noisy;
+  s.self = &src;
+  if (strcmp (method->name, "smoothgrad-squared") == 0)
+    s.mode = ACC_SQUARED;
+  else if (strcmp (method->name, "vargrad") == 0)
+    s.mode = ACC_VAR;
+  else
+    s.mode = ACC_MEAN;
+  src.x = rel_tensor_f32 (req->input);
+  src.n = req->input->numel;
+  src.sigma = rel_params_get_float (req->params, "sigma") * input_range (req->model);
+  rel_rng_init (&src.rng, req->seed);
+  return run_sampler (&s, out, error);
+}
+
+/* ---- baselines ---- */
+
+static gboolean
+parse_double (const char *text, double *out)
+{
+  char *end = NULL;
+  double d = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !isfinite (d))
+    return FALSE;
+  *out = d;
+  return TRUE;
+}
+
+/* A baseline for @input from a spec: "zeros", "constant:V", "blur:SIGMA" (px),
+ * "uniform" (noise over the model's input range, from @rng), "mean" (each
+ * channel's mean over this input: the dataset mean when only one image is at
+ * hand), or a path to an image or .npy. */
+static RelTensor *
+make_baseline (RelModel *model, const RelTensor *input, const char *spec, RelRng *rng, GError **error)
+{
+  g_autoptr(RelTensor) b = NULL;
+  double v;
+
+  if (spec == NULL || *spec == '\0' || strcmp (spec, "zeros") == 0 || strcmp (spec, "zero") == 0)
+    return rel_tensor_new_like (input, error);
+  if (g_str_has_prefix (spec, "constant:"))
+    {
+      if (!parse_double (spec + 9, &v))
+        goto bad;
+      b = rel_tensor_new_like (input, error);
+      if (b)
+        rel_tensor_fill (b, (float) v);
+      return g_steal_pointer (&b);
+    }
+  if (g_str_has_prefix (spec, "blur:"))
+    {
+      int c, h, w;
+      if (!parse_double (spec + 5, &v) || v < 0 || v > 1000)
+        goto bad;
+      b = rel_tensor_new_like (input, error);
+      if (b == NULL)
+        return NULL;
+      input_dims (input, &c, &h, &w);
+      rel_gaussian_blur (rel_tensor_f32 (input), rel_tensor_f32 (b), c, h, w, v);
+      return g_steal_pointer (&b);
+    }
+  if (strcmp (spec, "uniform") == 0)
+    {
+      double lo = model->preprocess.range_low, r = input_range (model);
+      if (!isfinite (lo) || model->preprocess.range_high <= model->preprocess.range_low)
+        lo = 0;
+      b = rel_tensor_new_like (input, error);
+      if (b == NULL)
+        return NULL;
+      for (int64_t i = 0; i < b->numel; i++)
+        rel_tensor_f32 (b)[i] = (float) (lo + r * rel_rng_uniform (rng));
+      return g_steal_pointer (&b);
+    }
+  if (strcmp (spec, "mean") == 0)
+    return rel_channel_mean (input, error);
+  if (g_file_test (spec, G_FILE_TEST_IS_REGULAR))
+    {
+      b = rel_input_load (model, spec, error);
+      if (b == NULL)
+        {
+          g_prefix_error (error, "baseline '%s': ", spec);
+          return NULL;
+        }
+      if (!rel_tensor_same_shape (b, input))
+        {
+          g_autofree char *got = rel_tensor_shape_string (b);
+          g_autofree char *want = rel_tensor_shape_string (input);
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "baseline '%s' has shape %s, the input %s", spec, got, want);
+          return NULL;
+        }
+      return g_steal_pointer (&b);
+    }
+  if (strchr (spec, '/') || strchr (spec, '.'))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "baseline file '%s' does not exist", spec);
+      return NULL;
+    }
+
+bad:
+  g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+               "baseline '%s' is not zeros, constant:V, blur:SIGMA, uniform, mean or a file", spec);
+  return NULL;
+}
+
+/* ---- Integrated Gradients ---- */
+
+/* Gauss–Legendre nodes and weights on [−1, 1] (Newton on P_n), as
+ * numpy.polynomial.legendre.leggauss. */
+static void
+gauss_legendre (int n, double *x, double *w)
+{
+  for (int i = 0; i < n; i++)
+    {
+      double z = cos (G_PI * (i + 0.75) / (n + 0.5)), dp = 1;
+      for (int it = 0; it < 100; it++)
+        {
+          double p0 = 1, p1 = z, z1;
+          for (int k = 2; k <= n; k++)
+            {
+              double p2 = ((2.0 * k - 1) * z * p1 - (k - 1.0) * p0) / k;
+              p0 = p1;
+              p1 = p2;
+            }
+          if (n == 1)
+            p0 = 1;
+          dp = n * (z * p1 - p0) / (z * z - 1);
+          z1 = z;
+          z = z1 - p1 / dp;
+          if (fabs (z - z1) < 1e-15)
+            break;
+        }
+      /* recompute the derivative at the converged node for the weight */
+      {
+        double p0 = 1, p1 = z;
+        for (int k = 2; k <= n; k++)
+          {
+            double p2 = ((2.0 * k - 1) * z * p1 - (k - 1.0) * p0) / k;
+            p0 = p1;
+            p1 = p2;
+          }
+        if (n == 1)
+          p0 = 1;
+        dp = n * (z * p1 - p0) / (z * z - 1);
+      }
+      /* ascending order, as numpy returns them */
+      x[n - 1 - i] = z;
+      w[n - 1 - i] = 2.0 / ((1 - z * z) * dp * dp);
+    }
+}
+
+/* Path points α_k and weights for the chosen quadrature on [0, 1]. */
+static gboolean
+ig_rule (const char *rule, int n, double *alpha, double *weight, GError **error)
+{
+  if (strcmp (rule, "riemann-left") == 0 || strcmp (rule, "riemann-right") == 0 || strcmp (rule, "riemann-middle") == 0)
+    {
+      double off = rule[8] == 'l' ? 0.0 : rule[8] == 'r' ? 1.0 : 0.5;
+      for (int k = 0; k < n; k++)
+        {
+          alpha[k] = (k + off) / n;
+          weight[k] = 1.0 / n;
+        }
+      return TRUE;
+    }
+  if (strcmp (rule, "trapezoid") == 0)
+    {
+      if (n < 2)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "the trapezoid rule needs at least 2 steps");
+          return FALSE;
+        }
+      for (int k = 0; k < n; k++)
+        {
+          alpha[k] = (double) k / (n - 1);
+          weight[k] = (k == 0 || k == n - 1 ? 0.5 : 1.0) / (n - 1);
+        }
+      return TRUE;
+    }
+  if (strcmp (rule, "gauss-legendre") == 0)
+    {
+      gauss_legendre (n, alpha, weight);
+      /* Captum: α = (1 + t)/2, weights w/2 */
+      for (int k = 0; k < n; k++)
+        {
+          alpha[k] = 0.5 * (1.0 + alpha[k]);
+          weight[k] *= 0.5;
+        }
+      return TRUE;
+    }
+  g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "unknown integration rule '%s'", rule);
+  return FALSE;
+}
+
+typedef struct {
+  const float *x;
+  const float *base;
+  float       *diff;   /* x − baseline */
+  int64_t      n;
+  double      *alpha, *weight;
+} PathSource;
+
+static gboolean
+make_path_point (gpointer self, int k, float *dst, const float **mult, double *weight, GError **error)
+{
+  PathSource *p = self;
+  float a = (float) p->alpha[k];
+  for (int64_t i = 0; i < p->n; i++)
+    dst[i] = p->base[i] + a * p->diff[i];
+  *mult = p->diff;
+  *weight = p->weight[k];
+  return TRUE;
+}
+
+static gboolean
+run_integrated_gradients (const RelMethodDef *method, const RelExplainRequest *req, RelExplanation *out, GError **error)
+{
+  int steps = rel_params_get_int (req->params, "steps");
+  const char *rule = rel_params_get_string (req->params, "rule");
+  const char *spec = rel_params_get_string (req->params, "baseline");
+  g_autoptr(RelTensor) baseline = NULL;
+  g_autofree double *alpha = g_new (double, MAX (steps, 1));
+  g_autofree double *weight = g_new (double, MAX (steps, 1));
+  g_autofree float *diff = NULL;
+  PathSource src;
+  Sampler s = { 0 };
+  RelRng rng;
+  RelContext ctx;
+
+  if (steps < 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "steps must be at least 1");
+      return FALSE;
+    }
+  if (!ig_rule (rule, steps, alpha, weight, error))
+    return FALSE;
+  rel_rng_init (&rng, req->seed);
+  baseline = make_baseline (req->model, req->input, spec, &rng, error);
+  if (baseline == NULL)
+    return FALSE;
+  rel_context_init (&ctx);
+  ctx.cancel = req->cancel;
+  s.req = req;
+  if (!rel_target_resolve (req->model, &req->target, req->input, &ctx, &s.target,
+                           &out->target_class, &out->explained_output, error))
+    return FALSE;
+  diff = g_new (float, req->input->numel);
+  for (int64_t i = 0; i < req->input->numel; i++)
+    diff[i] = rel_tensor_f32 (req->input)[i] - rel_tensor_f32 (baseline)[i];
+  src.x = rel_tensor_f32 (req->input);
+  src.base = rel_tensor_f32 (baseline);
+  src.diff = diff;
+  src.n = req->input->numel;
+  src.alpha = alpha;
+  src.weight = weight;
+  s.n_points = steps;
+  s.make = make_path_point;
+  s.self = &src;
+  /* completeness wants Σ wₖ·gₖ·(x − x′): weights already sum to one */
+  s.mode = ACC_SUM;
+  return run_sampler (&s, out, error);
+}
+
+/* ---- Expected Gradients ---- */
+
+typedef struct {
+  RelModel      *model;
+  const float   *x;
+  int64_t        n;
+  GPtrArray     *bases;   /* RelTensor*, or NULL entries for fresh uniform noise */
+  RelRng         rng;
+  float         *diffs;   /* one x − baseline per batch slot, reused */
+  int            slots;
+  int            n_points;
+  RelTensor     *noise;
+} ExpectedSource;
+
+static gboolean
+make_expected_point (gpointer self, int k, float *dst, const float **mult, double *weight, GError **error)
+{
+  ExpectedSource *e = self;
+  int pick = rel_rng_int (&e->rng, (int) e->bases->len);
+  RelTensor *b = g_ptr_array_index (e->bases, pick);
+  float *diff = e->diffs + (gsize) (k % e->slots) * e->n;
+  float a = (float) rel_rng_uniform (&e->rng);
+  const float *bd;
+
+  if (b == NULL)
+    {
+      double lo = e->model->preprocess.range_low, r = input_range (e->model);
+      if (!isfinite (lo) || e->model->preprocess.range_high <= e->model->preprocess.range_low)
+        lo = 0;
+      for (int64_t i = 0; i < e->n; i++)
+        rel_tensor_f32 (e->noise)[i] = (float) (lo + r * rel_rng_uniform (&e->rng));
+      b = e->noise;
+    }
+  bd = rel_tensor_f32 (b);
+  for (int64_t i = 0; i < e->n; i++)
+    {
+      diff[i] = e->x[i] - bd[i];
+      dst[i] = bd[i] + a * diff[i];
+    }
+  *mult = diff;
+  *weight = 1.0;
+  return TRUE;
+}
+
+static gboolean
+is_input_file (const char *name)
+{
+  static const char *const exts[] = { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff",
+                                      ".webp", ".ppm", ".pgm", ".npy", NULL };
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+  for (int i = 0; exts[i]; i++)
+    if (g_str_has_suffix (lower, exts[i]))
+      return TRUE;
+  return FALSE;
+}
+
+#define MAX_BASELINES 4096
+
+static int
+compare_paths (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static gboolean
+collect_baselines (RelModel *model, const RelTensor *input, const char *spec, RelRng *rng,
+                   GPtrArray *bases, GError **error)
+{
+  g_auto(GStrv) items = g_strsplit (spec, ",", -1);
+
+  for (int i = 0; items[i]; i++)
+    {
+      const char *item = g_strstrip (items[i]);
+      if (*item == '\0')
+        continue;
+      if (strcmp (item, "uniform") == 0)
+        {
+          g_ptr_array_add (bases, NULL);
+          continue;
+        }
+      if (g_file_test (item, G_FILE_TEST_IS_DIR))
+        {
+          g_autoptr(GDir) dir = g_dir_open (item, 0, error);
+          g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+          const char *name;
+
+          if (dir == NULL)
+            return FALSE;
+          while ((name = g_dir_read_name (dir)) != NULL)
+            if (is_input_file (name))
+              g_ptr_array_add (names, g_build_filename (item, name, NULL));
+          /* directory order is arbitrary: sort so a seed means the same draws */
+          g_ptr_array_sort (names, compare_paths);
+          for (guint j = 0; j < names->len; j++)
+            {
+              RelTensor *t;
+              if (bases->len >= MAX_BASELINES)
+                break;
+              t = make_baseline (model, input, g_ptr_array_index (names, j), rng, error);
+              if (t == NULL)
+                return FALSE;
+              g_ptr_array_add (bases, t);
+            }
+          continue;
+        }
+      if (bases->len >= MAX_BASELINES)
+        break;
+      {
+        RelTensor *t = make_baseline (model, input, item, rng, error);
+        if (t == NULL)
+          return FALSE;
+        g_ptr_array_add (bases, t);
+      }
+    }
+  if (bases->len == 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "no baselines in '%s' (a folder, files or specs separated by commas)", spec);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+unref_or_null (gpointer p)
+{
+  if (p)
+    rel_tensor_unref (p);
+}
+
+static gboolean
+run_expected_gradients (const RelMethodDef *method, const RelExplainRequest *req, RelExplanation *out, GError **error)
+{
+  g_autoptr(GPtrArray) bases = g_ptr_array_new_with_free_func (unref_or_null);
+  g_autoptr(RelTensor) noise = NULL;
+  g_autofree float *diffs = NULL;
+  ExpectedSource src;
+  Sampler s = { 0 };
+  RelContext ctx;
+
+  rel_context_init (&ctx);
+  ctx.cancel = req->cancel;
+  rel_rng_init (&src.rng, req->seed);
+  if (!collect_baselines (req->model, req->input, rel_params_get_string (req->params, "baselines"),
+                          &src.rng, bases, error))
+    return FALSE;
+  noise = rel_tensor_new_like (req->input, error);
+  if (noise == NULL)
+    return FALSE;
+  s.req = req;
+  if (!rel_target_resolve (req->model, &req->target, req->input, &ctx, &s.target,
+                           &out->target_class, &out->explained_output, error))
+    return FALSE;
+  src.model = req->model;
+  src.x = rel_tensor_f32 (req->input);
+  src.n = req->input->numel;
+  src.bases = bases;
+  src.slots = rel_explain_batch_size (req, 16);
+  src.noise = noise;
+  diffs = g_try_new (float, (gsize) src.slots * src.n);
+  if (diffs == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory");
+      return FALSE;
+    }
+  src.diffs = diffs;
+  s.n_points = rel_params_get_int (req->params, "samples");
+  s.make = make_expected_point;
+  s.self = &src;
+  s.mode = ACC_MEAN;
+  return run_sampler (&s, out, error);
+}
+
+/* ---- the table ---- */
+
+static const char *const ig_rules[] = {
+  "gauss-legendre", "riemann-left", "riemann-right", "riemann-middle", "trapezoid", NULL
+};
+
+static const RelParamSpec noise_params[] = {
+  { "samples", REL_PARAM_INT, "Number of noisy copies averaged", 50, 1, 100000, "samples" },
+  { "sigma", REL_PARAM_FLOAT, "Standard deviation of the Gaussian noise", 0.15, 0, 10,
+    "fraction of input range" },
+};
+
+static const RelParamSpec ig_params[] = {
+  { "steps", REL_PARAM_INT, "Points on the path from the baseline to the input", 64, 1, 100000, "steps" },
+  { "rule", REL_PARAM_CHOICE, "Quadrature rule along the path", 0, 0, 0, "", ig_rules, "gauss-legendre" },
+  { "baseline", REL_PARAM_STRING,
+    "Reference input: zeros, constant:V, blur:SIGMA (px), uniform, mean (per-channel mean of the input), or an image/.npy path",
+    0, 0, 0, "", NULL, "zeros" },
+};
+
+static const RelParamSpec eg_params[] = {
+  { "baselines", REL_PARAM_STRING,
+    "Baselines drawn at random: a folder, comma-separated image/.npy files, or specs (uniform, zeros, blur:SIGMA, …)",
+    0, 0, 0, "", NULL, "uniform" },
+  { "samples", REL_PARAM_INT, "Number of (baseline, path point) samples", 50, 1, 100000, "samples" },
+};
 
 const RelMethodDef rel_methods_gradient[] = {
+  { "gradient", "Gradient", "Gradient of the target w.r.t. the input (saliency)",
+    "gradient", NULL, 0, FALSE, run_gradient },
+  { "input-x-gradient", "Input × Gradient", "Input times the gradient of the target",
+    "gradient", NULL, 0, FALSE, run_input_x_gradient },
+  { "smoothgrad", "SmoothGrad", "Mean gradient over Gaussian-noised copies of the input",
+    "gradient", noise_params, G_N_ELEMENTS (noise_params), TRUE, run_noise_tunnel },
+  { "smoothgrad-squared", "SmoothGrad²", "Mean squared gradient over Gaussian-noised copies of the input",
+    "gradient", noise_params, G_N_ELEMENTS (noise_params), TRUE, run_noise_tunnel },
+  { "vargrad", "VarGrad", "Variance of the gradient over Gaussian-noised copies of the input",
+    "gradient", noise_params, G_N_ELEMENTS (noise_params), TRUE, run_noise_tunnel },
+  { "integrated-gradients", "Integrated Gradients",
+    "Path integral of the gradient from a baseline to the input, times (input − baseline)",
+    "gradient", ig_params, G_N_ELEMENTS (ig_params), TRUE, run_integrated_gradients },
+  { "expected-gradients", "Expected Gradients",
+    "Integrated gradients averaged over random baselines and path points (GradientSHAP)",
+    "gradient", eg_params, G_N_ELEMENTS (eg_params), TRUE, run_expected_gradients },
+  { "guided-backprop", "Guided Backprop", "Gradient with ReLU passing only positive gradients where the input was positive",
+    "gradient", NULL, 0, FALSE, run_guided },
+  { "deconvnet", "DeconvNet", "Gradient with ReLU replaced by a ReLU on the backward signal",
+    "gradient", NULL, 0, FALSE, run_deconvnet },
   { NULL },
 };

@@ -1,10 +1,639 @@
-/* rel-perturb.c — being written.
+/* rel-perturb.c — perturbation methods: occlusion (Zeiler & Fergus, with
+ * Captum's semantics) and LIME (Ribeiro et al.) over SLIC superpixels.
+ *
+ * Both only run forward passes, stacked into batches; the running estimate
+ * is reported after each batch and the cancel flag checked between them.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "rel-explain.h"
+#include "rel-gradient.h"
+#include "rel-blas.h"
+#include "rel-error.h"
+
+#include <math.h>
+#include <string.h>
+
+static gboolean
+dims_4d (const RelTensor *input, int *c, int *h, int *w, GError **error)
+{
+  if (input->ndim != 4)
+    {
+      g_autofree char *shape = rel_tensor_shape_string (input);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "perturbation methods need a 1×C×H×W input, got %s", shape);
+      return FALSE;
+    }
+  *c = (int) input->shape[1];
+  *h = (int) input->shape[2];
+  *w = (int) input->shape[3];
+  return TRUE;
+}
+
+/* What replaces removed pixels: zeros, each channel's mean, or the blurred input. */
+static RelTensor *
+make_fill (const RelTensor *input, const char *fill, double blur_sigma, GError **error)
+{
+  RelTensor *t;
+  int c, h, w;
+
+  if (strcmp (fill, "mean") == 0)
+    return rel_channel_mean (input, error);
+  t = rel_tensor_new_like (input, error);
+  if (t == NULL || strcmp (fill, "blur") != 0)
+    return t;
+  if (!dims_4d (input, &c, &h, &w, error))
+    {
+      rel_tensor_unref (t);
+      return NULL;
+    }
+  rel_gaussian_blur (rel_tensor_f32 (input), rel_tensor_f32 (t), c, h, w, blur_sigma);
+  return t;
+}
+
+/* ---- occlusion ---- */
+
+static int
+shift_count (int size, int window, int stride)
+{
+  /* Captum: ceil((size − window) / stride) + 1, the last window clipped */
+  if (window >= size)
+    return 1;
+  return (size - window + stride - 1) / stride + 1;
+}
+
+static void
+occlusion_estimate (const double *total, const int *count, int c, int plane, float *dst)
+{
+  for (int i = 0; i < plane; i++)
+    {
+      float v = count[i] ? (float) (total[i] / count[i]) : 0.f;
+      for (int ch = 0; ch < c; ch++)
+        dst[(gsize) ch * plane + i] = v;
+    }
+}
+
+static gboolean
+run_occlusion (const RelMethodDef *method, const RelExplainRequest *req, RelExplanation *out, GError **error)
+{
+  int window = rel_params_get_int (req->params, "window");
+  int stride = rel_params_get_int (req->params, "stride");
+  const char *fill_name = rel_params_get_string (req->params, "fill");
+  g_autoptr(RelTensor) fill = NULL;
+  g_autoptr(RelTensor) estimate = NULL;
+  g_autofree double *total = NULL;
+  g_autofree int *count = NULL;
+  g_autofree double *values = NULL;
+  RelTarget target;
+  RelContext ctx;
+  double f0 = 0;
+  int c, h, w, ny, nx, n_windows, bs;
+  gsize plane;
+
+  if (!dims_4d (req->input, &c, &h, &w, error))
+    return FALSE;
+  if (window < 1 || stride < 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "window and stride must be at least 1");
+      return FALSE;
+    }
+  rel_context_init (&ctx);
+  ctx.cancel = req->cancel;
+  fill = make_fill (req->input, fill_name, rel_params_get_float (req->params, "blur-sigma"), error);
+  if (fill == NULL)
+    return FALSE;
+  if (!rel_target_resolve (req->model, &req->target, req->input, &ctx, &target,
+                           &out->target_class, &f0, error))
+    return FALSE;
+  out->explained_output = f0;
+
+  ny = shift_count (h, window, stride);
+  nx = shift_count (w, window, stride);
+  n_windows = ny * nx;
+  plane = (gsize) h * w;
+  total = g_new0 (double, plane);
+  count = g_new0 (int, plane);
+  bs = rel_explain_batch_size (req, 32);
+  values = g_new (double, bs);
+  estimate = rel_tensor_new_like (req->input, error);
+  if (estimate == NULL)
+    return FALSE;
+
+  for (int done = 0; done < n_windows; )
+    {
+      int nb = MIN (bs, n_windows - done);
+      g_autoptr(RelTensor) batch = NULL;
+
+      if (rel_request_cancelled (req, error))
+        return FALSE;
+      batch = rel_batch_new (req->input, nb, error);
+      if (batch == NULL)
+        return FALSE;
+      for (int b = 0; b < nb; b++)
+        {
+          int j = done + b;
+          int y0 = (j / nx) * stride, x0 = (j % nx) * stride;
+          int y1 = MIN (y0 + window, h), x1 = MIN (x0 + window, w);
+          float *dst = rel_tensor_f32 (batch) + (gsize) b * c * plane;
+
+          memcpy (dst, rel_tensor_f32 (req->input), (gsize) c * plane * sizeof (float));
+          for (int ch = 0; ch < c; ch++)
+            for (int y = y0; y < y1; y++)
+              memcpy (dst + ch * plane + (gsize) y * w + x0,
+                      rel_tensor_f32 (fill) + ch * plane + (gsize) y * w + x0,
+                      (gsize) (x1 - x0) * sizeof (float));
+        }
+      if (!rel_grad_batch (req->model, &target, batch, NULL, NULL, &ctx, NULL, values, NULL, error))
+        return FALSE;
+      for (int b = 0; b < nb; b++)
+        {
+          int j = done + b;
+          int y0 = (j / nx) * stride, x0 = (j % nx) * stride;
+          int y1 = MIN (y0 + window, h), x1 = MIN (x0 + window, w);
+          double d = f0 - values[b];
+
+          for (int y = y0; y < y1; y++)
+            for (int x = x0; x < x1; x++)
+              {
+                total[(gsize) y * w + x] += d;
+                count[(gsize) y * w + x]++;
+              }
+        }
+      done += nb;
+      if (req->progress && done < n_windows)
+        {
+          occlusion_estimate (total, count, c, (int) plane, rel_tensor_f32 (estimate));
+          req->progress (estimate, (double) done / n_windows, req->progress_data);
+        }
+    }
+  occlusion_estimate (total, count, c, (int) plane, rel_tensor_f32 (estimate));
+  if (req->progress)
+    req->progress (estimate, 1.0, req->progress_data);
+  out->relevance = g_steal_pointer (&estimate);
+  return TRUE;
+}
+
+/* ---- SLIC ---- */
+
+static double
+srgb_to_linear (double v)
+{
+  return v <= 0.04045 ? v / 12.92 : pow ((v + 0.055) / 1.055, 2.4);
+}
+
+static double
+lab_f (double t)
+{
+  return t > 216.0 / 24389.0 ? cbrt (t) : (24389.0 / 27.0 * t + 16.0) / 116.0;
+}
+
+static void
+rgb_to_lab (double r, double g, double b, double *L, double *A, double *B)
+{
+  double x, y, z;
+
+  r = srgb_to_linear (r);
+  g = srgb_to_linear (g);
+  b = srgb_to_linear (b);
+  /* sRGB → XYZ (D65), normalised by the white point */
+  x = (0.412453 * r + 0.357580 * g + 0.180423 * b) / 0.950456;
+  y = 0.212671 * r + 0.715160 * g + 0.072169 * b;
+  z = (0.019334 * r + 0.119193 * g + 0.950227 * b) / 1.088754;
+  x = lab_f (x);
+  y = lab_f (y);
+  z = lab_f (z);
+  *L = 116.0 * y - 16.0;
+  *A = 500.0 * (x - y);
+  *B = 200.0 * (y - z);
+}
+
+/* The input's pixels back in [0, 1]: undo mean/std and the scale when the
+ * preprocessing is known, else map the declared input range. */
+static double
+pixel01 (const RelPreprocess *pp, int c, float x)
+{
+  double v;
+
+  if (pp && c < 4 && pp->std[c] > 0 && pp->scale > 0)
+    v = ((double) x * pp->std[c] + pp->mean[c]) / (pp->scale * 255.0);
+  else if (pp && pp->range_high > pp->range_low)
+    v = ((double) x - pp->range_low) / ((double) pp->range_high - pp->range_low);
+  else
+    v = x;
+  return CLAMP (v, 0.0, 1.0);
+}
+
+int
+rel_slic (const RelTensor *input, const RelPreprocess *pp, int n_segments,
+          double compactness, int *labels, GError **error)
+{
+  int C, H, W, nf;
+  gsize N;
+  g_autofree double *feat = NULL;    /* nf per pixel */
+  g_autofree double *centers = NULL; /* nf + 2 per center: features, y, x */
+  g_autofree double *sums = NULL;
+  g_autofree double *dist = NULL;
+  g_autofree int *newlab = NULL;
+  g_autofree int *queue = NULL;
+  int gy, gx, K, S, n_labels, min_size;
+
+  if (!dims_4d (input, &C, &H, &W, error))
+    return -1;
+  if (n_segments < 1 || H < 1 || W < 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "SLIC needs at least one segment");
+      return -1;
+    }
+  N = (gsize) H * W;
+  nf = C == 3 ? 3 : C;
+  feat = g_new (double, N * nf);
+  for (gsize p = 0; p < N; p++)
+    {
+      const float *x = rel_tensor_f32 (input);
+      if (C == 3)
+        rgb_to_lab (pixel01 (pp, 0, x[p]), pixel01 (pp, 1, x[N + p]), pixel01 (pp, 2, x[2 * N + p]),
+                    &feat[p * 3], &feat[p * 3 + 1], &feat[p * 3 + 2]);
+      else
+        for (int c = 0; c < C; c++)
+          feat[p * nf + c] = 100.0 * pixel01 (pp, c, x[c * N + p]);
+    }
+
+  /* a regular grid of about n_segments centres, step S */
+  S = MAX (1, (int) floor (sqrt ((double) N / n_segments) + 0.5));
+  gy = MAX (1, (H + S / 2) / S);
+  gx = MAX (1, (W + S / 2) / S);
+  while ((gsize) gy * gx > (gsize) MAX (n_segments, 1) * 4 && S < MAX (H, W))
+    {
+      S++;
+      gy = MAX (1, (H + S / 2) / S);
+      gx = MAX (1, (W + S / 2) / S);
+    }
+  K = gy * gx;
+  centers = g_new (double, (gsize) K * (nf + 2));
+  for (int i = 0; i < gy; i++)
+    for (int j = 0; j < gx; j++)
+      {
+        double *ck = centers + (gsize) (i * gx + j) * (nf + 2);
+        int y = MIN (H - 1, (int) ((i + 0.5) * H / gy));
+        int x = MIN (W - 1, (int) ((j + 0.5) * W / gx));
+        for (int f = 0; f < nf; f++)
+          ck[f] = feat[((gsize) y * W + x) * nf + f];
+        ck[nf] = y;
+        ck[nf + 1] = x;
+      }
+
+  dist = g_new (double, N);
+  sums = g_new (double, (gsize) K * (nf + 3));
+  {
+    double m2 = compactness * compactness;
+    double inv_s2 = 1.0 / ((double) S * S);
+
+    for (int iter = 0; iter < 10; iter++)
+      {
+        for (gsize p = 0; p < N; p++)
+          {
+            dist[p] = G_MAXDOUBLE;
+            labels[p] = 0;
+          }
+        for (int k = 0; k < K; k++)
+          {
+            const double *ck = centers + (gsize) k * (nf + 2);
+            int cy = (int) ck[nf], cx = (int) ck[nf + 1];
+            int ylo = MAX (0, cy - 2 * S), yhi = MIN (H - 1, cy + 2 * S);
+            int xlo = MAX (0, cx - 2 * S), xhi = MIN (W - 1, cx + 2 * S);
+            for (int y = ylo; y <= yhi; y++)
+              for (int x = xlo; x <= xhi; x++)
+                {
+                  gsize p = (gsize) y * W + x;
+                  double dc = 0, dy = y - ck[nf], dx = x - ck[nf + 1], d;
+                  for (int f = 0; f < nf; f++)
+                    {
+                      double t = feat[p * nf + f] - ck[f];
+                      dc += t * t;
+                    }
+                  d = dc + (dy * dy + dx * dx) * inv_s2 * m2;
+                  if (d < dist[p])
+                    {
+                      dist[p] = d;
+                      labels[p] = k;
+                    }
+                }
+          }
+        memset (sums, 0, sizeof (double) * (gsize) K * (nf + 3));
+        for (gsize p = 0; p < N; p++)
+          {
+            double *sk = sums + (gsize) labels[p] * (nf + 3);
+            for (int f = 0; f < nf; f++)
+              sk[f] += feat[p * nf + f];
+            sk[nf] += (double) (p / W);
+            sk[nf + 1] += (double) (p % W);
+            sk[nf + 2] += 1;
+          }
+        for (int k = 0; k < K; k++)
+          {
+            double *sk = sums + (gsize) k * (nf + 3);
+            double *ck = centers + (gsize) k * (nf + 2);
+            if (sk[nf + 2] > 0)
+              for (int f = 0; f < nf + 2; f++)
+                ck[f] = sk[f] / sk[nf + 2];
+          }
+      }
+  }
+
+  /* connectivity: every connected piece becomes its own segment; pieces below
+   * a quarter of the mean size join the neighbour found before them */
+  newlab = g_new (int, N);
+  queue = g_new (int, N);
+  for (gsize p = 0; p < N; p++)
+    newlab[p] = -1;
+  min_size = MAX (1, (int) (N / (gsize) K / 4));
+  n_labels = 0;
+  for (gsize start = 0; start < N; start++)
+    {
+      static const int dy4[] = { -1, 1, 0, 0 }, dx4[] = { 0, 0, -1, 1 };
+      int adjacent = -1, head = 0, tail = 0;
+
+      if (newlab[start] >= 0)
+        continue;
+      for (int d = 0; d < 4; d++)
+        {
+          int y = (int) (start / W) + dy4[d], x = (int) (start % W) + dx4[d];
+          if (y >= 0 && y < H && x >= 0 && x < W && newlab[(gsize) y * W + x] >= 0)
+            adjacent = newlab[(gsize) y * W + x];
+        }
+      newlab[start] = n_labels;
+      queue[tail++] = (int) start;
+      while (head < tail)
+        {
+          int p = queue[head++];
+          for (int d = 0; d < 4; d++)
+            {
+              int y = p / W + dy4[d], x = p % W + dx4[d];
+              gsize q;
+              if (y < 0 || y >= H || x < 0 || x >= W)
+                continue;
+              q = (gsize) y * W + x;
+              if (newlab[q] < 0 && labels[q] == labels[p])
+                {
+                  newlab[q] = n_labels;
+                  queue[tail++] = (int) q;
+                }
+            }
+        }
+      if (tail < min_size && adjacent >= 0)
+        for (int i = 0; i < tail; i++)
+          newlab[queue[i]] = adjacent;
+      else
+        n_labels++;
+    }
+  memcpy (labels, newlab, N * sizeof (int));
+  return n_labels;
+}
+
+/* ---- LIME ---- */
+
+/* Weighted ridge regression with an unpenalised intercept (scikit-learn's
+ * Ridge with sample weights, as LIME fits): centre X and y by their weighted
+ * means, solve (XcᵀWXc + λI)β = XcᵀWyc. */
+static gboolean
+weighted_ridge (const guint8 *z, const double *y, const double *weight, int n, int d,
+                double lambda, float *beta, GError **error)
+{
+  g_autofree double *xm = g_new0 (double, d);
+  g_autofree double *ata = g_new0 (double, (gsize) d * d);
+  g_autofree double *atb = g_new0 (double, d);
+  g_autofree float *a = g_new (float, (gsize) d * d);
+  g_autofree double *row = g_new (double, d);
+  double wsum = 0, ym = 0;
+
+  for (int i = 0; i < n; i++)
+    {
+      wsum += weight[i];
+      ym += weight[i] * y[i];
+      for (int j = 0; j < d; j++)
+        xm[j] += weight[i] * z[(gsize) i * d + j];
+    }
+  if (!(wsum > 0))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "all LIME samples have zero weight");
+      return FALSE;
+    }
+  ym /= wsum;
+  for (int j = 0; j < d; j++)
+    xm[j] /= wsum;
+  for (int i = 0; i < n; i++)
+    {
+      double wi = weight[i], yi = y[i] - ym;
+      if (wi == 0)
+        continue;
+      for (int j = 0; j < d; j++)
+        row[j] = z[(gsize) i * d + j] - xm[j];
+      for (int j = 0; j < d; j++)
+        {
+          double wr = wi * row[j];
+          atb[j] += wr * yi;
+          for (int k = j; k < d; k++)
+            ata[(gsize) j * d + k] += wr * row[k];
+        }
+    }
+  for (int j = 0; j < d; j++)
+    {
+      for (int k = j; k < d; k++)
+        a[(gsize) j * d + k] = a[(gsize) k * d + j] = (float) ata[(gsize) j * d + k];
+      a[(gsize) j * d + j] += (float) lambda;
+      beta[j] = (float) atb[j];
+    }
+  return rel_lapack_posv (d, a, beta, error);
+}
+
+typedef struct {
+  int     d;
+  int     n_done;
+  guint8 *z;        /* samples × d */
+  double *y;
+  double *weight;
+} LimeData;
+
+static gboolean
+lime_paint (const LimeData *ld, double lambda, const int *labels, int c, gsize plane,
+            float *dst, GError **error)
+{
+  g_autofree float *beta = g_new (float, ld->d);
+
+  if (!weighted_ridge (ld->z, ld->y, ld->weight, ld->n_done, ld->d, lambda, beta, error))
+    return FALSE;
+  for (gsize p = 0; p < plane; p++)
+    for (int ch = 0; ch < c; ch++)
+      dst[ch * plane + p] = beta[labels[p]];
+  return TRUE;
+}
+
+static gboolean
+run_lime (const RelMethodDef *method, const RelExplainRequest *req, RelExplanation *out, GError **error)
+{
+  int n_segments = rel_params_get_int (req->params, "segments");
+  double compactness = rel_params_get_float (req->params, "compactness");
+  int samples = rel_params_get_int (req->params, "samples");
+  double kw = rel_params_get_float (req->params, "kernel-width");
+  double lambda = rel_params_get_float (req->params, "ridge");
+  const char *fill_name = rel_params_get_string (req->params, "fill");
+  g_autofree int *labels = NULL;
+  g_autofree guint8 *z = NULL;
+  g_autofree double *y = NULL, *weight = NULL, *values = NULL;
+  g_autoptr(RelTensor) fill = NULL;
+  g_autoptr(RelTensor) estimate = NULL;
+  RelTarget target;
+  RelContext ctx;
+  RelRng rng;
+  LimeData ld;
+  int c, h, w, d, bs;
+  gsize plane;
+  const float *x = rel_tensor_f32 (req->input);
+
+  if (!dims_4d (req->input, &c, &h, &w, error))
+    return FALSE;
+  plane = (gsize) h * w;
+  rel_context_init (&ctx);
+  ctx.cancel = req->cancel;
+  if (!rel_target_resolve (req->model, &req->target, req->input, &ctx, &target,
+                           &out->target_class, &out->explained_output, error))
+    return FALSE;
+  labels = g_new (int, plane);
+  d = rel_slic (req->input, &req->model->preprocess, n_segments, compactness, labels, error);
+  if (d < 0)
+    return FALSE;
+
+  if (strcmp (fill_name, "segment-mean") == 0)
+    {
+      /* LIME's default: each superpixel hidden by its own mean colour */
+      g_autofree double *sum = g_new0 (double, (gsize) d * c);
+      g_autofree int *cnt = g_new0 (int, d);
+      fill = rel_tensor_new_like (req->input, error);
+      if (fill == NULL)
+        return FALSE;
+      for (gsize p = 0; p < plane; p++)
+        {
+          cnt[labels[p]]++;
+          for (int ch = 0; ch < c; ch++)
+            sum[(gsize) labels[p] * c + ch] += x[ch * plane + p];
+        }
+      for (gsize p = 0; p < plane; p++)
+        for (int ch = 0; ch < c; ch++)
+          rel_tensor_f32 (fill)[ch * plane + p] = (float) (sum[(gsize) labels[p] * c + ch] / cnt[labels[p]]);
+    }
+  else
+    {
+      fill = make_fill (req->input, fill_name, rel_params_get_float (req->params, "blur-sigma"), error);
+      if (fill == NULL)
+        return FALSE;
+    }
+
+  z = g_try_malloc ((gsize) samples * d);
+  y = g_new (double, samples);
+  weight = g_new (double, samples);
+  if (z == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "too many LIME samples × superpixels");
+      return FALSE;
+    }
+  rel_rng_init (&rng, req->seed);
+  for (int i = 0; i < samples; i++)
+    {
+      int on = 0;
+      double dist;
+      for (int j = 0; j < d; j++)
+        {
+          /* the first sample is the unperturbed input, as in LIME */
+          guint8 bit = i == 0 ? 1 : (guint8) (rel_rng_next (&rng) >> 63);
+          z[(gsize) i * d + j] = bit;
+          on += bit;
+        }
+      /* cosine distance to the all-ones vector; kernel √exp(−d²/w²) */
+      dist = on > 0 ? 1.0 - on / (sqrt ((double) on) * sqrt ((double) d)) : 1.0;
+      weight[i] = sqrt (exp (-(dist * dist) / (kw * kw)));
+    }
+
+  bs = rel_explain_batch_size (req, 32);
+  values = g_new (double, bs);
+  estimate = rel_tensor_new_like (req->input, error);
+  if (estimate == NULL)
+    return FALSE;
+  ld.d = d;
+  ld.z = z;
+  ld.y = y;
+  ld.weight = weight;
+  ld.n_done = 0;
+  for (int done = 0; done < samples; )
+    {
+      int nb = MIN (bs, samples - done);
+      g_autoptr(RelTensor) batch = NULL;
+
+      if (rel_request_cancelled (req, error))
+        return FALSE;
+      batch = rel_batch_new (req->input, nb, error);
+      if (batch == NULL)
+        return FALSE;
+      for (int b = 0; b < nb; b++)
+        {
+          const guint8 *zi = z + (gsize) (done + b) * d;
+          float *dst = rel_tensor_f32 (batch) + (gsize) b * c * plane;
+          const float *f = rel_tensor_f32 (fill);
+          for (gsize p = 0; p < plane; p++)
+            {
+              gboolean keep = zi[labels[p]];
+              for (int ch = 0; ch < c; ch++)
+                dst[ch * plane + p] = keep ? x[ch * plane + p] : f[ch * plane + p];
+            }
+        }
+      if (!rel_grad_batch (req->model, &target, batch, NULL, NULL, &ctx, NULL, values, NULL, error))
+        return FALSE;
+      for (int b = 0; b < nb; b++)
+        y[done + b] = values[b];
+      done += nb;
+      ld.n_done = done;
+      if (req->progress && done < samples && done > 1)
+        {
+          g_autoptr(GError) ignored = NULL;
+          /* an early solve may be singular; the final one decides */
+          if (lime_paint (&ld, MAX (lambda, 1e-3), labels, c, plane, rel_tensor_f32 (estimate), &ignored))
+            req->progress (estimate, (double) done / samples, req->progress_data);
+        }
+    }
+  if (!lime_paint (&ld, lambda, labels, c, plane, rel_tensor_f32 (estimate), error))
+    return FALSE;
+  if (req->progress)
+    req->progress (estimate, 1.0, req->progress_data);
+  out->relevance = g_steal_pointer (&estimate);
+  return TRUE;
+}
+
+static const char *const occlusion_fills[] = { "zero", "mean", "blur", NULL };
+static const char *const lime_fills[] = { "segment-mean", "zero", "mean", "blur", NULL };
+
+static const RelParamSpec occlusion_params[] = {
+  { "window", REL_PARAM_INT, "Side of the square window removed (all channels)", 8, 1, 4096, "px" },
+  { "stride", REL_PARAM_INT, "Step between window positions", 4, 1, 4096, "px" },
+  { "fill", REL_PARAM_CHOICE, "What replaces the window: zeros, the channel mean, or the blurred input",
+    0, 0, 0, "", occlusion_fills, "zero" },
+  { "blur-sigma", REL_PARAM_FLOAT, "Blur radius for fill=blur", 5, 0.1, 1000, "px" },
+};
+
+static const RelParamSpec lime_params[] = {
+  { "segments", REL_PARAM_INT, "Approximate number of SLIC superpixels", 50, 1, 10000, "" },
+  { "compactness", REL_PARAM_FLOAT, "SLIC compactness: higher gives squarer superpixels", 10, 0.01, 1000, "",
+    NULL, NULL, TRUE },
+  { "samples", REL_PARAM_INT, "Number of random on/off superpixel masks evaluated", 1000, 2, 100000, "samples" },
+  { "kernel-width", REL_PARAM_FLOAT, "Width of the similarity kernel on the cosine distance of masks", 0.25, 0.001, 100, "",
+    NULL, NULL, TRUE },
+  { "ridge", REL_PARAM_FLOAT, "Ridge penalty of the weighted linear fit", 1, 0, 1e6, "", NULL, NULL, TRUE },
+  { "fill", REL_PARAM_CHOICE, "What replaces a hidden superpixel", 0, 0, 0, "", lime_fills, "segment-mean" },
+  { "blur-sigma", REL_PARAM_FLOAT, "Blur radius for fill=blur", 5, 0.1, 1000, "px" },
+};
 
 const RelMethodDef rel_methods_perturb[] = {
+  { "occlusion", "Occlusion", "Drop of the target when a sliding window is removed, averaged over covering windows",
+    "perturbation", occlusion_params, G_N_ELEMENTS (occlusion_params), TRUE, run_occlusion },
+  { "lime", "LIME", "Weights of a local linear model over SLIC superpixels switched on and off",
+    "perturbation", lime_params, G_N_ELEMENTS (lime_params), TRUE, run_lime },
   { NULL },
 };
