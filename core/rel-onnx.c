@@ -87,6 +87,79 @@ map_file (const char *path, const char *what, GError **error)
   return mf;
 }
 
+/* ---- unpacking with a memory budget ---- */
+
+/* protobuf-c's unpacked structs can be far larger than the bytes they came
+ * from (a 2-byte empty message becomes a 100-byte struct, a 1-byte varint an
+ * int64), so a small hostile file could ask for gigabytes. Unpacking gets a
+ * budget proportional to the input instead. */
+typedef struct {
+  ProtobufCAllocator allocator;
+  gsize used, limit;
+  gboolean exhausted;
+} UnpackBudget;
+
+#define BUDGET_HEADER 16  /* keeps the blocks 16-byte aligned */
+
+static void *
+budget_alloc (void *data, size_t size)
+{
+  UnpackBudget *b = data;
+  guint8 *p;
+
+  if (size > b->limit - b->used)
+    {
+      b->exhausted = TRUE;
+      return NULL;
+    }
+  p = malloc (size + BUDGET_HEADER);
+  if (p == NULL)
+    {
+      b->exhausted = TRUE;
+      return NULL;
+    }
+  b->used += size;
+  memcpy (p, &size, sizeof size);
+  return p + BUDGET_HEADER;
+}
+
+static void
+budget_free (void *data, void *ptr)
+{
+  UnpackBudget *b = data;
+  guint8 *p;
+  size_t size;
+
+  if (ptr == NULL)
+    return;
+  p = (guint8 *) ptr - BUDGET_HEADER;
+  memcpy (&size, p, sizeof size);
+  b->used -= size;
+  free (p);
+}
+
+static void
+budget_init (UnpackBudget *b, gsize input_len)
+{
+  b->allocator.alloc = budget_alloc;
+  b->allocator.free = budget_free;
+  b->allocator.allocator_data = b;
+  b->used = 0;
+  b->limit = (gsize) 64 * 1024 * 1024 + 8 * input_len;
+  b->exhausted = FALSE;
+}
+
+static void
+set_unpack_error (const UnpackBudget *b, const char *what, GError **error)
+{
+  if (b->exhausted)
+    g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
+                 "the %s's structure needs more than %" G_GSIZE_FORMAT " MiB of memory to read; refused",
+                 what, b->limit >> 20);
+  else
+    g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "not an ONNX %s or truncated", what);
+}
+
 /* ---- wire-format pre-check ---- */
 
 static gboolean
@@ -367,8 +440,14 @@ read_external (const Onnx__TensorProto *tp, const char *name, const char *base_d
                    location, name, g_strerror (e));
       return NULL;
     }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)
-      || offset > (guint64) st.st_size || length > (guint64) st.st_size - offset)
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "external data '%s' of tensor '%s' is not a regular file",
+                   location, name);
+      close (fd);
+      return NULL;
+    }
+  if (offset > (guint64) st.st_size || length > (guint64) st.st_size - offset)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
                    "external data file '%s' is too short for tensor '%s' (needs %" G_GUINT64_FORMAT
@@ -871,6 +950,7 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
       const Onnx__NodeProto *np = g->node[i];
       g_autofree char *name = NULL;
       const char *op_type = np->op_type;
+      const RelOpDef *op;
       RelNode *node;
       int n_out;
 
@@ -908,6 +988,7 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
         {
           RelValue *v;
           RelTensor *t;
+          int id;
 
           if (n_out != 1)
             {
@@ -917,8 +998,9 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
           t = constant_value (np, name, base_dir, error);
           if (t == NULL)
             return FALSE;
-          v = rel_model_value (model, rel_model_intern_value (model, np->output[0]));
-          if (v->constant || rel_model_find_value (model, v->name) == model->input)
+          id = rel_model_intern_value (model, np->output[0]);
+          v = rel_model_value (model, id);
+          if (v->constant || id == model->input)
             {
               rel_tensor_unref (t);
               g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
@@ -932,7 +1014,8 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
           continue;
         }
 
-      if (rel_op_lookup (op_type) == NULL)
+      op = rel_op_lookup (op_type);
+      if (op == NULL)
         {
           g_autofree char *supported = rel_op_names_joined ();
           g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
@@ -940,6 +1023,14 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
                        op_type, name, supported);
           return FALSE;
         }
+      /* kernels may rely on their required inputs being present */
+      for (gsize k = 0; k < np->n_input && (int) k < op->min_inputs; k++)
+        if (np->input[k] == NULL || np->input[k][0] == '\0')
+          {
+            g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                         "node '%s' (%s) omits its required input %" G_GSIZE_FORMAT, name, op_type, k);
+            return FALSE;
+          }
 
       node = &model->nodes[model->n_nodes++];
       node->name = g_steal_pointer (&name);
@@ -1084,6 +1175,7 @@ load_model (const guint8 *data, gsize len, const char *base_dir, const char *pat
 {
   Onnx__ModelProto *mp;
   g_autoptr(RelModel) model = NULL;
+  UnpackBudget budget;
 
   if (len == 0)
     {
@@ -1096,15 +1188,16 @@ load_model (const guint8 *data, gsize len, const char *base_dir, const char *pat
                    (gint64) REL_ONNX_MAX_FILE_SIZE);
       return NULL;
     }
+  budget_init (&budget, len);
   if (!wire_check (data, len, &onnx__model_proto__descriptor, 0)
-      || (mp = onnx__model_proto__unpack (NULL, len, data)) == NULL)
+      || (mp = onnx__model_proto__unpack (&budget.allocator, len, data)) == NULL)
     {
-      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "not an ONNX model or truncated");
+      set_unpack_error (&budget, "model", error);
       return NULL;
     }
   model = model_from_proto (mp, base_dir, error);
   /* the protobuf holds a second copy of every weight: drop it before running anything */
-  onnx__model_proto__free_unpacked (mp, NULL);
+  onnx__model_proto__free_unpacked (mp, &budget.allocator);
   if (model == NULL)
     return NULL;
   /* set before finishing: preprocessing looks for a sidecar file next to the model */
@@ -1151,15 +1244,18 @@ load_tensor (const guint8 *data, gsize len, const char *base_dir, GError **error
 {
   Onnx__TensorProto *tp;
   RelTensor *t;
+  UnpackBudget budget;
 
-  if (len == 0 || !wire_check (data, len, &onnx__tensor_proto__descriptor, 0)
-      || (tp = onnx__tensor_proto__unpack (NULL, len, data)) == NULL)
+  budget_init (&budget, len);
+  if (len == 0 || (guint64) len > (guint64) REL_ONNX_MAX_FILE_SIZE
+      || !wire_check (data, len, &onnx__tensor_proto__descriptor, 0)
+      || (tp = onnx__tensor_proto__unpack (&budget.allocator, len, data)) == NULL)
     {
-      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "not an ONNX tensor or truncated");
+      set_unpack_error (&budget, "tensor", error);
       return NULL;
     }
   t = tensor_from_proto (tp, "(unnamed)", base_dir, error);
-  onnx__tensor_proto__free_unpacked (tp, NULL);
+  onnx__tensor_proto__free_unpacked (tp, &budget.allocator);
   return t;
 }
 

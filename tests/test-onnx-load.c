@@ -486,6 +486,31 @@ test_deep_nesting (void)
     }
 }
 
+/* Two million empty nodes are 4 MB on the wire but ~200 MB unpacked: refused
+ * by the unpacking budget, not by running out of memory. */
+static void
+test_unpack_budget (void)
+{
+  const gsize n = 2000000;
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  static const guint8 ir[] = { 1 << 3, 8 };
+  guint8 head[6];
+  gsize v = 2 * n, k = 0;
+
+  g_byte_array_append (buf, ir, sizeof ir);
+  head[k++] = (7 << 3) | 2;  /* graph */
+  while (v >= 0x80)
+    head[k++] = (guint8) (v | 0x80), v >>= 7;
+  head[k++] = (guint8) v;
+  g_byte_array_append (buf, head, (guint) k);
+  for (gsize i = 0; i < n; i++)
+    g_byte_array_append (buf, (const guint8 *) "\x0a\x00", 2);  /* node {} */
+  g_assert_null (rel_model_load_from_data (buf->data, buf->len, NULL, &error));
+  g_assert_error (error, REL_ERROR, REL_ERROR_TOO_LARGE);
+  assert_message_has (error, "MiB");
+}
+
 /* ---- model-level checks ---- */
 
 static void
@@ -1288,6 +1313,32 @@ test_conv_shape_mismatch (void)
   assert_message_has (error, "the_conv");
 }
 
+/* "" marks an omitted optional input; a required one cannot be omitted (found
+ * by fuzzing: Gemm read a NULL B). */
+static void
+test_omitted_required_input (void)
+{
+  static const char *const ops[] = { "Gemm", NULL };
+  static const int64_t x_dims[] = { -1, 4 };
+  static const float c[] = { 1.f };
+  const char *in[] = { "X", "", "C", NULL }, *out[] = { "Y", NULL };
+  g_autoptr(GError) error = NULL;
+  Builder b;
+
+  if (!require_ops (ops))
+    return;
+  builder_init (&b, 13);
+  b_input (&b, "X", 2, x_dims);
+  b_init_f32 (&b, "C", 0, NULL, c);
+  b_node (&b, "Gemm", "gemm_without_b", in, out);
+  b_output (&b, "Y", 2, x_dims);
+  g_assert_null (build_and_load (&b, &error));
+  g_assert_error (error, REL_ERROR, REL_ERROR_PARSE);
+  assert_message_has (error, "gemm_without_b");
+  assert_message_has (error, "required input 1");
+  builder_clear (&b);
+}
+
 static void
 test_missing_initializer (void)
 {
@@ -1437,6 +1488,7 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx-load/empty-and-missing", test_empty_and_missing);
   g_test_add_func ("/onnx-load/truncated", test_truncated);
   g_test_add_func ("/onnx-load/deep-nesting", test_deep_nesting);
+  g_test_add_func ("/onnx-load/unpack-budget", test_unpack_budget);
   g_test_add_func ("/onnx-load/header-checks", test_header_checks);
   g_test_add_func ("/onnx-load/metadata-and-io", test_metadata_and_io);
   g_test_add_func ("/onnx-load/inputs", test_inputs);
@@ -1449,6 +1501,7 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx-load/conv-model", test_conv_model);
   g_test_add_func ("/onnx-load/conv-shape-mismatch", test_conv_shape_mismatch);
   g_test_add_func ("/onnx-load/missing-initializer", test_missing_initializer);
+  g_test_add_func ("/onnx-load/omitted-required-input", test_omitted_required_input);
   g_test_add_func ("/onnx-load/optional-input", test_optional_input);
   for (gsize i = 0; i < G_N_ELEMENTS (fixtures); i++)
     {
