@@ -435,6 +435,7 @@ bin_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *o
 typedef enum {
   UN_RELU, UN_LEAKY_RELU, UN_ELU, UN_SIGMOID, UN_HARD_SIGMOID, UN_HARD_SWISH, UN_TANH,
   UN_EXP, UN_LOG, UN_SQRT, UN_NEG, UN_ABS, UN_CLIP, UN_SOFTPLUS, UN_RECIPROCAL,
+  UN_SELU, UN_CELU, UN_THRESHOLDED_RELU, UN_SOFTSIGN, UN_ERF, UN_FLOOR, UN_CEIL, UN_ROUND, UN_SIGN,
 } UnKind;
 
 typedef struct {
@@ -450,7 +451,8 @@ un_prepare (RelNode *node, UnKind kind, float alpha, float beta, GError **error)
 
   p->kind = kind;
   p->alpha = rel_node_attr_float (node, "alpha", alpha);
-  p->beta = rel_node_attr_float (node, "beta", beta);
+  /* Selu calls its second parameter gamma */
+  p->beta = rel_node_attr_float (node, kind == UN_SELU ? "gamma" : "beta", beta);
   p->min = rel_node_attr_float (node, "min", -INFINITY);
   p->max = rel_node_attr_float (node, "max", INFINITY);
   if (!isfinite (p->alpha) || !isfinite (p->beta) || isnan (p->min) || isnan (p->max))
@@ -482,6 +484,15 @@ UN_PREPARE (abs_prepare, UN_ABS, 0, 0)
 UN_PREPARE (clip_prepare, UN_CLIP, 0, 0)
 UN_PREPARE (softplus_prepare, UN_SOFTPLUS, 0, 0)
 UN_PREPARE (reciprocal_prepare, UN_RECIPROCAL, 0, 0)
+UN_PREPARE (selu_prepare, UN_SELU, 1.67326319217681884765625f, 1.05070102214813232421875f)
+UN_PREPARE (celu_prepare, UN_CELU, 1.0f, 0)
+UN_PREPARE (thresholded_relu_prepare, UN_THRESHOLDED_RELU, 1.0f, 0)
+UN_PREPARE (softsign_prepare, UN_SOFTSIGN, 0, 0)
+UN_PREPARE (erf_prepare, UN_ERF, 0, 0)
+UN_PREPARE (floor_prepare, UN_FLOOR, 0, 0)
+UN_PREPARE (ceil_prepare, UN_CEIL, 0, 0)
+UN_PREPARE (round_prepare, UN_ROUND, 0, 0)
+UN_PREPARE (sign_prepare, UN_SIGN, 0, 0)
 
 static gboolean
 un_params (const RelNode *node, const UnParams **p, GError **error)
@@ -624,6 +635,43 @@ un_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
       for (int64_t i = 0; i < n; i++)
         y[i] = 1.0f / x[i];
       break;
+    case UN_SELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = b * (x[i] > 0 ? x[i] : a * expm1f (x[i]));
+      break;
+    case UN_CELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] > 0 ? x[i] : a * expm1f (x[i] / a);
+      break;
+    case UN_THRESHOLDED_RELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] > a ? x[i] : 0;
+      break;
+    case UN_SOFTSIGN:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] / (1.0f + fabsf (x[i]));
+      break;
+    case UN_ERF:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = erff (x[i]);
+      break;
+    case UN_FLOOR:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = floorf (x[i]);
+      break;
+    case UN_CEIL:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = ceilf (x[i]);
+      break;
+    case UN_ROUND:
+      /* halves to even, as ONNX specifies (the default rounding mode) */
+      for (int64_t i = 0; i < n; i++)
+        y[i] = nearbyintf (x[i]);
+      break;
+    case UN_SIGN:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] > 0 ? 1.0f : x[i] < 0 ? -1.0f : x[i];
+      break;
     }
   outputs[0] = yt;
   return TRUE;
@@ -743,6 +791,35 @@ un_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *ou
     case UN_RECIPROCAL:
       for (int64_t i = 0; i < n; i++)
         d[i] = -g[i] * y[i] * y[i];
+      break;
+    case UN_SELU:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = x[i] > 0 ? b * g[i] : g[i] * (y[i] + a * b);
+      break;
+    case UN_CELU:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = x[i] > 0 ? g[i] : g[i] * (y[i] / a + 1.0f);
+      break;
+    case UN_THRESHOLDED_RELU:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = x[i] > a ? g[i] : 0;
+      break;
+    case UN_SOFTSIGN:
+      for (int64_t i = 0; i < n; i++)
+        {
+          float t = 1.0f + fabsf (x[i]);
+          d[i] = g[i] / (t * t);
+        }
+      break;
+    case UN_ERF:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] * 1.1283791670955126f * expf (-x[i] * x[i]);
+      break;
+    case UN_FLOOR:
+    case UN_CEIL:
+    case UN_ROUND:
+    case UN_SIGN:
+      /* piecewise constant: zero almost everywhere */
       break;
     }
   grad_inputs[0] = gt;
@@ -1063,6 +1140,259 @@ identity_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *con
   return grad_inputs[0] != NULL;
 }
 
+/* ---- Pow ---- */
+
+static inline double
+elem_as_double (const RelTensor *t, int64_t i)
+{
+  return t->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (t)[i] : (double) rel_tensor_i64 (t)[i];
+}
+
+/* Both operands broadcast to the output shape. */
+static gboolean
+broadcast_pair (const RelTensor *a, const RelTensor *b, RelTensor **ab, RelTensor **bb,
+                int *nd, int64_t *shape, GError **error)
+{
+  if (!rel_broadcast_shape (a->ndim, a->shape, b->ndim, b->shape, nd, shape, error))
+    return FALSE;
+  *ab = rel_broadcast_to (a, *nd, shape, error);
+  if (*ab == NULL)
+    return FALSE;
+  *bb = rel_broadcast_to (b, *nd, shape, error);
+  if (*bb == NULL)
+    {
+      g_clear_pointer (ab, rel_tensor_unref);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+pow_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+             const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelTensor) ab = NULL, bb = NULL;
+  int64_t shape[REL_MAX_DIMS];
+  RelTensor *y;
+  int nd;
+
+  if (!broadcast_pair (inputs[0], inputs[1], &ab, &bb, &nd, shape, error))
+    return FALSE;
+  /* the result has the base's type; an integer exponent is exact in double */
+  y = rel_tensor_new (inputs[0]->dtype, nd, shape, error);
+  if (y == NULL)
+    return FALSE;
+  for (int64_t i = 0; i < y->numel; i++)
+    {
+      double v = pow (elem_as_double (ab, i), elem_as_double (bb, i));
+      if (y->dtype == REL_DTYPE_FLOAT32)
+        rel_tensor_f32 (y)[i] = (float) v;
+      else
+        rel_tensor_i64 (y)[i] = isfinite (v) && fabs (v) < 9.2e18 ? (int64_t) llround (v) : 0;
+    }
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+pow_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+              const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+              const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelTensor) ab = NULL, bb = NULL, tmp = NULL;
+  const RelTensor *y = outputs[0];
+  const float *g = rel_tensor_f32 (grad_output);
+  int64_t shape[REL_MAX_DIMS];
+  int nd;
+
+  if (!require_f32 (inputs[0], "the base", error) || !require_same_shape (grad_output, y, error)
+      || !broadcast_pair (inputs[0], inputs[1], &ab, &bb, &nd, shape, error))
+    return FALSE;
+  tmp = rel_tensor_new_like (y, error);
+  if (tmp == NULL)
+    return FALSE;
+  for (int k = 0; k < 2; k++)
+    {
+      float *t = rel_tensor_f32 (tmp);
+      if (!need[k] || (k == 1 && inputs[1]->dtype != REL_DTYPE_FLOAT32))
+        continue;
+      for (int64_t i = 0; i < y->numel; i++)
+        {
+          double x = elem_as_double (ab, i), e = elem_as_double (bb, i);
+          if (k == 0)
+            t[i] = (float) (g[i] * e * pow (x, e - 1));
+          else
+            /* d/de x^e = x^e ln x, defined for x > 0 */
+            t[i] = x > 0 ? (float) (g[i] * pow (x, e) * log (x)) : 0.0f;
+        }
+      grad_inputs[k] = rel_broadcast_reduce (t, nd, shape, inputs[k], error);
+      if (grad_inputs[k] == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- variadic Sum, Mean, Max, Min ---- */
+
+typedef enum { VAR_SUM, VAR_MEAN, VAR_MAX, VAR_MIN } VarKind;
+
+static VarKind
+var_kind (const RelNode *node)
+{
+  if (strcmp (node->op_type, "Mean") == 0)
+    return VAR_MEAN;
+  if (strcmp (node->op_type, "Max") == 0)
+    return VAR_MAX;
+  if (strcmp (node->op_type, "Min") == 0)
+    return VAR_MIN;
+  return VAR_SUM;
+}
+
+/* Every operand broadcast to the common shape (new tensors in @full). */
+static gboolean
+var_broadcast (const RelNode *node, RelTensor *const *inputs, RelTensor **full, int *nd,
+               int64_t *shape, GError **error)
+{
+  int n = node->n_inputs;
+
+  *nd = 0;
+  for (int k = 0; k < n; k++)
+    {
+      int64_t s[REL_MAX_DIMS];
+      int ns;
+      if (inputs[k] == NULL)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "input %d is missing", k);
+          return FALSE;
+        }
+      if (inputs[k]->dtype != inputs[0]->dtype)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "operands have different types");
+          return FALSE;
+        }
+      if (!rel_broadcast_shape (*nd, shape, inputs[k]->ndim, inputs[k]->shape, &ns, s, error))
+        return FALSE;
+      *nd = ns;
+      memcpy (shape, s, sizeof s);
+    }
+  for (int k = 0; k < n; k++)
+    {
+      full[k] = rel_broadcast_to (inputs[k], *nd, shape, error);
+      if (full[k] == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+unref_all (RelTensor **t, int n)
+{
+  for (int k = 0; k < n; k++)
+    g_clear_pointer (&t[k], rel_tensor_unref);
+}
+
+static gboolean
+var_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+             const RelContext *ctx, GError **error)
+{
+  RelTensor *full[16] = { NULL };
+  int64_t shape[REL_MAX_DIMS];
+  VarKind kind = var_kind (node);
+  int n = node->n_inputs, nd;
+  RelTensor *y;
+
+  if (n < 1 || n > 16)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "%d operands; 1 to 16 are supported", n);
+      return FALSE;
+    }
+  if (!var_broadcast (node, inputs, full, &nd, shape, error)
+      || !(y = rel_tensor_new (inputs[0]->dtype, nd, shape, error)))
+    {
+      unref_all (full, n);
+      return FALSE;
+    }
+  for (int64_t i = 0; i < y->numel; i++)
+    {
+      double acc = elem_as_double (full[0], i);
+      for (int k = 1; k < n; k++)
+        {
+          double v = elem_as_double (full[k], i);
+          if (kind == VAR_MAX)
+            acc = v > acc || isnan (v) ? v : acc;
+          else if (kind == VAR_MIN)
+            acc = v < acc || isnan (v) ? v : acc;
+          else
+            acc += v;
+        }
+      if (kind == VAR_MEAN)
+        acc /= n;
+      if (y->dtype == REL_DTYPE_FLOAT32)
+        rel_tensor_f32 (y)[i] = (float) acc;
+      else
+        /* int64 Sum/Max/Min of exact int64 values; doubles are exact to 2^53 */
+        rel_tensor_i64 (y)[i] = (int64_t) acc;
+    }
+  unref_all (full, n);
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+var_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+              const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+              const RelContext *ctx, GError **error)
+{
+  RelTensor *full[16] = { NULL };
+  const RelTensor *y = outputs[0];
+  const float *g = rel_tensor_f32 (grad_output), *py;
+  g_autoptr(RelTensor) tmp = NULL;
+  g_autofree float *ties = NULL;
+  int64_t shape[REL_MAX_DIMS];
+  VarKind kind = var_kind (node);
+  int n = node->n_inputs, nd;
+  gboolean ok = FALSE;
+
+  if (n < 1 || n > 16 || !require_f32 (inputs[0], "the input", error)
+      || !require_same_shape (grad_output, y, error))
+    return FALSE;
+  if (!var_broadcast (node, inputs, full, &nd, shape, error)
+      || !(tmp = rel_tensor_new_like (y, error)))
+    goto out;
+  py = rel_tensor_f32 (y);
+  if (kind == VAR_MAX || kind == VAR_MIN)
+    {
+      /* the winner takes the gradient; tied winners share it */
+      ties = g_new0 (float, MAX (y->numel, 1));
+      for (int k = 0; k < n; k++)
+        for (int64_t i = 0; i < y->numel; i++)
+          ties[i] += rel_tensor_f32 (full[k])[i] == py[i];
+    }
+  for (int k = 0; k < n; k++)
+    {
+      float *t = rel_tensor_f32 (tmp);
+      if (!need[k])
+        continue;
+      for (int64_t i = 0; i < y->numel; i++)
+        {
+          if (kind == VAR_SUM)
+            t[i] = g[i];
+          else if (kind == VAR_MEAN)
+            t[i] = g[i] / (float) n;
+          else
+            t[i] = rel_tensor_f32 (full[k])[i] == py[i] ? g[i] / ties[i] : 0.0f;
+        }
+      grad_inputs[k] = rel_broadcast_reduce (t, nd, shape, inputs[k], error);
+      if (grad_inputs[k] == NULL)
+        goto out;
+    }
+  ok = TRUE;
+
+out:
+  unref_all (full, n);
+  return ok;
+}
+
 /* ---- the table ---- */
 
 const RelOpDef rel_ops_elementwise[] = {
@@ -1070,6 +1400,11 @@ const RelOpDef rel_ops_elementwise[] = {
   { "Sub", 2, 2, 1, REL_OP_CLASS_MIX, sub_prepare, bin_forward, bin_backward, NULL },
   { "Mul", 2, 2, 1, REL_OP_CLASS_OTHER, mul_prepare, bin_forward, bin_backward, NULL },
   { "Div", 2, 2, 1, REL_OP_CLASS_OTHER, div_prepare, bin_forward, bin_backward, NULL },
+  { "Pow", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, pow_forward, pow_backward, NULL },
+  { "Sum", 1, 16, 1, REL_OP_CLASS_MIX, NULL, var_forward, var_backward, NULL },
+  { "Mean", 1, 16, 1, REL_OP_CLASS_MIX, NULL, var_forward, var_backward, NULL },
+  { "Max", 1, 16, 1, REL_OP_CLASS_ROUTE, NULL, var_forward, var_backward, NULL },
+  { "Min", 1, 16, 1, REL_OP_CLASS_ROUTE, NULL, var_forward, var_backward, NULL },
   { "Relu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, relu_prepare, un_forward, un_backward, NULL },
   { "LeakyRelu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, leaky_relu_prepare, un_forward, un_backward, NULL },
   { "Elu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, elu_prepare, un_forward, un_backward, NULL },
@@ -1084,6 +1419,15 @@ const RelOpDef rel_ops_elementwise[] = {
   { "Log", 1, 1, 1, REL_OP_CLASS_OTHER, log_prepare, un_forward, un_backward, NULL },
   { "Sqrt", 1, 1, 1, REL_OP_CLASS_OTHER, sqrt_prepare, un_forward, un_backward, NULL },
   { "Reciprocal", 1, 1, 1, REL_OP_CLASS_OTHER, reciprocal_prepare, un_forward, un_backward, NULL },
+  { "Selu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, selu_prepare, un_forward, un_backward, NULL },
+  { "Celu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, celu_prepare, un_forward, un_backward, NULL },
+  { "ThresholdedRelu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, thresholded_relu_prepare, un_forward, un_backward, NULL },
+  { "Softsign", 1, 1, 1, REL_OP_CLASS_ACTIVATION, softsign_prepare, un_forward, un_backward, NULL },
+  { "Erf", 1, 1, 1, REL_OP_CLASS_OTHER, erf_prepare, un_forward, un_backward, NULL },
+  { "Floor", 1, 1, 1, REL_OP_CLASS_OTHER, floor_prepare, un_forward, un_backward, NULL },
+  { "Ceil", 1, 1, 1, REL_OP_CLASS_OTHER, ceil_prepare, un_forward, un_backward, NULL },
+  { "Round", 1, 1, 1, REL_OP_CLASS_OTHER, round_prepare, un_forward, un_backward, NULL },
+  { "Sign", 1, 1, 1, REL_OP_CLASS_OTHER, sign_prepare, un_forward, un_backward, NULL },
   { "Neg", 1, 1, 1, REL_OP_CLASS_OTHER, neg_prepare, un_forward, un_backward, NULL },
   { "Abs", 1, 1, 1, REL_OP_CLASS_OTHER, abs_prepare, un_forward, un_backward, NULL },
   { "Softmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, softmax_forward, softmax_backward, NULL },

@@ -261,6 +261,16 @@ unary_ref (const UnaryCase *u, double x)
     return 1 / x;
   if (strcmp (op, "Clip") == 0)
     return fmin (fmax (x, u->v1), u->v2);
+  if (strcmp (op, "Selu") == 0)
+    return u->v2 * (x > 0 ? x : u->v1 * (exp (x) - 1));
+  if (strcmp (op, "Celu") == 0)
+    return fmax (0, x) + fmin (0, u->v1 * (exp (x / u->v1) - 1));
+  if (strcmp (op, "ThresholdedRelu") == 0)
+    return x > u->v1 ? x : 0;
+  if (strcmp (op, "Softsign") == 0)
+    return x / (1 + fabs (x));
+  if (strcmp (op, "Erf") == 0)
+    return erf (x);
   g_assert_not_reached ();
 }
 
@@ -281,6 +291,11 @@ static const UnaryCase unary_cases[] = {
   { "Softplus", -4, 4 },
   { "Reciprocal", 0.5f, 3 },
   { "Clip", -8, 8, "min", 0.0f, "max", 6.0f },  /* ReLU6, opset < 11 attributes */
+  { "Selu", -3, 3, "alpha", 1.5f, "gamma", 1.1f },
+  { "Celu", -3, 3, "alpha", 0.8f },
+  { "ThresholdedRelu", -3, 3, "alpha", 0.5f },
+  { "Softsign", -3, 3 },
+  { "Erf", -2, 2 },
 };
 
 static void
@@ -492,6 +507,68 @@ test_softmax_legacy (void)
 }
 
 static void
+test_pow (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (18);
+  int64_t xs[2] = { 3, 4 }, es[1] = { 4 };
+  g_autoptr(RelTensor) x = random_f32 (rand, 2, xs, 0.5f, 2);
+  g_autoptr(RelTensor) e = random_f32 (rand, 1, es, -2, 3);
+  g_autoptr(RelTensor) y = NULL;
+  g_autoptr(GError) error = NULL;
+  RelNode *node = grad_check_node_new ("Pow", 2, 1);
+  RelTensor *in[2] = { x, e };
+  gboolean check[2] = { TRUE, TRUE };
+  GradCheckOptions opts = { .h = 1e-3 };
+
+  y = grad_check_forward (node, in, &error);
+  g_assert_no_error (error);
+  for (int64_t i = 0; i < 12; i++)
+    {
+      double want = pow (rel_tensor_f32 (x)[i], rel_tensor_f32 (e)[i % 4]);
+      g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (y)[i], want, 1e-5 * (1 + want));
+    }
+  if (!grad_check_run (node, in, check, &opts, NULL, &error))
+    g_error ("Pow backward: %s", error->message);
+  grad_check_node_free (node);
+}
+
+/* Sum, Mean, Max, Min over three broadcast operands */
+static void
+test_variadic (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (19);
+  int64_t as[2] = { 3, 4 }, bs[1] = { 4 }, cs[2] = { 3, 1 };
+  g_autoptr(RelTensor) a = random_f32 (rand, 2, as, -1, 1);
+  g_autoptr(RelTensor) b = random_f32 (rand, 1, bs, -1, 1);
+  g_autoptr(RelTensor) c = random_f32 (rand, 2, cs, -1, 1);
+  const char *ops[4] = { "Sum", "Mean", "Max", "Min" };
+
+  for (int o = 0; o < 4; o++)
+    {
+      g_autoptr(RelTensor) y = NULL;
+      g_autoptr(GError) error = NULL;
+      RelNode *node = grad_check_node_new (ops[o], 3, 1);
+      RelTensor *in[3] = { a, b, c };
+      gboolean check[3] = { TRUE, TRUE, TRUE };
+
+      y = grad_check_forward (node, in, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (y->numel, ==, 12);
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 4; j++)
+          {
+            double va = rel_tensor_f32 (a)[i * 4 + j], vb = rel_tensor_f32 (b)[j], vc = rel_tensor_f32 (c)[i];
+            double want = o == 0 ? va + vb + vc : o == 1 ? (va + vb + vc) / 3
+                        : o == 2 ? fmax (va, fmax (vb, vc)) : fmin (va, fmin (vb, vc));
+            g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (y)[i * 4 + j], want, 1e-6);
+          }
+      if (!grad_check_run (node, in, check, NULL, NULL, &error))
+        g_error ("%s backward: %s", ops[o], error->message);
+      grad_check_node_free (node);
+    }
+}
+
+static void
 test_identity_dropout (void)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (17);
@@ -544,6 +621,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-elementwise/prelu", test_prelu);
   g_test_add_func ("/ops-elementwise/softmax", test_softmax);
   g_test_add_func ("/ops-elementwise/softmax-legacy", test_softmax_legacy);
+  g_test_add_func ("/ops-elementwise/pow", test_pow);
+  g_test_add_func ("/ops-elementwise/variadic", test_variadic);
   g_test_add_func ("/ops-elementwise/identity-dropout", test_identity_dropout);
   return g_test_run ();
 }
