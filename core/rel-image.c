@@ -288,8 +288,11 @@ rel_image_load (const char *path, GError **error)
   pixbuf = gdk_pixbuf_new_from_file (path, &local);
   if (pixbuf == NULL)
     {
+      /* gdk-pixbuf's message repeats the file name: keep only the reason */
+      const char *why = local ? local->message : "unknown error";
+      const char *cut = strstr (why, "”: ");
       g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "'%s' is a broken %s image: %s",
-                   path, name, local ? local->message : "unknown error");
+                   path, name, cut ? cut + strlen ("”: ") : why);
       return NULL;
     }
   if (gdk_pixbuf_get_bits_per_sample (pixbuf) != 8 || gdk_pixbuf_get_colorspace (pixbuf) != GDK_COLORSPACE_RGB)
