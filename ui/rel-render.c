@@ -33,6 +33,16 @@ rel_widget_render_texture (GtkWidget *widget, GError **error)
       return NULL;
     }
   graphene_rect_t viewport = GRAPHENE_RECT_INIT (0, 0, width, height);
+  /* Without a compositor a window draws its resize frame inside its own
+   * padding (Adwaita's solid-csd); a screenshot shows the content only. */
+  if (GTK_IS_WINDOW (widget) && gtk_widget_has_css_class (widget, "solid-csd"))
+    {
+      GtkBorder pad;
+      gtk_style_context_get_padding (gtk_widget_get_style_context (widget), &pad);
+      if (pad.left + pad.right < width && pad.top + pad.bottom < height)
+        viewport = GRAPHENE_RECT_INIT (pad.left, pad.top,
+                                       width - pad.left - pad.right, height - pad.top - pad.bottom);
+    }
   return gsk_renderer_render_texture (renderer, node, &viewport);
 }
 
