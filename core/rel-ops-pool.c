@@ -103,18 +103,57 @@ typedef struct {
   const float *x, *dy;
   float *y, *dx;
   int64_t *indices;
+  const struct _TapTable *taps;
 } PoolJob;
 
-/* For every output of the planes in this part: the winner's offset inside
- * its plane (−1 for a window that only covers padding). Forward writes y and
- * indices, backward routes dy to dx. */
+/* In-range taps of every output row and column, computed once per call so
+ * the hot loops do no divisions. With @count, also the taps that count for
+ * the average's divisor. */
+typedef struct _TapTable {
+  int64_t *k0[2], *k1[2];   /* per axis: [out] tap ranges inside the input */
+  int64_t *c0[2], *c1[2];   /* per axis: [out] taps inside the padded input */
+} TapTable;
+
 static void
+tap_table_init (TapTable *t, const RelWindowGeom *g)
+{
+  for (int a = 0; a < 2; a++)
+    {
+      int64_t n = g->out[a];
+      t->k0[a] = g_new (int64_t, (gsize) n * 4);
+      t->k1[a] = t->k0[a] + n;
+      t->c0[a] = t->k0[a] + 2 * n;
+      t->c1[a] = t->k0[a] + 3 * n;
+      for (int64_t o = 0; o < n; o++)
+        {
+          tap_range (o, g->stride[a], g->pad_begin[a], g->dilation[a], g->kernel[a], 0, g->in[a],
+                     &t->k0[a][o], &t->k1[a][o]);
+          tap_range (o, g->stride[a], g->pad_begin[a], g->dilation[a], g->kernel[a],
+                     -g->pad_begin[a], g->in[a] + g->pad_end[a], &t->c0[a][o], &t->c1[a][o]);
+        }
+    }
+}
+
+static void
+tap_table_clear (TapTable *t)
+{
+  g_free (t->k0[0]);
+  g_free (t->k0[1]);
+}
+
+/* For every output of the planes in this part: the winner's offset inside
+ * its plane (first maximum in scan order; none for a window that only covers
+ * padding). Forward writes y (and indices), backward routes dy to dx. */
+REL_HOT_CLONES static void
 maxpool_part (int part, int n_parts, gpointer data)
 {
   const PoolJob *j = data;
   const PoolShape *s = j->s;
+  const TapTable *t = j->taps;
   const RelWindowGeom *g = &s->g;
   const int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
+  const int64_t dh = g->dilation[0], dw = g->dilation[1];
+  const gboolean value_only = j->indices == NULL && j->dx == NULL;
   int64_t p0, p1;
 
   rel_part_range (s->n * s->c, part, n_parts, &p0, &p1);
@@ -123,28 +162,46 @@ maxpool_part (int part, int n_parts, gpointer data)
       const float *xp = j->x + pl * s->in_plane;
       for (int64_t oh = 0; oh < OH; oh++)
         {
-          int64_t ki0, ki1;
-          int64_t h0 = oh * g->stride[0] - g->pad_begin[0];
-          tap_range (oh, g->stride[0], g->pad_begin[0], g->dilation[0], g->kernel[0], 0, H, &ki0, &ki1);
+          const int64_t ki0 = t->k0[0][oh], ki1 = t->k1[0][oh];
+          const int64_t h0 = oh * g->stride[0] - g->pad_begin[0];
           for (int64_t ow = 0; ow < OW; ow++)
             {
-              int64_t kj0, kj1, best_at = -1;
-              int64_t w0 = ow * g->stride[1] - g->pad_begin[1];
-              int64_t o = (pl * OH + oh) * OW + ow;
+              const int64_t kj0 = t->k0[1][ow], kj1 = t->k1[1][ow];
+              const int64_t w0 = ow * g->stride[1] - g->pad_begin[1];
+              const int64_t o = (pl * OH + oh) * OW + ow;
+              int64_t best_at = -1;
               float best = -INFINITY;
 
-              tap_range (ow, g->stride[1], g->pad_begin[1], g->dilation[1], g->kernel[1], 0, W, &kj0, &kj1);
-              for (int64_t ki = ki0; ki < ki1; ki++)
+              if (ki0 >= ki1 || kj0 >= kj1)
+                ;  /* only padding: -inf, no winner */
+              else if (value_only)
                 {
-                  int64_t row = (h0 + ki * g->dilation[0]) * W + w0;
-                  for (int64_t kj = kj0; kj < kj1; kj++)
+                  /* branch-free max: the common inference path */
+                  for (int64_t ki = ki0; ki < ki1; ki++)
                     {
-                      int64_t at = row + kj * g->dilation[1];
-                      float v = xp[at];
-                      if (v > best || best_at < 0)
+                      const float *row = xp + (h0 + ki * dh) * W + w0;
+                      for (int64_t kj = kj0; kj < kj1; kj++)
                         {
-                          best = v;
-                          best_at = at;
+                          float v = row[kj * dw];
+                          best = v > best ? v : best;
+                        }
+                    }
+                }
+              else
+                {
+                  best_at = (h0 + ki0 * dh) * W + w0 + kj0 * dw;
+                  best = xp[best_at];
+                  for (int64_t ki = ki0; ki < ki1; ki++)
+                    {
+                      int64_t row = (h0 + ki * dh) * W + w0;
+                      for (int64_t kj = kj0; kj < kj1; kj++)
+                        {
+                          int64_t at = row + kj * dw;
+                          if (xp[at] > best)
+                            {
+                              best = xp[at];
+                              best_at = at;
+                            }
                         }
                     }
                 }
@@ -171,6 +228,7 @@ maxpool_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outp
   g_autoptr(RelTensor) y = NULL;
   g_autoptr(RelTensor) idx = NULL;
   PoolJob job;
+  TapTable taps;
 
   if (!pool_shape (p, "MaxPool", inputs[0], &s, error))
     return FALSE;
@@ -178,10 +236,12 @@ maxpool_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outp
     return FALSE;
   if (node->n_outputs > 1 && (idx = pool_output (&s, REL_DTYPE_INT64, error)) == NULL)
     return FALSE;
+  tap_table_init (&taps, &s.g);
   job = (PoolJob) { .s = &s, .p = p, .x = rel_tensor_f32 (inputs[0]), .y = rel_tensor_f32 (y),
-                    .indices = idx ? rel_tensor_i64 (idx) : NULL };
+                    .indices = idx ? rel_tensor_i64 (idx) : NULL, .taps = &taps };
   rel_parallel_run (ctx ? ctx->n_threads : 1, y->numel * s.g.kernel[0] * s.g.kernel[1],
                     maxpool_part, &job);
+  tap_table_clear (&taps);
   outputs[0] = g_steal_pointer (&y);
   if (node->n_outputs > 1)
     outputs[1] = g_steal_pointer (&idx);
@@ -206,6 +266,7 @@ maxpool_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *cons
   PoolShape s;
   g_autoptr(RelTensor) dx = NULL;
   PoolJob job;
+  TapTable taps;
 
   if (!need[0])
     return TRUE;
@@ -214,10 +275,12 @@ maxpool_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *cons
     return FALSE;
   if ((dx = rel_tensor_new_like (inputs[0], error)) == NULL)
     return FALSE;
+  tap_table_init (&taps, &s.g);
   job = (PoolJob) { .s = &s, .p = p, .x = rel_tensor_f32 (inputs[0]), .dy = rel_tensor_f32 (grad_output),
-                    .dx = rel_tensor_f32 (dx) };
+                    .dx = rel_tensor_f32 (dx), .taps = &taps };
   rel_parallel_run (ctx ? ctx->n_threads : 1, grad_output->numel * s.g.kernel[0] * s.g.kernel[1],
                     maxpool_part, &job);
+  tap_table_clear (&taps);
   grad_inputs[0] = g_steal_pointer (&dx);
   return TRUE;
 }
@@ -227,13 +290,16 @@ maxpool_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *cons
 /* Forward: y = Σ taps / divisor; backward: dx[tap] += dy / divisor. The
  * divisor counts the taps inside the input, or with count_include_pad inside
  * the padded input (never the extra ceil-mode overhang). */
-static void
+REL_HOT_CLONES static void
 avgpool_part (int part, int n_parts, gpointer data)
 {
   const PoolJob *j = data;
   const PoolShape *s = j->s;
+  const TapTable *t = j->taps;
   const RelWindowGeom *g = &s->g;
-  const int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
+  const int64_t W = g->in[1], OH = g->out[0], OW = g->out[1];
+  const int64_t dh = g->dilation[0], dw = g->dilation[1];
+  const gboolean cip = j->p->count_include_pad;
   int64_t p0, p1;
 
   rel_part_range (s->n * s->c, part, n_parts, &p0, &p1);
@@ -243,48 +309,36 @@ avgpool_part (int part, int n_parts, gpointer data)
       float *dxp = j->dx ? j->dx + pl * s->in_plane : NULL;
       for (int64_t oh = 0; oh < OH; oh++)
         {
-          int64_t ki0, ki1, ci0, ci1;
-          int64_t h0 = oh * g->stride[0] - g->pad_begin[0];
-          tap_range (oh, g->stride[0], g->pad_begin[0], g->dilation[0], g->kernel[0], 0, H, &ki0, &ki1);
-          if (j->p->count_include_pad)
-            tap_range (oh, g->stride[0], g->pad_begin[0], g->dilation[0], g->kernel[0],
-                       -g->pad_begin[0], H + g->pad_end[0], &ci0, &ci1);
-          else
-            ci0 = ki0, ci1 = ki1;
+          const int64_t ki0 = t->k0[0][oh], ki1 = t->k1[0][oh];
+          const int64_t nh = cip ? t->c1[0][oh] - t->c0[0][oh] : ki1 - ki0;
+          const int64_t h0 = oh * g->stride[0] - g->pad_begin[0];
           for (int64_t ow = 0; ow < OW; ow++)
             {
-              int64_t kj0, kj1, cj0, cj1, count;
-              int64_t w0 = ow * g->stride[1] - g->pad_begin[1];
-              int64_t o = (pl * OH + oh) * OW + ow;
-              float inv;
+              const int64_t kj0 = t->k0[1][ow], kj1 = t->k1[1][ow];
+              const int64_t nw = cip ? t->c1[1][ow] - t->c0[1][ow] : kj1 - kj0;
+              const int64_t w0 = ow * g->stride[1] - g->pad_begin[1];
+              const int64_t o = (pl * OH + oh) * OW + ow;
+              const float inv = nh * nw > 0 ? 1.f / (float) (nh * nw) : 0.f;
 
-              tap_range (ow, g->stride[1], g->pad_begin[1], g->dilation[1], g->kernel[1], 0, W, &kj0, &kj1);
-              if (j->p->count_include_pad)
-                tap_range (ow, g->stride[1], g->pad_begin[1], g->dilation[1], g->kernel[1],
-                           -g->pad_begin[1], W + g->pad_end[1], &cj0, &cj1);
-              else
-                cj0 = kj0, cj1 = kj1;
-              count = (ci1 - ci0) * (cj1 - cj0);
-              inv = count > 0 ? 1.f / (float) count : 0.f;
               if (xp)
                 {
                   float acc = 0.f;
                   for (int64_t ki = ki0; ki < ki1; ki++)
                     {
-                      const float *row = xp + (h0 + ki * g->dilation[0]) * W + w0;
+                      const float *row = xp + (h0 + ki * dh) * W + w0;
                       for (int64_t kj = kj0; kj < kj1; kj++)
-                        acc += row[kj * g->dilation[1]];
+                        acc += row[kj * dw];
                     }
                   j->y[o] = acc * inv;
                 }
               else
                 {
-                  float v = j->dy[o] * inv;
+                  const float v = j->dy[o] * inv;
                   for (int64_t ki = ki0; ki < ki1; ki++)
                     {
-                      float *row = dxp + (h0 + ki * g->dilation[0]) * W + w0;
+                      float *row = dxp + (h0 + ki * dh) * W + w0;
                       for (int64_t kj = kj0; kj < kj1; kj++)
-                        row[kj * g->dilation[1]] += v;
+                        row[kj * dw] += v;
                     }
                 }
             }
@@ -300,14 +354,17 @@ avgpool_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outp
   PoolShape s;
   g_autoptr(RelTensor) y = NULL;
   PoolJob job;
+  TapTable taps;
 
   if (!pool_shape (p, "AveragePool", inputs[0], &s, error))
     return FALSE;
   if ((y = pool_output (&s, REL_DTYPE_FLOAT32, error)) == NULL)
     return FALSE;
-  job = (PoolJob) { .s = &s, .p = p, .x = rel_tensor_f32 (inputs[0]), .y = rel_tensor_f32 (y) };
+  tap_table_init (&taps, &s.g);
+  job = (PoolJob) { .s = &s, .p = p, .x = rel_tensor_f32 (inputs[0]), .y = rel_tensor_f32 (y), .taps = &taps };
   rel_parallel_run (ctx ? ctx->n_threads : 1, y->numel * s.g.kernel[0] * s.g.kernel[1],
                     avgpool_part, &job);
+  tap_table_clear (&taps);
   outputs[0] = g_steal_pointer (&y);
   return TRUE;
 }
@@ -321,6 +378,7 @@ avgpool_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *cons
   PoolShape s;
   g_autoptr(RelTensor) dx = NULL;
   PoolJob job;
+  TapTable taps;
 
   if (!need[0])
     return TRUE;
@@ -329,9 +387,11 @@ avgpool_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *cons
     return FALSE;
   if ((dx = rel_tensor_new_like (inputs[0], error)) == NULL)
     return FALSE;
-  job = (PoolJob) { .s = &s, .p = p, .dy = rel_tensor_f32 (grad_output), .dx = rel_tensor_f32 (dx) };
+  tap_table_init (&taps, &s.g);
+  job = (PoolJob) { .s = &s, .p = p, .dy = rel_tensor_f32 (grad_output), .dx = rel_tensor_f32 (dx), .taps = &taps };
   rel_parallel_run (ctx ? ctx->n_threads : 1, grad_output->numel * s.g.kernel[0] * s.g.kernel[1],
                     avgpool_part, &job);
+  tap_table_clear (&taps);
   grad_inputs[0] = g_steal_pointer (&dx);
   return TRUE;
 }
