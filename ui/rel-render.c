@@ -6,16 +6,18 @@
 #include "rel-render.h"
 
 #include <gio/gio.h>
+#include <math.h>
 
-GdkTexture *
-rel_widget_render_texture (GtkWidget *widget, GError **error)
+/* The widget's last drawing as a node, and in @content the part worth showing:
+ * without a compositor a window draws its resize frame inside its own padding
+ * (Adwaita's solid-csd), which a screenshot leaves out. */
+static GskRenderNode *
+widget_node (GtkWidget *widget, graphene_rect_t *content, GError **error)
 {
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
-  GtkNative *native = gtk_widget_get_native (widget);
-  GskRenderer *renderer = native ? gtk_native_get_renderer (native) : NULL;
 
-  if (width <= 0 || height <= 0 || renderer == NULL)
+  if (width <= 0 || height <= 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    "the window has not been drawn yet (%d×%d)", width, height);
@@ -26,24 +28,71 @@ rel_widget_render_texture (GtkWidget *widget, GError **error)
   g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  GskRenderNode *node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   if (node == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window drew nothing");
       return NULL;
     }
-  graphene_rect_t viewport = GRAPHENE_RECT_INIT (0, 0, width, height);
-  /* Without a compositor a window draws its resize frame inside its own
-   * padding (Adwaita's solid-csd); a screenshot shows the content only. */
+
+  *content = GRAPHENE_RECT_INIT (0, 0, width, height);
   if (GTK_IS_WINDOW (widget) && gtk_widget_has_css_class (widget, "solid-csd"))
     {
       GtkBorder pad;
       gtk_style_context_get_padding (gtk_widget_get_style_context (widget), &pad);
       if (pad.left + pad.right < width && pad.top + pad.bottom < height)
-        viewport = GRAPHENE_RECT_INIT (pad.left, pad.top,
+        *content = GRAPHENE_RECT_INIT (pad.left, pad.top,
                                        width - pad.left - pad.right, height - pad.top - pad.bottom);
     }
-  return gsk_renderer_render_texture (renderer, node, &viewport);
+  return node;
+}
+
+GdkTexture *
+rel_widget_render_texture (GtkWidget *widget, GError **error)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  GskRenderer *renderer = native ? gtk_native_get_renderer (native) : NULL;
+  graphene_rect_t content;
+
+  if (renderer == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window is not realized");
+      return NULL;
+    }
+  g_autoptr (GskRenderNode) node = widget_node (widget, &content, error);
+  if (node == NULL)
+    return NULL;
+
+  /* A window's open dialogs are drawn over it, centred and dimming it, as a
+   * desktop shows them: an error state makes a screenshot of its own. */
+  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
+  gtk_snapshot_append_node (snapshot, node);
+  if (GTK_IS_WINDOW (widget))
+    {
+      g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
+      for (GList *l = toplevels; l; l = l->next)
+        {
+          GtkWindow *dialog = l->data;
+          graphene_rect_t dialog_content;
+          if (gtk_window_get_transient_for (dialog) != GTK_WINDOW (widget)
+              || !gtk_widget_get_mapped (GTK_WIDGET (dialog)))
+            continue;
+          g_autoptr (GskRenderNode) dialog_node = widget_node (GTK_WIDGET (dialog), &dialog_content, NULL);
+          if (dialog_node == NULL)
+            continue;
+          gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0, 0, 0, 0.3 }, &content);
+          gtk_snapshot_save (snapshot);
+          gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (
+            roundf (content.origin.x + (content.size.width - dialog_content.size.width) / 2 - dialog_content.origin.x),
+            roundf (content.origin.y + (content.size.height - dialog_content.size.height) / 2 - dialog_content.origin.y)));
+          gtk_snapshot_push_clip (snapshot, &dialog_content);
+          gtk_snapshot_append_node (snapshot, dialog_node);
+          gtk_snapshot_pop (snapshot);
+          gtk_snapshot_restore (snapshot);
+        }
+    }
+  g_autoptr (GskRenderNode) composed = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  return gsk_renderer_render_texture (renderer, composed, &content);
 }
 
 gboolean
