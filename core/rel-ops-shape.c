@@ -1173,7 +1173,7 @@ pad_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *o
   return TRUE;
 }
 
-/* ---- ReduceMean, ReduceSum ---- */
+/* ---- Reduce*: Mean, Sum, Max, Min, Prod, L1, L2, SumSquare, LogSum, LogSumExp ---- */
 
 /* The reduced shape with kept size-1 dimensions (@keep), the output shape and
  * the number of elements each output sums. *noop: the input passes unchanged. */
@@ -1208,15 +1208,69 @@ reduce_layout (const RelNode *node, RelTensor *const *inputs, int64_t *keep, int
   return TRUE;
 }
 
+typedef enum {
+  RED_SUM, RED_MEAN, RED_MAX, RED_MIN, RED_PROD, RED_L1, RED_L2, RED_SUMSQ, RED_LOGSUM, RED_LOGSUMEXP,
+} RedKind;
+
+static RedKind
+red_kind (const char *op_type)
+{
+  static const struct { const char *name; RedKind kind; } names[] = {
+    { "ReduceMean", RED_MEAN }, { "ReduceMax", RED_MAX }, { "ReduceMin", RED_MIN },
+    { "ReduceProd", RED_PROD }, { "ReduceL1", RED_L1 }, { "ReduceL2", RED_L2 },
+    { "ReduceSumSquare", RED_SUMSQ }, { "ReduceLogSum", RED_LOGSUM },
+    { "ReduceLogSumExp", RED_LOGSUMEXP },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strcmp (op_type, names[i].name) == 0)
+      return names[i].kind;
+  return RED_SUM;
+}
+
+/* For every input element, the offset of the output element it reduces into. */
+static int64_t *
+reduce_map (const RelTensor *x, const int64_t *keep, GError **error)
+{
+  int64_t st[REL_MAX_DIMS], idx[REL_MAX_DIMS] = { 0 }, off = 0;
+  int64_t *map = g_try_new (int64_t, (gsize) MAX (x->numel, 1));
+  int nd = x->ndim;
+
+  if (map == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory reducing %" G_GINT64_FORMAT " elements",
+                   x->numel);
+      return NULL;
+    }
+  rel_broadcast_strides (nd, keep, nd, x->shape, st);
+  for (int64_t i = 0; i < x->numel; i++)
+    {
+      map[i] = off;
+      for (int d = nd - 1; d >= 0; d--)
+        {
+          if (++idx[d] < x->shape[d])
+            {
+              off += st[d];
+              break;
+            }
+          off -= st[d] * (x->shape[d] - 1);
+          idx[d] = 0;
+        }
+    }
+  return map;
+}
+
 static gboolean
 reduce_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
                 const RelContext *ctx, GError **error)
 {
   RelTensor *x = inputs[0];
-  int64_t keep[REL_MAX_DIMS], out_shape[REL_MAX_DIMS], count;
-  RelTensor like = { 0 };
-  g_autoptr(RelTensor) sum = NULL;
-  gboolean noop, mean = strcmp (node->op_type, "ReduceMean") == 0;
+  int64_t keep[REL_MAX_DIMS], out_shape[REL_MAX_DIMS], count, n_out;
+  g_autofree int64_t *map = NULL;
+  g_autofree double *acc = NULL, *mx = NULL;
+  g_autoptr(RelTensor) red = NULL;
+  RedKind kind = red_kind (node->op_type);
+  const float *px;
+  gboolean noop;
   int nd;
 
   if (!reduce_layout (node, inputs, keep, &nd, out_shape, &count, &noop, error))
@@ -1226,20 +1280,51 @@ reduce_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outpu
       outputs[0] = rel_tensor_ref (x);
       return TRUE;
     }
-  /* summing is the adjoint of broadcasting the kept shape back to the input */
-  like.dtype = REL_DTYPE_FLOAT32;
-  like.ndim = x->ndim;
-  memcpy (like.shape, keep, sizeof keep);
-  sum = rel_broadcast_reduce (rel_tensor_f32 (x), x->ndim, x->shape, &like, error);
-  if (sum == NULL)
+  red = rel_tensor_new_f32 (x->ndim, keep, error);
+  if (red == NULL || !(map = reduce_map (x, keep, error)))
     return FALSE;
-  if (mean)
+  n_out = red->numel;
+  acc = g_new (double, MAX (n_out, 1));
+  px = rel_tensor_f32 (x);
+  for (int64_t o = 0; o < n_out; o++)
+    acc[o] = kind == RED_MAX || kind == RED_LOGSUMEXP ? -INFINITY
+           : kind == RED_MIN ? INFINITY : kind == RED_PROD ? 1.0 : 0.0;
+  if (kind == RED_LOGSUMEXP)
     {
-      float *s = rel_tensor_f32 (sum);
-      for (int64_t i = 0; i < sum->numel; i++)
-        s[i] = count > 0 ? s[i] / (float) count : NAN;
+      /* shift by the maximum so exp cannot overflow */
+      mx = acc;
+      acc = g_new0 (double, MAX (n_out, 1));
+      for (int64_t i = 0; i < x->numel; i++)
+        mx[map[i]] = fmax (mx[map[i]], px[i]);
     }
-  outputs[0] = rel_tensor_view (sum, nd, out_shape, error);
+  for (int64_t i = 0; i < x->numel; i++)
+    {
+      double v = px[i], *a = &acc[map[i]];
+      switch (kind)
+        {
+        case RED_SUM: case RED_MEAN: case RED_LOGSUM: *a += v; break;
+        case RED_MAX: *a = v > *a || isnan (v) ? v : *a; break;
+        case RED_MIN: *a = v < *a || isnan (v) ? v : *a; break;
+        case RED_PROD: *a *= v; break;
+        case RED_L1: *a += fabs (v); break;
+        case RED_L2: case RED_SUMSQ: *a += v * v; break;
+        case RED_LOGSUMEXP: *a += isinf (mx[map[i]]) ? 0 : exp (v - mx[map[i]]); break;
+        }
+    }
+  for (int64_t o = 0; o < n_out; o++)
+    {
+      double v = acc[o];
+      switch (kind)
+        {
+        case RED_MEAN: v = count > 0 ? v / (double) count : NAN; break;
+        case RED_L2: v = sqrt (v); break;
+        case RED_LOGSUM: v = log (v); break;
+        case RED_LOGSUMEXP: v = isinf (mx[o]) ? mx[o] : mx[o] + log (v); break;
+        default: break;
+        }
+      rel_tensor_f32 (red)[o] = (float) v;
+    }
+  outputs[0] = rel_tensor_view (red, nd, out_shape, error);
   return outputs[0] != NULL;
 }
 
@@ -1249,9 +1334,14 @@ reduce_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const
                  const RelContext *ctx, GError **error)
 {
   RelTensor *x = inputs[0];
-  int64_t keep[REL_MAX_DIMS], out_shape[REL_MAX_DIMS], count;
-  g_autoptr(RelTensor) g = NULL;
-  gboolean noop, mean = strcmp (node->op_type, "ReduceMean") == 0;
+  int64_t keep[REL_MAX_DIMS], out_shape[REL_MAX_DIMS], count, n_out;
+  g_autofree int64_t *map = NULL;
+  g_autofree double *aux = NULL;
+  g_autofree int64_t *zeros = NULL;
+  RedKind kind = red_kind (node->op_type);
+  const float *px, *py, *g;
+  float *d;
+  gboolean noop;
   int nd;
 
   if (!need[0])
@@ -1264,17 +1354,56 @@ reduce_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const
       grad_inputs[0] = rel_tensor_copy (grad_output, error);
       return grad_inputs[0] != NULL;
     }
-  g = rel_tensor_view ((RelTensor *) grad_output, x->ndim, keep, error);
-  if (g == NULL)
+  if (!(map = reduce_map (x, keep, error)))
     return FALSE;
-  grad_inputs[0] = rel_broadcast_to (g, x->ndim, x->shape, error);
+  grad_inputs[0] = rel_tensor_new_like (x, error);
   if (grad_inputs[0] == NULL)
     return FALSE;
-  if (mean && count > 0)
+  n_out = grad_output->numel;
+  px = rel_tensor_f32 (x);
+  py = rel_tensor_f32 (outputs[0]);
+  g = rel_tensor_f32 (grad_output);
+  d = rel_tensor_f32 (grad_inputs[0]);
+  aux = g_new0 (double, MAX (n_out, 1));
+  if (kind == RED_MAX || kind == RED_MIN)
     {
-      float *d = rel_tensor_f32 (grad_inputs[0]);
-      for (int64_t i = 0; i < grad_inputs[0]->numel; i++)
-        d[i] /= (float) count;
+      /* tied extremes share the gradient */
+      for (int64_t i = 0; i < x->numel; i++)
+        aux[map[i]] += px[i] == py[map[i]];
+    }
+  else if (kind == RED_PROD)
+    {
+      /* ∂Πx/∂x_i = Π_{j≠i} x_j, computed without dividing by a zero x_i */
+      zeros = g_new0 (int64_t, MAX (n_out, 1));
+      for (int64_t o = 0; o < n_out; o++)
+        aux[o] = 1.0;
+      for (int64_t i = 0; i < x->numel; i++)
+        {
+          if (px[i] == 0)
+            zeros[map[i]]++;
+          else
+            aux[map[i]] *= px[i];
+        }
+    }
+  for (int64_t i = 0; i < x->numel; i++)
+    {
+      int64_t o = map[i];
+      double gi = g[o], xi = px[i], yi = py[o], v = 0;
+      switch (kind)
+        {
+        case RED_SUM: v = gi; break;
+        case RED_MEAN: v = gi / (double) count; break;
+        case RED_MAX: case RED_MIN: v = xi == yi ? gi / aux[o] : 0; break;
+        case RED_PROD:
+          v = zeros[o] == 0 ? gi * aux[o] / xi : zeros[o] == 1 && xi == 0 ? gi * aux[o] : 0;
+          break;
+        case RED_L1: v = xi > 0 ? gi : xi < 0 ? -gi : 0; break;
+        case RED_L2: v = yi > 0 ? gi * xi / yi : 0; break;
+        case RED_SUMSQ: v = 2 * gi * xi; break;
+        case RED_LOGSUM: v = gi / exp (yi); break;
+        case RED_LOGSUMEXP: v = gi * exp (xi - yi); break;
+        }
+      d[i] = (float) v;
     }
   return TRUE;
 }
@@ -1529,6 +1658,127 @@ cast_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
   return grad_inputs[0] != NULL;
 }
 
+/* ---- Split ---- */
+
+static gboolean
+split_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+               const RelContext *ctx, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  const RelTensor *x = inputs[0];
+  int64_t sizes[8], axis, outer = 1, inner = 1, total = 0, at = 0;
+  int n = node->n_outputs, ns = -1;
+  size_t es;
+
+  if (p == NULL || !normalize_axis (p->axis, x->ndim, &axis, error))
+    return FALSE;
+  if (n < 1 || n > (int) G_N_ELEMENTS (sizes))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "Split into %d outputs; 1 to 8 are supported", n);
+      return FALSE;
+    }
+  if (node->n_inputs > 1 && inputs[1])
+    {
+      if (!read_ints (inputs[1], "split", sizes, G_N_ELEMENTS (sizes), &ns, error))
+        return FALSE;
+    }
+  else if (p->n_pads >= 0)
+    {
+      /* the 'split' attribute (opset < 13), parked in the pads slot by split_prepare */
+      ns = p->n_pads;
+      memcpy (sizes, p->pads, sizeof sizes);
+    }
+  if (ns < 0)
+    {
+      /* equal parts; opset 18's num_outputs allows a smaller last part */
+      int64_t d = x->shape[axis], part = (d + n - 1) / n;
+      if (d % n != 0 && p->start == 0)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "cannot split a dimension of %" G_GINT64_FORMAT " into %d equal parts", d, n);
+          return FALSE;
+        }
+      for (int k = 0; k < n; k++)
+        sizes[k] = CLAMP (d - k * part, 0, part);
+      ns = n;
+    }
+  if (ns != n)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Split has %d sizes for %d outputs", ns, n);
+      return FALSE;
+    }
+  for (int k = 0; k < n; k++)
+    {
+      if (sizes[k] < 0)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Split size %d is negative", k);
+          return FALSE;
+        }
+      total += sizes[k];
+    }
+  if (total != x->shape[axis])
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "Split sizes add up to %" G_GINT64_FORMAT ", not the dimension %" G_GINT64_FORMAT,
+                   total, x->shape[axis]);
+      return FALSE;
+    }
+  for (int i = 0; i < x->ndim; i++)
+    {
+      if (i < axis)
+        outer *= x->shape[i];
+      else if (i > axis)
+        inner *= x->shape[i];
+    }
+  es = elem_size (x->dtype);
+  for (int k = 0; k < n; k++)
+    {
+      int64_t shape[REL_MAX_DIMS], chunk = sizes[k] * inner;
+      memcpy (shape, x->shape, sizeof shape);
+      shape[axis] = sizes[k];
+      outputs[k] = rel_tensor_new (x->dtype, x->ndim, shape, error);
+      if (outputs[k] == NULL)
+        return FALSE;
+      for (int64_t o = 0; o < outer && chunk > 0; o++)
+        memcpy ((char *) outputs[k]->data + o * chunk * es,
+                (const char *) x->data + (o * x->shape[axis] * inner + at) * es, (size_t) chunk * es);
+      at += chunk;
+    }
+  return TRUE;
+}
+
+static gboolean
+split_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  ShapeParams *p = params_new (node, error);
+  int n;
+
+  if (p == NULL)
+    return FALSE;
+  p->axis = rel_node_attr_int (node, "axis", 0);
+  if (!attr_ints (node, "split", p->pads, 8, &n, error))
+    {
+      g_free (p);
+      return FALSE;
+    }
+  p->n_pads = n;
+  /* num_outputs (opset 18) permits an uneven last part */
+  p->start = rel_node_attr (node, "num_outputs") != NULL;
+  node->params = p;
+  return TRUE;
+}
+
+static gboolean
+size_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+              const RelContext *ctx, GError **error)
+{
+  outputs[0] = rel_tensor_new (REL_DTYPE_INT64, 0, NULL, error);
+  if (outputs[0] == NULL)
+    return FALSE;
+  rel_tensor_i64 (outputs[0])[0] = inputs[0]->numel;
+  return TRUE;
+}
+
 /* ---- the table ---- */
 
 #define SP shape_params_free
@@ -1546,9 +1796,20 @@ const RelOpDef rel_ops_shape[] = {
   { "Expand", 2, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, expand_forward, expand_backward, SP },
   { "ReduceMean", 1, 2, 1, REL_OP_CLASS_MIX, generic_prepare, reduce_forward, reduce_backward, SP },
   { "ReduceSum", 1, 2, 1, REL_OP_CLASS_MIX, generic_prepare, reduce_forward, reduce_backward, SP },
+  { "ReduceMax", 1, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, reduce_forward, reduce_backward, SP },
+  { "ReduceMin", 1, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, reduce_forward, reduce_backward, SP },
+  { "ReduceProd", 1, 2, 1, REL_OP_CLASS_OTHER, generic_prepare, reduce_forward, reduce_backward, SP },
+  { "ReduceL1", 1, 2, 1, REL_OP_CLASS_OTHER, generic_prepare, reduce_forward, reduce_backward, SP },
+  { "ReduceL2", 1, 2, 1, REL_OP_CLASS_OTHER, generic_prepare, reduce_forward, reduce_backward, SP },
+  { "ReduceSumSquare", 1, 2, 1, REL_OP_CLASS_OTHER, generic_prepare, reduce_forward, reduce_backward, SP },
+  { "ReduceLogSum", 1, 2, 1, REL_OP_CLASS_OTHER, generic_prepare, reduce_forward, reduce_backward, SP },
+  { "ReduceLogSumExp", 1, 2, 1, REL_OP_CLASS_OTHER, generic_prepare, reduce_forward, reduce_backward, SP },
   { "Constant", 0, 0, 1, REL_OP_CLASS_SHAPE, constant_prepare, constant_forward, NULL, SP },
   { "ConstantOfShape", 1, 1, 1, REL_OP_CLASS_SHAPE, constant_of_shape_prepare, constant_of_shape_forward, NULL, SP },
   { "Shape", 1, 1, 1, REL_OP_CLASS_SHAPE, generic_prepare, shape_forward, NULL, SP },
+  { "Size", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, size_forward, NULL, NULL },
+  /* no backward: the graph engine hands a backward only output 0's gradient */
+  { "Split", 1, 2, 8, REL_OP_CLASS_ROUTE, split_prepare, split_forward, NULL, SP },
   { "Cast", 1, 1, 1, REL_OP_CLASS_SHAPE, cast_prepare, cast_forward, cast_backward, SP },
   { NULL },
 };
