@@ -507,6 +507,17 @@ test_gather (void)
     g_assert_cmpint (rel_tensor_i64 (y)[0], ==, 3);
     grad_check_node_free (node);
   }
+  /* Size: the element count as an int64 scalar */
+  {
+    RelNode *node = grad_check_node_new ("Size", 1, 1);
+    g_autoptr(RelTensor) y = NULL;
+    RelTensor *in[1] = { x };
+    y = run (node, in);
+    g_assert_cmpint (y->dtype, ==, REL_DTYPE_INT64);
+    g_assert_cmpint (y->ndim, ==, 0);
+    g_assert_cmpint (rel_tensor_i64 (y)[0], ==, 24);
+    grad_check_node_free (node);
+  }
   /* out-of-range index */
   {
     RelNode *node = grad_check_node_new ("Gather", 2, 1);
@@ -641,6 +652,143 @@ test_reduce (void)
         check_grad (node, in, check);
         grad_check_node_free (node);
       }
+}
+
+static double
+reduce_ref (const char *op, const double *v, int n)
+{
+  double acc = strcmp (op, "ReduceMax") == 0 ? -INFINITY : strcmp (op, "ReduceMin") == 0 ? INFINITY
+             : strcmp (op, "ReduceProd") == 0 ? 1 : 0;
+  for (int i = 0; i < n; i++)
+    {
+      if (strcmp (op, "ReduceMax") == 0)
+        acc = fmax (acc, v[i]);
+      else if (strcmp (op, "ReduceMin") == 0)
+        acc = fmin (acc, v[i]);
+      else if (strcmp (op, "ReduceProd") == 0)
+        acc *= v[i];
+      else if (strcmp (op, "ReduceL1") == 0)
+        acc += fabs (v[i]);
+      else if (strcmp (op, "ReduceL2") == 0 || strcmp (op, "ReduceSumSquare") == 0)
+        acc += v[i] * v[i];
+      else if (strcmp (op, "ReduceLogSumExp") == 0)
+        acc += exp (v[i]);
+      else
+        acc += v[i];
+    }
+  if (strcmp (op, "ReduceL2") == 0)
+    return sqrt (acc);
+  if (strcmp (op, "ReduceLogSum") == 0 || strcmp (op, "ReduceLogSumExp") == 0)
+    return log (acc);
+  return acc;
+}
+
+/* The other reductions over axis 1 of a 2×3×4 tensor, keepdims 0. */
+static void
+test_reduce_family (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  const char *ops[] = { "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+                        "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp" };
+  int64_t xs[3] = { 2, 3, 4 }, out[2] = { 2, 4 }, axis = 1;
+
+  for (gsize o = 0; o < G_N_ELEMENTS (ops); o++)
+    {
+      RelNode *node = grad_check_node_new (ops[o], 1, 1);
+      g_autoptr(RelTensor) x = f32 (3, xs, NULL);
+      g_autoptr(RelTensor) y = NULL;
+      RelTensor *in[1] = { x };
+      gboolean check[1] = { TRUE };
+      /* LogSum needs a positive sum */
+      float lo = strcmp (ops[o], "ReduceLogSum") == 0 ? 0.2f : -2;
+
+      grad_check_fill_uniform (x, rand, lo, 2);
+      grad_check_node_set_ints (node, "axes", &axis, 1);
+      grad_check_node_set_int (node, "keepdims", 0);
+      y = run (node, in);
+      assert_shape (y, 2, out);
+      for (int a = 0; a < 2; a++)
+        for (int k = 0; k < 4; k++)
+          {
+            double v[3];
+            for (int b = 0; b < 3; b++)
+              v[b] = rel_tensor_f32 (x)[(a * 3 + b) * 4 + k];
+            g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (y)[a * 4 + k], reduce_ref (ops[o], v, 3), 1e-5);
+          }
+      check_grad (node, in, check);
+      grad_check_node_free (node);
+    }
+
+  /* ReduceProd's gradient at an exact zero is the product of the others */
+  {
+    RelNode *node = grad_check_node_new ("ReduceProd", 1, 1);
+    int64_t s3[1] = { 3 };
+    const float xv[3] = { 2, 0, 3 }, want[3] = { 0, 6, 0 };
+    g_autoptr(RelTensor) x = f32 (1, s3, xv);
+    g_autoptr(RelTensor) g = rel_tensor_new_f32 (1, (int64_t[]) { 1 }, NULL);
+    g_autoptr(GError) error = NULL;
+    RelTensor *in[1] = { x }, *outs[1] = { NULL }, *gin[1] = { NULL };
+    gboolean need[1] = { TRUE };
+    g_assert_true (grad_check_node_prepare (node, &error));
+    g_assert_true (node->op->forward (node, in, outs, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat (rel_tensor_f32 (outs[0])[0], ==, 0);
+    rel_tensor_f32 (g)[0] = 1;
+    g_assert_true (node->op->backward (node, in, outs, g, gin, need, NULL, &error));
+    g_assert_no_error (error);
+    assert_values (gin[0], want, 3);
+    rel_tensor_unref (outs[0]);
+    rel_tensor_unref (gin[0]);
+    grad_check_node_free (node);
+  }
+}
+
+static void
+test_split (void)
+{
+  int64_t xs[2] = { 2, 5 };
+  g_autoptr(RelTensor) x = iota (2, xs);   /* x[i][j] = 5i + j */
+  g_autoptr(GError) error = NULL;
+  RelNode *node = grad_check_node_new ("Split", 2, 3);
+  int64_t sizes_v[3] = { 1, 3, 1 };
+  g_autoptr(RelTensor) sizes = i64 (3, sizes_v);
+  RelTensor *in[2] = { x, sizes };
+  RelTensor *outs[3] = { NULL };
+  const float w0[2] = { 0, 5 }, w1[6] = { 1, 2, 3, 6, 7, 8 }, w2[2] = { 4, 9 };
+
+  grad_check_node_set_int (node, "axis", -1);
+  g_assert_true (grad_check_node_prepare (node, &error));
+  g_assert_true (node->op->forward (node, in, outs, NULL, &error));
+  g_assert_no_error (error);
+  assert_values (outs[0], w0, 2);
+  assert_values (outs[1], w1, 6);
+  assert_values (outs[2], w2, 2);
+  for (int k = 0; k < 3; k++)
+    g_clear_pointer (&outs[k], rel_tensor_unref);
+
+  /* sizes that do not add up */
+  rel_tensor_i64 (sizes)[1] = 2;
+  g_assert_false (node->op->forward (node, in, outs, NULL, &error));
+  g_assert_error (error, REL_ERROR, REL_ERROR_SHAPE);
+  g_clear_error (&error);
+  for (int k = 0; k < 3; k++)
+    g_clear_pointer (&outs[k], rel_tensor_unref);
+  grad_check_node_free (node);
+
+  /* no sizes: equal parts along axis 0 */
+  node = grad_check_node_new ("Split", 1, 2);
+  {
+    RelTensor *in1[1] = { x };
+    const float r0[5] = { 0, 1, 2, 3, 4 }, r1[5] = { 5, 6, 7, 8, 9 };
+    g_assert_true (grad_check_node_prepare (node, &error));
+    g_assert_true (node->op->forward (node, in1, outs, NULL, &error));
+    g_assert_no_error (error);
+    assert_values (outs[0], r0, 5);
+    assert_values (outs[1], r1, 5);
+    for (int k = 0; k < 2; k++)
+      g_clear_pointer (&outs[k], rel_tensor_unref);
+  }
+  grad_check_node_free (node);
 }
 
 /* ---- Expand ---- */
@@ -829,6 +977,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-shape/gather", test_gather);
   g_test_add_func ("/ops-shape/pad", test_pad);
   g_test_add_func ("/ops-shape/reduce", test_reduce);
+  g_test_add_func ("/ops-shape/reduce-family", test_reduce_family);
+  g_test_add_func ("/ops-shape/split", test_split);
   g_test_add_func ("/ops-shape/expand", test_expand);
   g_test_add_func ("/ops-shape/constant", test_constant);
   g_test_add_func ("/ops-shape/shape-cast", test_shape_cast);
