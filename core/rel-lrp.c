@@ -748,14 +748,17 @@ prepare_bounds (LrpRun *run, const RelTensor *input, double low, double high, GE
   run->high_c = g_new (float, run->n_bounds);
   for (int k = 0; k < run->n_bounds; k++)
     {
-      double mean = 0, std = 1;
+      /* an image value u is the pixel 255·u: the model sees (255·u·scale − mean) / std */
+      double mean = 0, std = 1, unit = 1;
       if (k < 4 && pp->std[k] > 0.f && isfinite (pp->std[k]) && isfinite (pp->mean[k]))
         {
           mean = pp->mean[k];
           std = pp->std[k];
         }
-      run->low_c[k] = (float) ((low - mean) / std);
-      run->high_c[k] = (float) ((high - mean) / std);
+      if (pp->scale > 0.f && isfinite (pp->scale))
+        unit = 255.0 * pp->scale;
+      run->low_c[k] = (float) ((low * unit - mean) / std);
+      run->high_c[k] = (float) ((high * unit - mean) / std);
     }
   return TRUE;
 }
