@@ -132,9 +132,15 @@ conv_shape (const ConvParams *p, RelTensor *const *inputs, ConvShape *s, GError 
   s->kk = s->cg * kernel[0] * kernel[1];
   s->in_plane = in[0] * in[1];
   s->out_plane = s->g.out[0] * s->g.out[1];
-  if (s->kk > G_MAXINT || s->kk * MIN (s->out_plane, 64) > REL_TENSOR_MAX_ELEMENTS)
+  if (s->kk == 0)
     {
-      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "Conv kernel is too large");
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Conv input has no channels");
+      return FALSE;
+    }
+  /* one im2col row band must fit the tensor limit */
+  if (s->kk > REL_TENSOR_MAX_ELEMENTS / s->g.out[1])
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "Conv kernel is too large for its output width");
       return FALSE;
     }
   s->pointwise = kernel[0] == 1 && kernel[1] == 1
@@ -164,13 +170,26 @@ conv_band_rows (const ConvShape *s)
   return CLAMP (CONV_BAND_FLOATS / MAX (per_row, 1), 1, s->g.out[0]);
 }
 
-/* col[r][(oh−oh0)·OW + ow] = x[c][ih][iw] for r = (c·kh + ki)·kw + kj, or 0 in the padding. */
+/* Images stacked side by side in one GEMM. Late layers (14×14, 7×7) give
+ * sgemm panels too narrow to keep both cores busy; a batch (SmoothGrad,
+ * Integrated Gradients) widens them. 1 means one image at a time. */
+static int64_t
+conv_images_per_gemm (const ConvShape *s)
+{
+  int64_t per_image = s->kk * s->out_plane;
+  if (s->n == 1 || s->out_plane >= 1024 || per_image > CONV_BAND_FLOATS / 2)
+    return 1;
+  return CLAMP (CONV_BAND_FLOATS / per_image, 1, s->n);
+}
+
+/* col[r·ld + (oh−oh0)·OW + ow] = x[c][ih][iw] for r = (c·kh + ki)·kw + kj, or 0
+ * in the padding. */
 REL_HOT_CLONES static void
-im2col (const float *x, const ConvShape *s, int64_t oh0, int64_t oh1, float *col)
+im2col (const float *x, const ConvShape *s, int64_t oh0, int64_t oh1, float *col, int64_t ld)
 {
   const RelWindowGeom *g = &s->g;
   const int64_t H = g->in[0], W = g->in[1], OW = g->out[1];
-  const int64_t ncols = (oh1 - oh0) * OW;
+  const int64_t ncols = ld;
   const int64_t sw = g->stride[1];
 
   for (int64_t c = 0; c < s->cg; c++)
@@ -208,11 +227,11 @@ im2col (const float *x, const ConvShape *s, int64_t oh0, int64_t oh1, float *col
 
 /* The adjoint of im2col: dx[c][ih][iw] += col[r][…]. */
 REL_HOT_CLONES static void
-col2im (const float *col, const ConvShape *s, int64_t oh0, int64_t oh1, float *dx)
+col2im (const float *col, const ConvShape *s, int64_t oh0, int64_t oh1, float *dx, int64_t ld)
 {
   const RelWindowGeom *g = &s->g;
   const int64_t H = g->in[0], W = g->in[1], OW = g->out[1];
-  const int64_t ncols = (oh1 - oh0) * OW;
+  const int64_t ncols = ld;
   const int64_t sw = g->stride[1];
 
   for (int64_t c = 0; c < s->cg; c++)
@@ -358,6 +377,62 @@ direct_backward_part (int part, int n_parts, gpointer data)
 }
 
 static gboolean
+cancelled (const RelContext *ctx, GError **error)
+{
+  if (ctx && ctx->cancel && g_atomic_int_get (ctx->cancel))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Forward with @ipg images per GEMM: col holds the images' columns side by
+ * side, the product lands in a scratch matrix and is added to y (which holds
+ * the bias already). Takes ownership of @y. */
+static gboolean
+conv_forward_stacked (const ConvShape *s, int64_t ipg, const float *x, const float *w, RelTensor *y,
+                      RelTensor **outputs, const RelContext *ctx, GError **error)
+{
+  const int64_t P = s->out_plane;
+  g_autofree float *col = g_try_malloc (sizeof (float) * (gsize) (s->kk * ipg * P));
+  g_autofree float *tmp = g_try_malloc (sizeof (float) * (gsize) (s->mg * ipg * P));
+  float *yd = rel_tensor_f32 (y);
+
+  if (col == NULL || tmp == NULL)
+    {
+      rel_tensor_unref (y);
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory for the Conv work buffer");
+      return FALSE;
+    }
+  for (int64_t gi = 0; gi < s->group; gi++)
+    for (int64_t n0 = 0; n0 < s->n; n0 += ipg)
+      {
+        int64_t nb = MIN (ipg, s->n - n0), width = nb * P;
+
+        if (cancelled (ctx, error))
+          {
+            rel_tensor_unref (y);
+            return FALSE;
+          }
+        for (int64_t i = 0; i < nb; i++)
+          im2col (x + ((n0 + i) * s->c + gi * s->cg) * s->in_plane, s, 0, s->g.out[0], col + i * P, width);
+        rel_sgemm (FALSE, FALSE, (int) s->mg, (int) width, (int) s->kk, 1.f, w + gi * s->mg * s->kk,
+                   (int) s->kk, col, (int) width, 0.f, tmp, (int) width);
+        for (int64_t i = 0; i < nb; i++)
+          for (int64_t m = 0; m < s->mg; m++)
+            {
+              float *yp = yd + ((n0 + i) * s->m + gi * s->mg + m) * P;
+              const float *tp = tmp + m * width + i * P;
+              for (int64_t k = 0; k < P; k++)
+                yp[k] += tp[k];
+            }
+      }
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
 conv_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
               const RelContext *ctx, GError **error)
 {
@@ -368,7 +443,7 @@ conv_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
   g_autofree float *col = NULL;
   const float *x, *w;
   float *yd;
-  int64_t band;
+  int64_t band, ipg;
 
   if (!conv_shape (p, in3, &s, error))
     return FALSE;
@@ -400,6 +475,9 @@ conv_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
       return TRUE;
     }
 
+  ipg = conv_images_per_gemm (&s);
+  if (ipg > 1)
+    return conv_forward_stacked (&s, ipg, x, w, g_steal_pointer (&y), outputs, ctx, error);
   band = conv_band_rows (&s);
   if (!s.pointwise)
     col = g_try_malloc (sizeof (float) * (gsize) (s.kk * band * s.g.out[1]));
@@ -430,7 +508,7 @@ conv_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
           {
             int64_t oh1 = MIN (oh0 + band, s.g.out[0]);
             int ncols = (int) ((oh1 - oh0) * s.g.out[1]);
-            im2col (xg, &s, oh0, oh1, col);
+            im2col (xg, &s, oh0, oh1, col, ncols);
             rel_sgemm (FALSE, FALSE, (int) s.mg, ncols, (int) s.kk, 1.f, wg, (int) s.kk,
                        col, ncols, 1.f, yg + oh0 * s.g.out[1], (int) s.out_plane);
           }
@@ -453,6 +531,53 @@ check_grad_shape (const RelTensor *grad, const RelTensor *like, const char *op, 
   return FALSE;
 }
 
+/* The backward of conv_forward_stacked: dy of the stacked images is gathered
+ * side by side, then dcol = W_gᵀ·dy (scattered by col2im) and dW_g += dy·colᵀ. */
+static gboolean
+conv_backward_stacked (const ConvShape *s, int64_t ipg, const float *x, const float *w, const float *dy,
+                       float *dx, float *dw, const RelContext *ctx, GError **error)
+{
+  const int64_t P = s->out_plane;
+  gsize col_size = sizeof (float) * (gsize) (s->kk * ipg * P);
+  g_autofree float *col = dw ? g_try_malloc (col_size) : NULL;
+  g_autofree float *dcol = dx ? g_try_malloc (col_size) : NULL;
+  g_autofree float *dyt = g_try_malloc (sizeof (float) * (gsize) (s->mg * ipg * P));
+
+  if ((dw && col == NULL) || (dx && dcol == NULL) || dyt == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory for the Conv work buffer");
+      return FALSE;
+    }
+  for (int64_t gi = 0; gi < s->group; gi++)
+    for (int64_t n0 = 0; n0 < s->n; n0 += ipg)
+      {
+        int64_t nb = MIN (ipg, s->n - n0), width = nb * P;
+        const float *wg = w + gi * s->mg * s->kk;
+
+        if (cancelled (ctx, error))
+          return FALSE;
+        for (int64_t i = 0; i < nb; i++)
+          for (int64_t m = 0; m < s->mg; m++)
+            memcpy (dyt + m * width + i * P, dy + ((n0 + i) * s->m + gi * s->mg + m) * P,
+                    sizeof (float) * (size_t) P);
+        if (dx)
+          {
+            rel_sgemm (TRUE, FALSE, (int) s->kk, (int) width, (int) s->mg, 1.f, wg, (int) s->kk,
+                       dyt, (int) width, 0.f, dcol, (int) width);
+            for (int64_t i = 0; i < nb; i++)
+              col2im (dcol + i * P, s, 0, s->g.out[0], dx + ((n0 + i) * s->c + gi * s->cg) * s->in_plane, width);
+          }
+        if (dw)
+          {
+            for (int64_t i = 0; i < nb; i++)
+              im2col (x + ((n0 + i) * s->c + gi * s->cg) * s->in_plane, s, 0, s->g.out[0], col + i * P, width);
+            rel_sgemm (FALSE, TRUE, (int) s->mg, (int) s->kk, (int) width, 1.f, dyt, (int) width,
+                       col, (int) width, 1.f, dw + gi * s->mg * s->kk, (int) s->kk);
+          }
+      }
+  return TRUE;
+}
+
 static gboolean
 conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
                const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
@@ -467,7 +592,7 @@ conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
   g_autofree float *col = NULL;
   g_autofree float *dcol = NULL;
   const float *x, *w, *dy;
-  int64_t band;
+  int64_t band, ipg;
   gboolean need_x = need[0], need_w = need[1], need_b = in3[2] && need[2];
 
   if (!conv_shape (p, in3, &s, error))
@@ -518,6 +643,12 @@ conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
                             s.n * s.m * s.out_plane * s.g.kernel[0] * s.g.kernel[1],
                             direct_backward_part, &job);
         }
+      else if ((ipg = conv_images_per_gemm (&s)) > 1)
+        {
+          if (!conv_backward_stacked (&s, ipg, x, w, dy, dx ? rel_tensor_f32 (dx) : NULL,
+                                      dw ? rel_tensor_f32 (dw) : NULL, ctx, error))
+            return FALSE;
+        }
       else
         {
           band = conv_band_rows (&s);
@@ -566,11 +697,11 @@ conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
                       {
                         rel_sgemm (TRUE, FALSE, (int) s.kk, ncols, (int) s.mg, 1.f, wg, (int) s.kk,
                                    dyb, (int) s.out_plane, 0.f, dcol, ncols);
-                        col2im (dcol, &s, oh0, oh1, dxg);
+                        col2im (dcol, &s, oh0, oh1, dxg, ncols);
                       }
                     if (dwg)
                       {
-                        im2col (xg, &s, oh0, oh1, col);
+                        im2col (xg, &s, oh0, oh1, col, ncols);
                         rel_sgemm (FALSE, TRUE, (int) s.mg, (int) s.kk, ncols, 1.f, dyb, (int) s.out_plane,
                                    col, ncols, 1.f, dwg, (int) s.kk);
                       }

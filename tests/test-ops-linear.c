@@ -282,7 +282,8 @@ test_conv_forward_grid (void)
           for (int d = 1; d <= 2; d++)
             for (gsize a = 0; a < G_N_ELEMENTS (autos); a++)
               {
-                WindowCase wc = wcase (nd, 2, groups[gi][0], 7, 8, k, k == 3 ? 2 : 1);
+                /* batch 2 stacks both images into one GEMM, batch 1 runs the row-band path */
+                WindowCase wc = wcase (nd, 1 + (a + d) % 2, groups[gi][0], 7, 8, k, k == 3 ? 2 : 1);
                 wc.s[0] = nd == 2 ? s : 1;
                 wc.s[1] = s;
                 wc.d[0] = nd == 2 ? d : 1;
@@ -312,6 +313,18 @@ test_conv_paths (void)
   WindowCase strided = wcase (2, 1, 40, 33, 65, 3, 3);
 
   run_conv_case (rand, &pw, 8, 1, TRUE, TRUE);
+  pw.n = 1;
+  run_conv_case (rand, &pw, 8, 1, TRUE, TRUE);
+  /* batch 2 with planes too big to stack: per-image bands */
+  {
+    WindowCase wide = wcase (2, 2, 3, 34, 33, 3, 3);
+    wide.pb[0] = wide.pb[1] = wide.pe[0] = wide.pe[1] = 1;
+    run_conv_case (rand, &wide, 4, 1, TRUE, FALSE);
+    wide.n = 1;
+    wide.c = 2;
+    wide.h = 33;
+    run_conv_case (rand, &wide, 2, 1, TRUE, TRUE);
+  }
   big.pb[0] = big.pb[1] = big.pe[0] = big.pe[1] = 1;
   run_conv_case (rand, &big, 16, 1, TRUE, FALSE);
   strided.s[0] = strided.s[1] = 2;
@@ -328,7 +341,7 @@ test_conv_backward (void)
   for (gsize gi = 0; gi < G_N_ELEMENTS (groups); gi++)
     for (int variant = 0; variant < 4; variant++)
       {
-        WindowCase wc = wcase (variant == 3 ? 1 : 2, 2, groups[gi][0], 5, 6, 3, 2);
+        WindowCase wc = wcase (variant == 3 ? 1 : 2, 1 + variant % 2, groups[gi][0], 5, 6, 3, 2);
         if (variant == 1)
           {
             wc.s[0] = wc.s[1] = 2;
