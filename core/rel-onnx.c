@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -841,12 +842,16 @@ check_model_header (const Onnx__ModelProto *mp, int64_t *opset, GError **error)
   return TRUE;
 }
 
+/* @alloc is the unpacking allocator: each weight's protobuf copy is released
+ * as soon as it is converted, so loading peaks near one copy of the weights
+ * instead of two. */
 static gboolean
-add_initializers (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GError **error)
+add_initializers (RelModel *model, const Onnx__GraphProto *g, const char *base_dir,
+                  ProtobufCAllocator *alloc, GError **error)
 {
   for (gsize i = 0; i < g->n_initializer; i++)
     {
-      const Onnx__TensorProto *tp = g->initializer[i];
+      Onnx__TensorProto *tp = g->initializer[i];
       RelValue *v;
       int id;
 
@@ -865,6 +870,12 @@ add_initializers (RelModel *model, const Onnx__GraphProto *g, const char *base_d
       v->constant = tensor_from_proto (tp, tp->name, base_dir, error);
       if (v->constant == NULL)
         return FALSE;
+      if (tp->has_raw_data && tp->raw_data.data)
+        {
+          alloc->free (alloc->allocator_data, tp->raw_data.data);
+          tp->raw_data.data = NULL;
+          tp->raw_data.len = 0;
+        }
       v->dtype = v->constant->dtype;
       v->ndim = v->constant->ndim;
       memcpy (v->shape, v->constant->shape, sizeof v->shape);
@@ -1074,7 +1085,8 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
 }
 
 static RelModel *
-model_from_proto (const Onnx__ModelProto *mp, const char *base_dir, GError **error)
+model_from_proto (const Onnx__ModelProto *mp, const char *base_dir, ProtobufCAllocator *alloc,
+                  GError **error)
 {
   g_autoptr(RelModel) model = NULL;
   const Onnx__GraphProto *g;
@@ -1107,7 +1119,7 @@ model_from_proto (const Onnx__ModelProto *mp, const char *base_dir, GError **err
         g_hash_table_replace (model->metadata, g_strdup (e->key), g_strdup (e->value ? e->value : ""));
     }
 
-  if (!add_initializers (model, g, base_dir, error)
+  if (!add_initializers (model, g, base_dir, alloc, error)
       || !add_io (model, g, error)
       || !add_nodes (model, g, base_dir, error))
     return NULL;
@@ -1170,8 +1182,10 @@ validate_forward (RelModel *model, GError **error)
   return TRUE;
 }
 
+/* @mapped: @data is a private file mapping the loader may drop once unpacked. */
 static RelModel *
-load_model (const guint8 *data, gsize len, const char *base_dir, const char *path, GError **error)
+load_model (const guint8 *data, gsize len, gboolean mapped, const char *base_dir, const char *path,
+            GError **error)
 {
   Onnx__ModelProto *mp;
   g_autoptr(RelModel) model = NULL;
@@ -1195,7 +1209,13 @@ load_model (const guint8 *data, gsize len, const char *base_dir, const char *pat
       set_unpack_error (&budget, "model", error);
       return NULL;
     }
-  model = model_from_proto (mp, base_dir, error);
+#ifdef MADV_DONTNEED
+  /* protobuf-c copied everything: the file's pages need not stay resident
+   * while the weights are converted (a large model would be held three times) */
+  if (mapped)
+    madvise ((void *) data, len, MADV_DONTNEED);
+#endif
+  model = model_from_proto (mp, base_dir, &budget.allocator, error);
   /* the protobuf holds a second copy of every weight: drop it before running anything */
   onnx__model_proto__free_unpacked (mp, &budget.allocator);
   if (model == NULL)
@@ -1216,7 +1236,7 @@ rel_model_load_from_data (const guint8 *data, gsize len, const char *base_dir, G
 {
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  return load_model (data, len, base_dir, NULL, error);
+  return load_model (data, len, FALSE, base_dir, NULL, error);
 }
 
 RelModel *
@@ -1233,7 +1253,7 @@ rel_model_load (const char *path, GError **error)
     return NULL;
   dir = g_path_get_dirname (path);
   model = load_model ((const guint8 *) g_mapped_file_get_contents (mf),
-                      g_mapped_file_get_length (mf), dir, path, error);
+                      g_mapped_file_get_length (mf), TRUE, dir, path, error);
   if (model == NULL)
     g_prefix_error (error, "%s: ", path);
   return model;
