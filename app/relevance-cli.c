@@ -164,8 +164,11 @@ load_model (const char *path, const CommonOptions *o, int *status)
           /* a bad option value is a usage error; an unreadable labels file is not */
           gboolean usage = g_error_matches (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT)
                            && strcmp (overrides[i].key, "labels_file") != 0;
-          print_error ("--%s: %s", strcmp (overrides[i].key, "labels_file") == 0 ? "labels" : overrides[i].key,
-                       error->message);
+          /* the core says "<key>: why"; name the option instead */
+          g_autofree char *prefix = g_strdup_printf ("%s: ", overrides[i].key);
+          const char *why = g_str_has_prefix (error->message, prefix) ? error->message + strlen (prefix)
+                                                                      : error->message;
+          print_error ("--%s: %s", strcmp (overrides[i].key, "labels_file") == 0 ? "labels" : overrides[i].key, why);
           *status = usage ? EXIT_USAGE : 1;
           return NULL;
         }

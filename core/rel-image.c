@@ -244,7 +244,7 @@ rel_image_load (const char *path, GError **error)
   g_autoptr(GError) local = NULL;
   g_autoptr(GdkPixbuf) pixbuf = NULL;
   GdkPixbufFormat *format;
-  const char *name;
+  g_autofree char *name = NULL;
   int width = 0, height = 0;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
@@ -664,7 +664,11 @@ bad_value (GError **error, int key, const char *source, const char *fmt, ...)
   va_start (ap, fmt);
   msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "relevance.%s (%s): %s", key_names[key], source, msg);
+  /* an override names its key as the caller spelled it: "mean: …" */
+  if (strcmp (source, "override") == 0)
+    g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "%s: %s", key_names[key], msg);
+  else
+    g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "relevance.%s (%s): %s", key_names[key], source, msg);
   return FALSE;
 }
 
@@ -732,8 +736,12 @@ apply_channels (RelPreprocess *pp, int key, const char *value, const char *sourc
   if (n < 0)
     return bad_value (error, key, source, "'%s' is not a comma-separated list of 1 to 4 numbers", value);
   if (want >= 1 && want <= 4 && n != 1 && n != want)
-    return bad_value (error, key, source, "%d values given; the model has %d input channel%s (give 1 or %d)",
-                      n, want, want == 1 ? "" : "s", want);
+    {
+      if (want == 1)
+        return bad_value (error, key, source, "%d values given; the model has 1 input channel", n);
+      return bad_value (error, key, source, "%d values given; the model has %d input channels (give 1 or %d)",
+                        n, want, want);
+    }
   for (int i = 0; i < n; i++)
     if (positive && !(v[i] > 0))
       return bad_value (error, key, source, "every value must be greater than 0 (got %g)", v[i]);
