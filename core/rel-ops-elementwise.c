@@ -277,7 +277,9 @@ bin_kind (const RelNode *node)
   return BIN_ADD;
 }
 
-#define BIN_ROWS(T, GET)                                                        \
+/* U is the type the arithmetic runs in: unsigned for int64 so overflow wraps
+ * instead of being undefined (a hostile model can ask for any product). */
+#define BIN_ROWS(T, U, GET)                                                     \
   for (int64_t r = 0; r < rows; r++)                                            \
     {                                                                           \
       const T *pa = GET (a) + row_offset (nd, shape, r, sa);                    \
@@ -286,9 +288,9 @@ bin_kind (const RelNode *node)
       int64_t ka = sa[nd - 1], kb = sb[nd - 1];                                 \
       switch (kind)                                                             \
         {                                                                       \
-        case BIN_ADD: for (int64_t j = 0; j < inner; j++) py[j] = pa[j * ka] + pb[j * kb]; break; \
-        case BIN_SUB: for (int64_t j = 0; j < inner; j++) py[j] = pa[j * ka] - pb[j * kb]; break; \
-        case BIN_MUL: for (int64_t j = 0; j < inner; j++) py[j] = pa[j * ka] * pb[j * kb]; break; \
+        case BIN_ADD: for (int64_t j = 0; j < inner; j++) py[j] = (T) ((U) pa[j * ka] + (U) pb[j * kb]); break; \
+        case BIN_SUB: for (int64_t j = 0; j < inner; j++) py[j] = (T) ((U) pa[j * ka] - (U) pb[j * kb]); break; \
+        case BIN_MUL: for (int64_t j = 0; j < inner; j++) py[j] = (T) ((U) pa[j * ka] * (U) pb[j * kb]); break; \
         case BIN_DIV: DIV_ROW; break;                                           \
         }                                                                       \
     }
@@ -328,7 +330,7 @@ bin_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
   if (a->dtype == REL_DTYPE_FLOAT32)
     {
 #define DIV_ROW for (int64_t j = 0; j < inner; j++) py[j] = pa[j * ka] / pb[j * kb]
-      BIN_ROWS (float, rel_tensor_f32)
+      BIN_ROWS (float, float, rel_tensor_f32)
 #undef DIV_ROW
     }
   else
@@ -347,7 +349,7 @@ bin_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
           else                                                          \
             py[j] = pa[j * ka] / d;                                     \
         }
-      BIN_ROWS (int64_t, rel_tensor_i64)
+      BIN_ROWS (int64_t, uint64_t, rel_tensor_i64)
 #undef DIV_ROW
       if (div_zero)
         {
@@ -543,7 +545,7 @@ un_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
       if (yt == NULL)
         return FALSE;
       for (int64_t i = 0; i < xt->numel; i++)
-        rel_tensor_i64 (yt)[i] = -rel_tensor_i64 (xt)[i];
+        rel_tensor_i64 (yt)[i] = (int64_t) (0 - (uint64_t) rel_tensor_i64 (xt)[i]);
       outputs[0] = yt;
       return TRUE;
     }
@@ -1331,7 +1333,7 @@ var_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
         rel_tensor_f32 (y)[i] = (float) acc;
       else
         /* int64 Sum/Max/Min of exact int64 values; doubles are exact to 2^53 */
-        rel_tensor_i64 (y)[i] = (int64_t) acc;
+        rel_tensor_i64 (y)[i] = isfinite (acc) && fabs (acc) < 9.2e18 ? (int64_t) acc : 0;
     }
   unref_all (full, n);
   outputs[0] = y;

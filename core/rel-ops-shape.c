@@ -768,19 +768,22 @@ slice_layout (const RelNode *node, RelTensor *const *inputs, int64_t *shape, int
           return FALSE;
         }
       d = x->shape[a];
+      /* a step longer than the axis takes one element either way; clamping it
+       * keeps the arithmetic below from overflowing */
+      st = CLAMP (st, -MAX (d, 1), MAX (d, 1));
       s = starts[i] < 0 ? starts[i] + d : starts[i];
       e = ends[i] < 0 ? ends[i] + d : ends[i];
       if (st > 0)
         {
           s = CLAMP (s, 0, d);
           e = CLAMP (e, 0, d);
-          shape[a] = e > s ? (e - s + st - 1) / st : 0;
+          shape[a] = e > s ? (e - s - 1) / st + 1 : 0;
         }
       else
         {
           s = CLAMP (s, 0, d - 1);
           e = CLAMP (e, -1, d - 1);
-          shape[a] = s > e ? (s - e + (-st) - 1) / (-st) : 0;
+          shape[a] = s > e ? (s - e - 1) / (-st) + 1 : 0;
         }
       first[a] = shape[a] > 0 ? s : 0;
       step[a] = st;
@@ -1709,9 +1712,10 @@ split_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **output
     }
   for (int k = 0; k < n; k++)
     {
-      if (sizes[k] < 0)
+      if (sizes[k] < 0 || sizes[k] > x->shape[axis])
         {
-          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Split size %d is negative", k);
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Split size %d (%" G_GINT64_FORMAT ") is out of range",
+                       k, sizes[k]);
           return FALSE;
         }
       total += sizes[k];

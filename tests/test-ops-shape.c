@@ -390,6 +390,9 @@ test_slice (void)
     { 1, { -1 }, { G_MININT64 }, { 0 }, { -1 }, { 3, 5 }, { 10, 11, 12, 13, 14, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4 } },
     /* empty result */
     { 1, { 3 }, { 1 }, { 1 }, { 1 }, { 3, 0 }, { 0 } },
+    /* extreme steps take one element without overflowing */
+    { 1, { 0 }, { 5 }, { 1 }, { G_MAXINT64 }, { 3, 1 }, { 0, 5, 10 } },
+    { 1, { -1 }, { G_MININT64 }, { 1 }, { G_MININT64 }, { 3, 1 }, { 4, 9, 14 } },
   };
 
   for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
