@@ -185,7 +185,8 @@ rel_window_resolve (const RelWindow *w, int nd, const int64_t in[2], const int64
                 return FALSE;
               }
             g->out[d] = span / s + 1;
-            if (w->ceil_mode && span % s != 0)
+            /* ceil_mode only changes explicit padding: the spec's VALID size has no ceil variant */
+            if (w->ceil_mode && w->auto_pad == REL_AUTO_PAD_NOTSET && span % s != 0)
               {
                 g->out[d]++;
                 if ((g->out[d] - 1) * s >= in[d] + pb)
