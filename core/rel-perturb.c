@@ -235,7 +235,8 @@ rel_slic (const RelTensor *input, const RelPreprocess *pp, int n_segments,
   g_autofree double *dist = NULL;
   g_autofree int *newlab = NULL;
   g_autofree int *queue = NULL;
-  int gy, gx, K, S, n_labels, min_size;
+  g_autofree int *sizes = NULL;
+  int gy, gx, K, S, n_labels, min_size, max_size;
 
   if (!dims_4d (input, &C, &H, &W, error))
     return -1;
@@ -341,12 +342,16 @@ rel_slic (const RelTensor *input, const RelPreprocess *pp, int n_segments,
   }
 
   /* connectivity: every connected piece becomes its own segment; pieces below
-   * a quarter of the mean size join the neighbour found before them */
+   * a quarter of the mean size join the neighbour found before them, unless
+   * that one already has three times the mean size (on noise, chains of
+   * merges would otherwise swallow the image) */
   newlab = g_new (int, N);
   queue = g_new (int, N);
+  sizes = g_new0 (int, N);
   for (gsize p = 0; p < N; p++)
     newlab[p] = -1;
   min_size = MAX (1, (int) (N / (gsize) K / 4));
+  max_size = MAX (min_size, (int) (3 * N / (gsize) K));
   n_labels = 0;
   for (gsize start = 0; start < N; start++)
     {
@@ -380,11 +385,14 @@ rel_slic (const RelTensor *input, const RelPreprocess *pp, int n_segments,
                 }
             }
         }
-      if (tail < min_size && adjacent >= 0)
-        for (int i = 0; i < tail; i++)
-          newlab[queue[i]] = adjacent;
+      if (tail < min_size && adjacent >= 0 && sizes[adjacent] + tail <= max_size)
+        {
+          for (int i = 0; i < tail; i++)
+            newlab[queue[i]] = adjacent;
+          sizes[adjacent] += tail;
+        }
       else
-        n_labels++;
+        sizes[n_labels++] = tail;
     }
   memcpy (labels, newlab, N * sizeof (int));
   return n_labels;
