@@ -1,0 +1,168 @@
+/* test-torchvision.c — full-size torchvision networks against PyTorch's logits.
+ *
+ * The models (ResNet-18 with and without folded BatchNorm, VGG-16,
+ * MobileNetV2; ~700 MB) are generated, not committed: run
+ *     nice /usr/bin/python3 tests/reference/make-torchvision.py
+ * to write tests/fixtures/large/. Without them every case is skipped, so the
+ * suite never needs PyTorch.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "rel-core.h"
+#include "rel-error.h"
+#include "rel-model.h"
+#include "rel-npy.h"
+#include "rel-tensor.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Relative to max|logit|. Float32 accumulation order differs from PyTorch's
+ * (im2col/GEMM blocking), which costs ~1e-6 here; 1e-4 leaves room for that
+ * and still catches a wrong padding, stride or BN epsilon. */
+#define REL_TOLERANCE 1e-4
+
+typedef struct {
+  const char *folder;
+  const char *model;
+} Case;
+
+static const Case cases[] = {
+  { "resnet18",     "model.onnx" },
+  { "resnet18",     "model-bn.onnx" },
+  { "mobilenet_v2", "model.onnx" },
+  { "vgg16",        "model.onnx" },
+};
+
+static char *
+large_dir (void)
+{
+  const char *fixtures = g_getenv ("RELEVANCE_FIXTURES");
+
+  if (fixtures != NULL)
+    return g_build_filename (fixtures, "large", NULL);
+  return g_test_build_filename (G_TEST_DIST, "fixtures", "large", NULL);
+}
+
+static int
+argmax_row (const float *row, int64_t n)
+{
+  int best = 0;
+
+  for (int64_t i = 1; i < n; i++)
+    if (row[i] > row[best])
+      best = (int) i;
+  return best;
+}
+
+/* max|a − ref| / max|ref| over one row of n values. */
+static double
+rel_error_row (const float *a, const float *ref, int64_t n)
+{
+  double max_diff = 0, max_ref = 0;
+
+  for (int64_t i = 0; i < n; i++)
+    {
+      g_assert_true (isfinite (a[i]));
+      max_diff = MAX (max_diff, fabs ((double) a[i] - ref[i]));
+      max_ref = MAX (max_ref, fabs ((double) ref[i]));
+    }
+  g_assert_cmpfloat (max_ref, >, 0);
+  return max_diff / max_ref;
+}
+
+static void
+check_logits (const char *what, RelTensor *out, RelTensor *ref, int64_t batch)
+{
+  int64_t n = ref->numel;
+
+  g_assert_cmpint (out->dtype, ==, REL_DTYPE_FLOAT32);
+  g_assert_cmpint (out->ndim, ==, 2);
+  g_assert_cmpint (out->shape[0], ==, batch);
+  g_assert_cmpint (out->shape[1], ==, n);
+  for (int64_t b = 0; b < batch; b++)
+    {
+      const float *row = rel_tensor_f32 (out) + b * n;
+      double err = rel_error_row (row, rel_tensor_f32 (ref), n);
+      int am = argmax_row (row, n), am_ref = argmax_row (rel_tensor_f32 (ref), n);
+
+      g_test_message ("%s batch %" G_GINT64_FORMAT " row %" G_GINT64_FORMAT
+                      ": max|diff|/max|ref| = %.3e, argmax %d (PyTorch %d)",
+                      what, batch, b, err, am, am_ref);
+      g_assert_cmpfloat (err, <=, REL_TOLERANCE);
+      g_assert_cmpint (am, ==, am_ref);
+    }
+}
+
+static void
+test_network (gconstpointer data)
+{
+  const Case *c = data;
+  g_autofree char *dir = large_dir ();
+  g_autofree char *model_path = g_build_filename (dir, c->folder, c->model, NULL);
+  g_autofree char *input_path = g_build_filename (dir, c->folder, "input.npy", NULL);
+  g_autofree char *logits_path = g_build_filename (dir, c->folder, "logits.npy", NULL);
+  g_autofree char *what = g_strdup_printf ("%s/%s", c->folder, c->model);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelModel) model = NULL;
+  g_autoptr(RelTensor) input = NULL, ref = NULL, input2 = NULL;
+  g_autoptr(RelActivations) acts = NULL, acts2 = NULL;
+  int64_t shape2[REL_MAX_DIMS];
+  RelContext ctx;
+
+  if (!g_file_test (model_path, G_FILE_TEST_EXISTS)
+      || !g_file_test (input_path, G_FILE_TEST_EXISTS)
+      || !g_file_test (logits_path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *msg = g_strdup_printf ("%s absent: generate it with "
+                                              "/usr/bin/python3 tests/reference/make-torchvision.py",
+                                              model_path);
+      g_test_skip (msg);
+      return;
+    }
+
+  model = rel_model_load (model_path, &error);
+  g_assert_no_error (error);
+  input = rel_npy_load (input_path, &error);
+  g_assert_no_error (error);
+  ref = rel_npy_load (logits_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (input->ndim, ==, 4);
+  g_assert_cmpint (input->shape[0], ==, 1);
+  g_assert_cmpint (ref->ndim, ==, 2);
+  g_assert_cmpint (ref->shape[1], ==, 1000);
+  g_assert_cmpint (rel_model_num_classes (model), ==, 1000);
+
+  rel_context_init (&ctx);
+  acts = rel_model_forward (model, input, &ctx, &error);
+  g_assert_no_error (error);
+  check_logits (what, rel_activations_output (acts), ref, 1);
+
+  /* The export has a dynamic batch axis: a batch of two copies must give the
+   * reference twice (catches a batch stride or a constant folded at batch 1). */
+  memcpy (shape2, input->shape, sizeof shape2);
+  shape2[0] = 2;
+  input2 = rel_tensor_new_f32 (input->ndim, shape2, &error);
+  g_assert_no_error (error);
+  memcpy (rel_tensor_f32 (input2), rel_tensor_f32 (input), input->numel * sizeof (float));
+  memcpy (rel_tensor_f32 (input2) + input->numel, rel_tensor_f32 (input), input->numel * sizeof (float));
+  g_clear_pointer (&acts, rel_activations_free);  /* VGG-16's activations are large */
+  acts2 = rel_model_forward (model, input2, &ctx, &error);
+  g_assert_no_error (error);
+  check_logits (what, rel_activations_output (acts2), ref, 2);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  rel_core_init (2);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/torchvision/%s/%s", cases[i].folder, cases[i].model);
+      g_test_add_data_func (name, &cases[i], test_network);
+    }
+  return g_test_run ();
+}
