@@ -83,7 +83,7 @@ main (int argc, char **argv)
     { NULL },
   };
 
-  octx = g_option_context_new ("MODEL — time a model's forward pass");
+  octx = g_option_context_new ("MODEL - time a model's forward pass");
   g_option_context_add_main_entries (octx, entries, NULL);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
     {
@@ -98,8 +98,8 @@ main (int argc, char **argv)
   if (batch < 1 || batch > 4096 || repeat < 1 || repeat > 100000
       || warmup < 0 || warmup > 1000 || threads < 1 || threads > 256)
     {
-      g_printerr ("bench-forward: need 1 ≤ batch ≤ 4096, 1 ≤ repeat ≤ 100000, "
-                  "0 ≤ warmup ≤ 1000, 1 ≤ threads ≤ 256\n");
+      g_printerr ("bench-forward: need 1 <= batch <= 4096, 1 <= repeat <= 100000, "
+                  "0 <= warmup <= 1000, 1 <= threads <= 256\n");
       return 2;
     }
   if (method != NULL && g_strcmp0 (method, "forward") != 0)
