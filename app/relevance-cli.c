@@ -121,10 +121,7 @@ static gboolean
 parse_options (GOptionContext *ctx, const char *command, int *argc, char ***argv, CommonOptions *o)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *prgname = g_strdup_printf ("relevance-cli %s", command);
 
-  /* the usage line of --help names the subcommand */
-  g_set_prgname (prgname);
   if (!g_option_context_parse (ctx, argc, argv, &error))
     {
       print_error ("%s: %s (try 'relevance-cli %s --help')", command, error->message, command);
@@ -677,7 +674,6 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   /* numbers on stdout are for scripts: always a decimal point */
   setlocale (LC_NUMERIC, "C");
-  g_set_prgname ("relevance-cli");
 
   /* global options come before the command */
   for (; i < argc && argv[i][0] == '-'; i++)
@@ -717,6 +713,14 @@ main (int argc, char **argv)
   argc -= i;
   argv += i;
   rel_core_init (threads);
+  /* set once: the usage line of a command's --help names the command */
+  if (strcmp (command, "predict") == 0 || strcmp (command, "bench") == 0 || strcmp (command, "ops") == 0)
+    {
+      g_autofree char *prgname = g_strdup_printf ("relevance-cli %s", command);
+      g_set_prgname (prgname);
+    }
+  else
+    g_set_prgname ("relevance-cli");
 
   if (strcmp (command, "predict") == 0)
     return cmd_predict (argc, argv, threads);

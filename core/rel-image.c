@@ -410,6 +410,14 @@ rel_image_to_tensor (const RelImage *image, const RelPreprocess *pp, GError **er
     }
   if (!check_dimensions (image->width, image->height, "the image", error))
     return NULL;
+  for (int c = 0; c < C; c++)
+    if (!(pp->std[MIN (c, 3)] > 0) || !isfinite (pp->mean[MIN (c, 3)]))
+      {
+        g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                     "invalid preprocessing: channel %d has std %g and mean %g", c,
+                     pp->std[MIN (c, 3)], pp->mean[MIN (c, 3)]);
+        return NULL;
+      }
   if (!(pp->scale > 0) || pp->resize < 0 || pp->resize > REL_IMAGE_MAX_RESIZE || pp->height < 0 || pp->width < 0)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "invalid preprocessing settings");
