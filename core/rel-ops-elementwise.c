@@ -1395,6 +1395,203 @@ out:
   return ok;
 }
 
+/* ---- LayerNormalization (opset 17): normalise over the dimensions from axis on ---- */
+
+typedef struct {
+  int64_t axis;
+  float   epsilon;
+} LayerNormParams;
+
+static gboolean
+layer_norm_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  LayerNormParams *p = g_new0 (LayerNormParams, 1);
+  p->axis = rel_node_attr_int (node, "axis", -1);
+  p->epsilon = rel_node_attr_float (node, "epsilon", 1e-5f);
+  if (!(p->epsilon >= 0) || !isfinite (p->epsilon))
+    {
+      g_free (p);
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "epsilon must be a finite value ≥ 0");
+      return FALSE;
+    }
+  node->params = p;
+  return TRUE;
+}
+
+/* rows × cols view of X, and Scale/B broadcast to the normalised shape (cols values). */
+static gboolean
+layer_norm_layout (const RelNode *node, RelTensor *const *inputs, int64_t *axis, int64_t *rows,
+                   int64_t *cols, RelTensor **scale, RelTensor **bias, GError **error)
+{
+  const LayerNormParams *p = node->params;
+  const RelTensor *x = inputs[0];
+
+  if (p == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' was not prepared", node->name);
+      return FALSE;
+    }
+  if (!require_f32 (x, "the input", error) || !require_f32 (inputs[1], "the scale", error)
+      || (node->n_inputs > 2 && inputs[2] && !require_f32 (inputs[2], "the bias", error)))
+    return FALSE;
+  *axis = p->axis < 0 ? p->axis + x->ndim : p->axis;
+  if (*axis < 0 || *axis >= MAX (x->ndim, 1))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "axis %" G_GINT64_FORMAT " is out of range for a %d-D input", p->axis, x->ndim);
+      return FALSE;
+    }
+  *rows = *cols = 1;
+  for (int i = 0; i < x->ndim; i++)
+    {
+      if (i < *axis)
+        *rows *= x->shape[i];
+      else
+        *cols *= x->shape[i];
+    }
+  *scale = rel_broadcast_to (inputs[1], x->ndim - (int) *axis, x->shape + *axis, error);
+  if (*scale == NULL)
+    return FALSE;
+  *bias = NULL;
+  if (node->n_inputs > 2 && inputs[2])
+    {
+      *bias = rel_broadcast_to (inputs[2], x->ndim - (int) *axis, x->shape + *axis, error);
+      if (*bias == NULL)
+        {
+          g_clear_pointer (scale, rel_tensor_unref);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+layer_norm_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                    const RelContext *ctx, GError **error)
+{
+  const LayerNormParams *p = node->params;
+  g_autoptr(RelTensor) scale = NULL, bias = NULL;
+  const RelTensor *xt = inputs[0];
+  int64_t axis, rows, cols, stat_shape[REL_MAX_DIMS];
+  const float *x, *sc, *b;
+  float *y, *mean_out = NULL, *inv_out = NULL;
+
+  if (!layer_norm_layout (node, inputs, &axis, &rows, &cols, &scale, &bias, error))
+    return FALSE;
+  outputs[0] = rel_tensor_new_like (xt, error);
+  if (outputs[0] == NULL)
+    return FALSE;
+  /* the optional Mean and InvStdDev outputs keep X's rank with 1 from axis on */
+  for (int i = 0; i < xt->ndim; i++)
+    stat_shape[i] = i < axis ? xt->shape[i] : 1;
+  for (int o = 1; o < node->n_outputs && o < 3; o++)
+    {
+      outputs[o] = rel_tensor_new_f32 (xt->ndim, stat_shape, error);
+      if (outputs[o] == NULL)
+        return FALSE;
+    }
+  if (node->n_outputs > 1)
+    mean_out = rel_tensor_f32 (outputs[1]);
+  if (node->n_outputs > 2)
+    inv_out = rel_tensor_f32 (outputs[2]);
+  x = rel_tensor_f32 (xt);
+  y = rel_tensor_f32 (outputs[0]);
+  sc = rel_tensor_f32 (scale);
+  b = bias ? rel_tensor_f32 (bias) : NULL;
+  for (int64_t r = 0; r < rows; r++)
+    {
+      const float *px = x + r * cols;
+      float *py = y + r * cols;
+      double m = 0, v = 0, inv;
+      for (int64_t c = 0; c < cols; c++)
+        m += px[c];
+      m /= (double) cols;
+      for (int64_t c = 0; c < cols; c++)
+        v += (px[c] - m) * (px[c] - m);
+      v /= (double) cols;
+      inv = 1.0 / sqrt (v + p->epsilon);
+      for (int64_t c = 0; c < cols; c++)
+        py[c] = (float) ((px[c] - m) * inv) * sc[c] + (b ? b[c] : 0.0f);
+      if (mean_out)
+        mean_out[r] = (float) m;
+      if (inv_out)
+        inv_out[r] = (float) inv;
+    }
+  return TRUE;
+}
+
+static gboolean
+layer_norm_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                     const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                     const RelContext *ctx, GError **error)
+{
+  const LayerNormParams *p = node->params;
+  g_autoptr(RelTensor) scale = NULL, bias = NULL;
+  g_autofree double *gscale = NULL, *gbias = NULL;
+  const RelTensor *xt = inputs[0];
+  int64_t axis, rows, cols;
+  const float *x, *sc, *g;
+  float *dx = NULL;
+
+  if (!layer_norm_layout (node, inputs, &axis, &rows, &cols, &scale, &bias, error)
+      || !require_same_shape (grad_output, xt, error))
+    return FALSE;
+  if (need[0])
+    {
+      grad_inputs[0] = rel_tensor_new_like (xt, error);
+      if (grad_inputs[0] == NULL)
+        return FALSE;
+      dx = rel_tensor_f32 (grad_inputs[0]);
+    }
+  gscale = g_new0 (double, MAX (cols, 1));
+  gbias = g_new0 (double, MAX (cols, 1));
+  x = rel_tensor_f32 (xt);
+  sc = rel_tensor_f32 (scale);
+  g = rel_tensor_f32 (grad_output);
+  for (int64_t r = 0; r < rows; r++)
+    {
+      const float *px = x + r * cols, *pg = g + r * cols;
+      double m = 0, v = 0, inv, mg = 0, mgx = 0;
+      for (int64_t c = 0; c < cols; c++)
+        m += px[c];
+      m /= (double) cols;
+      for (int64_t c = 0; c < cols; c++)
+        v += (px[c] - m) * (px[c] - m);
+      v /= (double) cols;
+      inv = 1.0 / sqrt (v + p->epsilon);
+      /* dx = inv·(ĝ − mean ĝ − x̂·mean(ĝ x̂)) with ĝ = g·scale */
+      for (int64_t c = 0; c < cols; c++)
+        {
+          double xh = (px[c] - m) * inv, gh = (double) pg[c] * sc[c];
+          mg += gh;
+          mgx += gh * xh;
+          gscale[c] += pg[c] * xh;
+          gbias[c] += pg[c];
+        }
+      mg /= (double) cols;
+      mgx /= (double) cols;
+      if (dx)
+        for (int64_t c = 0; c < cols; c++)
+          {
+            double xh = (px[c] - m) * inv, gh = (double) pg[c] * sc[c];
+            dx[r * cols + c] = (float) (inv * (gh - mg - xh * mgx));
+          }
+    }
+  for (int k = 1; k <= 2 && k < node->n_inputs; k++)
+    {
+      g_autofree float *t = NULL;
+      if (!need[k] || inputs[k] == NULL)
+        continue;
+      t = g_new (float, MAX (cols, 1));
+      for (int64_t c = 0; c < cols; c++)
+        t[c] = (float) (k == 1 ? gscale[c] : gbias[c]);
+      grad_inputs[k] = rel_broadcast_reduce (t, xt->ndim - (int) axis, xt->shape + axis, inputs[k], error);
+      if (grad_inputs[k] == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* ---- the table ---- */
 
 const RelOpDef rel_ops_elementwise[] = {
@@ -1434,6 +1631,8 @@ const RelOpDef rel_ops_elementwise[] = {
   { "Abs", 1, 1, 1, REL_OP_CLASS_OTHER, abs_prepare, un_forward, un_backward, NULL },
   { "Softmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, softmax_forward, softmax_backward, NULL },
   { "LogSoftmax", 1, 1, 1, REL_OP_CLASS_OTHER, log_softmax_prepare, softmax_forward, softmax_backward, NULL },
+  /* not NORM: LRP folds NORM ops into a neighbouring linear layer, which only BatchNorm allows */
+  { "LayerNormalization", 2, 3, 3, REL_OP_CLASS_OTHER, layer_norm_prepare, layer_norm_forward, layer_norm_backward, NULL },
   { "Identity", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, identity_forward, identity_backward, NULL },
   { "Dropout", 1, 3, 2, REL_OP_CLASS_ROUTE, dropout_prepare, dropout_forward, identity_backward, NULL },
   { NULL },

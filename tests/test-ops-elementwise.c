@@ -568,6 +568,45 @@ test_variadic (void)
     }
 }
 
+/* LayerNormalization over the last two axes, with per-element scale and a broadcast bias */
+static void
+test_layer_norm (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20);
+  int64_t xs[3] = { 2, 3, 4 }, ss[2] = { 3, 4 }, bs[1] = { 4 };
+  g_autoptr(RelTensor) x = random_f32 (rand, 3, xs, -2, 2);
+  g_autoptr(RelTensor) sc = random_f32 (rand, 2, ss, 0.5f, 1.5f);
+  g_autoptr(RelTensor) b = random_f32 (rand, 1, bs, -1, 1);
+  g_autoptr(RelTensor) y = NULL;
+  g_autoptr(GError) error = NULL;
+  RelNode *node = grad_check_node_new ("LayerNormalization", 3, 1);
+  RelTensor *in[3] = { x, sc, b };
+  gboolean check[3] = { TRUE, TRUE, TRUE };
+  GradCheckOptions opts = { .h = 1e-3 };
+
+  grad_check_node_set_int (node, "axis", -2);
+  grad_check_node_set_float (node, "epsilon", 1e-3f);
+  y = grad_check_forward (node, in, &error);
+  g_assert_no_error (error);
+  for (int r = 0; r < 2; r++)
+    {
+      const float *px = rel_tensor_f32 (x) + r * 12;
+      double m = 0, v = 0;
+      for (int c = 0; c < 12; c++)
+        m += px[c] / 12.0;
+      for (int c = 0; c < 12; c++)
+        v += (px[c] - m) * (px[c] - m) / 12.0;
+      for (int c = 0; c < 12; c++)
+        {
+          double want = (px[c] - m) / sqrt (v + 1e-3) * rel_tensor_f32 (sc)[c] + rel_tensor_f32 (b)[c % 4];
+          g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (y)[r * 12 + c], want, 1e-5);
+        }
+    }
+  if (!grad_check_run (node, in, check, &opts, NULL, &error))
+    g_error ("LayerNormalization backward: %s", error->message);
+  grad_check_node_free (node);
+}
+
 static void
 test_identity_dropout (void)
 {
@@ -623,6 +662,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-elementwise/softmax-legacy", test_softmax_legacy);
   g_test_add_func ("/ops-elementwise/pow", test_pow);
   g_test_add_func ("/ops-elementwise/variadic", test_variadic);
+  g_test_add_func ("/ops-elementwise/layer-norm", test_layer_norm);
   g_test_add_func ("/ops-elementwise/identity-dropout", test_identity_dropout);
   return g_test_run ();
 }
