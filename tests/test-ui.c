@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -220,6 +221,48 @@ test_open_model_then_garbage (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* glibc caches translations; this counter tells it LANGUAGE changed. */
+extern int _nl_msg_cat_cntr;
+
+static void
+set_language (const char *language)
+{
+  if (language)
+    g_setenv ("LANGUAGE", language, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  ++_nl_msg_cat_cntr;
+}
+
+static void
+test_german (void)
+{
+  /* The catalogue built from po/de.po in the build tree. */
+  g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  g_autofree char *mo = g_build_filename (localedir, "de", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
+  if (!g_file_test (mo, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no German catalogue built");
+      return;
+    }
+  /* Templates translate with the default domain, as main() sets it. */
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  set_language ("de");
+
+  RelWindow *window = new_window ();
+  assert_label_shown (GTK_WIDGET (window), "Kein Modell geladen");
+  g_assert_null (find_label (GTK_WIDGET (window), "No Model Loaded"));
+  g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Open Model"), ==, "Modell öffnen");
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  set_language (NULL);
+  window = new_window ();
+  assert_label_shown (GTK_WIDGET (window), "No Model Loaded");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_display_name (void)
 {
@@ -256,5 +299,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/display-name", test_display_name);
   g_test_add_func ("/ui/empty", test_empty);
   g_test_add_func ("/ui/open-model-then-garbage", test_open_model_then_garbage);
+  g_test_add_func ("/ui/german", test_german);
   return g_test_run ();
 }
