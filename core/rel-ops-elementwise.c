@@ -1592,6 +1592,182 @@ layer_norm_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *c
   return TRUE;
 }
 
+/* ---- comparisons, logic and Where: bool is int64 0/1 in the engine ---- */
+
+typedef enum { CMP_EQUAL, CMP_LESS, CMP_LESS_EQUAL, CMP_GREATER, CMP_GREATER_EQUAL,
+               LOGIC_AND, LOGIC_OR, LOGIC_XOR } CmpKind;
+
+static CmpKind
+cmp_kind (const char *op)
+{
+  static const struct { const char *name; CmpKind kind; } names[] = {
+    { "Equal", CMP_EQUAL }, { "Less", CMP_LESS }, { "LessOrEqual", CMP_LESS_EQUAL },
+    { "Greater", CMP_GREATER }, { "GreaterOrEqual", CMP_GREATER_EQUAL },
+    { "And", LOGIC_AND }, { "Or", LOGIC_OR }, { "Xor", LOGIC_XOR },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strcmp (op, names[i].name) == 0)
+      return names[i].kind;
+  return CMP_EQUAL;
+}
+
+/* Three-way ordering of element i of two same-shaped tensors of one dtype,
+ * exact for int64 beyond 2^53; NaN compares unordered (2). */
+static inline int
+compare_elems (const RelTensor *a, const RelTensor *b, int64_t i)
+{
+  if (a->dtype == REL_DTYPE_INT64)
+    {
+      int64_t x = rel_tensor_i64 (a)[i], y = rel_tensor_i64 (b)[i];
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+  else
+    {
+      float x = rel_tensor_f32 (a)[i], y = rel_tensor_f32 (b)[i];
+      return x < y ? -1 : x > y ? 1 : x == y ? 0 : 2;
+    }
+}
+
+static gboolean
+cmp_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+             const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelTensor) ab = NULL, bb = NULL;
+  CmpKind kind = cmp_kind (node->op_type);
+  int64_t shape[REL_MAX_DIMS];
+  RelTensor *y;
+  int nd;
+
+  if (inputs[0]->dtype != inputs[1]->dtype)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "operands have different types (%s and %s)",
+                   rel_dtype_name (inputs[0]->dtype), rel_dtype_name (inputs[1]->dtype));
+      return FALSE;
+    }
+  if (!broadcast_pair (inputs[0], inputs[1], &ab, &bb, &nd, shape, error))
+    return FALSE;
+  y = rel_tensor_new (REL_DTYPE_INT64, nd, shape, error);
+  if (y == NULL)
+    return FALSE;
+  for (int64_t i = 0; i < y->numel; i++)
+    {
+      int c = compare_elems (ab, bb, i);
+      gboolean ta = elem_as_double (ab, i) != 0, tb = elem_as_double (bb, i) != 0, r = FALSE;
+      switch (kind)
+        {
+        case CMP_EQUAL: r = c == 0; break;
+        case CMP_LESS: r = c == -1; break;
+        case CMP_LESS_EQUAL: r = c == -1 || c == 0; break;
+        case CMP_GREATER: r = c == 1; break;
+        case CMP_GREATER_EQUAL: r = c == 1 || c == 0; break;
+        case LOGIC_AND: r = ta && tb; break;
+        case LOGIC_OR: r = ta || tb; break;
+        case LOGIC_XOR: r = ta != tb; break;
+        }
+      rel_tensor_i64 (y)[i] = r;
+    }
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+not_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+             const RelContext *ctx, GError **error)
+{
+  const RelTensor *x = inputs[0];
+  RelTensor *y = rel_tensor_new (REL_DTYPE_INT64, x->ndim, x->shape, error);
+  if (y == NULL)
+    return FALSE;
+  for (int64_t i = 0; i < x->numel; i++)
+    rel_tensor_i64 (y)[i] = elem_as_double (x, i) == 0;
+  outputs[0] = y;
+  return TRUE;
+}
+
+/* Where's three operands broadcast to their common shape. */
+static gboolean
+where_broadcast (RelTensor *const *inputs, RelTensor **full, int *nd, int64_t *shape, GError **error)
+{
+  int64_t s1[REL_MAX_DIMS];
+  int n1;
+
+  if (inputs[1]->dtype != inputs[2]->dtype)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "Where's branches have different types (%s and %s)",
+                   rel_dtype_name (inputs[1]->dtype), rel_dtype_name (inputs[2]->dtype));
+      return FALSE;
+    }
+  if (!rel_broadcast_shape (inputs[0]->ndim, inputs[0]->shape, inputs[1]->ndim, inputs[1]->shape, &n1, s1, error)
+      || !rel_broadcast_shape (n1, s1, inputs[2]->ndim, inputs[2]->shape, nd, shape, error))
+    return FALSE;
+  for (int k = 0; k < 3; k++)
+    {
+      full[k] = rel_broadcast_to (inputs[k], *nd, shape, error);
+      if (full[k] == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+where_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+               const RelContext *ctx, GError **error)
+{
+  RelTensor *full[3] = { NULL };
+  int64_t shape[REL_MAX_DIMS];
+  RelTensor *y = NULL;
+  int nd;
+
+  if (where_broadcast (inputs, full, &nd, shape, error)
+      && (y = rel_tensor_new (inputs[1]->dtype, nd, shape, error)))
+    {
+      size_t es = y->dtype == REL_DTYPE_INT64 ? sizeof (int64_t) : sizeof (float);
+      for (int64_t i = 0; i < y->numel; i++)
+        {
+          const RelTensor *src = elem_as_double (full[0], i) != 0 ? full[1] : full[2];
+          memcpy ((char *) y->data + i * es, (const char *) src->data + i * es, es);
+        }
+    }
+  unref_all (full, 3);
+  outputs[0] = y;
+  return y != NULL;
+}
+
+static gboolean
+where_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                const RelContext *ctx, GError **error)
+{
+  RelTensor *full[3] = { NULL };
+  g_autoptr(RelTensor) tmp = NULL;
+  const float *g = rel_tensor_f32 (grad_output);
+  int64_t shape[REL_MAX_DIMS];
+  gboolean ok = FALSE;
+  int nd;
+
+  if (!require_same_shape (grad_output, outputs[0], error)
+      || !where_broadcast (inputs, full, &nd, shape, error)
+      || !(tmp = rel_tensor_new_like (outputs[0], error)))
+    goto out;
+  /* the condition selects which branch each element's gradient flows to */
+  for (int k = 1; k <= 2; k++)
+    {
+      float *t = rel_tensor_f32 (tmp);
+      if (!need[k] || inputs[k]->dtype != REL_DTYPE_FLOAT32)
+        continue;
+      for (int64_t i = 0; i < tmp->numel; i++)
+        t[i] = (elem_as_double (full[0], i) != 0) == (k == 1) ? g[i] : 0.0f;
+      grad_inputs[k] = rel_broadcast_reduce (t, nd, shape, inputs[k], error);
+      if (grad_inputs[k] == NULL)
+        goto out;
+    }
+  ok = TRUE;
+
+out:
+  unref_all (full, 3);
+  return ok;
+}
+
 /* ---- the table ---- */
 
 const RelOpDef rel_ops_elementwise[] = {
@@ -1633,6 +1809,16 @@ const RelOpDef rel_ops_elementwise[] = {
   { "LogSoftmax", 1, 1, 1, REL_OP_CLASS_OTHER, log_softmax_prepare, softmax_forward, softmax_backward, NULL },
   /* not NORM: LRP folds NORM ops into a neighbouring linear layer, which only BatchNorm allows */
   { "LayerNormalization", 2, 3, 3, REL_OP_CLASS_OTHER, layer_norm_prepare, layer_norm_forward, layer_norm_backward, NULL },
+  { "Equal", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
+  { "Less", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
+  { "LessOrEqual", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
+  { "Greater", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
+  { "GreaterOrEqual", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
+  { "And", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
+  { "Or", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
+  { "Xor", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
+  { "Not", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, not_forward, NULL, NULL },
+  { "Where", 3, 3, 1, REL_OP_CLASS_ROUTE, NULL, where_forward, where_backward, NULL },
   { "Identity", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, identity_forward, identity_backward, NULL },
   { "Dropout", 1, 3, 2, REL_OP_CLASS_ROUTE, dropout_prepare, dropout_forward, identity_backward, NULL },
   { NULL },

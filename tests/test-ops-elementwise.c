@@ -607,6 +607,40 @@ test_layer_norm (void)
   grad_check_node_free (node);
 }
 
+/* Comparisons give int64 0/1; Where routes each element's gradient to the chosen branch. */
+static void
+test_compare_where (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (21);
+  int64_t xs[2] = { 3, 4 }, ts[1] = { 4 }, cs[2] = { 3, 1 };
+  g_autoptr(RelTensor) x = random_f32 (rand, 2, xs, -1, 1);
+  g_autoptr(RelTensor) t = random_f32 (rand, 1, ts, -1, 1);
+  g_autoptr(RelTensor) other = random_f32 (rand, 2, cs, -1, 1);
+  g_autoptr(RelTensor) cond = NULL, y = NULL;
+  g_autoptr(GError) error = NULL;
+  RelNode *less = grad_check_node_new ("Less", 2, 1);
+  RelNode *where = grad_check_node_new ("Where", 3, 1);
+  RelTensor *in[2] = { x, t };
+  RelTensor *win[3] = { NULL, x, other };
+  gboolean check[3] = { FALSE, TRUE, TRUE };
+
+  cond = grad_check_forward (less, in, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cond->dtype, ==, REL_DTYPE_INT64);
+  for (int i = 0; i < 12; i++)
+    g_assert_cmpint (rel_tensor_i64 (cond)[i], ==, rel_tensor_f32 (x)[i] < rel_tensor_f32 (t)[i % 4]);
+  win[0] = cond;
+  y = grad_check_forward (where, win, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 12; i++)
+    g_assert_cmpfloat (rel_tensor_f32 (y)[i], ==,
+                       rel_tensor_i64 (cond)[i] ? rel_tensor_f32 (x)[i] : rel_tensor_f32 (other)[i / 4]);
+  if (!grad_check_run (where, win, check, NULL, NULL, &error))
+    g_error ("Where backward: %s", error->message);
+  grad_check_node_free (less);
+  grad_check_node_free (where);
+}
+
 static void
 test_identity_dropout (void)
 {
@@ -663,6 +697,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-elementwise/pow", test_pow);
   g_test_add_func ("/ops-elementwise/variadic", test_variadic);
   g_test_add_func ("/ops-elementwise/layer-norm", test_layer_norm);
+  g_test_add_func ("/ops-elementwise/compare-where", test_compare_where);
   g_test_add_func ("/ops-elementwise/identity-dropout", test_identity_dropout);
   return g_test_run ();
 }
