@@ -261,6 +261,66 @@ col2im (const float *col, const ConvShape *s, int64_t oh0, int64_t oh1, float *d
         }
 }
 
+typedef struct {
+  const ConvShape *s;
+  ConvShape part_shape[8];
+  int64_t oh0, oh1, ld;
+  const float *x;     /* im2col: x → col */
+  float *col;
+  const float *dcol;  /* col2im: dcol → dx */
+  float *dx;
+} ColJob;
+
+/* One thread's share of the channels of a band; channels own disjoint rows
+ * of col and disjoint planes of x, so the parts never write the same data. */
+static void
+col_part (int part, int n_parts, gpointer data)
+{
+  ColJob *j = data;
+  const ConvShape *s = j->s;
+  const int64_t rows_per_c = s->g.kernel[0] * s->g.kernel[1];
+  int64_t c0, c1;
+
+  rel_part_range (s->cg, part, n_parts, &c0, &c1);
+  if (c0 >= c1)
+    return;
+  j->part_shape[part] = *s;
+  j->part_shape[part].cg = c1 - c0;
+  if (j->x)
+    im2col (j->x + c0 * s->in_plane, &j->part_shape[part], j->oh0, j->oh1,
+            j->col + c0 * rows_per_c * j->ld, j->ld);
+  else
+    col2im (j->dcol + c0 * rows_per_c * j->ld, &j->part_shape[part], j->oh0, j->oh1,
+            j->dx + c0 * s->in_plane, j->ld);
+}
+
+/* im2col / col2im of a band split over the context's threads: the copy is
+ * memory bound and otherwise leaves the second core idle between GEMMs. */
+static void
+col_parallel (ColJob *job, const RelContext *ctx)
+{
+  const ConvShape *s = job->s;
+  /* a copied float costs about what four multiply-adds do */
+  rel_parallel_run (MIN (ctx ? ctx->n_threads : 1, 8), 4 * s->kk * (job->oh1 - job->oh0) * s->g.out[1],
+                    col_part, job);
+}
+
+static void
+im2col_parallel (const float *x, const ConvShape *s, int64_t oh0, int64_t oh1, float *col, int64_t ld,
+                 const RelContext *ctx)
+{
+  ColJob job = { .s = s, .oh0 = oh0, .oh1 = oh1, .ld = ld, .x = x, .col = col };
+  col_parallel (&job, ctx);
+}
+
+static void
+col2im_parallel (const float *dcol, const ConvShape *s, int64_t oh0, int64_t oh1, float *dx, int64_t ld,
+                 const RelContext *ctx)
+{
+  ColJob job = { .s = s, .oh0 = oh0, .oh1 = oh1, .ld = ld, .dcol = dcol, .dx = dx };
+  col_parallel (&job, ctx);
+}
+
 /* Depthwise-style convolution (one input channel per group), direct loops.
  * Parts split the N·M output planes. */
 typedef struct {
@@ -508,7 +568,7 @@ conv_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
           {
             int64_t oh1 = MIN (oh0 + band, s.g.out[0]);
             int ncols = (int) ((oh1 - oh0) * s.g.out[1]);
-            im2col (xg, &s, oh0, oh1, col, ncols);
+            im2col_parallel (xg, &s, oh0, oh1, col, ncols, ctx);
             rel_sgemm (FALSE, FALSE, (int) s.mg, ncols, (int) s.kk, 1.f, wg, (int) s.kk,
                        col, ncols, 1.f, yg + oh0 * s.g.out[1], (int) s.out_plane);
           }
@@ -697,11 +757,11 @@ conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
                       {
                         rel_sgemm (TRUE, FALSE, (int) s.kk, ncols, (int) s.mg, 1.f, wg, (int) s.kk,
                                    dyb, (int) s.out_plane, 0.f, dcol, ncols);
-                        col2im (dcol, &s, oh0, oh1, dxg, ncols);
+                        col2im_parallel (dcol, &s, oh0, oh1, dxg, ncols, ctx);
                       }
                     if (dwg)
                       {
-                        im2col (xg, &s, oh0, oh1, col, ncols);
+                        im2col_parallel (xg, &s, oh0, oh1, col, ncols, ctx);
                         rel_sgemm (FALSE, TRUE, (int) s.mg, (int) s.kk, ncols, 1.f, dyb, (int) s.out_plane,
                                    col, ncols, 1.f, dwg, (int) s.kk);
                       }
