@@ -438,6 +438,7 @@ typedef enum {
   UN_RELU, UN_LEAKY_RELU, UN_ELU, UN_SIGMOID, UN_HARD_SIGMOID, UN_HARD_SWISH, UN_TANH,
   UN_EXP, UN_LOG, UN_SQRT, UN_NEG, UN_ABS, UN_CLIP, UN_SOFTPLUS, UN_RECIPROCAL,
   UN_SELU, UN_CELU, UN_THRESHOLDED_RELU, UN_SOFTSIGN, UN_ERF, UN_FLOOR, UN_CEIL, UN_ROUND, UN_SIGN,
+  UN_SIN, UN_COS, UN_TAN, UN_ASIN, UN_ACOS, UN_ATAN, UN_SINH, UN_COSH, UN_ASINH, UN_ACOSH, UN_ATANH,
 } UnKind;
 
 typedef struct {
@@ -495,6 +496,17 @@ UN_PREPARE (floor_prepare, UN_FLOOR, 0, 0)
 UN_PREPARE (ceil_prepare, UN_CEIL, 0, 0)
 UN_PREPARE (round_prepare, UN_ROUND, 0, 0)
 UN_PREPARE (sign_prepare, UN_SIGN, 0, 0)
+UN_PREPARE (sin_prepare, UN_SIN, 0, 0)
+UN_PREPARE (cos_prepare, UN_COS, 0, 0)
+UN_PREPARE (tan_prepare, UN_TAN, 0, 0)
+UN_PREPARE (asin_prepare, UN_ASIN, 0, 0)
+UN_PREPARE (acos_prepare, UN_ACOS, 0, 0)
+UN_PREPARE (atan_prepare, UN_ATAN, 0, 0)
+UN_PREPARE (sinh_prepare, UN_SINH, 0, 0)
+UN_PREPARE (cosh_prepare, UN_COSH, 0, 0)
+UN_PREPARE (asinh_prepare, UN_ASINH, 0, 0)
+UN_PREPARE (acosh_prepare, UN_ACOSH, 0, 0)
+UN_PREPARE (atanh_prepare, UN_ATANH, 0, 0)
 
 static gboolean
 un_params (const RelNode *node, const UnParams **p, GError **error)
@@ -674,6 +686,50 @@ un_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
       for (int64_t i = 0; i < n; i++)
         y[i] = x[i] > 0 ? 1.0f : x[i] < 0 ? -1.0f : x[i];
       break;
+    case UN_SIN:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = sinf (x[i]);
+      break;
+    case UN_COS:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = cosf (x[i]);
+      break;
+    case UN_TAN:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = tanf (x[i]);
+      break;
+    case UN_ASIN:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = asinf (x[i]);
+      break;
+    case UN_ACOS:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = acosf (x[i]);
+      break;
+    case UN_ATAN:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = atanf (x[i]);
+      break;
+    case UN_SINH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = sinhf (x[i]);
+      break;
+    case UN_COSH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = coshf (x[i]);
+      break;
+    case UN_ASINH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = asinhf (x[i]);
+      break;
+    case UN_ACOSH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = acoshf (x[i]);
+      break;
+    case UN_ATANH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = atanhf (x[i]);
+      break;
     }
   outputs[0] = yt;
   return TRUE;
@@ -822,6 +878,50 @@ un_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *ou
     case UN_ROUND:
     case UN_SIGN:
       /* piecewise constant: zero almost everywhere */
+      break;
+    case UN_SIN:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] * cosf (x[i]);
+      break;
+    case UN_COS:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = -g[i] * sinf (x[i]);
+      break;
+    case UN_TAN:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] * (1.0f + y[i] * y[i]);
+      break;
+    case UN_ASIN:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] / sqrtf (1.0f - x[i] * x[i]);
+      break;
+    case UN_ACOS:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = -g[i] / sqrtf (1.0f - x[i] * x[i]);
+      break;
+    case UN_ATAN:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] / (1.0f + x[i] * x[i]);
+      break;
+    case UN_SINH:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] * coshf (x[i]);
+      break;
+    case UN_COSH:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] * sinhf (x[i]);
+      break;
+    case UN_ASINH:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] / sqrtf (x[i] * x[i] + 1.0f);
+      break;
+    case UN_ACOSH:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] / sqrtf (x[i] * x[i] - 1.0f);
+      break;
+    case UN_ATANH:
+      for (int64_t i = 0; i < n; i++)
+        d[i] = g[i] / (1.0f - x[i] * x[i]);
       break;
     }
   grad_inputs[0] = gt;
@@ -1768,6 +1868,30 @@ out:
   return ok;
 }
 
+static gboolean
+is_special_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                    const RelContext *ctx, GError **error)
+{
+  const RelTensor *x = inputs[0];
+  gboolean nan_op = strcmp (node->op_type, "IsNaN") == 0;
+  gboolean pos = rel_node_attr_int (node, "detect_positive", 1) != 0;
+  gboolean neg = rel_node_attr_int (node, "detect_negative", 1) != 0;
+  RelTensor *y;
+
+  if (!require_f32 (x, "the input", error))
+    return FALSE;
+  y = rel_tensor_new (REL_DTYPE_INT64, x->ndim, x->shape, error);
+  if (y == NULL)
+    return FALSE;
+  for (int64_t i = 0; i < x->numel; i++)
+    {
+      float v = rel_tensor_f32 (x)[i];
+      rel_tensor_i64 (y)[i] = nan_op ? isnan (v) : isinf (v) && ((v > 0 && pos) || (v < 0 && neg));
+    }
+  outputs[0] = y;
+  return TRUE;
+}
+
 /* ---- the table ---- */
 
 const RelOpDef rel_ops_elementwise[] = {
@@ -1803,6 +1927,17 @@ const RelOpDef rel_ops_elementwise[] = {
   { "Ceil", 1, 1, 1, REL_OP_CLASS_OTHER, ceil_prepare, un_forward, un_backward, NULL },
   { "Round", 1, 1, 1, REL_OP_CLASS_OTHER, round_prepare, un_forward, un_backward, NULL },
   { "Sign", 1, 1, 1, REL_OP_CLASS_OTHER, sign_prepare, un_forward, un_backward, NULL },
+  { "Sin", 1, 1, 1, REL_OP_CLASS_OTHER, sin_prepare, un_forward, un_backward, NULL },
+  { "Cos", 1, 1, 1, REL_OP_CLASS_OTHER, cos_prepare, un_forward, un_backward, NULL },
+  { "Tan", 1, 1, 1, REL_OP_CLASS_OTHER, tan_prepare, un_forward, un_backward, NULL },
+  { "Asin", 1, 1, 1, REL_OP_CLASS_OTHER, asin_prepare, un_forward, un_backward, NULL },
+  { "Acos", 1, 1, 1, REL_OP_CLASS_OTHER, acos_prepare, un_forward, un_backward, NULL },
+  { "Atan", 1, 1, 1, REL_OP_CLASS_OTHER, atan_prepare, un_forward, un_backward, NULL },
+  { "Sinh", 1, 1, 1, REL_OP_CLASS_OTHER, sinh_prepare, un_forward, un_backward, NULL },
+  { "Cosh", 1, 1, 1, REL_OP_CLASS_OTHER, cosh_prepare, un_forward, un_backward, NULL },
+  { "Asinh", 1, 1, 1, REL_OP_CLASS_OTHER, asinh_prepare, un_forward, un_backward, NULL },
+  { "Acosh", 1, 1, 1, REL_OP_CLASS_OTHER, acosh_prepare, un_forward, un_backward, NULL },
+  { "Atanh", 1, 1, 1, REL_OP_CLASS_OTHER, atanh_prepare, un_forward, un_backward, NULL },
   { "Neg", 1, 1, 1, REL_OP_CLASS_OTHER, neg_prepare, un_forward, un_backward, NULL },
   { "Abs", 1, 1, 1, REL_OP_CLASS_OTHER, abs_prepare, un_forward, un_backward, NULL },
   { "Softmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, softmax_forward, softmax_backward, NULL },
@@ -1817,6 +1952,8 @@ const RelOpDef rel_ops_elementwise[] = {
   { "And", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
   { "Or", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
   { "Xor", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
+  { "IsNaN", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, is_special_forward, NULL, NULL },
+  { "IsInf", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, is_special_forward, NULL, NULL },
   { "Not", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, not_forward, NULL, NULL },
   { "Where", 3, 3, 1, REL_OP_CLASS_ROUTE, NULL, where_forward, where_backward, NULL },
   { "Identity", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, identity_forward, identity_backward, NULL },

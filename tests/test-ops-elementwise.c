@@ -271,6 +271,16 @@ unary_ref (const UnaryCase *u, double x)
     return x / (1 + fabs (x));
   if (strcmp (op, "Erf") == 0)
     return erf (x);
+  {
+    static const struct { const char *name; double (*f) (double); } trig[] = {
+      { "Sin", sin }, { "Cos", cos }, { "Tan", tan }, { "Asin", asin }, { "Acos", acos },
+      { "Atan", atan }, { "Sinh", sinh }, { "Cosh", cosh }, { "Asinh", asinh },
+      { "Acosh", acosh }, { "Atanh", atanh },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (trig); i++)
+      if (strcmp (op, trig[i].name) == 0)
+        return trig[i].f (x);
+  }
   g_assert_not_reached ();
 }
 
@@ -296,6 +306,17 @@ static const UnaryCase unary_cases[] = {
   { "ThresholdedRelu", -3, 3, "alpha", 0.5f },
   { "Softsign", -3, 3 },
   { "Erf", -2, 2 },
+  { "Sin", -3, 3 },
+  { "Cos", -3, 3 },
+  { "Tan", -1.2f, 1.2f },
+  { "Asin", -0.9f, 0.9f },
+  { "Acos", -0.9f, 0.9f },
+  { "Atan", -3, 3 },
+  { "Sinh", -2, 2 },
+  { "Cosh", -2, 2 },
+  { "Asinh", -3, 3 },
+  { "Acosh", 1.2f, 3 },
+  { "Atanh", -0.9f, 0.9f },
 };
 
 static void
