@@ -1393,6 +1393,93 @@ test_optional_input (void)
     g_assert_cmpfloat (rel_tensor_f32 (y)[i], ==, MIN (rel_tensor_f32 (x)[i], 0.5f));
 }
 
+/* Every attribute kind is copied: a TENSOR (ConstantOfShape's value), FLOAT,
+ * STRING, STRINGS, FLOATS; the kernels then read them. */
+static void
+test_attributes (void)
+{
+  static const char *const ops[] = { "Shape", "ConstantOfShape", "LeakyRelu", NULL };
+  static const float seven = 7.f;
+  static const int64_t one[] = { 1 };
+  static const float fl[] = { 0.5f, 1.5f };
+  Builder b;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelModel) m = NULL;
+  g_autoptr(RelTensor) x = NULL;
+  g_autoptr(RelActivations) acts = NULL;
+  const char *shape_in[] = { "X", NULL }, *shape_out[] = { "S", NULL };
+  const char *leaky_in[] = { "X", NULL }, *leaky_out[] = { "L", NULL };
+  const char *cos_in[] = { "S", NULL }, *cos_out[] = { "Y", NULL };
+  int64_t xshape[] = { 1, 3, 4, 4 };
+  Onnx__NodeProto *n;
+  Onnx__AttributeProto *a;
+  const RelAttr *ra;
+  int leaky, cos;
+  RelTensor *y, *l;
+
+  if (!require_ops (ops))
+    return;
+  builder_init (&b, 13);
+  b_input (&b, "X", 4, img_dims);
+  b_node (&b, "Shape", "shape", shape_in, shape_out);
+  n = b_node (&b, "LeakyRelu", "leaky", leaky_in, leaky_out);
+  a = b_attr (&b, n, "alpha", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+  a->has_f = TRUE;
+  a->f = 0.25f;
+  a = b_attr (&b, n, "note", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+  a->has_s = TRUE;
+  a->s.data = (guint8 *) "hello";
+  a->s.len = 5;
+  a = b_attr (&b, n, "tags", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS);
+  a->n_strings = 2;
+  a->strings = b_keep (&b, g_new0 (ProtobufCBinaryData, 2));
+  a->strings[0].data = (guint8 *) "a";
+  a->strings[0].len = 1;
+  a->strings[1].data = (guint8 *) "bc";
+  a->strings[1].len = 2;
+  a = b_attr (&b, n, "weights", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS);
+  a->n_floats = 2;
+  a->floats = b_keep (&b, g_memdup2 (fl, sizeof fl));
+  n = b_node (&b, "ConstantOfShape", "fill", cos_in, cos_out);
+  a = b_attr (&b, n, "value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
+  a->t = b_tensor (&b, NULL, T_FLOAT, 1, one, &seven, sizeof seven);
+  b_output (&b, "Y", 4, img_dims);
+  m = build_and_load (&b, &error);
+  builder_clear (&b);
+  g_assert_no_error (error);
+
+  leaky = rel_model_find_node (m, "leaky");
+  cos = rel_model_find_node (m, "fill");
+  g_assert_cmpint (leaky, >=, 0);
+  g_assert_cmpint (cos, >=, 0);
+  g_assert_cmpfloat (rel_node_attr_float (&m->nodes[leaky], "alpha", 0.f), ==, 0.25f);
+  g_assert_cmpstr (rel_node_attr_string (&m->nodes[leaky], "note", NULL), ==, "hello");
+  ra = rel_node_attr (&m->nodes[leaky], "tags");
+  g_assert_nonnull (ra);
+  g_assert_cmpint (ra->type, ==, REL_ATTR_STRINGS);
+  g_assert_cmpint (ra->n, ==, 2);
+  g_assert_cmpstr (ra->strings[1], ==, "bc");
+  g_assert_null (ra->strings[2]);
+  ra = rel_node_attr (&m->nodes[leaky], "weights");
+  g_assert_cmpint (ra->type, ==, REL_ATTR_FLOATS);
+  g_assert_cmpfloat (ra->floats[1], ==, 1.5f);
+  ra = rel_node_attr (&m->nodes[cos], "value");
+  g_assert_cmpint (ra->type, ==, REL_ATTR_TENSOR);
+  g_assert_cmpfloat (rel_tensor_f32 (ra->t)[0], ==, 7.f);
+
+  x = rel_tensor_new_f32 (4, xshape, &error);
+  rel_tensor_fill (x, -2.f);
+  acts = rel_model_forward (m, x, NULL, &error);
+  g_assert_no_error (error);
+  y = rel_activations_output (acts);
+  g_assert_true (rel_tensor_same_shape (y, x));
+  g_assert_cmpfloat (rel_tensor_f32 (y)[y->numel - 1], ==, 7.f);
+  l = rel_activations_get (acts, rel_model_find_value (m, "L"));
+  /* L is not on the output's path, but a forward pass computes every node */
+  g_assert_nonnull (l);
+  g_assert_cmpfloat (rel_tensor_f32 (l)[0], ==, -0.5f);
+}
+
 /* A node on constants that fails while being folded at load time must give an
  * error naming it (found by fuzzing: the model was then freed twice). Runs in
  * a subprocess so that a crash fails only this test. */
@@ -1546,6 +1633,7 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx-load/missing-initializer", test_missing_initializer);
   g_test_add_func ("/onnx-load/omitted-required-input", test_omitted_required_input);
   g_test_add_func ("/onnx-load/optional-input", test_optional_input);
+  g_test_add_func ("/onnx-load/attributes", test_attributes);
   g_test_add_func ("/onnx-load/fold-failure", test_fold_failure);
   for (gsize i = 0; i < G_N_ELEMENTS (fixtures); i++)
     {
