@@ -398,15 +398,18 @@ test_image_broken (void)
   g_autofree char *bmp = write_image ("b.bmp", "bmp", 32, 32, FALSE, pattern);
   const char *files[] = { png, jpg, bmp };
 
-  for (gsize k = 0; k < G_N_ELEMENTS (files); k++)
+  /* cut at two thirds, and by the last two bytes only (JPEG's end marker,
+   * BMP's last row, PNG's IEND): gdk-pixbuf alone would accept some of these */
+  for (gsize k = 0; k < 2 * G_N_ELEMENTS (files); k++)
     {
+      const char *file = files[k / 2];
       g_autofree char *contents = NULL;
-      g_autofree char *cut = g_strdup_printf ("%s.cut%s", files[k], strrchr (files[k], '.'));
+      g_autofree char *cut = g_strdup_printf ("%s.cut%s", file, strrchr (file, '.'));
       gsize len;
       g_autoptr(RelImage) im = NULL;
 
-      g_assert_true (g_file_get_contents (files[k], &contents, &len, NULL));
-      g_assert_true (g_file_set_contents (cut, contents, (gssize) (len * 2 / 3), NULL));
+      g_assert_true (g_file_get_contents (file, &contents, &len, NULL));
+      g_assert_true (g_file_set_contents (cut, contents, (gssize) (k % 2 ? len - 2 : len * 2 / 3), NULL));
       im = rel_image_load (cut, &error);
       if (im != NULL)
         g_error ("a truncated file '%s' decoded", cut);
