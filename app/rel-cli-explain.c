@@ -293,6 +293,18 @@ rel_cli_explain (int argc, char **argv)
   if (seed < 0)
     return fail ("explain: --seed must not be negative");
 
+  if (out_path)
+    {
+      g_autofree char *lower = g_ascii_strdown (out_path, -1);
+      /* refuse before a long computation, not after */
+      if (!g_str_has_suffix (lower, ".npy") && !g_str_has_suffix (lower, ".png"))
+        return fail ("cannot tell the format of '%s': use a .npy or .png file name", out_path);
+      if (overlay && !g_str_has_suffix (lower, ".png"))
+        return fail ("explain: --overlay needs a .png output");
+    }
+  if (dataset && overlay && !(format && strcmp (format, "png") == 0))
+    return fail ("explain: --overlay needs --format png");
+
   method = lookup_method (method_name, &error);
   if (method == NULL)
     return fail ("%s", error->message);
