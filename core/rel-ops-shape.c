@@ -1783,6 +1783,575 @@ size_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
   return TRUE;
 }
 
+/* ---- ArgMax, ArgMin ---- */
+
+static gboolean
+arg_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+             const RelContext *ctx, GError **error)
+{
+  const RelTensor *x = inputs[0];
+  gboolean is_max = strcmp (node->op_type, "ArgMax") == 0;
+  gboolean keepdims = rel_node_attr_int (node, "keepdims", 1) != 0;
+  gboolean last = rel_node_attr_int (node, "select_last_index", 0) != 0;
+  int64_t axis, outer = 1, len, inner = 1, shape[REL_MAX_DIMS];
+  int nd = 0;
+  RelTensor *y;
+
+  if (!normalize_axis (rel_node_attr_int (node, "axis", 0), x->ndim, &axis, error))
+    return FALSE;
+  len = x->shape[axis];
+  if (len == 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s over an empty axis", node->op_type);
+      return FALSE;
+    }
+  for (int i = 0; i < x->ndim; i++)
+    {
+      if (i < axis)
+        outer *= x->shape[i];
+      else if (i > axis)
+        inner *= x->shape[i];
+      if (i != axis)
+        shape[nd++] = x->shape[i];
+      else if (keepdims)
+        shape[nd++] = 1;
+    }
+  y = rel_tensor_new (REL_DTYPE_INT64, nd, shape, error);
+  if (y == NULL)
+    return FALSE;
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t in = 0; in < inner; in++)
+      {
+        int64_t best = 0;
+        for (int64_t k = 1; k < len; k++)
+          {
+            int64_t a = (o * len + k) * inner + in, b = (o * len + best) * inner + in;
+            double va = x->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (x)[a] : (double) rel_tensor_i64 (x)[a];
+            double vb = x->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (x)[b] : (double) rel_tensor_i64 (x)[b];
+            gboolean better = is_max ? va > vb : va < vb;
+            if (better || (last && va == vb))
+              best = k;
+          }
+        rel_tensor_i64 (y)[o * inner + in] = best;
+      }
+  outputs[0] = y;
+  return TRUE;
+}
+
+/* ---- Tile ---- */
+
+static gboolean
+tile_layout (RelTensor *const *inputs, int64_t *shape, GError **error)
+{
+  const RelTensor *x = inputs[0];
+  int64_t reps[REL_MAX_DIMS];
+  int n;
+
+  if (!read_ints (inputs[1], "repeats", reps, REL_MAX_DIMS, &n, error))
+    return FALSE;
+  if (n != x->ndim)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Tile has %d repeats for a %d-D input", n, x->ndim);
+      return FALSE;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      if (reps[i] < 0 || (x->shape[i] > 0 && reps[i] > REL_TENSOR_MAX_ELEMENTS / x->shape[i]))
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "Tile repeat %" G_GINT64_FORMAT " is out of range",
+                       reps[i]);
+          return FALSE;
+        }
+      shape[i] = x->shape[i] * reps[i];
+    }
+  return TRUE;
+}
+
+/* Output element o reads input element src(o) = Σ (idx_d mod in_d)·stride_d. */
+static void
+tile_walk (const RelTensor *x, RelTensor *y, gboolean scatter, float *gx, const float *gy)
+{
+  int nd = x->ndim;
+  int64_t idx[REL_MAX_DIMS] = { 0 }, xs[REL_MAX_DIMS];
+
+  contiguous_strides (nd, x->shape, xs);
+  for (int64_t o = 0; o < y->numel; o++)
+    {
+      int64_t off = 0;
+      for (int d = 0; d < nd; d++)
+        off += (idx[d] % x->shape[d]) * xs[d];
+      if (scatter)
+        gx[off] += gy[o];
+      else if (x->dtype == REL_DTYPE_FLOAT32)
+        rel_tensor_f32 (y)[o] = rel_tensor_f32 (x)[off];
+      else
+        rel_tensor_i64 (y)[o] = rel_tensor_i64 (x)[off];
+      for (int d = nd - 1; d >= 0; d--)
+        {
+          if (++idx[d] < y->shape[d])
+            break;
+          idx[d] = 0;
+        }
+    }
+}
+
+static gboolean
+tile_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+              const RelContext *ctx, GError **error)
+{
+  int64_t shape[REL_MAX_DIMS];
+  RelTensor *y;
+
+  if (!tile_layout (inputs, shape, error))
+    return FALSE;
+  y = rel_tensor_new (inputs[0]->dtype, inputs[0]->ndim, shape, error);
+  if (y == NULL)
+    return FALSE;
+  tile_walk (inputs[0], y, FALSE, NULL, NULL);
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+tile_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+               const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+               const RelContext *ctx, GError **error)
+{
+  if (!need[0])
+    return TRUE;
+  if (!check_grad (grad_output, outputs[0], error) || !require_f32 (inputs[0], "the input", error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_new_like (inputs[0], error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  tile_walk (inputs[0], outputs[0], TRUE, rel_tensor_f32 (grad_inputs[0]), rel_tensor_f32 (grad_output));
+  return TRUE;
+}
+
+/* ---- Range ---- */
+
+static gboolean
+range_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+               const RelContext *ctx, GError **error)
+{
+  double v[3];
+  int64_t n;
+  RelTensor *y;
+
+  for (int k = 0; k < 3; k++)
+    {
+      const RelTensor *t = inputs[k];
+      if (t->numel != 1 || t->dtype != inputs[0]->dtype)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Range needs three scalars of one type");
+          return FALSE;
+        }
+      v[k] = t->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (t)[0] : (double) rel_tensor_i64 (t)[0];
+    }
+  if (v[2] == 0 || !isfinite (v[0]) || !isfinite (v[1]) || !isfinite (v[2]))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "Range needs a finite, non-zero delta");
+      return FALSE;
+    }
+  {
+    double count = ceil ((v[1] - v[0]) / v[2]);
+    if (count > (double) REL_TENSOR_MAX_ELEMENTS)
+      {
+        g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "Range of %.0f elements is too large", count);
+        return FALSE;
+      }
+    n = count > 0 ? (int64_t) count : 0;
+  }
+  y = rel_tensor_new (inputs[0]->dtype, 1, &n, error);
+  if (y == NULL)
+    return FALSE;
+  for (int64_t i = 0; i < n; i++)
+    {
+      if (y->dtype == REL_DTYPE_FLOAT32)
+        rel_tensor_f32 (y)[i] = (float) (v[0] + (double) i * v[2]);
+      else
+        rel_tensor_i64 (y)[i] = rel_tensor_i64 (inputs[0])[0] + i * rel_tensor_i64 (inputs[2])[0];
+    }
+  outputs[0] = y;
+  return TRUE;
+}
+
+/* ---- CumSum ---- */
+
+static gboolean
+cumsum_layout (const RelNode *node, RelTensor *const *inputs, int64_t *outer, int64_t *len,
+               int64_t *inner, GError **error)
+{
+  const RelTensor *x = inputs[0], *a = inputs[1];
+  int64_t axis;
+
+  if (a->numel != 1 || a->dtype != REL_DTYPE_INT64)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "CumSum's axis must be an integer scalar");
+      return FALSE;
+    }
+  if (!normalize_axis (rel_tensor_i64 (a)[0], x->ndim, &axis, error))
+    return FALSE;
+  *outer = *inner = 1;
+  *len = x->shape[axis];
+  for (int i = 0; i < x->ndim; i++)
+    {
+      if (i < axis)
+        *outer *= x->shape[i];
+      else if (i > axis)
+        *inner *= x->shape[i];
+    }
+  return TRUE;
+}
+
+/* Running sums along the axis; reversed and/or exclusive as asked. */
+static void
+cumsum_run (const RelTensor *x, RelTensor *y, int64_t outer, int64_t len, int64_t inner,
+            gboolean exclusive, gboolean reverse)
+{
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t in = 0; in < inner; in++)
+      {
+        double acc = 0;
+        int64_t iacc = 0;
+        for (int64_t s = 0; s < len; s++)
+          {
+            int64_t k = reverse ? len - 1 - s : s;
+            int64_t i = (o * len + k) * inner + in;
+            if (x->dtype == REL_DTYPE_FLOAT32)
+              {
+                double v = rel_tensor_f32 (x)[i];
+                if (!exclusive)
+                  acc += v;
+                rel_tensor_f32 (y)[i] = (float) acc;
+                if (exclusive)
+                  acc += v;
+              }
+            else
+              {
+                int64_t v = rel_tensor_i64 (x)[i];
+                if (!exclusive)
+                  iacc = (int64_t) ((uint64_t) iacc + (uint64_t) v);
+                rel_tensor_i64 (y)[i] = iacc;
+                if (exclusive)
+                  iacc = (int64_t) ((uint64_t) iacc + (uint64_t) v);
+              }
+          }
+      }
+}
+
+static gboolean
+cumsum_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                const RelContext *ctx, GError **error)
+{
+  int64_t outer, len, inner;
+  RelTensor *y;
+
+  if (!cumsum_layout (node, inputs, &outer, &len, &inner, error))
+    return FALSE;
+  y = rel_tensor_new_like (inputs[0], error);
+  if (y == NULL)
+    return FALSE;
+  cumsum_run (inputs[0], y, outer, len, inner, rel_node_attr_int (node, "exclusive", 0) != 0,
+              rel_node_attr_int (node, "reverse", 0) != 0);
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+cumsum_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                 const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                 const RelContext *ctx, GError **error)
+{
+  int64_t outer, len, inner;
+
+  if (!need[0])
+    return TRUE;
+  if (!cumsum_layout (node, inputs, &outer, &len, &inner, error)
+      || !check_grad (grad_output, outputs[0], error) || !require_f32 (inputs[0], "the input", error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_new_like (inputs[0], error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  /* the adjoint of a running sum is the running sum the other way */
+  cumsum_run (grad_output, grad_inputs[0], outer, len, inner, rel_node_attr_int (node, "exclusive", 0) != 0,
+              rel_node_attr_int (node, "reverse", 0) == 0);
+  return TRUE;
+}
+
+/* ---- Trilu ---- */
+
+static gboolean
+trilu_mask (const RelNode *node, RelTensor *const *inputs, int64_t *k, GError **error)
+{
+  *k = 0;
+  if (inputs[0]->ndim < 2)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Trilu needs at least 2 dimensions");
+      return FALSE;
+    }
+  if (node->n_inputs > 1 && inputs[1])
+    {
+      if (inputs[1]->numel != 1 || inputs[1]->dtype != REL_DTYPE_INT64)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Trilu's k must be an integer scalar");
+          return FALSE;
+        }
+      *k = rel_tensor_i64 (inputs[1])[0];
+    }
+  return TRUE;
+}
+
+/* Keeps (upper) j − i ≥ k, or (lower) j − i ≤ k, of the last two dimensions. */
+static void
+trilu_apply (const RelNode *node, const RelTensor *x, RelTensor *y, int64_t k)
+{
+  gboolean upper = rel_node_attr_int (node, "upper", 1) != 0;
+  int64_t rows = x->shape[x->ndim - 2], cols = x->shape[x->ndim - 1];
+  size_t es = x->dtype == REL_DTYPE_INT64 ? sizeof (int64_t) : sizeof (float);
+
+  for (int64_t i = 0; i < x->numel; i++)
+    {
+      int64_t c = i % cols, r = (i / cols) % rows;
+      gboolean keep = upper ? c - r >= k : c - r <= k;
+      if (keep)
+        memcpy ((char *) y->data + i * es, (const char *) x->data + i * es, es);
+    }
+}
+
+static gboolean
+trilu_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+               const RelContext *ctx, GError **error)
+{
+  int64_t k;
+  if (!trilu_mask (node, inputs, &k, error))
+    return FALSE;
+  outputs[0] = rel_tensor_new_like (inputs[0], error);
+  if (outputs[0] == NULL)
+    return FALSE;
+  trilu_apply (node, inputs[0], outputs[0], k);
+  return TRUE;
+}
+
+static gboolean
+trilu_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                const RelContext *ctx, GError **error)
+{
+  int64_t k;
+  if (!need[0])
+    return TRUE;
+  if (!trilu_mask (node, inputs, &k, error) || !check_grad (grad_output, outputs[0], error)
+      || !require_f32 (inputs[0], "the input", error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_new_like (inputs[0], error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  trilu_apply (node, grad_output, grad_inputs[0], k);
+  return TRUE;
+}
+
+/* ---- GatherElements ---- */
+
+static gboolean
+gather_elements_check (const RelNode *node, RelTensor *const *inputs, int64_t *axis, GError **error)
+{
+  const RelTensor *x = inputs[0], *idx = inputs[1];
+
+  if (idx->dtype != REL_DTYPE_INT64 || idx->ndim != x->ndim)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "GatherElements needs integer indices of the data's rank");
+      return FALSE;
+    }
+  if (!normalize_axis (rel_node_attr_int (node, "axis", 0), x->ndim, axis, error))
+    return FALSE;
+  for (int i = 0; i < x->ndim; i++)
+    if (i != *axis && idx->shape[i] > x->shape[i])
+      {
+        g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "GatherElements indices exceed the data along axis %d", i);
+        return FALSE;
+      }
+  for (int64_t j = 0; j < idx->numel; j++)
+    {
+      int64_t v = rel_tensor_i64 (idx)[j];
+      if (v < -x->shape[*axis] || v >= x->shape[*axis])
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                       "GatherElements index %" G_GINT64_FORMAT " is out of range", v);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* For every index element, the data offset it addresses. */
+static void
+gather_elements_walk (const RelTensor *x, const RelTensor *idx, int64_t axis, RelTensor *y,
+                      gboolean scatter, float *gx, const float *gy)
+{
+  int64_t pos[REL_MAX_DIMS] = { 0 }, xs[REL_MAX_DIMS];
+  int nd = x->ndim;
+
+  contiguous_strides (nd, x->shape, xs);
+  for (int64_t j = 0; j < idx->numel; j++)
+    {
+      int64_t off = 0, v = rel_tensor_i64 (idx)[j];
+      if (v < 0)
+        v += x->shape[axis];
+      for (int d = 0; d < nd; d++)
+        off += (d == axis ? v : pos[d]) * xs[d];
+      if (scatter)
+        gx[off] += gy[j];
+      else if (x->dtype == REL_DTYPE_FLOAT32)
+        rel_tensor_f32 (y)[j] = rel_tensor_f32 (x)[off];
+      else
+        rel_tensor_i64 (y)[j] = rel_tensor_i64 (x)[off];
+      for (int d = nd - 1; d >= 0; d--)
+        {
+          if (++pos[d] < idx->shape[d])
+            break;
+          pos[d] = 0;
+        }
+    }
+}
+
+static gboolean
+gather_elements_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                         const RelContext *ctx, GError **error)
+{
+  int64_t axis;
+  RelTensor *y;
+
+  if (!gather_elements_check (node, inputs, &axis, error))
+    return FALSE;
+  y = rel_tensor_new (inputs[0]->dtype, inputs[1]->ndim, inputs[1]->shape, error);
+  if (y == NULL)
+    return FALSE;
+  gather_elements_walk (inputs[0], inputs[1], axis, y, FALSE, NULL, NULL);
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+gather_elements_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                          const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                          const RelContext *ctx, GError **error)
+{
+  int64_t axis;
+
+  if (!need[0])
+    return TRUE;
+  if (!gather_elements_check (node, inputs, &axis, error) || !check_grad (grad_output, outputs[0], error)
+      || !require_f32 (inputs[0], "the data", error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_new_like (inputs[0], error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  gather_elements_walk (inputs[0], inputs[1], axis, NULL, TRUE, rel_tensor_f32 (grad_inputs[0]),
+                        rel_tensor_f32 (grad_output));
+  return TRUE;
+}
+
+/* ---- DepthToSpace, SpaceToDepth: a 6-D transpose of a reshaped NCHW tensor ---- */
+
+/* The output (6-D, permuted) shape and the input strides read in its order. */
+static gboolean
+d2s_layout (const RelNode *node, const RelTensor *x, int64_t *shape6, int64_t *strides6,
+            int64_t *out4, GError **error)
+{
+  gboolean to_space = strcmp (node->op_type, "DepthToSpace") == 0;
+  gboolean crd = g_strcmp0 (rel_node_attr_string (node, "mode", "DCR"), "CRD") == 0;
+  int64_t b = rel_node_attr_int (node, "blocksize", 0), in6[6], xs[6], perm[6];
+  int64_t n, c, h, w;
+
+  if (x->ndim != 4 || b <= 0 || b > 4096)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s needs a 4-D input and a positive blocksize",
+                   node->op_type);
+      return FALSE;
+    }
+  n = x->shape[0], c = x->shape[1], h = x->shape[2], w = x->shape[3];
+  if (to_space ? c % (b * b) != 0 : h % b != 0 || w % b != 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s: blocksize %" G_GINT64_FORMAT " does not divide the input",
+                   node->op_type, b);
+      return FALSE;
+    }
+  if (to_space && !crd)
+    {
+      const int64_t s[6] = { n, b, b, c / (b * b), h, w }, p[6] = { 0, 3, 4, 1, 5, 2 };
+      memcpy (in6, s, sizeof s);
+      memcpy (perm, p, sizeof p);
+    }
+  else if (to_space)
+    {
+      const int64_t s[6] = { n, c / (b * b), b, b, h, w }, p[6] = { 0, 1, 4, 2, 5, 3 };
+      memcpy (in6, s, sizeof s);
+      memcpy (perm, p, sizeof p);
+    }
+  else
+    {
+      const int64_t s[6] = { n, c, h / b, b, w / b, b }, p[6] = { 0, 3, 5, 1, 2, 4 };
+      memcpy (in6, s, sizeof s);
+      memcpy (perm, p, sizeof p);
+    }
+  contiguous_strides (6, in6, xs);
+  for (int i = 0; i < 6; i++)
+    {
+      shape6[i] = in6[perm[i]];
+      strides6[i] = xs[perm[i]];
+    }
+  if (to_space)
+    {
+      out4[0] = n, out4[1] = c / (b * b), out4[2] = h * b, out4[3] = w * b;
+    }
+  else
+    {
+      out4[0] = n, out4[1] = c * b * b, out4[2] = h / b, out4[3] = w / b;
+    }
+  return TRUE;
+}
+
+static gboolean
+d2s_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+             const RelContext *ctx, GError **error)
+{
+  int64_t shape6[6], strides6[6], out4[4];
+  g_autoptr(RelTensor) y6 = NULL;
+
+  if (!d2s_layout (node, inputs[0], shape6, strides6, out4, error))
+    return FALSE;
+  y6 = rel_tensor_new (inputs[0]->dtype, 6, shape6, error);
+  if (y6 == NULL)
+    return FALSE;
+  strided_walk (inputs[0], y6, 0, strides6, FALSE);
+  outputs[0] = rel_tensor_view (y6, 4, out4, error);
+  return outputs[0] != NULL;
+}
+
+static gboolean
+d2s_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+              const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+              const RelContext *ctx, GError **error)
+{
+  int64_t shape6[6], strides6[6], out4[4];
+  g_autoptr(RelTensor) g6 = NULL;
+
+  if (!need[0])
+    return TRUE;
+  if (!d2s_layout (node, inputs[0], shape6, strides6, out4, error)
+      || !check_grad (grad_output, outputs[0], error) || !require_f32 (inputs[0], "the input", error))
+    return FALSE;
+  g6 = rel_tensor_view ((RelTensor *) grad_output, 6, shape6, error);
+  if (g6 == NULL)
+    return FALSE;
+  grad_inputs[0] = rel_tensor_new_like (inputs[0], error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  strided_walk (grad_inputs[0], g6, 0, strides6, TRUE);
+  return TRUE;
+}
+
 /* ---- the table ---- */
 
 #define SP shape_params_free
@@ -1811,6 +2380,15 @@ const RelOpDef rel_ops_shape[] = {
   { "Constant", 0, 0, 1, REL_OP_CLASS_SHAPE, constant_prepare, constant_forward, NULL, SP },
   { "ConstantOfShape", 1, 1, 1, REL_OP_CLASS_SHAPE, constant_of_shape_prepare, constant_of_shape_forward, NULL, SP },
   { "Shape", 1, 1, 1, REL_OP_CLASS_SHAPE, generic_prepare, shape_forward, NULL, SP },
+  { "ArgMax", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, arg_forward, NULL, NULL },
+  { "ArgMin", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, arg_forward, NULL, NULL },
+  { "Range", 3, 3, 1, REL_OP_CLASS_SHAPE, NULL, range_forward, NULL, NULL },
+  { "Tile", 2, 2, 1, REL_OP_CLASS_ROUTE, NULL, tile_forward, tile_backward, NULL },
+  { "CumSum", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, cumsum_forward, cumsum_backward, NULL },
+  { "Trilu", 1, 2, 1, REL_OP_CLASS_ROUTE, NULL, trilu_forward, trilu_backward, NULL },
+  { "GatherElements", 2, 2, 1, REL_OP_CLASS_ROUTE, NULL, gather_elements_forward, gather_elements_backward, NULL },
+  { "DepthToSpace", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, d2s_forward, d2s_backward, NULL },
+  { "SpaceToDepth", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, d2s_forward, d2s_backward, NULL },
   { "Size", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, size_forward, NULL, NULL },
   /* no backward: the graph engine hands a backward only output 0's gradient */
   { "Split", 1, 2, 8, REL_OP_CLASS_ROUTE, split_prepare, split_forward, NULL, SP },

@@ -794,6 +794,132 @@ test_split (void)
   grad_check_node_free (node);
 }
 
+/* Tile, CumSum, Trilu, GatherElements, DepthToSpace/SpaceToDepth: references and FD */
+static void
+test_misc (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (8);
+  int64_t xs[2] = { 2, 3 };
+  g_autoptr(RelTensor) x = random_f32 (rand, 2, xs);
+
+  /* Tile [2,3] by [2,2] */
+  {
+    RelNode *node = grad_check_node_new ("Tile", 2, 1);
+    int64_t r[2] = { 2, 2 }, out[2] = { 4, 6 };
+    g_autoptr(RelTensor) reps = i64 (2, r);
+    g_autoptr(RelTensor) y = NULL;
+    RelTensor *in[2] = { x, reps };
+    gboolean check[2] = { TRUE, FALSE };
+    y = run (node, in);
+    assert_shape (y, 2, out);
+    for (int i = 0; i < 4; i++)
+      for (int j = 0; j < 6; j++)
+        g_assert_cmpfloat (rel_tensor_f32 (y)[i * 6 + j], ==, rel_tensor_f32 (x)[(i % 2) * 3 + j % 3]);
+    check_grad (node, in, check);
+    grad_check_node_free (node);
+  }
+  /* CumSum along axis 1, every exclusive/reverse combination */
+  for (int mode = 0; mode < 4; mode++)
+    {
+      RelNode *node = grad_check_node_new ("CumSum", 2, 1);
+      g_autoptr(RelTensor) axis = rel_tensor_new (REL_DTYPE_INT64, 0, NULL, NULL);
+      g_autoptr(RelTensor) y = NULL;
+      RelTensor *in[2] = { x, axis };
+      gboolean check[2] = { TRUE, FALSE };
+      gboolean exclusive = mode & 1, reverse = mode >> 1;
+      rel_tensor_i64 (axis)[0] = -1;
+      grad_check_node_set_int (node, "exclusive", exclusive);
+      grad_check_node_set_int (node, "reverse", reverse);
+      y = run (node, in);
+      for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 3; j++)
+          {
+            double want = 0;
+            for (int k = 0; k < 3; k++)
+              if (reverse ? (exclusive ? k > j : k >= j) : (exclusive ? k < j : k <= j))
+                want += rel_tensor_f32 (x)[i * 3 + k];
+            g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (y)[i * 3 + j], want, 1e-6);
+          }
+      check_grad (node, in, check);
+      grad_check_node_free (node);
+    }
+  /* Trilu: lower triangle with k = 1 */
+  {
+    RelNode *node = grad_check_node_new ("Trilu", 2, 1);
+    g_autoptr(RelTensor) k = rel_tensor_new (REL_DTYPE_INT64, 0, NULL, NULL);
+    g_autoptr(RelTensor) y = NULL;
+    RelTensor *in[2] = { x, k };
+    gboolean check[2] = { TRUE, FALSE };
+    rel_tensor_i64 (k)[0] = 1;
+    grad_check_node_set_int (node, "upper", 0);
+    y = run (node, in);
+    for (int i = 0; i < 2; i++)
+      for (int j = 0; j < 3; j++)
+        g_assert_cmpfloat (rel_tensor_f32 (y)[i * 3 + j], ==, j - i <= 1 ? rel_tensor_f32 (x)[i * 3 + j] : 0);
+    check_grad (node, in, check);
+    grad_check_node_free (node);
+  }
+  /* GatherElements along axis 1 with a repeated and a negative index */
+  {
+    RelNode *node = grad_check_node_new ("GatherElements", 2, 1);
+    int64_t is[2] = { 2, 2 };
+    const int64_t iv[4] = { 2, 2, -3, 1 };
+    g_autoptr(RelTensor) idx = rel_tensor_new (REL_DTYPE_INT64, 2, is, NULL);
+    g_autoptr(RelTensor) y = NULL;
+    RelTensor *in[2] = { x, idx };
+    gboolean check[2] = { TRUE, FALSE };
+    const float *px = rel_tensor_f32 (x);
+    memcpy (idx->data, iv, sizeof iv);
+    grad_check_node_set_int (node, "axis", 1);
+    y = run (node, in);
+    assert_shape (y, 2, is);
+    g_assert_cmpfloat (rel_tensor_f32 (y)[0], ==, px[2]);
+    g_assert_cmpfloat (rel_tensor_f32 (y)[1], ==, px[2]);
+    g_assert_cmpfloat (rel_tensor_f32 (y)[2], ==, px[3]);
+    g_assert_cmpfloat (rel_tensor_f32 (y)[3], ==, px[4]);
+    check_grad (node, in, check);
+    grad_check_node_free (node);
+  }
+  /* DepthToSpace (both modes) is undone by SpaceToDepth in DCR mode; FD for both */
+  {
+    int64_t s4[4] = { 1, 8, 2, 3 }, d2s_out[4] = { 1, 2, 4, 6 };
+    g_autoptr(RelTensor) t = random_f32 (rand, 4, s4);
+    for (int crd = 0; crd < 2; crd++)
+      {
+        RelNode *d2s = grad_check_node_new ("DepthToSpace", 1, 1);
+        RelNode *s2d = grad_check_node_new ("SpaceToDepth", 1, 1);
+        g_autoptr(RelTensor) y = NULL, back = NULL;
+        RelTensor *in[1] = { t }, *in2[1] = { NULL };
+        gboolean check[1] = { TRUE };
+        grad_check_node_set_int (d2s, "blocksize", 2);
+        grad_check_node_set_int (s2d, "blocksize", 2);
+        grad_check_node_set_string (d2s, "mode", crd ? "CRD" : "DCR");
+        y = run (d2s, in);
+        assert_shape (y, 4, d2s_out);
+        /* DCR: y[0, c, 2h + i, 2w + j] = x[0, (2i + j)·2 + c, h, w] */
+        for (int c = 0; c < 2; c++)
+          for (int h = 0; h < 4; h++)
+            for (int w = 0; w < 6; w++)
+              {
+                int64_t ch = crd ? c * 4 + (h % 2) * 2 + w % 2 : ((h % 2) * 2 + w % 2) * 2 + c;
+                g_assert_cmpfloat (rel_tensor_f32 (y)[(c * 4 + h) * 6 + w], ==,
+                                   rel_tensor_f32 (t)[(ch * 2 + h / 2) * 3 + w / 2]);
+              }
+        if (!crd)
+          {
+            in2[0] = y;
+            back = run (s2d, in2);
+            assert_shape (back, 4, s4);
+            g_assert_cmpmem (back->data, back->numel * 4, t->data, t->numel * 4);
+            check_grad (s2d, in2, check);
+          }
+        check_grad (d2s, in, check);
+        grad_check_node_free (d2s);
+        grad_check_node_free (s2d);
+      }
+  }
+}
+
 /* ---- Expand ---- */
 
 static void
@@ -982,6 +1108,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-shape/reduce", test_reduce);
   g_test_add_func ("/ops-shape/reduce-family", test_reduce_family);
   g_test_add_func ("/ops-shape/split", test_split);
+  g_test_add_func ("/ops-shape/misc", test_misc);
   g_test_add_func ("/ops-shape/expand", test_expand);
   g_test_add_func ("/ops-shape/constant", test_constant);
   g_test_add_func ("/ops-shape/shape-cast", test_shape_cast);
