@@ -10,7 +10,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-error.h"
+#include "rel-explain.h"
 #include "rel-npy.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <stdlib.h>
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -69,6 +73,23 @@ typedef struct {
 } Case;
 
 static char *tmp_dir;
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (path, name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (p);
+      else
+        g_unlink (p);
+    }
+  g_rmdir (path);
+}
 
 static int
 read_target (const char *dir)
@@ -154,6 +175,187 @@ test_fixture (gconstpointer data)
   g_assert_cmpfloat (max_err, <=, 1e-3 * max_ref);
 }
 
+/* ---- the CLI's other outputs ---- */
+
+static gboolean
+run_cli (const char *args, char **std_out, char **std_err)
+{
+  g_autofree char *cmd = g_strdup_printf ("'%s' %s", g_getenv ("RELEVANCE_CLI"), args);
+  g_auto(GStrv) argv = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_shell_parse_argv (cmd, NULL, &argv, &error);
+  g_assert_no_error (error);
+  g_spawn_sync (NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, std_out, std_err, &status, &error);
+  g_assert_no_error (error);
+  return g_spawn_check_wait_status (status, NULL);
+}
+
+static void
+test_png (void)
+{
+  const char *fixtures = g_getenv ("RELEVANCE_FIXTURES");
+  g_autofree char *png = g_build_filename (tmp_dir, "map.png", NULL);
+  g_autofree char *npy = g_build_filename (tmp_dir, "map.npy", NULL);
+  g_autofree char *args_png = g_strdup_printf ("explain '%s/tiny-cnn/model.onnx' '%s/tiny-cnn/input.npy' "
+                                               "--method gradient --target 4 --out '%s'", fixtures, fixtures, png);
+  g_autofree char *args_npy = g_strdup_printf ("explain '%s/tiny-cnn/model.onnx' '%s/tiny-cnn/input.npy' "
+                                               "--method gradient --target 4 --out '%s'", fixtures, fixtures, npy);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pb = NULL;
+  g_autoptr(RelTensor) r = NULL;
+  const guint8 *px;
+  int stride, arg = 0;
+  float mx = 0;
+
+  g_assert_true (run_cli (args_png, NULL, NULL));
+  g_assert_true (run_cli (args_npy, NULL, NULL));
+  pb = gdk_pixbuf_new_from_file (png, &error);
+  g_assert_no_error (error);
+  r = rel_npy_load (npy, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (pb), ==, 28);
+  g_assert_cmpint (gdk_pixbuf_get_height (pb), ==, 28);
+  px = gdk_pixbuf_read_pixels (pb);
+  stride = gdk_pixbuf_get_rowstride (pb);
+  for (int i = 0; i < 28 * 28; i++)
+    if (fabsf (rel_tensor_f32 (r)[i]) > mx)
+      {
+        mx = fabsf (rel_tensor_f32 (r)[i]);
+        arg = i;
+      }
+  /* symmetric normalisation: the largest |relevance| is saturated red or blue */
+  {
+    const guint8 *p = px + (arg / 28) * stride + (arg % 28) * gdk_pixbuf_get_n_channels (pb);
+    if (rel_tensor_f32 (r)[arg] > 0)
+      g_assert_true (p[0] == 255 && p[1] == 0 && p[2] == 0);
+    else
+      g_assert_true (p[0] == 0 && p[1] == 0 && p[2] == 255);
+  }
+  /* every pixel: white minus |t|, on the green channel */
+  for (int i = 0; i < 28 * 28; i++)
+    {
+      const guint8 *p = px + (i / 28) * stride + (i % 28) * gdk_pixbuf_get_n_channels (pb);
+      double t = rel_tensor_f32 (r)[i] / mx;
+      g_assert_cmpint (abs ((int) p[1] - (int) lround (255 * (1 - fabs (t)))), <=, 1);
+      g_assert_cmpint (t >= 0 ? p[0] : p[2], ==, 255);
+    }
+  g_unlink (png);
+  g_unlink (npy);
+}
+
+static void
+test_dataset (void)
+{
+  const char *fixtures = g_getenv ("RELEVANCE_FIXTURES");
+  g_autofree char *ds = g_build_filename (tmp_dir, "ds", NULL);
+  g_autofree char *out = g_build_filename (tmp_dir, "out", NULL);
+  g_autofree char *in_path = g_build_filename (fixtures, "tiny-resnet", "input.npy", NULL);
+  g_autofree char *data = NULL;
+  g_autofree char *args = g_strdup_printf ("explain '%s/tiny-resnet/model.onnx' --dataset '%s' --out-dir '%s' "
+                                           "--method integrated-gradients --set steps=16 --target 1", fixtures, ds, out);
+  g_autofree char *single = g_build_filename (tmp_dir, "single.npy", NULL);
+  g_autofree char *args1 = g_strdup_printf ("explain '%s/tiny-resnet/model.onnx' '%s' --out '%s' "
+                                            "--method integrated-gradients --set steps=16 --target 1", fixtures, in_path, single);
+  static const char *const rel[] = { "cat/a", "cat/b", "dog/deep/c" };
+  gsize len;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelTensor) ref = NULL;
+
+  g_assert_true (g_file_get_contents (in_path, &data, &len, NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (rel); i++)
+    {
+      g_autofree char *p = g_strdup_printf ("%s/%s.npy", ds, rel[i]);
+      g_autofree char *d = g_path_get_dirname (p);
+      g_assert_cmpint (g_mkdir_with_parents (d, 0755), ==, 0);
+      g_assert_true (g_file_set_contents (p, data, (gssize) len, NULL));
+    }
+  g_assert_true (run_cli (args, NULL, NULL));
+  g_assert_true (run_cli (args1, NULL, NULL));
+  ref = rel_npy_load (single, &error);
+  g_assert_no_error (error);
+  /* class sub-folders kept; each map is the single-image one */
+  for (gsize i = 0; i < G_N_ELEMENTS (rel); i++)
+    {
+      g_autofree char *p = g_strdup_printf ("%s/%s.npy", out, rel[i]);
+      g_autoptr(RelTensor) t = rel_npy_load (p, &error);
+      g_assert_no_error (error);
+      g_assert_true (rel_tensor_same_shape (t, ref));
+      g_assert_cmpmem (t->data, t->numel * 4, ref->data, ref->numel * 4);
+    }
+}
+
+static void
+test_methods_json (void)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *methods;
+  gboolean seen_ig = FALSE;
+
+  g_assert_true (run_cli ("methods --json", &out, NULL));
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  methods = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (methods), >=, 20);
+  for (guint i = 0; i < json_array_get_length (methods); i++)
+    {
+      JsonObject *m = json_array_get_object_element (methods, i);
+      JsonArray *params = json_object_get_array_member (m, "params");
+      const char *name = json_object_get_string_member (m, "name");
+
+      g_assert_nonnull (rel_method_lookup (name));
+      g_assert_true (json_object_has_member (m, "description"));
+      for (guint k = 0; k < json_array_get_length (params); k++)
+        {
+          JsonObject *p = json_array_get_object_element (params, k);
+          g_assert_true (json_object_has_member (p, "type"));
+          g_assert_true (json_object_has_member (p, "default"));
+          g_assert_true (json_object_has_member (p, "unit"));
+        }
+      if (strcmp (name, "integrated-gradients") == 0)
+        {
+          JsonObject *rule = json_array_get_object_element (params, 1);
+          g_assert_cmpstr (json_object_get_string_member (rule, "name"), ==, "rule");
+          g_assert_cmpuint (json_array_get_length (json_object_get_array_member (rule, "choices")), ==, 5);
+          g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (params, 0), "default"), ==, 64);
+          seen_ig = TRUE;
+        }
+    }
+  g_assert_true (seen_ig);
+}
+
+static void
+test_errors (void)
+{
+  const char *fixtures = g_getenv ("RELEVANCE_FIXTURES");
+  static const char *const bad[] = {
+    "--method nope --out x.npy",
+    "--method smoothgrad --set nope=1 --out x.npy",
+    "--method smoothgrad --set samples=0 --out x.npy",
+    "--method gradient --out x.txt",
+    "--method gradient --target 99 --out x.npy",
+    "--method integrated-gradients --set baseline=/no/such.npy --out x.npy",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *out = g_build_filename (tmp_dir, "x.npy", NULL);
+      g_autofree char *args = g_strdup_printf ("explain '%s/tiny-cnn/model.onnx' '%s/tiny-cnn/input.npy' %s",
+                                               fixtures, fixtures, bad[i]);
+      g_autofree char *std_err = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      g_assert_false (run_cli (args, NULL, &std_err));
+      lines = g_strsplit (g_strchomp (std_err), "\n", -1);
+      /* exactly one line, prefixed */
+      g_assert_cmpuint (g_strv_length (lines), ==, 1);
+      g_assert_true (g_str_has_prefix (lines[0], "relevance-cli: "));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -182,19 +384,14 @@ main (int argc, char **argv)
         g_ptr_array_add (all, c);
         g_test_add_data_func (path, c, test_fixture);
       }
+  g_test_add_func ("/explain-cli/png", test_png);
+  g_test_add_func ("/explain-cli/dataset", test_dataset);
+  g_test_add_func ("/explain-cli/methods-json", test_methods_json);
+  g_test_add_func ("/explain-cli/errors", test_errors);
   ret = g_test_run ();
 
   /* clean up the CLI's outputs */
-  {
-    g_autoptr(GDir) d = g_dir_open (tmp_dir, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (tmp_dir, name, NULL);
-        g_unlink (p);
-      }
-    g_rmdir (tmp_dir);
-    g_free (tmp_dir);
-  }
+  remove_tree (tmp_dir);
+  g_free (tmp_dir);
   return ret;
 }
