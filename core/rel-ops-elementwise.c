@@ -1892,6 +1892,343 @@ is_special_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **o
   return TRUE;
 }
 
+/* ---- LRN: local response normalisation across channels (AlexNet, GoogLeNet) ---- */
+
+typedef struct {
+  float   alpha, beta, bias;
+  int64_t size;
+} LrnParams;
+
+static gboolean
+lrn_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  LrnParams *p;
+  int64_t size = rel_node_attr_int (node, "size", 0);
+
+  if (size < 1 || size > 4096)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "LRN needs a size between 1 and 4096");
+      return FALSE;
+    }
+  p = g_new0 (LrnParams, 1);
+  p->size = size;
+  p->alpha = rel_node_attr_float (node, "alpha", 1e-4f);
+  p->beta = rel_node_attr_float (node, "beta", 0.75f);
+  p->bias = rel_node_attr_float (node, "bias", 1.0f);
+  node->params = p;
+  return TRUE;
+}
+
+/* d = bias + α/size · Σ_{window} x², per element; the window spans
+ * [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉] along dimension 1. */
+static gboolean
+lrn_denominator (const RelNode *node, const RelTensor *xt, double **d_out, int64_t *n_out,
+                 int64_t *c_out, int64_t *inner_out, GError **error)
+{
+  const LrnParams *p = node->params;
+  int64_t n, c, inner = 1, lo, hi;
+  const float *x;
+  double *d;
+
+  if (p == NULL || !require_f32 (xt, "the input", error))
+    return FALSE;
+  if (xt->ndim < 2)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "LRN needs an N×C×… input");
+      return FALSE;
+    }
+  n = xt->shape[0];
+  c = xt->shape[1];
+  for (int i = 2; i < xt->ndim; i++)
+    inner *= xt->shape[i];
+  lo = (p->size - 1) / 2;
+  hi = p->size - 1 - lo;
+  d = g_try_new (double, MAX (xt->numel, 1));
+  if (d == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory");
+      return FALSE;
+    }
+  x = rel_tensor_f32 (xt);
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t ch = 0; ch < c; ch++)
+      for (int64_t s = 0; s < inner; s++)
+        {
+          double acc = 0;
+          for (int64_t k = MAX (0, ch - lo); k <= MIN (c - 1, ch + hi); k++)
+            {
+              double v = x[(b * c + k) * inner + s];
+              acc += v * v;
+            }
+          d[(b * c + ch) * inner + s] = p->bias + p->alpha / (double) p->size * acc;
+        }
+  *d_out = d;
+  *n_out = n;
+  *c_out = c;
+  *inner_out = inner;
+  return TRUE;
+}
+
+static gboolean
+lrn_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+             const RelContext *ctx, GError **error)
+{
+  const LrnParams *p = node->params;
+  g_autofree double *d = NULL;
+  int64_t n, c, inner;
+  RelTensor *y;
+
+  if (!lrn_denominator (node, inputs[0], &d, &n, &c, &inner, error))
+    return FALSE;
+  y = rel_tensor_new_like (inputs[0], error);
+  if (y == NULL)
+    return FALSE;
+  for (int64_t i = 0; i < y->numel; i++)
+    rel_tensor_f32 (y)[i] = (float) (rel_tensor_f32 (inputs[0])[i] * pow (d[i], -p->beta));
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+lrn_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+              const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+              const RelContext *ctx, GError **error)
+{
+  const LrnParams *p = node->params;
+  g_autofree double *d = NULL, *t = NULL;
+  int64_t n, c, inner, lo, hi;
+  const float *x, *g;
+  float *dx;
+
+  if (!need[0])
+    return TRUE;
+  if (!lrn_denominator (node, inputs[0], &d, &n, &c, &inner, error)
+      || !require_same_shape (grad_output, inputs[0], error))
+    return FALSE;
+  grad_inputs[0] = rel_tensor_new_like (inputs[0], error);
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  x = rel_tensor_f32 (inputs[0]);
+  g = rel_tensor_f32 (grad_output);
+  dx = rel_tensor_f32 (grad_inputs[0]);
+  lo = (p->size - 1) / 2;
+  hi = p->size - 1 - lo;
+  /* t_c = g_c x_c d_c^(−β−1); x_k appears in the windows of c ∈ [k − hi, k + lo] */
+  t = g_new (double, MAX (grad_output->numel, 1));
+  for (int64_t i = 0; i < grad_output->numel; i++)
+    t[i] = g[i] * x[i] * pow (d[i], -p->beta - 1);
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t k = 0; k < c; k++)
+      for (int64_t s = 0; s < inner; s++)
+        {
+          int64_t i = (b * c + k) * inner + s;
+          double acc = 0;
+          for (int64_t ch = MAX (0, k - hi); ch <= MIN (c - 1, k + lo); ch++)
+            acc += t[(b * c + ch) * inner + s];
+          dx[i] = (float) (g[i] * pow (d[i], -p->beta) - 2.0 * p->alpha * p->beta / (double) p->size * x[i] * acc);
+        }
+  return TRUE;
+}
+
+/* ---- InstanceNormalization: per sample and channel over the spatial dims ---- */
+
+static gboolean
+instance_norm_layout (RelTensor *const *inputs, int64_t *n, int64_t *c, int64_t *inner, GError **error)
+{
+  const RelTensor *x = inputs[0];
+
+  if (!require_f32 (x, "the input", error) || !require_f32 (inputs[1], "the scale", error)
+      || !require_f32 (inputs[2], "the bias", error))
+    return FALSE;
+  if (x->ndim < 2 || inputs[1]->numel != x->shape[1] || inputs[2]->numel != x->shape[1])
+    {
+      g_autofree char *s = rel_tensor_shape_string (x);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "InstanceNormalization needs an N×C×… input and C scales and biases (input %s)", s);
+      return FALSE;
+    }
+  *n = x->shape[0];
+  *c = x->shape[1];
+  *inner = 1;
+  for (int i = 2; i < x->ndim; i++)
+    *inner *= x->shape[i];
+  return TRUE;
+}
+
+static gboolean
+instance_norm_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                       const RelContext *ctx, GError **error)
+{
+  double eps = rel_node_attr_float (node, "epsilon", 1e-5f);
+  int64_t n, c, inner;
+  const float *x, *sc, *bi;
+  RelTensor *y;
+
+  if (!instance_norm_layout (inputs, &n, &c, &inner, error))
+    return FALSE;
+  y = rel_tensor_new_like (inputs[0], error);
+  if (y == NULL)
+    return FALSE;
+  x = rel_tensor_f32 (inputs[0]);
+  sc = rel_tensor_f32 (inputs[1]);
+  bi = rel_tensor_f32 (inputs[2]);
+  for (int64_t r = 0; r < n * c; r++)
+    {
+      const float *px = x + r * inner;
+      double m = 0, v = 0, inv;
+      for (int64_t k = 0; k < inner; k++)
+        m += px[k];
+      m /= (double) MAX (inner, 1);
+      for (int64_t k = 0; k < inner; k++)
+        v += (px[k] - m) * (px[k] - m);
+      v /= (double) MAX (inner, 1);
+      inv = 1.0 / sqrt (v + eps);
+      for (int64_t k = 0; k < inner; k++)
+        rel_tensor_f32 (y)[r * inner + k] = (float) ((px[k] - m) * inv * sc[r % c] + bi[r % c]);
+    }
+  outputs[0] = y;
+  return TRUE;
+}
+
+static gboolean
+instance_norm_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                        const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                        const RelContext *ctx, GError **error)
+{
+  double eps = rel_node_attr_float (node, "epsilon", 1e-5f);
+  int64_t n, c, inner;
+  const float *x, *sc, *g;
+  g_autofree double *gs = NULL, *gb = NULL;
+
+  if (!instance_norm_layout (inputs, &n, &c, &inner, error) || !require_same_shape (grad_output, inputs[0], error))
+    return FALSE;
+  for (int k = 0; k < 3; k++)
+    if (need[k] && !(grad_inputs[k] = rel_tensor_new_like (inputs[k], error)))
+      return FALSE;
+  x = rel_tensor_f32 (inputs[0]);
+  sc = rel_tensor_f32 (inputs[1]);
+  g = rel_tensor_f32 (grad_output);
+  gs = g_new0 (double, MAX (c, 1));
+  gb = g_new0 (double, MAX (c, 1));
+  for (int64_t r = 0; r < n * c; r++)
+    {
+      const float *px = x + r * inner, *pg = g + r * inner;
+      double m = 0, v = 0, inv, mg = 0, mgx = 0, cnt = (double) MAX (inner, 1);
+      for (int64_t k = 0; k < inner; k++)
+        m += px[k];
+      m /= cnt;
+      for (int64_t k = 0; k < inner; k++)
+        v += (px[k] - m) * (px[k] - m);
+      v /= cnt;
+      inv = 1.0 / sqrt (v + eps);
+      for (int64_t k = 0; k < inner; k++)
+        {
+          double xh = (px[k] - m) * inv;
+          mg += pg[k] * sc[r % c];
+          mgx += pg[k] * sc[r % c] * xh;
+          gs[r % c] += pg[k] * xh;
+          gb[r % c] += pg[k];
+        }
+      mg /= cnt;
+      mgx /= cnt;
+      if (need[0])
+        for (int64_t k = 0; k < inner; k++)
+          {
+            double xh = (px[k] - m) * inv;
+            rel_tensor_f32 (grad_inputs[0])[r * inner + k] = (float) (inv * (pg[k] * sc[r % c] - mg - xh * mgx));
+          }
+    }
+  for (int64_t ch = 0; ch < c; ch++)
+    {
+      if (need[1])
+        rel_tensor_f32 (grad_inputs[1])[ch] = (float) gs[ch];
+      if (need[2])
+        rel_tensor_f32 (grad_inputs[2])[ch] = (float) gb[ch];
+    }
+  return TRUE;
+}
+
+/* ---- Hardmax: one-hot of the first maximum (Softmax's layout) ---- */
+
+static gboolean
+hardmax_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                 const RelContext *ctx, GError **error)
+{
+  const SoftmaxParams *p;
+  int64_t outer, len, inner;
+  const float *x;
+  RelTensor *y;
+
+  if (!softmax_layout (node, inputs[0], &outer, &len, &inner, &p, error))
+    return FALSE;
+  y = rel_tensor_new_like (inputs[0], error);
+  if (y == NULL)
+    return FALSE;
+  x = rel_tensor_f32 (inputs[0]);
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t in = 0; in < inner; in++)
+      {
+        int64_t base = o * len * inner + in, best = 0;
+        for (int64_t k = 1; k < len; k++)
+          if (x[base + k * inner] > x[base + best * inner])
+            best = k;
+        if (len > 0)
+          rel_tensor_f32 (y)[base + best * inner] = 1.0f;
+      }
+  outputs[0] = y;
+  return TRUE;
+}
+
+/* ---- Mod ---- */
+
+static gboolean
+mod_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+             const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelTensor) ab = NULL, bb = NULL;
+  gboolean fmod_ = rel_node_attr_int (node, "fmod", 0) != 0;
+  int64_t shape[REL_MAX_DIMS];
+  RelTensor *y;
+  int nd;
+
+  if (inputs[0]->dtype != inputs[1]->dtype)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "operands have different types");
+      return FALSE;
+    }
+  if (inputs[0]->dtype == REL_DTYPE_FLOAT32 && !fmod_)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "Mod of floats needs fmod = 1");
+      return FALSE;
+    }
+  if (!broadcast_pair (inputs[0], inputs[1], &ab, &bb, &nd, shape, error))
+    return FALSE;
+  y = rel_tensor_new (inputs[0]->dtype, nd, shape, error);
+  if (y == NULL)
+    return FALSE;
+  for (int64_t i = 0; i < y->numel; i++)
+    {
+      if (y->dtype == REL_DTYPE_FLOAT32)
+        rel_tensor_f32 (y)[i] = fmodf (rel_tensor_f32 (ab)[i], rel_tensor_f32 (bb)[i]);
+      else
+        {
+          int64_t a = rel_tensor_i64 (ab)[i], b = rel_tensor_i64 (bb)[i], r;
+          if (b == 0 || (b == -1 && a == INT64_MIN))
+            r = 0;
+          else
+            {
+              r = a % b;
+              /* integer Mod takes the divisor's sign unless fmod asks for C's */
+              if (!fmod_ && r != 0 && ((r < 0) != (b < 0)))
+                r += b;
+            }
+          rel_tensor_i64 (y)[i] = r;
+        }
+    }
+  outputs[0] = y;
+  return TRUE;
+}
+
 /* ---- the table ---- */
 
 const RelOpDef rel_ops_elementwise[] = {
@@ -1956,6 +2293,10 @@ const RelOpDef rel_ops_elementwise[] = {
   { "IsInf", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, is_special_forward, NULL, NULL },
   { "Not", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, not_forward, NULL, NULL },
   { "Where", 3, 3, 1, REL_OP_CLASS_ROUTE, NULL, where_forward, where_backward, NULL },
+  { "LRN", 1, 1, 1, REL_OP_CLASS_OTHER, lrn_prepare, lrn_forward, lrn_backward, NULL },
+  { "InstanceNormalization", 3, 3, 1, REL_OP_CLASS_OTHER, NULL, instance_norm_forward, instance_norm_backward, NULL },
+  { "Hardmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, hardmax_forward, NULL, NULL },
+  { "Mod", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, mod_forward, NULL, NULL },
   { "Identity", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, identity_forward, identity_backward, NULL },
   { "Dropout", 1, 3, 2, REL_OP_CLASS_ROUTE, dropout_prepare, dropout_forward, identity_backward, NULL },
   { NULL },

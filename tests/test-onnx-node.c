@@ -30,7 +30,7 @@
 #define ATOL 1e-4
 
 /* the pass count may not fall below this (see the end of the test) */
-#define MIN_PASSED 540
+#define MIN_PASSED 560
 
 /* Claimed cases we do not run, with why. Glob patterns (g_pattern_match_simple). */
 typedef struct {
@@ -70,6 +70,7 @@ static const Skip skips[] = {
   { "test_softsign_example", "opset 1 model" },
   { "test_reduce_log_sum", "opset 6 model" },
   { "test_not_*", "opset 1 model" },
+  { "test_instancenorm_*", "opset 6 model" },
   { "test_softplus", "opset 1 model" },
   { "test_softplus_example", "opset 1 model" },
   /* 3-D windows: pooling supports 1-D and 2-D (image classifiers) */
@@ -408,7 +409,7 @@ test_node_conformance (void)
                   s.n_cases, s.n_claimed, s.n_claimed - s.n_skipped, s.n_passed,
                   (int) s.failures->len, s.n_skipped);
   g_assert_cmpuint (s.failures->len, ==, 0);
-  /* 544 cases passed when this was written: a drop means claimed ops lost coverage */
+  /* 563 cases passed when this was written: a drop means claimed ops lost coverage */
   g_assert_cmpint (s.n_passed, >=, MIN_PASSED);
   g_ptr_array_unref (s.failures);
 }

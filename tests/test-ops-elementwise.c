@@ -662,6 +662,73 @@ test_compare_where (void)
   grad_check_node_free (where);
 }
 
+/* LRN across channels (size 3 window) and InstanceNormalization: forward reference and FD */
+static void
+test_lrn_instance_norm (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (22);
+  int64_t xs[4] = { 2, 5, 2, 3 }, cs[1] = { 5 };
+  g_autoptr(RelTensor) x = random_f32 (rand, 4, xs, -2, 2);
+  g_autoptr(GError) error = NULL;
+
+  {
+    RelNode *node = grad_check_node_new ("LRN", 1, 1);
+    g_autoptr(RelTensor) y = NULL;
+    RelTensor *in[1] = { x };
+    gboolean check[1] = { TRUE };
+    GradCheckOptions opts = { .h = 1e-3 };
+    grad_check_node_set_int (node, "size", 3);
+    grad_check_node_set_float (node, "alpha", 0.5f);
+    grad_check_node_set_float (node, "beta", 0.75f);
+    grad_check_node_set_float (node, "bias", 2.0f);
+    y = grad_check_forward (node, in, &error);
+    g_assert_no_error (error);
+    for (int n = 0; n < 2; n++)
+      for (int c = 0; c < 5; c++)
+        for (int s = 0; s < 6; s++)
+          {
+            double sq = 0, v = rel_tensor_f32 (x)[(n * 5 + c) * 6 + s];
+            for (int k = MAX (0, c - 1); k <= MIN (4, c + 1); k++)
+              {
+                double u = rel_tensor_f32 (x)[(n * 5 + k) * 6 + s];
+                sq += u * u;
+              }
+            g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (y)[(n * 5 + c) * 6 + s],
+                                            v / pow (2.0 + 0.5 / 3 * sq, 0.75), 1e-5);
+          }
+    if (!grad_check_run (node, in, check, &opts, NULL, &error))
+      g_error ("LRN backward: %s", error->message);
+    grad_check_node_free (node);
+  }
+  {
+    RelNode *node = grad_check_node_new ("InstanceNormalization", 3, 1);
+    g_autoptr(RelTensor) sc = random_f32 (rand, 1, cs, 0.5f, 1.5f);
+    g_autoptr(RelTensor) b = random_f32 (rand, 1, cs, -1, 1);
+    g_autoptr(RelTensor) y = NULL;
+    RelTensor *in[3] = { x, sc, b };
+    gboolean check[3] = { TRUE, TRUE, TRUE };
+    GradCheckOptions opts = { .h = 1e-3 };
+    y = grad_check_forward (node, in, &error);
+    g_assert_no_error (error);
+    for (int r = 0; r < 10; r++)
+      {
+        const float *px = rel_tensor_f32 (x) + r * 6;
+        double m = 0, v = 0;
+        for (int k = 0; k < 6; k++)
+          m += px[k] / 6.0;
+        for (int k = 0; k < 6; k++)
+          v += (px[k] - m) * (px[k] - m) / 6.0;
+        for (int k = 0; k < 6; k++)
+          g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (y)[r * 6 + k],
+                                          (px[k] - m) / sqrt (v + 1e-5) * rel_tensor_f32 (sc)[r % 5]
+                                          + rel_tensor_f32 (b)[r % 5], 1e-4);
+      }
+    if (!grad_check_run (node, in, check, &opts, NULL, &error))
+      g_error ("InstanceNormalization backward: %s", error->message);
+    grad_check_node_free (node);
+  }
+}
+
 static void
 test_identity_dropout (void)
 {
@@ -719,6 +786,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-elementwise/variadic", test_variadic);
   g_test_add_func ("/ops-elementwise/layer-norm", test_layer_norm);
   g_test_add_func ("/ops-elementwise/compare-where", test_compare_where);
+  g_test_add_func ("/ops-elementwise/lrn-instance-norm", test_lrn_instance_norm);
   g_test_add_func ("/ops-elementwise/identity-dropout", test_identity_dropout);
   return g_test_run ();
 }
