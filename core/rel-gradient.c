@@ -885,7 +885,9 @@ is_input_file (const char *name)
   return FALSE;
 }
 
+/* at most this many baselines, and at most 2^26 floats (256 MiB) of them */
 #define MAX_BASELINES 4096
+#define MAX_BASELINE_FLOATS (G_GINT64_CONSTANT (1) << 26)
 
 static int
 compare_paths (gconstpointer a, gconstpointer b)
@@ -898,6 +900,7 @@ collect_baselines (RelModel *model, const RelTensor *input, const char *spec, Re
                    GPtrArray *bases, GError **error)
 {
   g_auto(GStrv) items = g_strsplit (spec, ",", -1);
+  guint max_count = (guint) MAX (1, MIN ((int64_t) MAX_BASELINES, MAX_BASELINE_FLOATS / MAX (input->numel, 1)));
 
   for (int i = 0; items[i]; i++)
     {
@@ -925,7 +928,7 @@ collect_baselines (RelModel *model, const RelTensor *input, const char *spec, Re
           for (guint j = 0; j < names->len; j++)
             {
               RelTensor *t;
-              if (bases->len >= MAX_BASELINES)
+              if (bases->len >= max_count)
                 break;
               t = make_baseline (model, input, g_ptr_array_index (names, j), rng, error);
               if (t == NULL)
@@ -934,7 +937,7 @@ collect_baselines (RelModel *model, const RelTensor *input, const char *spec, Re
             }
           continue;
         }
-      if (bases->len >= MAX_BASELINES)
+      if (bases->len >= max_count)
         break;
       {
         RelTensor *t = make_baseline (model, input, item, rng, error);
@@ -1015,7 +1018,8 @@ static const RelParamSpec noise_params[] = {
 };
 
 static const RelParamSpec ig_params[] = {
-  { "steps", REL_PARAM_INT, "Points on the path from the baseline to the input", 64, 1, 100000, "steps" },
+  /* Gauss–Legendre nodes cost O(steps²) to compute: 10⁴ is still well under a second */
+  { "steps", REL_PARAM_INT, "Points on the path from the baseline to the input", 64, 1, 10000, "steps" },
   { "rule", REL_PARAM_CHOICE, "Quadrature rule along the path", 0, 0, 0, "", ig_rules, "gauss-legendre" },
   { "baseline", REL_PARAM_STRING,
     "Reference input: zeros, constant:V, blur:SIGMA (px), uniform, mean (per-channel mean of the input), or an image/.npy path",

@@ -536,6 +536,12 @@ run_lime (const RelMethodDef *method, const RelExplainRequest *req, RelExplanati
         return FALSE;
     }
 
+  if ((int64_t) samples * d > (G_GINT64_CONSTANT (1) << 28))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
+                   "%d LIME samples × %d superpixels is too many masks to keep", samples, d);
+      return FALSE;
+    }
   z = g_try_malloc ((gsize) samples * d);
   y = g_new (double, samples);
   weight = g_new (double, samples);
