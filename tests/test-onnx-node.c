@@ -30,7 +30,7 @@
 #define ATOL 1e-4
 
 /* the pass count may not fall below this (see the end of the test) */
-#define MIN_PASSED 560
+#define MIN_PASSED 565
 
 /* Claimed cases we do not run, with why. Glob patterns (g_pattern_match_simple). */
 typedef struct {
@@ -40,8 +40,8 @@ typedef struct {
 
 static const Skip skips[] = {
   /* data types the engine does not have: it computes in float32 and int64 only */
-  { "test_cast_*", "casts between float16/bfloat16/double/string" },
-  { "test_castlike_*", "casts between float16/bfloat16/double/string" },
+  { "test_cast*FLOAT16*", "float16/bfloat16 tensors (the loader reads bfloat16 as integers)" },
+  { "test_cast*STRING*", "string tensors" },
   { "test_identity_opt", "optional-typed graph input" },
   { "test_identity_sequence", "sequence-typed graph input" },
   { "test_maxpool_2d_uint8", "integer MaxPool (pooling is float32 only)" },
@@ -409,7 +409,7 @@ test_node_conformance (void)
                   s.n_cases, s.n_claimed, s.n_claimed - s.n_skipped, s.n_passed,
                   (int) s.failures->len, s.n_skipped);
   g_assert_cmpuint (s.failures->len, ==, 0);
-  /* 563 cases passed when this was written: a drop means claimed ops lost coverage */
+  /* 567 cases passed when this was written: a drop means claimed ops lost coverage */
   g_assert_cmpint (s.n_passed, >=, MIN_PASSED);
   g_ptr_array_unref (s.failures);
 }
