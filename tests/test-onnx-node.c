@@ -50,7 +50,6 @@ static const Skip skips[] = {
   { "test_*_uint64", "uint64 tensors (the loader refuses them)" },
   /* training mode */
   { "test_training_dropout*", "Dropout in training mode is refused" },
-  { "test_dropout_default_mask*", "the bool mask output" },
   { "test_batchnorm_*_training_mode", "BatchNormalization training mode (running-stat outputs)" },
   /* the loader reads opsets 7 to 19; these cases are stored with the op's first opset */
   { "test_elu", "opset 6 model" },
