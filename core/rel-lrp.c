@@ -207,7 +207,11 @@ t_div_stab (const RelTensor *r, const RelTensor *z, float eps, const RelTensor *
       else if (mask < 0 && !(ss[i] < 0.f))
         d[i] = 0.f;
       else
-        d[i] = rr[i] / stabilize (zz[i], eps);
+        {
+          /* ε = 0 (LRP-0 from a rule file) on an exact zero: nothing to pass on */
+          float den = stabilize (zz[i], eps);
+          d[i] = den != 0.f ? rr[i] / den : 0.f;
+        }
     }
   return o;
 }
@@ -410,12 +414,15 @@ rule_alpha_beta (const Lin *L, const RelTensor *R, float alpha, float beta, GErr
   RelTensor *acc = NULL;
   gboolean has_neg = t_any_negative (L->x);
 
-  if (!(xp = t_clamp (L->x, +1, error)) || !(wp = t_clamp (L->w, +1, error))
-      || !(wn = t_clamp (L->w, -1, error)))
+  /* after a ReLU x = x⁺ and the x⁻ terms vanish; z⁺ (β = 0) needs no W⁻ then */
+  xp = has_neg ? t_clamp (L->x, +1, error) : rel_tensor_ref (L->x);
+  if (xp == NULL || !(wp = t_clamp (L->w, +1, error)))
+    return NULL;
+  if ((has_neg || beta != 0.f) && !(wn = t_clamp (L->w, -1, error)))
     return NULL;
   if (has_neg && !(xn = t_clamp (L->x, -1, error)))
     return NULL;
-  if (L->b && (!(bp = t_clamp (L->b, +1, error)) || !(bn = t_clamp (L->b, -1, error))))
+  if (L->b && (!(bp = t_clamp (L->b, +1, error)) || (beta != 0.f && !(bn = t_clamp (L->b, -1, error)))))
     return NULL;
 
   /* positive contributions */
@@ -469,7 +476,8 @@ rule_gamma (const Lin *L, const RelTensor *R, float gamma, GError **error)
   RelTensor *acc = NULL;
   gboolean has_neg = t_any_negative (L->x);
 
-  if (!(xp = t_clamp (L->x, +1, error)) || !(wp = t_gamma (L->w, gamma, +1, error))
+  xp = has_neg ? t_clamp (L->x, +1, error) : rel_tensor_ref (L->x);
+  if (xp == NULL || !(wp = t_gamma (L->w, gamma, +1, error))
       || !(wn = t_gamma (L->w, gamma, -1, error)))
     return NULL;
   if (has_neg && !(xn = t_clamp (L->x, -1, error)))
