@@ -44,8 +44,13 @@ static gboolean
 take_screenshot (gpointer user_data)
 {
   RelApplication *self = REL_APPLICATION (user_data);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *window = NULL;
   g_autoptr (GError) error = NULL;
+
+  /* The main window, not an error dialog that may have become the active one. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l && !window; l = l->next)
+    if (REL_IS_WINDOW (l->data))
+      window = l->data;
 
   if (window != NULL && !rel_widget_save_png (GTK_WIDGET (window), self->screenshot_path, &error)
       && ++self->screenshot_tries < 50)
