@@ -2229,6 +2229,18 @@ mod_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
   return TRUE;
 }
 
+/* Outputs that depend on the input only through its shape, or are piecewise
+ * constant in it (Shape, ConstantOfShape, comparisons, ArgMax, …): the exact
+ * VJP is zero. A NULL backward would make the graph engine fail on patterns
+ * like Add (x, ConstantOfShape (Shape (x))). */
+static gboolean
+zero_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+               const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+               const RelContext *ctx, GError **error)
+{
+  return TRUE;
+}
+
 /* ---- the table ---- */
 
 const RelOpDef rel_ops_elementwise[] = {
@@ -2281,21 +2293,21 @@ const RelOpDef rel_ops_elementwise[] = {
   { "LogSoftmax", 1, 1, 1, REL_OP_CLASS_OTHER, log_softmax_prepare, softmax_forward, softmax_backward, NULL },
   /* not NORM: LRP folds NORM ops into a neighbouring linear layer, which only BatchNorm allows */
   { "LayerNormalization", 2, 3, 3, REL_OP_CLASS_OTHER, layer_norm_prepare, layer_norm_forward, layer_norm_backward, NULL },
-  { "Equal", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
-  { "Less", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
-  { "LessOrEqual", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
-  { "Greater", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
-  { "GreaterOrEqual", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
-  { "And", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
-  { "Or", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
-  { "Xor", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, NULL, NULL },
-  { "IsNaN", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, is_special_forward, NULL, NULL },
-  { "IsInf", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, is_special_forward, NULL, NULL },
-  { "Not", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, not_forward, NULL, NULL },
+  { "Equal", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { "Less", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { "LessOrEqual", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { "Greater", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { "GreaterOrEqual", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { "And", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { "Or", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { "Xor", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { "IsNaN", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, is_special_forward, zero_backward, NULL },
+  { "IsInf", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, is_special_forward, zero_backward, NULL },
+  { "Not", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, not_forward, zero_backward, NULL },
   { "Where", 3, 3, 1, REL_OP_CLASS_ROUTE, NULL, where_forward, where_backward, NULL },
   { "LRN", 1, 1, 1, REL_OP_CLASS_OTHER, lrn_prepare, lrn_forward, lrn_backward, NULL },
   { "InstanceNormalization", 3, 3, 1, REL_OP_CLASS_OTHER, NULL, instance_norm_forward, instance_norm_backward, NULL },
-  { "Hardmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, hardmax_forward, NULL, NULL },
+  { "Hardmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, hardmax_forward, zero_backward, NULL },
   { "Mod", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, mod_forward, NULL, NULL },
   { "Identity", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, identity_forward, identity_backward, NULL },
   { "Dropout", 1, 3, 2, REL_OP_CLASS_ROUTE, dropout_prepare, dropout_forward, identity_backward, NULL },

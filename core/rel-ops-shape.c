@@ -2352,6 +2352,18 @@ d2s_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *o
   return TRUE;
 }
 
+/* Outputs that depend on the input only through its shape, or are piecewise
+ * constant in it (Shape, ConstantOfShape, comparisons, ArgMax, …): the exact
+ * VJP is zero. A NULL backward would make the graph engine fail on patterns
+ * like Add (x, ConstantOfShape (Shape (x))). */
+static gboolean
+zero_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+               const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+               const RelContext *ctx, GError **error)
+{
+  return TRUE;
+}
+
 /* ---- the table ---- */
 
 #define SP shape_params_free
@@ -2378,18 +2390,18 @@ const RelOpDef rel_ops_shape[] = {
   { "ReduceLogSum", 1, 2, 1, REL_OP_CLASS_OTHER, generic_prepare, reduce_forward, reduce_backward, SP },
   { "ReduceLogSumExp", 1, 2, 1, REL_OP_CLASS_OTHER, generic_prepare, reduce_forward, reduce_backward, SP },
   { "Constant", 0, 0, 1, REL_OP_CLASS_SHAPE, constant_prepare, constant_forward, NULL, SP },
-  { "ConstantOfShape", 1, 1, 1, REL_OP_CLASS_SHAPE, constant_of_shape_prepare, constant_of_shape_forward, NULL, SP },
-  { "Shape", 1, 1, 1, REL_OP_CLASS_SHAPE, generic_prepare, shape_forward, NULL, SP },
-  { "ArgMax", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, arg_forward, NULL, NULL },
-  { "ArgMin", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, arg_forward, NULL, NULL },
-  { "Range", 3, 3, 1, REL_OP_CLASS_SHAPE, NULL, range_forward, NULL, NULL },
+  { "ConstantOfShape", 1, 1, 1, REL_OP_CLASS_SHAPE, constant_of_shape_prepare, constant_of_shape_forward, zero_backward, SP },
+  { "Shape", 1, 1, 1, REL_OP_CLASS_SHAPE, generic_prepare, shape_forward, zero_backward, SP },
+  { "ArgMax", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, arg_forward, zero_backward, NULL },
+  { "ArgMin", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, arg_forward, zero_backward, NULL },
+  { "Range", 3, 3, 1, REL_OP_CLASS_SHAPE, NULL, range_forward, zero_backward, NULL },
   { "Tile", 2, 2, 1, REL_OP_CLASS_ROUTE, NULL, tile_forward, tile_backward, NULL },
   { "CumSum", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, cumsum_forward, cumsum_backward, NULL },
   { "Trilu", 1, 2, 1, REL_OP_CLASS_ROUTE, NULL, trilu_forward, trilu_backward, NULL },
   { "GatherElements", 2, 2, 1, REL_OP_CLASS_ROUTE, NULL, gather_elements_forward, gather_elements_backward, NULL },
   { "DepthToSpace", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, d2s_forward, d2s_backward, NULL },
   { "SpaceToDepth", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, d2s_forward, d2s_backward, NULL },
-  { "Size", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, size_forward, NULL, NULL },
+  { "Size", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, size_forward, zero_backward, NULL },
   /* no backward: the graph engine hands a backward only output 0's gradient */
   { "Split", 1, 2, 8, REL_OP_CLASS_ROUTE, split_prepare, split_forward, NULL, SP },
   { "Cast", 1, 1, 1, REL_OP_CLASS_SHAPE, cast_prepare, cast_forward, cast_backward, SP },

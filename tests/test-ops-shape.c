@@ -1067,6 +1067,15 @@ test_shape_cast (void)
     g_assert_cmpint (y->dtype, ==, REL_DTYPE_FLOAT32);
     assert_shape (y, 2, dims);
     assert_values (y, zeros, 6);
+    /* shape-derived: the VJP exists (the graph engine needs one) and is zero, i.e. no gradient */
+    {
+      RelTensor *outs[1] = { y }, *gin[1] = { NULL };
+      gboolean need[1] = { TRUE };
+      g_autoptr(GError) error = NULL;
+      g_assert_nonnull (node->op->backward);
+      g_assert_true (node->op->backward (node, in, outs, y, gin, need, NULL, &error));
+      g_assert_null (gin[0]);
+    }
     rel_tensor_i64 (value)[0] = 7;
     grad_check_node_set_tensor (node, "value", value);
     z = run (node, in);
