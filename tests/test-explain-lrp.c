@@ -397,6 +397,38 @@ test_canonization (void)
     }
 }
 
+/* The same on a full-size ResNet-18 when tests/fixtures/large exists
+ * (tests/reference/make-torchvision.py makes it). */
+static void
+test_canonization_resnet18 (void)
+{
+  g_autofree char *bn_path = fixture_path ("large", "resnet18/model-bn.onnx");
+  const char *methods[] = { "lrp-epsilon-plus-flat", "lrp-epsilon-gamma-box" };
+
+  if (!g_file_test (bn_path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("tests/fixtures/large/resnet18 not generated");
+      return;
+    }
+  {
+    g_autoptr(RelModel) plain = load_model ("large", "resnet18/model.onnx");
+    g_autoptr(RelModel) bn = load_model ("large", "resnet18/model-bn.onnx");
+    g_autoptr(RelTensor) input = load_npy ("large", "resnet18/input.npy");
+
+    for (gsize m = 0; m < G_N_ELEMENTS (methods); m++)
+      {
+        g_autoptr(RelExplanation) a = explain_ok (plain, input, -1, methods[m], NULL);
+        g_autoptr(RelExplanation) b = explain_ok (bn, input, -1, methods[m], NULL);
+        double cosine, err;
+
+        compare (b->relevance, a->relevance, &cosine, &err);
+        g_test_message ("resnet18 BN kept vs folded, %-24s cosine %.8f, max err %.2e", methods[m], cosine, err);
+        g_assert_cmpint (a->target_class, ==, b->target_class);
+        g_assert_cmpfloat (cosine, >=, 0.9999);
+      }
+  }
+}
+
 static char *
 write_rules (const char *text)
 {
@@ -584,6 +616,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lrp/conservation", test_conservation);
   g_test_add_func ("/lrp/initial-logit", test_initial_logit);
   g_test_add_func ("/lrp/canonization", test_canonization);
+  g_test_add_func ("/lrp/canonization-resnet18", test_canonization_resnet18);
   g_test_add_func ("/lrp/custom-rules", test_custom_rules);
   g_test_add_func ("/lrp/custom-errors", test_custom_errors);
   g_test_add_func ("/lrp/alpha-beta-validation", test_alpha_beta_validation);
