@@ -257,9 +257,11 @@ raw_element_size (int32_t t)
     {
     case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
+    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
       return 4;
     case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64:
       return 8;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
     case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16:
@@ -306,6 +308,7 @@ convert_raw (RelTensor *out, int32_t t, const guint8 *raw, int64_t numel)
         }
       break;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64:  /* range-checked by the caller */
       for (int64_t i = 0; i < numel; i++)
         {
           guint64 u;
@@ -314,11 +317,13 @@ convert_raw (RelTensor *out, int32_t t, const guint8 *raw, int64_t numel)
         }
       break;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
+    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
       for (int64_t i = 0; i < numel; i++)
         {
           guint32 u;
           memcpy (&u, raw + 4 * i, 4);
-          q[i] = (int32_t) GUINT32_FROM_LE (u);
+          u = GUINT32_FROM_LE (u);
+          q[i] = t == ONNX__TENSOR_PROTO__DATA_TYPE__INT32 ? (int64_t) (gint32) u : (int64_t) u;
         }
       break;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
@@ -551,6 +556,8 @@ tensor_from_proto (const Onnx__TensorProto *tp, const char *fallback_name, const
     case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:  n_typed = tp->n_float_data; break;
     case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: n_typed = tp->n_double_data; break;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:  n_typed = tp->n_int64_data; break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
+    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: n_typed = tp->n_uint64_data; break;
     default:                                    n_typed = tp->n_int32_data; break;
     }
 
@@ -585,11 +592,8 @@ tensor_from_proto (const Onnx__TensorProto *tp, const char *fallback_name, const
   if (numel == 0)
     return g_steal_pointer (&out);
   if (raw != NULL)
-    {
-      convert_raw (out, t, raw, numel);
-      return g_steal_pointer (&out);
-    }
-  switch (t)
+    convert_raw (out, t, raw, numel);
+  else switch (t)
     {
     case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
       memcpy (rel_tensor_f32 (out), tp->float_data, (gsize) numel * sizeof (float));
@@ -613,11 +617,28 @@ tensor_from_proto (const Onnx__TensorProto *tp, const char *fallback_name, const
       for (int64_t i = 0; i < numel; i++)
         rel_tensor_i64 (out)[i] = (guint16) tp->int32_data[i];
       break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
+      for (int64_t i = 0; i < numel; i++)
+        rel_tensor_i64 (out)[i] = (guint32) tp->uint64_data[i];
+      break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64:
+      for (int64_t i = 0; i < numel; i++)
+        rel_tensor_i64 (out)[i] = (int64_t) tp->uint64_data[i];
+      break;
     default:
       for (int64_t i = 0; i < numel; i++)
         rel_tensor_i64 (out)[i] = tp->int32_data[i];
       break;
     }
+  /* uint64 is stored as int64: only exact while below 2^63 */
+  if (t == ONNX__TENSOR_PROTO__DATA_TYPE__UINT64)
+    for (int64_t i = 0; i < numel; i++)
+      if (rel_tensor_i64 (out)[i] < 0)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                       "tensor '%s' (UINT64) holds a value above 2^63 - 1, which int64 cannot represent", name);
+          return NULL;
+        }
   return g_steal_pointer (&out);
 }
 

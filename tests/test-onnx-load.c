@@ -1061,6 +1061,41 @@ test_tensor_data (void)
         }
     }
 
+  /* unsigned 32/64-bit ints become int64 while exact */
+  for (int form = 0; form < 3; form++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RelTensor) out = NULL;
+      g_autofree guint8 *buf = NULL;
+      guint64 u[3] = { 0, 4000000000u, form == 2 ? G_MAXUINT64 : (guint64) G_MAXINT64 };
+
+      onnx__tensor_proto__init (&t);
+      t.name = (char *) "unsigned";
+      t.has_data_type = TRUE;
+      t.data_type = form == 0 ? ONNX__TENSOR_PROTO__DATA_TYPE__UINT32 : ONNX__TENSOR_PROTO__DATA_TYPE__UINT64;
+      t.n_dims = 1;
+      t.dims = (int64_t *) dims3;
+      if (form == 0)
+        u[2] = 7;
+      t.n_uint64_data = 3;
+      t.uint64_data = u;
+      len = onnx__tensor_proto__get_packed_size (&t);
+      buf = g_malloc (len);
+      onnx__tensor_proto__pack (&t, buf);
+      out = rel_onnx_load_tensor_data (buf, len, &error);
+      if (form == 2)
+        {
+          g_assert_null (out);
+          g_assert_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED);
+          assert_message_has (error, "unsigned");
+          continue;
+        }
+      g_assert_no_error (error);
+      g_assert_cmpint (out->dtype, ==, REL_DTYPE_INT64);
+      g_assert_cmpint (rel_tensor_i64 (out)[1], ==, 4000000000);
+      g_assert_cmpint (rel_tensor_i64 (out)[2], ==, form == 0 ? 7 : G_MAXINT64);
+    }
+
   {
     g_autoptr(GError) error = NULL;
     g_assert_null (rel_onnx_load_tensor_data ((const guint8 *) "\xff\xff\xff", 3, &error));
