@@ -1169,9 +1169,11 @@ validate_forward (RelModel *model, GError **error)
   g_autoptr(RelActivations) acts = NULL;
   RelTensor *y;
 
-  if (in->ndim < 1 || in->dtype != REL_DTYPE_FLOAT32
-      || !rel_model_input_shape (model, in->shape[0] > 0 ? in->shape[0] : 1, &ndim, shape, NULL))
-    return TRUE;  /* dynamic spatial dims: nothing to check against */
+  /* dynamic spatial dims: nothing to run on; a fixed batch > 1 would make the
+   * check cost as much as a whole batch (the first real run still names the node) */
+  if (in->ndim < 1 || in->dtype != REL_DTYPE_FLOAT32 || in->shape[0] > 1
+      || !rel_model_input_shape (model, 1, &ndim, shape, NULL))
+    return TRUE;
   zero = rel_tensor_new_f32 (ndim, shape, error);
   if (zero == NULL)
     {
