@@ -2,9 +2,11 @@
  *
  * The only file that sees protobuf-c. The file is mapped, its wire format is
  * walked once with a nesting limit (protobuf-c recurses without one), then
- * unpacked; the graph is copied into the core's own structures and the protobuf
- * freed before the (possibly long) checks that follow. Every size read from
- * the file is validated before anything is allocated from it.
+ * unpacked under a memory budget; the graph is copied into the core's own
+ * structures (Constant nodes become constant values right away) and the
+ * protobuf freed before rel_model_finish() and a validation forward pass on
+ * zeros. Every size read from the file is checked before anything is
+ * allocated from it, and every error names the tensor, node or file.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -18,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
