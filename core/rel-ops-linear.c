@@ -778,6 +778,90 @@ conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
   return TRUE;
 }
 
+/* ---- single-row products ----
+ *
+ * A batch-1 fully connected layer is a matrix-vector product. OpenBLAS 0.3.21
+ * sgemm does not forward M = 1 to its GEMV and packs the whole weight matrix
+ * first, which for VGG-16's 25088×4096 layer costs several times the memory
+ * traffic of the product itself; these two loops stream the matrix once. */
+
+typedef struct {
+  const float *a, *b;
+  float *y;
+  int64_t rows, cols, ldb;
+  float alpha;
+  gboolean accumulate;   /* y += instead of y = */
+} RowJob;
+
+/* y[r] (+)= α Σ_k a[k]·b[r·ldb + k] for the part's rows: one dot per row. */
+REL_HOT_CLONES static void
+row_dots_part (int part, int n_parts, gpointer data)
+{
+  const RowJob *j = data;
+  int64_t r0, r1;
+
+  rel_part_range (j->rows, part, n_parts, &r0, &r1);
+  for (int64_t r = r0; r < r1; r++)
+    {
+      const float *b = j->b + r * j->ldb;
+      float acc[16] = { 0 };
+      float sum = 0.f;
+      int64_t k = 0;
+
+      /* 16 independent accumulators: vectorises without -ffast-math */
+      for (; k + 16 <= j->cols; k += 16)
+        for (int l = 0; l < 16; l++)
+          acc[l] += j->a[k + l] * b[k + l];
+      for (; k < j->cols; k++)
+        sum += j->a[k] * b[k];
+      for (int l = 0; l < 16; l++)
+        sum += acc[l];
+      j->y[r] = j->alpha * sum + (j->accumulate ? j->y[r] : 0.f);
+    }
+}
+
+/* y[c] (+)= α Σ_r a[r]·b[r·ldb + c] for the part's columns: rows are added
+ * into a slice of y that stays in cache. */
+REL_HOT_CLONES static void
+row_axpy_part (int part, int n_parts, gpointer data)
+{
+  const RowJob *j = data;
+  int64_t c0, c1;
+
+  rel_part_range (j->cols, part, n_parts, &c0, &c1);
+  if (!j->accumulate)
+    for (int64_t c = c0; c < c1; c++)
+      j->y[c] = 0.f;
+  for (int64_t r = 0; r < j->rows; r++)
+    {
+      const float *b = j->b + r * j->ldb;
+      const float av = j->alpha * j->a[r];
+      for (int64_t c = c0; c < c1; c++)
+        j->y[c] += av * b[c];
+    }
+}
+
+/* y (1×n) = α · a (1×k) · op(B), B stored k×n (ldb) or, transposed, n×k. */
+static void
+row_times_matrix (const float *a, const float *b, int64_t ldb, gboolean trans_b, int64_t k, int64_t n,
+                  float alpha, gboolean accumulate, float *y, const RelContext *ctx)
+{
+  int threads = ctx ? ctx->n_threads : 1;
+
+  if (trans_b)
+    {
+      RowJob job = { .a = a, .b = b, .y = y, .rows = n, .cols = k, .ldb = ldb, .alpha = alpha,
+                     .accumulate = accumulate };
+      rel_parallel_run (threads, n * k, row_dots_part, &job);
+    }
+  else
+    {
+      RowJob job = { .a = a, .b = b, .y = y, .rows = k, .cols = n, .ldb = ldb, .alpha = alpha,
+                     .accumulate = accumulate };
+      rel_parallel_run (threads, n * k, row_axpy_part, &job);
+    }
+}
+
 /* ---- Gemm ---- */
 
 typedef struct {
@@ -890,7 +974,10 @@ gemm_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
           yd[i * s.n + j] = p->beta * c[(s.c_rows == 1 ? 0 : i) * s.c_cols + (s.c_cols == 1 ? 0 : j)];
       beta = 1.f;
     }
-  if (s.k > 0)
+  if (s.k > 0 && s.m == 1)  /* A's single row (or column) is contiguous either way */
+    row_times_matrix (rel_tensor_f32 (in3[0]), rel_tensor_f32 (in3[1]), in3[1]->shape[1], p->trans_b,
+                      s.k, s.n, p->alpha, beta != 0.f, yd, ctx);
+  else if (s.k > 0)
     rel_sgemm (p->trans_a, p->trans_b, (int) s.m, (int) s.n, (int) s.k, p->alpha,
                rel_tensor_f32 (in3[0]), (int) in3[0]->shape[1],
                rel_tensor_f32 (in3[1]), (int) in3[1]->shape[1], beta, yd, (int) s.n);
@@ -928,7 +1015,9 @@ gemm_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
       RelTensor *da = rel_tensor_new_like (in3[0], error);
       if (da == NULL)
         return FALSE;
-      if (!p->trans_a)  /* dA = α dY · op(B)ᵀ */
+      if (s.m == 1)  /* dA = α dY · op(B)ᵀ, one row */
+        row_times_matrix (dy, b, ldb, !p->trans_b, s.n, s.k, p->alpha, FALSE, rel_tensor_f32 (da), ctx);
+      else if (!p->trans_a)  /* dA = α dY · op(B)ᵀ */
         rel_sgemm (FALSE, !p->trans_b, (int) s.m, (int) s.k, (int) s.n, p->alpha, dy, (int) s.n,
                    b, ldb, 0.f, rel_tensor_f32 (da), lda);
       else              /* dA = α op(B) · dYᵀ */
@@ -1098,7 +1187,9 @@ matmul_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outpu
   a = rel_tensor_f32 (inputs[0]);
   b = rel_tensor_f32 (inputs[1]);
   yd = rel_tensor_f32 (y);
-  if (matmul_foldable (&s) && s.m * s.n_batch <= G_MAXINT)
+  if (matmul_foldable (&s) && s.m * s.n_batch == 1)
+    row_times_matrix (a, b, s.n, FALSE, s.k, s.n, 1.f, FALSE, yd, ctx);
+  else if (matmul_foldable (&s) && s.m * s.n_batch <= G_MAXINT)
     rel_sgemm (FALSE, FALSE, (int) (s.m * s.n_batch), (int) s.n, (int) s.k, 1.f, a, (int) s.k,
                b, (int) s.n, 0.f, yd, (int) s.n);
   else
@@ -1144,7 +1235,9 @@ matmul_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const
       if (fold)
         {
           int mm = (int) (s.m * s.n_batch);
-          if (da)  /* dA = dY · Bᵀ */
+          if (da && mm == 1)  /* dA = dY · Bᵀ, one row */
+            row_times_matrix (dy, b, s.n, TRUE, s.n, s.k, 1.f, FALSE, rel_tensor_f32 (da), ctx);
+          else if (da)  /* dA = dY · Bᵀ */
             rel_sgemm (FALSE, TRUE, mm, (int) s.k, (int) s.n, 1.f, dy, (int) s.n, b, (int) s.n,
                        0.f, rel_tensor_f32 (da), (int) s.k);
           if (db)  /* dB = Aᵀ · dY, summed over the folded batch */

@@ -476,11 +476,16 @@ static void
 test_gemm (void)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (11);
-  const int64_t M = 3, K = 4, N = 5;
+  int n_cases = 0;
+
+  /* M = 1 (a batch-1 dense layer) takes the matrix-vector loops; K = 37
+   * covers their 16-wide blocks and the remainder */
+  for (int shape_case = 0; shape_case < 2; shape_case++)
+  {
+  const int64_t M = shape_case ? 1 : 3, K = shape_case ? 37 : 4, N = 5;
   /* C shapes: none, 0-d, [1], [N], [1,N], [M,1], [M,N] */
   const int c_nd[] = { -1, 0, 1, 1, 2, 2, 2 };
   const int64_t c_shape[][2] = { { 0, 0 }, { 0, 0 }, { 1, 0 }, { N, 0 }, { 1, N }, { M, 1 }, { M, N } };
-  int n_cases = 0;
 
   for (int ta = 0; ta <= 1; ta++)
     for (int tb = 0; tb <= 1; tb++)
@@ -525,7 +530,8 @@ test_gemm (void)
           grad_check_node_free (node);
           n_cases++;
         }
-  g_assert_cmpint (n_cases, ==, 28);
+  }
+  g_assert_cmpint (n_cases, ==, 56);
 }
 
 static void
@@ -627,6 +633,7 @@ test_matmul (void)
   run_matmul (rand, 4, (int64_t[]) { 2, 1, 3, 4 }, 3, (int64_t[]) { 3, 4, 2 }, 4, (int64_t[]) { 2, 3, 3, 2 });
   run_matmul (rand, 2, (int64_t[]) { 3, 4 }, 3, (int64_t[]) { 2, 4, 5 }, 3, (int64_t[]) { 2, 3, 5 });
   run_matmul (rand, 1, (int64_t[]) { 4 }, 2, (int64_t[]) { 4, 5 }, 1, (int64_t[]) { 5 });
+  run_matmul (rand, 2, (int64_t[]) { 1, 35 }, 2, (int64_t[]) { 35, 6 }, 2, (int64_t[]) { 1, 6 });
   run_matmul (rand, 2, (int64_t[]) { 3, 4 }, 1, (int64_t[]) { 4 }, 1, (int64_t[]) { 3 });
   run_matmul (rand, 1, (int64_t[]) { 4 }, 1, (int64_t[]) { 4 }, 0, NULL);
   run_matmul (rand, 3, (int64_t[]) { 2, 3, 4 }, 1, (int64_t[]) { 4 }, 2, (int64_t[]) { 2, 3 });
