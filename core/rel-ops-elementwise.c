@@ -564,8 +564,9 @@ un_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
   if (p->kind == UN_CLIP && xt->dtype == REL_DTYPE_INT64)
     {
       /* integer data (int8/uint8 files load as int64): bounds compare exactly */
-      int64_t ilo = isinf (lo) ? G_MININT64 : (int64_t) ceilf (lo);
-      int64_t ihi = isinf (hi) ? G_MAXINT64 : (int64_t) floorf (hi);
+      /* NaN or out-of-range bounds do not bound (and must not reach an int cast) */
+      int64_t ilo = !(lo > -9.2e18f) ? G_MININT64 : lo > 9.2e18f ? G_MAXINT64 : (int64_t) ceilf (lo);
+      int64_t ihi = !(hi < 9.2e18f) ? G_MAXINT64 : hi < -9.2e18f ? G_MININT64 : (int64_t) floorf (hi);
       yt = rel_tensor_new_like (xt, error);
       if (yt == NULL)
         return FALSE;

@@ -1970,7 +1970,8 @@ range_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **output
       if (y->dtype == REL_DTYPE_FLOAT32)
         rel_tensor_f32 (y)[i] = (float) (v[0] + (double) i * v[2]);
       else
-        rel_tensor_i64 (y)[i] = rel_tensor_i64 (inputs[0])[0] + i * rel_tensor_i64 (inputs[2])[0];
+        rel_tensor_i64 (y)[i] = (int64_t) ((uint64_t) rel_tensor_i64 (inputs[0])[0]
+                                           + (uint64_t) i * (uint64_t) rel_tensor_i64 (inputs[2])[0]);
     }
   outputs[0] = y;
   return TRUE;

@@ -324,7 +324,8 @@ run_data_set (const char *name, const char *case_dir, Onnx__ModelProto *mp, cons
   if (runtime < 0)
     {
       dummy_inputs = g_new0 (Onnx__ValueInfoProto *, g->n_input + 1);
-      memcpy (dummy_inputs + 1, g->input, g->n_input * sizeof *dummy_inputs);
+      if (g->n_input > 0)
+        memcpy (dummy_inputs + 1, g->input, g->n_input * sizeof *dummy_inputs);
       dummy_inputs[0] = &dummy;
       dummy.name = (char *) "__rel_test_runtime_input";
     }
@@ -333,7 +334,8 @@ run_data_set (const char *name, const char *case_dir, Onnx__ModelProto *mp, cons
   saved_inits = g->initializer;
   saved_n = g->n_initializer;
   inits = g_new0 (Onnx__TensorProto *, saved_n + protos->len);
-  memcpy (inits, saved_inits, saved_n * sizeof *inits);
+  if (saved_n > 0)
+    memcpy (inits, saved_inits, saved_n * sizeof *inits);
   for (guint i = 0; i < protos->len; i++)
     {
       Onnx__TensorProto *tp = g_ptr_array_index (protos, i);

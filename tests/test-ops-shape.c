@@ -1102,6 +1102,110 @@ test_limits (void)
   grad_check_node_free (node);
 }
 
+/* Hostile inputs: every op of both tables, random ranks, sizes, dtypes and
+ * extreme attribute values. Each call must either succeed with every output
+ * set and sized consistently, or fail with a GError — never crash or leave
+ * outputs half-made. Run under valgrind/ASan to catch memory errors. */
+static void
+test_hostile (void)
+{
+  extern const RelOpDef rel_ops_elementwise[], rel_ops_shape[];
+  const RelOpDef *tables[2] = { rel_ops_elementwise, rel_ops_shape };
+  static const int64_t extremes[] = { 0, 1, -1, 2, -2, 3, 7, G_MAXINT64, G_MININT64, 1 << 30 };
+  const char *int_attrs[] = { "axis", "keepdims", "allowzero", "start", "end", "to", "blocksize", "size",
+                              "upper", "exclusive", "reverse", "select_last_index", "fmod", "num_outputs" };
+  const char *ints_attrs[] = { "axes", "perm", "pads", "starts", "ends", "split" };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (99);
+  int n_ok = 0, n_err = 0;
+
+  for (int t = 0; t < 2; t++)
+    for (const RelOpDef *d = tables[t]; d->name; d++)
+      for (int iter = 0; iter < 60; iter++)
+        {
+          int n_in = d->min_inputs + g_rand_int_range (rand, 0, MIN (d->max_inputs, 5) - d->min_inputs + 1);
+          int n_out = g_rand_int_range (rand, 1, MIN (d->max_outputs, 3) + 1);
+          RelNode *node = grad_check_node_new (d->name, n_in, n_out);
+          RelTensor *in[8] = { NULL }, *out[8] = { NULL };
+          g_autoptr(GError) error = NULL;
+          gboolean ok;
+
+          for (int a = 0; a < 3; a++)
+            {
+              if (g_rand_boolean (rand))
+                grad_check_node_set_int (node, int_attrs[g_rand_int_range (rand, 0, G_N_ELEMENTS (int_attrs))],
+                                         extremes[g_rand_int_range (rand, 0, G_N_ELEMENTS (extremes))]);
+              if (g_rand_boolean (rand))
+                {
+                  int64_t v[9];
+                  int n = g_rand_int_range (rand, 0, 9);
+                  for (int k = 0; k < n; k++)
+                    v[k] = extremes[g_rand_int_range (rand, 0, G_N_ELEMENTS (extremes))];
+                  grad_check_node_set_ints (node, ints_attrs[g_rand_int_range (rand, 0, G_N_ELEMENTS (ints_attrs))], v, n);
+                }
+            }
+          for (int k = 0; k < n_in; k++)
+            {
+              int64_t shape[4];
+              int nd = g_rand_int_range (rand, 0, 5);
+              RelDType dt = g_rand_int_range (rand, 0, 3) == 0 ? REL_DTYPE_INT64 : REL_DTYPE_FLOAT32;
+              /* an omitted optional input (the loader refuses omitted required ones) */
+              if (k >= d->min_inputs && g_rand_int_range (rand, 0, 4) == 0)
+                continue;
+              for (int i = 0; i < nd; i++)
+                shape[i] = g_rand_int_range (rand, 0, 4);
+              in[k] = rel_tensor_new (dt, nd, shape, NULL);
+              for (int64_t e = 0; e < in[k]->numel; e++)
+                {
+                  int64_t v = g_rand_int_range (rand, 0, 5) == 0
+                              ? extremes[g_rand_int_range (rand, 0, G_N_ELEMENTS (extremes))]
+                              : g_rand_int_range (rand, -4, 5);
+                  if (dt == REL_DTYPE_INT64)
+                    rel_tensor_i64 (in[k])[e] = v;
+                  else
+                    rel_tensor_f32 (in[k])[e] = (float) v;
+                }
+            }
+          if (!grad_check_node_prepare (node, &error))
+            {
+              g_assert_nonnull (error);
+              n_err++;
+            }
+          else
+            {
+              ok = d->forward (node, in, out, NULL, &error);
+              if (ok)
+                {
+                  g_assert_no_error (error);
+                  for (int o = 0; o < n_out; o++)
+                    {
+                      int64_t numel = 1;
+                      g_assert_nonnull (out[o]);
+                      for (int i = 0; i < out[o]->ndim; i++)
+                        numel *= out[o]->shape[i];
+                      g_assert_cmpint (numel, ==, out[o]->numel);
+                    }
+                  n_ok++;
+                }
+              else
+                {
+                  g_assert_nonnull (error);
+                  g_assert_cmpint (error->domain, ==, REL_ERROR);
+                  n_err++;
+                }
+            }
+          for (int k = 0; k < 8; k++)
+            {
+              g_clear_pointer (&in[k], rel_tensor_unref);
+              g_clear_pointer (&out[k], rel_tensor_unref);
+            }
+          grad_check_node_free (node);
+        }
+  g_test_message ("hostile: %d succeeded, %d refused", n_ok, n_err);
+  /* both outcomes must occur, or the generator is not exercising the checks */
+  g_assert_cmpint (n_ok, >, 100);
+  g_assert_cmpint (n_err, >, 100);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1122,5 +1226,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-shape/constant", test_constant);
   g_test_add_func ("/ops-shape/shape-cast", test_shape_cast);
   g_test_add_func ("/ops-shape/limits", test_limits);
+  g_test_add_func ("/ops-shape/hostile", test_hostile);
   return g_test_run ();
 }
