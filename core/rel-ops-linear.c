@@ -1,11 +1,14 @@
-/* rel-ops-linear.c — Conv, Gemm, MatMul: every product goes through rel_sgemm.
+/* rel-ops-linear.c — Conv, Gemm, MatMul.
  *
- * Conv lowers each (image, group) to one GEMM: Y_g = W_g · col, where col is
- * the im2col matrix (C_g·kh·kw rows, one column per output pixel). col is
- * built a band of output rows at a time so it stays in cache instead of
- * costing a pass over main memory per layer; 1×1 stride-1 convolutions skip
- * it (the input already is col), and depthwise convolutions (one input channel
- * per group) run a direct loop, which beats a GEMM with K = kh·kw.
+ * Conv lowers each (image, group) to one GEMM through rel_sgemm: Y_g = W_g ·
+ * col, where col is the im2col matrix (C_g·kh·kw rows, one column per output
+ * pixel). col is built a band of output rows at a time so it stays in cache
+ * instead of costing a pass over main memory per layer; small planes (14×14,
+ * 7×7) of a batch are stacked side by side so the GEMM is wide enough for two
+ * cores; 1×1 stride-1 convolutions skip im2col (the input already is col),
+ * and depthwise convolutions (one input channel per group) run a direct loop,
+ * which beats a GEMM with K = kh·kw. One-row products (batch-1 dense layers)
+ * bypass sgemm, see row_times_matrix.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -19,9 +22,7 @@
 
 /* Floats of one im2col band: 4 MiB stays in L3 while sgemm reads it, and
  * still gives sgemm wide enough panels (~2000 columns for a 64-channel 3×3). */
-#ifndef CONV_BAND_FLOATS
 #define CONV_BAND_FLOATS (1024 * 1024)
-#endif
 
 /* ---- Conv ---- */
 
