@@ -1185,6 +1185,28 @@ test_hostile (void)
                       g_assert_cmpint (numel, ==, out[o]->numel);
                     }
                   n_ok++;
+                  /* and the backward, with every input asked for */
+                  if (d->backward && out[0]->dtype == REL_DTYPE_FLOAT32)
+                    {
+                      g_autoptr(RelTensor) g = rel_tensor_new_like (out[0], NULL);
+                      g_autoptr(GError) berr = NULL;
+                      RelTensor *gin[8] = { NULL };
+                      gboolean need[8];
+                      for (int k = 0; k < 8; k++)
+                        need[k] = k < n_in && in[k] != NULL;
+                      rel_tensor_fill (g, 1.0f);
+                      if (d->backward (node, in, out, g, gin, need, NULL, &berr))
+                        {
+                          g_assert_no_error (berr);
+                          for (int k = 0; k < n_in; k++)
+                            if (gin[k])
+                              g_assert_cmpint (gin[k]->numel, ==, in[k]->numel);
+                        }
+                      else
+                        g_assert_nonnull (berr);
+                      for (int k = 0; k < 8; k++)
+                        g_clear_pointer (&gin[k], rel_tensor_unref);
+                    }
                 }
               else
                 {
