@@ -331,6 +331,29 @@ test_conservation (void)
         g_assert_cmpfloat (fabs (last->relevance_out - logit), <=, 1e-6 * fabs (logit));
       }
 
+      /* a contrast starts from +z_a at a and −z_b at b: the map sums to z_a − z_b */
+      {
+        const RelMethodDef *method = rel_method_lookup ("lrp-epsilon");
+        g_autoptr(RelParams) params = rel_params_new (method);
+        g_autoptr(RelExplanation) c = NULL;
+        RelExplainRequest req = { 0 };
+        int other = target == 0 ? 1 : 0;
+        double contrast = logit - rel_tensor_f32 (rel_activations_output (acts))[other];
+
+        g_assert_true (rel_params_set (params, "epsilon", "1e-9", NULL));
+        req.model = model;
+        req.input = input;
+        req.params = params;
+        req.target.kind = REL_TARGET_CONTRAST;
+        req.target.a = target;
+        req.target.b = other;
+        c = rel_explain (method, &req, &error);
+        g_assert_no_error (error);
+        g_assert_cmpfloat_with_epsilon (c->explained_output, contrast, 1e-6 * MAX (1.0, fabs (contrast)));
+        /* two conserved flows, +z_a and −z_b, may nearly cancel: their size is the scale */
+        g_assert_cmpfloat (fabs (c->relevance_sum - contrast), <=, 1e-4 * (fabs (logit) + fabs (logit - contrast)));
+      }
+
       one = explain_ok (model, input, target, "lrp-epsilon", "epsilon=1e-9 initial=one");
       g_assert_cmpfloat (fabs (one->relevance_sum - 1.0), <=, 1e-4);
       /* the two starts differ by the factor logit only */
