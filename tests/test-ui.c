@@ -221,6 +221,59 @@ test_open_model_then_garbage (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+open_and_wait (RelWindow *window, const char *path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  rel_window_open (window, file);
+  wait_until (not_loading, window, "a model to load");
+}
+
+static void
+assert_recent (GSettings *settings, const char *first, const char *second)
+{
+  g_auto (GStrv) recent = g_settings_get_strv (settings, "recent-models");
+  g_assert_cmpuint (g_strv_length (recent), ==, 2);
+  g_assert_cmpstr (recent[0], ==, first);
+  g_assert_cmpstr (recent[1], ==, second);
+  g_autofree char *last = g_settings_get_string (settings, "last-model");
+  g_assert_cmpstr (last, ==, first);
+}
+
+/* Loaded models go to the front of the recent list (no duplicates); the
+ * menu's action opens one again. GSETTINGS_BACKEND=memory keeps this private. */
+static void
+test_recent (void)
+{
+  const char *fixtures = g_getenv ("RELEVANCE_FIXTURES");
+  g_autofree char *cnn = g_build_filename (fixtures, "tiny-cnn", "model.onnx", NULL);
+  g_autofree char *resnet = g_build_filename (fixtures, "tiny-resnet", "model.onnx", NULL);
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  g_settings_reset (settings, "recent-models");
+  g_settings_reset (settings, "last-model");
+
+  RelWindow *window = rel_window_new (NULL, settings);
+  gtk_window_present (GTK_WINDOW (window));
+  open_and_wait (window, cnn);
+  open_and_wait (window, resnet);
+  assert_recent (settings, resnet, cnn);
+  g_assert_cmpstr (rel_window_get_model_name (window), ==, "tiny-resnet");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-recent", "s", cnn));
+  wait_until (not_loading, window, "the recent model to load");
+  g_assert_cmpstr (rel_window_get_model_name (window), ==, "tiny-cnn");
+  assert_recent (settings, cnn, resnet);
+
+  /* A file that fails to load does not enter the list. */
+  open_and_wait (window, "/nonexistent/model.onnx");
+  assert_recent (settings, cnn, resnet);
+  GList *dialogs = message_dialogs_of (GTK_WINDOW (window));
+  g_assert_cmpuint (g_list_length (dialogs), ==, 1);
+  gtk_window_destroy (dialogs->data);
+  g_list_free (dialogs);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* glibc caches translations; this counter tells it LANGUAGE changed. */
 extern int _nl_msg_cat_cntr;
 
@@ -299,6 +352,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/display-name", test_display_name);
   g_test_add_func ("/ui/empty", test_empty);
   g_test_add_func ("/ui/open-model-then-garbage", test_open_model_then_garbage);
+  g_test_add_func ("/ui/recent", test_recent);
   g_test_add_func ("/ui/german", test_german);
   return g_test_run ();
 }

@@ -36,7 +36,11 @@ struct _RelWindow
   GtkLabel       *classes_label;
   GtkLabel       *layers_label;
   GtkLabel       *format_label;
+  GMenu          *recent_section;
 };
+
+/* How many models the Recent Models menu offers. */
+#define RECENT_MAX 8
 
 G_DEFINE_FINAL_TYPE (RelWindow, rel_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -182,6 +186,46 @@ show_error (RelWindow *self, GFile *file, const GError *error)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The Recent Models menu, from the settings; files that are gone are left out. */
+static void
+update_recent_menu (RelWindow *self)
+{
+  g_menu_remove_all (self->recent_section);
+  if (self->settings == NULL)
+    return;
+  g_auto (GStrv) recent = g_settings_get_strv (self->settings, "recent-models");
+  for (int i = 0; recent[i] && i < RECENT_MAX; i++)
+    {
+      if (!g_file_test (recent[i], G_FILE_TEST_IS_REGULAR))
+        continue;
+      g_autofree char *name = rel_model_display_name (NULL, recent[i]);
+      g_autoptr (GMenuItem) item = g_menu_item_new (name, NULL);
+      g_menu_item_set_action_and_target_value (item, "win.open-recent", g_variant_new_string (recent[i]));
+      g_menu_append_item (self->recent_section, item);
+    }
+}
+
+/* @path first, then the others, at most RECENT_MAX. */
+static void
+remember_model (RelWindow *self, const char *path)
+{
+  if (self->settings == NULL)
+    return;
+  g_auto (GStrv) old = g_settings_get_strv (self->settings, "recent-models");
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_strv_builder_add (builder, path);
+  for (int i = 0, n = 1; old[i] && n < RECENT_MAX; i++)
+    if (strcmp (old[i], path) != 0)
+      {
+        g_strv_builder_add (builder, old[i]);
+        n++;
+      }
+  g_auto (GStrv) recent = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "recent-models", (const char *const *) recent);
+  g_settings_set_string (self->settings, "last-model", path);
+  update_recent_menu (self);
+}
+
 static void
 load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -223,8 +267,7 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *path = g_file_get_path (file);
   self->model = model;
   self->model_name = rel_model_display_name (model, path);
-  if (self->settings)
-    g_settings_set_string (self->settings, "last-model", path);
+  remember_model (self, path);
   show_model (self);
   g_signal_emit (self, signals[SIGNAL_MODEL_CHANGED], 0);
 }
@@ -318,6 +361,13 @@ open_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+static void
+open_recent_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (g_variant_get_string (parameter, NULL));
+  rel_window_open (REL_WINDOW (widget), file);
+}
+
 static gboolean
 drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, gpointer user_data)
 {
@@ -361,6 +411,7 @@ rel_window_constructed (GObject *object)
       if (g_settings_get_boolean (self->settings, "window-maximized"))
         gtk_window_maximize (GTK_WINDOW (self));
     }
+  update_recent_menu (self);
 }
 
 static void
@@ -448,8 +499,10 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelWindow, classes_label);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, layers_label);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, format_label);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, recent_section);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
 }
 
