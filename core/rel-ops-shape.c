@@ -1587,7 +1587,7 @@ shape_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **output
 }
 
 /* ONNX TensorProto.DataType codes Cast may target. */
-enum { ONNX_FLOAT = 1, ONNX_INT32 = 6, ONNX_INT64 = 7, ONNX_DOUBLE = 11 };
+enum { ONNX_FLOAT = 1, ONNX_INT32 = 6, ONNX_INT64 = 7, ONNX_BOOL = 9, ONNX_DOUBLE = 11 };
 
 static gboolean
 cast_prepare (RelModel *model, RelNode *node, GError **error)
@@ -1595,8 +1595,8 @@ cast_prepare (RelModel *model, RelNode *node, GError **error)
   int64_t to = rel_node_attr_int (node, "to", -1);
   ShapeParams *p;
 
-  /* double is computed in float32 and int32 in int64, as the loader stores them */
-  if (to != ONNX_FLOAT && to != ONNX_DOUBLE && to != ONNX_INT32 && to != ONNX_INT64)
+  /* double is computed in float32, int32 and bool in int64, as the loader stores them */
+  if (to != ONNX_FLOAT && to != ONNX_DOUBLE && to != ONNX_INT32 && to != ONNX_INT64 && to != ONNX_BOOL)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
                    "Cast to ONNX type %" G_GINT64_FORMAT " is not supported (only float and integer)", to);
@@ -1619,7 +1619,7 @@ cast_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
 
   if (p == NULL)
     return FALSE;
-  if (x->dtype == p->to && p->axis != ONNX_INT32)
+  if (x->dtype == p->to && p->axis != ONNX_INT32 && p->axis != ONNX_BOOL)
     {
       outputs[0] = rel_tensor_ref (inputs[0]);
       return TRUE;
@@ -1631,6 +1631,8 @@ cast_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
     {
       if (p->to == REL_DTYPE_FLOAT32)
         rel_tensor_f32 (y)[i] = (float) rel_tensor_i64 (x)[i];
+      else if (p->axis == ONNX_BOOL)
+        rel_tensor_i64 (y)[i] = x->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (x)[i] != 0 : rel_tensor_i64 (x)[i] != 0;
       else
         {
           double v = x->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (x)[i] : (double) rel_tensor_i64 (x)[i];

@@ -1045,6 +1045,20 @@ test_shape_cast (void)
     grad_check_node_free (to_int);
     grad_check_node_free (to_float);
   }
+  /* Cast to bool: non-zero (NaN included) is 1 */
+  {
+    int64_t s[1] = { 4 };
+    const float v[4] = { 0, -0.0f, 0.25f, NAN }, want[4] = { 0, 0, 1, 1 };
+    g_autoptr(RelTensor) t = f32 (1, s, v);
+    g_autoptr(RelTensor) y = NULL;
+    RelNode *node = grad_check_node_new ("Cast", 1, 1);
+    RelTensor *in[1] = { t };
+    grad_check_node_set_int (node, "to", 9);
+    y = run (node, in);
+    g_assert_cmpint (y->dtype, ==, REL_DTYPE_INT64);
+    assert_values (y, want, 4);
+    grad_check_node_free (node);
+  }
   /* Cast to a type we do not have */
   {
     RelNode *node = grad_check_node_new ("Cast", 1, 1);
