@@ -13,7 +13,10 @@
  *                   of the sum, R_i = x_i ⊙ VJP_i(R / stab(z)), stabiliser 1e-6;
  *   BatchNorm       folded into the preceding Conv/Gemm for this run (the model
  *                   itself is not modified), then passes relevance unchanged; a BN
- *                   with no linear layer in front gets the z-rule of a mix.
+ *                   with no linear layer in front gets the z-rule of a mix;
+ *   bias Add        an Add of a per-channel constant right after a Conv, Gemm or
+ *                   MatMul (tf2onnx's Dense = MatMul + Add) is folded the same way,
+ *                   so the rules see it as the layer's bias.
  *
  * The stabiliser is stab(z) = z + ε·sign(z) with sign(0) = +1.
  *
@@ -592,7 +595,7 @@ typedef struct {
   RelTensor       **fold_w;     /* per node: BN-folded weight / bias, or NULL */
   RelTensor       **fold_b;
   int              *fold_out;   /* per node: value id of the folded BN's output, or −1 */
-  gboolean         *bn_folded;  /* per node: a BN folded into its producer */
+  gboolean         *absorbed;   /* per node: a BN or bias Add folded into its producer */
   int               first;      /* the first linear layer, −1 if none */
   float            *low_c, *high_c; /* z^B bounds per input channel (model preprocessing applied) */
   int               n_bounds;
@@ -613,7 +616,7 @@ lrp_run_clear (LrpRun *run)
   g_free (run->fold_w);
   g_free (run->fold_b);
   g_free (run->fold_out);
-  g_free (run->bn_folded);
+  g_free (run->absorbed);
   g_free (run->rules);
   g_free (run->low_c);
   g_free (run->high_c);
@@ -751,7 +754,89 @@ try_fold_bn (LrpRun *run, int j, const int *n_consumers, GError **error)
   run->fold_w[p] = g_steal_pointer (&fw);
   run->fold_b[p] = g_steal_pointer (&fb);
   run->fold_out[p] = bn->outputs[0];
-  run->bn_folded[j] = TRUE;
+  run->absorbed[j] = TRUE;
+  return TRUE;
+}
+
+/* Folds Add node @j into its producer when it adds a per-channel constant
+ * to a Conv, Gemm or MatMul output nobody else reads: a Dense layer exported
+ * as MatMul + Add, a Conv with its bias outside. The rules then see the bias
+ * as Zennit does (b⁺ in z⁺, γb⁺ in γ…) instead of the Add absorbing it. */
+static gboolean
+try_fold_bias_add (LrpRun *run, int j, const int *n_consumers, GError **error)
+{
+  RelModel *model = run->model;
+  const RelNode *add = &model->nodes[j];
+  const RelNode *lin;
+  RelTensor *w, *b = NULL, *c, *z;
+  g_autoptr(RelTensor) fb = NULL;
+  int li = -1, ci = -1, p, xi = -1, wi, bi, axis;
+  int64_t m;
+  float beta = 1.f;
+  gboolean conv;
+
+  if (strcmp (add->op_type, "Add") != 0 || add->n_inputs != 2 || add->inputs[0] < 0 || add->inputs[1] < 0)
+    return TRUE;
+  for (int k = 0; k < 2; k++)
+    {
+      RelValue *v = rel_model_value (model, add->inputs[k]);
+      if (v->constant)
+        ci = k;
+      else if (v->producer >= 0 && is_linear (&model->nodes[v->producer]))
+        li = k;
+    }
+  if (ci < 0 || li < 0 || n_consumers[add->inputs[li]] != 1 || add->inputs[li] == model->output)
+    return TRUE;
+  p = rel_model_value (model, add->inputs[li])->producer;
+  lin = &model->nodes[p];
+  if (run->fold_w[p] || lin->n_inputs < 2)
+    return TRUE;
+  conv = is_conv (lin);
+  for (int k = 0; k < (conv ? 1 : 2); k++)
+    if (lin->inputs[k] >= 0 && value_constant (model, lin->inputs[k]) == NULL)
+      xi = xi < 0 ? k : 99;
+  if (xi < 0 || xi > 1)
+    return TRUE;
+  linear_operands (lin, xi, &wi, &bi);
+  w = value_constant (model, lin->inputs[wi]);
+  if (bi >= 0 && lin->inputs[bi] >= 0 && !(b = value_constant (model, lin->inputs[bi])))
+    return TRUE;
+  c = value_constant (model, add->inputs[ci]);
+  z = run->acts->values[add->inputs[li]];
+  if (w == NULL || w->dtype != REL_DTYPE_FLOAT32 || c->dtype != REL_DTYPE_FLOAT32 || z == NULL
+      || (b && b->dtype != REL_DTYPE_FLOAT32))
+    return TRUE;
+  axis = conv ? 1 : z->ndim - 1;
+  if (axis < 0 || axis >= z->ndim || c->ndim > z->ndim)
+    return TRUE;
+  m = z->shape[axis];
+  /* the constant must vary along the channel axis only */
+  for (int d = 0; d < c->ndim; d++)
+    if (c->shape[d] != 1 && !(z->ndim - c->ndim + d == axis && c->shape[d] == m))
+      return TRUE;
+  if (m <= 0 || (b && b->numel != m && b->numel != 1))
+    return TRUE;
+  if (strcmp (lin->op_type, "Gemm") == 0)
+    {
+      beta = rel_node_attr_float (lin, "beta", 1.f);
+      if (beta == 0.f)
+        return TRUE;
+    }
+  {
+    int64_t shape[1] = { m };
+    if (!(fb = rel_tensor_new_f32 (1, shape, error)))
+      return FALSE;
+  }
+  for (int64_t k = 0; k < m; k++)
+    {
+      /* lin_forward adds beta·b for a Gemm */
+      float bk = b ? rel_tensor_f32 (b)[b->numel == 1 ? 0 : k] : 0.f;
+      rel_tensor_f32 (fb)[k] = bk + rel_tensor_f32 (c)[c->numel == 1 ? 0 : k] / beta;
+    }
+  run->fold_w[p] = rel_tensor_ref (w);
+  run->fold_b[p] = g_steal_pointer (&fb);
+  run->fold_out[p] = add->outputs[0];
+  run->absorbed[j] = TRUE;
   return TRUE;
 }
 
@@ -980,20 +1065,30 @@ lrp_hook (RelModel *model, int i, RelTensor *const *inputs, RelTensor *const *ou
   const RelNode *node = &model->nodes[i];
 
   *handled = FALSE;
+  if (run->absorbed[i])
+    {
+      /* a BN or bias folded into the layer below: the layer's rule sees this
+       * node's output, so relevance passes to the layer unchanged */
+      for (int k = 0; k < node->n_inputs; k++)
+        if (need[k] && inputs[k] && rel_tensor_same_shape (inputs[k], grad_output))
+          {
+            *handled = TRUE;
+            grad_inputs[k] = rel_tensor_ref ((RelTensor *) grad_output);
+            break;
+          }
+      return TRUE;
+    }
   switch (node->op->klass)
     {
     case REL_OP_CLASS_LINEAR:
       *handled = TRUE;
       return hook_linear (run, i, inputs, outputs, grad_output, grad_inputs, need, error);
     case REL_OP_CLASS_NORM:
-      if (!run->bn_folded[i])
-        {
-          *handled = TRUE;
-          return hook_mix (run, i, inputs, outputs, grad_output, grad_inputs, need, error);
-        }
-      G_GNUC_FALLTHROUGH;
+      /* a BN with no linear layer in front: its z-rule, like a mix */
+      *handled = TRUE;
+      return hook_mix (run, i, inputs, outputs, grad_output, grad_inputs, need, error);
     case REL_OP_CLASS_ACTIVATION:
-      /* relevance passes unchanged (a folded BN is the identity now) */
+      /* relevance passes unchanged */
       if (need[0] && inputs[0] && rel_tensor_same_shape (inputs[0], grad_output))
         {
           *handled = TRUE;
@@ -1418,7 +1513,7 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
   run.fold_w = g_new0 (RelTensor *, MAX (model->n_nodes, 1));
   run.fold_b = g_new0 (RelTensor *, MAX (model->n_nodes, 1));
   run.fold_out = g_new (int, MAX (model->n_nodes, 1));
-  run.bn_folded = g_new0 (gboolean, MAX (model->n_nodes, 1));
+  run.absorbed = g_new0 (gboolean, MAX (model->n_nodes, 1));
   run.conservation = g_array_new (FALSE, TRUE, sizeof (RelLayerConservation));
   run.first = -1;
 
@@ -1437,6 +1532,8 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
       const RelNode *node = &model->nodes[i];
       if (node->op->klass == REL_OP_CLASS_NORM && strcmp (node->op_type, "BatchNormalization") == 0
           && !try_fold_bn (&run, i, n_consumers, error))
+        goto done;
+      if (!try_fold_bias_add (&run, i, n_consumers, error))
         goto done;
       if (run.first < 0 && is_linear (node))
         run.first = i;

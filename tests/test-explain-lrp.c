@@ -474,6 +474,113 @@ assert_same_map (const RelExplanation *a, const RelExplanation *b)
     g_assert_cmpfloat (rel_tensor_f32 (a->relevance)[i], ==, rel_tensor_f32 (b->relevance)[i]);
 }
 
+/* Rewrites every Gemm (transB = 1) of @model as a MatMul by Wᵀ followed by
+ * an Add of the bias, the way tf2onnx exports a Dense layer. */
+static void
+split_gemms (RelModel *model)
+{
+  int n_split = 0;
+
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      RelNode *node = &model->nodes[i];
+      g_autofree char *name = NULL;
+      RelTensor *w, *wt;
+      RelNode *add;
+      int64_t shape[2];
+      int wv, mid, bias, out;
+
+      if (strcmp (node->op_type, "Gemm") != 0)
+        continue;
+      g_assert_cmpint (rel_node_attr_int (node, "transB", 0), ==, 1);
+      g_assert_cmpint (node->n_inputs, ==, 3);
+      name = g_strdup (node->name);
+      w = rel_model_value (model, node->inputs[1])->constant;
+      shape[0] = w->shape[1];
+      shape[1] = w->shape[0];
+      wt = rel_tensor_new_f32 (2, shape, NULL);
+      for (int64_t r = 0; r < w->shape[0]; r++)
+        for (int64_t c = 0; c < w->shape[1]; c++)
+          rel_tensor_f32 (wt)[c * w->shape[0] + r] = rel_tensor_f32 (w)[r * w->shape[1] + c];
+      {
+        g_autofree char *wname = g_strconcat (name, ".weight_t", NULL);
+        g_autofree char *mname = g_strconcat (name, ".matmul", NULL);
+        wv = rel_model_intern_value (model, wname);
+        mid = rel_model_intern_value (model, mname);
+      }
+      node = &model->nodes[i];
+      rel_model_value (model, wv)->constant = wt;
+      bias = node->inputs[2];
+      out = node->outputs[0];
+      if (node->params)
+        {
+          if (node->op->free_params)
+            node->op->free_params (node->params);
+          else
+            g_free (node->params);
+          node->params = NULL;
+        }
+      g_free (node->op_type);
+      node->op_type = g_strdup ("MatMul");
+      node->op = rel_op_lookup ("MatMul");
+      node->inputs[1] = wv;
+      node->n_inputs = 2;
+      node->outputs[0] = mid;
+
+      model->nodes = g_renew (RelNode, model->nodes, model->n_nodes + 1);
+      memmove (&model->nodes[i + 2], &model->nodes[i + 1], sizeof (RelNode) * (model->n_nodes - i - 1));
+      model->n_nodes++;
+      add = &model->nodes[i + 1];
+      memset (add, 0, sizeof *add);
+      add->name = g_strconcat (name, ".add", NULL);
+      add->op_type = g_strdup ("Add");
+      add->op = rel_op_lookup ("Add");
+      add->n_inputs = 2;
+      add->inputs = g_new (int, 2);
+      add->inputs[0] = mid;
+      add->inputs[1] = bias;
+      add->n_outputs = 1;
+      add->outputs = g_new (int, 1);
+      add->outputs[0] = out;
+      if (add->op->prepare)
+        g_assert_true (add->op->prepare (model, add, NULL));
+      i++;
+      n_split++;
+    }
+  for (int i = 0; i < model->n_nodes; i++)
+    for (int o = 0; o < model->nodes[i].n_outputs; o++)
+      rel_model_value (model, model->nodes[i].outputs[o])->producer = i;
+  g_assert_cmpint (n_split, >, 0);
+}
+
+/* A Dense layer exported as MatMul + Add is the same layer to LRP: the Add is
+ * its bias (z⁺ counts b⁺, γ adds γb⁺), not a mix that absorbs relevance. */
+static void
+test_matmul_bias (void)
+{
+  g_autoptr(RelModel) gemm = load_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelModel) split = load_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) input = load_npy ("tiny-cnn", "input.npy");
+  int target = fixture_target ("tiny-cnn");
+  const char *methods[] = {
+    "lrp-epsilon", "lrp-gamma", "lrp-alpha-beta", "lrp-zplus", "lrp-wsquare", "lrp-flat",
+    "lrp-epsilon-plus",
+  };
+
+  split_gemms (split);
+  for (gsize m = 0; m < G_N_ELEMENTS (methods); m++)
+    {
+      g_autoptr(RelExplanation) a = explain_ok (gemm, input, target, methods[m], NULL);
+      g_autoptr(RelExplanation) b = explain_ok (split, input, target, methods[m], NULL);
+      double cosine, err;
+
+      compare (b->relevance, a->relevance, &cosine, &err);
+      g_test_message ("tiny-cnn Gemm vs MatMul + Add, %-18s cosine %.8f, max err %.2e", methods[m], cosine, err);
+      g_assert_cmpfloat (err, <=, 1e-5);
+      g_assert_cmpint (a->conservation->len, ==, b->conservation->len);
+    }
+}
+
 /* (e) lrp-custom with a rule file equals the composite it spells out */
 static void
 test_custom_rules (void)
@@ -640,6 +747,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lrp/initial-logit", test_initial_logit);
   g_test_add_func ("/lrp/canonization", test_canonization);
   g_test_add_func ("/lrp/canonization-resnet18", test_canonization_resnet18);
+  g_test_add_func ("/lrp/matmul-bias", test_matmul_bias);
   g_test_add_func ("/lrp/custom-rules", test_custom_rules);
   g_test_add_func ("/lrp/custom-errors", test_custom_errors);
   g_test_add_func ("/lrp/alpha-beta-validation", test_alpha_beta_validation);
