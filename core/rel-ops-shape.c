@@ -1094,39 +1094,75 @@ pad_source (int64_t i, int64_t n, PadMode mode)
   return -1;
 }
 
-/* Walks the output; calls the copy (or, scattering, the accumulation) per element. */
+/* Walks the output row by row (rows of the last dimension): the outer
+ * indices give one source row (or none, in constant mode), and a column map
+ * computed once gives each output column's source column. With @scatter it
+ * is the adjoint: gradients accumulate into @gx. */
 static void
 pad_walk (const RelTensor *x, RelTensor *y, const int64_t *begins, PadMode mode, double value,
           gboolean scatter, float *gx, const float *gy)
 {
   int nd = x->ndim;
   int64_t idx[REL_MAX_DIMS] = { 0 }, xs[REL_MAX_DIMS];
+  int64_t w_out, w_in, rows;
+  /* a NaN or huge fill must not reach an int cast */
+  int64_t ivalue = isfinite (value) && fabs (value) < 9.2e18 ? (int64_t) value : 0;
+  g_autofree int64_t *cols = NULL;
 
+  if (y->numel == 0)
+    return;
+  if (nd == 0)
+    {
+      /* a scalar pads nothing */
+      if (scatter)
+        gx[0] += gy[0];
+      else
+        memcpy (y->data, x->data, x->dtype == REL_DTYPE_INT64 ? sizeof (int64_t) : sizeof (float));
+      return;
+    }
   contiguous_strides (nd, x->shape, xs);
-  for (int64_t o = 0; o < y->numel; o++)
+  w_out = y->shape[nd - 1];
+  w_in = x->shape[nd - 1];
+  rows = y->numel / w_out;
+  cols = g_new (int64_t, (gsize) w_out);
+  for (int64_t j = 0; j < w_out; j++)
+    cols[j] = pad_source (j - begins[nd - 1], w_in, mode);
+  for (int64_t r = 0; r < rows; r++)
     {
       int64_t off = 0;
       gboolean inside = TRUE;
-      for (int d = 0; d < nd; d++)
+      for (int d = 0; d < nd - 1; d++)
         {
-          int64_t s = pad_source (idx[d] - begins[d], x->shape[d], mode);
-          if (s < 0)
+          int64_t src = pad_source (idx[d] - begins[d], x->shape[d], mode);
+          if (src < 0)
             {
               inside = FALSE;
               break;
             }
-          off += s * xs[d];
+          off += src * xs[d];
         }
       if (scatter)
         {
           if (inside)
-            gx[off] += gy[o];
+            for (int64_t j = 0; j < w_out; j++)
+              if (cols[j] >= 0)
+                gx[off + cols[j]] += gy[r * w_out + j];
         }
       else if (x->dtype == REL_DTYPE_FLOAT32)
-        rel_tensor_f32 (y)[o] = inside ? rel_tensor_f32 (x)[off] : (float) value;
+        {
+          const float *px = rel_tensor_f32 (x) + off;
+          float *py = rel_tensor_f32 (y) + r * w_out;
+          for (int64_t j = 0; j < w_out; j++)
+            py[j] = inside && cols[j] >= 0 ? px[cols[j]] : (float) value;
+        }
       else
-        rel_tensor_i64 (y)[o] = inside ? rel_tensor_i64 (x)[off] : (int64_t) value;
-      for (int d = nd - 1; d >= 0; d--)
+        {
+          const int64_t *px = rel_tensor_i64 (x) + off;
+          int64_t *py = rel_tensor_i64 (y) + r * w_out;
+          for (int64_t j = 0; j < w_out; j++)
+            py[j] = inside && cols[j] >= 0 ? px[cols[j]] : ivalue;
+        }
+      for (int d = nd - 2; d >= 0; d--)
         {
           if (++idx[d] < y->shape[d])
             break;
