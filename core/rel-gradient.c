@@ -438,12 +438,23 @@ typedef struct {
   gpointer      self;
   /* how the accumulated moments become the estimate */
   enum { ACC_MEAN, ACC_SQUARED, ACC_VAR, ACC_SUM } mode;
+  double        total_weight;  /* ACC_SUM: the weights of all points */
 } Sampler;
 
+/* The estimate after the points so far; an unfinished path integral (ACC_SUM)
+ * is scaled up to the whole path's weight so the preview has the final scale. */
 static void
-estimate_from (const Sampler *s, const double *m1, const double *m2, double wsum, float *dst, int64_t n)
+estimate_from (const Sampler *s, const double *m1, const double *m2, double wsum, gboolean final,
+               float *dst, int64_t n)
 {
   double inv = wsum > 0 ? 1.0 / wsum : 0.0;
+
+  if (s->mode == ACC_SUM && !final)
+    {
+      for (int64_t i = 0; i < n; i++)
+        dst[i] = (float) (m1[i] * inv * s->total_weight);
+      return;
+    }
   for (int64_t i = 0; i < n; i++)
     switch (s->mode)
       {
@@ -515,11 +526,11 @@ run_sampler (const Sampler *s, RelExplanation *out, GError **error)
       done += nb;
       if (req->progress && done < s->n_points)
         {
-          estimate_from (s, m1, m2, wsum, rel_tensor_f32 (estimate), n);
+          estimate_from (s, m1, m2, wsum, FALSE, rel_tensor_f32 (estimate), n);
           req->progress (estimate, (double) done / s->n_points, req->progress_data);
         }
     }
-  estimate_from (s, m1, m2, wsum, rel_tensor_f32 (estimate), n);
+  estimate_from (s, m1, m2, wsum, TRUE, rel_tensor_f32 (estimate), n);
   if (req->progress)
     req->progress (estimate, 1.0, req->progress_data);
   out->relevance = g_steal_pointer (&estimate);
@@ -766,13 +777,17 @@ typedef struct {
   float       *diff;   /* x − baseline */
   int64_t      n;
   double      *alpha, *weight;
+  int         *order;  /* the points interleaved, so each batch spans the whole path */
 } PathSource;
 
 static gboolean
 make_path_point (gpointer self, int k, float *dst, const float **mult, double *weight, GError **error)
 {
   PathSource *p = self;
-  float a = (float) p->alpha[k];
+  float a;
+
+  k = p->order[k];
+  a = (float) p->alpha[k];
   for (int64_t i = 0; i < p->n; i++)
     dst[i] = p->base[i] + a * p->diff[i];
   *mult = p->diff;
@@ -790,6 +805,7 @@ run_integrated_gradients (const RelMethodDef *method, const RelExplainRequest *r
   g_autofree double *alpha = g_new (double, MAX (steps, 1));
   g_autofree double *weight = g_new (double, MAX (steps, 1));
   g_autofree float *diff = NULL;
+  g_autofree int *order = NULL;
   PathSource src;
   Sampler s = { 0 };
   RelRng rng;
@@ -821,11 +837,25 @@ run_integrated_gradients (const RelMethodDef *method, const RelExplainRequest *r
   src.n = req->input->numel;
   src.alpha = alpha;
   src.weight = weight;
+  {
+    /* stride through the path: the preview after the first batch already
+     * integrates from the baseline to the input */
+    int stride = (steps + rel_explain_batch_size (req, 16) - 1) / rel_explain_batch_size (req, 16);
+    int k = 0;
+    order = g_new (int, steps);
+    for (int off = 0; off < stride; off++)
+      for (int j = off; j < steps; j += stride)
+        order[k++] = j;
+    src.order = order;
+  }
   s.n_points = steps;
   s.make = make_path_point;
   s.self = &src;
-  /* completeness wants Σ wₖ·gₖ·(x − x′): weights already sum to one */
+  /* completeness wants Σ wₖ·gₖ·(x − x′): the weights already sum to one */
   s.mode = ACC_SUM;
+  s.total_weight = 0;
+  for (int k = 0; k < steps; k++)
+    s.total_weight += weight[k];
   return run_sampler (&s, out, error);
 }
 
