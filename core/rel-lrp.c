@@ -592,9 +592,9 @@ typedef struct {
   RelActivations   *acts;
   const RelContext *ctx;
   LrpRule          *rules;      /* per node; kind LRP_NONE for non-linear nodes */
-  RelTensor       **fold_w;     /* per node: BN-folded weight / bias, or NULL */
+  RelTensor       **fold_w;     /* per node: weight / bias with a BN or bias Add folded in, or NULL */
   RelTensor       **fold_b;
-  int              *fold_out;   /* per node: value id of the folded BN's output, or −1 */
+  int              *fold_out;   /* per node: value id of the folded node's output, or −1 */
   gboolean         *absorbed;   /* per node: a BN or bias Add folded into its producer */
   int               first;      /* the first linear layer, −1 if none */
   float            *low_c, *high_c; /* z^B bounds per input channel (model preprocessing applied) */
@@ -689,7 +689,7 @@ try_fold_bn (LrpRun *run, int j, const int *n_consumers, GError **error)
       || bn->inputs[0] == model->output)
     return TRUE;
   lin = &model->nodes[p];
-  conv = is_conv (lin);
+  conv = strcmp (lin->op_type, "Conv") == 0;   /* ConvTranspose keeps its outputs on axis 1 of W */
   if (!conv && strcmp (lin->op_type, "Gemm") != 0)
     return TRUE;
   if (lin->n_inputs < 2 || lin->inputs[0] < 0 || value_constant (model, lin->inputs[0]))
