@@ -402,7 +402,7 @@ fold_constants (RelModel *model, GError **error)
 {
   int n_values = (int) model->values->len;
   g_autofree RelTensor **values = g_new0 (RelTensor *, n_values);
-  int kept = 0;
+  int kept = 0, first_unvisited = 0;
   RelContext ctx;
   gboolean ok = TRUE;
 
@@ -430,6 +430,7 @@ fold_constants (RelModel *model, GError **error)
           if (!run_node (node, values, &ctx, error))
             {
               ok = FALSE;
+              first_unvisited = i;
               break;
             }
           for (int o = 0; o < node->n_outputs; o++)
@@ -448,9 +449,13 @@ fold_constants (RelModel *model, GError **error)
   for (int v = 0; v < n_values; v++)
     if (values[v])
       rel_tensor_unref (values[v]);
+  /* on failure keep the unvisited nodes so rel_model_free clears each once */
+  if (!ok)
+    for (int i = first_unvisited; i < model->n_nodes; i++)
+      model->nodes[kept++] = model->nodes[i];
+  model->n_nodes = kept;
   if (!ok)
     return FALSE;
-  model->n_nodes = kept;
   for (int i = 0; i < model->n_nodes; i++)
     for (int o = 0; o < model->nodes[i].n_outputs; o++)
       rel_model_value (model, model->nodes[i].outputs[o])->producer = i;

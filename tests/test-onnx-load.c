@@ -1548,13 +1548,8 @@ test_fold_failure (void)
       builder_clear (&b);
       return;
     }
+  /* in a subprocess: the bug this guards against was a double free */
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  if (!g_test_trap_has_passed ())
-    {
-      /* rel-model.c fold_constants() returns early without compacting model->nodes */
-      g_test_incomplete ("a failing constant fold leaves freed nodes in the model (double free)");
-      return;
-    }
   g_test_trap_assert_passed ();
 }
 
