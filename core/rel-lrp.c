@@ -1332,13 +1332,23 @@ assign_custom (LrpRun *run, GArray *lines, const char *path, LrpRule fallback, G
       if (strcmp (rl->selector, "first") == 0 || strcmp (rl->selector, "default") == 0
           || selector_is_op_type (rl->selector))
         continue;
-      if (rel_model_find_node (model, rl->selector) < 0)
-        {
-          g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
-                       "%s:%d: the model has no layer, tensor or linear operator type named '%s'",
-                       path, rl->line, rl->selector);
-          return FALSE;
-        }
+      {
+        int n = rel_model_find_node (model, rl->selector);
+        if (n < 0)
+          {
+            g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                         "%s:%d: the model has no layer, tensor or linear operator type named '%s'",
+                         path, rl->line, rl->selector);
+            return FALSE;
+          }
+        if (!is_linear (&model->nodes[n]))
+          {
+            g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                         "%s:%d: '%s' is a %s; rules apply to Conv, Gemm and MatMul layers",
+                         path, rl->line, rl->selector, model->nodes[n].op_type);
+            return FALSE;
+          }
+      }
     }
   for (int i = 0; i < model->n_nodes; i++)
     {

@@ -650,6 +650,7 @@ test_custom_errors (void)
     { "Conv epsilon 1e-6\n", ":1:", "key=value" },
     { "Gemm epsilon\nConv zplus\nGemm flat\n", ":3:", "line 1" },
     { "first zbox low=1 high=0\n", ":1:", "above" },
+    { "default zplus\n/features/features.1/Relu pass\n", ":2:", "is a Relu" },
   };
 
   for (gsize k = 0; k < G_N_ELEMENTS (cases); k++)
