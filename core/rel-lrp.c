@@ -25,6 +25,7 @@
  */
 #include "rel-explain.h"
 #include "rel-error.h"
+#include "rel-ops-window.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -172,14 +173,33 @@ t_axpy (RelTensor *a, float alpha, const RelTensor *b)
     d[i] += alpha * s[i];
 }
 
+/* Element-wise loops over activations run on the context's threads when
+ * they are big (rel_parallel_run keeps small ones on this thread). */
+typedef struct {
+  float       *d;
+  const float *a, *b, *c;
+  float        eps;
+  int          mask;
+  int64_t      n;
+} EwJob;
+
+static void
+mul_part (int part, int n_parts, gpointer data)
+{
+  EwJob *j = data;
+  int64_t begin, end;
+
+  rel_part_range (j->n, part, n_parts, &begin, &end);
+  for (int64_t i = begin; i < end; i++)
+    j->d[i] *= j->a[i];
+}
+
 /* a *= b */
 static void
-t_mul (RelTensor *a, const RelTensor *b)
+t_mul (RelTensor *a, const RelTensor *b, int threads)
 {
-  float *d = rel_tensor_f32 (a);
-  const float *s = rel_tensor_f32 (b);
-  for (int64_t i = 0; i < a->numel; i++)
-    d[i] *= s[i];
+  EwJob j = { rel_tensor_f32 (a), rel_tensor_f32 (b), NULL, NULL, 0.f, 0, a->numel };
+  rel_parallel_run (threads, a->numel, mul_part, &j);
 }
 
 static inline float
@@ -189,17 +209,39 @@ stabilize (float z, float eps)
   return z + (z >= 0.f ? eps : -eps);
 }
 
+static void
+div_stab_part (int part, int n_parts, gpointer data)
+{
+  EwJob *j = data;
+  const float *rr = j->a, *zz = j->b, *ss = j->c;
+  int64_t begin, end;
+
+  rel_part_range (j->n, part, n_parts, &begin, &end);
+  for (int64_t i = begin; i < end; i++)
+    {
+      if (j->mask > 0 && !(ss[i] > 0.f))
+        j->d[i] = 0.f;
+      else if (j->mask < 0 && !(ss[i] < 0.f))
+        j->d[i] = 0.f;
+      else
+        {
+          /* ε = 0 (LRP-0 from a rule file) on an exact zero: nothing to pass on */
+          float den = stabilize (zz[i], j->eps);
+          j->d[i] = den != 0.f ? rr[i] / den : 0.f;
+        }
+    }
+}
+
 /* R / stab(z); with @mask > 0 only where z > 0, with @mask < 0 only where
  * @zsign < 0 (the generalised γ rule splits by the sign of the plain output). */
 static RelTensor *
 t_div_stab (const RelTensor *r, const RelTensor *z, float eps, const RelTensor *zsign, int mask,
-            GError **error)
+            int threads, GError **error)
 {
   RelTensor *o;
-  const float *rr, *zz, *ss;
-  float *d;
+  EwJob j;
 
-  if (r->numel != z->numel || (zsign && zsign->numel != z->numel))
+  if (r->numel != z->numel || (zsign && zsign->numel != z->numel) || (mask != 0 && zsign == NULL))
     {
       g_autofree char *a = rel_tensor_shape_string (r);
       g_autofree char *b = rel_tensor_shape_string (z);
@@ -210,23 +252,9 @@ t_div_stab (const RelTensor *r, const RelTensor *z, float eps, const RelTensor *
   o = rel_tensor_new_like (z, error);
   if (o == NULL)
     return NULL;
-  rr = rel_tensor_f32 (r);
-  zz = rel_tensor_f32 (z);
-  ss = zsign ? rel_tensor_f32 (zsign) : NULL;
-  d = rel_tensor_f32 (o);
-  for (int64_t i = 0; i < z->numel; i++)
-    {
-      if (mask > 0 && !(ss[i] > 0.f))
-        d[i] = 0.f;
-      else if (mask < 0 && !(ss[i] < 0.f))
-        d[i] = 0.f;
-      else
-        {
-          /* ε = 0 (LRP-0 from a rule file) on an exact zero: nothing to pass on */
-          float den = stabilize (zz[i], eps);
-          d[i] = den != 0.f ? rr[i] / den : 0.f;
-        }
-    }
+  j = (EwJob) { rel_tensor_f32 (o), rel_tensor_f32 (r), rel_tensor_f32 (z),
+                zsign ? rel_tensor_f32 (zsign) : NULL, eps, mask, z->numel };
+  rel_parallel_run (threads, z->numel, div_stab_part, &j);
   return o;
 }
 
@@ -395,7 +423,7 @@ lin_accumulate (const Lin *L, RelTensor **acc, float scale, const RelTensor *a,
   if (c == NULL)
     return FALSE;
   if (a)
-    t_mul (c, a);
+    t_mul (c, a, L->ctx->n_threads);
   if (*acc == NULL && scale == 1.f)
     {
       *acc = g_steal_pointer (&c);
@@ -414,14 +442,14 @@ lin_accumulate (const Lin *L, RelTensor **acc, float scale, const RelTensor *a,
 static RelTensor *
 rule_epsilon (const Lin *L, const RelTensor *R, float eps, GError **error)
 {
-  g_autoptr(RelTensor) s = t_div_stab (R, L->z, eps, NULL, 0, error);
+  g_autoptr(RelTensor) s = t_div_stab (R, L->z, eps, NULL, 0, L->ctx->n_threads, error);
   RelTensor *c;
 
   if (s == NULL)
     return NULL;
   c = lin_vjp (L, L->w, s, error);
   if (c)
-    t_mul (c, L->x);
+    t_mul (c, L->x, L->ctx->n_threads);
   return c;
 }
 
@@ -456,7 +484,7 @@ rule_alpha_beta (const Lin *L, const RelTensor *R, float alpha, float beta, GErr
         return NULL;
       t_axpy (zp, 1.f, t);
     }
-  if (!(sp = t_div_stab (R, zp, LRP_STAB, NULL, 0, error)))
+  if (!(sp = t_div_stab (R, zp, LRP_STAB, NULL, 0, L->ctx->n_threads, error)))
     return NULL;
   if (!lin_accumulate (L, &acc, alpha, xp, wp, sp, error)
       || (has_neg && !lin_accumulate (L, &acc, alpha, xn, wn, sp, error)))
@@ -473,7 +501,7 @@ rule_alpha_beta (const Lin *L, const RelTensor *R, float alpha, float beta, GErr
             goto fail;
           t_axpy (zn, 1.f, t);
         }
-      if (!(sn = t_div_stab (R, zn, LRP_STAB, NULL, 0, error)))
+      if (!(sn = t_div_stab (R, zn, LRP_STAB, NULL, 0, L->ctx->n_threads, error)))
         goto fail;
       if (!lin_accumulate (L, &acc, -beta, xp, wn, sn, error)
           || (has_neg && !lin_accumulate (L, &acc, -beta, xn, wp, sn, error)))
@@ -517,8 +545,8 @@ rule_gamma (const Lin *L, const RelTensor *R, float gamma, GError **error)
       t_axpy (zp, 1.f, t1);
       t_axpy (zn, 1.f, t2);
     }
-  if (!(gp = t_div_stab (R, zp, LRP_STAB, L->z, +1, error))
-      || !(gn = t_div_stab (R, zn, LRP_STAB, L->z, -1, error)))
+  if (!(gp = t_div_stab (R, zp, LRP_STAB, L->z, +1, L->ctx->n_threads, error))
+      || !(gn = t_div_stab (R, zn, LRP_STAB, L->z, -1, L->ctx->n_threads, error)))
     return NULL;
   if (!lin_accumulate (L, &acc, 1.f, xp, wp, gp, error)
       || !lin_accumulate (L, &acc, 1.f, xp, wn, gn, error))
@@ -552,7 +580,7 @@ rule_zbox (const Lin *L, const RelTensor *R, RelTensor *low, RelTensor *high, GE
     return NULL;
   t_axpy (z, -1.f, zl);
   t_axpy (z, -1.f, zh);
-  if (!(s = t_div_stab (R, z, LRP_STAB, NULL, 0, error)))
+  if (!(s = t_div_stab (R, z, LRP_STAB, NULL, 0, L->ctx->n_threads, error)))
     return NULL;
   if (!lin_accumulate (L, &acc, 1.f, L->x, L->w, s, error)
       || !lin_accumulate (L, &acc, -1.f, low, wp, s, error)
@@ -580,7 +608,7 @@ rule_flat_wsquare (const Lin *L, const RelTensor *R, gboolean flat, GError **err
     return NULL;
   if (!(z = lin_forward (L, ones, w, b, error)))
     return NULL;
-  if (!(s = t_div_stab (R, z, LRP_STAB, NULL, 0, error)))
+  if (!(s = t_div_stab (R, z, LRP_STAB, NULL, 0, L->ctx->n_threads, error)))
     return NULL;
   return lin_vjp (L, w, s, error);
 }
@@ -1038,7 +1066,7 @@ hook_mix (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *output
       g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' has no float output", node->name);
       return FALSE;
     }
-  if (!(s = t_div_stab (R, outputs[0], LRP_STAB, NULL, 0, error)))
+  if (!(s = t_div_stab (R, outputs[0], LRP_STAB, NULL, 0, run->ctx->n_threads, error)))
     return FALSE;
   if (!node->op->backward (node, inputs, outputs, s, grad_inputs, need, run->ctx, error))
     return FALSE;
@@ -1051,7 +1079,7 @@ hook_mix (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *output
           g_clear_pointer (&grad_inputs[k], rel_tensor_unref);
           continue;
         }
-      t_mul (grad_inputs[k], inputs[k]);
+      t_mul (grad_inputs[k], inputs[k], run->ctx->n_threads);
     }
   return TRUE;
 }
@@ -1513,7 +1541,7 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
       /* start from the explained scores themselves, so the map sums to the
        * logit (or the contrast z_a − z_b); with log-probabilities the start
        * is g ⊙ z for the log-softmax gradient g */
-      t_mul (seed, logits);
+      t_mul (seed, logits, 1);
     }
 
   run.model = model;
