@@ -128,6 +128,12 @@ rel_broadcast_to (const RelTensor *src, int nout, const int64_t *out_shape, GErr
   dst = rel_tensor_new (src->dtype, nout, out_shape, error);
   if (dst == NULL || dst->numel == 0)
     return dst;
+  if (src->numel == dst->numel)
+    {
+      /* nothing to stretch: the same elements in the same order */
+      memcpy (dst->data, src->data, (size_t) dst->numel * (src->dtype == REL_DTYPE_INT64 ? 8 : 4));
+      return dst;
+    }
   memcpy (shape, out_shape, sizeof (int64_t) * nout);
   rel_broadcast_strides (src->ndim, src->shape, nout, out_shape, st);
   normalize_space (&nd, shape, st, NULL);
@@ -173,6 +179,12 @@ rel_broadcast_reduce (const float *grad, int nout, const int64_t *out_shape,
     numel *= out_shape[i];
   if (numel == 0)
     return dst;
+  if (numel == dst->numel)
+    {
+      /* no broadcast dimension to sum over */
+      memcpy (dst->data, grad, (size_t) numel * sizeof (float));
+      return dst;
+    }
   memcpy (shape, out_shape, sizeof (int64_t) * nout);
   rel_broadcast_strides (like->ndim, like->shape, nout, out_shape, st);
   normalize_space (&nd, shape, st, NULL);
@@ -395,40 +407,50 @@ bin_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *o
     }
 
   /* Mul and Div: form the full-size product, then sum it back */
-  for (int k = 0; k < 2; k++)
-    {
-      g_autoptr(RelTensor) ab = NULL, bb = NULL;
-      g_autoptr(RelTensor) tmp = NULL;
-      const float *pa, *pb;
-      float *t;
+  {
+    /* an operand already of the output's size is used as it is */
+    g_autoptr(RelTensor) ab = a->numel == y->numel ? rel_tensor_ref ((RelTensor *) a)
+                                                   : rel_broadcast_to (a, nd, y->shape, error);
+    g_autoptr(RelTensor) bb = ab == NULL ? NULL : b->numel == y->numel ? rel_tensor_ref ((RelTensor *) b)
+                                                                       : rel_broadcast_to (b, nd, y->shape, error);
+    const float *restrict pa, *restrict pb;
 
-      if (!need[k])
-        continue;
-      ab = rel_broadcast_to (a, nd, y->shape, error);
-      if (ab == NULL)
-        return FALSE;
-      bb = rel_broadcast_to (b, nd, y->shape, error);
-      if (bb == NULL)
-        return FALSE;
-      tmp = rel_tensor_new_like (y, error);
-      if (tmp == NULL)
-        return FALSE;
-      pa = rel_tensor_f32 (ab);
-      pb = rel_tensor_f32 (bb);
-      t = rel_tensor_f32 (tmp);
-      for (int64_t i = 0; i < tmp->numel; i++)
-        {
-          if (kind == BIN_MUL)
-            t[i] = g[i] * (k == 0 ? pb[i] : pa[i]);
-          else if (k == 0)
+    if (bb == NULL)
+      return FALSE;
+    pa = rel_tensor_f32 (ab);
+    pb = rel_tensor_f32 (bb);
+    for (int k = 0; k < 2; k++)
+      {
+        g_autoptr(RelTensor) tmp = NULL;
+        float *restrict t;
+
+        if (!need[k])
+          continue;
+        tmp = rel_tensor_new_like (y, error);
+        if (tmp == NULL)
+          return FALSE;
+        t = rel_tensor_f32 (tmp);
+        if (kind == BIN_MUL)
+          {
+            const float *restrict o = k == 0 ? pb : pa;
+            for (int64_t i = 0; i < tmp->numel; i++)
+              t[i] = g[i] * o[i];
+          }
+        else if (k == 0)
+          for (int64_t i = 0; i < tmp->numel; i++)
             t[i] = g[i] / pb[i];
-          else
+        else
+          for (int64_t i = 0; i < tmp->numel; i++)
             t[i] = -g[i] * pa[i] / (pb[i] * pb[i]);
-        }
-      grad_inputs[k] = rel_broadcast_reduce (t, nd, y->shape, k == 0 ? a : b, error);
-      if (grad_inputs[k] == NULL)
-        return FALSE;
-    }
+        /* an operand of the output's size takes the product as it is */
+        if ((k == 0 ? a : b)->numel == tmp->numel && (k == 0 ? a : b)->ndim == tmp->ndim)
+          grad_inputs[k] = g_steal_pointer (&tmp);
+        else
+          grad_inputs[k] = rel_broadcast_reduce (t, nd, y->shape, k == 0 ? a : b, error);
+        if (grad_inputs[k] == NULL)
+          return FALSE;
+      }
+  }
   return TRUE;
 }
 
@@ -541,8 +563,8 @@ un_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
   const UnParams *p;
   const RelTensor *xt = inputs[0];
   RelTensor *yt;
-  const float *x;
-  float *y;
+  const float *restrict x;
+  float *restrict y;
   float lo = 0, hi = 0, a, b;
   int64_t n;
 
@@ -606,13 +628,20 @@ un_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
       for (int64_t i = 0; i < n; i++)
         y[i] = 1.0f / (1.0f + expf (-x[i]));
       break;
+    /* ternaries rather than fminf/fmaxf, which are library calls without -ffast-math */
     case UN_HARD_SIGMOID:
       for (int64_t i = 0; i < n; i++)
-        y[i] = fmaxf (0.0f, fminf (1.0f, a * x[i] + b));
+        {
+          float z = a * x[i] + b;
+          y[i] = z < 0.0f ? 0.0f : z > 1.0f ? 1.0f : z;
+        }
       break;
     case UN_HARD_SWISH:
       for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] * fmaxf (0.0f, fminf (1.0f, x[i] / 6.0f + 0.5f));
+        {
+          float z = x[i] / 6.0f + 0.5f;
+          y[i] = x[i] * (z < 0.0f ? 0.0f : z > 1.0f ? 1.0f : z);
+        }
       break;
     case UN_TANH:
       for (int64_t i = 0; i < n; i++)
@@ -744,8 +773,9 @@ un_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *ou
   const UnParams *p;
   const RelTensor *xt = inputs[0];
   RelTensor *gt;
-  const float *x, *y, *g;
-  float *d;
+  /* restrict: the gradient is a fresh tensor, so the loops can vectorise */
+  const float *restrict x, *restrict y, *restrict g;
+  float *restrict d;
   float lo = 0, hi = 0, a, b;
   int64_t n;
 
@@ -787,13 +817,20 @@ un_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *ou
   d = rel_tensor_f32 (gt);
   switch (p->kind)
     {
+    /* g[i] is read unconditionally so the selects compile to blends, not branches */
     case UN_RELU:
       for (int64_t i = 0; i < n; i++)
-        d[i] = x[i] > 0 ? g[i] : 0;
+        {
+          float gi = g[i];
+          d[i] = x[i] > 0 ? gi : 0.0f;
+        }
       break;
     case UN_LEAKY_RELU:
       for (int64_t i = 0; i < n; i++)
-        d[i] = x[i] >= 0 ? g[i] : a * g[i];
+        {
+          float gi = g[i];
+          d[i] = x[i] >= 0 ? gi : a * gi;
+        }
       break;
     case UN_ELU:
       for (int64_t i = 0; i < n; i++)
@@ -806,13 +843,16 @@ un_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *ou
     case UN_HARD_SIGMOID:
       for (int64_t i = 0; i < n; i++)
         {
-          float z = a * x[i] + b;
-          d[i] = z > 0 && z < 1 ? a * g[i] : 0;
+          float z = a * x[i] + b, gi = g[i];
+          d[i] = z > 0 && z < 1 ? a * gi : 0.0f;
         }
       break;
     case UN_HARD_SWISH:
       for (int64_t i = 0; i < n; i++)
-        d[i] = x[i] <= -3.0f ? 0 : x[i] >= 3.0f ? g[i] : g[i] * (x[i] / 3.0f + 0.5f);
+        {
+          float xi = x[i], gi = g[i];
+          d[i] = xi <= -3.0f ? 0.0f : xi >= 3.0f ? gi : gi * (xi / 3.0f + 0.5f);
+        }
       break;
     case UN_TANH:
       for (int64_t i = 0; i < n; i++)
@@ -841,7 +881,10 @@ un_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *ou
     case UN_CLIP:
       /* like torch.clamp: the gradient passes where the bounds are not exceeded */
       for (int64_t i = 0; i < n; i++)
-        d[i] = x[i] >= lo && x[i] <= hi ? g[i] : 0;
+        {
+          float gi = g[i];
+          d[i] = x[i] >= lo && x[i] <= hi ? gi : 0.0f;
+        }
       break;
     case UN_SOFTPLUS:
       for (int64_t i = 0; i < n; i++)

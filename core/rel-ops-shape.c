@@ -1266,36 +1266,39 @@ red_kind (const char *op_type)
   return RED_SUM;
 }
 
-/* For every input element, the offset of the output element it reduces into. */
-static int64_t *
-reduce_map (const RelTensor *x, const int64_t *keep, GError **error)
-{
-  int64_t st[REL_MAX_DIMS], idx[REL_MAX_DIMS] = { 0 }, off = 0;
-  int64_t *map = g_try_new (int64_t, (gsize) MAX (x->numel, 1));
-  int nd = x->ndim;
+/* Walks the input in order, tracking the offset of the output element each
+ * input element reduces into (strides of the kept shape, 0 on reduced axes). */
+typedef struct {
+  int            nd;
+  const int64_t *shape;
+  int64_t        st[REL_MAX_DIMS];
+  int64_t        idx[REL_MAX_DIMS];
+  int64_t        off;
+} RedIter;
 
-  if (map == NULL)
+static void
+red_iter_init (RedIter *it, const RelTensor *x, const int64_t *keep)
+{
+  it->nd = x->ndim;
+  it->shape = x->shape;
+  rel_broadcast_strides (x->ndim, keep, x->ndim, x->shape, it->st);
+  memset (it->idx, 0, sizeof it->idx);
+  it->off = 0;
+}
+
+static inline void
+red_iter_next (RedIter *it)
+{
+  for (int d = it->nd - 1; d >= 0; d--)
     {
-      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory reducing %" G_GINT64_FORMAT " elements",
-                   x->numel);
-      return NULL;
-    }
-  rel_broadcast_strides (nd, keep, nd, x->shape, st);
-  for (int64_t i = 0; i < x->numel; i++)
-    {
-      map[i] = off;
-      for (int d = nd - 1; d >= 0; d--)
+      if (++it->idx[d] < it->shape[d])
         {
-          if (++idx[d] < x->shape[d])
-            {
-              off += st[d];
-              break;
-            }
-          off -= st[d] * (x->shape[d] - 1);
-          idx[d] = 0;
+          it->off += it->st[d];
+          return;
         }
+      it->off -= it->st[d] * (it->shape[d] - 1);
+      it->idx[d] = 0;
     }
-  return map;
 }
 
 static gboolean
@@ -1304,7 +1307,7 @@ reduce_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outpu
 {
   RelTensor *x = inputs[0];
   int64_t keep[REL_MAX_DIMS], out_shape[REL_MAX_DIMS], count, n_out;
-  g_autofree int64_t *map = NULL;
+  RedIter it;
   g_autofree double *acc = NULL, *mx = NULL;
   g_autoptr(RelTensor) red = NULL;
   RedKind kind = red_kind (node->op_type);
@@ -1320,11 +1323,31 @@ reduce_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outpu
       return TRUE;
     }
   red = rel_tensor_new_f32 (x->ndim, keep, error);
-  if (red == NULL || !(map = reduce_map (x, keep, error)))
+  if (red == NULL)
     return FALSE;
   n_out = red->numel;
-  acc = g_new (double, MAX (n_out, 1));
   px = rel_tensor_f32 (x);
+  if ((kind == RED_SUM || kind == RED_MEAN) && n_out > 0 && x->numel % n_out == 0)
+    {
+      /* reduced axes all trailing (global average pooling over H, W): row sums */
+      int64_t inner = x->numel / n_out, prod = 1;
+      int k = x->ndim;
+      while (k > 0 && keep[k - 1] == 1)
+        prod *= x->shape[--k];
+      if (prod == inner)
+        {
+          for (int64_t o = 0; o < n_out; o++)
+            {
+              double sum = 0;
+              for (int64_t j = 0; j < inner; j++)
+                sum += px[o * inner + j];
+              rel_tensor_f32 (red)[o] = (float) (kind == RED_MEAN ? (count > 0 ? sum / (double) count : NAN) : sum);
+            }
+          outputs[0] = rel_tensor_view (red, nd, out_shape, error);
+          return outputs[0] != NULL;
+        }
+    }
+  acc = g_new (double, MAX (n_out, 1));
   for (int64_t o = 0; o < n_out; o++)
     acc[o] = kind == RED_MAX || kind == RED_LOGSUMEXP ? -INFINITY
            : kind == RED_MIN ? INFINITY : kind == RED_PROD ? 1.0 : 0.0;
@@ -1333,12 +1356,14 @@ reduce_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outpu
       /* shift by the maximum so exp cannot overflow */
       mx = acc;
       acc = g_new0 (double, MAX (n_out, 1));
-      for (int64_t i = 0; i < x->numel; i++)
-        mx[map[i]] = fmax (mx[map[i]], px[i]);
+      red_iter_init (&it, x, keep);
+      for (int64_t i = 0; i < x->numel; i++, red_iter_next (&it))
+        mx[it.off] = fmax (mx[it.off], px[i]);
     }
-  for (int64_t i = 0; i < x->numel; i++)
+  red_iter_init (&it, x, keep);
+  for (int64_t i = 0; i < x->numel; i++, red_iter_next (&it))
     {
-      double v = px[i], *a = &acc[map[i]];
+      double v = px[i], *a = &acc[it.off];
       switch (kind)
         {
         case RED_SUM: case RED_MEAN: case RED_LOGSUM: *a += v; break;
@@ -1347,7 +1372,7 @@ reduce_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outpu
         case RED_PROD: *a *= v; break;
         case RED_L1: *a += fabs (v); break;
         case RED_L2: case RED_SUMSQ: *a += v * v; break;
-        case RED_LOGSUMEXP: *a += isinf (mx[map[i]]) ? 0 : exp (v - mx[map[i]]); break;
+        case RED_LOGSUMEXP: *a += isinf (mx[it.off]) ? 0 : exp (v - mx[it.off]); break;
         }
     }
   for (int64_t o = 0; o < n_out; o++)
@@ -1374,7 +1399,7 @@ reduce_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const
 {
   RelTensor *x = inputs[0];
   int64_t keep[REL_MAX_DIMS], out_shape[REL_MAX_DIMS], count, n_out;
-  g_autofree int64_t *map = NULL;
+  RedIter it;
   g_autofree double *aux = NULL;
   g_autofree int64_t *zeros = NULL;
   RedKind kind = red_kind (node->op_type);
@@ -1393,8 +1418,6 @@ reduce_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const
       grad_inputs[0] = rel_tensor_copy (grad_output, error);
       return grad_inputs[0] != NULL;
     }
-  if (!(map = reduce_map (x, keep, error)))
-    return FALSE;
   grad_inputs[0] = rel_tensor_new_like (x, error);
   if (grad_inputs[0] == NULL)
     return FALSE;
@@ -1407,8 +1430,9 @@ reduce_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const
   if (kind == RED_MAX || kind == RED_MIN)
     {
       /* tied extremes share the gradient */
-      for (int64_t i = 0; i < x->numel; i++)
-        aux[map[i]] += px[i] == py[map[i]];
+      red_iter_init (&it, x, keep);
+      for (int64_t i = 0; i < x->numel; i++, red_iter_next (&it))
+        aux[it.off] += px[i] == py[it.off];
     }
   else if (kind == RED_PROD)
     {
@@ -1416,17 +1440,19 @@ reduce_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const
       zeros = g_new0 (int64_t, MAX (n_out, 1));
       for (int64_t o = 0; o < n_out; o++)
         aux[o] = 1.0;
-      for (int64_t i = 0; i < x->numel; i++)
+      red_iter_init (&it, x, keep);
+      for (int64_t i = 0; i < x->numel; i++, red_iter_next (&it))
         {
           if (px[i] == 0)
-            zeros[map[i]]++;
+            zeros[it.off]++;
           else
-            aux[map[i]] *= px[i];
+            aux[it.off] *= px[i];
         }
     }
-  for (int64_t i = 0; i < x->numel; i++)
+  red_iter_init (&it, x, keep);
+  for (int64_t i = 0; i < x->numel; i++, red_iter_next (&it))
     {
-      int64_t o = map[i];
+      int64_t o = it.off;
       double gi = g[o], xi = px[i], yi = py[o], v = 0;
       switch (kind)
         {
