@@ -2378,6 +2378,26 @@ d2s_layout (const RelNode *node, const RelTensor *x, int64_t *shape6, int64_t *s
 }
 
 static gboolean
+d2s_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  const char *mode = rel_node_attr_string (node, "mode", "DCR");
+  int64_t b = rel_node_attr_int (node, "blocksize", 0);
+
+  if (b <= 0 || b > 4096)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "%s needs a blocksize between 1 and 4096",
+                   node->op_type);
+      return FALSE;
+    }
+  if (strcmp (mode, "DCR") != 0 && strcmp (mode, "CRD") != 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "%s mode '%s' is not supported", node->op_type, mode);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
 d2s_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
              const RelContext *ctx, GError **error)
 {
@@ -2464,8 +2484,8 @@ const RelOpDef rel_ops_shape[] = {
   { "CumSum", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, cumsum_forward, cumsum_backward, NULL },
   { "Trilu", 1, 2, 1, REL_OP_CLASS_ROUTE, NULL, trilu_forward, trilu_backward, NULL },
   { "GatherElements", 2, 2, 1, REL_OP_CLASS_ROUTE, NULL, gather_elements_forward, gather_elements_backward, NULL },
-  { "DepthToSpace", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, d2s_forward, d2s_backward, NULL },
-  { "SpaceToDepth", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, d2s_forward, d2s_backward, NULL },
+  { "DepthToSpace", 1, 1, 1, REL_OP_CLASS_ROUTE, d2s_prepare, d2s_forward, d2s_backward, NULL },
+  { "SpaceToDepth", 1, 1, 1, REL_OP_CLASS_ROUTE, d2s_prepare, d2s_forward, d2s_backward, NULL },
   { "Size", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, size_forward, zero_backward, NULL },
   /* no backward: the graph engine hands a backward only output 0's gradient */
   { "Split", 1, 2, 8, REL_OP_CLASS_ROUTE, split_prepare, split_forward, NULL, SP },
