@@ -1,8 +1,14 @@
-/* rel-ops-elementwise.c — arithmetic with numpy broadcasting, activations,
- * Softmax/LogSoftmax and the identity-like routes (Identity, Dropout).
+/* rel-ops-elementwise.c — arithmetic with numpy broadcasting (Add, Sub, Mul,
+ * Div, Pow, Mod, variadic Sum/Mean/Max/Min), activations and other unary
+ * maths, Softmax/LogSoftmax/Hardmax, the normalisations that are not
+ * BatchNorm (LayerNormalization, InstanceNormalization, LRN), comparisons,
+ * logic and Where (bool is int64 0/1), and the identity-like routes
+ * (Identity, Dropout at inference).
  *
- * Every forward allocates its output; every backward is the exact VJP, with
- * broadcast gradients summed back to the operand's shape.
+ * Every forward allocates its output (Identity/Dropout share their input:
+ * tensors are immutable once produced); every backward is the exact VJP,
+ * with broadcast gradients summed back to the operand's shape. Outputs that
+ * are piecewise constant in the input have a zero VJP.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later

@@ -1,7 +1,9 @@
 /* rel-ops-shape.c — operators that move, select or describe elements:
- * Reshape/Flatten/Squeeze/Unsqueeze (free views), Transpose, Concat, Slice,
- * Gather, Pad, Expand, the reductions ReduceMean/ReduceSum, and the int64
- * shape arithmetic exporters emit (Shape, Constant, ConstantOfShape, Cast).
+ * Reshape/Flatten/Squeeze/Unsqueeze (free views), Transpose, Concat, Split,
+ * Slice, Gather, GatherElements, Pad, Expand, Tile, Trilu, CumSum,
+ * DepthToSpace/SpaceToDepth, the Reduce* family, and the int64 shape
+ * arithmetic exporters emit (Shape, Size, Constant, ConstantOfShape, Cast,
+ * Range, ArgMax/ArgMin).
  *
  * Attributes that moved to inputs across opsets (Squeeze/Unsqueeze/Reduce axes,
  * Pad pads, Slice starts/ends) are accepted both ways: an input, when present,
