@@ -100,37 +100,64 @@ save_rgb_png (const char *path, guint8 *rgb, int width, int height, GError **err
   return TRUE;
 }
 
+/* How a PNG is drawn: the colour map, the sign shown, and the normalisation
+ * (the max |R| by default, or a percentile that clips outliers). */
+typedef struct {
+  RelColormap map;
+  RelSignMode sign;
+  double      percentile;   /* 0: max-abs */
+  gboolean    overlay;
+} PngStyle;
+
 static gboolean
 write_output (const char *path, RelModel *model, RelTensor *input, const RelExplanation *e,
-              gboolean overlay, GError **error)
+              const PngStyle *style, GError **error)
 {
   g_autofree char *lower = g_ascii_strdown (path, -1);
 
   if (g_str_has_suffix (lower, ".npy"))
-    {
-      if (overlay)
-        {
-          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "--overlay needs a .png output");
-          return FALSE;
-        }
-      return rel_npy_save (path, e->relevance, error);
-    }
+    return rel_npy_save (path, e->relevance, error);
   if (g_str_has_suffix (lower, ".png"))
     {
+      g_autofree float *map = NULL;
+      g_autofree guint8 *rgba = NULL;
       g_autofree guint8 *rgb = NULL;
-      int w, h;
+      int mw, mh, w, h;
+      double scale;
 
-      if (overlay)
+      map = rel_relevance_map (e->relevance, &mw, &mh, error);
+      if (map == NULL)
+        return FALSE;
+      scale = rel_heatmap_scale (map, (gsize) mw * mh,
+                                 style->percentile > 0 ? REL_NORM_PERCENTILE : REL_NORM_MAX_ABS,
+                                 style->percentile, 0);
+      if (style->overlay)
         {
           g_autofree guint8 *image = rel_input_to_rgb8 (input, &model->preprocess, &w, &h, error);
+          g_autofree guint8 *image_rgba = NULL;
+
           if (image == NULL)
             return FALSE;
-          rgb = rel_heatmap_overlay (e->relevance, image, w, h, 1.0, error);
+          image_rgba = g_new (guint8, (gsize) w * h * 4);
+          for (gsize i = 0; i < (gsize) w * h; i++)
+            {
+              memcpy (image_rgba + 4 * i, image + 3 * i, 3);
+              image_rgba[4 * i + 3] = 255;
+            }
+          rgba = g_new (guint8, (gsize) w * h * 4);
+          rel_heatmap_blend (map, mw, mh, scale, style->map, style->sign, 1.0,
+                             image_rgba, w, h, w * 4, rgba);
         }
       else
-        rgb = rel_heatmap_render (e->relevance, &w, &h, error);
-      if (rgb == NULL)
-        return FALSE;
+        {
+          w = mw;
+          h = mh;
+          rgba = g_new (guint8, (gsize) w * h * 4);
+          rel_heatmap_colorize (map, w, h, scale, style->map, style->sign, TRUE, rgba);
+        }
+      rgb = g_new (guint8, (gsize) w * h * 3);
+      for (gsize i = 0; i < (gsize) w * h; i++)
+        memcpy (rgb + 3 * i, rgba + 4 * i, 3);
       return save_rgb_png (path, rgb, w, h, error);
     }
   g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
@@ -249,8 +276,11 @@ rel_cli_explain (int argc, char **argv)
   g_autofree char *dataset = NULL, *out_dir = NULL, *format = NULL;
   g_auto(GStrv) sets = NULL;
   gint64 seed = 0;
+  g_autofree char *colormap = NULL, *sign = NULL;
   gboolean log_prob = FALSE, overlay = FALSE, verbose = FALSE;
   gint batch = 0;
+  gdouble percentile = 0;
+  PngStyle style = { REL_COLORMAP_BWR, REL_SIGN_BOTH, 0, FALSE };
   GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING, &method_name, "Explanation method (see 'relevance-cli methods')", "NAME" },
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Method parameter (repeatable)", "KEY=VALUE" },
@@ -259,6 +289,9 @@ rel_cli_explain (int argc, char **argv)
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the sampling methods (default 0)", "S" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_path, "Output: .npy (relevance) or .png (heatmap)", "FILE" },
     { "overlay", 0, 0, G_OPTION_ARG_NONE, &overlay, "Blend the PNG heatmap over the input image", NULL },
+    { "colormap", 0, 0, G_OPTION_ARG_STRING, &colormap, "PNG colour map: bwr (default), coldnhot, hot, viridis, gray", "NAME" },
+    { "sign", 0, 0, G_OPTION_ARG_STRING, &sign, "Relevance shown in the PNG: both (default), positive, negative, absolute", "MODE" },
+    { "percentile", 0, 0, G_OPTION_ARG_DOUBLE, &percentile, "Scale the PNG by this percentile of |R| instead of its maximum", "P" },
     { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset, "Explain every image under this folder", "DIR" },
     { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Where --dataset writes its maps (sub-folders kept)", "DIR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, "File type --dataset writes: npy (default) or png", "npy|png" },
@@ -292,6 +325,14 @@ rel_cli_explain (int argc, char **argv)
     return fail ("explain: --batch must lie in [1, 4096]");
   if (seed < 0)
     return fail ("explain: --seed must not be negative");
+  if (colormap && !rel_colormap_from_name (colormap, &style.map))
+    return fail ("explain: unknown --colormap '%s' (bwr, coldnhot, hot, viridis, gray)", colormap);
+  if (sign && !rel_sign_mode_from_name (sign, &style.sign))
+    return fail ("explain: unknown --sign '%s' (both, positive, negative, absolute)", sign);
+  if (!(percentile >= 0 && percentile <= 100))
+    return fail ("explain: --percentile must lie in [0, 100]");
+  style.percentile = percentile;
+  style.overlay = overlay;
 
   if (out_path)
     {
@@ -340,7 +381,7 @@ rel_cli_explain (int argc, char **argv)
         fprintf (stderr, "\n");
       if (e == NULL)
         return fail ("%s: %s", method->name, error->message);
-      if (!write_output (out_path, model, input, e, overlay, &error))
+      if (!write_output (out_path, model, input, e, &style, &error))
         return fail ("%s", error->message);
       print_conservation (method, e, verbose);
       return 0;
@@ -395,7 +436,7 @@ rel_cli_explain (int argc, char **argv)
             fprintf (stderr, "\n");
             return fail ("cannot create '%s'", dst_dir);
           }
-        if (!write_output (dst, model, input, e, overlay, &error))
+        if (!write_output (dst, model, input, e, &style, &error))
           {
             fprintf (stderr, "\n");
             return fail ("%s", error->message);
