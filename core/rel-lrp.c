@@ -625,8 +625,10 @@ typedef struct {
   int              *fold_out;   /* per node: value id of the folded node's output, or −1 */
   gboolean         *absorbed;   /* per node: a BN or bias Add folded into its producer */
   int               first;      /* the first linear layer, −1 if none */
-  float            *low_c, *high_c; /* z^B bounds per input channel (model preprocessing applied) */
-  int               n_bounds;
+  double           *norm_mean;  /* per input channel: image value u ↦ (u·unit − mean) / std */
+  double           *norm_std;
+  double            norm_unit;
+  int               n_channels;
   GArray           *conservation;
 } LrpRun;
 
@@ -646,8 +648,8 @@ lrp_run_clear (LrpRun *run)
   g_free (run->fold_out);
   g_free (run->absorbed);
   g_free (run->rules);
-  g_free (run->low_c);
-  g_free (run->high_c);
+  g_free (run->norm_mean);
+  g_free (run->norm_std);
   if (run->conservation)
     {
       for (guint i = 0; i < run->conservation->len; i++)
@@ -869,44 +871,62 @@ try_fold_bias_add (LrpRun *run, int j, const int *n_consumers, GError **error)
 }
 
 /* The z^B bounds are given in image units (0 = black, 1 = white); the model's
- * normalisation maps them per channel, so the defaults fit any model. */
-static gboolean
-prepare_bounds (LrpRun *run, const RelTensor *input, double low, double high, GError **error)
+ * normalisation maps them per channel, so the defaults fit any model. A model
+ * whose input_range was set explicitly (metadata, sidecar, CLI) maps [0, 1]
+ * onto that range instead, the same for every channel. */
+static void
+prepare_normalisation (LrpRun *run, const RelTensor *input)
 {
   const RelPreprocess *pp = &run->model->preprocess;
-  int c = input->ndim >= 2 ? (int) input->shape[1] : 1;
+  int n_pp = pp->channels >= 1 && pp->channels <= 4 ? pp->channels : 4;
+  double lo = G_MAXDOUBLE, hi = -G_MAXDOUBLE;
+  gboolean valid = TRUE;
 
-  if (low > high)
+  run->n_channels = MAX (input->ndim >= 2 ? (int) input->shape[1] : 1, 1);
+  run->norm_mean = g_new0 (double, run->n_channels);
+  run->norm_std = g_new (double, run->n_channels);
+  /* an image value u is the pixel 255·u: the model sees (255·u·scale − mean) / std */
+  run->norm_unit = pp->scale > 0.f && isfinite (pp->scale) ? 255.0 * pp->scale : 1.0;
+  for (int k = 0; k < run->n_channels; k++)
     {
-      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
-                   "the z^B bounds are reversed: low %g > high %g", low, high);
-      return FALSE;
-    }
-  run->n_bounds = MAX (c, 1);
-  run->low_c = g_new (float, run->n_bounds);
-  run->high_c = g_new (float, run->n_bounds);
-  for (int k = 0; k < run->n_bounds; k++)
-    {
-      /* an image value u is the pixel 255·u: the model sees (255·u·scale − mean) / std */
-      double mean = 0, std = 1, unit = 1;
+      run->norm_std[k] = 1;
       if (k < 4 && pp->std[k] > 0.f && isfinite (pp->std[k]) && isfinite (pp->mean[k]))
         {
-          mean = pp->mean[k];
-          std = pp->std[k];
+          run->norm_mean[k] = pp->mean[k];
+          run->norm_std[k] = pp->std[k];
         }
-      if (pp->scale > 0.f && isfinite (pp->scale))
-        unit = 255.0 * pp->scale;
-      run->low_c[k] = (float) ((low * unit - mean) / std);
-      run->high_c[k] = (float) ((high * unit - mean) / std);
     }
-  return TRUE;
+  /* the range the loader derives from mean/std; anything else was set by hand */
+  for (int k = 0; k < n_pp; k++)
+    {
+      double a, b;
+      if (!(pp->std[k] > 0.f))
+        {
+          valid = FALSE;
+          break;
+        }
+      a = (0.0 - pp->mean[k]) / pp->std[k];
+      b = (255.0 * pp->scale - pp->mean[k]) / pp->std[k];
+      lo = MIN (lo, MIN (a, b));
+      hi = MAX (hi, MAX (a, b));
+    }
+  if (valid && isfinite (pp->range_low) && isfinite (pp->range_high) && pp->range_low < pp->range_high
+      && (fabs (pp->range_low - lo) > 1e-5 * (1 + fabs (lo)) || fabs (pp->range_high - hi) > 1e-5 * (1 + fabs (hi))))
+    {
+      run->norm_unit = pp->range_high - pp->range_low;
+      for (int k = 0; k < run->n_channels; k++)
+        {
+          run->norm_mean[k] = -pp->range_low;
+          run->norm_std[k] = 1;
+        }
+    }
 }
 
-/* A tensor shaped like @x filled with the per-channel bound (channel = dim 1
- * when @x is the model input, or a flattening of it; else channel 0's value). */
+/* A tensor shaped like @x filled with the image value @u in model units, per
+ * channel when @x is the model input (or a flattening of it), else with
+ * channel 0's mapping. */
 static RelTensor *
-bounds_like (const LrpRun *run, const RelTensor *x, const RelTensor *input, const float *per_channel,
-             GError **error)
+bounds_like (const LrpRun *run, const RelTensor *x, const RelTensor *input, double u, GError **error)
 {
   RelTensor *t = rel_tensor_new_like (x, error);
   float *d;
@@ -914,15 +934,19 @@ bounds_like (const LrpRun *run, const RelTensor *x, const RelTensor *input, cons
   if (t == NULL)
     return NULL;
   d = rel_tensor_f32 (t);
-  if (x->numel == input->numel && input->ndim >= 2 && input->shape[1] == run->n_bounds
+  if (x->numel == input->numel && input->ndim >= 2 && input->shape[1] == run->n_channels
       && input->shape[0] == 1)
     {
-      int64_t inner = input->numel / run->n_bounds;
-      for (int64_t i = 0; i < x->numel; i++)
-        d[i] = per_channel[i / inner];
+      int64_t inner = input->numel / run->n_channels;
+      for (int c = 0; c < run->n_channels; c++)
+        {
+          float v = (float) ((u * run->norm_unit - run->norm_mean[c]) / run->norm_std[c]);
+          for (int64_t i = c * inner; i < (c + 1) * inner; i++)
+            d[i] = v;
+        }
     }
   else
-    rel_tensor_fill (t, per_channel[0]);
+    rel_tensor_fill (t, (float) ((u * run->norm_unit - run->norm_mean[0]) / run->norm_std[0]));
   return t;
 }
 
@@ -1018,8 +1042,8 @@ hook_linear (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *out
     case LRP_ZBOX:
       {
         RelTensor *input = run->acts->values[run->model->input];
-        g_autoptr(RelTensor) lo = bounds_like (run, L.x, input, run->low_c, error);
-        g_autoptr(RelTensor) hi = lo ? bounds_like (run, L.x, input, run->high_c, error) : NULL;
+        g_autoptr(RelTensor) lo = bounds_like (run, L.x, input, rule->low, error);
+        g_autoptr(RelTensor) hi = lo ? bounds_like (run, L.x, input, rule->high, error) : NULL;
         if (hi)
           rx = rule_zbox (&L, R, lo, hi, error);
       }
@@ -1487,6 +1511,12 @@ build_composite (LrpMethod m, const RelParams *params, LrpComposite *c, GError *
       c->first = rule_make (LRP_ZBOX);
       c->first.low = param_float (params, "low", 0);
       c->first.high = param_float (params, "high", 1);
+      if (c->first.low > c->first.high)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                       "the z^B bounds are reversed: low %g > high %g", c->first.low, c->first.high);
+          return FALSE;
+        }
       break;
     case M_EPSILON_ALPHA2_BETA1_FLAT:
       c->first = rule_make (LRP_FLAT);
@@ -1520,7 +1550,8 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
   double explained = 0;
   int cls = -1;
   RelModel *model = req->model;
-  double low = 0, high = 1;
+  g_autoptr(GArray) lines = NULL;
+  const char *rules_path = NULL;
 
   if (params == NULL)
     params = defaults = rel_params_new (method);
@@ -1528,6 +1559,13 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
   ctx.cancel = req->cancel;
   if (!build_composite (m, params, &comp, error))
     return FALSE;
+  if (m == M_CUSTOM)
+    {
+      /* a broken rule file fails before any work */
+      rules_path = rel_params_get_string (params, "rules");
+      if (!(lines = parse_rule_file (rules_path, comp.dense, error)))
+        return FALSE;
+    }
 
   acts = rel_model_forward (model, req->input, &ctx, error);
   if (acts == NULL)
@@ -1585,28 +1623,9 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
       if (i == run.first && comp.first.kind != LRP_NONE)
         run.rules[i] = comp.first;
     }
-  if (m == M_CUSTOM)
-    {
-      const char *path = rel_params_get_string (params, "rules");
-      g_autoptr(GArray) lines = parse_rule_file (path, comp.dense, error);
-      if (lines == NULL || !assign_custom (&run, lines, path, comp.dense, error))
-        goto done;
-      /* zbox lines carry their own bounds; the first one found sets them */
-      for (int i = 0; i < model->n_nodes; i++)
-        if (run.rules[i].kind == LRP_ZBOX)
-          {
-            low = run.rules[i].low;
-            high = run.rules[i].high;
-            break;
-          }
-    }
-  else if (comp.first.kind == LRP_ZBOX)
-    {
-      low = comp.first.low;
-      high = comp.first.high;
-    }
-  if (!prepare_bounds (&run, req->input, low, high, error))
+  if (lines && !assign_custom (&run, lines, rules_path, comp.dense, error))
     goto done;
+  prepare_normalisation (&run, req->input);
 
   grads = rel_model_backward_values (model, acts, -1, seed, lrp_hook, &run, &ctx, error);
   if (grads == NULL)

@@ -6,6 +6,7 @@
  */
 #include "rel-error.h"
 #include "rel-explain.h"
+#include "rel-image.h"
 #include "rel-npy.h"
 
 #include <glib/gstdio.h>
@@ -705,6 +706,50 @@ test_alpha_beta_validation (void)
   }
 }
 
+/* z^B's low/high are image values: the model's normalisation maps them, and an
+ * explicit input_range replaces that mapping. */
+static void
+test_zbox_bounds (void)
+{
+  g_autoptr(RelModel) plain = load_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelModel) norm = load_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelModel) ranged = load_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelTensor) input = load_npy ("tiny-resnet", "input.npy");
+  g_autoptr(GError) error = NULL;
+  int target = fixture_target ("tiny-resnet");
+
+  rel_preprocess_set (norm, "mean", "0.5", &error);
+  g_assert_no_error (error);
+  rel_preprocess_set (norm, "std", "0.25", &error);
+  g_assert_no_error (error);
+  rel_preprocess_set (ranged, "input_range", "-1,3", &error);
+  g_assert_no_error (error);
+  {
+    /* (0 − 0.5)/0.25 = −2, (1 − 0.5)/0.25 = 2 */
+    g_autoptr(RelExplanation) a = explain_ok (norm, input, target, "lrp-epsilon-gamma-box", NULL);
+    g_autoptr(RelExplanation) b = explain_ok (plain, input, target, "lrp-epsilon-gamma-box", "low=-2 high=2");
+    g_autoptr(RelExplanation) c = explain_ok (plain, input, target, "lrp-epsilon-gamma-box", NULL);
+    double cosine, err;
+    /* 255 · float(1/255) is 1 + 1e-7: equal up to rounding */
+    compare (a->relevance, b->relevance, &cosine, &err);
+    g_assert_cmpfloat (err, <=, 1e-5);
+    compare (a->relevance, c->relevance, &cosine, &err);
+    g_assert_cmpfloat (err, >, 1e-3);
+  }
+  {
+    g_autoptr(RelExplanation) a = explain_ok (ranged, input, target, "lrp-epsilon-gamma-box", NULL);
+    g_autoptr(RelExplanation) b = explain_ok (plain, input, target, "lrp-epsilon-gamma-box", "low=-1 high=3");
+    double cosine, err;
+    compare (a->relevance, b->relevance, &cosine, &err);
+    g_assert_cmpfloat (err, <=, 1e-5);
+  }
+  {
+    g_autoptr(RelExplanation) e = explain (plain, input, target, "lrp-epsilon-gamma-box", "low=1 high=0", &error);
+    g_assert_null (e);
+    g_assert_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT);
+  }
+}
+
 /* Every method of the family is in the table with its parameters. */
 static void
 test_table (void)
@@ -752,5 +797,6 @@ main (int argc, char **argv)
   g_test_add_func ("/lrp/custom-rules", test_custom_rules);
   g_test_add_func ("/lrp/custom-errors", test_custom_errors);
   g_test_add_func ("/lrp/alpha-beta-validation", test_alpha_beta_validation);
+  g_test_add_func ("/lrp/zbox-bounds", test_zbox_bounds);
   return g_test_run ();
 }
