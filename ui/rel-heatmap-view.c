@@ -451,20 +451,26 @@ update_hover (RelHeatmapView *self)
   g_signal_emit (self, signals[SIGNAL_HOVER_CHANGED], 0, mx, my, value, rank);
 }
 
-static void
-motion_cb (GtkEventControllerMotion *controller, double x, double y, RelHeatmapView *self)
+void
+rel_heatmap_view_hover (RelHeatmapView *self, double x, double y)
 {
-  self->hovering = TRUE;
+  g_return_if_fail (REL_IS_HEATMAP_VIEW (self));
+  self->hovering = x >= 0;
   self->hover_x = x;
   self->hover_y = y;
   update_hover (self);
 }
 
 static void
+motion_cb (GtkEventControllerMotion *controller, double x, double y, RelHeatmapView *self)
+{
+  rel_heatmap_view_hover (self, x, y);
+}
+
+static void
 leave_cb (GtkEventControllerMotion *controller, RelHeatmapView *self)
 {
-  self->hovering = FALSE;
-  update_hover (self);
+  rel_heatmap_view_hover (self, -1, -1);
 }
 
 /* ---- Zoom and pan ---- */

@@ -92,6 +92,10 @@ gboolean    rel_heatmap_view_pick               (RelHeatmapView *self, double x,
                                                  int *mx, int *my, double *value,
                                                  guint *rank, guint *total);
 
+/* What the pointer does on motion: shows the readout for widget point (@x, @y)
+ * and emits "hover-changed"; a negative @x ends hovering (as leaving does). */
+void        rel_heatmap_view_hover              (RelHeatmapView *self, double x, double y);
+
 /* The current display (overlay, heatmap or image) at the image's resolution,
  * for export; NULL if there is nothing to show. */
 GdkTexture *rel_heatmap_view_render_texture     (RelHeatmapView *self, RelDisplayMode mode);
