@@ -301,8 +301,9 @@ static void
 col_parallel (ColJob *job, const RelContext *ctx)
 {
   const ConvShape *s = job->s;
-  /* a copied float costs about what four multiply-adds do */
-  rel_parallel_run (MIN (ctx ? ctx->n_threads : 1, 8), 4 * s->kk * (job->oh1 - job->oh0) * s->g.out[1],
+  /* only bands of half a million floats or more (full bands of the big
+   * layers): below that, starting a thread costs a noticeable share */
+  rel_parallel_run (MIN (ctx ? ctx->n_threads : 1, 8), 2 * s->kk * (job->oh1 - job->oh0) * s->g.out[1],
                     col_part, job);
 }
 
