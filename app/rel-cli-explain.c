@@ -1,8 +1,13 @@
 /* rel-cli-explain.c — `relevance-cli explain`, `methods` and `bench --method`.
  *
  *   relevance-cli explain MODEL INPUT --method NAME [--set key=value]...
- *                 [--target N|pred|A-B] [--log-prob] [--seed S] --out FILE [--overlay]
+ *                 [--target N|pred|A-B] [--log-prob] [--seed S] --out FILE
+ *                 [--overlay] [--colormap NAME] [--sign MODE] [--percentile P]
  *   relevance-cli explain MODEL --dataset DIR --out-dir DIR --method NAME [--format npy|png] ...
+ *
+ * --dataset explains the images one after another (each sampling method
+ * batches its own perturbed inputs) and mirrors DIR's sub-folders in the
+ * output names, so class folders survive.
  *   relevance-cli methods [--json]
  *   relevance-cli bench MODEL --method NAME[:key=value,...]   (timed by relevance-cli.c)
  *
@@ -277,6 +282,7 @@ rel_cli_explain (int argc, char **argv)
   g_auto(GStrv) sets = NULL;
   gint64 seed = 0;
   g_autofree char *colormap = NULL, *sign = NULL;
+  g_autofree char *pp_mean = NULL, *pp_std = NULL, *pp_scale = NULL, *pp_resize = NULL;
   gboolean log_prob = FALSE, overlay = FALSE, verbose = FALSE;
   gint batch = 0;
   gdouble percentile = 0;
@@ -297,7 +303,17 @@ rel_cli_explain (int argc, char **argv)
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, "File type --dataset writes: npy (default) or png", "npy|png" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Perturbed inputs per pass for sampling methods", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print the per-layer conservation table of LRP", NULL },
+    /* the same preprocessing overrides as predict */
+    { "mean", 0, 0, G_OPTION_ARG_STRING, &pp_mean, "Per-channel mean subtracted after scaling", "M[,M,M]" },
+    { "std", 0, 0, G_OPTION_ARG_STRING, &pp_std, "Per-channel standard deviation", "S[,S,S]" },
+    { "scale", 0, 0, G_OPTION_ARG_STRING, &pp_scale, "Pixel multiplier before mean/std (default 1/255)", "F" },
+    { "resize", 0, 0, G_OPTION_ARG_STRING, &pp_resize,
+      "Resize the shorter side to PX, then center-crop (0: resize to the input size)", "PX" },
     { NULL },
+  };
+  /* pointers: the values are only known after parsing */
+  const struct { const char *key; char **value; } overrides[] = {
+    { "mean", &pp_mean }, { "std", &pp_std }, { "scale", &pp_scale }, { "resize", &pp_resize },
   };
   g_autoptr(GOptionContext) octx = g_option_context_new ("MODEL INPUT — explain a prediction");
   g_autoptr(GError) error = NULL;
@@ -359,6 +375,9 @@ rel_cli_explain (int argc, char **argv)
   model = rel_model_load (argv[1], &error);
   if (model == NULL)
     return fail ("%s: %s", argv[1], error->message);
+  for (gsize i = 0; i < G_N_ELEMENTS (overrides); i++)
+    if (*overrides[i].value && !rel_preprocess_set (model, overrides[i].key, *overrides[i].value, &error))
+      return fail ("--%s", error->message);
 
   req.model = model;
   req.params = params;
