@@ -672,6 +672,12 @@ make_baseline (RelModel *model, const RelTensor *input, const char *spec, RelRng
         }
       return g_steal_pointer (&b);
     }
+  if (g_file_test (spec, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "baseline '%s' is a folder: give one image or .npy (expected-gradients draws from folders)", spec);
+      return NULL;
+    }
   if (strchr (spec, '/') || strchr (spec, '.'))
     {
       g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "baseline file '%s' does not exist", spec);
