@@ -625,6 +625,19 @@ test_screenshot (Fixture *f, gconstpointer data)
       g_autoptr (GError) error = NULL;
       g_assert_true (rel_widget_save_png (window, path, &error));
       g_assert_no_error (error);
+
+      /* And dark, zoomed in, another map: for looking at, not for asserting. */
+      g_autofree char *dark = g_strconcat (path, "-dark.png", NULL);
+      g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+      rel_heatmap_view_set_colormap (REL_HEATMAP_VIEW (view), REL_COLORMAP_COLDNHOT);
+      rel_heatmap_view_set_opacity (REL_HEATMAP_VIEW (view), 1.0);
+      rel_heatmap_view_zoom_at (REL_HEATMAP_VIEW (view), 6.0,
+                                gtk_widget_get_width (view) / 2.0 + 40, gtk_widget_get_height (view) / 2.0 - 30);
+      wait_frame (window);
+      wait_frame (view);
+      g_assert_true (rel_widget_save_png (window, dark, &error));
+      g_assert_no_error (error);
+      g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
     }
   gtk_window_destroy (GTK_WINDOW (window));
 }

@@ -52,6 +52,7 @@ struct _RelHeatmapView {
 
   gboolean         hovering;
   double           hover_x, hover_y;
+  gboolean         label_at_top;      /* moved up while the pointer is near the bottom */
   GtkWidget       *hover_label;
 };
 
@@ -273,6 +274,42 @@ draw_content (RelHeatmapView *self, cairo_t *cr, double scale, RelDisplayMode mo
                  mode == REL_DISPLAY_OVERLAY && self->image_surface ? self->opacity : 1.0);
 }
 
+/* Outlines the hovered map cell (white inside a dark line, visible on any
+ * colour); a cell too small to outline gets a ring around it. */
+static void
+snapshot_marker (RelHeatmapView *self, GtkSnapshot *snapshot)
+{
+  double s, x0, y0, cell_w, cell_h;
+  int mx, my, cw, ch;
+  GskRoundedRect inner, outer;
+  graphene_rect_t r;
+
+  if (!rel_heatmap_view_pick (self, self->hover_x, self->hover_y, &mx, &my, NULL, NULL, NULL)
+      || !content_rect (self, &s, &x0, &y0) || !content_size (self, &cw, &ch))
+    return;
+  cell_w = s * cw / self->map_width;
+  cell_h = s * ch / self->map_height;
+  if (cell_w >= 8 && cell_h >= 8)
+    {
+      r = GRAPHENE_RECT_INIT (roundf (x0 + mx * cell_w), roundf (y0 + my * cell_h),
+                              roundf (cell_w), roundf (cell_h));
+      gsk_rounded_rect_init_from_rect (&inner, &r, 0);
+    }
+  else
+    {
+      double cx = x0 + (mx + 0.5) * cell_w, cy = y0 + (my + 0.5) * cell_h;
+      r = GRAPHENE_RECT_INIT (roundf (cx - 6), roundf (cy - 6), 12, 12);
+      gsk_rounded_rect_init_from_rect (&inner, &r, 6);
+    }
+  outer = inner;
+  gsk_rounded_rect_shrink (&outer, -1, -1, -1, -1);
+  const GdkRGBA dark = { 0, 0, 0, 0.6 }, light = { 1, 1, 1, 0.95 };
+  gtk_snapshot_append_border (snapshot, &outer, (float[4]) { 1, 1, 1, 1 },
+                              (GdkRGBA[4]) { dark, dark, dark, dark });
+  gtk_snapshot_append_border (snapshot, &inner, (float[4]) { 1.5, 1.5, 1.5, 1.5 },
+                              (GdkRGBA[4]) { light, light, light, light });
+}
+
 static void
 rel_heatmap_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -299,6 +336,9 @@ rel_heatmap_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         }
     }
 
+  if (self->hovering)
+    snapshot_marker (self, snapshot);
+
   if (gtk_widget_get_visible (self->hover_label))
     {
       graphene_rect_t b;
@@ -323,13 +363,13 @@ rel_heatmap_view_measure (GtkWidget *widget, GtkOrientation orientation, int for
                           int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
 {
   RelHeatmapView *self = REL_HEATMAP_VIEW (widget);
-  int cw = 256, ch = 256, lmin, lnat;
+  int cw = 256, ch = 256;
 
   content_size (self, &cw, &ch);
-  gtk_widget_measure (self->hover_label, orientation, -1, &lmin, &lnat, NULL, NULL);
-  /* Any size works (the image is fitted); ask for the image's own size, and
-   * never less than a small thumbnail. */
-  *minimum = MAX (64, lmin + 32);
+  /* Any size works (the image is fitted; the readout ellipsizes): ask for the
+   * image's own size, never less than a small thumbnail, and never depend on
+   * the readout's text, which changes with every pointer motion. */
+  *minimum = 64;
   *natural = MAX (*minimum, orientation == GTK_ORIENTATION_HORIZONTAL ? cw : ch);
 }
 
@@ -344,7 +384,8 @@ rel_heatmap_view_size_allocate (GtkWidget *widget, int width, int height, int ba
   gtk_widget_measure (self->hover_label, GTK_ORIENTATION_VERTICAL, lw, NULL, &lh, NULL, NULL);
   lw = MIN (lw, MAX (0, width - 40));
   gtk_widget_size_allocate (self->hover_label,
-                            &(GtkAllocation) { 20, MAX (0, height - lh - 16), lw, lh }, -1);
+                            &(GtkAllocation) { 20, self->label_at_top ? 16 : MAX (0, height - lh - 16), lw, lh },
+                            -1);
 }
 
 /* ---- Hover ---- */
@@ -440,14 +481,21 @@ update_hover (RelHeatmapView *self)
        * its rank among all pixels (1 = most relevant) and the pixel count. */
       g_autofree char *text = g_strdup_printf (_("x %d, y %d   R = %.4g   rank %u of %u"),
                                                mx, my, value, rank, total);
+      gboolean top = self->hover_y > gtk_widget_get_height (GTK_WIDGET (self)) - 64;
       gtk_label_set_text (GTK_LABEL (self->hover_label), text);
       gtk_widget_set_visible (self->hover_label, TRUE);
+      if (top != self->label_at_top)
+        {
+          self->label_at_top = top;
+          gtk_widget_queue_allocate (GTK_WIDGET (self));
+        }
     }
   else
     {
       gtk_widget_set_visible (self->hover_label, FALSE);
       mx = my = -1;
     }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
   g_signal_emit (self, signals[SIGNAL_HOVER_CHANGED], 0, mx, my, value, rank);
 }
 
