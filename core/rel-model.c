@@ -60,6 +60,7 @@ rel_model_new (void)
   model->value_index = g_hash_table_new (g_str_hash, g_str_equal);
   model->input = -1;
   model->output = -1;
+  model->ref_count = 1;
   return model;
 }
 
@@ -80,10 +81,24 @@ rel_model_intern_value (RelModel *model, const char *name)
   return (int) model->values->len - 1;
 }
 
+RelModel *
+rel_model_ref (RelModel *model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  g_atomic_int_inc (&model->ref_count);
+  return model;
+}
+
 void
 rel_model_free (RelModel *model)
 {
-  if (model == NULL)
+  rel_model_unref (model);
+}
+
+void
+rel_model_unref (RelModel *model)
+{
+  if (model == NULL || !g_atomic_int_dec_and_test (&model->ref_count))
     return;
   for (int i = 0; i < model->n_nodes; i++)
     rel_node_clear (&model->nodes[i]);

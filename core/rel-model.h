@@ -89,6 +89,7 @@ struct _RelModel {
   RelPreprocess preprocess;
   /* private */
   GHashTable *value_index;  /* value name → id + 1 */
+  gint        ref_count;    /* atomic; background jobs hold a reference while they run */
 };
 
 /* Loading (rel-onnx.c). Reads the file, parses the protobuf, builds the graph,
@@ -96,7 +97,12 @@ struct _RelModel {
  * inference, and frees the protobuf. Errors name the problem (op, node, tensor). */
 RelModel *rel_model_load        (const char *path, GError **error);
 RelModel *rel_model_load_from_data (const guint8 *data, gsize len, const char *base_dir, GError **error);
+/* A model is reference counted so a worker thread can keep the one it explains
+ * alive while the UI replaces it; rel_model_free is rel_model_unref. Both are
+ * thread-safe; the model itself is read-only once loaded. */
 void      rel_model_free        (RelModel *model);
+RelModel *rel_model_ref         (RelModel *model);
+void      rel_model_unref       (RelModel *model);
 
 /* Lookups. */
 RelValue *rel_model_value       (RelModel *model, int id);
