@@ -147,20 +147,19 @@ run_cam (const RelMethodDef *method, const RelExplainRequest *req, RelExplanatio
             }
           else
             {
-              /* α = g² / (2g² + Σ A · g³), weight = Σ α·ReLU(g): the closed
-               * form for an exponential of the score (Chattopadhyay et al. eq. 19) */
+              /* α = g² / (2g² + Σ A · g³ + 10⁻⁷), weight = Σ α·ReLU(g): the
+               * closed form for an exponential of the score (Chattopadhyay et
+               * al. eq. 19), stabilised as pytorch-grad-cam does */
               double sum_a = 0;
               for (gsize i = 0; i < plane; i++)
                 sum_a += a[i];
               for (gsize i = 0; i < plane; i++)
                 {
                   double g1 = g[i], g2 = g1 * g1, g3 = g2 * g1;
-                  double denom = 2.0 * g2 + sum_a * g3;
                   double alpha;
                   if (g1 == 0.0)
                     continue;
-                  denom = denom != 0.0 ? denom : 1e-7;
-                  alpha = g2 / denom;
+                  alpha = g2 / (2.0 * g2 + sum_a * g3 + 1e-7);
                   weight += alpha * MAX (g1, 0.0);
                 }
             }

@@ -142,8 +142,8 @@ test_closed_form (void)
           for (int q = 0; q < H * Wd; q++)
             s += rel_tensor_f32 (A)[k * H * Wd + q];
           c += g * a;
-          /* Grad-CAM++: Σ_ij α·ReLU(g) with α = g²/(2g² + Σ A·g³) */
-          alpha = g != 0 ? g * g / (2 * g * g + s * g * g * g) : 0;
+          /* Grad-CAM++: Σ_ij α·ReLU(g) with α = g²/(2g² + Σ A·g³ + 10⁻⁷) (pytorch-grad-cam) */
+          alpha = g != 0 ? g * g / (2 * g * g + s * g * g * g + 1e-7) : 0;
           c2 += H * Wd * alpha * MAX (g, 0.0) * a;
         }
       g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (cam->relevance)[p], MAX (c, 0.0), 1e-5 * (fabs (c) + 1e-3));
