@@ -428,14 +428,14 @@ run_deconvnet (const RelMethodDef *method, const RelExplainRequest *req, RelExpl
 
 /* ---- sampling: SmoothGrad, IG, Expected Gradients ---- */
 
-/* A generator of the k-th perturbed input: fills @dst (one input's worth) and
- * returns the weight of its gradient and, via @scale, an optional per-element
- * multiplier (x − baseline for path methods; NULL for none). */
+/* A sampling run: make() fills the k-th perturbed input into @dst (one
+ * input's worth) and returns the weight of its gradient and, via @mult, an
+ * optional per-element multiplier (x − baseline for path methods; NULL for
+ * none); the weighted moments of gradient × multiplier become the estimate. */
 typedef struct {
   const RelExplainRequest *req;
   int           n_points;
   RelTarget     target;
-  /* fills point k into dst; sets *mult to a per-element multiplier or NULL */
   gboolean    (*make) (gpointer self, int k, float *dst, const float **mult, double *weight, GError **error);
   gpointer      self;
   /* how the accumulated moments become the estimate */
