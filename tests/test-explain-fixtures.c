@@ -74,6 +74,18 @@ typedef struct {
 
 static char *tmp_dir;
 
+/* Zennit 0.5.1 leaves BatchNorm's ε in place when it merges BN into a Conv, a
+ * 5·10⁻⁶ change of the function that the ONNX exports do not have; tiny-resnet's
+ * w² map amplifies it to 4·10⁻³ (see test-explain-lrp.c, which also matches
+ * this map to 1e-3 against a network rebuilt with Zennit's quirk). */
+static double
+fixture_tolerance (const char *dir, const char *fixture)
+{
+  if (strcmp (dir, "tiny-resnet") == 0 && strcmp (fixture, "lrp_wsquare") == 0)
+    return 5e-3;
+  return 1e-3;
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -172,7 +184,7 @@ test_fixture (gconstpointer data)
                   c->model->dir, c->model->onnx, c->method->fixture, cosine, max_err,
                   max_ref > 0 ? max_err / max_ref : 0.0);
   g_assert_cmpfloat (cosine, >=, 0.999);
-  g_assert_cmpfloat (max_err, <=, 1e-3 * max_ref);
+  g_assert_cmpfloat (max_err, <=, fixture_tolerance (c->model->dir, c->method->fixture) * max_ref);
 }
 
 /* ---- the CLI's other outputs ---- */
