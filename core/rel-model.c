@@ -659,11 +659,13 @@ accumulate (RelTensor **slot, RelTensor *grad, GError **error)
   return TRUE;
 }
 
-RelActivations *
-rel_model_backward_values (RelModel *model, RelActivations *acts,
-                           int seed_value, const RelTensor *seed,
-                           RelBackwardHook hook, gpointer user_data,
-                           const RelContext *ctx, GError **error)
+/* @params: float32 constants (weights, biases, BN parameters) carry a
+ * cotangent too, and the graph input does not (training needs no dL/dx). */
+static RelActivations *
+backward_values (RelModel *model, RelActivations *acts,
+                 int seed_value, const RelTensor *seed,
+                 RelBackwardHook hook, gpointer user_data, gboolean params,
+                 const RelContext *ctx, GError **error)
 {
   g_autoptr(RelActivations) grads = NULL;
   g_autofree gboolean *depends = NULL;
@@ -688,7 +690,13 @@ rel_model_backward_values (RelModel *model, RelActivations *acts,
 
   /* only values computed from the input carry a cotangent */
   depends = g_new0 (gboolean, acts->n_values);
-  depends[model->input] = TRUE;
+  depends[model->input] = !params;
+  if (params)
+    for (int v = 0; v < acts->n_values; v++)
+      {
+        const RelValue *val = rel_model_value (model, v);
+        depends[v] = val->constant != NULL && val->producer < 0 && val->constant->dtype == REL_DTYPE_FLOAT32;
+      }
   for (int i = 0; i < model->n_nodes; i++)
     {
       const RelNode *node = &model->nodes[i];
@@ -768,6 +776,23 @@ rel_model_backward_values (RelModel *model, RelActivations *acts,
       return NULL;
     }
   return g_steal_pointer (&grads);
+}
+
+RelActivations *
+rel_model_backward_values (RelModel *model, RelActivations *acts,
+                           int seed_value, const RelTensor *seed,
+                           RelBackwardHook hook, gpointer user_data,
+                           const RelContext *ctx, GError **error)
+{
+  return backward_values (model, acts, seed_value, seed, hook, user_data, FALSE, ctx, error);
+}
+
+RelActivations *
+rel_model_backward_params (RelModel *model, RelActivations *acts,
+                           int seed_value, const RelTensor *seed,
+                           const RelContext *ctx, GError **error)
+{
+  return backward_values (model, acts, seed_value, seed, NULL, NULL, TRUE, ctx, error);
 }
 
 RelTensor *

@@ -161,6 +161,16 @@ RelActivations *rel_model_backward_values (RelModel *model, RelActivations *acts
                                            RelBackwardHook hook, gpointer user_data,
                                            const RelContext *ctx, GError **error);
 
+/* The same backward pass for training: the cotangents of the model's float32
+ * constants (initializers: weights, biases, BatchNormalization parameters)
+ * instead of the input's. grads->values[v] for such a value v is dL/dv, NULL
+ * when the seed does not depend on it; values computed only from the graph
+ * input get none (the input's gradient is not computed). Ops compute weight
+ * gradients whenever their backward is asked for them through need[]. */
+RelActivations *rel_model_backward_params (RelModel *model, RelActivations *acts,
+                                           int seed_value, const RelTensor *seed,
+                                           const RelContext *ctx, GError **error);
+
 /* Plain gradient of ⟨seed, output⟩ w.r.t. the graph input: a new tensor shaped
  * like the input. */
 RelTensor *rel_model_backward (RelModel *model, RelActivations *acts, const RelTensor *seed,
