@@ -406,9 +406,12 @@ struct _RelJob {
   gpointer            data;
   GDestroyNotify      data_free;
   GDestroyNotify      result_free;
+  GDestroyNotify      item_free;
   RelJobProgressFunc  progress;
+  RelJobItemsFunc     items_func;
   RelJobDoneFunc      done;
   gpointer            user_data;
+  gboolean            started;
   volatile gint       cancel;
 
   /* guarded by mutex */
@@ -418,6 +421,7 @@ struct _RelJob {
   gboolean            have_progress;
   double              fraction;
   char               *message;
+  GPtrArray          *items;       /* pushed, not yet delivered; NULL when empty */
   gboolean            have_result;
   gpointer            result;
   GError             *error;
@@ -438,13 +442,23 @@ job_free_result (RelJob *job, gpointer result)
     job->result_free (result);
 }
 
+static GPtrArray *
+job_new_items (RelJob *job)
+{
+  return g_ptr_array_new_with_free_func (job->item_free);
+}
+
 void
 rel_job_unref (RelJob *job)
 {
   if (job == NULL || !g_atomic_int_dec_and_test (&job->ref_count))
     return;
-  /* the last reference: the worker has finished and no source is pending */
+  /* the last reference: the worker has finished (or never started) and no
+   * source is pending */
+  if (!job->started && job->data_free)
+    job->data_free (job->data);
   job_free_result (job, job->result);
+  g_clear_pointer (&job->items, g_ptr_array_unref);
   g_clear_error (&job->error);
   g_free (job->message);
   g_mutex_clear (&job->mutex);
@@ -460,12 +474,24 @@ job_unref_notify (gpointer data)
 }
 
 static gboolean
+job_is_cancelled_locked (RelJob *job)
+{
+  gboolean c;
+
+  g_mutex_lock (&job->mutex);
+  c = job->cancelled;
+  g_mutex_unlock (&job->mutex);
+  return c;
+}
+
+static gboolean
 job_deliver (gpointer data)
 {
   RelJob *job = data;
   gboolean have_progress, have_result, cancelled;
   double fraction;
   g_autofree char *message = NULL;
+  g_autoptr(GPtrArray) items = NULL;
   gpointer result;
   g_autoptr(GError) error = NULL;
 
@@ -476,6 +502,7 @@ job_deliver (gpointer data)
   have_progress = job->have_progress;
   fraction = job->fraction;
   message = g_steal_pointer (&job->message);
+  items = g_steal_pointer (&job->items);
   have_result = job->have_result;
   result = g_steal_pointer (&job->result);
   error = g_steal_pointer (&job->error);
@@ -483,15 +510,14 @@ job_deliver (gpointer data)
   job->have_result = FALSE;
   g_mutex_unlock (&job->mutex);
 
-  if (!cancelled && have_progress && job->progress)
+  /* items first, so done() sees them all; any callback may cancel the job */
+  if (!cancelled && items && job->items_func)
+    job->items_func (job, items, job->user_data);
+  if (have_progress && job->progress && !job_is_cancelled_locked (job))
     job->progress (job, fraction, message, job->user_data);
   if (have_result)
     {
-      /* the progress callback may have cancelled the job */
-      g_mutex_lock (&job->mutex);
-      cancelled = job->cancelled;
-      g_mutex_unlock (&job->mutex);
-      if (!cancelled && job->done)
+      if (job->done && !job_is_cancelled_locked (job))
         job->done (job, g_steal_pointer (&result), error, job->user_data);
       job_free_result (job, result);
     }
@@ -524,8 +550,6 @@ job_thread (gpointer data)
   if (job->data_free)
     job->data_free (job->data);
   job->data = NULL;
-  if (result == NULL && error == NULL)
-    g_set_error (&error, REL_ERROR, REL_ERROR_FAILED, "the background job returned nothing");
 
   g_mutex_lock (&job->mutex);
   job->finished = TRUE;
@@ -548,9 +572,7 @@ job_thread (gpointer data)
 }
 
 RelJob *
-rel_job_run (RelJobFunc func, gpointer data, GDestroyNotify data_free,
-             GDestroyNotify result_free,
-             RelJobProgressFunc progress, RelJobDoneFunc done, gpointer user_data)
+rel_job_new (RelJobFunc func, gpointer data, GDestroyNotify data_free)
 {
   RelJob *job;
 
@@ -563,11 +585,53 @@ rel_job_run (RelJobFunc func, gpointer data, GDestroyNotify data_free,
   job->func = func;
   job->data = data;
   job->data_free = data_free;
-  job->result_free = result_free;
+  return job;
+}
+
+void
+rel_job_set_progress_func (RelJob *job, RelJobProgressFunc progress)
+{
+  g_return_if_fail (job != NULL && !job->started);
   job->progress = progress;
+}
+
+void
+rel_job_set_items_func (RelJob *job, RelJobItemsFunc items, GDestroyNotify item_free)
+{
+  g_return_if_fail (job != NULL && !job->started);
+  job->items_func = items;
+  job->item_free = item_free;
+}
+
+void
+rel_job_set_done_func (RelJob *job, RelJobDoneFunc done, GDestroyNotify result_free)
+{
+  g_return_if_fail (job != NULL && !job->started);
   job->done = done;
+  job->result_free = result_free;
+}
+
+void
+rel_job_start (RelJob *job, gpointer user_data)
+{
+  g_return_if_fail (job != NULL && !job->started);
   job->user_data = user_data;
+  job->started = TRUE;
   g_thread_unref (g_thread_new ("rel-job", job_thread, rel_job_ref (job)));
+}
+
+RelJob *
+rel_job_run (RelJobFunc func, gpointer data, GDestroyNotify data_free,
+             GDestroyNotify result_free,
+             RelJobProgressFunc progress, RelJobDoneFunc done, gpointer user_data)
+{
+  RelJob *job = rel_job_new (func, data, data_free);
+
+  if (job == NULL)
+    return NULL;
+  rel_job_set_progress_func (job, progress);
+  rel_job_set_done_func (job, done, result_free);
+  rel_job_start (job, user_data);
   return job;
 }
 
@@ -588,6 +652,26 @@ rel_job_progress (RelJob *job, double fraction, const char *message)
   job_schedule_locked (job);
   g_mutex_unlock (&job->mutex);
   g_free (old);
+}
+
+void
+rel_job_push (RelJob *job, gpointer item)
+{
+  gboolean taken = FALSE;
+
+  g_return_if_fail (job != NULL);
+  g_mutex_lock (&job->mutex);
+  if (!job->cancelled)
+    {
+      if (job->items == NULL)
+        job->items = job_new_items (job);
+      g_ptr_array_add (job->items, item);
+      job_schedule_locked (job);
+      taken = TRUE;
+    }
+  g_mutex_unlock (&job->mutex);
+  if (!taken && item && job->item_free)
+    job->item_free (item);
 }
 
 gboolean
@@ -611,6 +695,7 @@ rel_job_cancel (RelJob *job)
   gpointer result;
   GError *error;
   char *message;
+  GPtrArray *items;
 
   g_return_if_fail (job != NULL);
   g_atomic_int_set (&job->cancel, 1);
@@ -620,6 +705,7 @@ rel_job_cancel (RelJob *job)
   result = g_steal_pointer (&job->result);
   error = g_steal_pointer (&job->error);
   message = g_steal_pointer (&job->message);
+  items = g_steal_pointer (&job->items);
   job->have_progress = FALSE;
   job->have_result = FALSE;
   g_mutex_unlock (&job->mutex);
@@ -632,12 +718,14 @@ rel_job_cancel (RelJob *job)
   job_free_result (job, result);
   g_clear_error (&error);
   g_free (message);
+  g_clear_pointer (&items, g_ptr_array_unref);
 }
 
 void
 rel_job_wait (RelJob *job)
 {
   g_return_if_fail (job != NULL);
+  g_return_if_fail (job->started);
   g_mutex_lock (&job->mutex);
   while (!job->finished)
     g_cond_wait (&job->cond, &job->mutex);

@@ -78,18 +78,34 @@ void          rel_explainer_free   (RelExplainer *explainer);
 typedef struct _RelJob RelJob;
 
 /* Runs on the worker thread: returns a result (transfer full; freed with the
- * job's result_free if nobody takes it), or NULL with @error set. */
+ * job's result_free if nobody takes it), or NULL with @error set. NULL
+ * without an error is an empty result. */
 typedef gpointer (*RelJobFunc)         (RelJob *job, gpointer data, GError **error);
 /* On the main context: the latest progress (coalesced). @message may be NULL. */
 typedef void     (*RelJobProgressFunc) (RelJob *job, double fraction, const char *message, gpointer user_data);
-/* On the main context, exactly once unless the job was cancelled first: the
- * result (transfer full: the callback owns it) or the error (borrowed). */
+/* On the main context: the items pushed since the last call, in order, none
+ * dropped (a folder scan's files, decoded thumbnails). The array frees what
+ * is left in it afterwards; steal the items to keep them. */
+typedef void     (*RelJobItemsFunc)    (RelJob *job, GPtrArray *items, gpointer user_data);
+/* On the main context, exactly once unless the job was cancelled first, after
+ * every item: the result (transfer full: the callback owns it) or the error
+ * (borrowed). */
 typedef void     (*RelJobDoneFunc)     (RelJob *job, gpointer result, const GError *error, gpointer user_data);
 
-/* Starts @func (@data) on a new thread. @data_free runs on the worker once
- * @func returned; @result_free frees a result nobody received (cancelled).
- * Returns a reference for the caller (rel_job_unref when done with it; the
- * job keeps running without it). */
+/* A job that runs @func (@data) on its own thread once started; @data_free
+ * runs on the worker after @func returned. Deliveries go to the
+ * thread-default main context of the thread calling rel_job_new. */
+RelJob       *rel_job_new          (RelJobFunc func, gpointer data, GDestroyNotify data_free);
+/* Before rel_job_start. @result_free / @item_free free what nobody received. */
+void          rel_job_set_progress_func (RelJob *job, RelJobProgressFunc progress);
+void          rel_job_set_items_func    (RelJob *job, RelJobItemsFunc items, GDestroyNotify item_free);
+void          rel_job_set_done_func     (RelJob *job, RelJobDoneFunc done, GDestroyNotify result_free);
+/* Starts the worker; callbacks get @user_data, which is not owned: cancel the
+ * job before it goes away. The caller keeps its reference (rel_job_unref when
+ * done with it; the job keeps running without it). */
+void          rel_job_start        (RelJob *job, gpointer user_data);
+
+/* rel_job_new + the setters + rel_job_start in one call. */
 RelJob       *rel_job_run          (RelJobFunc func, gpointer data, GDestroyNotify data_free,
                                     GDestroyNotify result_free,
                                     RelJobProgressFunc progress, RelJobDoneFunc done,
@@ -98,6 +114,8 @@ RelJob       *rel_job_run          (RelJobFunc func, gpointer data, GDestroyNoti
 /* Worker side. */
 /* Reports progress; @message is copied. Cheap enough to call per item. */
 void          rel_job_progress     (RelJob *job, double fraction, const char *message);
+/* Queues @item (transfer full) for the items callback. */
+void          rel_job_push         (RelJob *job, gpointer item);
 gboolean      rel_job_is_cancelled (RelJob *job);
 /* The flag to hand to RelExplainRequest.cancel or RelContext.cancel. */
 volatile gint *rel_job_cancel_flag (RelJob *job);
