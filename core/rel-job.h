@@ -28,8 +28,8 @@ typedef struct _RelExplainer RelExplainer;
  * the estimate with rel_tensor_ref. */
 typedef struct {
   guint64         generation;  /* the submission this belongs to (rel_explainer_submit's value) */
-  RelTensor      *estimate;    /* the running estimate, input-shaped; the final relevance when is_final
-                                * succeeded; NULL on failure or before a method's first batch */
+  RelTensor      *estimate;    /* the running estimate (input-shaped), or the final relevance when
+                                * is_final succeeded; NULL only on failure */
   double          fraction;    /* in [0, 1]; 1.0 when is_final */
   gboolean        is_final;    /* the last delivery of this generation */
   RelExplanation *explanation; /* is_final and succeeded; NULL otherwise */
