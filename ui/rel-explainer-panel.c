@@ -366,11 +366,19 @@ on_scale_event (GtkEventControllerLegacy *legacy, GdkEvent *event, ParamRow *pr)
   return FALSE;
 }
 
+/* A slider row: title, description and the exact value on top, the slider
+ * across the row's full width below, as GNOME Settings lays out its sliders;
+ * an action row's suffix area would squeeze the description into a column. */
 static GtkWidget *
 build_numeric (ParamRow *pr, double v)
 {
   const RelParamSpec *s = pr->spec;
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *row = g_object_new (ADW_TYPE_PREFERENCES_ROW, "activatable", FALSE, NULL);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *subtitle = gtk_label_new (NULL);
   GtkWidget *scale, *spin;
   GtkEventController *legacy;
   double range = s->max - s->min, step;
@@ -378,39 +386,59 @@ build_numeric (ParamRow *pr, double v)
 
   pr->log = spec_log (s);
   pr->pos = gtk_adjustment_new (0, 0, 1, 0.001, 0.05, 0);
-  /* arrows: one unit for integers, 1 % of the range (or of the value, on a
-   * log scale) for floats */
+  /* arrows: one unit for integers, 1 % of the range (or a tenth of the
+   * default, on a log scale) for floats */
   step = is_int ? 1 : (pr->log ? fabs (s->def) / 10 : range / 100);
   if (!(step > 0) || !isfinite (step))
     step = is_int ? 1 : 0.01;
   pr->value = gtk_adjustment_new (s->min, s->min, s->max, step, step * 10, 0);
 
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_margin_top (box, 10);
+  gtk_widget_set_margin_bottom (box, 4);
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+  gtk_widget_add_css_class (title, "title");
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_wrap (GTK_LABEL (subtitle), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (subtitle), PANGO_WRAP_WORD_CHAR);
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_set_hexpand (labels, TRUE);
+  gtk_widget_set_valign (labels, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (labels), title);
+  gtk_box_append (GTK_BOX (labels), subtitle);
+  gtk_box_append (GTK_BOX (top), labels);
+
+  spin = gtk_spin_button_new (pr->value, step, is_int ? 0 : 4);
+  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), FALSE);
+  gtk_editable_set_width_chars (GTK_EDITABLE (spin), 6);
+  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+  g_signal_connect (spin, "output", G_CALLBACK (on_spin_output), pr);
+  g_signal_connect (spin, "input", G_CALLBACK (on_spin_input), pr);
+  gtk_box_append (GTK_BOX (top), spin);
+  /* a short unit reads after the number; a long one joins the description */
+  if (s->unit && *s->unit && g_utf8_strlen (s->unit, -1) <= 8 && strcmp (s->unit, s->name) != 0)
+    {
+      GtkWidget *unit = gtk_label_new (s->unit);
+      gtk_widget_add_css_class (unit, "dim-label");
+      gtk_label_set_width_chars (GTK_LABEL (unit), 2);
+      gtk_box_append (GTK_BOX (top), unit);
+    }
+
   scale = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, pr->pos);
   gtk_scale_set_draw_value (GTK_SCALE (scale), FALSE);
-  gtk_widget_set_size_request (scale, 128, -1);
   gtk_widget_set_hexpand (scale, TRUE);
-  gtk_widget_set_valign (scale, GTK_ALIGN_CENTER);
   legacy = gtk_event_controller_legacy_new ();
   gtk_event_controller_set_propagation_phase (legacy, GTK_PHASE_CAPTURE);
   g_signal_connect (legacy, "event", G_CALLBACK (on_scale_event), pr);
   gtk_widget_add_controller (scale, legacy);
 
-  spin = gtk_spin_button_new (pr->value, step, is_int ? 0 : 4);
-  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), FALSE);
-  gtk_editable_set_width_chars (GTK_EDITABLE (spin), is_int ? 5 : 7);
-  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
-  g_signal_connect (spin, "output", G_CALLBACK (on_spin_output), pr);
-  g_signal_connect (spin, "input", G_CALLBACK (on_spin_input), pr);
-
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), scale);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
-  /* a short unit reads after the number; a long one is explained in the subtitle */
-  if (s->unit && *s->unit && g_utf8_strlen (s->unit, -1) <= 8 && strcmp (s->unit, s->name) != 0)
-    {
-      GtkWidget *unit = gtk_label_new (s->unit);
-      gtk_widget_add_css_class (unit, "dim-label");
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), unit);
-    }
+  gtk_box_append (GTK_BOX (box), top);
+  gtk_box_append (GTK_BOX (box), scale);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
 
   gtk_adjustment_set_value (pr->value, v);
   gtk_adjustment_set_value (pr->pos, value_to_pos (pr, v));
@@ -418,6 +446,8 @@ build_numeric (ParamRow *pr, double v)
   g_signal_connect (pr->value, "value-changed", G_CALLBACK (on_value_changed), pr);
   g_object_set_data (G_OBJECT (row), "rel-scale", scale);
   g_object_set_data (G_OBJECT (row), "rel-spin", spin);
+  g_object_set_data (G_OBJECT (row), "rel-title", title);
+  g_object_set_data (G_OBJECT (row), "rel-subtitle", subtitle);
   return row;
 }
 
@@ -843,19 +873,33 @@ build_rows (RelExplainerPanel *self)
         }
       pr->row = row;
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-      if (ADW_IS_ACTION_ROW (row))
-        {
-          const char *desc = s->description ? g_dgettext (GETTEXT_PACKAGE, s->description) : "";
-          g_autofree char *subtitle = NULL;
-          /* a long unit is part of the explanation, not of the number */
-          if (s->unit && g_utf8_strlen (s->unit, -1) > 8
-              && (s->type == REL_PARAM_FLOAT || s->type == REL_PARAM_INT))
-            subtitle = g_strdup_printf ("%s (%s)", desc, s->unit);
-          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle ? subtitle : desc);
-          adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-        }
-      else
-        gtk_widget_set_tooltip_text (row, s->description);
+      {
+        const char *desc = s->description ? g_dgettext (GETTEXT_PACKAGE, s->description) : "";
+        g_autofree char *subtitle = NULL;
+        GtkWidget *title_label = g_object_get_data (G_OBJECT (row), "rel-title");
+        GtkWidget *subtitle_label = g_object_get_data (G_OBJECT (row), "rel-subtitle");
+
+        /* a long unit is part of the explanation, not of the number */
+        if (s->unit && g_utf8_strlen (s->unit, -1) > 8
+            && (s->type == REL_PARAM_FLOAT || s->type == REL_PARAM_INT))
+          subtitle = g_strdup_printf ("%s (%s)", desc, s->unit);
+        /* the picker speaks for itself; the spec syntax is for --set */
+        else if (strcmp (s->name, "baseline") == 0 && s->type == REL_PARAM_STRING)
+          subtitle = g_strdup (_("The reference input the path starts from"));
+        if (title_label)
+          {
+            gtk_label_set_text (GTK_LABEL (title_label), title);
+            gtk_label_set_text (GTK_LABEL (subtitle_label), subtitle ? subtitle : desc);
+          }
+        else if (ADW_IS_ACTION_ROW (row))
+          {
+            adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle ? subtitle : desc);
+            adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+          }
+        /* entry rows have no subtitle, and the baseline picker's hides the syntax */
+        if (!title_label && (!ADW_IS_ACTION_ROW (row) || strcmp (s->name, "baseline") == 0))
+          gtk_widget_set_tooltip_text (row, desc);
+      }
       g_object_set_data_full (G_OBJECT (row), "rel-param-row", pr, param_row_free);
       g_object_set_data (G_OBJECT (row), "rel-param", (gpointer) s->name);
       adw_preferences_group_add (self->params_group, row);
