@@ -14,6 +14,7 @@
 #include "rel-render.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -613,6 +614,20 @@ wait_frame (GtkWidget *widget)
     }
 }
 
+static GtkWidget *
+find_popover (GtkWidget *w)
+{
+  if (GTK_IS_POPOVER (w))
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_popover (c);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 /* Both panels lay out without being squeezed at a sidebar's width; with
  * RELEVANCE_PANELS_PNG set, writes what they look like. */
 static void
@@ -662,6 +677,26 @@ test_render (void)
           g_assert_no_error (error);
         }
     }
+  /* the method drop-down's popup: family headings over their methods */
+  if (dir)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = g_build_filename (dir, "panels-methods-popup.png", NULL);
+      GtkWidget *popover = NULL;
+
+      g_assert_true (rel_explainer_panel_set_method (explainer, "gradient"));
+      gtk_widget_activate (rel_explainer_panel_get_method_row (explainer));
+      for (GtkWidget *w = gtk_widget_get_first_child (rel_explainer_panel_get_method_row (explainer));
+           w && !popover; w = gtk_widget_get_next_sibling (w))
+        {
+          popover = find_popover (w);
+        }
+      g_assert_nonnull (popover);
+      wait_frame (popover);
+      g_assert_true (rel_widget_save_png (popover, path, &error));
+      g_assert_no_error (error);
+      gtk_popover_popdown (GTK_POPOVER (popover));
+    }
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -675,6 +710,13 @@ main (int argc, char **argv)
       return 0;
     }
   adw_init ();
+  /* RELEVANCE_LOCALEDIR=<build>/po with LANGUAGE=de: look at the German panels */
+  if (g_getenv ("RELEVANCE_LOCALEDIR"))
+    {
+      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("RELEVANCE_LOCALEDIR"));
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+    }
   g_test_add_func ("/panels/explainer/every-method-defaults", test_every_method_defaults);
   g_test_add_func ("/panels/explainer/slider-debounced", test_slider_debounced);
   g_test_add_func ("/panels/explainer/controls-and-clamping", test_controls_and_clamping);

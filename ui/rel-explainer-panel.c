@@ -507,7 +507,11 @@ build_choice (ParamRow *pr, const char *v)
   for (guint i = 0; pr->spec->choices && pr->spec->choices[i]; i++)
     if (g_strcmp0 (pr->spec->choices[i], v) == 0)
       selected = i;
-  adw_combo_row_set_expression (ADW_COMBO_ROW (row), choice_expression ());
+  {
+    GtkExpression *expr = choice_expression ();
+    adw_combo_row_set_expression (ADW_COMBO_ROW (row), expr);   /* takes its own reference */
+    gtk_expression_unref (expr);
+  }
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (list));
   adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
   g_signal_connect (row, "notify::selected-item", G_CALLBACK (on_choice_selected), pr);
@@ -553,9 +557,12 @@ build_layer (ParamRow *pr, RelModel *model, const char *v)
           if (g_strcmp0 (model->nodes[n].name, v) == 0)
             selected = g_list_model_get_n_items (G_LIST_MODEL (pr->layers)) - 1;
         }
-  adw_combo_row_set_expression (ADW_COMBO_ROW (row),
-                                gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
-                                                             G_CALLBACK (layer_title), NULL, NULL));
+  {
+    GtkExpression *expr = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                                       G_CALLBACK (layer_title), NULL, NULL);
+    adw_combo_row_set_expression (ADW_COMBO_ROW (row), expr);
+    gtk_expression_unref (expr);
+  }
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (pr->layers));
   g_object_unref (pr->layers);  /* the row holds it */
   adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
@@ -639,7 +646,8 @@ on_baseline_file_response (GtkNativeDialog *dialog, int response, gpointer data)
   GtkWidget *row = data;
   ParamRow *pr = g_object_get_data (G_OBJECT (row), "rel-param-row");
 
-  if (pr && response == GTK_RESPONSE_ACCEPT)
+  /* a row rebuilt away while the dialog was open has nobody to tell */
+  if (pr && response == GTK_RESPONSE_ACCEPT && gtk_widget_get_parent (row) != NULL)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       char *path = file ? g_file_get_path (file) : NULL;
@@ -780,7 +788,8 @@ on_entry_file_response (GtkNativeDialog *dialog, int response, gpointer data)
   GtkWidget *row = data;
   ParamRow *pr = g_object_get_data (G_OBJECT (row), "rel-param-row");
 
-  if (pr && response == GTK_RESPONSE_ACCEPT)
+  /* a row rebuilt away while the dialog was open has nobody to tell */
+  if (pr && response == GTK_RESPONSE_ACCEPT && gtk_widget_get_parent (row) != NULL)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
@@ -1059,6 +1068,7 @@ rel_explainer_panel_set_status (RelExplainerPanel *self, double elapsed_ms, doub
 {
   g_autofree char *time = NULL;
   g_autofree char *text = NULL;
+  gboolean progressive;
 
   g_return_if_fail (REL_IS_EXPLAINER_PANEL (self));
   if (elapsed_ms < 0)
@@ -1074,9 +1084,11 @@ rel_explainer_panel_set_status (RelExplainerPanel *self, double elapsed_ms, doub
   else
     text = g_steal_pointer (&time);
   gtk_label_set_text (self->status_label, text);
-  if (fraction >= 0 && fraction < 1)
+  /* only sampling methods refine progressively */
+  progressive = fraction >= 0 && fraction < 1 && self->method && self->method->sampling;
+  if (progressive)
     gtk_progress_bar_set_fraction (self->progress, fraction);
-  gtk_widget_set_visible (GTK_WIDGET (self->progress), fraction >= 0 && fraction < 1);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), progressive);
   gtk_widget_set_visible (self->status_box, TRUE);
 }
 
@@ -1199,9 +1211,12 @@ setup_method_row (RelExplainerPanel *self)
     gtk_string_list_append (names, (*m)->name);
   g_signal_connect (factory, "setup", G_CALLBACK (method_item_setup), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (method_item_bind), NULL);
-  adw_combo_row_set_expression (self->method_row,
-                                gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
-                                                             G_CALLBACK (method_title), NULL, NULL));
+  {
+    GtkExpression *expr = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                                       G_CALLBACK (method_title), NULL, NULL);
+    adw_combo_row_set_expression (self->method_row, expr);
+    gtk_expression_unref (expr);
+  }
   adw_combo_row_set_list_factory (self->method_row, factory);
   adw_combo_row_set_model (self->method_row, G_LIST_MODEL (names));
   if (g_list_model_get_n_items (G_LIST_MODEL (names)) > 0)
