@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 /* Each returns the process exit status; errors are one line on stderr. argv[0] is the subcommand. */
 int rel_cli_explain (int argc, char **argv);  /* app/rel-cli-explain.c */
 int rel_cli_methods (int argc, char **argv);  /* app/rel-cli-explain.c */
+int rel_cli_train   (int argc, char **argv);  /* app/rel-cli-train.c */
 
 /* `relevance-cli bench --method NAME` for any NAME other than "forward": runs
  * one explanation of @method (with its default parameters) for the predicted

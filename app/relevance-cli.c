@@ -652,6 +652,7 @@ static const struct {
   { "methods", "              the explanation methods and their parameters" },
   { "bench",   "MODEL         time the forward pass or a method" },
   { "ops",     "              the supported ONNX operators" },
+  { "train",   "--dataset PATH  train a small CNN, optionally with a planted artifact" },
 };
 
 static void
@@ -732,6 +733,8 @@ main (int argc, char **argv)
     return rel_cli_explain (argc, argv);
   if (strcmp (command, "methods") == 0)
     return rel_cli_methods (argc, argv);
+  if (strcmp (command, "train") == 0)
+    return rel_cli_train (argc, argv);
   if (strcmp (command, "help") == 0)
     {
       print_usage (stdout);
