@@ -1,0 +1,701 @@
+/* test-image-browser.c — the thumbnail grid, headless: a 10,000-image folder
+ * opens without stalling the main loop and fills progressively; filters count
+ * right; thumbnails arrive for the cells on screen (and only for those) with
+ * the image's pixels; activation reports the right item; predictions match a
+ * direct forward pass and stop when the model goes.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "rel-image-browser.h"
+#include "rel-image.h"
+#include "rel-render.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <math.h>
+
+/* ---- generated folders ---- */
+
+typedef struct {
+  guint8 r, g, b;
+} Rgb;
+
+static const Rgb class_colours[] = {
+  { 0xe0, 0x1b, 0x24 }, { 0x26, 0xa2, 0x69 }, { 0x1c, 0x71, 0xd8 }, { 0xf5, 0xc2, 0x11 },
+  { 0x91, 0x41, 0xac }, { 0xff, 0x78, 0x00 }, { 0x98, 0x6a, 0x44 }, { 0x5e, 0x5c, 0x64 },
+  { 0x2e, 0xc2, 0x7e }, { 0x99, 0xc1, 0xf1 },
+};
+
+/* A PNG in memory: a solid colour (@pattern FALSE), or a soft gradient with a
+ * shape for the screenshot. */
+static GBytes *
+make_png (int size, Rgb c, int variant, gboolean pattern)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, size, size);
+  guint8 *px = gdk_pixbuf_get_pixels (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+  gchar *buffer = NULL;
+  gsize len = 0;
+  g_autoptr(GError) error = NULL;
+  double cx = size * (0.3 + 0.08 * (variant % 5)), cy = size * (0.35 + 0.06 * (variant % 4));
+  double radius = size * (0.18 + 0.03 * (variant % 3));
+
+  for (int y = 0; y < size; y++)
+    for (int x = 0; x < size; x++)
+      {
+        guint8 *p = px + y * stride + x * 3;
+        double shade = 1.0, d;
+
+        if (pattern)
+          {
+            shade = 0.55 + 0.45 * (double) (x + y) / (2.0 * size);
+            d = hypot (x - cx, y - cy);
+            if (d < radius)
+              shade = 1.25 - 0.3 * d / radius;
+            else if (y > size * 0.75)
+              shade *= 0.7;
+          }
+        p[0] = (guint8) CLAMP (c.r * shade + (pattern && d < radius ? 40 : 0), 0, 255);
+        p[1] = (guint8) CLAMP (c.g * shade + (pattern && d < radius ? 40 : 0), 0, 255);
+        p[2] = (guint8) CLAMP (c.b * shade + (pattern && d < radius ? 40 : 0), 0, 255);
+      }
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &len, "png", &error, NULL));
+  g_assert_no_error (error);
+  return g_bytes_new_take (buffer, len);
+}
+
+static void
+write_bytes (const char *path, GBytes *bytes)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  g_file_set_contents (path, data, (gssize) len, &error);
+  g_assert_no_error (error);
+}
+
+/* @n_classes folders class00.. with @per_class images each (solid colour of
+ * the class), plus @loose images in the root. */
+static char *
+make_folder (int n_classes, int per_class, int loose, int size)
+{
+  g_autoptr(GError) error = NULL;
+  char *root = g_dir_make_tmp ("rel-browser-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  for (int c = 0; c < n_classes; c++)
+    {
+      g_autoptr(GBytes) png = make_png (size, class_colours[c % G_N_ELEMENTS (class_colours)], c, FALSE);
+      g_autofree char *dir = g_strdup_printf ("%s/class%02d", root, c);
+
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+      for (int i = 0; i < per_class; i++)
+        {
+          g_autofree char *path = g_strdup_printf ("%s/img%05d.png", dir, i);
+          write_bytes (path, png);
+        }
+    }
+  for (int i = 0; i < loose; i++)
+    {
+      g_autoptr(GBytes) png = make_png (size, (Rgb) { 0x80, 0x80, 0x80 }, i, FALSE);
+      g_autofree char *path = g_strdup_printf ("%s/loose%02d.png", root, i);
+      write_bytes (path, png);
+    }
+  return root;
+}
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            remove_tree (child);
+          else
+            g_unlink (child);
+        }
+      g_dir_close (dir);
+    }
+  g_rmdir (path);
+}
+
+/* ---- main-loop helpers ---- */
+
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_frame (GtkWidget *widget)
+{
+  gboolean drawn = FALSE;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  gtk_widget_queue_draw (widget);
+  rel_widget_after_next_frame (widget, set_flag, &drawn, NULL);
+  while (!drawn)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("no frame drawn within a minute");
+    }
+}
+
+static gboolean
+keep_going (gpointer data)
+{
+  (void) data;
+  return G_SOURCE_CONTINUE;
+}
+
+typedef gboolean (*Condition) (RelImageBrowser *browser, gpointer data);
+
+/* Iterates the main loop until @cond holds; fails after @seconds. */
+static void
+wait_until (RelImageBrowser *browser, Condition cond, gpointer data, double seconds, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  guint tick = g_timeout_add (10, keep_going, NULL);   /* never sleep past the deadline */
+
+  while (!cond (browser, data))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s", what);
+    }
+  g_source_remove (tick);
+}
+
+static gboolean
+not_loading (RelImageBrowser *browser, gpointer data)
+{
+  (void) data;
+  return !rel_image_browser_is_loading (browser);
+}
+
+static gboolean
+not_predicting (RelImageBrowser *browser, gpointer data)
+{
+  (void) data;
+  return !rel_image_browser_is_predicting (browser);
+}
+
+static void
+run_for (double seconds)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add ((guint) (seconds * 1000), set_flag, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct {
+  GtkWidget       *window;
+  RelImageBrowser *browser;
+  char            *root;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  f->window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 720);
+  f->browser = REL_IMAGE_BROWSER (rel_image_browser_new ());
+  gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->browser));
+  gtk_window_present (GTK_WINDOW (f->window));
+  wait_frame (GTK_WIDGET (f->browser));
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  if (f->root)
+    remove_tree (f->root);
+  g_free (f->root);
+}
+
+static guint
+n_visible (Fixture *f)
+{
+  return g_list_model_get_n_items (rel_image_browser_get_filtered (f->browser));
+}
+
+static RelImageItem *
+item_at (GListModel *model, guint i)
+{
+  RelImageItem *item = g_list_model_get_item (model, i);
+  g_object_unref (item);   /* the model keeps it alive */
+  return item;
+}
+
+/* ---- opening 10,000 images ---- */
+
+typedef struct {
+  gint64 last;
+  gint64 max_gap;
+} Stall;
+
+static gboolean
+stall_tick (gpointer data)
+{
+  Stall *s = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (s->last)
+    s->max_gap = MAX (s->max_gap, now - s->last);
+  s->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+typedef struct {
+  GArray *counts;   /* distinct n-items values, in order */
+  int     loaded;
+  GError *error;
+} LoadLog;
+
+static void
+on_n_items (RelImageBrowser *browser, GParamSpec *pspec, LoadLog *log)
+{
+  guint n = g_list_model_get_n_items (rel_image_browser_get_items (browser));
+
+  (void) pspec;
+  if (log->counts->len == 0 || g_array_index (log->counts, guint, log->counts->len - 1) != n)
+    g_array_append_val (log->counts, n);
+}
+
+static void
+on_folder_loaded (RelImageBrowser *browser, GError *error, LoadLog *log)
+{
+  (void) browser;
+  log->loaded++;
+  if (error)
+    log->error = g_error_copy (error);
+}
+
+static void
+test_open_large (Fixture *f, gconstpointer data)
+{
+  LoadLog log = { g_array_new (FALSE, FALSE, sizeof (guint)), 0, NULL };
+  Stall stall = { 0, 0 };
+  gint64 t0, call_us;
+  guint tick;
+
+  (void) data;
+  f->root = make_folder (10, 1000, 0, 8);
+  g_signal_connect (f->browser, "notify::n-items", G_CALLBACK (on_n_items), &log);
+  g_signal_connect (f->browser, "folder-loaded", G_CALLBACK (on_folder_loaded), &log);
+
+  tick = g_timeout_add_full (G_PRIORITY_HIGH, 2, stall_tick, &stall, NULL);
+  t0 = g_get_monotonic_time ();
+  rel_image_browser_open_folder (f->browser, f->root);
+  call_us = g_get_monotonic_time () - t0;
+  stall.last = g_get_monotonic_time ();
+  g_assert_true (rel_image_browser_is_loading (f->browser));
+  wait_until (f->browser, not_loading, NULL, 60, "the scan");
+  double total_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  wait_frame (GTK_WIDGET (f->browser));
+  g_source_remove (tick);
+
+  g_test_message ("open_folder returned in %.2f ms; all 10,000 in %.1f ms; longest main-loop stall %.1f ms; "
+                  "%u distinct counts", call_us / 1000.0, total_ms, stall.max_gap / 1000.0, log.counts->len);
+  /* Generous bounds: speed targets belong in benchmarks, this catches blocking. */
+  g_assert_cmpint (call_us, <, 100 * 1000);
+  g_assert_cmpint (stall.max_gap, <, 250 * 1000);
+
+  g_assert_cmpint (log.loaded, ==, 1);
+  g_assert_no_error (log.error);
+  g_assert_cmpuint (g_list_model_get_n_items (rel_image_browser_get_items (f->browser)), ==, 10000);
+  g_assert_cmpuint (n_visible (f), ==, 10000);
+  g_assert_cmpuint (g_strv_length ((char **) rel_image_browser_get_class_names (f->browser)), ==, 10);
+  /* Progressive: the count rose in several steps before reaching 10,000. */
+  g_assert_cmpuint (log.counts->len, >=, 3);
+  g_assert_cmpuint (g_array_index (log.counts, guint, log.counts->len - 1), ==, 10000);
+  for (guint i = 1; i < log.counts->len; i++)
+    g_assert_cmpuint (g_array_index (log.counts, guint, i), >, g_array_index (log.counts, guint, i - 1));
+
+  /* Labels follow the folders. */
+  GListModel *items = rel_image_browser_get_items (f->browser);
+  for (guint i = 0; i < 10000; i += 997)
+    {
+      RelImageItem *item = item_at (items, i);
+      g_autofree char *dir = g_path_get_dirname (rel_image_item_get_path (item));
+      g_autofree char *expected = g_strdup_printf ("class%02d", rel_image_item_get_true_label (item));
+      g_assert_true (g_str_has_suffix (dir, expected));
+      g_assert_cmpstr (rel_image_item_get_true_label_name (item), ==, expected);
+    }
+
+  /* Lazy thumbnails: only the cells on screen (a few rows) were decoded. */
+  run_for (0.5);
+  guint loaded = rel_image_browser_get_n_thumbnails_loaded (f->browser);
+  g_test_message ("thumbnails decoded: %u", loaded);
+  g_assert_cmpuint (loaded, >, 0);
+  g_assert_cmpuint (loaded, <, 400);
+
+  /* Reopening while a scan runs cancels it: one more folder-loaded, not two. */
+  rel_image_browser_open_folder (f->browser, f->root);
+  rel_image_browser_open_folder (f->browser, f->root);
+  wait_until (f->browser, not_loading, NULL, 60, "the second scan");
+  run_for (0.1);
+  g_assert_cmpint (log.loaded, ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (rel_image_browser_get_items (f->browser)), ==, 10000);
+
+  g_array_unref (log.counts);
+}
+
+/* ---- filters ---- */
+
+static void
+test_filters (Fixture *f, gconstpointer data)
+{
+  GListModel *items;
+  guint n;
+  int wrong_count = 0, wrong_in_1 = 0;
+
+  (void) data;
+  f->root = make_folder (3, 4, 2, 16);
+  rel_image_browser_open_folder (f->browser, f->root);
+  wait_until (f->browser, not_loading, NULL, 30, "the scan");
+  items = rel_image_browser_get_items (f->browser);
+  n = g_list_model_get_n_items (items);
+  g_assert_cmpuint (n, ==, 14);
+  g_assert_cmpuint (n_visible (f), ==, 14);
+
+  /* By true class. */
+  rel_image_browser_set_class_filter (f->browser, 1);
+  g_assert_cmpuint (n_visible (f), ==, 4);
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpint (rel_image_item_get_true_label (item_at (rel_image_browser_get_filtered (f->browser), i)), ==, 1);
+  rel_image_browser_set_class_filter (f->browser, -1);
+  g_assert_cmpuint (n_visible (f), ==, 14);
+
+  /* Predictions set directly: every third item of a class is wrong; loose
+   * images (no true label) are predicted but neither correct nor wrong. */
+  for (guint i = 0; i < n; i++)
+    {
+      RelImageItem *item = item_at (items, i);
+      int truth = rel_image_item_get_true_label (item);
+      gboolean wrong = truth >= 0 && i % 3 == 0;
+      int predicted = truth < 0 ? 0 : wrong ? (truth + 1) % 3 : truth;
+
+      rel_image_item_set_prediction (item, predicted, "x", 0.5);
+      g_assert_cmpint (rel_image_item_get_wrong (item), ==, wrong);
+      wrong_count += wrong;
+      wrong_in_1 += wrong && truth == 1;
+    }
+  g_assert_cmpint (wrong_count, >, 0);
+  rel_image_browser_set_correctness_filter (f->browser, REL_CORRECTNESS_WRONG);
+  g_assert_cmpuint (n_visible (f), ==, (guint) wrong_count);
+  rel_image_browser_set_correctness_filter (f->browser, REL_CORRECTNESS_CORRECT);
+  g_assert_cmpuint (n_visible (f), ==, 12 - (guint) wrong_count);
+  /* Both filters at once. */
+  rel_image_browser_set_class_filter (f->browser, 1);
+  g_assert_cmpuint (n_visible (f), ==, 4 - (guint) wrong_in_1);
+  rel_image_browser_set_correctness_filter (f->browser, REL_CORRECTNESS_WRONG);
+  g_assert_cmpuint (n_visible (f), ==, (guint) wrong_in_1);
+
+  /* A prediction changing under an active filter re-filters (coalesced, on the loop). */
+  rel_image_browser_set_class_filter (f->browser, -1);
+  g_assert_cmpuint (n_visible (f), ==, (guint) wrong_count);
+  for (guint i = 0; i < n; i++)
+    {
+      RelImageItem *item = item_at (items, i);
+      if (rel_image_item_get_wrong (item))
+        {
+          rel_image_item_set_prediction (item, rel_image_item_get_true_label (item), "x", 0.9);
+          break;
+        }
+    }
+  run_for (0.05);
+  g_assert_cmpuint (n_visible (f), ==, (guint) wrong_count - 1);
+
+  /* The grid shows the no-match page when nothing passes. */
+  rel_image_browser_set_class_filter (f->browser, 2);
+  rel_image_browser_set_correctness_filter (f->browser, REL_CORRECTNESS_ALL);
+  g_assert_cmpuint (n_visible (f), ==, 4);
+  rel_image_browser_set_correctness_filter (f->browser, REL_CORRECTNESS_ALL);
+  rel_image_browser_set_class_filter (f->browser, -1);
+  g_assert_cmpuint (n_visible (f), ==, 14);
+}
+
+/* ---- thumbnails, selection, activation ---- */
+
+static gboolean
+bound_thumbnails_ready (RelImageBrowser *browser, gpointer data)
+{
+  GListModel *items = rel_image_browser_get_items (browser);
+  guint n = GPOINTER_TO_UINT (data);
+
+  for (guint i = 0; i < n; i++)
+    if (rel_image_item_get_thumbnail_state (item_at (items, i)) != REL_THUMBNAIL_READY)
+      return FALSE;
+  return TRUE;
+}
+
+typedef struct {
+  RelImageItem *item;
+  int           count;
+} Activation;
+
+static void
+on_activated (RelImageBrowser *browser, RelImageItem *item, Activation *a)
+{
+  (void) browser;
+  a->item = item;
+  a->count++;
+}
+
+static void
+test_thumbnails_and_activation (Fixture *f, gconstpointer data)
+{
+  GListModel *items;
+  Activation a = { NULL, 0 };
+  int notified = 0;
+
+  (void) data;
+  f->root = make_folder (4, 10, 0, 48);
+  rel_image_browser_open_folder (f->browser, f->root);
+  wait_until (f->browser, not_loading, NULL, 30, "the scan");
+  wait_frame (GTK_WIDGET (f->browser));
+  items = rel_image_browser_get_items (f->browser);
+
+  /* The first row is surely on screen at 1000×720. */
+  wait_until (f->browser, bound_thumbnails_ready, GUINT_TO_POINTER (4), 30, "thumbnails of the first row");
+  for (guint i = 0; i < 4; i++)
+    {
+      RelImageItem *item = item_at (items, i);
+      GdkTexture *t = rel_image_item_get_thumbnail (item);
+      guint8 px[4];
+      Rgb c = class_colours[rel_image_item_get_true_label (item)];
+
+      g_assert_nonnull (t);
+      /* 48 px images are not upscaled; the pixels are the image's colour. */
+      g_assert_cmpint (gdk_texture_get_width (t), ==, 48);
+      g_assert_cmpint (gdk_texture_get_height (t), ==, 48);
+      g_autofree guint8 *all = g_malloc (48 * 48 * 4);
+      gdk_texture_download (t, all, 48 * 4);
+      memcpy (px, all + (24 * 48 + 24) * 4, 4);   /* B G R A */
+      g_assert_cmpint (px[2], ==, c.r);
+      g_assert_cmpint (px[1], ==, c.g);
+      g_assert_cmpint (px[0], ==, c.b);
+    }
+  /* A file that is not an image fails without a texture. */
+  g_autofree char *broken = g_build_filename (f->root, "broken.png", NULL);
+  g_file_set_contents (broken, "not a png", -1, NULL);
+  const char *files[] = { broken, NULL };
+  rel_image_browser_add_files (f->browser, files);
+  g_assert_cmpuint (g_list_model_get_n_items (items), ==, 41);
+
+  /* Selection and activation through the grid's own actions (what Enter and
+   * the arrow keys trigger). */
+  GtkWidget *grid = find_descendant (GTK_WIDGET (f->browser), GTK_TYPE_GRID_VIEW);
+  g_assert_nonnull (grid);
+  g_signal_connect_swapped (f->browser, "notify::selected-item", G_CALLBACK (g_atomic_int_inc), &notified);
+  g_signal_connect (f->browser, "image-activated", G_CALLBACK (on_activated), &a);
+  rel_image_browser_set_class_filter (f->browser, 2);
+  g_assert_cmpuint (n_visible (f), ==, 10);
+  g_assert_true (gtk_widget_activate_action (grid, "list.activate-item", "u", 3));
+  g_assert_cmpint (a.count, ==, 1);
+  g_assert_true (a.item == item_at (rel_image_browser_get_filtered (f->browser), 3));
+  g_assert_cmpint (rel_image_item_get_true_label (a.item), ==, 2);
+  g_assert_true (gtk_widget_activate_action (grid, "list.select-item", "(ubb)", 5, FALSE, FALSE));
+  RelImageItem *selected = rel_image_browser_get_selected_item (f->browser);
+  g_assert_true (selected == item_at (rel_image_browser_get_filtered (f->browser), 5));
+  g_assert_cmpint (notified, >=, 1);
+  /* Selecting from the API, and an item the filter hides. */
+  g_assert_true (rel_image_browser_set_selected_item (f->browser, item_at (rel_image_browser_get_filtered (f->browser), 0)));
+  g_assert_true (rel_image_browser_get_selected_item (f->browser)
+                 == item_at (rel_image_browser_get_filtered (f->browser), 0));
+  g_assert_false (rel_image_browser_set_selected_item (f->browser, item_at (items, 0)));
+
+  /* The broken file: back to all classes so it is on screen (last cell). */
+  rel_image_browser_set_class_filter (f->browser, -1);
+  wait_frame (GTK_WIDGET (f->browser));
+  RelImageItem *last = item_at (items, 40);
+  g_object_set_data (G_OBJECT (f->browser), "unused", last);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  /* The grid may not show the 41st cell at this size; scroll by selecting it. */
+  gtk_widget_activate_action (grid, "list.select-item", "(ubb)", 40, FALSE, FALSE);
+  gtk_widget_activate_action (grid, "list.scroll-to-item", "u", 40);
+  while (rel_image_item_get_thumbnail_state (last) != REL_THUMBNAIL_FAILED && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  g_assert_cmpint (rel_image_item_get_thumbnail_state (last), ==, REL_THUMBNAIL_FAILED);
+  g_assert_null (rel_image_item_get_thumbnail (last));
+}
+
+/* ---- predictions ---- */
+
+static void
+test_predictor (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), "tiny-resnet", "model.onnx", NULL);
+  g_autoptr(RelModel) model = rel_model_load (path, &error);
+  GListModel *items;
+  guint n;
+
+  (void) data;
+  g_assert_no_error (error);
+  f->root = make_folder (3, 5, 1, 32);
+  rel_image_browser_open_folder (f->browser, f->root);
+  wait_until (f->browser, not_loading, NULL, 30, "the scan");
+  items = rel_image_browser_get_items (f->browser);
+  n = g_list_model_get_n_items (items);
+  g_assert_cmpuint (n, ==, 16);
+
+  /* Set and at once replaced by nothing: the cancelled work delivers nothing. */
+  rel_image_browser_set_predictor (f->browser, model, 4);
+  rel_image_browser_set_predictor (f->browser, NULL, 4);
+  g_assert_false (rel_image_browser_is_predicting (f->browser));
+  guint before = rel_image_browser_get_n_predicted (f->browser);
+  run_for (0.3);
+  g_assert_cmpuint (rel_image_browser_get_n_predicted (f->browser), ==, before);
+  for (guint i = 0; i < n; i++)
+    g_assert_false (rel_image_item_has_prediction (item_at (items, i)));
+
+  /* Batches of 4 (the last one short): every item predicted, as a direct pass says. */
+  rel_image_browser_set_predictor (f->browser, model, 4);
+  g_assert_true (rel_image_browser_is_predicting (f->browser));
+  wait_until (f->browser, not_predicting, NULL, 60, "the predictions");
+  g_assert_cmpuint (rel_image_browser_get_n_predicted (f->browser), ==, before + n);
+  RelContext ctx;
+  rel_context_init (&ctx);
+  for (guint i = 0; i < n; i++)
+    {
+      RelImageItem *item = item_at (items, i);
+      g_autoptr(RelTensor) input = rel_input_load (model, rel_image_item_get_path (item), &error);
+      g_assert_no_error (error);
+      g_autoptr(RelActivations) acts = rel_model_forward (model, input, &ctx, &error);
+      g_assert_no_error (error);
+      RelTensor *out = rel_activations_output (acts);
+      const float *logits = rel_tensor_f32 (out);
+      int best = 0;
+      double denom = 0.0;
+
+      for (int j = 1; j < out->numel; j++)
+        if (logits[j] > logits[best])
+          best = j;
+      for (int j = 0; j < out->numel; j++)
+        denom += exp (logits[j] - logits[best]);
+      g_assert_true (rel_image_item_has_prediction (item));
+      g_assert_cmpint (rel_image_item_get_predicted_label (item), ==, best);
+      g_assert_cmpfloat_with_epsilon (rel_image_item_get_confidence (item), 1.0 / denom, 1e-4);
+      g_assert_nonnull (rel_image_item_get_predicted_label_name (item));
+      /* Without names in the model, folder classNN maps to index by ImageFolder order. */
+      g_assert_cmpint (rel_image_item_get_expected_label (item), ==, rel_image_item_get_true_label (item));
+      g_assert_cmpint (rel_image_item_get_wrong (item), ==,
+                       rel_image_item_get_true_label (item) >= 0 && best != rel_image_item_get_true_label (item));
+    }
+
+  /* Dropping the model clears the predictions. */
+  rel_image_browser_set_predictor (f->browser, NULL, 0);
+  for (guint i = 0; i < n; i++)
+    g_assert_false (rel_image_item_has_prediction (item_at (items, i)));
+}
+
+/* ---- screenshot ---- */
+
+static const char *const fruit[] = { "apple", "blueberry", "kiwi", "lemon", NULL };
+
+static void
+test_screenshot (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const Rgb colours[] = { { 0xc0, 0x1c, 0x28 }, { 0x35, 0x84, 0xe4 }, { 0x33, 0xd1, 0x7a }, { 0xf6, 0xd3, 0x2d } };
+  GListModel *items;
+  const char *out = g_getenv ("REL_BROWSER_SCREENSHOT");
+
+  (void) data;
+  f->root = g_dir_make_tmp ("rel-browser-shot-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (int c = 0; c < 4; c++)
+    {
+      g_autofree char *dir = g_build_filename (f->root, fruit[c], NULL);
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+      for (int i = 0; i < 10; i++)
+        {
+          g_autoptr(GBytes) png = make_png (160, colours[c], i, TRUE);
+          g_autofree char *path = g_strdup_printf ("%s/%s_%02d.png", dir, fruit[c], i);
+          write_bytes (path, png);
+        }
+    }
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1100, 760);
+  rel_image_browser_open_folder (f->browser, f->root);
+  wait_until (f->browser, not_loading, NULL, 30, "the scan");
+  items = rel_image_browser_get_items (f->browser);
+  for (guint i = 0; i < 40; i++)
+    {
+      RelImageItem *item = item_at (items, i);
+      int truth = rel_image_item_get_true_label (item);
+      int predicted = i % 7 == 3 ? (truth + 1) % 4 : truth;
+      rel_image_item_set_prediction (item, predicted, fruit[predicted], 0.55 + 0.44 * ((i * 37) % 11) / 10.0);
+    }
+  g_assert_true (rel_image_browser_set_selected_item (f->browser, item_at (items, 1)));
+  wait_until (f->browser, bound_thumbnails_ready, GUINT_TO_POINTER (12), 30, "thumbnails");
+  run_for (0.2);
+  wait_frame (GTK_WIDGET (f->browser));
+  g_assert_true (rel_widget_save_png (f->window, out ? out : "/tmp/image-browser.png", &error));
+  g_assert_no_error (error);
+
+  /* The wrong predictions' count matches i % 7 == 3 over 40 items. */
+  rel_image_browser_set_correctness_filter (f->browser, REL_CORRECTNESS_WRONG);
+  g_assert_cmpuint (n_visible (f), ==, 6);
+  if (g_getenv ("REL_BROWSER_SCREENSHOT_DARK"))
+    {
+      rel_image_browser_set_correctness_filter (f->browser, REL_CORRECTNESS_ALL);
+      adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+      run_for (0.2);
+      wait_frame (GTK_WIDGET (f->browser));
+      g_assert_true (rel_widget_save_png (f->window, g_getenv ("REL_BROWSER_SCREENSHOT_DARK"), &error));
+      adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_print ("1..0 # SKIP no display\n");
+      return 0;
+    }
+  adw_init ();
+#define ADD(path, fn) g_test_add ("/image-browser/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("open-large", test_open_large);
+  ADD ("filters", test_filters);
+  ADD ("thumbnails-activation", test_thumbnails_and_activation);
+  ADD ("predictor", test_predictor);
+  ADD ("screenshot", test_screenshot);
+  return g_test_run ();
+}
