@@ -636,6 +636,9 @@ test_screenshot (Fixture *f, gconstpointer data)
   const char *out = g_getenv ("REL_BROWSER_SCREENSHOT");
 
   (void) data;
+  /* The empty state, on request, to look at. */
+  if (g_getenv ("REL_BROWSER_SCREENSHOT_EMPTY"))
+    g_assert_true (rel_widget_save_png (f->window, g_getenv ("REL_BROWSER_SCREENSHOT_EMPTY"), &error));
   f->root = g_dir_make_tmp ("rel-browser-shot-XXXXXX", &error);
   g_assert_no_error (error);
   for (int c = 0; c < 4; c++)

@@ -315,6 +315,7 @@ struct _RelImageBrowser {
 
   /* template */
   GtkWidget          *toolbar;
+  GtkWidget          *toolbar_separator;
   GtkDropDown        *class_dropdown;
   GtkDropDown        *correctness_dropdown;
   GtkLabel           *status_label;
@@ -1278,6 +1279,9 @@ update_status (RelImageBrowser *self)
     }
   gtk_label_set_text (self->status_label, text->str);
 
+  /* Filters and counts mean nothing before the first image. */
+  gtk_widget_set_visible (self->toolbar, n > 0);
+  gtk_widget_set_visible (self->toolbar_separator, n > 0);
   if (n == 0)
     gtk_stack_set_visible_child_name (self->stack, "empty");
   else if (shown == 0 && !rel_image_browser_is_loading (self))
@@ -1721,6 +1725,7 @@ rel_image_browser_class_init (RelImageBrowserClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/relevance/Relevance/rel-image-browser.ui");
   gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, toolbar);
+  gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, toolbar_separator);
   gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, class_dropdown);
   gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, correctness_dropdown);
   gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, status_label);
