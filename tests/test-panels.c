@@ -589,6 +589,79 @@ test_prediction_targets (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- German ---- */
+
+extern int _nl_msg_cat_cntr;
+
+static void
+set_language (const char *language)
+{
+  if (language)
+    g_setenv ("LANGUAGE", language, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  /* gettext caches translations until this counter changes */
+  ++_nl_msg_cat_cntr;
+}
+
+static gboolean
+has_label (GtkWidget *w, const char *text)
+{
+  if (GTK_IS_LABEL (w) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (w)), text) == 0)
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    if (has_label (c, text))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+check_language (gboolean german)
+{
+  RelExplainerPanel *explainer = REL_EXPLAINER_PANEL (rel_explainer_panel_new ());
+  RelPredictionPanel *prediction = REL_PREDICTION_PANEL (rel_prediction_panel_new ());
+  g_autoptr(RelTensor) logits = make_logits ();
+  g_autofree char *cons = rel_explainer_format_conservation (2, 4);
+
+  g_object_ref_sink (explainer);
+  g_object_ref_sink (prediction);
+  g_assert_true (rel_explainer_panel_set_method (explainer, "smoothgrad"));
+  rel_prediction_panel_set_logits (prediction, logits, NULL);
+  /* template strings, generated row titles, formatted strings */
+  g_assert_true (has_label (GTK_WIDGET (explainer), german ? "Erklärungsmethode" : "Explanation Method"));
+  g_assert_true (has_label (GTK_WIDGET (explainer), german ? "_Zurücksetzen" : "_Reset"));
+  g_assert_true (has_label (rel_explainer_panel_get_row (explainer, "samples"), german ? "Stichproben" : "Samples"));
+  g_assert_cmpstr (cons, ==, german ? "Erhaltung 0.500 (Σ R = 2 / f(x) = 4)" : "conservation 0.500 (Σ R = 2 / f(x) = 4)");
+  g_assert_true (has_label (GTK_WIDGET (prediction), german ? "Vorhersage" : "Prediction"));
+  g_assert_true (has_label (GTK_WIDGET (prediction), german ? "Beste 5 von 8 Klassen" : "Top 5 of 8 classes"));
+  g_assert_true (has_label (rel_prediction_panel_get_row (prediction, 0), german ? "Klasse 1" : "Class 1"));
+  g_assert_false (has_label (GTK_WIDGET (prediction), german ? "Prediction" : "Vorhersage"));
+  g_object_unref (explainer);
+  g_object_unref (prediction);
+}
+
+static void
+test_german (void)
+{
+  /* the catalogue built from po/de.po in the build tree */
+  g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  g_autofree char *mo = g_build_filename (localedir, "de", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
+
+  if (!g_file_test (mo, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no German catalogue built");
+      return;
+    }
+  /* templates translate with the default domain, as main() sets it */
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  set_language ("de");
+  check_language (TRUE);
+  set_language (NULL);
+  check_language (FALSE);
+}
+
 /* ---- rendering ---- */
 
 static gboolean
@@ -725,6 +798,7 @@ main (int argc, char **argv)
   g_test_add_func ("/panels/explainer/status", test_status);
   g_test_add_func ("/panels/prediction/top5", test_prediction_top5);
   g_test_add_func ("/panels/prediction/targets", test_prediction_targets);
+  g_test_add_func ("/panels/german", test_german);
   g_test_add_func ("/panels/render", test_render);
   return g_test_run ();
 }
