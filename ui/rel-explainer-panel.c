@@ -897,6 +897,11 @@ build_rows (RelExplainerPanel *self)
           subtitle = g_strdup (_("The reference input the path starts from"));
         if (title_label)
           {
+            /* the slider and the spin button are named by the row's title for screen readers */
+            gtk_accessible_update_property (GTK_ACCESSIBLE (g_object_get_data (G_OBJECT (row), "rel-scale")),
+                                            GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+            gtk_accessible_update_property (GTK_ACCESSIBLE (g_object_get_data (G_OBJECT (row), "rel-spin")),
+                                            GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
             gtk_label_set_text (GTK_LABEL (title_label), title);
             gtk_label_set_text (GTK_LABEL (subtitle_label), subtitle ? subtitle : desc);
           }
