@@ -94,7 +94,7 @@ window_with (GtkWidget *child, int width)
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_NEVER);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), child);
   gtk_window_set_child (GTK_WINDOW (window), scroller);
-  gtk_window_set_default_size (GTK_WINDOW (window), width, -1);
+  gtk_window_set_default_size (GTK_WINDOW (window), width, 900);
   return window;
 }
 
@@ -221,9 +221,11 @@ test_slider_debounced (void)
   wait_emissions (&e, 1);
   g_assert_cmpint (e.count, ==, 1);
   g_assert_cmpint (e.at - moved, >=, (REL_EXPLAINER_PANEL_DEBOUNCE_MS - 5) * 1000);
-  /* sigma's range [0, 10] starts at zero: a linear slider */
-  assert_close (rel_params_get_float (e.last, "sigma"), sigma->min + 0.5 * (sigma->max - sigma->min), 1e-12);
-  assert_close (gtk_spin_button_get_value (spin), 5.0, 1e-12);
+  /* σ's default 0.15 sits low in [0, 10]: a log slider from 10 · 10⁻⁴ (two
+   * decades under the default would be lower still) to 10, whose middle is
+   * the geometric mean of the ends */
+  assert_close (rel_params_get_float (e.last, "sigma"), sqrt (1e-3 * sigma->max), 1e-9);
+  assert_close (gtk_spin_button_get_value (spin), 0.1, 1e-9);
   g_assert_cmpint (rel_params_get_int (e.last, "samples"), ==, 50);
   spin_loop (2 * REL_EXPLAINER_PANEL_DEBOUNCE_MS);
   g_assert_cmpint (e.count, ==, 1);
@@ -237,7 +239,11 @@ test_slider_debounced (void)
 
   /* the spin button drives the slider the other way */
   gtk_spin_button_set_value (spin, 2.5);
-  assert_close (gtk_range_get_value (scale), 0.25, 1e-12);
+  assert_close (gtk_range_get_value (scale), log (2.5 / 1e-3) / log (10 / 1e-3), 1e-9);
+  /* the left end of a range starting at zero is zero itself */
+  gtk_range_set_value (scale, 0);
+  assert_close (gtk_spin_button_get_value (spin), 0, 0);
+  gtk_spin_button_set_value (spin, 2.5);
   wait_emissions (&e, 3);
   g_assert_cmpint (e.count, ==, 3);
   assert_close (rel_params_get_float (e.last, "sigma"), 2.5, 1e-12);

@@ -165,20 +165,33 @@ param_row_free (gpointer data)
   g_free (pr);
 }
 
-/* A range wide enough that a linear slider could not reach its small values. */
+/* Logarithmic when the spec asks, when the range spans three decades or more,
+ * or when the default sits in the bottom 5 % of a non-negative range (σ 0.15
+ * of [0, 10]): a linear slider could not reach the values people use there. */
 static gboolean
 spec_log (const RelParamSpec *s)
 {
-  return s->log_scale || (s->min > 0 && s->max / s->min >= 1000);
+  if (s->log_scale)
+    return TRUE;
+  if (s->min > 0 && s->max / s->min >= 1000)
+    return TRUE;
+  return s->min >= 0 && s->def > s->min && s->max > s->min
+         && (s->def - s->min) < 0.05 * (s->max - s->min);
 }
 
-/* The lowest value a log slider reaches above a zero minimum. */
+/* The lowest value a log slider reaches above a zero minimum: two decades
+ * under the default, at most four under the maximum. */
 static double
 log_low (const RelParamSpec *s)
 {
+  double lo;
+
   if (s->min > 0)
     return s->min;
-  return s->max > 0 ? s->max * 1e-9 : 1e-9;
+  lo = s->max > 0 ? s->max * 1e-4 : 1e-9;
+  if (s->def > 0)
+    lo = MIN (lo, s->def / 100);
+  return lo;
 }
 
 static double

@@ -2,8 +2,9 @@
  * current explainer, generated from the core's method table.
  *
  * Every RelParamSpec becomes one row: a slider with a spin button for numbers
- * (logarithmic when the spec asks for it, or when its range spans more than
- * three decades), a switch for booleans, a drop-down for choices, and a text
+ * (logarithmic when the spec asks for it, when its range spans three decades
+ * or more, or when the default lies in the bottom 5 % of a non-negative range;
+ * a zero minimum keeps the slider's left end), a switch for booleans, a drop-down for choices, and a text
  * row for strings — except `baseline` (a picker writing the baseline spec the
  * gradient methods parse) and `layer` (a drop-down of the model's Conv nodes).
  * Values are remembered per method while the panel lives.
