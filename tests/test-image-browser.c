@@ -623,6 +623,93 @@ test_predictor (Fixture *f, gconstpointer data)
     g_assert_false (rel_image_item_has_prediction (item_at (items, i)));
 }
 
+/* Folder names meet the model's labels: by name (case, '_' for ' ', the part
+ * before a comma), by index, or not at all; without folders the class filter
+ * lists the model's labels and filters on the prediction. */
+static void
+test_label_mapping (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), "tiny-resnet", "model.onnx", NULL);
+  g_autoptr(RelModel) model = rel_model_load (path, &error);
+  const char *folders[] = { "3", "Golden_Retriever", "tench", "zzz_unknown" };
+  const int expected[] = { 3, 1, 2, -1 };
+  GListModel *items;
+
+  (void) data;
+  g_assert_no_error (error);
+  g_assert_cmpint (rel_model_num_classes (model), ==, 5);
+  g_assert_true (rel_preprocess_set (model, "labels", "zero\ngolden retriever\ntench, Tinca tinca\nthree\nfour\n",
+                                     &error));
+  g_assert_no_error (error);
+
+  f->root = g_dir_make_tmp ("rel-browser-map-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autoptr(GBytes) png = make_png (32, class_colours[0], 0, FALSE);
+  for (guint c = 0; c < G_N_ELEMENTS (folders); c++)
+    {
+      g_autofree char *dir = g_build_filename (f->root, folders[c], NULL);
+      g_autofree char *file = g_build_filename (dir, "a.png", NULL);
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+      write_bytes (file, png);
+    }
+  rel_image_browser_open_folder (f->browser, f->root);
+  wait_until (f->browser, not_loading, NULL, 30, "the scan");
+  items = rel_image_browser_get_items (f->browser);
+  g_assert_cmpuint (g_list_model_get_n_items (items), ==, 4);
+  /* Before a model: ImageFolder order. */
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpint (rel_image_item_get_expected_label (item_at (items, i)), ==,
+                     rel_image_item_get_true_label (item_at (items, i)));
+
+  rel_image_browser_set_predictor (f->browser, model, 0);
+  for (guint i = 0; i < 4; i++)
+    {
+      RelImageItem *item = item_at (items, i);
+      const char *name = rel_image_item_get_true_label_name (item);
+      guint c = 0;
+
+      while (g_strcmp0 (folders[c], name) != 0)
+        c++;
+      g_assert_cmpint (rel_image_item_get_expected_label (item), ==, expected[c]);
+    }
+  wait_until (f->browser, not_predicting, NULL, 60, "the predictions");
+  for (guint i = 0; i < 4; i++)
+    {
+      RelImageItem *item = item_at (items, i);
+      int label = rel_image_item_get_predicted_label (item);
+      g_assert_cmpint (label, >=, 0);
+      g_assert_cmpstr (rel_image_item_get_predicted_label_name (item), ==, rel_model_label (model, label));
+      /* An unknown folder is never called wrong. */
+      if (rel_image_item_get_expected_label (item) < 0)
+        g_assert_false (rel_image_item_get_wrong (item));
+    }
+
+  /* Loose images only: the class filter is on the prediction. */
+  remove_tree (f->root);
+  f->root = g_dir_make_tmp ("rel-browser-loose-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 6; i++)
+    {
+      g_autoptr(GBytes) img = make_png (32, class_colours[i], i, TRUE);
+      g_autofree char *file = g_strdup_printf ("%s/%d.png", f->root, i);
+      write_bytes (file, img);
+    }
+  rel_image_browser_open_folder (f->browser, f->root);
+  wait_until (f->browser, not_loading, NULL, 30, "the scan");
+  wait_until (f->browser, not_predicting, NULL, 60, "the predictions");
+  g_assert_cmpuint (g_strv_length ((char **) rel_image_browser_get_class_names (f->browser)), ==, 0);
+  int label = rel_image_item_get_predicted_label (item_at (items, 0));
+  guint with_label = 0;
+  for (guint i = 0; i < 6; i++)
+    {
+      g_assert_cmpint (rel_image_item_get_true_label (item_at (items, i)), ==, -1);
+      with_label += rel_image_item_get_predicted_label (item_at (items, i)) == label;
+    }
+  rel_image_browser_set_class_filter (f->browser, label);
+  g_assert_cmpuint (n_visible (f), ==, with_label);
+}
+
 /* ---- screenshot ---- */
 
 static const char *const fruit[] = { "apple", "blueberry", "kiwi", "lemon", NULL };
@@ -699,6 +786,7 @@ main (int argc, char **argv)
   ADD ("filters", test_filters);
   ADD ("thumbnails-activation", test_thumbnails_and_activation);
   ADD ("predictor", test_predictor);
+  ADD ("label-mapping", test_label_mapping);
   ADD ("screenshot", test_screenshot);
   return g_test_run ();
 }

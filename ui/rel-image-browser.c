@@ -1578,6 +1578,30 @@ on_activate (GtkGridView *grid, guint position, RelImageBrowser *self)
 }
 
 static void
+dropdown_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer max_chars)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  (void) factory;
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), GPOINTER_TO_INT (max_chars));
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+dropdown_bind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  GtkStringObject *string = gtk_list_item_get_item (list_item);
+  GtkWidget *label = gtk_list_item_get_child (list_item);
+
+  (void) factory;
+  (void) user_data;
+  gtk_label_set_text (GTK_LABEL (label), gtk_string_object_get_string (string));
+  gtk_widget_set_tooltip_text (label, gtk_string_object_get_string (string));
+}
+
+static void
 on_selected_item (RelImageBrowser *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_SELECTED_ITEM]);
@@ -1773,6 +1797,16 @@ rel_image_browser_init (RelImageBrowser *self)
   gtk_grid_view_set_model (self->grid_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect (self->grid_view, "activate", G_CALLBACK (on_activate), self);
 
+  /* Class names can be long (ImageNet's run to 90 characters): the button
+   * ellipsizes, the popup shows them whole up to a sane width. */
+  g_autoptr(GtkListItemFactory) button_factory = gtk_signal_list_item_factory_new ();
+  g_autoptr(GtkListItemFactory) list_factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (button_factory, "setup", G_CALLBACK (dropdown_setup), GINT_TO_POINTER (20));
+  g_signal_connect (button_factory, "bind", G_CALLBACK (dropdown_bind), NULL);
+  g_signal_connect (list_factory, "setup", G_CALLBACK (dropdown_setup), GINT_TO_POINTER (40));
+  g_signal_connect (list_factory, "bind", G_CALLBACK (dropdown_bind), NULL);
+  gtk_drop_down_set_factory (self->class_dropdown, button_factory);
+  gtk_drop_down_set_list_factory (self->class_dropdown, list_factory);
   gtk_drop_down_set_expression (self->class_dropdown,
                                 gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string"));
   g_signal_connect_swapped (self->class_dropdown, "notify::selected", G_CALLBACK (on_class_selected), self);
