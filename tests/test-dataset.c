@@ -81,6 +81,7 @@ test_layout (void)
   touch (root, "notes.txt");
   touch (root, "cat/a.png");
   touch (root, "cat/b.JPG");
+  touch (root, "cat/\xff\xfe.png");   /* not UTF-8: file names are bytes */
   touch (root, "cat/nested/deeper/c.jpeg");
   touch (root, "cat/.hidden.png");
   touch (root, "cat/readme.md");
@@ -109,14 +110,15 @@ test_layout (void)
   g_assert_null (ds->class_names[4]);
   g_assert_cmpuint (ds->paths->len, ==, ds->labels->len);
   g_assert_cmpint (count_label (ds, -1), ==, 1);
-  g_assert_cmpint (count_label (ds, 0), ==, 3);
+  g_assert_cmpint (count_label (ds, 0), ==, 4);
   g_assert_cmpint (count_label (ds, 1), ==, 2);
   g_assert_cmpint (count_label (ds, 2), ==, 0);
   /* Root runs tests as a user who can read a mode-0 folder. */
   g_assert_cmpint (count_label (ds, 3), ==, geteuid () == 0 ? 2 : 1);
-  g_assert_cmpuint (ds->paths->len, ==, geteuid () == 0 ? 8 : 7);
+  g_assert_cmpuint (ds->paths->len, ==, geteuid () == 0 ? 9 : 8);
   g_assert_true (has_path_suffix (ds, "/cat/nested/deeper/c.jpeg", 0));
   g_assert_true (has_path_suffix (ds, "/loose.png", -1));
+  g_assert_true (has_path_suffix (ds, "/cat/\xff\xfe.png", 0));
   g_assert_true (has_path_suffix (ds, "/dog/y.webp", 1));
   g_assert_false (has_path_suffix (ds, ".npy", 1));
   g_assert_false (has_path_suffix (ds, ".hidden.png", 0));

@@ -512,9 +512,18 @@ test_thumbnails_and_activation (Fixture *f, gconstpointer data)
   /* A file that is not an image fails without a texture. */
   g_autofree char *broken = g_build_filename (f->root, "broken.png", NULL);
   g_file_set_contents (broken, "not a png", -1, NULL);
-  const char *files[] = { broken, NULL };
+  /* A name that is not UTF-8 still loads, and shows as valid UTF-8. */
+  g_autofree char *bytes_name = g_build_filename (f->root, "caf\xe9.png", NULL);
+  g_autofree char *first = g_strdup (rel_image_item_get_path (item_at (items, 0)));
+  g_autofree char *contents = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (first, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (bytes_name, contents, (gssize) len, NULL));
+  const char *files[] = { broken, bytes_name, NULL };
   rel_image_browser_add_files (f->browser, files);
-  g_assert_cmpuint (g_list_model_get_n_items (items), ==, 41);
+  g_assert_cmpuint (g_list_model_get_n_items (items), ==, 42);
+  g_assert_cmpstr (rel_image_item_get_path (item_at (items, 41)), ==, bytes_name);
+  g_assert_true (g_utf8_validate (rel_image_item_get_basename (item_at (items, 41)), -1, NULL));
 
   /* Selection and activation through the grid's own actions (what Enter and
    * the arrow keys trigger). */
@@ -541,16 +550,19 @@ test_thumbnails_and_activation (Fixture *f, gconstpointer data)
   /* The broken file: back to all classes so it is on screen (last cell). */
   rel_image_browser_set_class_filter (f->browser, -1);
   wait_frame (GTK_WIDGET (f->browser));
-  RelImageItem *last = item_at (items, 40);
-  g_object_set_data (G_OBJECT (f->browser), "unused", last);
+  RelImageItem *last = item_at (items, 40), *bytes_item = item_at (items, 41);
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  /* The grid may not show the 41st cell at this size; scroll by selecting it. */
-  gtk_widget_activate_action (grid, "list.select-item", "(ubb)", 40, FALSE, FALSE);
-  gtk_widget_activate_action (grid, "list.scroll-to-item", "u", 40);
-  while (rel_image_item_get_thumbnail_state (last) != REL_THUMBNAIL_FAILED && g_get_monotonic_time () < deadline)
+  /* The grid may not show the last cells at this size: scroll there. */
+  gtk_widget_activate_action (grid, "list.select-item", "(ubb)", 41, FALSE, FALSE);
+  gtk_widget_activate_action (grid, "list.scroll-to-item", "u", 41);
+  while ((rel_image_item_get_thumbnail_state (last) != REL_THUMBNAIL_FAILED
+          || rel_image_item_get_thumbnail_state (bytes_item) != REL_THUMBNAIL_READY)
+         && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
   g_assert_cmpint (rel_image_item_get_thumbnail_state (last), ==, REL_THUMBNAIL_FAILED);
   g_assert_null (rel_image_item_get_thumbnail (last));
+  g_assert_cmpint (rel_image_item_get_thumbnail_state (bytes_item), ==, REL_THUMBNAIL_READY);
+  g_assert_cmpint (gdk_texture_get_width (rel_image_item_get_thumbnail (bytes_item)), ==, 48);
 }
 
 /* ---- predictions ---- */

@@ -189,13 +189,15 @@ rel_image_cell_update (RelImageCell *self)
 
   if (item)
     {
+      g_autofree char *shown = g_filename_display_name (rel_image_item_get_path (item));
+
       if (error)
-        tooltip = g_strdup_printf ("%s\n%s", rel_image_item_get_path (item), error);
+        tooltip = g_strdup_printf ("%s\n%s", shown, error);
       else if (wrong)
-        tooltip = g_strdup_printf (_("%s\nWrong prediction: %s, true class %s"), rel_image_item_get_path (item),
+        tooltip = g_strdup_printf (_("%s\nWrong prediction: %s, true class %s"), shown,
                                    rel_image_item_get_predicted_label_name (item), truth);
       else
-        tooltip = g_strdup (rel_image_item_get_path (item));
+        tooltip = g_steal_pointer (&shown);
     }
   gtk_widget_set_tooltip_text (GTK_WIDGET (self), tooltip);
 }
@@ -1486,6 +1488,13 @@ browser_take_scan (RelImageBrowser *self, Scanner *s)
 
   if (classes)
     {
+      /* Folder names are bytes: shown (and matched to labels) as UTF-8. */
+      for (guint i = 0; classes[i]; i++)
+        {
+          char *shown = g_filename_display_name (classes[i]);
+          g_free (classes[i]);
+          classes[i] = shown;
+        }
       g_strfreev (self->class_names);
       self->class_names = g_steal_pointer (&classes);
       g_clear_pointer (&self->expected_map, g_free);

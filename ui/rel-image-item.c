@@ -88,7 +88,8 @@ rel_image_item_set_property (GObject *object, guint id, const GValue *value, GPa
     {
     case PROP_PATH:
       self->path = g_value_dup_string (value);
-      self->basename = self->path ? g_path_get_basename (self->path) : g_strdup ("");
+      /* File names are bytes; what is shown must be UTF-8. */
+      self->basename = self->path ? g_filename_display_basename (self->path) : g_strdup ("");
       break;
     case PROP_TRUE_LABEL:
       self->true_label = g_value_get_int (value);

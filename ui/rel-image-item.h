@@ -26,7 +26,7 @@ RelImageItem *rel_image_item_new (const char *path, int true_label, const char *
 
 /* Immutable after construction, so worker threads may read them. */
 const char   *rel_image_item_get_path            (RelImageItem *self);
-const char   *rel_image_item_get_basename        (RelImageItem *self);
+const char   *rel_image_item_get_basename        (RelImageItem *self);  /* for display: valid UTF-8 */
 int           rel_image_item_get_true_label      (RelImageItem *self);
 const char   *rel_image_item_get_true_label_name (RelImageItem *self);  /* NULL when unknown */
 
