@@ -369,6 +369,35 @@ test_conv_paths (void)
   run_conv_case (rand, &strided, 24, 2, FALSE, FALSE);
 }
 
+/* 3×3 stride-1 convolutions with ≥ 16 channels take the Winograd F(2×2, 3×3)
+ * path (weights transformed per call here: the node has no model constant).
+ * Odd sizes leave half-covered tiles, pads 0–2 on either side move the tiles
+ * against the input, and the big batch splits into chunks that cross image
+ * boundaries; the adjoint identity checks the input gradient, which runs the
+ * same path with the flipped kernel. */
+static void
+test_conv_winograd (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  const int64_t pads[][4] = { { 1, 1, 1, 1 }, { 0, 0, 0, 0 }, { 2, 0, 0, 2 }, { 2, 2, 1, 1 }, { 0, 1, 2, 0 } };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (pads); i++)
+    {
+      WindowCase wc = wcase (2, 4, 16, 9 + (int64_t) i, 12 - (int64_t) i, 3, 3);
+      wc.pb[0] = pads[i][0];
+      wc.pb[1] = pads[i][1];
+      wc.pe[0] = pads[i][2];
+      wc.pe[1] = pads[i][3];
+      wc.set_kernel = i % 2 == 0;
+      run_conv_case (rand, &wc, 24, 1, i % 2 == 1, i < 2);
+    }
+  {
+    WindowCase big = wcase (2, 5, 32, 41, 40, 3, 3);
+    big.pb[0] = big.pb[1] = big.pe[0] = big.pe[1] = 1;
+    run_conv_case (rand, &big, 48, 1, TRUE, FALSE);
+  }
+}
+
 static void
 test_conv_backward (void)
 {
@@ -999,6 +1028,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-linear/conv/forward-grid", test_conv_forward_grid);
   g_test_add_func ("/ops-linear/conv/paths", test_conv_paths);
   g_test_add_func ("/ops-linear/conv/backward", test_conv_backward);
+  g_test_add_func ("/ops-linear/conv/winograd", test_conv_winograd);
   g_test_add_func ("/ops-linear/conv/errors", test_conv_errors);
   g_test_add_func ("/ops-linear/gemm", test_gemm);
   g_test_add_func ("/ops-linear/gemm/errors", test_gemm_errors);
