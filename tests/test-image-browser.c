@@ -582,8 +582,13 @@ test_predictor (Fixture *f, gconstpointer data)
   rel_image_browser_open_folder (f->browser, f->root);
   wait_until (f->browser, not_loading, NULL, 30, "the scan");
   items = rel_image_browser_get_items (f->browser);
+  /* One file that does not decode: an error on its item, the rest unaffected. */
+  g_autofree char *broken = g_build_filename (f->root, "broken.jpg", NULL);
+  g_assert_true (g_file_set_contents (broken, "\xff\xd8 truncated", -1, NULL));
+  const char *files[] = { broken, NULL };
+  rel_image_browser_add_files (f->browser, files);
   n = g_list_model_get_n_items (items);
-  g_assert_cmpuint (n, ==, 16);
+  g_assert_cmpuint (n, ==, 17);
 
   /* Set and at once replaced by nothing: the cancelled work delivers nothing. */
   rel_image_browser_set_predictor (f->browser, model, 4);
@@ -602,7 +607,11 @@ test_predictor (Fixture *f, gconstpointer data)
   g_assert_cmpuint (rel_image_browser_get_n_predicted (f->browser), ==, before + n);
   RelContext ctx;
   rel_context_init (&ctx);
-  for (guint i = 0; i < n; i++)
+  RelImageItem *broken_item = item_at (items, n - 1);
+  g_assert_false (rel_image_item_has_prediction (broken_item));
+  g_assert_nonnull (rel_image_item_get_error (broken_item));
+  g_assert_false (rel_image_item_get_wrong (broken_item));
+  for (guint i = 0; i + 1 < n; i++)
     {
       RelImageItem *item = item_at (items, i);
       g_autoptr(RelTensor) input = rel_input_load (model, rel_image_item_get_path (item), &error);
@@ -632,7 +641,10 @@ test_predictor (Fixture *f, gconstpointer data)
   /* Dropping the model clears the predictions. */
   rel_image_browser_set_predictor (f->browser, NULL, 0);
   for (guint i = 0; i < n; i++)
-    g_assert_false (rel_image_item_has_prediction (item_at (items, i)));
+    {
+      g_assert_false (rel_image_item_has_prediction (item_at (items, i)));
+      g_assert_null (rel_image_item_get_error (item_at (items, i)));
+    }
 }
 
 /* Folder names meet the model's labels: by name (case, '_' for ' ', the part

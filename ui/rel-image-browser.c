@@ -938,60 +938,20 @@ row_argmax_probability (const float *row, int64_t k, int *label, double *confide
   *confidence = 1.0 / denom;   /* exp(max - max) / Σ */
 }
 
-/* Loads and runs one batch; appends a result per item (none when cancelled). */
+/* One forward pass over @inputs (all of one shape); a result per item. */
 static void
-predict_batch (Predictor *p, GPtrArray *items, const RelContext *ctx, GPtrArray *results)
+run_forward (Predictor *p, GPtrArray *inputs, GPtrArray *items, const RelContext *ctx, GPtrArray *results)
 {
-  g_autoptr(GPtrArray) inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) rel_tensor_unref);
-  g_autoptr(GPtrArray) ok_items = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
-
-  for (guint i = 0; i < items->len; i++)
-    {
-      RelImageItem *item = items->pdata[i];
-      g_autoptr(GError) local = NULL;
-      RelTensor *t;
-
-      if (g_atomic_int_get (&p->cancel))
-        return;
-      t = rel_input_load (p->model, rel_image_item_get_path (item), &local);
-      /* Every input of a batch must have the first one's shape. */
-      if (t && inputs->len > 0 && !rel_tensor_same_shape (t, inputs->pdata[0]))
-        {
-          rel_tensor_unref (t);
-          t = NULL;
-          g_set_error (&local, REL_ERROR, REL_ERROR_SHAPE, "%s",
-                       _("The image does not fit the model's input"));
-        }
-      if (t && (t->ndim < 1 || t->shape[0] != 1 || t->dtype != REL_DTYPE_FLOAT32))
-        {
-          rel_tensor_unref (t);
-          t = NULL;
-          g_set_error (&local, REL_ERROR, REL_ERROR_SHAPE, "%s", _("Not a single input"));
-        }
-      if (t == NULL)
-        {
-          PredictResult *r = g_new0 (PredictResult, 1);
-          r->item = g_object_ref (item);
-          r->label = -1;
-          r->error = g_strdup (local ? local->message : _("Could not load the image"));
-          g_ptr_array_add (results, r);
-          continue;
-        }
-      g_ptr_array_add (inputs, t);
-      g_ptr_array_add (ok_items, item);
-    }
-  if (inputs->len == 0)
-    return;
-
   RelTensor *first = inputs->pdata[0];
   int64_t shape[REL_MAX_DIMS];
-  memcpy (shape, first->shape, sizeof shape);
-  shape[0] = inputs->len;
-  g_autoptr(RelTensor) batch = rel_tensor_new_f32 (first->ndim, shape, &error);
+  g_autoptr(RelTensor) batch = NULL;
   g_autoptr(RelActivations) acts = NULL;
   RelTensor *out = NULL;
 
+  memcpy (shape, first->shape, sizeof shape);
+  shape[0] = inputs->len;
+  batch = rel_tensor_new_f32 (first->ndim, shape, &error);
   if (batch)
     {
       for (guint i = 0; i < inputs->len; i++)
@@ -1012,11 +972,11 @@ predict_batch (Predictor *p, GPtrArray *items, const RelContext *ctx, GPtrArray 
     }
   if (g_atomic_int_get (&p->cancel))
     return;
-  for (guint i = 0; i < ok_items->len; i++)
+  for (guint i = 0; i < items->len; i++)
     {
       PredictResult *r = g_new0 (PredictResult, 1);
 
-      r->item = g_object_ref (ok_items->pdata[i]);
+      r->item = g_object_ref (items->pdata[i]);
       if (out)
         {
           int64_t k = out->numel / out->shape[0];
@@ -1028,6 +988,62 @@ predict_batch (Predictor *p, GPtrArray *items, const RelContext *ctx, GPtrArray 
           r->error = g_strdup (error ? error->message : _("Prediction failed"));
         }
       g_ptr_array_add (results, r);
+    }
+}
+
+/* Loads and runs one batch; appends a result per item (none when cancelled).
+ * A model with a dynamic image size gets inputs of several shapes: those
+ * that differ from the first run one by one. */
+static void
+predict_batch (Predictor *p, GPtrArray *items, const RelContext *ctx, GPtrArray *results)
+{
+  g_autoptr(GPtrArray) inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) rel_tensor_unref);
+  g_autoptr(GPtrArray) ok_items = g_ptr_array_new ();
+  g_autoptr(GPtrArray) odd_inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) rel_tensor_unref);
+  g_autoptr(GPtrArray) odd_items = g_ptr_array_new ();
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      RelImageItem *item = items->pdata[i];
+      g_autoptr(GError) local = NULL;
+      RelTensor *t;
+
+      if (g_atomic_int_get (&p->cancel))
+        return;
+      t = rel_input_load (p->model, rel_image_item_get_path (item), &local);
+      if (t && (t->ndim < 1 || t->shape[0] != 1 || t->dtype != REL_DTYPE_FLOAT32))
+        {
+          rel_tensor_unref (t);
+          t = NULL;
+          g_set_error (&local, REL_ERROR, REL_ERROR_SHAPE, "%s", _("Not a single input"));
+        }
+      if (t == NULL)
+        {
+          PredictResult *r = g_new0 (PredictResult, 1);
+          r->item = g_object_ref (item);
+          r->label = -1;
+          r->error = g_strdup (local ? local->message : _("Could not load the image"));
+          g_ptr_array_add (results, r);
+          continue;
+        }
+      if (inputs->len > 0 && !rel_tensor_same_shape (t, inputs->pdata[0]))
+        {
+          g_ptr_array_add (odd_inputs, t);
+          g_ptr_array_add (odd_items, item);
+          continue;
+        }
+      g_ptr_array_add (inputs, t);
+      g_ptr_array_add (ok_items, item);
+    }
+  if (inputs->len > 0)
+    run_forward (p, inputs, ok_items, ctx, results);
+  for (guint i = 0; i < odd_inputs->len && !g_atomic_int_get (&p->cancel); i++)
+    {
+      g_autoptr(GPtrArray) one = g_ptr_array_new ();
+      g_autoptr(GPtrArray) one_item = g_ptr_array_new ();
+      g_ptr_array_add (one, odd_inputs->pdata[i]);
+      g_ptr_array_add (one_item, odd_items->pdata[i]);
+      run_forward (p, one, one_item, ctx, results);
     }
 }
 
