@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "rel-core.h"
 #include "rel-render.h"
 #include "rel-window.h"
 
@@ -70,25 +71,77 @@ take_screenshot (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-loading_changed_cb (RelWindow *window, GParamSpec *pspec, gpointer user_data)
+/* The shot waits until the model has loaded (or failed), the image is
+ * explained (or a few seconds passed: a huge model, a slow method) and the
+ * window has drawn a frame in that state. */
+static gboolean
+screenshot_ready (RelApplication *self, RelWindow *window)
 {
   if (rel_window_is_loading (window))
-    return;
-  g_signal_handlers_disconnect_by_func (window, loading_changed_cb, user_data);
-  rel_widget_after_next_frame (GTK_WIDGET (window), take_screenshot,
-                               g_object_ref (user_data), g_object_unref);
+    return FALSE;
+  if (rel_window_get_model (window) == NULL)
+    return TRUE;
+  RelImageBrowser *browser = rel_window_get_browser (window);
+  if (rel_image_browser_is_loading (browser) || rel_image_browser_is_predicting (browser))
+    return FALSE;
+  if (rel_image_browser_get_selected_item (browser) == NULL)
+    return g_list_model_get_n_items (rel_image_browser_get_items (browser)) == 0;
+  return rel_window_is_explained (window);
 }
 
-/* The shot waits until the model has loaded (or failed) and the window has
- * drawn a frame in that state. */
+static gboolean
+poll_screenshot (gpointer user_data)
+{
+  RelApplication *self = REL_APPLICATION (user_data);
+  RelWindow *window = g_object_get_data (G_OBJECT (self), "rel-screenshot-window");
+  self->screenshot_tries++;
+  /* 100 ms polls: give up waiting after 30 s and take what is there. */
+  if (window && !screenshot_ready (self, window) && self->screenshot_tries < 300)
+    return G_SOURCE_CONTINUE;
+  self->screenshot_tries = 0;
+  if (window)
+    rel_widget_after_next_frame (GTK_WIDGET (window), take_screenshot, g_object_ref (self), g_object_unref);
+  else
+    take_screenshot (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 schedule_screenshot (RelApplication *self, RelWindow *window)
 {
   if (self->screenshot_path == NULL)
     return;
-  g_signal_connect (window, "notify::loading", G_CALLBACK (loading_changed_cb), self);
-  loading_changed_cb (window, NULL, self);
+  g_object_set_data (G_OBJECT (self), "rel-screenshot-window", window);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 100, poll_screenshot, g_object_ref (self), g_object_unref);
+}
+
+/* Nothing chosen: the last model (and folder) if still there, else the demo. */
+static void
+open_default (RelApplication *self, RelWindow *window, gboolean with_images)
+{
+  if (self->settings)
+    {
+      g_autofree char *last = g_settings_get_string (self->settings, "last-model");
+      g_autofree char *folder = g_settings_get_string (self->settings, "last-folder");
+      if (last && *last && g_file_test (last, G_FILE_TEST_IS_REGULAR))
+        {
+          g_autoptr (GFile) model = g_file_new_for_path (last);
+          g_autoptr (GFile) images = with_images && *folder && g_file_test (folder, G_FILE_TEST_IS_DIR)
+                                     ? g_file_new_for_path (folder) : NULL;
+          GFile *files[] = { model, images };
+          rel_window_open_files (window, files, images ? 2 : 1);
+          return;
+        }
+    }
+  g_autofree char *demo = rel_window_find_demo ();
+  if (demo && with_images)
+    rel_window_open_demo (window);
+  else if (demo)
+    {
+      g_autofree char *path = g_build_filename (demo, "model.onnx", NULL);
+      g_autoptr (GFile) model = g_file_new_for_path (path);
+      rel_window_open (window, model);
+    }
 }
 
 static void
@@ -98,21 +151,14 @@ rel_application_activate (GApplication *app)
   gboolean is_new = gtk_application_get_active_window (GTK_APPLICATION (self)) == NULL;
   RelWindow *window = get_window (self);
 
-  /* Nothing chosen: reopen the last model if it is still there. */
-  if (is_new && self->settings)
-    {
-      g_autofree char *last = g_settings_get_string (self->settings, "last-model");
-      if (last && *last && g_file_test (last, G_FILE_TEST_IS_REGULAR))
-        {
-          g_autoptr (GFile) file = g_file_new_for_path (last);
-          rel_window_open (window, file);
-        }
-    }
+  if (is_new)
+    open_default (self, window, TRUE);
   gtk_window_present (GTK_WINDOW (window));
   if (is_new)
     schedule_screenshot (self, window);
 }
 
+/* relevance [MODEL] [IMAGE|FOLDER]…: the drop logic sorts them out. */
 static void
 rel_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
 {
@@ -120,8 +166,16 @@ rel_application_open (GApplication *app, GFile **files, int n_files, const char 
   gboolean is_new = gtk_application_get_active_window (GTK_APPLICATION (self)) == NULL;
   RelWindow *window = get_window (self);
 
-  /* One model per window; the first file is the model. */
-  if (n_files > 0)
+  gboolean has_model = FALSE;
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *name = g_file_get_basename (files[i]);
+      has_model |= name && g_str_has_suffix (name, ".onnx");
+    }
+  /* Images alone: with the last model (or the demo) to explain them. */
+  if (is_new && !has_model)
+    open_default (self, window, FALSE);
+  if (n_files > 0 && !rel_window_open_files (window, files, n_files))
     rel_window_open (window, files[0]);
   gtk_window_present (GTK_WINDOW (window));
   if (is_new)
@@ -166,7 +220,12 @@ rel_application_startup (GApplication *app)
   g_autoptr (GSettingsSchema) schema =
     source ? g_settings_schema_source_lookup (source, APP_ID, TRUE) : NULL;
   if (schema)
-    self->settings = g_settings_new (APP_ID);
+    {
+      self->settings = g_settings_new (APP_ID);
+      int threads = g_settings_get_int (self->settings, "threads");
+      if (threads > 0)
+        rel_core_init (threads);
+    }
   else
     g_debug ("schema %s not installed: settings will not persist", APP_ID);
 }
@@ -232,7 +291,7 @@ rel_application_init (RelApplication *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   g_application_add_main_option_entries (G_APPLICATION (self), options);
-  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[MODEL.onnx]"));
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[MODEL.onnx] [IMAGE|FOLDER]"));
 }
 
 RelApplication *

@@ -1,8 +1,10 @@
 /* test-ui.c — the main window, headless under Xvfb.
  *
- * Opens a fixture model and checks that the window shows it (its name and input
- * shape on screen, a rendering with real content), then opens a garbage file
- * and checks that an error dialog appears while the first model stays loaded.
+ * Opens a fixture model with a folder of generated images, explains the
+ * selected image with several methods and parameters (the overlay's pixels
+ * change, progressive updates arrive), drops a malformed model (an error
+ * toast, the previous model keeps working), fills the compare grid, exports
+ * PNG/SVG/PDF/npy, persists settings, and speaks German.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -15,6 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <math.h>
+
+#include "rel-npy.h"
 #include "rel-render.h"
 #include "rel-window.h"
 
@@ -89,37 +94,11 @@ assert_label_shown (GtkWidget *window, const char *text)
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (label)), >, 0);
 }
 
-/* The open message dialogs whose parent is @window. */
-static GList *
-message_dialogs_of (GtkWindow *window)
-{
-  GList *found = NULL;
-  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
-  for (GList *l = toplevels; l; l = l->next)
-    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_window_get_transient_for (l->data) == window
-        && gtk_widget_get_visible (l->data))
-      found = g_list_prepend (found, l->data);
-  return found;
-}
-
-static guint
-count_colours (GdkTexture *texture)
-{
-  int width = gdk_texture_get_width (texture), height = gdk_texture_get_height (texture);
-  gsize stride = (gsize) width * 4;
-  g_autofree guint32 *pixels = g_malloc ((gsize) height * stride);
-  gdk_texture_download (texture, (guchar *) pixels, stride);
-  g_autoptr (GHashTable) colours = g_hash_table_new (NULL, NULL);
-  for (gsize i = 0; i < (gsize) width * height; i++)
-    g_hash_table_add (colours, GUINT_TO_POINTER (pixels[i]));
-  return g_hash_table_size (colours);
-}
-
 static RelWindow *
 new_window (void)
 {
   RelWindow *window = rel_window_new (NULL, NULL);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 760);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
   wait_for_frame (GTK_WIDGET (window));
   return window;
@@ -136,89 +115,373 @@ test_empty (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A folder of @n seeded noise PNGs of the model's input size; the path (g_free). */
+static char *
+make_images (int width, int height, int n)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp ("relevance-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  GRand *rand = g_rand_new_with_seed (42);
+  for (int k = 0; k < n; k++)
+    {
+      cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
+      guint8 *data = cairo_image_surface_get_data (surface);
+      int stride = cairo_image_surface_get_stride (surface);
+      cairo_surface_flush (surface);
+      for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++)
+          {
+            /* A bright blob somewhere plus noise: a shape the model reacts to. */
+            double cx = width * (0.3 + 0.4 * (k % 3) / 2.0), cy = height * 0.5;
+            double d = ((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (width * width * 0.04);
+            int v = (int) (220 * exp (-d)) + g_rand_int_range (rand, 0, 35);
+            guint32 *px = (guint32 *) (data + y * stride) + x;
+            *px = (MIN (v, 255) * 0x010101u);
+          }
+      cairo_surface_mark_dirty (surface);
+      g_autofree char *name = g_strdup_printf ("image-%02d.png", k);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
+      cairo_surface_destroy (surface);
+    }
+  g_rand_free (rand);
+  return dir;
+}
+
 static void
-test_open_model_then_garbage (void)
+remove_dir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static gboolean
+explained (gpointer data)
+{
+  return rel_window_is_explained (REL_WINDOW (data));
+}
+
+static gboolean
+model_and_image (gpointer data)
+{
+  RelWindow *window = data;
+  return !rel_window_is_loading (window) && rel_window_get_model (window)
+         && rel_window_get_input_path (window) && rel_window_is_explained (window);
+}
+
+/* The overlay at the image's resolution; differences between two renders. */
+static GdkTexture *
+render_overlay (RelWindow *window)
+{
+  GdkTexture *t = rel_heatmap_view_render_texture (rel_window_get_heatmap_view (window), REL_DISPLAY_OVERLAY);
+  g_assert_nonnull (t);
+  return t;
+}
+
+static guint
+count_different (GdkTexture *a, GdkTexture *b)
+{
+  int w = gdk_texture_get_width (a), h = gdk_texture_get_height (a);
+  g_assert_cmpint (w, ==, gdk_texture_get_width (b));
+  g_assert_cmpint (h, ==, gdk_texture_get_height (b));
+  g_autofree guint32 *pa = g_malloc ((gsize) w * h * 4), *pb = g_malloc ((gsize) w * h * 4);
+  gdk_texture_download (a, (guchar *) pa, (gsize) w * 4);
+  gdk_texture_download (b, (guchar *) pb, (gsize) w * 4);
+  guint n = 0;
+  for (gsize i = 0; i < (gsize) w * h; i++)
+    n += pa[i] != pb[i];
+  return n;
+}
+
+typedef struct {
+  guint progress;
+  guint final;
+} Updates;
+
+static void
+count_update (RelWindow *window, gboolean is_final, gpointer data)
+{
+  Updates *u = data;
+  if (is_final)
+    u->final++;
+  else
+    u->progress++;
+}
+
+static RelWindow *
+open_fixture (const char *name, char **images_out)
 {
   const char *fixtures = g_getenv ("RELEVANCE_FIXTURES");
   g_assert_nonnull (fixtures);
-  g_autofree char *path = g_build_filename (fixtures, "tiny-cnn", "model.onnx", NULL);
+  g_autofree char *path = g_build_filename (fixtures, name, "model.onnx", NULL);
+  g_autoptr (RelModel) probe = rel_model_load (path, NULL);
+  g_assert_nonnull (probe);
+  char *images = make_images (probe->preprocess.width, probe->preprocess.height, 4);
+
   RelWindow *window = new_window ();
-  gboolean changed = FALSE, failed = FALSE;
-  g_signal_connect_swapped (window, "model-changed", G_CALLBACK (set_flag), &changed);
-  g_signal_connect_swapped (window, "load-failed", G_CALLBACK (set_flag), &failed);
+  g_autoptr (GFile) mfile = g_file_new_for_path (path);
+  g_autoptr (GFile) ifile = g_file_new_for_path (images);
+  GFile *files[] = { mfile, ifile };
+  g_assert_true (rel_window_open_files (window, files, 2));
+  wait_until (model_and_image, window, "the model, a folder and a first explanation");
+  *images_out = images;
+  return window;
+}
 
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-  rel_window_open (window, file);
-  g_assert_true (rel_window_is_loading (window));
-  wait_until (not_loading, window, "the model to load");
-  g_assert_true (changed);
-  g_assert_false (failed);
-  g_assert_null (message_dialogs_of (GTK_WINDOW (window)));
+/* Open a model and a folder; the first image is explained at once. Switching
+ * methods and moving a parameter change the overlay's pixels; a sampling
+ * method delivers progressive estimates before its final map. */
+static void
+test_explore (void)
+{
+  g_autofree char *images = NULL;
+  RelWindow *window = open_fixture ("tiny-cnn", &images);
+  RelExplainerPanel *panel = rel_window_get_explainer_panel (window);
+  RelPredictionPanel *prediction = rel_window_get_prediction_panel (window);
+  Updates updates = { 0 };
+  g_signal_connect (window, "relevance-updated", G_CALLBACK (count_update), &updates);
 
-  RelModel *model = rel_window_get_model (window);
-  g_assert_nonnull (model);
   g_assert_cmpstr (rel_window_get_model_name (window), ==, "tiny-cnn");
-  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "tiny-cnn — Relevance");
-
+  g_assert_true (g_str_has_prefix (rel_window_get_input_path (window), images));
+  g_assert_cmpint (rel_prediction_panel_get_n_classes (prediction), ==, 10);
+  /* The probabilities shown sum to one over the classes. */
+  double total = 0;
+  for (int k = 0; k < 10; k++)
+    total += rel_prediction_panel_get_probability (prediction, k);
+  g_assert_cmpfloat_with_epsilon (total, 1.0, 1e-4);
   wait_for_frame (GTK_WIDGET (window));
-  assert_label_shown (GTK_WIDGET (window), "tiny-cnn");
-  assert_label_shown (GTK_WIDGET (window), path);
-  assert_label_shown (GTK_WIDGET (window), "1×1×28×28");   /* tiny-cnn's declared input */
-  GtkLabel *empty = find_label (GTK_WIDGET (window), "No Model Loaded");
-  g_assert_true (empty == NULL || !gtk_widget_get_mapped (GTK_WIDGET (empty)));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (rel_window_get_heatmap_view (window))));
 
+  /* LRP: the readout shows the time and the conservation figure. */
+  g_assert_true (rel_explainer_panel_set_method (panel, "lrp-epsilon"));
+  wait_until (explained, window, "LRP ε");
+  const char *status = rel_explainer_panel_get_status_text (panel);
+  g_test_message ("status: %s", status);
+  g_assert_nonnull (strstr (status, "ms"));
+  g_assert_nonnull (strstr (status, "conservation"));
+  g_autoptr (GdkTexture) lrp = render_overlay (window);
+
+  g_assert_true (rel_explainer_panel_set_method (panel, "gradient"));
+  wait_until (explained, window, "the gradient");
+  g_autoptr (GdkTexture) gradient = render_overlay (window);
+  guint changed = count_different (lrp, gradient);
+  g_test_message ("method switch changed %u of %d pixels", changed, 28 * 28);
+  g_assert_cmpuint (changed, >, 28 * 28 / 10);
+
+  /* SmoothGrad with many samples: progress arrives before the end. */
+  g_assert_true (rel_explainer_panel_set_method (panel, "smoothgrad"));
   g_autoptr (GError) error = NULL;
-  g_autoptr (GdkTexture) shot = rel_widget_render_texture (GTK_WIDGET (window), &error);
+  g_assert_true (rel_explainer_panel_set_param (panel, "samples", "3000", &error));
   g_assert_no_error (error);
-  /* The window's content: its size, less a resize frame of a few pixels
-   * drawn when there is no compositor. */
-  int width = gtk_widget_get_width (GTK_WIDGET (window));
-  int height = gtk_widget_get_height (GTK_WIDGET (window));
-  g_assert_cmpint (gdk_texture_get_width (shot), <=, width);
-  g_assert_cmpint (gdk_texture_get_width (shot), >=, width - 16);
-  g_assert_cmpint (gdk_texture_get_height (shot), <=, height);
-  g_assert_cmpint (gdk_texture_get_height (shot), >=, height - 16);
-  /* Text, an icon, a list: hundreds of colours; a blank or failed render has one. */
-  guint colours = count_colours (shot);
-  g_test_message ("the rendered window has %u colours", colours);
-  g_assert_cmpuint (colours, >, 50);
-  g_autofree char *png = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                           "test-ui-model.png", NULL);
-  g_assert_true (gdk_texture_save_to_png (shot, png));
+  g_assert_true (rel_explainer_panel_set_param (panel, "sigma", "0.05", &error));
+  rel_explainer_panel_flush (panel);
+  updates.progress = updates.final = 0;
+  wait_until (explained, window, "SmoothGrad σ = 0.05");
+  g_test_message ("smoothgrad: %u progressive updates, %u final", updates.progress, updates.final);
+  g_assert_cmpuint (updates.progress, >=, 2);
+  g_assert_cmpuint (updates.final, ==, 1);
+  g_autoptr (GdkTexture) small_sigma = render_overlay (window);
 
-  /* A file that is not a model: an error dialog, and the model stays. */
-  g_autofree char *garbage = NULL;
-  int fd = g_file_open_tmp ("relevance-garbage-XXXXXX.onnx", &garbage, &error);
-  g_assert_no_error (error);
+  /* Moving σ: a different map. */
+  g_assert_true (rel_explainer_panel_set_param (panel, "samples", "200", &error));
+  g_assert_true (rel_explainer_panel_set_param (panel, "sigma", "1.5", &error));
+  g_assert_true (rel_explainer_panel_flush (panel));
+  wait_until (explained, window, "SmoothGrad σ = 1.5");
+  g_autoptr (GdkTexture) large_sigma = render_overlay (window);
+  changed = count_different (small_sigma, large_sigma);
+  g_test_message ("σ 0.05 → 1.5 changed %u pixels", changed);
+  g_assert_cmpuint (changed, >, 28 * 28 / 10);
+
+  /* Another image: another input and prediction. */
+  RelImageBrowser *browser = rel_window_get_browser (window);
+  g_autoptr (RelImageItem) third = g_list_model_get_item (rel_image_browser_get_filtered (browser), 2);
+  g_assert_true (rel_image_browser_set_selected_item (browser, third));
+  g_autofree char *expected = g_build_filename (images, "image-02.png", NULL);
+  while (g_strcmp0 (rel_window_get_input_path (window), expected) != 0 || !rel_window_is_explained (window))
+    g_main_context_iteration (NULL, TRUE);
+  g_autoptr (GdkTexture) other = render_overlay (window);
+  g_assert_cmpuint (count_different (large_sigma, other), >, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  remove_dir (images);
+}
+
+/* A malformed model dropped on the window: an error toast names the file, the
+ * previous model stays and still explains. */
+static void
+test_bad_drop (void)
+{
+  g_autofree char *images = NULL;
+  RelWindow *window = open_fixture ("tiny-cnn", &images);
+  RelModel *model = rel_window_get_model (window);
+  gboolean failed = FALSE, changed = FALSE;
+  g_signal_connect_swapped (window, "load-failed", G_CALLBACK (set_flag), &failed);
+  g_signal_connect_swapped (window, "model-changed", G_CALLBACK (set_flag), &changed);
+
+  g_autofree char *garbage = g_build_filename (images, "broken.onnx", NULL);
   static const char junk[] = "\x0a\xff\xff\xff\xff\x0f this is not a protobuf \x12\x80";
-  g_assert_cmpint (write (fd, junk, sizeof junk), ==, (gssize) sizeof junk);
-  close (fd);
-  changed = FALSE;
-  g_autoptr (GFile) bad = g_file_new_for_path (garbage);
-  rel_window_open (window, bad);
-  wait_until (not_loading, window, "the garbage file to fail");
-  g_unlink (garbage);
+  g_assert_true (g_file_set_contents (garbage, junk, sizeof junk, NULL));
+  GSList *list = g_slist_prepend (NULL, g_file_new_for_path (garbage));
+  GValue value = G_VALUE_INIT;
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_set_boxed (&value, list);
+  g_assert_true (rel_window_drop_value (window, &value));
+  g_value_unset (&value);
+  g_slist_free_full (list, g_object_unref);
+  g_assert_true (rel_window_is_loading (window));
+  wait_until (not_loading, window, "the malformed model to fail");
 
   g_assert_true (failed);
   g_assert_false (changed);
   g_assert_true (rel_window_get_model (window) == model);
-  g_assert_cmpstr (rel_window_get_model_name (window), ==, "tiny-cnn");
-  GList *dialogs = message_dialogs_of (GTK_WINDOW (window));
-  g_assert_cmpuint (g_list_length (dialogs), ==, 1);
-  AdwMessageDialog *dialog = dialogs->data;
-  g_list_free (dialogs);
-  g_autofree char *base = g_path_get_basename (garbage);
-  g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), base));
-  g_assert_cmpuint (strlen (adw_message_dialog_get_body (dialog)), >, 0);
-  g_test_message ("error shown: %s", adw_message_dialog_get_body (dialog));
-
-  /* The window behind the dialog still shows the first model. */
+  g_assert_nonnull (rel_window_get_error_message (window));
+  g_test_message ("error: %s", rel_window_get_error_message (window));
+  g_assert_cmpuint (strlen (rel_window_get_error_message (window)), >, 5);
   wait_for_frame (GTK_WIDGET (window));
-  assert_label_shown (GTK_WIDGET (window), "tiny-cnn");
-  assert_label_shown (GTK_WIDGET (window), "1×1×28×28");
+  GtkLabel *toast = find_label (GTK_WIDGET (window), "Could not open “broken.onnx”");
+  g_assert_nonnull (toast);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (toast)));
+  g_autofree char *shot = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                            "test-ui-error.png", NULL);
+  g_assert_true (rel_widget_save_png (GTK_WIDGET (window), shot, NULL));
 
-  gtk_window_destroy (GTK_WINDOW (dialog));
+  /* The previous model still explains. */
+  guint before = rel_window_get_n_updates (window);
+  g_assert_true (rel_explainer_panel_set_method (rel_window_get_explainer_panel (window), "input-x-gradient"));
+  wait_until (explained, window, "an explanation after the failure");
+  g_assert_cmpuint (rel_window_get_n_updates (window), >, before);
+  g_assert_cmpstr (rel_window_get_model_name (window), ==, "tiny-cnn");
+
   gtk_window_destroy (GTK_WINDOW (window));
+  remove_dir (images);
+}
+
+static gboolean
+compare_done (gpointer data)
+{
+  return rel_window_compare_is_done (REL_WINDOW (data), NULL);
+}
+
+static gsize
+file_size (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  return len;
+}
+
+static void
+assert_prefix (const char *path, const char *magic, gsize n)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_cmpuint (len, >, n);
+  g_assert_cmpmem (contents, n, magic, n);
+}
+
+/* The compare grid of methods, shared normalisation, exports of the current
+ * map and of the grid. */
+static void
+test_compare_and_export (void)
+{
+  g_autofree char *images = NULL;
+  RelWindow *window = open_fixture ("tiny-cnn", &images);
+  const char *methods[] = { "gradient", "lrp-epsilon", "gradcam", NULL };
+  rel_window_set_compare_methods (window, methods);
+  rel_window_show_compare (window, FALSE);
+  wait_until (compare_done, window, "the compare grid");
+  guint n = 0;
+  rel_window_compare_is_done (window, &n);
+  g_assert_cmpuint (n, ==, 3);
+  for (guint i = 0; i < n; i++)
+    g_assert_nonnull (rel_heatmap_view_get_map (REL_HEATMAP_VIEW (rel_window_get_compare_cell (window, i)), NULL, NULL));
+
+  /* Shared scale: every cell divides by the largest of their own scales. */
+  RelHeatmapView *a = REL_HEATMAP_VIEW (rel_window_get_compare_cell (window, 0));
+  RelHeatmapView *b = REL_HEATMAP_VIEW (rel_window_get_compare_cell (window, 1));
+  double sa = rel_heatmap_view_get_map_scale (a, REL_NORM_MAX_ABS, 99.5);
+  double sb = rel_heatmap_view_get_map_scale (b, REL_NORM_MAX_ABS, 99.5);
+  g_assert_cmpfloat (fabs (rel_heatmap_view_get_scale (a) - sa), <, 1e-9 * MAX (sa, 1));
+  GtkToggleButton *shared = NULL;
+  /* The toolbar's toggle, found by its label. */
+  GtkLabel *label = find_label (GTK_WIDGET (window), "Shared Scale");
+  g_assert_nonnull (label);
+  shared = GTK_TOGGLE_BUTTON (gtk_widget_get_ancestor (GTK_WIDGET (label), GTK_TYPE_TOGGLE_BUTTON));
+  gtk_toggle_button_set_active (shared, TRUE);
+  double scale_c = rel_heatmap_view_get_map_scale (REL_HEATMAP_VIEW (rel_window_get_compare_cell (window, 2)),
+                                                   REL_NORM_MAX_ABS, 99.5);
+  double top = MAX (MAX (sa, sb), scale_c);
+  g_assert_cmpfloat (fabs (rel_heatmap_view_get_scale (a) - top), <, 1e-9 * top);
+  g_assert_cmpfloat (fabs (rel_heatmap_view_get_scale (b) - top), <, 1e-9 * top);
+  wait_for_frame (GTK_WIDGET (window));
+  g_autofree char *shot = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                            "test-ui-compare.png", NULL);
+  g_assert_true (rel_widget_save_png (GTK_WIDGET (window), shot, NULL));
+
+  g_autoptr (GError) error = NULL;
+  g_autofree char *png = g_build_filename (images, "grid.png", NULL);
+  g_autofree char *svg = g_build_filename (images, "grid.svg", NULL);
+  g_autofree char *pdf = g_build_filename (images, "grid.pdf", NULL);
+  g_assert_true (rel_window_export (window, "grid-png", png, &error));
+  g_assert_no_error (error);
+  g_assert_true (rel_window_export (window, "grid-svg", svg, &error));
+  g_assert_true (rel_window_export (window, "grid-pdf", pdf, &error));
+  assert_prefix (png, "\x89PNG\r\n\x1a\n", 8);
+  assert_prefix (pdf, "%PDF-", 5);
+  g_autofree char *svg_text = NULL;
+  g_assert_true (g_file_get_contents (svg, &svg_text, NULL, NULL));
+  g_assert_nonnull (strstr (svg_text, "<svg"));
+  g_assert_nonnull (strstr (svg_text, "<image"));   /* the cells' pixels */
+  g_autoptr (GdkTexture) grid = gdk_texture_new_from_filename (png, &error);
+  g_assert_no_error (error);
+  /* 3 cells in a row: 16 + 3 × (224 + 16) wide, one row of 224 + 40 + 32. */
+  g_assert_cmpint (gdk_texture_get_width (grid), ==, 16 + 3 * (224 + 16));
+  g_assert_cmpint (gdk_texture_get_height (grid), ==, 16 + 224 + 40 + 16);
+
+  /* Back to Explore: the main map is computed again; single exports. */
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gtk_widget_get_ancestor (
+    GTK_WIDGET (rel_window_get_heatmap_view (window)), ADW_TYPE_VIEW_STACK)), "explore");
+  wait_until (explained, window, "the main view again");
+  g_autofree char *heat = g_build_filename (images, "heat.png", NULL);
+  g_autofree char *over = g_build_filename (images, "over.png", NULL);
+  g_autofree char *npy = g_build_filename (images, "rel.npy", NULL);
+  g_assert_true (rel_window_export (window, "heatmap-png", heat, &error));
+  g_assert_true (rel_window_export (window, "overlay-png", over, &error));
+  g_assert_true (rel_window_export (window, "npy", npy, &error));
+  g_assert_no_error (error);
+  g_autoptr (GdkTexture) heat_t = gdk_texture_new_from_filename (heat, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (heat_t), ==, 28);
+  g_assert_cmpint (gdk_texture_get_height (heat_t), ==, 28);
+  assert_prefix (over, "\x89PNG\r\n\x1a\n", 8);
+  g_autoptr (RelTensor) rel = rel_npy_load (npy, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rel->ndim, ==, 4);
+  g_assert_cmpint (rel->shape[0], ==, 1);
+  g_assert_cmpint (rel->shape[1], ==, 1);
+  g_assert_cmpint (rel->shape[2], ==, 28);
+  g_assert_cmpint (rel->shape[3], ==, 28);
+  /* The saved map is the one on the canvas. */
+  int mw = 0, mh = 0;
+  const float *map = rel_heatmap_view_get_map (rel_window_get_heatmap_view (window), &mw, &mh);
+  const float *saved = rel_tensor_f32 (rel);
+  for (int i = 0; i < 28 * 28; i++)
+    g_assert_cmpfloat (fabsf (map[i] - saved[i]), <=, 1e-6f * (1 + fabsf (saved[i])));
+  g_assert_cmpuint (file_size (npy), >, 28 * 28 * 4);
+  g_assert_cmpuint (file_size (npy), <=, 28 * 28 * 4 + 256);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unlink (png); g_unlink (svg); g_unlink (pdf); g_unlink (heat); g_unlink (over); g_unlink (npy);
+  remove_dir (images);
 }
 
 static void
@@ -241,9 +504,9 @@ assert_recent (GSettings *settings, const char *first, const char *second)
 }
 
 /* Loaded models go to the front of the recent list (no duplicates); the
- * menu's action opens one again. GSETTINGS_BACKEND=memory keeps this private. */
+ * menu's action opens one again; the heatmap's look persists. GSETTINGS_BACKEND=memory keeps this private. */
 static void
-test_recent (void)
+test_settings (void)
 {
   const char *fixtures = g_getenv ("RELEVANCE_FIXTURES");
   g_autofree char *cnn = g_build_filename (fixtures, "tiny-cnn", "model.onnx", NULL);
@@ -251,9 +514,21 @@ test_recent (void)
   g_autoptr (GSettings) settings = g_settings_new (APP_ID);
   g_settings_reset (settings, "recent-models");
   g_settings_reset (settings, "last-model");
+  g_settings_set_string (settings, "colormap", "viridis");
+  g_settings_set_double (settings, "opacity", 0.25);
 
   RelWindow *window = rel_window_new (NULL, settings);
   gtk_window_present (GTK_WINDOW (window));
+  RelHeatmapView *view = rel_window_get_heatmap_view (window);
+  g_assert_cmpint (rel_heatmap_view_get_colormap (view), ==, REL_COLORMAP_VIRIDIS);
+  g_assert_cmpfloat (rel_heatmap_view_get_opacity (view), ==, 0.25);
+  /* Changes from the view's controls go back to the settings. */
+  rel_heatmap_view_set_colormap (view, REL_COLORMAP_HOT);
+  g_settings_set_string (settings, "colormap", "fire");
+  g_assert_cmpint (rel_heatmap_view_get_colormap (view), ==, REL_COLORMAP_HOT);
+  g_settings_set_string (settings, "sign-mode", "positive");
+  g_assert_cmpint (rel_heatmap_view_get_sign_mode (view), ==, REL_SIGN_POSITIVE);
+
   open_and_wait (window, cnn);
   open_and_wait (window, resnet);
   assert_recent (settings, resnet, cnn);
@@ -267,11 +542,16 @@ test_recent (void)
   /* A file that fails to load does not enter the list. */
   open_and_wait (window, "/nonexistent/model.onnx");
   assert_recent (settings, cnn, resnet);
-  GList *dialogs = message_dialogs_of (GTK_WINDOW (window));
-  g_assert_cmpuint (g_list_length (dialogs), ==, 1);
-  gtk_window_destroy (dialogs->data);
-  g_list_free (dialogs);
+  g_assert_nonnull (rel_window_get_error_message (window));
+
+  /* The preferences window edits the same settings. */
+  GtkWindow *prefs = rel_window_show_preferences (window);
+  g_assert_true (ADW_IS_PREFERENCES_WINDOW (prefs));
+  gtk_window_destroy (prefs);
   gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_reset (settings, "colormap");
+  g_settings_reset (settings, "opacity");
+  g_settings_reset (settings, "sign-mode");
 }
 
 /* glibc caches translations; this counter tells it LANGUAGE changed. */
@@ -351,8 +631,10 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/display-name", test_display_name);
   g_test_add_func ("/ui/empty", test_empty);
-  g_test_add_func ("/ui/open-model-then-garbage", test_open_model_then_garbage);
-  g_test_add_func ("/ui/recent", test_recent);
+  g_test_add_func ("/ui/explore", test_explore);
+  g_test_add_func ("/ui/bad-drop", test_bad_drop);
+  g_test_add_func ("/ui/compare-and-export", test_compare_and_export);
+  g_test_add_func ("/ui/settings", test_settings);
   g_test_add_func ("/ui/german", test_german);
   return g_test_run ();
 }

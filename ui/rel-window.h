@@ -1,4 +1,5 @@
-/* rel-window.h — the main window: header bar, empty state, model summary.
+/* rel-window.h — the main window: image browser, heatmap canvas, prediction
+ * and explainer panels ("Explore"), a grid of heatmaps ("Compare"), export.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -7,7 +8,11 @@
 
 #include <adwaita.h>
 
+#include "rel-explainer-panel.h"
+#include "rel-heatmap-view.h"
+#include "rel-image-browser.h"
 #include "rel-model.h"
+#include "rel-prediction-panel.h"
 
 G_BEGIN_DECLS
 
@@ -15,18 +20,60 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (RelWindow, rel_window, REL, WINDOW, AdwApplicationWindow)
 
 /* @settings (may be NULL when the schema is not installed) persists the window
- * size and the last model. */
+ * size, the heatmap's look, the last model, folder and method. */
 RelWindow  *rel_window_new          (GtkApplication *application, GSettings *settings);
 
-/* Loads @file on a worker thread. On success the model replaces the current
- * one; on failure an error dialog opens and the current model stays. While a
- * load runs, the "loading" property is TRUE; "model-changed" or "load-failed"
- * is emitted when it ends. */
+/* Loads the model @file on a worker thread. On success the model replaces the
+ * current one; on failure a toast names the problem (Details shows the whole
+ * message) and the current model stays. While a load runs, the "loading"
+ * property is TRUE; "model-changed" or "load-failed" is emitted when it ends. */
 void        rel_window_open         (RelWindow *self, GFile *file);
+/* What dropping files does (the drop target calls it): .onnx files load as the
+ * model, folders open in the browser, images are added to it. FALSE when
+ * nothing was usable. */
+gboolean    rel_window_open_files   (RelWindow *self, GFile *const *files, int n_files);
+/* The drop target's handler itself, for a GDK_TYPE_FILE_LIST @value. */
+gboolean    rel_window_drop_value   (RelWindow *self, const GValue *value);
+/* A folder or a single image into the browser. */
+void        rel_window_open_images  (RelWindow *self, const char *path);
+/* The bundled demo (model and images); FALSE when it is not installed. */
+gboolean    rel_window_open_demo    (RelWindow *self);
+/* The demo's folder (PKGDATADIR/demo, else the source tree's data/demo), or NULL. */
+char       *rel_window_find_demo    (void);
+
 gboolean    rel_window_is_loading   (RelWindow *self);
 RelModel   *rel_window_get_model    (RelWindow *self);   /* borrowed; NULL when nothing is loaded */
-/* The name shown for the current model (see rel_model_display_name). */
 const char *rel_window_get_model_name (RelWindow *self);
+/* The message of the last error shown, or NULL. */
+const char *rel_window_get_error_message (RelWindow *self);
+
+/* Resubmits the current explanation. */
+void        rel_window_refresh      (RelWindow *self);
+/* TRUE once the current image's explanation is complete. */
+gboolean    rel_window_is_explained (RelWindow *self);
+/* Relevance maps set on the canvas since the window was created. Signal
+ * "relevance-updated" (gboolean is_final) follows each one. */
+guint       rel_window_get_n_updates (RelWindow *self);
+/* The image the canvas shows (NULL before one is decoded). */
+const char *rel_window_get_input_path (RelWindow *self);
+
+/* Compare view: shows it with methods × the current image (or images × the
+ * current method); the cells are computed one after another ("compare-done"
+ * when all are). */
+void        rel_window_show_compare (RelWindow *self, gboolean images);
+void        rel_window_set_compare_methods (RelWindow *self, const char *const *methods);
+gboolean    rel_window_compare_is_done (RelWindow *self, guint *n_cells);
+GtkWidget  *rel_window_get_compare_cell (RelWindow *self, guint index);  /* its RelHeatmapView */
+
+/* Writes @kind ("heatmap-png", "overlay-png", "npy", "grid-png", "grid-svg",
+ * "grid-pdf") to @path, as the Export menu does. */
+gboolean    rel_window_export       (RelWindow *self, const char *kind, const char *path, GError **error);
+GtkWindow  *rel_window_show_preferences (RelWindow *self);
+
+RelHeatmapView     *rel_window_get_heatmap_view     (RelWindow *self);
+RelExplainerPanel  *rel_window_get_explainer_panel  (RelWindow *self);
+RelPredictionPanel *rel_window_get_prediction_panel (RelWindow *self);
+RelImageBrowser    *rel_window_get_browser          (RelWindow *self);
 
 /* A human name for a model file: metadata_props "name" when present, else the
  * file name without ".onnx", or its folder's name for a generic "model.onnx". */
