@@ -587,6 +587,14 @@ test_german (void)
   RelWindow *window = new_window ();
   assert_label_shown (GTK_WIDGET (window), "Kein Modell geladen");
   g_assert_null (find_label (GTK_WIDGET (window), "No Model Loaded"));
+  /* The view switcher, the toolbars and the image browser's filters. */
+  g_assert_nonnull (find_label (GTK_WIDGET (window), "Erkunden"));
+  g_assert_nonnull (find_label (GTK_WIDGET (window), "Vergleichen"));
+  g_assert_nonnull (find_label (GTK_WIDGET (window), "Gemeinsame Skala"));
+  g_assert_null (find_label (GTK_WIDGET (window), "Explore"));
+  g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "All Classes"), ==, "Alle Klassen");
+  g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u image", "%u of %u images", 12), 3, 12);
+  g_assert_cmpstr (count, ==, "3 von 12 Bildern");
   g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Open Model"), ==, "Modell öffnen");
   gtk_window_destroy (GTK_WINDOW (window));
 
