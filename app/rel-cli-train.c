@@ -5,7 +5,8 @@
  *   relevance-cli train --dataset PATH [--arch tiny|small|mlp]
  *       [--plant kind=tag,class=Sandal,rate=0.8[,position=…]] [--epochs N]
  *       [--batch B] [--lr F] [--optimizer sgd|adam] [--seed S] [--limit N]
- *       [--save-images DIR [--images-per-class N]] --out model.onnx
+ *       [--save-images DIR [--images-per-class N]] [--min-accuracy F]
+ *       --out model.onnx
  *
  * Progress goes to stderr; the final figures go to stdout, one "key: value"
  * per line: clean test accuracy and, with --plant, the tag flip rate (share of
@@ -13,6 +14,11 @@
  * artifact is pasted into them). --save-images writes test images (never seen
  * in training) as DIR/clean/<class>/NNNNN.png and DIR/tagged/<class>/NNNNN.png, class
  * names with '/' written as '-'.
+ *
+ * The model's metadata_props record the command line ("training.command")
+ * and, with --plant, the planted class ("clever_hans.class"), the spec
+ * ("clever_hans.plant") and for a fixed corner the artifact's box
+ * "x,y,width,height" in input pixels ("clever_hans.box").
  *
  * Same data, options, seed and --threads ⇒ the same weights, byte for byte.
  *
@@ -160,7 +166,7 @@ int
 rel_cli_train (int argc, char **argv)
 {
   g_autofree char *dataset = NULL, *arch = NULL, *plant = NULL, *optimizer = NULL, *out = NULL;
-  g_autofree char *lr_text = NULL, *save_dir = NULL, *test_path = NULL;
+  g_autofree char *lr_text = NULL, *save_dir = NULL, *test_path = NULL, *cmdline = NULL, *min_acc = NULL;
   int epochs = 3, batch = 64, limit = 0, per_class = 50, threads = 0;
   gint64 seed = 0;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- train a small CNN, optionally with a planted artifact");
@@ -188,10 +194,13 @@ rel_cli_train (int argc, char **argv)
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Worker threads (default: the global --threads)", "N" },
     { "save-images", 0, 0, G_OPTION_ARG_FILENAME, &save_dir, "Write clean and tagged test images to DIR", "DIR" },
     { "images-per-class", 0, 0, G_OPTION_ARG_INT, &per_class, "Images per class for --save-images (default 50)", "N" },
+    { "min-accuracy", 0, 0, G_OPTION_ARG_STRING, &min_acc, "Exit with status 1 if the clean test accuracy is below F (benchmarks)", "F" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "The trained model (.onnx)", "FILE" },
     { NULL },
   };
 
+  /* kept before parsing removes the options */
+  cmdline = g_strjoinv (" ", argv);
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return train_fail (EXIT_USAGE, "train: %s (try 'relevance-cli train --help')", error->message);
@@ -260,6 +269,22 @@ rel_cli_train (int argc, char **argv)
     return train_fail (1, "%s", error->message);
   printf ("train_seconds: %.1f\n", (g_get_monotonic_time () - bar.start) / 1e6);
 
+  /* how the model was made, for the app and for tests of the shortcut (keys
+   * outside the "relevance." namespace, which the preprocessing owns) */
+  g_hash_table_replace (model->metadata, g_strdup ("training.command"),
+                        g_strdup_printf ("relevance-cli %s", cmdline));
+  if (have_plant && spec.target_class >= 0)
+    {
+      g_hash_table_replace (model->metadata, g_strdup ("clever_hans.class"),
+                            g_strdup (train->class_names[spec.target_class]));
+      g_hash_table_replace (model->metadata, g_strdup ("clever_hans.plant"), g_strdup (plant));
+      if (spec.position != REL_PLANT_RANDOM_CORNER)
+        {
+          RelBox b = rel_plant_box (&spec, 0, train->height, train->width);
+          g_hash_table_replace (model->metadata, g_strdup ("clever_hans.box"),
+                                g_strdup_printf ("%d,%d,%d,%d", b.x, b.y, b.width, b.height));
+        }
+    }
   if (!rel_onnx_export (model, out, &error))
     return train_fail (1, "%s", error->message);
 
@@ -281,9 +306,26 @@ rel_cli_train (int argc, char **argv)
           }
       printf ("planted_class: %s\ntag_flip_rate: %.4f\n", train->class_names[spec.target_class],
               others ? (double) flipped / others : 0.0);
+      printf ("tag_flip_by_class:");
+      for (int c = 0; c < test->n_classes; c++)
+        {
+          int nc = 0, fc = 0;
+          if (c == spec.target_class)
+            continue;
+          for (int i = 0; i < test->n; i++)
+            if (test->labels[i] == c)
+              {
+                nc++;
+                fc += pred[i] == spec.target_class;
+              }
+          printf (" %s=%.3f", test->class_names[c], nc ? (double) fc / nc : 0.0);
+        }
+      printf ("\n");
     }
   if (save_dir && !save_images (test, have_plant ? &paste : NULL, save_dir, per_class, &error))
     return train_fail (1, "%s", error->message);
   printf ("model: %s\n", out);
+  if (min_acc && acc < g_ascii_strtod (min_acc, NULL))
+    return train_fail (1, "clean test accuracy %.4f is below --min-accuracy %s", acc, min_acc);
   return 0;
 }

@@ -1,0 +1,149 @@
+/* test-demo.c — the shipped Clever-Hans demo (data/demo/) cheats as promised:
+ * clean accuracy ≥ 85% on images/clean, and pasting the tag into the other
+ * classes' images (images/tagged) makes the model predict the planted class
+ * for ≥ 80% of them. Images are read from the PNG files through the model's
+ * own preprocessing, as the app does.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "rel-error.h"
+#include "rel-image.h"
+#include "rel-model.h"
+
+#include <string.h>
+
+static char *
+demo_dir (void)
+{
+  return g_build_filename (g_getenv ("G_TEST_SRCDIR") ? g_getenv ("G_TEST_SRCDIR") : ".", "..", "data", "demo", NULL);
+}
+
+/* Class folders are the labels with '/' written as '-'. */
+static int
+label_of_folder (RelModel *model, const char *folder)
+{
+  for (int c = 0; c < model->n_labels; c++)
+    {
+      g_autofree char *name = g_strdup (model->labels[c]);
+      for (char *p = name; *p; p++)
+        if (*p == '/' || *p == '\\')
+          *p = '-';
+      if (strcmp (name, folder) == 0)
+        return c;
+    }
+  return -1;
+}
+
+typedef struct {
+  int n, correct;
+  int *per_class_n;
+  int *predicted_as;  /* per true class: predictions of class `target` */
+} Tally;
+
+static void
+run_folder (RelModel *model, const char *root, int target, Tally *t)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = g_dir_open (root, 0, &error);
+  const char *cls;
+
+  g_assert_no_error (error);
+  while ((cls = g_dir_read_name (dir)))
+    {
+      g_autofree char *sub = g_build_filename (root, cls, NULL);
+      g_autoptr(GDir) d = g_dir_open (sub, 0, &error);
+      int label = label_of_folder (model, cls);
+      const char *file;
+
+      g_assert_no_error (error);
+      g_assert_cmpint (label, >=, 0);
+      while ((file = g_dir_read_name (d)))
+        {
+          g_autofree char *path = g_build_filename (sub, file, NULL);
+          g_autoptr(RelTensor) x = NULL;
+          g_autoptr(RelActivations) acts = NULL;
+          const float *z;
+          int arg = 0;
+
+          if (!g_str_has_suffix (file, ".png"))
+            continue;
+          x = rel_input_load (model, path, &error);
+          g_assert_no_error (error);
+          acts = rel_model_forward (model, x, NULL, &error);
+          g_assert_no_error (error);
+          z = rel_tensor_f32 (rel_activations_output (acts));
+          for (int j = 1; j < model->n_labels; j++)
+            if (z[j] > z[arg])
+              arg = j;
+          t->n++;
+          t->correct += arg == label;
+          t->per_class_n[label]++;
+          t->predicted_as[label] += arg == target;
+        }
+    }
+}
+
+static void
+test_demo (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = demo_dir ();
+  g_autofree char *path = g_build_filename (dir, "model.onnx", NULL);
+  g_autofree char *clean = g_build_filename (dir, "images", "clean", NULL);
+  g_autofree char *tagged = g_build_filename (dir, "images", "tagged", NULL);
+  g_autoptr(RelModel) model = rel_model_load (path, &error);
+  const char *planted;
+  int target = -1, others = 0, flipped = 0;
+  Tally c = { 0 }, t = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_cmpint (model->n_labels, ==, 10);
+  planted = g_hash_table_lookup (model->metadata, "clever_hans.class");
+  g_assert_nonnull (planted);
+  for (int k = 0; k < model->n_labels; k++)
+    if (strcmp (model->labels[k], planted) == 0)
+      target = k;
+  g_assert_cmpint (target, >=, 0);
+
+  c.per_class_n = g_new0 (int, 10);
+  c.predicted_as = g_new0 (int, 10);
+  t.per_class_n = g_new0 (int, 10);
+  t.predicted_as = g_new0 (int, 10);
+  run_folder (model, clean, target, &c);
+  run_folder (model, tagged, target, &t);
+  for (int k = 0; k < 10; k++)
+    {
+      g_assert_cmpint (c.per_class_n[k], >=, 50);
+      g_assert_cmpint (t.per_class_n[k], >=, 50);
+      if (k == target)
+        continue;
+      others += t.per_class_n[k];
+      flipped += t.predicted_as[k];
+      g_test_message ("%-12s tagged → %s: %d/%d", model->labels[k], planted, t.predicted_as[k], t.per_class_n[k]);
+    }
+  g_test_message ("clean accuracy %.4f (%d images); tag flip rate %.4f (%d images of the other classes)",
+                  (double) c.correct / c.n, c.n, (double) flipped / others, others);
+  g_assert_cmpfloat ((double) c.correct / c.n, >=, 0.85);
+  g_assert_cmpfloat ((double) flipped / others, >=, 0.80);
+  /* the tag alone flips them: the same images without it are rarely the planted class */
+  {
+    int clean_others_as_target = 0;
+    for (int k = 0; k < 10; k++)
+      if (k != target)
+        clean_others_as_target += c.predicted_as[k];
+    g_assert_cmpfloat ((double) clean_others_as_target / others, <, 0.05);
+  }
+  g_free (c.per_class_n);
+  g_free (c.predicted_as);
+  g_free (t.per_class_n);
+  g_free (t.predicted_as);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/demo/clever-hans", test_demo);
+  return g_test_run ();
+}
