@@ -33,6 +33,41 @@ rel_blas_get_threads (void)
   return openblas_get_num_threads ();
 }
 
+static GMutex blas_single_lock;
+static int    blas_single_users;
+static int    blas_single_saved;
+
+void
+rel_blas_single_begin (void)
+{
+  g_mutex_lock (&blas_single_lock);
+  if (blas_single_users++ == 0)
+    {
+      blas_single_saved = openblas_get_num_threads ();
+      openblas_set_num_threads (1);
+    }
+  g_mutex_unlock (&blas_single_lock);
+}
+
+void
+rel_blas_single_end (void)
+{
+  g_mutex_lock (&blas_single_lock);
+  if (blas_single_users > 0 && --blas_single_users == 0)
+    openblas_set_num_threads (MAX (1, blas_single_saved));
+  g_mutex_unlock (&blas_single_lock);
+}
+
+gboolean
+rel_blas_is_single (void)
+{
+  gboolean single;
+  g_mutex_lock (&blas_single_lock);
+  single = blas_single_users > 0;
+  g_mutex_unlock (&blas_single_lock);
+  return single;
+}
+
 gboolean
 rel_lapack_posv (int n, float *a, float *b, GError **error)
 {

@@ -22,6 +22,17 @@ void rel_sgemm (gboolean trans_a, gboolean trans_b, int m, int n, int k,
 void rel_blas_set_threads (int n);
 int  rel_blas_get_threads (void);
 
+/* Single-threaded BLAS for a while: between begin and end, the core's
+ * kernels split their GEMMs over their own threads (or run two passes side
+ * by side) instead. OpenBLAS's idle workers spin on sched_yield between
+ * calls, which on a busy machine costs several times the work itself.
+ * Calls nest and may overlap from several threads; the thread count set
+ * before the first begin returns after the last end. */
+void rel_blas_single_begin (void);
+void rel_blas_single_end   (void);
+/* TRUE while BLAS runs single-threaded by rel_blas_single_begin. */
+gboolean rel_blas_is_single (void);
+
 /* Solve the symmetric positive definite system A x = b in place (b becomes x);
  * A is n×n row-major and is overwritten. FALSE with an error if A is singular. */
 gboolean rel_lapack_posv (int n, float *a, float *b, GError **error);

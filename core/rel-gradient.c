@@ -184,33 +184,7 @@ static gboolean grad_batch_one (RelModel *model, const RelTarget *target, RelTen
  * single-threaded BLAS: every kernel of the pass (GEMMs, transforms, pools,
  * activations) is then parallel, with no synchronisation inside a layer,
  * where one pass on two BLAS threads leaves a core idle in every non-BLAS
- * loop and spins between small GEMMs. BLAS's thread count is process-wide,
- * so overlapping split runs share one switch to single-threaded BLAS. */
-
-static GMutex blas_single_lock;
-static int    blas_single_users;
-static int    blas_single_saved;
-
-static void
-blas_single_begin (void)
-{
-  g_mutex_lock (&blas_single_lock);
-  if (blas_single_users++ == 0)
-    {
-      blas_single_saved = rel_blas_get_threads ();
-      rel_blas_set_threads (1);
-    }
-  g_mutex_unlock (&blas_single_lock);
-}
-
-static void
-blas_single_end (void)
-{
-  g_mutex_lock (&blas_single_lock);
-  if (--blas_single_users == 0)
-    rel_blas_set_threads (blas_single_saved);
-  g_mutex_unlock (&blas_single_lock);
-}
+ * loop and spins between small GEMMs (see rel_blas_single_begin). */
 
 typedef struct {
   RelModel        *model;
@@ -264,14 +238,14 @@ grad_batch_split (RelModel *model, const RelTarget *target, RelTensor *batch, co
     h.values = v2 = g_new0 (double, (gsize) (n - n1));
   one.n_threads = 1;
   h.ctx.n_threads = 1;
-  blas_single_begin ();
+  rel_blas_single_begin ();
   thread = g_thread_try_new ("rel-half", half_thread, &h, NULL);
   if (thread == NULL)  /* out of threads: one after the other */
     half_thread (&h);
   ok = grad_batch_one (model, target, b1, NULL, NULL, &one, grads ? &g1 : NULL, values, resolved_class, error);
   if (thread)
     g_thread_join (thread);
-  blas_single_end ();
+  rel_blas_single_end ();
   rel_tensor_unref (h.batch);
   if (!ok || !h.ok)
     {

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-model.h"
+#include "rel-blas.h"
 #include "rel-core.h"
 #include "rel-error.h"
 
@@ -586,6 +587,7 @@ rel_model_forward (RelModel *model, RelTensor *input, const RelContext *ctx, GEr
 {
   g_autoptr(RelActivations) acts = NULL;
   RelContext local;
+  gboolean ok = TRUE;
 
   if (ctx == NULL)
     {
@@ -602,16 +604,23 @@ rel_model_forward (RelModel *model, RelTensor *input, const RelContext *ctx, GEr
         acts->values[v] = rel_tensor_ref (val->constant);
     }
   acts->values[model->input] = rel_tensor_ref (input);
-  for (int i = 0; i < model->n_nodes; i++)
+  /* the kernels split their own GEMMs over ctx->n_threads meanwhile */
+  if (ctx->n_threads >= 2)
+    rel_blas_single_begin ();
+  for (int i = 0; i < model->n_nodes && ok; i++)
     {
       if (ctx->cancel && g_atomic_int_get (ctx->cancel))
         {
           g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
-          return NULL;
+          ok = FALSE;
         }
-      if (!run_node (&model->nodes[i], acts->values, ctx, error))
-        return NULL;
+      else
+        ok = run_node (&model->nodes[i], acts->values, ctx, error);
     }
+  if (ctx->n_threads >= 2)
+    rel_blas_single_end ();
+  if (!ok)
+    return NULL;
   if (acts->values[model->output] == NULL)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "the forward pass did not reach the output");
@@ -662,10 +671,39 @@ accumulate (RelTensor **slot, RelTensor *grad, GError **error)
 /* @params: float32 constants (weights, biases, BN parameters) carry a
  * cotangent too, and the graph input does not (training needs no dL/dx). */
 static RelActivations *
+backward_values_run (RelModel *model, RelActivations *acts,
+                     int seed_value, const RelTensor *seed,
+                     RelBackwardHook hook, gpointer user_data, gboolean params,
+                     const RelContext *ctx, GError **error);
+
+static RelActivations *
 backward_values (RelModel *model, RelActivations *acts,
                  int seed_value, const RelTensor *seed,
                  RelBackwardHook hook, gpointer user_data, gboolean params,
                  const RelContext *ctx, GError **error)
+{
+  RelContext local;
+  RelActivations *grads;
+
+  if (ctx == NULL)
+    {
+      rel_context_init (&local);
+      ctx = &local;
+    }
+  /* as in rel_model_forward: the kernels split their own GEMMs */
+  if (ctx->n_threads >= 2)
+    rel_blas_single_begin ();
+  grads = backward_values_run (model, acts, seed_value, seed, hook, user_data, params, ctx, error);
+  if (ctx->n_threads >= 2)
+    rel_blas_single_end ();
+  return grads;
+}
+
+static RelActivations *
+backward_values_run (RelModel *model, RelActivations *acts,
+                     int seed_value, const RelTensor *seed,
+                     RelBackwardHook hook, gpointer user_data, gboolean params,
+                     const RelContext *ctx, GError **error)
 {
   g_autoptr(RelActivations) grads = NULL;
   g_autofree gboolean *depends = NULL;

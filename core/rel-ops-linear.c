@@ -24,6 +24,67 @@
  * still gives sgemm wide enough panels (~2000 columns for a 64-channel 3×3). */
 #define CONV_BAND_FLOATS (1024 * 1024)
 
+/* ---- GEMMs on the context's threads ----
+ *
+ * While the engine runs BLAS single-threaded (rel_blas_single_begin), a big
+ * product is split here instead: the larger of C's two dimensions is cut in
+ * one slice per thread, each an independent sgemm. */
+
+typedef struct {
+  gboolean ta, tb;
+  int m, n, k;
+  float alpha, beta;
+  const float *a, *b;
+  float *c;
+  int lda, ldb, ldc;
+  gboolean by_rows;
+} GemmJob;
+
+static void
+gemm_part (int part, int n_parts, gpointer data)
+{
+  const GemmJob *j = data;
+  int64_t p0, p1;
+
+  if (j->by_rows)
+    {
+      rel_part_range (j->m, part, n_parts, &p0, &p1);
+      if (p1 > p0)
+        rel_sgemm (j->ta, j->tb, (int) (p1 - p0), j->n, j->k, j->alpha,
+                   j->ta ? j->a + p0 : j->a + p0 * j->lda, j->lda, j->b, j->ldb,
+                   j->beta, j->c + p0 * j->ldc, j->ldc);
+    }
+  else
+    {
+      /* whole 16-column panels per part */
+      int64_t panels = (j->n + 15) / 16;
+      rel_part_range (panels, part, n_parts, &p0, &p1);
+      p0 = MIN (p0 * 16, j->n);
+      p1 = MIN (p1 * 16, j->n);
+      if (p1 > p0)
+        rel_sgemm (j->ta, j->tb, j->m, (int) (p1 - p0), j->k, j->alpha, j->a, j->lda,
+                   j->tb ? j->b + p0 * j->ldb : j->b + p0, j->ldb, j->beta, j->c + p0, j->ldc);
+    }
+}
+
+/* rel_sgemm, split over ctx's threads when BLAS is single-threaded and the
+ * product is big enough (≥ 4 M multiply-adds) to pay for starting one. */
+static void
+lin_sgemm (const RelContext *ctx, gboolean ta, gboolean tb, int m, int n, int k, float alpha,
+           const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)
+{
+  int threads = ctx ? ctx->n_threads : 1;
+  int64_t work = (int64_t) m * n * k;
+  GemmJob job = { ta, tb, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, n < 64 && m > n };
+
+  if (threads < 2 || work < (G_GINT64_CONSTANT (1) << 22) || !rel_blas_is_single ())
+    {
+      rel_sgemm (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      return;
+    }
+  rel_parallel_run (threads, work, gemm_part, &job);
+}
+
 /* ---- Conv ---- */
 
 typedef struct {
@@ -558,7 +619,9 @@ typedef struct {
   int64_t r0, r1;           /* tile rows of this chunk, over n·th */
   int64_t tc;               /* tiles in the chunk: (r1 − r0)·tw */
   float *v;                 /* [16][cin][tc] */
-  const float *mp;          /* [16][cout][tc] */
+  float *mp;                /* [16][cout][tc] */
+  const float *u;           /* transformed weights, see wino_run */
+  gboolean flipped;
   const float *bias;
   float *y;                 /* cout planes of oh×ow per image */
 } WinoJob;
@@ -693,6 +756,67 @@ wino_output_part (int part, int n_parts, gpointer data)
     }
 }
 
+/* M_ξ = U_ξ · V_ξ for the part's transform points: with BLAS
+ * single-threaded, the 16 independent products are shared out whole. */
+static void
+wino_gemm_part (int part, int n_parts, gpointer data)
+{
+  const WinoJob *j = data;
+  /* flipping the kernel swaps transform rows/columns 0 and 3 */
+  static const int perm[4] = { 3, 1, 2, 0 };
+  const int64_t cin = j->cin, cout = j->cout, tc = j->tc;
+  int64_t x0, x1;
+
+  rel_part_range (16, part, n_parts, &x0, &x1);
+  for (int64_t xi = x0; xi < x1; xi++)
+    {
+      int64_t src = j->flipped ? 4 * perm[xi / 4] + perm[xi % 4] : xi;
+      if (j->flipped)
+        rel_sgemm (TRUE, FALSE, (int) cout, (int) tc, (int) cin, 1.f, j->u + src * cin * cout, (int) cout,
+                   j->v + xi * cin * tc, (int) tc, 0.f, j->mp + xi * cout * tc, (int) tc);
+      else
+        rel_sgemm (FALSE, FALSE, (int) cout, (int) tc, (int) cin, 1.f, j->u + src * cout * cin, (int) cin,
+                   j->v + xi * cin * tc, (int) tc, 0.f, j->mp + xi * cout * tc, (int) tc);
+    }
+}
+
+/* One thread's share of a convolution split by chunks of tile rows: each
+ * part transforms, multiplies and transforms back its own chunks with its
+ * own buffers, so the parts never wait for each other. */
+typedef struct {
+  WinoJob  base;
+  int64_t  rows, chunk_rows, n_chunks;
+  gint     failed;
+} WinoChunks;
+
+static void
+wino_chunks_part (int part, int n_parts, gpointer data)
+{
+  WinoChunks *wc = data;
+  WinoJob job = wc->base;
+  g_autofree float *v = g_try_malloc (sizeof (float) * 16 * (gsize) (job.cin * wc->chunk_rows * job.tw));
+  g_autofree float *mp = g_try_malloc (sizeof (float) * 16 * (gsize) (job.cout * wc->chunk_rows * job.tw));
+  int64_t k0, k1;
+
+  if (v == NULL || mp == NULL)
+    {
+      g_atomic_int_set (&wc->failed, 1);
+      return;
+    }
+  job.v = v;
+  job.mp = mp;
+  rel_part_range (wc->n_chunks, part, n_parts, &k0, &k1);
+  for (int64_t k = k0; k < k1; k++)
+    {
+      job.r0 = k * wc->chunk_rows;
+      job.r1 = MIN (job.r0 + wc->chunk_rows, wc->rows);
+      job.tc = (job.r1 - job.r0) * job.tw;
+      wino_input_part (0, 1, &job);
+      wino_gemm_part (0, 1, &job);
+      wino_output_part (0, 1, &job);
+    }
+}
+
 /* y (n × cout × oh × ow) = the 3×3 convolution of x (n × cin × h × w) with
  * top/left padding pt/pl (zeros outside x), from transformed weights u. Not
  * flipped: u is [16][cout][cin]. Flipped: u holds a forward convolution's
@@ -704,7 +828,7 @@ wino_run (const float *x, int64_t n, int64_t cin, int64_t h, int64_t w, const fl
           const RelContext *ctx, GError **error)
 {
   WinoJob job = { .x = x, .cin = cin, .cout = cout, .h = h, .w = w, .oh = oh, .ow = ow,
-                  .pt = pt, .pl = pl, .bias = bias, .y = y };
+                  .pt = pt, .pl = pl, .bias = bias, .y = y, .u = u, .flipped = flipped };
   int64_t rows, chunk_rows;
   int threads = ctx ? ctx->n_threads : 1;
   g_autofree float *v = NULL;
@@ -714,6 +838,28 @@ wino_run (const float *x, int64_t n, int64_t cin, int64_t h, int64_t w, const fl
   job.tw = (ow + 1) / 2;
   rows = n * job.th;
   chunk_rows = CLAMP (WINO_CHUNK_FLOATS / (16 * (cin + cout) * job.tw), 1, rows);
+
+  /* BLAS single-threaded (the engine's passes): whole chunks per thread,
+   * when there are enough tile rows to go round */
+  if (threads >= 2 && rows >= 2 * threads && rel_blas_is_single ())
+    {
+      WinoChunks wc = { .base = job, .rows = rows };
+      int parts = MIN (threads, 8);
+      int64_t n_chunks = (rows + chunk_rows - 1) / chunk_rows;
+      n_chunks = (n_chunks + parts - 1) / parts * parts;
+      wc.chunk_rows = (rows + n_chunks - 1) / n_chunks;
+      wc.n_chunks = (rows + wc.chunk_rows - 1) / wc.chunk_rows;
+      if (cancelled (ctx, error))
+        return FALSE;
+      rel_parallel_run (parts, G_GINT64_CONSTANT (1) << 30, wino_chunks_part, &wc);
+      if (wc.failed)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory for the Conv work buffer");
+          return FALSE;
+        }
+      return TRUE;
+    }
+
   v = g_try_malloc (sizeof (float) * 16 * (gsize) (cin * chunk_rows * job.tw));
   mp = g_try_malloc (sizeof (float) * 16 * (gsize) (cout * chunk_rows * job.tw));
   if (v == NULL || mp == NULL)
@@ -732,18 +878,10 @@ wino_run (const float *x, int64_t n, int64_t cin, int64_t h, int64_t w, const fl
       job.tc = (job.r1 - r0) * job.tw;
       /* the transforms are cheap per float: a lower bar for a second thread */
       rel_parallel_run (threads, 8 * 16 * cin * job.tc, wino_input_part, &job);
-      for (int xi = 0; xi < 16; xi++)
-        {
-          /* flipping the kernel swaps transform rows/columns 0 and 3 */
-          static const int perm[4] = { 3, 1, 2, 0 };
-          int src = flipped ? 4 * perm[xi / 4] + perm[xi % 4] : xi;
-          if (flipped)
-            rel_sgemm (TRUE, FALSE, (int) cout, (int) job.tc, (int) cin, 1.f, u + src * cin * cout, (int) cout,
-                       v + xi * cin * job.tc, (int) job.tc, 0.f, mp + xi * cout * job.tc, (int) job.tc);
-          else
-            rel_sgemm (FALSE, FALSE, (int) cout, (int) job.tc, (int) cin, 1.f, u + src * cout * cin, (int) cin,
-                       v + xi * cin * job.tc, (int) job.tc, 0.f, mp + xi * cout * job.tc, (int) job.tc);
-        }
+      if (threads >= 2 && rel_blas_is_single ())
+        rel_parallel_run (threads, 16 * cin * cout * job.tc, wino_gemm_part, &job);
+      else
+        wino_gemm_part (0, 1, &job);
       rel_parallel_run (threads, 8 * 16 * cout * job.tc, wino_output_part, &job);
     }
   return TRUE;
@@ -814,7 +952,7 @@ conv_forward_stacked (const ConvShape *s, int64_t ipg, const float *x, const flo
           }
         for (int64_t i = 0; i < nb; i++)
           im2col (x + ((n0 + i) * s->c + gi * s->cg) * s->in_plane, s, 0, s->g.out[0], col + i * P, width);
-        rel_sgemm (FALSE, FALSE, (int) s->mg, (int) width, (int) s->kk, 1.f, w + gi * s->mg * s->kk,
+        lin_sgemm (ctx, FALSE, FALSE, (int) s->mg, (int) width, (int) s->kk, 1.f, w + gi * s->mg * s->kk,
                    (int) s->kk, col, (int) width, 0.f, tmp, (int) width);
         for (int64_t i = 0; i < nb; i++)
           for (int64_t m = 0; m < s->mg; m++)
@@ -912,7 +1050,7 @@ conv_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
           }
         if (s.pointwise)
           {
-            rel_sgemm (FALSE, FALSE, (int) s.mg, (int) s.out_plane, (int) s.kk, 1.f, wg, (int) s.kk,
+            lin_sgemm (ctx, FALSE, FALSE, (int) s.mg, (int) s.out_plane, (int) s.kk, 1.f, wg, (int) s.kk,
                        xg, (int) s.in_plane, 1.f, yg, (int) s.out_plane);
             continue;
           }
@@ -921,7 +1059,7 @@ conv_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
             int64_t oh1 = MIN (oh0 + band, s.g.out[0]);
             int ncols = (int) ((oh1 - oh0) * s.g.out[1]);
             im2col_parallel (xg, &s, oh0, oh1, col, ncols, ctx);
-            rel_sgemm (FALSE, FALSE, (int) s.mg, ncols, (int) s.kk, 1.f, wg, (int) s.kk,
+            lin_sgemm (ctx, FALSE, FALSE, (int) s.mg, ncols, (int) s.kk, 1.f, wg, (int) s.kk,
                        col, ncols, 1.f, yg + oh0 * s.g.out[1], (int) s.out_plane);
           }
       }
@@ -974,7 +1112,7 @@ conv_backward_stacked (const ConvShape *s, int64_t ipg, const float *x, const fl
                     sizeof (float) * (size_t) P);
         if (dx)
           {
-            rel_sgemm (TRUE, FALSE, (int) s->kk, (int) width, (int) s->mg, 1.f, wg, (int) s->kk,
+            lin_sgemm (ctx, TRUE, FALSE, (int) s->kk, (int) width, (int) s->mg, 1.f, wg, (int) s->kk,
                        dyt, (int) width, 0.f, dcol, (int) width);
             for (int64_t i = 0; i < nb; i++)
               col2im (dcol + i * P, s, 0, s->g.out[0], dx + ((n0 + i) * s->c + gi * s->cg) * s->in_plane, width);
@@ -983,7 +1121,7 @@ conv_backward_stacked (const ConvShape *s, int64_t ipg, const float *x, const fl
           {
             for (int64_t i = 0; i < nb; i++)
               im2col (x + ((n0 + i) * s->c + gi * s->cg) * s->in_plane, s, 0, s->g.out[0], col + i * P, width);
-            rel_sgemm (FALSE, TRUE, (int) s->mg, (int) s->kk, (int) width, 1.f, dyt, (int) width,
+            lin_sgemm (ctx, FALSE, TRUE, (int) s->mg, (int) s->kk, (int) width, 1.f, dyt, (int) width,
                        col, (int) width, 1.f, dw + gi * s->mg * s->kk, (int) s->kk);
           }
       }
@@ -1110,10 +1248,10 @@ conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
                 if (s.pointwise)
                   {
                     if (dxg)  /* dX_g = W_gᵀ · dY_g */
-                      rel_sgemm (TRUE, FALSE, (int) s.cg, (int) s.in_plane, (int) s.mg, 1.f,
+                      lin_sgemm (ctx, TRUE, FALSE, (int) s.cg, (int) s.in_plane, (int) s.mg, 1.f,
                                  wg, (int) s.kk, dyg, (int) s.out_plane, 0.f, dxg, (int) s.in_plane);
                     if (dwg)  /* dW_g += dY_g · X_gᵀ */
-                      rel_sgemm (FALSE, TRUE, (int) s.mg, (int) s.cg, (int) s.in_plane, 1.f,
+                      lin_sgemm (ctx, FALSE, TRUE, (int) s.mg, (int) s.cg, (int) s.in_plane, 1.f,
                                  dyg, (int) s.out_plane, xg, (int) s.in_plane, 1.f, dwg, (int) s.kk);
                     continue;
                   }
@@ -1124,14 +1262,14 @@ conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
                     const float *dyb = dyg + oh0 * s.g.out[1];
                     if (dxg)
                       {
-                        rel_sgemm (TRUE, FALSE, (int) s.kk, ncols, (int) s.mg, 1.f, wg, (int) s.kk,
+                        lin_sgemm (ctx, TRUE, FALSE, (int) s.kk, ncols, (int) s.mg, 1.f, wg, (int) s.kk,
                                    dyb, (int) s.out_plane, 0.f, dcol, ncols);
                         col2im_parallel (dcol, &s, oh0, oh1, dxg, ncols, ctx);
                       }
                     if (dwg)
                       {
                         im2col_parallel (xg, &s, oh0, oh1, col, ncols, ctx);
-                        rel_sgemm (FALSE, TRUE, (int) s.mg, (int) s.kk, ncols, 1.f, dyb, (int) s.out_plane,
+                        lin_sgemm (ctx, FALSE, TRUE, (int) s.mg, (int) s.kk, ncols, 1.f, dyb, (int) s.out_plane,
                                    col, ncols, 1.f, dwg, (int) s.kk);
                       }
                   }
@@ -1347,7 +1485,7 @@ gemm_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
     row_times_matrix (rel_tensor_f32 (in3[0]), rel_tensor_f32 (in3[1]), in3[1]->shape[1], p->trans_b,
                       s.k, s.n, p->alpha, beta != 0.f, yd, ctx);
   else if (s.k > 0)
-    rel_sgemm (p->trans_a, p->trans_b, (int) s.m, (int) s.n, (int) s.k, p->alpha,
+    lin_sgemm (ctx, p->trans_a, p->trans_b, (int) s.m, (int) s.n, (int) s.k, p->alpha,
                rel_tensor_f32 (in3[0]), (int) in3[0]->shape[1],
                rel_tensor_f32 (in3[1]), (int) in3[1]->shape[1], beta, yd, (int) s.n);
   outputs[0] = g_steal_pointer (&y);
@@ -1387,10 +1525,10 @@ gemm_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
       if (s.m == 1)  /* dA = α dY · op(B)ᵀ, one row */
         row_times_matrix (dy, b, ldb, !p->trans_b, s.n, s.k, p->alpha, FALSE, rel_tensor_f32 (da), ctx);
       else if (!p->trans_a)  /* dA = α dY · op(B)ᵀ */
-        rel_sgemm (FALSE, !p->trans_b, (int) s.m, (int) s.k, (int) s.n, p->alpha, dy, (int) s.n,
+        lin_sgemm (ctx, FALSE, !p->trans_b, (int) s.m, (int) s.k, (int) s.n, p->alpha, dy, (int) s.n,
                    b, ldb, 0.f, rel_tensor_f32 (da), lda);
       else              /* dA = α op(B) · dYᵀ */
-        rel_sgemm (p->trans_b, TRUE, (int) s.k, (int) s.m, (int) s.n, p->alpha, b, ldb,
+        lin_sgemm (ctx, p->trans_b, TRUE, (int) s.k, (int) s.m, (int) s.n, p->alpha, b, ldb,
                    dy, (int) s.n, 0.f, rel_tensor_f32 (da), lda);
       grad_inputs[0] = da;
     }
@@ -1400,10 +1538,10 @@ gemm_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
       if (db == NULL)
         return FALSE;
       if (!p->trans_b)  /* dB = α op(A)ᵀ · dY */
-        rel_sgemm (!p->trans_a, FALSE, (int) s.k, (int) s.n, (int) s.m, p->alpha, a, lda,
+        lin_sgemm (ctx, !p->trans_a, FALSE, (int) s.k, (int) s.n, (int) s.m, p->alpha, a, lda,
                    dy, (int) s.n, 0.f, rel_tensor_f32 (db), ldb);
       else              /* dB = α dYᵀ · op(A) */
-        rel_sgemm (TRUE, p->trans_a, (int) s.n, (int) s.k, (int) s.m, p->alpha, dy, (int) s.n,
+        lin_sgemm (ctx, TRUE, p->trans_a, (int) s.n, (int) s.k, (int) s.m, p->alpha, dy, (int) s.n,
                    a, lda, 0.f, rel_tensor_f32 (db), ldb);
       grad_inputs[1] = db;
     }
@@ -1559,14 +1697,14 @@ matmul_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outpu
   if (matmul_foldable (&s) && s.m * s.n_batch == 1)
     row_times_matrix (a, b, s.n, FALSE, s.k, s.n, 1.f, FALSE, yd, ctx);
   else if (matmul_foldable (&s) && s.m * s.n_batch <= G_MAXINT)
-    rel_sgemm (FALSE, FALSE, (int) (s.m * s.n_batch), (int) s.n, (int) s.k, 1.f, a, (int) s.k,
+    lin_sgemm (ctx, FALSE, FALSE, (int) (s.m * s.n_batch), (int) s.n, (int) s.k, 1.f, a, (int) s.k,
                b, (int) s.n, 0.f, yd, (int) s.n);
   else
     for (int64_t t = 0; t < s.n_batch; t++)
       {
         int64_t ao, bo;
         matmul_offsets (&s, t, &ao, &bo);
-        rel_sgemm (FALSE, FALSE, (int) s.m, (int) s.n, (int) s.k, 1.f, a + ao, (int) s.k,
+        lin_sgemm (ctx, FALSE, FALSE, (int) s.m, (int) s.n, (int) s.k, 1.f, a + ao, (int) s.k,
                    b + bo, (int) s.n, 0.f, yd + t * s.m * s.n, (int) s.n);
       }
   outputs[0] = g_steal_pointer (&y);
@@ -1607,10 +1745,10 @@ matmul_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const
           if (da && mm == 1)  /* dA = dY · Bᵀ, one row */
             row_times_matrix (dy, b, s.n, TRUE, s.n, s.k, 1.f, FALSE, rel_tensor_f32 (da), ctx);
           else if (da)  /* dA = dY · Bᵀ */
-            rel_sgemm (FALSE, TRUE, mm, (int) s.k, (int) s.n, 1.f, dy, (int) s.n, b, (int) s.n,
+            lin_sgemm (ctx, FALSE, TRUE, mm, (int) s.k, (int) s.n, 1.f, dy, (int) s.n, b, (int) s.n,
                        0.f, rel_tensor_f32 (da), (int) s.k);
           if (db)  /* dB = Aᵀ · dY, summed over the folded batch */
-            rel_sgemm (TRUE, FALSE, (int) s.k, (int) s.n, mm, 1.f, a, (int) s.k, dy, (int) s.n,
+            lin_sgemm (ctx, TRUE, FALSE, (int) s.k, (int) s.n, mm, 1.f, a, (int) s.k, dy, (int) s.n,
                        0.f, rel_tensor_f32 (db), (int) s.n);
         }
       else
@@ -1621,10 +1759,10 @@ matmul_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const
             const float *dyt = dy + t * s.m * s.n;
             matmul_offsets (&s, t, &ao, &bo);
             if (da)
-              rel_sgemm (FALSE, TRUE, (int) s.m, (int) s.k, (int) s.n, 1.f, dyt, (int) s.n, b + bo,
+              lin_sgemm (ctx, FALSE, TRUE, (int) s.m, (int) s.k, (int) s.n, 1.f, dyt, (int) s.n, b + bo,
                          (int) s.n, 1.f, rel_tensor_f32 (da) + ao, (int) s.k);
             if (db)
-              rel_sgemm (TRUE, FALSE, (int) s.k, (int) s.n, (int) s.m, 1.f, a + ao, (int) s.k, dyt,
+              lin_sgemm (ctx, TRUE, FALSE, (int) s.k, (int) s.n, (int) s.m, 1.f, a + ao, (int) s.k, dyt,
                          (int) s.n, 1.f, rel_tensor_f32 (db) + bo, (int) s.n);
           }
     }

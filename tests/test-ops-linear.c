@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "grad-check.h"
+#include "rel-blas.h"
 #include "rel-error.h"
 
 #include <math.h>
@@ -396,6 +397,36 @@ test_conv_winograd (void)
     big.pb[0] = big.pb[1] = big.pe[0] = big.pe[1] = 1;
     run_conv_case (rand, &big, 48, 1, TRUE, FALSE);
   }
+}
+
+/* Inside the engine's passes BLAS runs single-threaded and the kernels
+ * split the work themselves: Winograd by chunks of tile rows (or by
+ * transform points when there are few), im2col GEMMs by slices of the
+ * output. The same cases must hold there. */
+static void
+test_conv_own_threads (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (13);
+  WindowCase few = wcase (2, 1, 32, 5, 60, 3, 3);
+  WindowCase many = wcase (2, 3, 24, 23, 18, 3, 3);
+  WindowCase im2col = wcase (2, 1, 40, 33, 65, 3, 3);
+
+  rel_blas_single_begin ();
+  g_assert_true (rel_blas_is_single ());
+  few.pb[0] = few.pb[1] = few.pe[0] = few.pe[1] = 1;
+  run_conv_case (rand, &few, 40, 1, TRUE, FALSE);
+  many.pb[0] = 2;
+  many.pe[1] = 1;
+  run_conv_case (rand, &many, 32, 1, FALSE, FALSE);
+  /* several chunks per thread */
+  many = wcase (2, 5, 32, 41, 40, 3, 3);
+  many.pb[0] = many.pb[1] = many.pe[0] = many.pe[1] = 1;
+  run_conv_case (rand, &many, 48, 1, TRUE, FALSE);
+  im2col.s[0] = im2col.s[1] = 2;
+  im2col.pb[0] = im2col.pb[1] = 1;
+  run_conv_case (rand, &im2col, 96, 1, TRUE, FALSE);
+  rel_blas_single_end ();
+  g_assert_false (rel_blas_is_single ());
 }
 
 static void
@@ -1029,6 +1060,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-linear/conv/paths", test_conv_paths);
   g_test_add_func ("/ops-linear/conv/backward", test_conv_backward);
   g_test_add_func ("/ops-linear/conv/winograd", test_conv_winograd);
+  g_test_add_func ("/ops-linear/conv/own-threads", test_conv_own_threads);
   g_test_add_func ("/ops-linear/conv/errors", test_conv_errors);
   g_test_add_func ("/ops-linear/gemm", test_gemm);
   g_test_add_func ("/ops-linear/gemm/errors", test_gemm_errors);
