@@ -19,7 +19,10 @@ struct _RelApplication
 
   GSettings *settings;         /* NULL when the schema is not installed */
   char      *screenshot_path;  /* --screenshot FILE */
+  char      *view;             /* --view PAGE */
+  char      *then_open;        /* --then-open FILE */
   int        screenshot_tries;
+  gboolean   view_shown;
   int        exit_status;
 };
 
@@ -28,6 +31,10 @@ G_DEFINE_FINAL_TYPE (RelApplication, rel_application, ADW_TYPE_APPLICATION)
 static const GOptionEntry options[] = {
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Render the window to a PNG file once it has drawn, then quit"), N_("FILE") },
+  { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Start on a page: explore, compare (methods × image) or compare-images"), N_("PAGE") },
+  /* For the error-state screenshot: a second model opened once the first has loaded. */
+  { "then-open", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL, NULL, NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and quit"), NULL },
   { NULL }
 };
@@ -86,6 +93,18 @@ screenshot_ready (RelApplication *self, RelWindow *window)
     return FALSE;
   if (rel_image_browser_get_selected_item (browser) == NULL)
     return g_list_model_get_n_items (rel_image_browser_get_items (browser)) == 0;
+  if (self->view && g_str_has_prefix (self->view, "compare"))
+    {
+      /* The grid starts once the image is there. */
+      if (rel_window_get_input_path (window) == NULL)
+        return FALSE;
+      if (!self->view_shown)
+        {
+          self->view_shown = TRUE;
+          rel_window_show_compare (window, g_str_equal (self->view, "compare-images"));
+        }
+      return rel_window_compare_is_done (window, NULL);
+    }
   return rel_window_is_explained (window);
 }
 
@@ -107,8 +126,19 @@ poll_screenshot (gpointer user_data)
 }
 
 static void
+then_open_cb (RelWindow *window, gpointer user_data)
+{
+  RelApplication *self = REL_APPLICATION (user_data);
+  g_signal_handlers_disconnect_by_func (window, then_open_cb, user_data);
+  g_autoptr (GFile) file = g_file_new_for_path (self->then_open);
+  rel_window_open (window, file);
+}
+
+static void
 schedule_screenshot (RelApplication *self, RelWindow *window)
 {
+  if (self->then_open)
+    g_signal_connect (window, "model-changed", G_CALLBACK (then_open_cb), self);
   if (self->screenshot_path == NULL)
     return;
   g_object_set_data (G_OBJECT (self), "rel-screenshot-window", window);
@@ -192,6 +222,8 @@ rel_application_handle_local_options (GApplication *app, GVariantDict *opts)
       g_print ("relevance %s\n", PACKAGE_VERSION);
       return 0;
     }
+  g_variant_dict_lookup (opts, "view", "s", &self->view);
+  g_variant_dict_lookup (opts, "then-open", "^ay", &self->then_open);
   if (g_variant_dict_lookup (opts, "screenshot", "^ay", &self->screenshot_path))
     {
       /* A screenshot is its own process, never a message to a running instance;
@@ -270,6 +302,8 @@ rel_application_finalize (GObject *object)
   RelApplication *self = REL_APPLICATION (object);
   g_clear_object (&self->settings);
   g_free (self->screenshot_path);
+  g_free (self->view);
+  g_free (self->then_open);
   G_OBJECT_CLASS (rel_application_parent_class)->finalize (object);
 }
 

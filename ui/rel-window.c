@@ -35,7 +35,7 @@
 /* Images in the "images × one method" grid when fewer are selected. */
 #define COMPARE_MAX_IMAGES 12
 /* Side of a grid cell's canvas, and of a cell in exported grids. */
-#define COMPARE_CELL_SIZE 180
+#define COMPARE_CELL_SIZE 200
 #define EXPORT_CELL_SIZE 224
 
 static const char *const default_compare_methods[] = {
@@ -93,6 +93,7 @@ struct _RelWindow
   GtkStack           *stack;
   AdwViewStack       *view_stack;
   GtkSpinner         *spinner;
+  GtkLabel           *model_label;
   GtkMenuButton      *export_button;
   RelImageBrowser    *browser;
   GtkStack           *view_page_stack;
@@ -252,12 +253,16 @@ update_pages (RelWindow *self)
   if (self->model == NULL)
     {
       adw_view_switcher_title_set_subtitle (self->switcher_title, NULL);
+      gtk_label_set_text (self->model_label, "");
       gtk_window_set_title (GTK_WINDOW (self), _("Relevance"));
       gtk_stack_set_visible_child_name (self->stack, self->loading ? "loading" : "empty");
     }
   else
     {
       adw_view_switcher_title_set_subtitle (self->switcher_title, self->model_name);
+      /* The switcher hides the subtitle when wide: the model's name stays in view here. */
+      gtk_label_set_text (self->model_label, self->model_name);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->model_label), self->model->path);
       g_autofree char *title = g_strdup_printf (_("%s — Relevance"), self->model_name);
       gtk_window_set_title (GTK_WINDOW (self), title);
       gtk_stack_set_visible_child_name (self->stack, "main");
@@ -1979,6 +1984,7 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, model_label);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, export_button);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, browser);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, view_page_stack);
