@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 int rel_cli_explain (int argc, char **argv);  /* app/rel-cli-explain.c */
 int rel_cli_methods (int argc, char **argv);  /* app/rel-cli-explain.c */
 int rel_cli_train   (int argc, char **argv);  /* app/rel-cli-train.c */
+int rel_cli_spray   (int argc, char **argv);  /* app/rel-cli-spray.c */
 
 /* `relevance-cli bench --method NAME` for any NAME other than "forward": runs
  * one explanation of @method (with its default parameters) for the predicted

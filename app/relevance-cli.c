@@ -653,6 +653,7 @@ static const struct {
   { "bench",   "MODEL         time the forward pass or a method" },
   { "ops",     "              the supported ONNX operators" },
   { "train",   "--dataset PATH  train a small CNN, optionally with a planted artifact" },
+  { "spray",   "MODEL DATASET  cluster a class's explanations (SpRAy)" },
 };
 
 static void
@@ -735,6 +736,8 @@ main (int argc, char **argv)
     return rel_cli_methods (argc, argv);
   if (strcmp (command, "train") == 0)
     return rel_cli_train (argc, argv);
+  if (strcmp (command, "spray") == 0)
+    return rel_cli_spray (argc, argv);
   if (strcmp (command, "help") == 0)
     {
       print_usage (stdout);

@@ -17,7 +17,7 @@ static const RelParamSpec eigen_specs[] = {
   { "eigenvalues", REL_PARAM_INT, "Eigenpairs of the Laplacian to compute", 16, 2, 256, "" },
   { "solver", REL_PARAM_CHOICE, "Dense LAPACK for small classes, block Lanczos for large ones", 0, 0, 0, "",
     solver_choices, "auto" },
-  { "tol", REL_PARAM_FLOAT, "Lanczos: residual norm at which an eigenpair has converged", 1e-5, 1e-9, 1e-1, "",
+  { "tol", REL_PARAM_FLOAT, "Lanczos: residual norm at which an eigenpair has converged", 1e-4, 1e-9, 1e-1, "",
     NULL, NULL, TRUE },
   { "max-iter", REL_PARAM_INT, "Lanczos: restarts before giving up", 200, 1, 10000, "" },
   { "seed", REL_PARAM_INT, "Lanczos: seed of the start block", 0, 0, G_MAXINT, "" },
@@ -155,7 +155,7 @@ rel_spray_eigen_lanczos (const RelSparse *l, int m, double tol, int max_iter, gu
    * block (≥ m + 2) resolves repeated eigenvalues such as the zero eigenvalue
    * of a graph with several components. */
   int b = MIN (n, m + MAX (2, m / 2));
-  int k_dim = MIN (n, MAX (6 * b, 4 * m + 40));
+  int k_dim = MIN (n, MAX (10 * b, 4 * m + 40));
   k_dim = MAX (b, (k_dim / b) * b);
   g_autoptr(GRand) rng = g_rand_new_with_seed ((guint32) (seed ^ (seed >> 32)));
   g_autofree float *v = g_try_new (float, (gsize) k_dim * n);

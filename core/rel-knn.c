@@ -121,58 +121,68 @@ rel_spray_knn (const float *x, int n, int d, int k, int *idx, float *dist2,
         s += (double) xi[c] * xi[c];
       norms[i] = (float) s;
     }
+  /* Distances are symmetric: block row b0 only meets columns ≥ b0, and each
+   * entry feeds both rows' heaps, which halves the GEMM work. The heaps live
+   * in @idx/@dist2 themselves until the final sort. */
+  g_autofree int *size = g_new0 (int, n);
   for (int b0 = 0; b0 < n; b0 += BLOCK)
     {
       int bn = MIN (BLOCK, n - b0);
+      int width = n - b0;
       if (cancel && g_atomic_int_get (cancel))
         {
           g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
           return FALSE;
         }
-      /* block = −2 X_b Xᵀ; the norms are added per entry below */
-      rel_sgemm (FALSE, TRUE, bn, n, d, -2.0f, x + (gsize) b0 * d, d, x, d, 0.0f, block, n);
+      /* block = −2 X_b X_{b0..}ᵀ; the norms are added per entry below */
+      rel_sgemm (FALSE, TRUE, bn, width, d, -2.0f, x + (gsize) b0 * d, d, x + (gsize) b0 * d, d,
+                 0.0f, block, width);
       for (int r = 0; r < bn; r++)
         {
           const int i = b0 + r;
-          const float *row = block + (gsize) r * n;
+          const float *row = block + (gsize) r * width - b0;
           float *hd = dist2 + (gsize) i * k;
           int *hi = idx + (gsize) i * k;
-          int size = 0;
           const float ni = norms[i];
-          for (int j = 0; j < n; j++)
+          for (int j = i + 1; j < n; j++)
             {
-              if (j == i)
-                continue;
-              float dd = row[j] + ni + norms[j];
-              if (size == k && dd >= hd[0])
-                continue;
-              heap_push (hd, hi, &size, k, MAX (dd, 0.0f), j);
-            }
-          /* heap → ascending order (heap sort in place) */
-          for (int s = k - 1; s > 0; s--)
-            {
-              float td = hd[0]; int ti = hi[0];
-              /* pop the max to the end */
-              float ld = hd[s]; int li = hi[s];
-              hd[s] = td; hi[s] = ti;
-              int pos = 0;
-              for (;;)
-                {
-                  int c = 2 * pos + 1;
-                  if (c >= s)
-                    break;
-                  if (c + 1 < s && hd[c + 1] > hd[c])
-                    c++;
-                  if (hd[c] <= ld)
-                    break;
-                  hd[pos] = hd[c]; hi[pos] = hi[c];
-                  pos = c;
-                }
-              hd[pos] = ld; hi[pos] = li;
+              float dd = MAX (row[j] + ni + norms[j], 0.0f);
+              if (size[i] < k || dd < hd[0])
+                heap_push (hd, hi, &size[i], k, dd, j);
+              if (size[j] < k || dd < dist2[(gsize) j * k])
+                heap_push (dist2 + (gsize) j * k, idx + (gsize) j * k, &size[j], k, dd, i);
             }
         }
       if (progress)
-        progress ("knn", (double) (b0 + bn) / n, progress_data);
+        {
+          double done = (double) (b0 + bn) / n;
+          progress ("knn", 1 - (1 - done) * (1 - done), progress_data);
+        }
+    }
+  for (int i = 0; i < n; i++)
+    {
+      float *hd = dist2 + (gsize) i * k;
+      int *hi = idx + (gsize) i * k;
+      /* heap → ascending order (heap sort in place) */
+      for (int s = k - 1; s > 0; s--)
+        {
+          float ld = hd[s]; int li = hi[s];
+          hd[s] = hd[0]; hi[s] = hi[0];
+          int pos = 0;
+          for (;;)
+            {
+              int c = 2 * pos + 1;
+              if (c >= s)
+                break;
+              if (c + 1 < s && hd[c + 1] > hd[c])
+                c++;
+              if (hd[c] <= ld)
+                break;
+              hd[pos] = hd[c]; hi[pos] = hi[c];
+              pos = c;
+            }
+          hd[pos] = ld; hi[pos] = li;
+        }
     }
   return TRUE;
 }

@@ -61,15 +61,16 @@ rel_spray_heatmaps_free (RelSprayHeatmaps *h)
   g_free (h->maps);
   g_free (h->predicted);
   g_free (h->confidence);
+  g_free (h->probs);
   g_free (h);
 }
 
-#define CACHE_MAGIC "RSPRAY01"
+#define CACHE_MAGIC "RSPRAY02"
 
 typedef struct {
   char   magic[8];
   guint8 key[32];
-  gint32 height, width, predicted;
+  gint32 height, width, predicted, n_outputs;
   float  confidence;
 } CacheHeader;
 
@@ -96,7 +97,7 @@ params_to_checksum (GChecksum *cs, const RelParams *params)
 
 static gboolean
 read_cache (const char *file, const guint8 *key, int *h, int *w, int *pred, float *conf,
-            float **map)
+            float **map, int *n_out, float **probs)
 {
   g_autofree char *data = NULL;
   gsize len = 0;
@@ -106,33 +107,40 @@ read_cache (const char *file, const guint8 *key, int *h, int *w, int *pred, floa
   memcpy (&hd, data, sizeof hd);
   if (memcmp (hd.magic, CACHE_MAGIC, 8) != 0 || memcmp (hd.key, key, 32) != 0
       || hd.height < 1 || hd.width < 1 || hd.height > 65536 || hd.width > 65536
-      || len != sizeof hd + (gsize) hd.height * hd.width * sizeof (float))
+      || hd.n_outputs < 1 || hd.n_outputs > 1000000
+      || len != sizeof hd + ((gsize) hd.height * hd.width + hd.n_outputs) * sizeof (float))
     return FALSE;
   *h = hd.height;
   *w = hd.width;
   *pred = hd.predicted;
   *conf = hd.confidence;
   *map = g_memdup2 (data + sizeof hd, (gsize) hd.height * hd.width * sizeof (float));
+  *n_out = hd.n_outputs;
+  *probs = g_memdup2 (data + sizeof hd + (gsize) hd.height * hd.width * sizeof (float),
+                      (gsize) hd.n_outputs * sizeof (float));
   return TRUE;
 }
 
 static void
-write_cache (const char *file, const guint8 *key, int h, int w, int pred, float conf, const float *map)
+write_cache (const char *file, const guint8 *key, int h, int w, int pred, float conf, const float *map,
+             int n_out, const float *probs)
 {
-  CacheHeader hd = { .height = h, .width = w, .predicted = pred, .confidence = conf };
+  CacheHeader hd = { .height = h, .width = w, .predicted = pred, .n_outputs = n_out, .confidence = conf };
   memcpy (hd.magic, CACHE_MAGIC, 8);
   memcpy (hd.key, key, 32);
-  gsize len = sizeof hd + (gsize) h * w * sizeof (float);
+  gsize len = sizeof hd + ((gsize) h * w + n_out) * sizeof (float);
   g_autofree char *buf = g_malloc (len);
   memcpy (buf, &hd, sizeof hd);
   memcpy (buf + sizeof hd, map, (gsize) h * w * sizeof (float));
+  memcpy (buf + sizeof hd + (gsize) h * w * sizeof (float), probs, (gsize) n_out * sizeof (float));
   /* a cache that cannot be written only costs time */
   g_file_set_contents (file, buf, len, NULL);
 }
 
 /* Predicted class and its softmax probability. */
 static gboolean
-predict (RelModel *model, RelTensor *input, volatile gint *cancel, int *pred, float *conf, GError **error)
+predict (RelModel *model, RelTensor *input, volatile gint *cancel, int *pred, float *conf,
+         int *n_out, float **probs, GError **error)
 {
   RelContext ctx = { 1, cancel };
   RelActivations *acts = rel_model_forward (model, input, &ctx, error);
@@ -156,6 +164,10 @@ predict (RelModel *model, RelTensor *input, volatile gint *cancel, int *pred, fl
     z += exp ((double) o[c] - o[best]);
   *pred = best;
   *conf = (float) (1.0 / z);
+  *n_out = nc;
+  *probs = g_new (float, nc);
+  for (int c = 0; c < nc; c++)
+    (*probs)[c] = (float) (exp ((double) o[c] - o[best]) / z);
   rel_activations_free (acts);
   return TRUE;
 }
@@ -223,23 +235,25 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
           g_checksum_get_digest (cs, key, &key_len);
           cache_file = g_build_filename (cache_dir, g_checksum_get_string (cs), NULL);
         }
-      int mh = 0, mw = 0, pred = -1;
+      int mh = 0, mw = 0, pred = -1, n_out = 0;
       float conf = 0;
       g_autofree float *map = NULL;
-      gboolean hit = cache_file && read_cache (cache_file, key, &mh, &mw, &pred, &conf, &map)
-                     && (i == 0 || (mh == h->height && mw == h->width));
+      g_autofree float *probs = NULL;
+      gboolean hit = cache_file && read_cache (cache_file, key, &mh, &mw, &pred, &conf, &map, &n_out, &probs)
+                     && (i == 0 || (mh == h->height && mw == h->width && n_out == h->n_outputs));
       if (hit)
         h->n_cached++;
       else
         {
           g_clear_pointer (&map, g_free);
+          g_clear_pointer (&probs, g_free);
           g_autoptr(RelTensor) input = rel_input_load (req->model, paths[i], error);
           if (input == NULL)
             {
               g_prefix_error (error, "%s: ", paths[i]);
               return NULL;
             }
-          if (!predict (req->model, input, req->cancel, &pred, &conf, error))
+          if (!predict (req->model, input, req->cancel, &pred, &conf, &n_out, &probs, error))
             return NULL;
           RelExplainRequest er = {
             .model = req->model, .input = input, .target = req->target, .params = req->method_params,
@@ -267,26 +281,29 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
             for (gsize p = 0; p < (gsize) mh * mw; p++)
               map[p] += rv[(gsize) ch * mh * mw + p];
           if (cache_file)
-            write_cache (cache_file, key, mh, mw, pred, conf, map);
+            write_cache (cache_file, key, mh, mw, pred, conf, map, n_out, probs);
         }
       if (i == 0)
         {
           h->height = mh;
           h->width = mw;
+          h->n_outputs = n_out;
           h->maps = g_try_new (float, (gsize) n * mh * mw);
-          if (h->maps == NULL || (gint64) n * mh * mw > REL_TENSOR_MAX_ELEMENTS)
+          h->probs = g_try_new (float, (gsize) n * n_out);
+          if (h->maps == NULL || h->probs == NULL || (gint64) n * mh * mw > REL_TENSOR_MAX_ELEMENTS)
             {
               g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "%d heatmaps of %d×%d do not fit in memory", n, mh, mw);
               return NULL;
             }
         }
-      else if (mh != h->height || mw != h->width)
+      else if (mh != h->height || mw != h->width || n_out != h->n_outputs)
         {
           g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s: heatmap %d×%d, the others are %d×%d",
                        paths[i], mh, mw, h->height, h->width);
           return NULL;
         }
       memcpy (h->maps + (gsize) i * mh * mw, map, sizeof (float) * mh * mw);
+      memcpy (h->probs + (gsize) i * n_out, probs, sizeof (float) * n_out);
       h->predicted[i] = pred;
       h->confidence[i] = conf;
       if (req->progress && ((i + 1) % batch == 0 || i == n - 1))

@@ -45,6 +45,8 @@ typedef struct {
   float  *maps;              /* n × height × width */
   int    *predicted;         /* arg-max class per image */
   float  *confidence;        /* softmax probability of the predicted class */
+  int     n_outputs;         /* model outputs (classes) */
+  float  *probs;             /* n × n_outputs softmax probabilities */
   int     n_explained;       /* images for which rel_explain actually ran */
   int     n_cached;          /* images read back from the cache */
 } RelSprayHeatmaps;

@@ -486,7 +486,7 @@ test_heatmap_cache (void)
     while ((name = g_dir_read_name (d)) != NULL)
       {
         g_autofree char *f = g_build_filename (cache, name, NULL);
-        g_assert_true (g_file_set_contents (f, "RSPRAY01 garbage", -1, &error));
+        g_assert_true (g_file_set_contents (f, "RSPRAY02 garbage", -1, &error));
       }
   }
   g_autoptr(RelSprayHeatmaps) h4 = rel_spray_heatmaps (&req, (const char *const *) paths, N, &error);

@@ -1,0 +1,636 @@
+/* rel-cli-spray.c — `relevance-cli spray`: spectral relevance analysis of a
+ * data set's classes, written in ViRelAy's HDF5 layout and/or as JSON.
+ *
+ *   relevance-cli spray MODEL DATASET [--class C | --all] [--method NAME]
+ *       [--set key=value]... [--k K] [--neighbors N] [--pool S] [--target T]
+ *       [--cache-dir DIR] [--no-tsne] [--json] [--out FILE [--attribution FILE]]
+ *
+ * DATASET is an image folder with one subfolder per class. Every image of the
+ * chosen class(es) is explained (for the class itself unless --target says
+ * otherwise; the heatmaps are cached, see core/rel-spray.h), then analysed.
+ * --set keys belong to the method or to one of SpRAy's stages (pool, abs,
+ * norm, neighbors, kernel, bandwidth, eigenvalues, solver, tol, max-iter,
+ * algorithm, k, n-init, eps, min-samples, max-k, nearest, perplexity,
+ * iterations, theta, seed); the method's own keys win.
+ *
+ * --out FILE is the analysis file: one group per class (its folder name) with
+ * `index` (dataset indices), `embedding/spectral` (N × eigenvalues, attribute
+ * `eigenvalue`), `embedding/tsne` (N × 2, attributes `embedding` = "spectral"
+ * and `index`, the spectral columns it used), `cluster/kmeans-NN` for every k
+ * up to max-k (attributes `embedding`, `k`) and, for another algorithm, the
+ * chosen clustering. The attribution file (--attribution, by default FILE with
+ * ".analysis.h5" → ".attribution.h5", else FILE-stem + ".attribution.h5") has
+ * `attribution` (N × 1 × H × W, the channel sum), `prediction` (N × classes,
+ * softmax), `label` and `index`. --json prints one object to stdout.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "rel-cli.h"
+#include "rel-core.h"
+#include "rel-dataset.h"
+#include "rel-error.h"
+#include "rel-spray.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef REL_HAVE_HDF5
+#include <hdf5.h>
+#endif
+
+#define EXIT_USAGE 2
+
+static int
+spray_fail (int status, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static int
+spray_fail (int status, const char *fmt, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list ap;
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  for (char *p = msg; *p; p++)
+    if (*p == '\n')
+      *p = ' ';
+  fprintf (stderr, "relevance-cli: %s\n", msg);
+  return status;
+}
+
+typedef struct {
+  char           *name;
+  int             class_index;    /* in the dataset */
+  int             n;
+  int            *dataset_index;  /* n */
+  RelSprayHeatmaps *heatmaps;
+  float          *x;              /* preprocessed */
+  int             dim;
+  RelSprayResult *result;
+} ClassRun;
+
+static void
+class_run_clear (ClassRun *c)
+{
+  g_free (c->name);
+  g_free (c->dataset_index);
+  rel_spray_heatmaps_free (c->heatmaps);
+  g_free (c->x);
+  rel_spray_result_free (c->result);
+}
+
+static void
+on_progress (const char *stage, double fraction, gpointer data)
+{
+  /* a live percentage for people; logs and tests only get the summary line */
+  if (!isatty (STDERR_FILENO))
+    return;
+  fprintf (stderr, "\r%s: %-8s %3d%%\033[K", (const char *) data, stage, (int) (fraction * 100));
+}
+
+#ifdef REL_HAVE_HDF5
+
+static gboolean
+h5_check (herr_t status, const char *what, GError **error)
+{
+  if (status < 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "HDF5: cannot write %s", what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Creates dataset @path (intermediate groups included) and writes @data. */
+static hid_t
+h5_dataset (hid_t file, const char *path, hid_t filetype, hid_t memtype, int rank, const hsize_t *dims,
+            const void *data, GError **error)
+{
+  hid_t lcpl = H5Pcreate (H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group (lcpl, 1);
+  hid_t space = H5Screate_simple (rank, dims, NULL);
+  hid_t ds = H5Dcreate2 (file, path, filetype, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  H5Sclose (space);
+  H5Pclose (lcpl);
+  if (ds < 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "HDF5: cannot create %s", path);
+      return -1;
+    }
+  if (!h5_check (H5Dwrite (ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), path, error))
+    {
+      H5Dclose (ds);
+      return -1;
+    }
+  return ds;
+}
+
+static gboolean
+h5_attr (hid_t obj, const char *name, hid_t filetype, hid_t memtype, int n, const void *data, GError **error)
+{
+  hsize_t dims[1] = { (hsize_t) n };
+  hid_t space = n < 0 ? H5Screate (H5S_SCALAR) : H5Screate_simple (1, dims, NULL);
+  hid_t a = H5Acreate2 (obj, name, filetype, space, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t st = a < 0 ? -1 : H5Awrite (a, memtype, data);
+  if (a >= 0)
+    H5Aclose (a);
+  H5Sclose (space);
+  return h5_check (st, name, error);
+}
+
+static gboolean
+h5_attr_string (hid_t obj, const char *name, const char *value, GError **error)
+{
+  hid_t t = H5Tcopy (H5T_C_S1);
+  H5Tset_size (t, MAX (strlen (value), 1));
+  gboolean ok = h5_attr (obj, name, t, t, -1, value, error);
+  H5Tclose (t);
+  return ok;
+}
+
+static gboolean
+h5_close_dataset (hid_t ds)
+{
+  return ds >= 0 && H5Dclose (ds) >= 0;
+}
+
+static gboolean
+write_analysis (const char *path, ClassRun *runs, int n_runs, const RelParams *cluster_params, GError **error)
+{
+  H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
+  hid_t file = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file < 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot create %s", path);
+      return FALSE;
+    }
+  gboolean ok = TRUE;
+  for (int c = 0; c < n_runs && ok; c++)
+    {
+      ClassRun *cr = &runs[c];
+      RelSprayResult *r = cr->result;
+      g_autofree guint32 *index = g_new (guint32, cr->n);
+      for (int i = 0; i < cr->n; i++)
+        index[i] = (guint32) cr->dataset_index[i];
+      hsize_t d1[1] = { (hsize_t) cr->n };
+      g_autofree char *p_index = g_strdup_printf ("/%s/index", cr->name);
+      ok = h5_close_dataset (h5_dataset (file, p_index, H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, d1, index, error));
+      if (!ok)
+        break;
+      hsize_t d2[2] = { (hsize_t) cr->n, (hsize_t) r->n_eig };
+      g_autofree char *p_spec = g_strdup_printf ("/%s/embedding/spectral", cr->name);
+      hid_t ds = h5_dataset (file, p_spec, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, d2, r->spectral, error);
+      ok = ds >= 0 && h5_attr (ds, "eigenvalue", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, r->n_eig, r->eigenvalues, error);
+      if (ds >= 0)
+        H5Dclose (ds);
+      if (!ok)
+        break;
+      if (r->tsne)
+        {
+          hsize_t dt[2] = { (hsize_t) cr->n, 2 };
+          g_autofree char *p_tsne = g_strdup_printf ("/%s/embedding/tsne", cr->name);
+          ds = h5_dataset (file, p_tsne, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dt, r->tsne, error);
+          int te = MIN (r->n_eig, r->max_k);
+          g_autofree guint32 *cols = g_new (guint32, te);
+          for (int q = 0; q < te; q++)
+            cols[q] = q;
+          ok = ds >= 0 && h5_attr_string (ds, "embedding", "spectral", error)
+               && h5_attr (ds, "index", H5T_STD_U32LE, H5T_NATIVE_UINT32, te, cols, error);
+          if (ds >= 0)
+            H5Dclose (ds);
+          if (!ok)
+            break;
+        }
+      for (int k = 2; k <= r->max_k && ok; k++)
+        {
+          g_autofree char *p_k = g_strdup_printf ("/%s/cluster/kmeans-%02d", cr->name, k);
+          ds = h5_dataset (file, p_k, H5T_STD_I32LE, H5T_NATIVE_INT, 1, d1, r->kmeans_by_k[k], error);
+          guint32 kk = k;
+          ok = ds >= 0 && h5_attr_string (ds, "embedding", "spectral", error)
+               && h5_attr (ds, "k", H5T_STD_U32LE, H5T_NATIVE_UINT32, -1, &kk, error);
+          if (ds >= 0)
+            H5Dclose (ds);
+        }
+      const char *algo = rel_params_get_string (cluster_params, "algorithm");
+      if (ok && g_strcmp0 (algo, "kmeans") != 0)
+        {
+          g_autofree char *p_a = g_strdup_printf ("/%s/cluster/%s-%02d", cr->name, algo, r->n_clusters);
+          ds = h5_dataset (file, p_a, H5T_STD_I32LE, H5T_NATIVE_INT, 1, d1, r->labels, error);
+          ok = ds >= 0 && h5_attr_string (ds, "embedding", "spectral", error);
+          if (ds >= 0)
+            H5Dclose (ds);
+        }
+    }
+  if (H5Fclose (file) < 0 && ok)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot finish %s", path);
+      ok = FALSE;
+    }
+  return ok;
+}
+
+static gboolean
+write_attribution (const char *path, ClassRun *runs, int n_runs, GError **error)
+{
+  int total = 0, h = runs[0].heatmaps->height, w = runs[0].heatmaps->width;
+  int n_out = runs[0].heatmaps->n_outputs;
+  for (int c = 0; c < n_runs; c++)
+    {
+      total += runs[c].n;
+      if (runs[c].heatmaps->height != h || runs[c].heatmaps->width != w || runs[c].heatmaps->n_outputs != n_out)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "classes have heatmaps of different sizes");
+          return FALSE;
+        }
+    }
+  g_autofree float *attr = g_try_new (float, (gsize) total * h * w);
+  g_autofree float *pred = g_new (float, (gsize) total * n_out);
+  g_autofree gint64 *label = g_new (gint64, total);
+  g_autofree guint32 *index = g_new (guint32, total);
+  if (attr == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory for the attribution file");
+      return FALSE;
+    }
+  int o = 0;
+  for (int c = 0; c < n_runs; c++)
+    {
+      memcpy (attr + (gsize) o * h * w, runs[c].heatmaps->maps, sizeof (float) * runs[c].n * h * w);
+      memcpy (pred + (gsize) o * n_out, runs[c].heatmaps->probs, sizeof (float) * runs[c].n * n_out);
+      for (int i = 0; i < runs[c].n; i++)
+        {
+          label[o + i] = runs[c].class_index;
+          index[o + i] = (guint32) runs[c].dataset_index[i];
+        }
+      o += runs[c].n;
+    }
+  H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
+  hid_t file = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file < 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot create %s", path);
+      return FALSE;
+    }
+  hsize_t da[4] = { (hsize_t) total, 1, (hsize_t) h, (hsize_t) w };
+  hsize_t dp[2] = { (hsize_t) total, (hsize_t) n_out };
+  hsize_t d1[1] = { (hsize_t) total };
+  gboolean ok = h5_close_dataset (h5_dataset (file, "/attribution", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, da, attr, error))
+    && h5_close_dataset (h5_dataset (file, "/prediction", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dp, pred, error))
+    && h5_close_dataset (h5_dataset (file, "/label", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, d1, label, error))
+    && h5_close_dataset (h5_dataset (file, "/index", H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, d1, index, error));
+  if (H5Fclose (file) < 0 && ok)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot finish %s", path);
+      ok = FALSE;
+    }
+  return ok;
+}
+
+#endif /* REL_HAVE_HDF5 */
+
+static void
+json_number_or_null (JsonBuilder *b, double v)
+{
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+json_class (JsonBuilder *b, const ClassRun *cr, const RelDataset *ds, RelModel *model)
+{
+  const RelSprayResult *r = cr->result;
+  json_builder_set_member_name (b, "class");
+  json_builder_add_string_value (b, cr->name);
+  json_builder_set_member_name (b, "eigenvalues");
+  json_builder_begin_array (b);
+  for (int j = 0; j < r->n_eig; j++)
+    json_builder_add_double_value (b, r->eigenvalues[j]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "suggested_k");
+  json_builder_add_int_value (b, r->suggested_k);
+  json_builder_set_member_name (b, "k");
+  json_builder_add_int_value (b, r->k);
+  json_builder_set_member_name (b, "view");
+  json_builder_add_string_value (b, r->tsne ? "tsne" : "spectral");
+  json_builder_set_member_name (b, "images");
+  json_builder_begin_array (b);
+  const float *xy = r->tsne ? r->tsne : r->spectral2d;
+  for (int i = 0; i < cr->n; i++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "path");
+      g_autofree char *utf8 = g_filename_display_name (g_ptr_array_index (ds->paths, cr->dataset_index[i]));
+      json_builder_add_string_value (b, utf8);
+      json_builder_set_member_name (b, "index");
+      json_builder_add_int_value (b, cr->dataset_index[i]);
+      json_builder_set_member_name (b, "cluster");
+      json_builder_add_int_value (b, r->labels[i]);
+      json_builder_set_member_name (b, "x");
+      json_builder_add_double_value (b, xy[2 * i]);
+      json_builder_set_member_name (b, "y");
+      json_builder_add_double_value (b, xy[2 * i + 1]);
+      json_builder_set_member_name (b, "predicted");
+      json_builder_add_int_value (b, cr->heatmaps->predicted[i]);
+      int p = cr->heatmaps->predicted[i];
+      if (model->labels && p >= 0 && p < model->n_labels)
+        {
+          json_builder_set_member_name (b, "predicted_label");
+          json_builder_add_string_value (b, model->labels[p]);
+        }
+      json_builder_set_member_name (b, "confidence");
+      json_builder_add_double_value (b, cr->heatmaps->confidence[i]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "clusters");
+  json_builder_begin_array (b);
+  for (int c = 0; c < r->n_clusters; c++)
+    {
+      const RelSprayCluster *cl = &r->clusters[c];
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_int_value (b, cl->id);
+      json_builder_set_member_name (b, "size");
+      json_builder_add_int_value (b, cl->size);
+      json_builder_set_member_name (b, "accuracy");
+      json_number_or_null (b, cl->accuracy);
+      json_builder_set_member_name (b, "mean_confidence");
+      json_number_or_null (b, cl->mean_confidence);
+      json_builder_set_member_name (b, "nearest");
+      json_builder_begin_array (b);
+      for (int q = 0; q < cl->n_nearest; q++)
+        json_builder_add_int_value (b, cr->dataset_index[cl->nearest[q]]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+int
+rel_cli_spray (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *class_name = NULL, *method_name = NULL, *out = NULL, *attribution = NULL;
+  g_autofree char *cache_dir = NULL, *target_text = NULL;
+  g_auto(GStrv) sets = NULL;
+  gboolean all = FALSE, json = FALSE, no_tsne = FALSE;
+  int k = -1, neighbors = -1, pool = -1;
+  GOptionEntry entries[] = {
+    { "class", 0, 0, G_OPTION_ARG_STRING, &class_name, "Analyse this class (folder name or index)", "C" },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all, "Analyse every class (the default)", NULL },
+    { "method", 'm', 0, G_OPTION_ARG_STRING, &method_name, "Explanation method (default lrp-epsilon)", "NAME" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "A method or SpRAy parameter", "KEY=VALUE" },
+    { "k", 'k', 0, G_OPTION_ARG_INT, &k, "Clusters (default: the eigengap's suggestion)", "K" },
+    { "neighbors", 0, 0, G_OPTION_ARG_INT, &neighbors, "Neighbours in the kNN graph (default 10)", "N" },
+    { "pool", 0, 0, G_OPTION_ARG_INT, &pool, "Pooled heatmap side (default 32)", "S" },
+    { "target", 't', 0, G_OPTION_ARG_STRING, &target_text, "Explained output: pred, a class or a-b (default: the class analysed)", "T" },
+    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &cache_dir, "Heatmap cache (default ~/.cache/relevance/spray; empty: off)", "DIR" },
+    { "no-tsne", 0, 0, G_OPTION_ARG_NONE, &no_tsne, "Skip t-SNE (the 2-D view is the spectral one)", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the analysis as one JSON object", NULL },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Analysis file (HDF5, ViRelAy layout)", "FILE" },
+    { "attribution", 0, 0, G_OPTION_ARG_FILENAME, &attribution, "Attribution file (HDF5; default next to --out)", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) octx = g_option_context_new ("MODEL DATASET — cluster a class's explanations (SpRAy)");
+  g_option_context_add_main_entries (octx, entries, NULL);
+  if (!g_option_context_parse (octx, &argc, &argv, &error))
+    return spray_fail (EXIT_USAGE, "%s", error->message);
+  if (argc != 3)
+    return spray_fail (EXIT_USAGE, "usage: relevance-cli spray MODEL DATASET [--class C|--all] [--json] [--out FILE]");
+  if (out == NULL && !json)
+    return spray_fail (EXIT_USAGE, "nothing to write: give --out FILE and/or --json");
+  if (class_name && all)
+    return spray_fail (EXIT_USAGE, "--class and --all exclude each other");
+#ifndef REL_HAVE_HDF5
+  if (out)
+    return spray_fail (1, "HDF5 output is unavailable: relevance-cli was built without libhdf5 (use --json)");
+#endif
+
+  const RelMethodDef *method = rel_method_lookup (method_name ? method_name : "lrp-epsilon");
+  if (method == NULL && method_name == NULL)
+    method = rel_methods ()[0];
+  if (method == NULL)
+    return spray_fail (EXIT_USAGE, "unknown method “%s” (see relevance-cli methods)", method_name);
+  g_autoptr(RelParams) mp = rel_params_new (method);
+  RelParams *sp[5] = {
+    rel_params_new (rel_spray_stage_preprocess ()), rel_params_new (rel_spray_stage_affinity ()),
+    rel_params_new (rel_spray_stage_eigen ()), rel_params_new (rel_spray_stage_cluster ()),
+    rel_params_new (rel_spray_stage_tsne ()),
+  };
+  int status = 0;
+  RelModel *model = NULL;
+  g_autoptr(RelDataset) ds = NULL;
+  GArray *runs = g_array_new (FALSE, TRUE, sizeof (ClassRun));
+  g_array_set_clear_func (runs, (GDestroyNotify) class_run_clear);
+
+  for (int i = 0; sets && sets[i]; i++)
+    {
+      const char *eq = strchr (sets[i], '=');
+      g_autofree char *key = eq ? g_strndup (sets[i], eq - sets[i]) : g_strdup (sets[i]);
+      gboolean ok = rel_method_param (method, key) ? rel_params_set_assignment (mp, sets[i], &error)
+                                                   : rel_spray_params_set (sp, sets[i], &error);
+      if (!ok)
+        {
+          status = spray_fail (EXIT_USAGE, "--set %s: %s", sets[i], error->message);
+          goto out;
+        }
+    }
+  {
+    g_autofree char *kv = NULL;
+    if (k >= 0 && !rel_params_set (sp[3], "k", (kv = g_strdup_printf ("%d", k)), &error))
+      {
+        status = spray_fail (EXIT_USAGE, "--k: %s", error->message);
+        goto out;
+      }
+    g_clear_pointer (&kv, g_free);
+    if (neighbors >= 0 && !rel_params_set (sp[1], "neighbors", (kv = g_strdup_printf ("%d", neighbors)), &error))
+      {
+        status = spray_fail (EXIT_USAGE, "--neighbors: %s", error->message);
+        goto out;
+      }
+    g_clear_pointer (&kv, g_free);
+    if (pool >= 0 && !rel_params_set (sp[0], "pool", (kv = g_strdup_printf ("%d", pool)), &error))
+      {
+        status = spray_fail (EXIT_USAGE, "--pool: %s", error->message);
+        goto out;
+      }
+  }
+
+  model = rel_model_load (argv[1], &error);
+  if (model == NULL)
+    {
+      status = spray_fail (1, "%s: %s", argv[1], error->message);
+      goto out;
+    }
+  ds = rel_dataset_scan (argv[2], NULL, NULL, NULL, &error);
+  if (ds == NULL)
+    {
+      status = spray_fail (1, "%s: %s", argv[2], error->message);
+      goto out;
+    }
+  if (ds->n_classes == 0)
+    {
+      status = spray_fail (1, "%s has no class subfolders", argv[2]);
+      goto out;
+    }
+
+  for (int c = 0; c < ds->n_classes; c++)
+    {
+      if (class_name)
+        {
+          char *end = NULL;
+          long v = strtol (class_name, &end, 10);
+          gboolean by_index = end && *end == '\0' && end != class_name;
+          if (strcmp (ds->class_names[c], class_name) != 0 && !(by_index && v == c))
+            continue;
+        }
+      ClassRun cr = { 0 };
+      cr.name = g_strdup (ds->class_names[c]);
+      cr.class_index = c;
+      g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+      GArray *idx = g_array_new (FALSE, FALSE, sizeof (int));
+      for (guint i = 0; i < ds->paths->len; i++)
+        if (g_array_index (ds->labels, int, i) == c)
+          {
+            g_ptr_array_add (paths, g_ptr_array_index (ds->paths, i));
+            int ii = (int) i;
+            g_array_append_val (idx, ii);
+          }
+      cr.n = (int) idx->len;
+      cr.dataset_index = (int *) g_array_free (idx, FALSE);
+      g_array_append_val (runs, cr);
+    }
+  if (runs->len == 0)
+    {
+      status = spray_fail (EXIT_USAGE, "no class “%s” in %s", class_name, argv[2]);
+      goto out;
+    }
+
+  for (guint c = 0; c < runs->len; c++)
+    {
+      ClassRun *cr = &g_array_index (runs, ClassRun, c);
+      if (cr->n < 3)
+        {
+          status = spray_fail (1, "class %s has %d images; SpRAy needs at least 3", cr->name, cr->n);
+          goto out;
+        }
+      RelTarget target = { REL_TARGET_CLASS, cr->class_index, 0, FALSE };
+      /* the model's own label order when it names the class */
+      for (int l = 0; model->labels && l < model->n_labels; l++)
+        if (g_strcmp0 (model->labels[l], cr->name) == 0)
+          target.a = l;
+      if (target_text && !rel_target_parse (target_text, &target, &error))
+        {
+          status = spray_fail (EXIT_USAGE, "--target: %s", error->message);
+          goto out;
+        }
+      g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+      for (int i = 0; i < cr->n; i++)
+        g_ptr_array_add (paths, g_ptr_array_index (ds->paths, cr->dataset_index[i]));
+      RelSprayHeatmapRequest req = {
+        .model = model, .model_path = argv[1], .method_params = mp, .target = target,
+        .cache_dir = cache_dir, .progress = on_progress, .progress_data = cr->name,
+      };
+      cr->heatmaps = rel_spray_heatmaps (&req, (const char *const *) paths->pdata, cr->n, &error);
+      if (cr->heatmaps == NULL)
+        {
+          status = spray_fail (1, "%s", error->message);
+          goto out;
+        }
+      cr->x = rel_spray_preprocess (cr->heatmaps->maps, cr->n, cr->heatmaps->height, cr->heatmaps->width,
+                                    sp[0], &cr->dim, &error);
+      if (cr->x == NULL)
+        {
+          status = spray_fail (1, "%s: %s", cr->name, error->message);
+          goto out;
+        }
+      g_autofree int *truth = g_new (int, cr->n);
+      for (int i = 0; i < cr->n; i++)
+        truth[i] = target.a;
+      cr->result = rel_spray_analyse (cr->x, cr->n, cr->dim, rel_params_get_int (sp[0], "pool"),
+                                      cr->heatmaps->predicted, cr->heatmaps->confidence, truth, sp, !no_tsne,
+                                      on_progress, cr->name, NULL, &error);
+      if (cr->result == NULL)
+        {
+          status = spray_fail (1, "%s: %s", cr->name, error->message);
+          goto out;
+        }
+      if (isatty (STDERR_FILENO))
+        fprintf (stderr, "\r\033[K");
+      fprintf (stderr, "%s: %d images (%d explained, %d cached), suggested k %d, %d clusters\n",
+               cr->name, cr->n, cr->heatmaps->n_explained, cr->heatmaps->n_cached,
+               cr->result->suggested_k, cr->result->n_clusters);
+    }
+
+#ifdef REL_HAVE_HDF5
+  if (out)
+    {
+      g_autofree char *attr_path = NULL;
+      if (attribution)
+        attr_path = g_strdup (attribution);
+      else if (g_str_has_suffix (out, ".analysis.h5"))
+        {
+          g_autofree char *s = g_strndup (out, strlen (out) - strlen (".analysis.h5"));
+          attr_path = g_strconcat (s, ".attribution.h5", NULL);
+        }
+      else
+        {
+          const char *dot = strrchr (out, '.');
+          const char *slash = strrchr (out, '/');
+          gsize stem = dot && (!slash || dot > slash) ? (gsize) (dot - out) : strlen (out);
+          g_autofree char *s = g_strndup (out, stem);
+          attr_path = g_strconcat (s, ".attribution.h5", NULL);
+        }
+      if (!write_analysis (out, (ClassRun *) runs->data, runs->len, sp[3], &error)
+          || !write_attribution (attr_path, (ClassRun *) runs->data, runs->len, &error))
+        {
+          status = spray_fail (1, "%s", error->message);
+          goto out;
+        }
+    }
+#endif
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "method");
+      json_builder_add_string_value (b, method->name);
+      if (runs->len == 1)
+        json_class (b, &g_array_index (runs, ClassRun, 0), ds, model);
+      else
+        {
+          json_builder_set_member_name (b, "classes");
+          json_builder_begin_array (b);
+          for (guint c = 0; c < runs->len; c++)
+            {
+              json_builder_begin_object (b);
+              json_class (b, &g_array_index (runs, ClassRun, c), ds, model);
+              json_builder_end_object (b);
+            }
+          json_builder_end_array (b);
+        }
+      json_builder_end_object (b);
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      g_autofree char *text = json_generator_to_data (gen, NULL);
+      printf ("%s\n", text);
+    }
+
+out:
+  g_array_unref (runs);
+  for (int s = 0; s < 5; s++)
+    rel_params_free (sp[s]);
+  if (model)
+    rel_model_unref (model);
+  return status;
+}
