@@ -555,7 +555,7 @@ rel_cli_spray (int argc, char **argv)
       g_autofree int *truth = g_new (int, cr->n);
       for (int i = 0; i < cr->n; i++)
         truth[i] = target.a;
-      cr->result = rel_spray_analyse (cr->x, cr->n, cr->dim, rel_params_get_int (sp[0], "pool"),
+      cr->result = rel_spray_analyse (cr->x, cr->n, cr->dim, (int) lround (sqrt (cr->dim)),
                                       cr->heatmaps->predicted, cr->heatmaps->confidence, truth, sp, !no_tsne,
                                       on_progress, cr->name, NULL, &error);
       if (cr->result == NULL)

@@ -18,7 +18,11 @@ static const char *const norm_choices[] = { "sum", "max", "none", NULL };
 
 static const RelParamSpec preprocess_specs[] = {
   { "pool", REL_PARAM_INT, "Side of the sum-pooled heatmap", 32, 1, 512, "px" },
-  { "abs", REL_PARAM_BOOL, "Cluster |relevance| instead of signed relevance", 0, 0, 1, "" },
+  /* |·| by default: a strategy is where the model looks; the sign of LRP-ε or
+   * gradient relevance flips with local evidence inside one object and would
+   * split a strategy (on the demo's tagged Sandals, signed maps need about
+   * twice the neighbours for the eigengap to find the two strategies) */
+  { "abs", REL_PARAM_BOOL, "Cluster |relevance| instead of signed relevance", 1, 0, 1, "" },
   { "norm", REL_PARAM_CHOICE, "Scale each heatmap to unit sum of |·|, unit max |·|, or not", 0, 0, 0, "",
     norm_choices, "sum" },
 };
@@ -324,7 +328,9 @@ rel_spray_preprocess (const float *maps, int n, int height, int width, const Rel
   int pool = rel_params_get_int (params, "pool");
   gboolean take_abs = rel_params_get_bool (params, "abs");
   const char *norm = rel_params_get_string (params, "norm");
-  if (n < 1 || height < 1 || width < 1 || pool > height || pool > width)
+  /* maps smaller than the pooled size are kept at their own resolution */
+  pool = MIN (pool, MIN (height, width));
+  if (n < 1 || height < 1 || width < 1 || pool < 1)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
                    "cannot pool %d×%d heatmaps to %d×%d", height, width, pool, pool);

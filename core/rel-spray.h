@@ -72,10 +72,10 @@ RelSprayHeatmaps *rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const c
 void              rel_spray_heatmaps_free (RelSprayHeatmaps *h);
 
 /* ---- preprocessing ---- */
-/* Sum-pools each map to pool × pool (bins cover the map exactly; pool must be
- * ≤ the map's sides), optional |·|, then normalises each row to unit sum of
+/* Sum-pools each map to pool × pool (bins cover the map exactly; a pool larger
+ * than the map's sides becomes the smaller side), optional |·|, then normalises each row to unit sum of
  * absolute values ("sum"), unit max |·| ("max") or not ("none").
- * Returns n × (pool·pool), *dim set. */
+ * Returns n × (pool·pool), *dim set to the pool² actually used. */
 float *rel_spray_preprocess (const float *maps, int n, int height, int width,
                              const RelParams *params, int *dim, GError **error);
 

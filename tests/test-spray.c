@@ -11,8 +11,10 @@
 #include "rel-npy.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
   int     n, d, k, m;
@@ -537,6 +539,144 @@ test_params_set (void)
     rel_params_free (p[s]);
 }
 
+/* The acceptance on the shipped demo (data/demo, a CNN trained with a © tag on
+ * most Sandals): the planted class's clean and tagged test images mixed in one
+ * folder; `relevance-cli spray` with its defaults must separate the tag-driven
+ * from the shape-driven explanations. */
+static JsonNode *
+run_spray_json (const char *model, const char *dir, const char *cls, const char *cache, const char *k)
+{
+  const char *cli = g_getenv ("RELEVANCE_CLI");
+  g_assert_nonnull (cli);
+  const char *argv[] = { cli, "spray", model, dir, "--class", cls, "--json", "--cache-dir", cache,
+                         "--no-tsne", k ? "--k" : NULL, k, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  int status = 0;
+  g_autoptr(GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("relevance-cli spray failed: %s", err);
+  JsonNode *root = json_from_string (out, &error);
+  g_assert_no_error (error);
+  return root;
+}
+
+/* ARI of the clustering against clean/tagged, and how the tagged images spread. */
+static double
+demo_ari (JsonNode *root, int *n_images, double *tag_purity, double *tag_recall, int *suggested)
+{
+  JsonObject *o = json_node_get_object (root);
+  JsonArray *images = json_object_get_array_member (o, "images");
+  int n = json_array_get_length (images);
+  g_autofree int *cluster = g_new (int, n);
+  g_autofree int *tagged = g_new (int, n);
+  int n_tagged = 0, max_cluster = 0;
+  for (int i = 0; i < n; i++)
+    {
+      JsonObject *im = json_array_get_object_element (images, i);
+      g_autofree char *base = g_path_get_basename (json_object_get_string_member (im, "path"));
+      tagged[i] = g_str_has_prefix (base, "tagged-");
+      n_tagged += tagged[i];
+      cluster[i] = (int) json_object_get_int_member (im, "cluster");
+      max_cluster = MAX (max_cluster, cluster[i]);
+    }
+  /* the cluster holding most tagged images */
+  g_autofree int *tag_count = g_new0 (int, max_cluster + 1);
+  g_autofree int *size = g_new0 (int, max_cluster + 1);
+  for (int i = 0; i < n; i++)
+    {
+      size[cluster[i]]++;
+      tag_count[cluster[i]] += tagged[i];
+    }
+  int best = 0;
+  for (int c = 1; c <= max_cluster; c++)
+    if (tag_count[c] > tag_count[best])
+      best = c;
+  *tag_purity = (double) tag_count[best] / size[best];
+  *tag_recall = (double) tag_count[best] / MAX (n_tagged, 1);
+  *n_images = n;
+  *suggested = (int) json_object_get_int_member (o, "suggested_k");
+  return rel_adjusted_rand_index (cluster, tagged, n);
+}
+
+static void
+test_demo_acceptance (void)
+{
+  const char *srcdir = g_getenv ("G_TEST_SRCDIR");
+  g_autofree char *demo = g_build_filename (srcdir ? srcdir : "tests", "..", "data", "demo", NULL);
+  g_autofree char *model_path = g_build_filename (demo, "model.onnx", NULL);
+  if (!g_file_test (model_path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("data/demo is not there");
+      return;
+    }
+  g_autoptr(GError) error = NULL;
+  /* the planted class, as the training recorded it */
+  RelModel *model = rel_model_load (model_path, &error);
+  g_assert_no_error (error);
+  const char *planted = model->metadata ? g_hash_table_lookup (model->metadata, "clever_hans.class") : NULL;
+  g_autofree char *cls = g_strdup (planted ? planted : "Sandal");
+  rel_model_unref (model);
+
+  g_autofree char *tmp = g_dir_make_tmp ("spray-demo-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *dir = g_build_filename (tmp, "data", NULL);
+  g_autofree char *cls_dir = g_build_filename (dir, cls, NULL);
+  g_autofree char *cache = g_build_filename (tmp, "cache", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (cls_dir, 0700), ==, 0);
+  g_autoptr(GPtrArray) made = g_ptr_array_new_with_free_func (g_free);
+  const char *kinds[] = { "clean", "tagged" };
+  for (int k = 0; k < 2; k++)
+    {
+      g_autofree char *src = g_build_filename (demo, "images", kinds[k], cls, NULL);
+      g_autoptr(GDir) d = g_dir_open (src, 0, &error);
+      g_assert_no_error (error);
+      const char *name;
+      while ((name = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *target = g_build_filename (src, name, NULL);
+          g_autofree char *abs = g_canonicalize_filename (target, NULL);
+          g_autofree char *link_name = g_strdup_printf ("%s-%s", kinds[k], name);
+          char *link = g_build_filename (cls_dir, link_name, NULL);
+          g_assert_cmpint (symlink (abs, link), ==, 0);
+          g_ptr_array_add (made, link);
+        }
+    }
+  g_assert_cmpuint (made->len, >=, 20);
+
+  /* defaults: the eigengap's k */
+  int n = 0, suggested = 0;
+  double purity = 0, recall = 0;
+  g_autoptr(JsonNode) r1 = run_spray_json (model_path, dir, cls, cache, NULL);
+  double ari = demo_ari (r1, &n, &purity, &recall, &suggested);
+  g_test_message ("demo %s: %d images, suggested k %d, ARI %.4f, tag cluster purity %.3f recall %.3f",
+                  cls, n, suggested, ari, purity, recall);
+  g_assert_cmpint (n, ==, (int) made->len);
+  /* the suggested count has a cluster that is the tag strategy */
+  g_assert_cmpfloat (purity, >=, 0.9);
+  g_assert_cmpfloat (recall, >=, 0.9);
+  /* two strategies: k = 2 separates them */
+  g_autoptr(JsonNode) r2 = run_spray_json (model_path, dir, cls, cache, "2");
+  double ari2 = demo_ari (r2, &n, &purity, &recall, &suggested);
+  g_test_message ("demo %s, k = 2: ARI %.4f", cls, ari2);
+  g_assert_cmpfloat (ari2, >=, 0.9);
+
+  for (guint i = 0; i < made->len; i++)
+    g_unlink (g_ptr_array_index (made, i));
+  g_rmdir (cls_dir);
+  g_rmdir (dir);
+  g_autoptr(GDir) d = g_dir_open (cache, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *f = g_build_filename (cache, name, NULL);
+      g_unlink (f);
+    }
+  g_rmdir (cache);
+  g_rmdir (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -551,5 +691,6 @@ main (int argc, char **argv)
   g_test_add_func ("/spray/tsne-blobs", test_tsne_blobs);
   g_test_add_func ("/spray/heatmap-cache", test_heatmap_cache);
   g_test_add_func ("/spray/end-to-end-planted", test_end_to_end_planted);
+  g_test_add_func ("/spray/demo-acceptance", test_demo_acceptance);
   return g_test_run ();
 }
