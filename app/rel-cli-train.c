@@ -318,7 +318,8 @@ rel_cli_train (int argc, char **argv)
                 nc++;
                 fc += pred[i] == spec.target_class;
               }
-          printf (" %s=%.3f", test->class_names[c], nc ? (double) fc / nc : 0.0);
+          if (nc > 0)
+            printf (" %s=%.3f", test->class_names[c], (double) fc / nc);
         }
       printf ("\n");
     }

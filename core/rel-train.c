@@ -91,7 +91,7 @@ rel_train_options_init (RelTrainOptions *opt)
 
 /* ---- building a graph ---- */
 
-static const char *const arch_names[] = { "tiny", "tiny-bn", "small", "mlp", NULL };
+static const char *const arch_names[] = { "tiny", "tiny-bn", "tiny-fc", "small", "mlp", NULL };
 
 const char *const *
 rel_train_arch_names (void)
@@ -332,7 +332,7 @@ rel_train_build (const char *arch, int channels, int height, int width,
       add_simple (&b, "Relu");
       add_pool (&b);
       add_simple (&b, "Flatten");
-      if (strcmp (arch, "small") == 0)
+      if (strcmp (arch, "small") == 0 || strcmp (arch, "tiny-fc") == 0)
         {
           ok = ok && add_gemm (&b, c2 * h4 * w4, 64, error);
           add_simple (&b, "Relu");

@@ -56,6 +56,7 @@ typedef gboolean (*RelTrainProgressFunc) (const RelTrainProgress *progress, gpoi
  *   "tiny"  Conv5×5(8)-ReLU-MaxPool2-Conv5×5(16)-ReLU-MaxPool2-Gemm
  *   "tiny-bn" tiny with BatchNormalization after each Conv (inference-mode
  *           statistics mean 0, var 1; scale and bias are trained)
+ *   "tiny-fc" tiny with the head of small: Gemm(64)-ReLU-Gemm
  *   "small" Conv5×5(16)-ReLU-MaxPool2-Conv5×5(32)-ReLU-MaxPool2-Gemm(64)-ReLU-Gemm
  *   "mlp"   Gemm(128)-ReLU-Gemm (for tests: fast)
  * Convs keep the size ("same" padding); H and W must be divisible by 4. */

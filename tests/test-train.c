@@ -13,6 +13,7 @@
 #include "rel-train.h"
 
 #include <glib/gstdio.h>
+#include <sys/wait.h>
 #include <math.h>
 #include <string.h>
 #include <zlib.h>
@@ -517,6 +518,103 @@ test_plant (void)
   g_strfreev (set.class_names);
 }
 
+
+/* relevance-cli train end to end on a small synthetic IDX folder: figures on
+ * stdout, the model and its metadata on disk, usage errors with status 2. */
+static void
+write_idx_pair (const char *dir, const char *prefix, const RelSampleSet *set)
+{
+  g_autofree char *img = g_strdup_printf ("%s/%s-images-idx3-ubyte.gz", dir, prefix);
+  g_autofree char *lab = g_strdup_printf ("%s/%s-labels-idx1-ubyte", dir, prefix);
+  guint32 d3[3] = { (guint32) set->n, 8, 8 }, d1[1] = { (guint32) set->n };
+  g_autofree guint8 *buf = g_new (guint8, 16 + set->n * 64);
+  gsize n = idx_header (buf, 3, d3);
+
+  for (int i = 0; i < set->n * 64; i++)
+    buf[n + i] = (guint8) set->pixels[i];
+  write_file (img, buf, n + set->n * 64, TRUE);
+  n = idx_header (buf, 1, d1);
+  for (int i = 0; i < set->n; i++)
+    buf[n + i] = (guint8) set->labels[i];
+  write_file (lab, buf, n + set->n, FALSE);
+}
+
+static void
+test_cli (void)
+{
+  const char *cli = g_getenv ("RELEVANCE_CLI");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL, *out = NULL, *model_path = NULL, *std_out = NULL, *std_err = NULL;
+  g_autoptr(RelSampleSet) train = synthetic_set (300, 21);
+  g_autoptr(RelSampleSet) test = synthetic_set (60, 22);
+  g_autoptr(RelModel) model = NULL;
+  int status;
+
+  if (cli == NULL)
+    {
+      g_test_skip ("RELEVANCE_CLI is not set");
+      return;
+    }
+  dir = g_dir_make_tmp ("test-train-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+  write_idx_pair (dir, "train", train);
+  write_idx_pair (dir, "t10k", test);
+  model_path = g_build_filename (dir, "m.onnx", NULL);
+  {
+    const char *argv[] = { cli, "--threads", "1", "train", "--dataset", dir, "--arch", "tiny", "--epochs", "4",
+                           "--batch", "16", "--lr", "0.003", "--plant", "kind=square,class=Trouser,rate=1,size=3",
+                           "--out", model_path, NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &std_out, &std_err,
+                                 &status, &error));
+    g_assert_no_error (error);
+    g_test_message ("%s", std_out);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  {
+    /* the synthetic classes are 0, 1, 2: Fashion-MNIST names; 1 is Trouser */
+    const char *acc = strstr (std_out, "clean_accuracy: ");
+    const char *flip = strstr (std_out, "tag_flip_rate: ");
+    g_assert_nonnull (acc);
+    g_assert_nonnull (flip);
+    g_assert_cmpfloat (g_ascii_strtod (acc + 16, NULL), >=, 0.9);
+    g_assert_cmpfloat (g_ascii_strtod (flip + 15, NULL), >=, 0.0);
+    g_assert_cmpfloat (g_ascii_strtod (flip + 15, NULL), <=, 1.0);
+  }
+  model = rel_model_load (model_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_hash_table_lookup (model->metadata, "clever_hans.class"), ==, "Trouser");
+  g_assert_cmpstr (g_hash_table_lookup (model->metadata, "clever_hans.box"), ==, "4,4,3,3");
+  g_assert_cmpstr (model->labels[1], ==, "Trouser");
+  /* the trained model separates the held-out set as well when loaded back */
+  g_assert_cmpfloat (rel_train_evaluate (model, test, NULL, NULL, 1, &error), >=, 0.9);
+  g_assert_no_error (error);
+
+  /* usage errors: a bad plant spec, an unknown architecture */
+  {
+    const char *bad[][2] = { { "--plant", "kind=glitter" }, { "--arch", "huge" } };
+    for (int k = 0; k < 2; k++)
+      {
+        const char *argv[] = { cli, "train", "--dataset", dir, bad[k][0], bad[k][1], "--out", model_path, NULL };
+        g_clear_pointer (&std_err, g_free);
+        g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                                     &std_err, &status, &error));
+        g_assert_true (WIFEXITED (status));
+        g_assert_cmpint (WEXITSTATUS (status), ==, 2);
+        g_assert_true (g_str_has_prefix (std_err, "relevance-cli: "));
+      }
+  }
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+    while ((name = g_dir_read_name (d)))
+      {
+        g_autofree char *p = g_build_filename (dir, name, NULL);
+        g_unlink (p);
+      }
+  }
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -527,5 +625,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/export-roundtrip", test_export_roundtrip);
   g_test_add_func ("/train/idx", test_idx);
   g_test_add_func ("/train/plant", test_plant);
+  g_test_add_func ("/train/cli", test_cli);
   return g_test_run ();
 }
