@@ -18,6 +18,7 @@
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <glib/gi18n.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rel-colorbar.h"
@@ -77,6 +78,7 @@ struct _RelWindow
   guint64       main_generation;
   gboolean      main_final;      /* the Explore view's explanation is complete */
   RelTensor    *relevance;       /* the map on the canvas (latest estimate) */
+  double        forward_ms;      /* one forward pass of the current input, measured */
   guint         n_updates;
   double        conservation_sum, conservation_out;
 
@@ -283,6 +285,7 @@ typedef struct {
 typedef struct {
   RelTensor *input;
   RelTensor *logits;
+  double     forward_ms;
 } InputResult;
 
 static void
@@ -312,10 +315,12 @@ input_thread (RelJob *job, gpointer data, GError **error)
     return NULL;
   RelContext ctx;
   rel_context_init (&ctx);
+  gint64 start = g_get_monotonic_time ();
   RelActivations *acts = rel_model_forward (t->model, input, &ctx, error);
   if (acts == NULL)
     return NULL;
   InputResult *r = g_new0 (InputResult, 1);
+  r->forward_ms = (g_get_monotonic_time () - start) / 1000.0;
   r->logits = rel_tensor_ref (rel_activations_output (acts));
   r->input = g_steal_pointer (&input);
   rel_activations_free (acts);
@@ -338,6 +343,7 @@ input_done (RelJob *job, gpointer result, const GError *error, gpointer user_dat
   g_clear_pointer (&self->logits, rel_tensor_unref);
   self->input = g_steal_pointer (&r->input);
   self->logits = g_steal_pointer (&r->logits);
+  self->forward_ms = r->forward_ms;
   input_result_free (r);
 
   g_autoptr (GError) view_error = NULL;
@@ -441,6 +447,23 @@ main_update_cb (RelExplainer *explainer, RelExplainUpdate *update, gpointer user
   g_signal_emit (self, signals[SIGNAL_RELEVANCE_UPDATED], 0, update->is_final);
 }
 
+/* Batches for a sampling method. The core's default favours throughput (4
+ * ResNet-18 images per pass), which delays the first estimate by a whole
+ * batch; on a slow model smaller batches put something on screen sooner
+ * while the rest streams in. Fast models keep the default. */
+static int
+live_batch_size (RelWindow *self, const RelParams *params)
+{
+  const RelMethodDef *method = rel_params_method (params);
+  const char *env = g_getenv ("RELEVANCE_LIVE_BATCH");
+  if (env && *env)
+    return atoi (env);
+  if (method == NULL || !method->sampling || self->forward_ms < 20)
+    return 0;
+  /* ResNet-18 at 224² on 2 cores: first estimate 330 ms with 1, 520 ms with 2, 830 ms with 4. */
+  return 1;
+}
+
 static void
 submit_main (RelWindow *self)
 {
@@ -460,7 +483,8 @@ submit_main (RelWindow *self)
   self->compare_running = NULL;
   self->main_final = FALSE;
   self->main_generation = rel_explainer_submit (self->explainer, self->model, self->input, params,
-                                                &target, 1, 0, main_update_cb, self);
+                                                &target, 1, live_batch_size (self, params),
+                                                main_update_cb, self);
   rel_explainer_panel_set_status (self->explainer_panel, -1, 0, NULL);
 }
 
