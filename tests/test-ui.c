@@ -547,6 +547,12 @@ test_settings (void)
   /* The preferences window edits the same settings. */
   GtkWindow *prefs = rel_window_show_preferences (window);
   g_assert_true (ADW_IS_PREFERENCES_WINDOW (prefs));
+  wait_for_frame (GTK_WIDGET (prefs));
+  g_assert_nonnull (find_label (GTK_WIDGET (prefs), "Colour Map"));
+  g_assert_nonnull (find_label (GTK_WIDGET (prefs), "Compute Threads"));
+  g_autofree char *png = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                           "test-ui-preferences.png", NULL);
+  g_assert_true (rel_widget_save_png (GTK_WIDGET (prefs), png, NULL));
   gtk_window_destroy (prefs);
   gtk_window_destroy (GTK_WINDOW (window));
   g_settings_reset (settings, "colormap");
@@ -604,6 +610,23 @@ test_german (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The shortcuts window lists the window's accelerators. */
+static void
+test_shortcuts (void)
+{
+  g_autoptr (GtkBuilder) builder = gtk_builder_new_from_resource ("/io/github/relevance/Relevance/gtk/help-overlay.ui");
+  GtkWindow *overlay = GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
+  g_assert_nonnull (overlay);
+  gtk_window_present (overlay);
+  wait_for_frame (GTK_WIDGET (overlay));
+  g_assert_nonnull (find_label (GTK_WIDGET (overlay), "Open a folder of images"));
+  g_assert_nonnull (find_label (GTK_WIDGET (overlay), "Zoom in"));
+  g_autofree char *png = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                           "test-ui-shortcuts.png", NULL);
+  g_assert_true (rel_widget_save_png (GTK_WIDGET (overlay), png, NULL));
+  gtk_window_destroy (overlay);
+}
+
 static void
 test_display_name (void)
 {
@@ -643,6 +666,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/bad-drop", test_bad_drop);
   g_test_add_func ("/ui/compare-and-export", test_compare_and_export);
   g_test_add_func ("/ui/settings", test_settings);
+  g_test_add_func ("/ui/shortcuts", test_shortcuts);
   g_test_add_func ("/ui/german", test_german);
   return g_test_run ();
 }

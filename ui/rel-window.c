@@ -395,6 +395,17 @@ selected_item_cb (RelImageBrowser *browser, GParamSpec *pspec, gpointer user_dat
   load_input (self, path);
 }
 
+/* Enter or a double click: the image even when the grid's selection did not follow the focus. */
+static void
+image_activated_cb (RelImageBrowser *browser, RelImageItem *item, gpointer user_data)
+{
+  RelWindow *self = REL_WINDOW (user_data);
+  rel_image_browser_set_selected_item (browser, item);
+  if (g_strcmp0 (rel_image_item_get_path (item), self->input_path) != 0 || self->input == NULL)
+    load_input (self, rel_image_item_get_path (item));
+  adw_view_stack_set_visible_child_name (self->view_stack, "explore");
+}
+
 /* ---- live explanation ---- */
 
 static void
@@ -2059,6 +2070,7 @@ rel_window_init (RelWindow *self)
 
   g_signal_connect (self->browser, "notify::selected-item", G_CALLBACK (selected_item_cb), self);
   g_signal_connect (self->browser, "folder-loaded", G_CALLBACK (folder_loaded_cb), self);
+  g_signal_connect (self->browser, "image-activated", G_CALLBACK (image_activated_cb), self);
   g_signal_connect (self->explainer_panel, "params-changed", G_CALLBACK (params_changed_cb), self);
   g_signal_connect (self->prediction_panel, "target-changed", G_CALLBACK (target_changed_cb), self);
 
