@@ -7,6 +7,7 @@
 #include "rel-spray.h"
 #include "rel-blas.h"
 #include "rel-error.h"
+#include "rel-core.h"
 
 #include <math.h>
 #include <string.h>
@@ -400,6 +401,31 @@ qtree_repulse (const QTree *t, int ni, int i, double theta2, double *fx, double 
       qtree_repulse (t, node->child[c], i, theta2, fx, fy, zsum);
 }
 
+/* One thread's share of a t-SNE gradient: points [i0, i1). */
+typedef struct {
+  const QTree *tree;
+  const int   *rowptr, *col;
+  const float *val, *yf;
+  double      *grad;
+  double       theta2, zsum;
+  int          i0, i1;
+} TsneChunk;
+
+static gpointer
+tsne_chunk_repulse (gpointer data)
+{
+  TsneChunk *c = data;
+  c->zsum = 0;
+  for (int i = c->i0; i < c->i1; i++)
+    {
+      double fx = 0, fy = 0;
+      qtree_repulse (c->tree, 0, i, c->theta2, &fx, &fy, &c->zsum);
+      c->grad[2 * i] = -fx;
+      c->grad[2 * i + 1] = -fy;
+    }
+  return NULL;
+}
+
 gboolean
 rel_spray_tsne (const float *x, int n, int d, const RelParams *params, float *y,
                 volatile gint *cancel, RelSprayProgress progress, gpointer progress_data,
@@ -497,6 +523,9 @@ rel_spray_tsne (const float *x, int n, int d, const RelParams *params, float *y,
       gains[i] = 1;
     }
   double lr = MAX (n / 12.0 / 4.0, 50.0);
+  int n_threads = CLAMP (rel_core_threads (), 1, 8);
+  if (n < 256)
+    n_threads = 1;  /* thread start-up (~50 µs per iteration) would cost more than it saves */
   int exag_iters = MIN (250, iterations / 4);
   QTree tree = { g_array_new (FALSE, FALSE, sizeof (QNode)), yf };
   for (int it = 0; it < iterations; it++)
@@ -521,13 +550,25 @@ rel_spray_tsne (const float *x, int n, int d, const RelParams *params, float *y,
       qtree_new_node (&tree, (minx + maxx) / 2, (miny + maxy) / 2, hw);
       for (int i = 0; i < n; i++)
         qtree_insert (&tree, 0, i, 0);
+      /* the repulsion dominates (~70 %); the tree is read-only here, so the
+       * points are split between the core's threads */
       double zsum = 0;
-      for (int i = 0; i < n; i++)
+      TsneChunk chunks[8];
+      GThread *threads[8] = { NULL };
+      for (int t = 0; t < n_threads; t++)
         {
-          double fx = 0, fy = 0;
-          qtree_repulse (&tree, 0, i, theta * theta, &fx, &fy, &zsum);
-          grad[2 * i] = -fx;
-          grad[2 * i + 1] = -fy;
+          chunks[t] = (TsneChunk) { &tree, rowptr, col, val, yf, grad, theta * theta, 0,
+                                    (int) ((gint64) n * t / n_threads), (int) ((gint64) n * (t + 1) / n_threads) };
+          if (t > 0)
+            threads[t] = g_thread_try_new ("tsne", tsne_chunk_repulse, &chunks[t], NULL);
+          if (threads[t] == NULL)
+            tsne_chunk_repulse (&chunks[t]);
+        }
+      for (int t = 0; t < n_threads; t++)
+        {
+          if (threads[t])
+            g_thread_join (threads[t]);
+          zsum += chunks[t].zsum;
         }
       for (int i = 0; i < n; i++)
         {

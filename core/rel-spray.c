@@ -620,7 +620,7 @@ analyse (const float *x, int n, int dim, int pool,
   if (progress)
     progress ("cluster", 1, progress_data);
   gint64 t3 = g_get_monotonic_time ();
-  if (with_tsne)
+  if (with_tsne && n >= 4)  /* fewer points have no neighbourhoods to preserve */
     {
       int te = MIN (m, max_k);
       g_autofree float *emb = row_normalised (r, te);

@@ -4,11 +4,13 @@
  * with the time of each stage and the peak memory (VmHWM).
  *
  *   bench-spray [--n 20000] [--clusters 6] [--neighbors 10] [--eigenvalues 16]
- *               [--save FILE.npy] [--max-seconds S] [--max-mib M]
+ *               [--save FILE.npy] [--max-seconds S] [--max-mib M] [--tsne 1]
  *
  * --save writes the data (N×1024 float32) for tests/reference/bench-spray-sklearn.py,
  * which times scikit-learn's equivalent pipeline on the same points.
  * --max-seconds / --max-mib make it fail when the total or the peak is over.
+ * --tsne 1 also times Barnes–Hut t-SNE of the embedding (not in the total:
+ * scikit-learn's pipeline has no 2-D view).
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -48,7 +50,7 @@ fail (const GError *error)
 int
 main (int argc, char **argv)
 {
-  int n = 20000, clusters = 6, neighbors = 10, n_eig = 16;
+  int n = 20000, clusters = 6, neighbors = 10, n_eig = 16, tsne = 0;
   double max_seconds = 0, max_mib = 0;
   const char *save = NULL;
   for (int i = 1; i + 1 < argc; i += 2)
@@ -58,6 +60,7 @@ main (int argc, char **argv)
       else if (!strcmp (argv[i], "--neighbors")) neighbors = atoi (argv[i + 1]);
       else if (!strcmp (argv[i], "--eigenvalues")) n_eig = atoi (argv[i + 1]);
       else if (!strcmp (argv[i], "--save")) save = argv[i + 1];
+      else if (!strcmp (argv[i], "--tsne")) tsne = atoi (argv[i + 1]);
       else if (!strcmp (argv[i], "--max-seconds")) max_seconds = g_ascii_strtod (argv[i + 1], NULL);
       else if (!strcmp (argv[i], "--max-mib")) max_mib = g_ascii_strtod (argv[i + 1], NULL);
       else
@@ -158,6 +161,15 @@ main (int argc, char **argv)
           "suggested k %d (planted %d), ARI %.4f; lambda_2..4 %.5f %.5f %.5f\n",
           n, d, neighbors, n_eig, rel_blas_get_threads (), t1 - t0, t2 - t1, t3 - t2, total, peak, base_mib,
           k, clusters, ari, ev[1], ev[2], ev[3]);
+  if (tsne)
+    {
+      g_autofree float *y = g_new (float, 2 * (gsize) n);
+      double t4 = now ();
+      if (!rel_spray_tsne (emb, n, k, NULL, y, NULL, NULL, NULL, &error))
+        return fail (error);
+      printf ("spray t-SNE (Barnes–Hut, 1000 iterations) of the %d-D embedding: %.2f s; peak %.0f MiB\n",
+              k, now () - t4, peak_mib ());
+    }
   if (max_seconds > 0 && total > max_seconds)
     {
       fprintf (stderr, "too slow: %.2f s > %.2f s\n", total, max_seconds);
