@@ -21,7 +21,8 @@
  * chosen clustering. The attribution file (--attribution, by default FILE with
  * ".analysis.h5" → ".attribution.h5", else FILE-stem + ".attribution.h5") has
  * `attribution` (N × 1 × H × W, the channel sum), `prediction` (N × classes,
- * softmax), `label` and `index`. --json prints one object to stdout.
+ * softmax), `label` (the class's index among the model's outputs) and `index`
+ * (the image's position in the dataset scan). --json prints one object to stdout.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -67,6 +68,7 @@ spray_fail (int status, const char *fmt, ...)
 typedef struct {
   char           *name;
   int             class_index;    /* in the dataset */
+  int             model_class;    /* the same class among the model's outputs */
   int             n;
   int            *dataset_index;  /* n */
   RelSprayHeatmaps *heatmaps;
@@ -265,7 +267,7 @@ write_attribution (const char *path, ClassRun *runs, int n_runs, GError **error)
       memcpy (pred + (gsize) o * n_out, runs[c].heatmaps->probs, sizeof (float) * runs[c].n * n_out);
       for (int i = 0; i < runs[c].n; i++)
         {
-          label[o + i] = runs[c].class_index;
+          label[o + i] = runs[c].model_class;
           index[o + i] = (guint32) runs[c].dataset_index[i];
         }
       o += runs[c].n;
@@ -522,11 +524,14 @@ rel_cli_spray (int argc, char **argv)
           status = spray_fail (1, "class %s has %d images; SpRAy needs at least 3", cr->name, cr->n);
           goto out;
         }
-      RelTarget target = { REL_TARGET_CLASS, cr->class_index, 0, FALSE };
-      /* the model's own label order when it names the class */
+      /* the class's index among the model's outputs: the model's own label
+       * order when it names the class, else the dataset's (sorted folders) */
+      int model_class = cr->class_index;
       for (int l = 0; model->labels && l < model->n_labels; l++)
         if (g_strcmp0 (model->labels[l], cr->name) == 0)
-          target.a = l;
+          model_class = l;
+      cr->model_class = model_class;
+      RelTarget target = { REL_TARGET_CLASS, model_class, 0, FALSE };
       if (target_text && !rel_target_parse (target_text, &target, &error))
         {
           status = spray_fail (EXIT_USAGE, "--target: %s", error->message);
@@ -554,7 +559,7 @@ rel_cli_spray (int argc, char **argv)
         }
       g_autofree int *truth = g_new (int, cr->n);
       for (int i = 0; i < cr->n; i++)
-        truth[i] = target.a;
+        truth[i] = model_class;
       cr->result = rel_spray_analyse (cr->x, cr->n, cr->dim, (int) lround (sqrt (cr->dim)),
                                       cr->heatmaps->predicted, cr->heatmaps->confidence, truth, sp, !no_tsne,
                                       on_progress, cr->name, NULL, &error);
