@@ -447,10 +447,22 @@ test_compare_and_export (void)
   g_assert_cmpint (gdk_texture_get_width (grid), ==, 16 + 3 * (224 + 16));
   g_assert_cmpint (gdk_texture_get_height (grid), ==, 16 + 224 + 40 + 16);
 
-  /* Back to Explore: the main map is computed again; single exports. */
-  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gtk_widget_get_ancestor (
-    GTK_WIDGET (rel_window_get_heatmap_view (window)), ADW_TYPE_VIEW_STACK)), "explore");
+  /* Clicking the LRP cell makes LRP the main view's method, back on Explore,
+   * where the main map is computed again (the grid had the worker). */
+  int gw = 0, gh = 0, mw0 = 0, mh0 = 0;
+  const float *cell_data = rel_heatmap_view_get_map (b, &gw, &gh);
+  g_autofree float *cell_map = g_memdup2 (cell_data, sizeof (float) * gw * gh);
+  rel_window_activate_compare_cell (window, 1);
+  g_assert_cmpstr (rel_explainer_panel_get_method (rel_window_get_explainer_panel (window))->name, ==, "lrp-epsilon");
+  AdwViewStack *pages = ADW_VIEW_STACK (gtk_widget_get_ancestor (GTK_WIDGET (rel_window_get_heatmap_view (window)),
+                                                                 ADW_TYPE_VIEW_STACK));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (pages), ==, "explore");
   wait_until (explained, window, "the main view again");
+  /* The same map as the grid's LRP cell. */
+  const float *main_map = rel_heatmap_view_get_map (rel_window_get_heatmap_view (window), &mw0, &mh0);
+  g_assert_cmpint (gw * gh, ==, mw0 * mh0);
+  for (int i = 0; i < gw * gh; i++)
+    g_assert_cmpfloat (fabsf (cell_map[i] - main_map[i]), <=, 1e-6f * (1 + fabsf (main_map[i])));
   g_autofree char *heat = g_build_filename (images, "heat.png", NULL);
   g_autofree char *over = g_build_filename (images, "over.png", NULL);
   g_autofree char *npy = g_build_filename (images, "rel.npy", NULL);
@@ -530,6 +542,9 @@ test_settings (void)
   g_assert_cmpint (rel_heatmap_view_get_sign_mode (view), ==, REL_SIGN_POSITIVE);
 
   open_and_wait (window, cnn);
+  rel_explainer_panel_set_method (rel_window_get_explainer_panel (window), "occlusion");
+  g_autofree char *last_method = g_settings_get_string (settings, "last-method");
+  g_assert_cmpstr (last_method, ==, "occlusion");
   open_and_wait (window, resnet);
   assert_recent (settings, resnet, cnn);
   g_assert_cmpstr (rel_window_get_model_name (window), ==, "tiny-resnet");

@@ -1152,15 +1152,24 @@ compare_is_shown (RelWindow *self)
 }
 
 static void
+activate_cell (RelWindow *self, CompareCell *cell)
+{
+  /* Leave the grid first: the change below invalidates it, and it must not
+   * rebuild (freeing @cell) while shown. */
+  g_autoptr (RelImageItem) item = cell->item ? g_object_ref (cell->item) : NULL;
+  g_autofree char *method = g_strdup (cell->method);
+  adw_view_stack_set_visible_child_name (self->view_stack, "explore");
+  if (item)
+    rel_image_browser_set_selected_item (self->browser, item);
+  else
+    rel_explainer_panel_set_method (self->explainer_panel, method);
+}
+
+static void
 cell_pressed_cb (GtkGestureClick *gesture, int n_press, double x, double y, gpointer user_data)
 {
   CompareCell *cell = user_data;
-  RelWindow *self = cell->window;
-  if (cell->item)
-    rel_image_browser_set_selected_item (self->browser, cell->item);
-  else
-    rel_explainer_panel_set_method (self->explainer_panel, cell->method);
-  adw_view_stack_set_visible_child_name (self->view_stack, "explore");
+  activate_cell (cell->window, cell);
 }
 
 static CompareCell *
@@ -1492,6 +1501,14 @@ rel_window_compare_is_done (RelWindow *self, guint *n_cells)
     if (!((CompareCell *) self->cells->pdata[i])->done)
       return FALSE;
   return TRUE;
+}
+
+void
+rel_window_activate_compare_cell (RelWindow *self, guint index)
+{
+  g_return_if_fail (REL_IS_WINDOW (self));
+  if (index < self->cells->len)
+    activate_cell (self, self->cells->pdata[index]);
 }
 
 GtkWidget *

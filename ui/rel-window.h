@@ -64,6 +64,8 @@ void        rel_window_show_compare (RelWindow *self, gboolean images);
 void        rel_window_set_compare_methods (RelWindow *self, const char *const *methods);
 gboolean    rel_window_compare_is_done (RelWindow *self, guint *n_cells);
 GtkWidget  *rel_window_get_compare_cell (RelWindow *self, guint index);  /* its RelHeatmapView */
+/* What clicking a cell does: its method (or image) becomes the Explore view's. */
+void        rel_window_activate_compare_cell (RelWindow *self, guint index);
 
 /* Writes @kind ("heatmap-png", "overlay-png", "npy", "grid-png", "grid-svg",
  * "grid-pdf") to @path, as the Export menu does. */
