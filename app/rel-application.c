@@ -184,6 +184,8 @@ rel_application_activate (GApplication *app)
   if (is_new)
     open_default (self, window, TRUE);
   gtk_window_present (GTK_WINDOW (window));
+  if (is_new && self->view && !self->screenshot_path && g_str_has_prefix (self->view, "compare"))
+    rel_window_show_compare (window, g_str_equal (self->view, "compare-images"));
   if (is_new)
     schedule_screenshot (self, window);
 }
@@ -208,6 +210,8 @@ rel_application_open (GApplication *app, GFile **files, int n_files, const char 
   if (n_files > 0 && !rel_window_open_files (window, files, n_files))
     rel_window_open (window, files[0]);
   gtk_window_present (GTK_WINDOW (window));
+  if (is_new && self->view && !self->screenshot_path && g_str_has_prefix (self->view, "compare"))
+    rel_window_show_compare (window, g_str_equal (self->view, "compare-images"));
   if (is_new)
     schedule_screenshot (self, window);
 }

@@ -1098,6 +1098,8 @@ compare_cell_free (gpointer data)
   g_free (cell);
 }
 
+static gboolean compare_images_mode (RelWindow *self);
+
 static void
 compare_update_status (RelWindow *self)
 {
@@ -1112,6 +1114,14 @@ compare_update_status (RelWindow *self)
   else
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u heatmap", "%u heatmaps", self->cells->len),
                             self->cells->len);
+  /* Which image the methods look at. */
+  if (self->cells->len > 0 && !compare_images_mode (self) && self->input_path)
+    {
+      g_autofree char *name = g_filename_display_basename (self->input_path);
+      g_autofree char *full = g_strdup_printf ("%s · %s", name, text);
+      gtk_label_set_text (self->compare_status, full);
+      return;
+    }
   gtk_label_set_text (self->compare_status, text);
 }
 
