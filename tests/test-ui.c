@@ -309,8 +309,24 @@ test_explore (void)
   g_autoptr (GdkTexture) other = render_overlay (window);
   g_assert_cmpuint (count_different (large_sigma, other), >, 0);
 
+  /* A dropped folder replaces the images; the first is explained. */
+  g_autofree char *more = make_images (28, 28, 6);
+  GSList *list = g_slist_prepend (NULL, g_file_new_for_path (more));
+  GValue value = G_VALUE_INIT;
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_set_boxed (&value, list);
+  g_assert_true (rel_window_drop_value (window, &value));
+  g_value_unset (&value);
+  g_slist_free_full (list, g_object_unref);
+  while (rel_image_browser_is_loading (browser)
+         || !g_str_has_prefix (rel_window_get_input_path (window) ? rel_window_get_input_path (window) : "", more)
+         || !rel_window_is_explained (window))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (rel_image_browser_get_items (browser)), ==, 6);
+
   gtk_window_destroy (GTK_WINDOW (window));
   remove_dir (images);
+  remove_dir (more);
 }
 
 /* A malformed model dropped on the window: an error toast names the file, the
@@ -558,6 +574,20 @@ test_settings (void)
   open_and_wait (window, "/nonexistent/model.onnx");
   assert_recent (settings, cnn, resnet);
   g_assert_nonnull (rel_window_get_error_message (window));
+
+  /* The window's size is remembered when it closes. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1111, 777);
+  wait_for_frame (GTK_WIDGET (window));
+  g_object_ref (window);
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1111);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 777);
+  g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
+  g_object_unref (window);
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+  window = rel_window_new (NULL, settings);
+  gtk_window_present (GTK_WINDOW (window));
 
   /* The preferences window edits the same settings. */
   GtkWindow *prefs = rel_window_show_preferences (window);
