@@ -107,6 +107,7 @@ struct _RelWindow
   GtkToggleButton    *mode_heatmap;
   GtkToggleButton    *mode_overlay;
   GtkAdjustment      *opacity_adjustment;
+  GtkWidget          *opacity_scale;
   GtkDropDown        *colormap_dropdown;
   GtkDropDown        *sign_dropdown;
   GtkDropDown        *norm_dropdown;
@@ -1038,6 +1039,8 @@ display_mode_cb (GtkToggleButton *button, gpointer user_data)
   const char *mode = button == self->mode_image ? "image"
                    : button == self->mode_heatmap ? "heatmap" : "overlay";
   g_object_set (self->heatmap_view, "display-mode", mode, NULL);
+  /* Opacity only means something while blending. */
+  gtk_widget_set_sensitive (self->opacity_scale, button == self->mode_overlay);
 }
 
 static void
@@ -2058,6 +2061,7 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelWindow, mode_heatmap);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, mode_overlay);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, opacity_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, opacity_scale);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, colormap_dropdown);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, sign_dropdown);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, norm_dropdown);
