@@ -539,6 +539,47 @@ test_params_set (void)
     rel_params_free (p[s]);
 }
 
+static double last_knn_fraction;
+static void
+record_progress (const char *stage, double fraction, gpointer data)
+{
+  if (g_strcmp0 (stage, "knn") == 0)
+    {
+      g_assert_cmpfloat (fraction, >=, last_knn_fraction);  /* monotone */
+      last_knn_fraction = fraction;
+    }
+  if (data)
+    g_atomic_int_set ((volatile gint *) data, 1);  /* cancel at the first report */
+}
+
+static void
+test_progress_cancel (void)
+{
+  int n = 600, d = 8;
+  g_autofree int *truth = g_new (int, n);
+  g_autofree float *x = make_blobs (n, d, 3, 5.0, 1.0, 17, truth);
+  g_autoptr(GError) error = NULL;
+  last_knn_fraction = 0;
+  g_autoptr(RelSprayResult) r = rel_spray_analyse (x, n, d, 0, NULL, NULL, NULL, NULL, FALSE,
+                                                   record_progress, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (last_knn_fraction, ==, 1.0);
+  /* a cancel raised from the progress callback stops the analysis */
+  volatile gint cancel = 0;
+  last_knn_fraction = 0;
+  RelSprayResult *r2 = rel_spray_analyse (x, n, d, 0, NULL, NULL, NULL, NULL, TRUE,
+                                          record_progress, (gpointer) &cancel, &cancel, &error);
+  g_assert_null (r2);
+  g_assert_error (error, REL_ERROR, REL_ERROR_CANCELLED);
+  g_clear_error (&error);
+  /* and so does one raised before t-SNE, checked between its iterations */
+  g_autoptr(RelParams) tp = rel_params_new (rel_spray_stage_tsne ());
+  g_autofree float *y = g_new (float, 2 * n);
+  cancel = 1;
+  g_assert_false (rel_spray_tsne (x, n, d, tp, y, &cancel, NULL, NULL, &error));
+  g_assert_error (error, REL_ERROR, REL_ERROR_CANCELLED);
+}
+
 /* The acceptance on the shipped demo (data/demo, a CNN trained with a © tag on
  * most Sandals): the planted class's clean and tagged test images mixed in one
  * folder; `relevance-cli spray` with its defaults must separate the tag-driven
@@ -691,6 +732,7 @@ main (int argc, char **argv)
   g_test_add_func ("/spray/tsne-blobs", test_tsne_blobs);
   g_test_add_func ("/spray/heatmap-cache", test_heatmap_cache);
   g_test_add_func ("/spray/end-to-end-planted", test_end_to_end_planted);
+  g_test_add_func ("/spray/progress-cancel", test_progress_cancel);
   g_test_add_func ("/spray/demo-acceptance", test_demo_acceptance);
   return g_test_run ();
 }
