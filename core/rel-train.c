@@ -364,7 +364,6 @@ rel_train_build (const char *arch, int channels, int height, int width,
     return NULL;
 
   bare->opset = 13;
-  bare->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   {
     float m[3], s[3];
     for (int c = 0; c < channels; c++)
