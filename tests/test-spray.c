@@ -143,6 +143,71 @@ test_knn_brute (void)
   g_assert_cmpint (mismatched, ==, 0);
 }
 
+static float
+sparse_get (const RelSparse *s, int i, int j)
+{
+  for (int p = s->rowptr[i]; p < s->rowptr[i + 1]; p++)
+    if (s->col[p] == j)
+      return s->val[p];
+  return 0;
+}
+
+static void
+test_affinity_gaussian (void)
+{
+  int n = 200, d = 4, k = 6;
+  g_autofree int *truth = g_new (int, n);
+  g_autofree float *x = make_blobs (n, d, 2, 2.0, 1.0, 13, truth);
+  g_autofree int *idx = g_new (int, n * k);
+  g_autofree float *d2 = g_new (float, n * k);
+  g_autoptr(GError) error = NULL;
+  g_assert_true (rel_spray_knn (x, n, d, k, idx, d2, NULL, NULL, NULL, &error));
+  g_autoptr(RelParams) ap = rel_params_new (rel_spray_stage_affinity ());
+  g_assert_true (rel_params_set (ap, "kernel", "gaussian", &error));
+  g_autoptr(RelSparse) w = rel_spray_affinity (idx, d2, n, k, ap, &error);
+  g_assert_no_error (error);
+  /* σ heuristic: the mean distance to the k-th neighbour */
+  double sigma = 0;
+  for (int i = 0; i < n; i++)
+    sigma += sqrt (d2[i * k + k - 1]);
+  sigma /= n;
+  g_autofree double *dense = g_new0 (double, n * n);
+  for (int i = 0; i < n; i++)
+    for (int q = 0; q < k; q++)
+      {
+        double a = exp (-d2[i * k + q] / (2 * sigma * sigma));
+        dense[i * n + idx[i * k + q]] += 0.5 * a;
+        dense[idx[i * k + q] * n + i] += 0.5 * a;
+      }
+  int nnz = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++)
+      {
+        g_assert_cmpfloat_with_epsilon (sparse_get (w, i, j), dense[i * n + j], 1e-6);
+        nnz += dense[i * n + j] != 0;
+      }
+  g_assert_cmpint (w->rowptr[n], ==, nnz);
+  /* L D^{1/2} 1 = 0: the trivial eigenvector, whatever the weights */
+  g_autofree float *dis = g_new (float, n);
+  g_autoptr(RelSparse) l = rel_spray_laplacian (w, dis, &error);
+  g_autofree float *v = g_new (float, n);
+  g_autofree float *lv = g_new (float, n);
+  for (int i = 0; i < n; i++)
+    v[i] = 1.0f / dis[i];
+  rel_sparse_mv (l, v, lv);
+  for (int i = 0; i < n; i++)
+    g_assert_cmpfloat_with_epsilon (lv[i], 0, 1e-5 * v[i]);
+  /* a fixed bandwidth is used as given */
+  g_assert_true (rel_params_set (ap, "bandwidth", "0.5", &error));
+  g_autoptr(RelSparse) w2 = rel_spray_affinity (idx, d2, n, k, ap, &error);
+  int j0 = idx[0];
+  double want = 0.5 * exp (-d2[0] / (2 * 0.25));
+  for (int q = 0; q < k; q++)
+    if (idx[j0 * k + q] == 0)
+      want *= 2;  /* mutual neighbours: both halves */
+  g_assert_cmpfloat_with_epsilon (sparse_get (w2, 0, j0), want, 1e-6);
+}
+
 static void
 test_laplacian_sklearn (void)
 {
@@ -725,6 +790,7 @@ main (int argc, char **argv)
   g_test_add_func ("/spray/params", test_params_set);
   g_test_add_func ("/spray/ari", test_ari);
   g_test_add_func ("/spray/knn-brute-force", test_knn_brute);
+  g_test_add_func ("/spray/affinity-gaussian", test_affinity_gaussian);
   g_test_add_func ("/spray/laplacian-sklearn", test_laplacian_sklearn);
   g_test_add_func ("/spray/lanczos-dense", test_lanczos_dense);
   g_test_add_func ("/spray/kmeans-sklearn", test_kmeans_sklearn);
