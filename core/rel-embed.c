@@ -72,6 +72,60 @@ rel_spray_eigen_dense (const RelSparse *l, int m, float *w, float *z, GError **e
   return TRUE;
 }
 
+/* Orthonormalises the @b rows of @blk among themselves by Cholesky QR: the
+ * Gram matrix through GEMM, its Cholesky factor L in double, rows ← L⁻¹ rows
+ * through GEMM (no row-by-row Gram–Schmidt over n). FALSE, leaving @blk as it
+ * was, when a row has (nearly) vanished or the rows are close to dependent:
+ * modified Gram–Schmidt handles those. Sets *again when a row lost more than
+ * 30 % of its norm against @pre (before the projection) or within the block. */
+static gboolean
+cholesky_qr (float *blk, int n, int b, const double *pre, float *gram, double *l, float *linv,
+             float *tmp, gboolean *again)
+{
+  rel_sgemm (FALSE, TRUE, b, b, n, 1.0f, blk, n, blk, n, 0.0f, gram, b);
+  for (int i = 0; i < b; i++)
+    {
+      double gii = gram[(gsize) i * b + i];
+      if (!(gii > 1e-12 * pre[i] * pre[i]) || gii < 1e-30)
+        return FALSE;
+      if (sqrt (gii) < 0.7 * pre[i])
+        *again = TRUE;
+    }
+  memset (l, 0, sizeof (double) * b * b);
+  for (int j = 0; j < b; j++)
+    {
+      double d = gram[(gsize) j * b + j];
+      for (int q = 0; q < j; q++)
+        d -= l[(gsize) j * b + q] * l[(gsize) j * b + q];
+      /* the row keeps less than half its length against the earlier ones */
+      if (!(d > 0.25 * gram[(gsize) j * b + j]))
+        return FALSE;
+      if (d < 0.49 * gram[(gsize) j * b + j])
+        *again = TRUE;
+      double ljj = sqrt (d);
+      l[(gsize) j * b + j] = ljj;
+      for (int i = j + 1; i < b; i++)
+        {
+          double s = gram[(gsize) i * b + j];
+          for (int q = 0; q < j; q++)
+            s -= l[(gsize) i * b + q] * l[(gsize) j * b + q];
+          l[(gsize) i * b + j] = s / ljj;
+        }
+    }
+  /* L⁻¹ by forward substitution, column by column */
+  for (int c = 0; c < b; c++)
+    for (int i = 0; i < b; i++)
+      {
+        double s = i == c ? 1.0 : 0.0;
+        for (int q = c; q < i; q++)
+          s -= l[(gsize) i * b + q] * linv[(gsize) q * b + c];
+        linv[(gsize) i * b + c] = i < c ? 0.0f : (float) (s / l[(gsize) i * b + i]);
+      }
+  rel_sgemm (FALSE, FALSE, b, n, b, 1.0f, linv, b, blk, n, 0.0f, tmp, n);
+  memcpy (blk, tmp, sizeof (float) * (gsize) b * n);
+  return TRUE;
+}
+
 /* Orthonormalises rows [c0, c1) of @v (rows are vectors of length n) against
  * rows [0, c0) and among themselves: block classical Gram–Schmidt through
  * GEMM, then modified Gram–Schmidt within the block, repeated while a row
@@ -85,6 +139,10 @@ orthonormalise (float *v, int n, int c0, int c1, GRand *rng)
   int b = c1 - c0;
   g_autofree float *coef = g_new (float, (gsize) MAX (c0, 1) * b);
   g_autofree double *pre = g_new (double, b);
+  g_autofree float *gram = g_new (float, (gsize) b * b);
+  g_autofree double *lower = g_new (double, (gsize) b * b);
+  g_autofree float *linv = g_new (float, (gsize) b * b);
+  g_autofree float *tmp = g_new (float, (gsize) b * n);
   for (int round = 0; round < 8; round++)
     {
       gboolean again = FALSE;
@@ -100,6 +158,15 @@ orthonormalise (float *v, int n, int c0, int c1, GRand *rng)
         {
           rel_sgemm (FALSE, TRUE, b, c0, n, 1.0f, v + (gsize) c0 * n, n, v, n, 0.0f, coef, c0);
           rel_sgemm (FALSE, FALSE, b, n, c0, -1.0f, coef, c0, v, n, 1.0f, v + (gsize) c0 * n, n);
+        }
+      if (b > 1 && cholesky_qr (v + (gsize) c0 * n, n, b, pre, gram, lower, linv, tmp, &again))
+        {
+          /* twice: the Gram matrix is float, one pass leaves ~1e-6 of overlap */
+          if (round == 0)
+            again = TRUE;
+          if (!again)
+            break;
+          continue;
         }
       for (int r = c0; r < c1; r++)
         {
