@@ -91,8 +91,9 @@ typedef struct {
   RelWindow  win;
   int64_t    group;
   RelTensor *w_const;   /* the model's weight constant (a reference), or NULL */
-  GMutex     wino_lock; /* guards wino_u: forward passes may run on several threads */
+  GMutex     wino_lock; /* guards wino_u and w_mutable: passes may run on several threads */
   float     *wino_u;    /* Winograd transform of w_const, made on first use */
+  gboolean   w_mutable; /* dW of w_const was asked for: training, which updates it in place */
 } ConvParams;
 
 static void
@@ -896,9 +897,9 @@ wino_weights (ConvParams *p, const RelTensor *w, int64_t m, int64_t c, gboolean 
   float *u;
 
   *owned = FALSE;
-  if (w == p->w_const)
+  g_mutex_lock (&p->wino_lock);
+  if (w == p->w_const && !p->w_mutable)
     {
-      g_mutex_lock (&p->wino_lock);
       if (p->wino_u == NULL)
         p->wino_u = wino_transform_weights (rel_tensor_f32 (w), m, c, ctx);
       u = p->wino_u;
@@ -906,6 +907,7 @@ wino_weights (ConvParams *p, const RelTensor *w, int64_t m, int64_t c, gboolean 
     }
   else
     {
+      g_mutex_unlock (&p->wino_lock);
       u = wino_transform_weights (rel_tensor_f32 (w), m, c, ctx);
       *owned = TRUE;
     }
@@ -1148,6 +1150,16 @@ conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
 
   if (!conv_shape (p, in3, &s, error))
     return FALSE;
+  if (need_w && inputs[1] == p->w_const)
+    {
+      /* training: the weights are about to change in place, so their cached
+       * transform would go stale. Kept allocated (a concurrent pass may be
+       * reading it), but not used again. */
+      ConvParams *pm = (ConvParams *) p;
+      g_mutex_lock (&pm->wino_lock);
+      pm->w_mutable = TRUE;
+      g_mutex_unlock (&pm->wino_lock);
+    }
   if (outputs && outputs[0] && !check_grad_shape (grad_output, outputs[0], "Conv", error))
     return FALSE;
   if (grad_output->numel != s.n * s.m * s.out_plane)

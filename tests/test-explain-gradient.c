@@ -612,6 +612,80 @@ test_batch_split_matches (void)
     }
 }
 
+/* Training updates the weight constants in place after asking for their
+ * gradient; a convolution's cached Winograd transform of them must not be
+ * used after that. The reference loads the same file with the weights
+ * changed in its bytes. */
+static void
+test_weights_updated_in_place (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), "tiny-resnet", "model.onnx", NULL);
+  g_autoptr(RelModel) model = load_fixture_model ("tiny-resnet");
+  g_autoptr(RelTensor) input = load_fixture_input ("tiny-resnet");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelActivations) acts0 = rel_model_forward (model, input, NULL, &error);
+  g_autoptr(RelActivations) back = NULL;
+  g_autoptr(RelActivations) acts1 = NULL;
+  g_autoptr(RelActivations) acts2 = NULL;
+  g_autoptr(RelModel) ref = NULL;
+  g_autoptr(RelTensor) seed = NULL;
+  g_autoptr(RelTensor) logits0 = NULL;
+  g_autofree char *bytes = NULL;
+  g_autofree float *orig = NULL;
+  gsize len = 0;
+  RelTensor *w, *l1, *l2;
+  int node = rel_model_find_node (model, "/blocks/blocks.0/conv1/Conv");
+  double diff01 = 0, diff12 = 0, scale;
+  char *at;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (node, >=, 0);
+  logits0 = rel_tensor_copy (rel_activations_output (acts0), &error);
+  seed = rel_tensor_new_like (logits0, &error);
+  rel_tensor_fill (seed, 1.f);
+  back = rel_model_backward_params (model, acts0, -1, seed, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (back);
+
+  /* the "optimizer step": a 3×3, 16-channel convolution's weights change */
+  w = rel_model_value (model, model->nodes[node].inputs[1])->constant;
+  g_assert_nonnull (w);
+  orig = g_memdup2 (w->data, sizeof (float) * (gsize) w->numel);
+  for (int64_t i = 0; i < w->numel; i++)
+    rel_tensor_f32 (w)[i] *= (i % 3 == 0) ? -0.5f : 1.5f;
+  acts1 = rel_model_forward (model, input, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_get_contents (path, &bytes, &len, &error));
+  at = NULL;
+  for (gsize k = 0; at == NULL && k + sizeof (float) * (gsize) w->numel <= len; k++)
+    if (memcmp (bytes + k, orig, sizeof (float) * (gsize) w->numel) == 0)
+      at = bytes + k;
+  g_assert_nonnull (at);
+  for (int64_t i = 0; i < w->numel; i++)
+    {
+      float v;
+      memcpy (&v, at + 4 * i, 4);
+      v *= (i % 3 == 0) ? -0.5f : 1.5f;
+      memcpy (at + 4 * i, &v, 4);
+    }
+  ref = rel_model_load_from_data ((const guint8 *) bytes, len, NULL, &error);
+  g_assert_no_error (error);
+  acts2 = rel_model_forward (ref, input, NULL, &error);
+  g_assert_no_error (error);
+
+  l1 = rel_activations_output (acts1);
+  l2 = rel_activations_output (acts2);
+  scale = rel_tensor_max_abs (logits0);
+  for (int64_t i = 0; i < l1->numel; i++)
+    {
+      diff01 = MAX (diff01, fabs ((double) rel_tensor_f32 (l1)[i] - rel_tensor_f32 (logits0)[i]));
+      diff12 = MAX (diff12, fabs ((double) rel_tensor_f32 (l1)[i] - rel_tensor_f32 (l2)[i]));
+    }
+  g_assert_cmpfloat (diff01, >, 1e-3 * scale);
+  g_assert_cmpfloat (diff12, <=, 1e-5 * scale);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -636,5 +710,6 @@ main (int argc, char **argv)
   g_test_add_func ("/explain-gradient/expected-gradients", test_expected_gradients_converges_to_ig);
   g_test_add_func ("/explain-gradient/guided-rules", test_guided_rules);
   g_test_add_func ("/explain-gradient/batch-split", test_batch_split_matches);
+  g_test_add_func ("/explain-gradient/weights-updated-in-place", test_weights_updated_in_place);
   return g_test_run ();
 }
