@@ -8,9 +8,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-error.h"
+#include "rel-explain.h"
 #include "rel-image.h"
 #include "rel-model.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static char *
@@ -140,10 +142,103 @@ test_demo (void)
   g_free (t.predicted_as);
 }
 
+/* On tagged images, LRP for the planted class puts most positive relevance
+ * on the tag: the mass inside the recorded tag box, averaged over the tagged
+ * images of the other classes, is at least 50% (the box is 18% of the image).
+ * The composites users reach for first (Zennit's presets for CNNs) are
+ * checked; plain ε is not, as it spreads relevance more (about 48% here). */
+static void
+test_tag_relevance (gconstpointer data)
+{
+  const char *method_name = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = demo_dir ();
+  g_autofree char *path = g_build_filename (dir, "model.onnx", NULL);
+  g_autofree char *tagged = g_build_filename (dir, "images", "tagged", NULL);
+  g_autoptr(RelModel) model = rel_model_load (path, &error);
+  const RelMethodDef *method = rel_method_lookup (method_name);
+  const char *planted, *box_text;
+  int target = -1, bx, by, bw, bh, n = 0;
+  double mass_sum = 0;
+  g_autoptr(GDir) root = NULL;
+  const char *cls;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (method);
+  planted = g_hash_table_lookup (model->metadata, "clever_hans.class");
+  box_text = g_hash_table_lookup (model->metadata, "clever_hans.box");
+  g_assert_nonnull (planted);
+  g_assert_nonnull (box_text);
+  g_assert_cmpint (sscanf (box_text, "%d,%d,%d,%d", &bx, &by, &bw, &bh), ==, 4);
+  for (int k = 0; k < model->n_labels; k++)
+    if (strcmp (model->labels[k], planted) == 0)
+      target = k;
+  g_assert_cmpint (target, >=, 0);
+
+  root = g_dir_open (tagged, 0, &error);
+  g_assert_no_error (error);
+  while ((cls = g_dir_read_name (root)))
+    {
+      g_autofree char *sub = g_build_filename (tagged, cls, NULL);
+      g_autoptr(GDir) d = g_dir_open (sub, 0, &error);
+      const char *file;
+      int per_class = 0;
+
+      g_assert_no_error (error);
+      if (label_of_folder (model, cls) == target)
+        continue;
+      while ((file = g_dir_read_name (d)) && per_class < 20)
+        {
+          g_autofree char *img = g_build_filename (sub, file, NULL);
+          g_autoptr(RelTensor) x = NULL;
+          g_autoptr(RelExplanation) e = NULL;
+          RelExplainRequest req = { 0 };
+          const float *r;
+          int64_t h, w;
+          double inside = 0, total = 0;
+
+          if (!g_str_has_suffix (file, ".png"))
+            continue;
+          x = rel_input_load (model, img, &error);
+          g_assert_no_error (error);
+          req.model = model;
+          req.input = x;
+          req.target.kind = REL_TARGET_CLASS;
+          req.target.a = target;
+          e = rel_explain (method, &req, &error);
+          g_assert_no_error (error);
+          h = e->relevance->shape[2];
+          w = e->relevance->shape[3];
+          r = rel_tensor_f32 (e->relevance);
+          for (int64_t c = 0; c < e->relevance->shape[1]; c++)
+            for (int64_t yy = 0; yy < h; yy++)
+              for (int64_t xx = 0; xx < w; xx++)
+                {
+                  float v = r[(c * h + yy) * w + xx];
+                  if (v <= 0)
+                    continue;
+                  total += v;
+                  if (xx >= bx && xx < bx + bw && yy >= by && yy < by + bh)
+                    inside += v;
+                }
+          g_assert_cmpfloat (total, >, 0);
+          mass_sum += inside / total;
+          n++;
+          per_class++;
+        }
+    }
+  g_assert_cmpint (n, >=, 100);
+  g_test_message ("%s: mean positive relevance inside the tag box %.3f over %d tagged images (box %dx%d of %dx%d)",
+                  method_name, mass_sum / n, n, bw, bh, model->preprocess.height, model->preprocess.width);
+  g_assert_cmpfloat (mass_sum / n, >=, 0.5);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/demo/clever-hans", test_demo);
+  g_test_add_data_func ("/demo/tag-relevance/epsilon-alpha2-beta1", "lrp-epsilon-alpha2-beta1", test_tag_relevance);
+  g_test_add_data_func ("/demo/tag-relevance/epsilon-gamma-box", "lrp-epsilon-gamma-box", test_tag_relevance);
   return g_test_run ();
 }
