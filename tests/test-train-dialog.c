@@ -1,0 +1,329 @@
+/* test-train-dialog.c — "Train a Clever Hans", headless under Xvfb.
+ *
+ * A short run on 600 Fashion-MNIST images (one epoch, the tiny CNN): the plot
+ * receives every step with a finite, falling loss, the figures are shown, the
+ * main loop never stalls while the worker trains, and "Open Model" loads the
+ * result into the main window. A cancel mid-run stops all deliveries.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "rel-render.h"
+#include "rel-train-dialog.h"
+#include "rel-window.h"
+
+#define FASHION "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+#define WAIT_TIMEOUT_US (300 * G_USEC_PER_SEC)
+#define MAX_STALL_US (250 * 1000)
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_until (Condition cond, gpointer data, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_for_frame (GtkWidget *widget)
+{
+  gboolean drawn = FALSE;
+  rel_widget_after_next_frame (widget, set_flag, &drawn, NULL);
+  wait_until (flag_set, &drawn, "a frame");
+}
+
+static gboolean
+not_running (gpointer data)
+{
+  return !rel_train_dialog_is_running (REL_TRAIN_DIALOG (data));
+}
+
+static gboolean
+not_loading (gpointer data)
+{
+  return !rel_window_is_loading (REL_WINDOW (data)) && rel_window_get_model (REL_WINDOW (data)) != NULL;
+}
+
+static gboolean
+has_points (gpointer data)
+{
+  return rel_train_plot_get_n_points (rel_train_dialog_get_plot (REL_TRAIN_DIALOG (data))) >= 3;
+}
+
+/* The main loop's longest gap between two 10 ms ticks. */
+typedef struct {
+  gint64 last;
+  gint64 longest;
+} Stall;
+
+static gboolean
+tick (gpointer data)
+{
+  Stall *s = data;
+  gint64 now = g_get_monotonic_time ();
+  if (s->last)
+    s->longest = MAX (s->longest, now - s->last);
+  s->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static GtkWidget *
+find_widget (GtkWidget *widget, GType type, const char *text)
+{
+  const char *t = NULL;
+  if (GTK_IS_LABEL (widget))
+    t = gtk_label_get_text (GTK_LABEL (widget));
+  else if (GTK_IS_BUTTON (widget))
+    t = gtk_button_get_label (GTK_BUTTON (widget));
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && g_strcmp0 (t, text) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget (c, type, text);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+on_finished (RelTrainDialog *dialog, gboolean success, gpointer data)
+{
+  int *count = data;
+  count[0]++;
+  count[1] += success;
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+      while (dir && (name = g_dir_read_name (dir)))
+        {
+          g_autofree char *sub = g_build_filename (path, name, NULL);
+          remove_tree (sub);
+        }
+    }
+  g_remove (path);
+}
+
+static RelWindow *
+new_window (void)
+{
+  RelWindow *window = rel_window_new (NULL, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for_frame (GTK_WIDGET (window));
+  return window;
+}
+
+static RelTrainDialog *
+new_dialog (RelWindow *window, const char *out, int subset)
+{
+  RelTrainDialog *dialog = rel_train_dialog_new (GTK_WINDOW (window));
+  rel_train_dialog_set_output_dir (dialog, out);
+  rel_train_dialog_set_arch (dialog, "tiny");
+  rel_train_dialog_set_epochs (dialog, 1);
+  rel_train_dialog_set_subset (dialog, subset);
+  rel_train_dialog_set_open_when_done (dialog, FALSE);
+  gtk_window_present (GTK_WINDOW (dialog));
+  wait_for_frame (GTK_WIDGET (dialog));
+  return dialog;
+}
+
+static void
+test_plot (void)
+{
+  RelTrainPlot *plot = REL_TRAIN_PLOT (g_object_ref_sink (rel_train_plot_new ()));
+  double x, loss, acc;
+
+  rel_train_plot_add_point (plot, 0.1, 2.0, 0.3);
+  rel_train_plot_add_point (plot, 0.2, NAN, 0.3);
+  rel_train_plot_add_point (plot, 0.3, INFINITY, 0.3);
+  rel_train_plot_add_point (plot, 0.4, 1.5, 1.7);
+  g_assert_cmpuint (rel_train_plot_get_n_points (plot), ==, 2);
+  g_assert_true (rel_train_plot_get_point (plot, 1, &x, &loss, &acc));
+  g_assert_cmpfloat (x, ==, 0.4);
+  g_assert_cmpfloat (loss, ==, 1.5);
+  g_assert_cmpfloat (acc, ==, 1.0);   /* clamped to [0, 1] */
+  g_assert_false (rel_train_plot_get_point (plot, 2, NULL, NULL, NULL));
+  rel_train_plot_clear (plot);
+  g_assert_cmpuint (rel_train_plot_get_n_points (plot), ==, 0);
+  g_object_unref (plot);
+}
+
+static void
+test_train (void)
+{
+  if (!g_file_test (FASHION, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("Fashion-MNIST is not installed");
+      return;
+    }
+  g_autofree char *out = g_dir_make_tmp ("relevance-train-XXXXXX", NULL);
+  RelWindow *window = new_window ();
+  RelTrainDialog *dialog = new_dialog (window, out, 600);
+  int finished[2] = { 0, 0 };
+  g_signal_connect (dialog, "finished", G_CALLBACK (on_finished), finished);
+
+  Stall stall = { 0 };
+  guint ticker = g_timeout_add (10, tick, &stall);
+  rel_train_dialog_start (dialog);
+  g_assert_true (rel_train_dialog_is_running (dialog));
+  wait_until (not_running, dialog, "the training run");
+  g_source_remove (ticker);
+  g_test_message ("longest main-loop stall %.1f ms", stall.longest / 1e3);
+  g_assert_cmpint (stall.longest, <, MAX_STALL_US);
+  g_assert_cmpint (finished[0], ==, 1);
+  if (finished[1] != 1)
+    g_error ("the run failed: %s", rel_train_dialog_get_status (dialog));
+
+  /* 600 images in batches of 64: ten steps, every one plotted in order */
+  RelTrainPlot *plot = rel_train_dialog_get_plot (dialog);
+  guint n = rel_train_plot_get_n_points (plot);
+  g_assert_cmpuint (n, ==, 10);
+  double first_loss = 0, last_loss = 0, prev_x = 0, x, loss, acc;
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_true (rel_train_plot_get_point (plot, i, &x, &loss, &acc));
+      g_assert_true (isfinite (loss) && loss > 0);
+      g_assert_cmpfloat (x, >, prev_x);
+      g_assert_cmpfloat (acc, >=, 0);
+      g_assert_cmpfloat (acc, <=, 1);
+      prev_x = x;
+      if (i == 0)
+        first_loss = loss;
+      last_loss = loss;
+    }
+  g_assert_cmpfloat_with_epsilon (prev_x, 1.0, 1e-9);
+  /* a fresh 10-class net is at chance or worse (ln 10 ≈ 2.3) */
+  g_assert_cmpfloat (first_loss, >, 1.5);
+  g_assert_cmpfloat (last_loss, <, first_loss);
+
+  /* the figures, shown */
+  double clean = rel_train_dialog_get_clean_accuracy (dialog), flip = rel_train_dialog_get_flip_rate (dialog);
+  g_test_message ("clean accuracy %.3f, flip rate %.3f, loss %.3f → %.3f", clean, flip, first_loss, last_loss);
+  g_assert_cmpfloat (clean, >, 0.2);   /* chance is 0.1 */
+  g_assert_cmpfloat (clean, <=, 1.0);
+  g_assert_cmpfloat (flip, >=, 0.0);
+  g_assert_cmpfloat (flip, <=, 1.0);
+  wait_for_frame (GTK_WIDGET (dialog));
+  g_autofree char *acc_text = g_strdup_printf ("%.1f %%", 100 * clean);
+  GtkWidget *acc_label = find_widget (GTK_WIDGET (dialog), GTK_TYPE_LABEL, acc_text);
+  g_assert_nonnull (acc_label);
+  g_assert_true (gtk_widget_get_mapped (acc_label));
+  g_autofree char *png = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                           "test-train-dialog.png", NULL);
+  g_assert_true (rel_widget_save_png (GTK_WIDGET (dialog), png, NULL));
+
+  /* the run's folder: the model and clean/tagged test images */
+  const char *model_path = rel_train_dialog_get_model_path (dialog);
+  g_assert_true (g_str_has_prefix (model_path, out));
+  g_assert_true (g_file_test (model_path, G_FILE_TEST_IS_REGULAR));
+  g_autofree char *run_dir = g_path_get_dirname (model_path);
+  g_autofree char *tagged = g_build_filename (run_dir, "images", "tagged", "Sandal", NULL);
+  g_assert_true (g_file_test (tagged, G_FILE_TEST_IS_DIR));
+
+  /* "Open Model" loads it into the window */
+  GtkWidget *open = find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, "_Open Model");
+  g_assert_nonnull (open);
+  g_assert_true (gtk_widget_get_mapped (open) && gtk_widget_is_sensitive (open));
+  g_assert_null (rel_window_get_model (window));
+  g_signal_emit_by_name (open, "clicked");
+  wait_until (not_loading, window, "the model to load");
+  RelModel *model = rel_window_get_model (window);
+  g_assert_nonnull (model);
+  g_assert_cmpstr (g_hash_table_lookup (model->metadata, "clever_hans.class"), ==, "Sandal");
+  g_assert_cmpstr (rel_window_get_model_name (window), ==, "Clever Hans: Sandal + tag");
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+  remove_tree (out);
+}
+
+static void
+test_cancel (void)
+{
+  if (!g_file_test (FASHION, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("Fashion-MNIST is not installed");
+      return;
+    }
+  g_autofree char *out = g_dir_make_tmp ("relevance-train-XXXXXX", NULL);
+  RelWindow *window = new_window ();
+  /* all 60,000 images: far more steps than the test waits for */
+  RelTrainDialog *dialog = new_dialog (window, out, 0);
+  int finished[2] = { 0, 0 };
+  g_signal_connect (dialog, "finished", G_CALLBACK (on_finished), finished);
+
+  rel_train_dialog_start (dialog);
+  wait_until (has_points, dialog, "three steps");
+  rel_train_dialog_cancel (dialog);
+  g_assert_false (rel_train_dialog_is_running (dialog));
+  g_assert_cmpstr (rel_train_dialog_get_status (dialog), ==, "Cancelled");
+  guint n = rel_train_plot_get_n_points (rel_train_dialog_get_plot (dialog));
+  g_assert_cmpuint (n, <, 938);
+
+  /* nothing arrives afterwards, and nothing was written */
+  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (rel_train_plot_get_n_points (rel_train_dialog_get_plot (dialog)), ==, n);
+  g_assert_cmpint (finished[0], ==, 0);
+  g_assert_null (rel_train_dialog_get_model_path (dialog));
+  g_autoptr (GDir) dir = g_dir_open (out, 0, NULL);
+  g_assert_null (g_dir_read_name (dir));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+  remove_tree (out);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_print ("1..0 # SKIP no display\n");
+      return 0;
+    }
+  adw_init ();
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    "/io/github/relevance/Relevance/icons");
+
+  g_test_add_func ("/train-dialog/plot", test_plot);
+  g_test_add_func ("/train-dialog/train", test_train);
+  g_test_add_func ("/train-dialog/cancel", test_cancel);
+  return g_test_run ();
+}
