@@ -308,6 +308,30 @@ test_cancel (void)
   remove_tree (out);
 }
 
+/* The primary menu's "Train a Clever Hans…" opens the dialog over the window. */
+static void
+test_action (void)
+{
+  RelWindow *window = new_window ();
+  RelTrainDialog *dialog = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (toplevels, i);
+      if (REL_IS_TRAIN_DIALOG (w))
+        dialog = REL_TRAIN_DIALOG (w);
+    }
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
+  wait_for_frame (GTK_WIDGET (dialog));
+  g_assert_false (rel_train_dialog_is_running (dialog));
+  g_assert_cmpstr (rel_train_dialog_get_status (dialog), ==, "Not started");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -323,6 +347,7 @@ main (int argc, char **argv)
                                     "/io/github/relevance/Relevance/icons");
 
   g_test_add_func ("/train-dialog/plot", test_plot);
+  g_test_add_func ("/train-dialog/action", test_action);
   g_test_add_func ("/train-dialog/train", test_train);
   g_test_add_func ("/train-dialog/cancel", test_cancel);
   return g_test_run ();

@@ -752,6 +752,7 @@ static void
 rel_train_dialog_init (RelTrainDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->status = g_strdup (gtk_label_get_text (self->status_label));
   self->output_dir = g_build_filename (g_get_user_data_dir (), "relevance", "trained", NULL);
 
   /* architectures: the built-in names with what they are */

@@ -30,6 +30,7 @@
 #include "rel-job.h"
 #include "rel-npy.h"
 #include "rel-prediction-panel.h"
+#include "rel-train-dialog.h"
 
 /* How many models the Recent Models menu offers. */
 #define RECENT_MAX 8
@@ -1834,6 +1835,12 @@ preferences_action (GtkWidget *widget, const char *action_name, GVariant *parame
   rel_window_show_preferences (REL_WINDOW (widget));
 }
 
+static void
+train_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  gtk_window_present (GTK_WINDOW (rel_train_dialog_new (GTK_WINDOW (widget))));
+}
+
 /* ---- accessors for tests and the benchmark ---- */
 
 RelHeatmapView *
@@ -2083,6 +2090,7 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_install_action (widget_class, "win.train", NULL, train_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.open-folder", NULL);
