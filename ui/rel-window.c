@@ -26,6 +26,7 @@
 #include "rel-explainer-panel.h"
 #include "rel-heatmap-view.h"
 #include "rel-image-browser.h"
+#include "rel-strategies-view.h"
 #include "rel-image.h"
 #include "rel-job.h"
 #include "rel-npy.h"
@@ -99,6 +100,7 @@ struct _RelWindow
   GtkLabel           *model_label;
   GtkMenuButton      *export_button;
   RelImageBrowser    *browser;
+  RelStrategiesView  *strategies;
   GtkStack           *view_page_stack;
   RelHeatmapView     *heatmap_view;
   RelColorbar        *colorbar;
@@ -578,6 +580,7 @@ load_done (RelJob *job, gpointer result, const GError *error, gpointer user_data
   rel_explainer_panel_clear_status (self->explainer_panel);
   rel_prediction_panel_set_logits (self->prediction_panel, NULL, model);
   rel_image_browser_set_predictor (self->browser, model, 0);
+  rel_strategies_view_set_model (self->strategies, model);
   compare_invalidate (self);
 
   if (self->pending_images)
@@ -1867,6 +1870,12 @@ rel_window_get_browser (RelWindow *self)
   return self->browser;
 }
 
+RelStrategiesView *
+rel_window_get_strategies_view (RelWindow *self)
+{
+  return self->strategies;
+}
+
 gboolean
 rel_window_is_explained (RelWindow *self)
 {
@@ -2106,6 +2115,11 @@ rel_window_init (RelWindow *self)
   rel_colorbar_set_view (self->colorbar, self->heatmap_view);
   setup_toolbar (self);
   setup_compare (self);
+  /* SpRAy on the browser's images: built here as it needs the browser */
+  self->strategies = REL_STRATEGIES_VIEW (rel_strategies_view_new (self->browser));
+  adw_view_stack_add_titled (self->view_stack, GTK_WIDGET (self->strategies), "strategies", _("Strategies"));
+  adw_view_stack_page_set_icon_name (adw_view_stack_get_page (self->view_stack, GTK_WIDGET (self->strategies)),
+                                     "view-dual-symbolic");
 
   g_signal_connect (self->browser, "notify::selected-item", G_CALLBACK (selected_item_cb), self);
   g_signal_connect (self->browser, "folder-loaded", G_CALLBACK (folder_loaded_cb), self);

@@ -13,6 +13,7 @@
 #include "rel-image-browser.h"
 #include "rel-model.h"
 #include "rel-prediction-panel.h"
+#include "rel-strategies-view.h"
 
 G_BEGIN_DECLS
 
@@ -76,6 +77,7 @@ RelHeatmapView     *rel_window_get_heatmap_view     (RelWindow *self);
 RelExplainerPanel  *rel_window_get_explainer_panel  (RelWindow *self);
 RelPredictionPanel *rel_window_get_prediction_panel (RelWindow *self);
 RelImageBrowser    *rel_window_get_browser          (RelWindow *self);
+RelStrategiesView  *rel_window_get_strategies_view  (RelWindow *self);
 
 /* A human name for a model file: metadata_props "name" when present, else the
  * file name without ".onnx", or its folder's name for a generic "model.onnx". */

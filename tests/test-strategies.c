@@ -1,0 +1,314 @@
+/* test-strategies.c — the Strategies page of the window, headless under Xvfb.
+ *
+ * On the shipped demo (a CNN trained with a © tag on most Sandals) the
+ * planted class's clean and tagged test images are mixed in one folder, as
+ * in test-spray's acceptance test. The page's analysis must separate the two
+ * strategies, its spectrum must mark the eigengap's k, changing k, the
+ * neighbours or the pooling must re-cluster without explaining anything
+ * again, a box selection must pick points, and a gallery thumbnail must open
+ * its image in the explore view.
+ *
+ * STRATEGIES_SCREENSHOT=FILE.png saves the window once the analysis is shown.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rel-render.h"
+#include "rel-spray.h"
+#include "rel-window.h"
+
+#define WAIT_TIMEOUT_US (300 * G_USEC_PER_SEC)
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_until (Condition cond, gpointer data, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+wait_for_frame (GtkWidget *widget)
+{
+  gboolean drawn = FALSE;
+  rel_widget_after_next_frame (widget, set_flag, &drawn, NULL);
+  wait_until (flag_set, &drawn, "a frame");
+}
+
+static gboolean
+find_label (GtkWidget *widget, const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0
+      && gtk_widget_is_drawable (widget))
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    if (find_label (c, text))
+      return TRUE;
+  return FALSE;
+}
+
+typedef struct {
+  RelWindow *window;
+  guint      n_images;
+} Loading;
+
+static gboolean
+folder_ready (gpointer data)
+{
+  Loading *l = data;
+  RelImageBrowser *b = rel_window_get_browser (l->window);
+  if (rel_window_get_model (l->window) == NULL || rel_window_is_loading (l->window) || rel_image_browser_is_loading (b))
+    return FALSE;
+  GListModel *items = rel_image_browser_get_items (b);
+  if (g_list_model_get_n_items (items) != l->n_images)
+    return FALSE;
+  for (guint i = 0; i < l->n_images; i++)
+    {
+      g_autoptr (RelImageItem) item = g_list_model_get_item (items, i);
+      if (rel_image_item_get_expected_label (item) < 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+view_idle (gpointer data)
+{
+  return !rel_strategies_view_is_busy (REL_STRATEGIES_VIEW (data));
+}
+
+/* ARI of the view's clustering against clean/tagged, from the file names. */
+static double
+tag_ari (RelStrategiesView *view, int *n_out)
+{
+  const RelSprayResult *r = rel_strategies_view_get_result (view);
+  g_assert_nonnull (r);
+  g_autofree int *tagged = g_new (int, r->n);
+  for (int i = 0; i < r->n; i++)
+    {
+      g_autofree char *base = g_path_get_basename (rel_strategies_view_get_path (view, i));
+      tagged[i] = g_str_has_prefix (base, "tagged-");
+    }
+  *n_out = r->n;
+  return rel_adjusted_rand_index (r->labels, tagged, r->n);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *f = g_build_filename (path, name, NULL);
+      if (g_file_test (f, G_FILE_TEST_IS_DIR) && !g_file_test (f, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (f);
+      else
+        g_unlink (f);
+    }
+  g_rmdir (path);
+}
+
+static void
+test_demo_strategies (void)
+{
+  const char *srcdir = g_getenv ("G_TEST_SRCDIR");
+  g_autofree char *demo = g_build_filename (srcdir ? srcdir : "tests", "..", "data", "demo", NULL);
+  g_autofree char *model_path = g_build_filename (demo, "model.onnx", NULL);
+  if (!g_file_test (model_path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("data/demo is not there");
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  RelModel *probe = rel_model_load (model_path, &error);
+  g_assert_no_error (error);
+  const char *planted = probe->metadata ? g_hash_table_lookup (probe->metadata, "clever_hans.class") : NULL;
+  g_autofree char *cls = g_strdup (planted ? planted : "Sandal");
+  rel_model_unref (probe);
+
+  /* the planted class, clean and tagged mixed in one folder */
+  g_autofree char *tmp = g_dir_make_tmp ("strategies-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *dir = g_build_filename (tmp, "data", NULL);
+  g_autofree char *cls_dir = g_build_filename (dir, cls, NULL);
+  g_autofree char *cache = g_build_filename (tmp, "cache", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (cls_dir, 0700), ==, 0);
+  guint n_made = 0;
+  const char *kinds[] = { "clean", "tagged" };
+  for (int k = 0; k < 2; k++)
+    {
+      g_autofree char *src = g_build_filename (demo, "images", kinds[k], cls, NULL);
+      g_autoptr (GDir) d = g_dir_open (src, 0, &error);
+      g_assert_no_error (error);
+      const char *name;
+      while ((name = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *target = g_build_filename (src, name, NULL);
+          g_autofree char *abs = g_canonicalize_filename (target, NULL);
+          g_autofree char *link_name = g_strdup_printf ("%s-%s", kinds[k], name);
+          g_autofree char *link = g_build_filename (cls_dir, link_name, NULL);
+          g_assert_cmpint (symlink (abs, link), ==, 0);
+          n_made++;
+        }
+    }
+  g_assert_cmpuint (n_made, >=, 20);
+
+  RelWindow *window = rel_window_new (NULL, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for_frame (GTK_WIDGET (window));
+  g_autoptr (GFile) mfile = g_file_new_for_path (model_path);
+  g_autoptr (GFile) dfile = g_file_new_for_path (dir);
+  GFile *files[] = { mfile, dfile };
+  g_assert_true (rel_window_open_files (window, files, 2));
+  Loading loading = { window, n_made };
+  wait_until (folder_ready, &loading, "the demo model and the mixed folder");
+
+  RelStrategiesView *view = rel_window_get_strategies_view (window);
+  g_assert_nonnull (view);
+  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (view), ADW_TYPE_VIEW_STACK);
+  g_assert_nonnull (stack);
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "strategies");
+  rel_strategies_view_set_cache_dir (view, cache);
+  g_assert_true (rel_strategies_view_set_class (view, cls));
+  g_assert_false (rel_strategies_view_set_class (view, "no such class"));
+
+  /* the eigengap's k */
+  g_assert_true (rel_strategies_view_run (view));
+  g_assert_true (rel_strategies_view_is_busy (view));
+  wait_until (view_idle, view, "the analysis");
+  g_assert_null (rel_strategies_view_get_error (view));
+  const RelSprayResult *r = rel_strategies_view_get_result (view);
+  g_assert_nonnull (r);
+  g_assert_cmpint (r->n, ==, (int) n_made);
+  g_assert_cmpint (rel_strategies_view_get_n_explained (view), ==, (int) n_made);
+  g_assert_cmpint (rel_strategies_view_get_n_heatmap_runs (view), ==, 1);
+  int n = 0;
+  double ari_auto = tag_ari (view, &n);
+  g_test_message ("auto: suggested k %d, %d clusters, ARI %.4f", r->suggested_k, r->n_clusters, ari_auto);
+  g_assert_cmpint (r->suggested_k, >=, 2);
+  g_assert_cmpint (r->k, ==, r->suggested_k);
+  /* the spectrum marks the suggested k, and says so */
+  wait_for_frame (GTK_WIDGET (window));
+  g_assert_cmpint (rel_strategies_view_get_marked_k (view), ==, r->suggested_k);
+  g_autofree char *says = g_strdup_printf ("The eigengap suggests k = %d", r->suggested_k);
+  g_assert_true (find_label (GTK_WIDGET (view), says));
+  /* the gallery has one card per cluster with thumbnails */
+  for (int c = 0; c < r->n_clusters; c++)
+    g_assert_nonnull (rel_strategies_view_get_thumbnail (view, c, 0));
+  g_assert_null (rel_strategies_view_get_thumbnail (view, r->n_clusters, 0));
+
+  /* k = 2: re-clustered at once, nothing explained again; the two strategies separate */
+  gint64 t0 = g_get_monotonic_time ();
+  rel_strategies_view_set_k (view, 2);
+  double recluster_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  g_assert_false (rel_strategies_view_is_busy (view));
+  r = rel_strategies_view_get_result (view);
+  g_assert_cmpint (r->k, ==, 2);
+  g_assert_cmpint (r->n_clusters, ==, 2);
+  double ari2 = tag_ari (view, &n);
+  g_test_message ("k = 2: ARI %.4f, re-clustered in %.1f ms", ari2, recluster_ms);
+  g_assert_cmpfloat (ari2, >=, 0.9);
+  g_assert_cmpint (rel_strategies_view_get_n_explained (view), ==, (int) n_made);
+  g_assert_cmpint (rel_strategies_view_get_n_heatmap_runs (view), ==, 1);
+
+  /* neighbours and pooling: a new graph from the kept heatmaps */
+  rel_strategies_view_set_neighbors (view, 8);
+  g_assert_true (rel_strategies_view_is_busy (view));
+  wait_until (view_idle, view, "the re-analysis with 8 neighbours");
+  rel_strategies_view_set_pool (view, 14);
+  wait_until (view_idle, view, "the re-analysis with pooling 14");
+  r = rel_strategies_view_get_result (view);
+  g_assert_cmpint (r->dim, ==, 14 * 14);
+  g_assert_cmpint (r->k, ==, 2);
+  double ari3 = tag_ari (view, &n);
+  g_test_message ("8 neighbours, 14×14 pooling, k = 2: ARI %.4f", ari3);
+  g_assert_cmpfloat (ari3, >=, 0.9);
+  g_assert_cmpint (rel_strategies_view_get_n_explained (view), ==, (int) n_made);
+  g_assert_cmpint (rel_strategies_view_get_n_heatmap_runs (view), ==, 1);
+  rel_strategies_view_set_neighbors (view, 10);
+  wait_until (view_idle, view, "the re-analysis with 10 neighbours");
+  rel_strategies_view_set_pool (view, 32);
+  wait_until (view_idle, view, "the re-analysis with pooling 32");
+  wait_for_frame (GTK_WIDGET (window));
+
+  /* a box over the whole plot selects every point, a tiny one in a corner none */
+  GtkWidget *w = GTK_WIDGET (view);
+  (void) w;
+  g_assert_cmpint (rel_strategies_view_select_box (view, -10, -10, 5000, 5000), ==, n);
+  g_assert_cmpint (rel_strategies_view_select_box (view, 0, 0, 1, 1), ==, 0);
+  g_assert_cmpint (rel_strategies_view_select_box (view, 0, 0, 0, 0), ==, 0);
+
+  const char *shot = g_getenv ("STRATEGIES_SCREENSHOT");
+  if (shot)
+    {
+      wait_for_frame (GTK_WIDGET (window));
+      g_assert_true (rel_widget_save_png (GTK_WIDGET (window), shot, &error));
+      g_assert_no_error (error);
+    }
+
+  /* a gallery thumbnail opens its image in the explore view */
+  GtkWidget *thumb = rel_strategies_view_get_thumbnail (view, 1, 0);
+  g_assert_nonnull (thumb);
+  int index = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (thumb), "index"));
+  const char *want = rel_strategies_view_get_path (view, index);
+  g_signal_emit_by_name (thumb, "clicked");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (stack)), ==, "explore");
+  RelImageItem *sel = rel_image_browser_get_selected_item (rel_window_get_browser (window));
+  g_assert_nonnull (sel);
+  g_assert_cmpstr (rel_image_item_get_path (sel), ==, want);
+
+  /* a second run reads every heatmap back from the cache */
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "strategies");
+  g_assert_true (rel_strategies_view_run (view));
+  wait_until (view_idle, view, "the cached run");
+  g_assert_cmpint (rel_strategies_view_get_n_heatmap_runs (view), ==, 2);
+  g_assert_cmpint (rel_strategies_view_get_n_explained (view), ==, (int) n_made);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  remove_tree (tmp);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_print ("1..0 # SKIP no display\n");
+      return 0;
+    }
+  adw_init ();
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    "/io/github/relevance/Relevance/icons");
+  g_test_add_func ("/strategies/demo", test_demo_strategies);
+  return g_test_run ();
+}

@@ -1,0 +1,1665 @@
+/* rel-strategies-view.c — the Strategies page (see the header).
+ *
+ * State: one Heatmaps block (the class's paths, channel-summed maps, the
+ * predictions and small RGB copies of the inputs), shared by reference with
+ * the worker of each analysis job so a re-analysis never copies or recomputes
+ * it; and the current Analysis (preprocessed rows + RelSprayResult). Both
+ * plots are GtkDrawingAreas drawn with cairo from that state.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "rel-strategies-view.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "rel-colormap.h"
+#include "rel-core.h"
+#include "rel-error.h"
+#include "rel-image.h"
+#include "rel-job.h"
+
+#define GALLERY_MAX 36      /* thumbnails shown per cluster */
+#define THUMB_MIN 84        /* thumbnails are upscaled (nearest) to at least this side */
+#define POINT_RADIUS 4.5
+#define HOVER_RADIUS 9.0
+
+/* Tableau 10: distinct and readable on light and dark backgrounds. */
+static const double palette[][3] = {
+  { 0.122, 0.467, 0.706 }, { 1.000, 0.498, 0.055 }, { 0.173, 0.627, 0.173 }, { 0.839, 0.153, 0.157 },
+  { 0.580, 0.404, 0.741 }, { 0.549, 0.337, 0.294 }, { 0.890, 0.467, 0.761 }, { 0.498, 0.498, 0.498 },
+  { 0.737, 0.741, 0.133 }, { 0.090, 0.745, 0.812 },
+};
+
+static void
+cluster_color (int c, double *rgb)
+{
+  if (c < 0)
+    {
+      rgb[0] = rgb[1] = rgb[2] = 0.6;
+      return;
+    }
+  memcpy (rgb, palette[c % G_N_ELEMENTS (palette)], sizeof (double) * 3);
+}
+
+static void
+widget_color (GtkWidget *w, GdkRGBA *rgba)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (w), rgba);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+/* ---- shared data ---- */
+
+typedef struct {
+  int               n;
+  char            **paths;     /* n, NULL-terminated */
+  RelSprayHeatmaps *hm;
+  int               iw, ih;    /* input thumbnail size (0: none) */
+  guint8          **rgba;      /* n RGBA inputs, NULL where decoding failed */
+} Heatmaps;
+
+static void
+heatmaps_clear (Heatmaps *h)
+{
+  g_strfreev (h->paths);
+  rel_spray_heatmaps_free (h->hm);
+  for (int i = 0; h->rgba && i < h->n; i++)
+    g_free (h->rgba[i]);
+  g_free (h->rgba);
+}
+
+static Heatmaps *
+heatmaps_ref (Heatmaps *h)
+{
+  return g_atomic_rc_box_acquire (h);
+}
+
+static void
+heatmaps_unref (Heatmaps *h)
+{
+  if (h)
+    g_atomic_rc_box_release_full (h, (GDestroyNotify) heatmaps_clear);
+}
+
+typedef struct {
+  Heatmaps       *data;
+  float          *x;
+  int             dim;
+  RelSprayResult *r;
+} Analysis;
+
+static void
+analysis_free (Analysis *a)
+{
+  if (a == NULL)
+    return;
+  heatmaps_unref (a->data);
+  g_free (a->x);
+  rel_spray_result_free (a->r);
+  g_free (a);
+}
+
+typedef struct {
+  RelModel  *model;
+  RelParams *method;
+  int        cls;
+  char      *cache_dir;
+  char     **paths;        /* a full run: explain these */
+  Heatmaps  *data;         /* a re-analysis: reuse these */
+  RelParams *sp[5];
+  RelJob    *job;
+  double     lo, hi;       /* progress span of the current stage */
+} Task;
+
+static void
+task_free (Task *t)
+{
+  if (t->model)
+    rel_model_unref (t->model);
+  rel_params_free (t->method);
+  g_free (t->cache_dir);
+  g_strfreev (t->paths);
+  heatmaps_unref (t->data);
+  for (int s = 0; s < 5; s++)
+    rel_params_free (t->sp[s]);
+  g_free (t);
+}
+
+/* ---- the widget ---- */
+
+struct _RelStrategiesView {
+  AdwBin           parent;
+
+  RelImageBrowser *browser;
+  RelModel        *model;
+  char            *cache_dir;
+  RelJob          *job;
+  Analysis        *an;
+  char            *error;
+  int              n_explained, n_heatmap_runs, marked_k;
+  gboolean         updating;   /* setting widgets from code: no re-analysis */
+
+  GtkDropDown     *class_dd, *method_dd;
+  GtkStringList   *class_list;
+  GtkSpinButton   *k_spin, *nb_spin, *pool_spin;
+  GtkButton       *run_button;
+  GtkProgressBar  *progress;
+  GtkLabel        *status;
+  GtkStack        *stack;
+  AdwStatusPage   *empty_page;
+  GtkToggleButton *tsne_toggle, *spectral_toggle;
+  GtkToggleButton *mode_image, *mode_heatmap, *mode_overlay;
+  GtkDrawingArea  *scatter, *spectrum;
+  GtkLabel        *scatter_label, *spectrum_label;
+  GtkBox          *gallery;
+  GPtrArray       *thumb_buttons;   /* per cluster: GPtrArray of buttons */
+
+  /* scatter view state */
+  double           zoom, cx, cy;    /* data-space centre of the view */
+  double           pointer_x, pointer_y;
+  int              hover;
+  gboolean         dragging;
+  double           drag_x0, drag_y0, drag_x1, drag_y1;
+  guint8          *selected;        /* n flags */
+  int              n_selected;
+  cairo_surface_t **hover_surfaces; /* n, made on first hover */
+};
+
+G_DEFINE_FINAL_TYPE (RelStrategiesView, rel_strategies_view, ADW_TYPE_BIN)
+
+static void rebuild_results (RelStrategiesView *self);
+static void start_job (RelStrategiesView *self, gboolean full);
+static void clear_hover_surfaces (RelStrategiesView *self, int n);
+
+/* ---- the worker ---- */
+
+static void
+task_progress (const char *stage, double fraction, gpointer data)
+{
+  Task *t = data;
+  const char *msg = g_strcmp0 (stage, "heatmaps") == 0 ? _("Explaining images…")
+                    : g_strcmp0 (stage, "tsne") == 0   ? _("Embedding (t-SNE)…")
+                                                       : _("Analysing…");
+  rel_job_progress (t->job, t->lo + (t->hi - t->lo) * CLAMP (fraction, 0, 1), msg);
+}
+
+static gpointer
+task_run (RelJob *job, gpointer data, GError **error)
+{
+  Task *t = data;
+  t->job = job;
+  volatile gint *cancel = rel_job_cancel_flag (job);
+  Heatmaps *h = t->data ? heatmaps_ref (t->data) : NULL;
+  gboolean full = h == NULL;
+
+  if (h == NULL)
+    {
+      int n = (int) g_strv_length (t->paths);
+      RelSprayHeatmapRequest req = {
+        .model = t->model, .method_params = t->method,
+        .target = { REL_TARGET_CLASS, t->cls, 0, FALSE },
+        .cache_dir = t->cache_dir, .progress = task_progress, .progress_data = t, .cancel = cancel,
+      };
+      t->lo = 0, t->hi = 0.6;
+      RelSprayHeatmaps *hm = rel_spray_heatmaps (&req, (const char *const *) t->paths, n, error);
+      if (hm == NULL)
+        return NULL;
+      h = g_atomic_rc_box_new0 (Heatmaps);
+      h->n = n;
+      h->paths = g_steal_pointer (&t->paths);
+      h->hm = hm;
+      h->rgba = g_new0 (guint8 *, n);
+      /* small copies of the inputs as the model sees them, for the gallery */
+      for (int i = 0; i < n && !rel_job_is_cancelled (job); i++)
+        {
+          g_autoptr (RelTensor) input = rel_input_load (t->model, h->paths[i], NULL);
+          int w = 0, hh = 0;
+          g_autofree guint8 *rgb = input ? rel_input_to_rgb8 (input, &t->model->preprocess, &w, &hh, NULL) : NULL;
+          if (rgb == NULL || (h->iw && (w != h->iw || hh != h->ih)))
+            continue;
+          h->iw = w, h->ih = hh;
+          guint8 *o = g_new (guint8, (gsize) w * hh * 4);
+          for (gsize p = 0; p < (gsize) w * hh; p++)
+            {
+              memcpy (o + 4 * p, rgb + 3 * p, 3);
+              o[4 * p + 3] = 255;
+            }
+          h->rgba[i] = o;
+        }
+    }
+
+  Analysis *a = g_new0 (Analysis, 1);
+  a->data = h;
+  a->x = rel_spray_preprocess (h->hm->maps, h->n, h->hm->height, h->hm->width, t->sp[0], &a->dim, error);
+  if (a->x == NULL)
+    {
+      analysis_free (a);
+      return NULL;
+    }
+  g_autofree int *truth = g_new (int, h->n);
+  for (int i = 0; i < h->n; i++)
+    truth[i] = t->cls;
+  t->lo = full ? 0.6 : 0.0, t->hi = 1.0;
+  a->r = rel_spray_analyse (a->x, h->n, a->dim, (int) lround (sqrt (a->dim)), h->hm->predicted,
+                            h->hm->confidence, truth, t->sp, TRUE, task_progress, t, cancel, error);
+  if (a->r == NULL)
+    {
+      analysis_free (a);
+      return NULL;
+    }
+  return a;
+}
+
+/* ---- parameters ---- */
+
+static int
+current_class (RelStrategiesView *self)
+{
+  guint i = gtk_drop_down_get_selected (self->class_dd);
+  if (self->model == NULL || i == GTK_INVALID_LIST_POSITION)
+    return -1;
+  return (int) i;
+}
+
+static const char *
+class_name (RelStrategiesView *self, int c)
+{
+  if (c < 0)
+    return NULL;
+  return gtk_string_list_get_string (self->class_list, c);
+}
+
+static const RelMethodDef *
+current_method (RelStrategiesView *self)
+{
+  const RelMethodDef *const *all = rel_methods ();
+  guint i = gtk_drop_down_get_selected (self->method_dd);
+  for (guint j = 0; all[j]; j++)
+    if (j == i)
+      return all[j];
+  return rel_method_lookup ("lrp-epsilon");
+}
+
+static void
+stage_params (RelStrategiesView *self, RelParams **sp)
+{
+  sp[0] = rel_params_new (rel_spray_stage_preprocess ());
+  sp[1] = rel_params_new (rel_spray_stage_affinity ());
+  sp[2] = rel_params_new (rel_spray_stage_eigen ());
+  sp[3] = rel_params_new (rel_spray_stage_cluster ());
+  sp[4] = rel_params_new (rel_spray_stage_tsne ());
+  g_autofree char *pool = g_strdup_printf ("%d", gtk_spin_button_get_value_as_int (self->pool_spin));
+  g_autofree char *nb = g_strdup_printf ("%d", gtk_spin_button_get_value_as_int (self->nb_spin));
+  g_autofree char *k = g_strdup_printf ("%d", gtk_spin_button_get_value_as_int (self->k_spin));
+  rel_params_set (sp[0], "pool", pool, NULL);
+  rel_params_set (sp[1], "neighbors", nb, NULL);
+  rel_params_set (sp[3], "k", k, NULL);
+}
+
+/* The browser's images of class @c: their true class in the model's label
+ * space, else the folder's class name. */
+static char **
+class_paths (RelStrategiesView *self, int c)
+{
+  GListModel *items = rel_image_browser_get_items (self->browser);
+  const char *name = class_name (self, c);
+  g_autoptr (GPtrArray) out = g_ptr_array_new ();
+  guint n = g_list_model_get_n_items (items);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (RelImageItem) item = g_list_model_get_item (items, i);
+      int e = rel_image_item_get_expected_label (item);
+      if (e == c || (e < 0 && g_strcmp0 (rel_image_item_get_true_label_name (item), name) == 0))
+        g_ptr_array_add (out, g_strdup (rel_image_item_get_path (item)));
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
+}
+
+/* ---- jobs ---- */
+
+static void
+set_busy (RelStrategiesView *self, gboolean busy)
+{
+  gtk_button_set_label (self->run_button, busy ? _("Cancel") : _("Run"));
+  if (busy)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->run_button), "suggested-action");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->run_button), "suggested-action");
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->class_dd), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->method_dd), !busy);
+}
+
+static void
+job_progress (RelJob *job, double fraction, const char *message, gpointer user_data)
+{
+  RelStrategiesView *self = user_data;
+  gtk_progress_bar_set_fraction (self->progress, fraction);
+  gtk_progress_bar_set_text (self->progress, message);
+}
+
+static void
+job_done (RelJob *job, gpointer result, const GError *error, gpointer user_data)
+{
+  RelStrategiesView *self = user_data;
+  g_clear_pointer (&self->job, rel_job_unref);
+  set_busy (self, FALSE);
+  g_clear_pointer (&self->error, g_free);
+  if (result == NULL)
+    {
+      self->error = g_strdup (error ? error->message : _("The analysis failed."));
+      gtk_label_set_text (self->status, self->error);
+      return;
+    }
+  Analysis *a = result;
+  gboolean fresh = self->an == NULL || self->an->data != a->data;
+  if (fresh)
+    {
+      self->n_explained += a->data->hm->n_explained;
+      self->n_heatmap_runs++;
+      if (self->an)
+        clear_hover_surfaces (self, self->an->data->n);
+      g_clear_pointer (&self->selected, g_free);
+      self->n_selected = 0;
+    }
+  analysis_free (self->an);
+  self->an = a;
+  self->zoom = 1, self->cx = self->cy = NAN;
+  rebuild_results (self);
+}
+
+static void
+start_job (RelStrategiesView *self, gboolean full)
+{
+  if (self->job)
+    {
+      rel_job_cancel (self->job);
+      g_clear_pointer (&self->job, rel_job_unref);
+    }
+  Task *t = g_new0 (Task, 1);
+  stage_params (self, t->sp);
+  if (full)
+    {
+      int c = current_class (self);
+      t->model = rel_model_ref (self->model);
+      t->method = rel_params_new (current_method (self));
+      t->cls = c;
+      t->cache_dir = g_strdup (self->cache_dir);
+      t->paths = class_paths (self, c);
+    }
+  else
+    {
+      t->data = heatmaps_ref (self->an->data);
+      t->cls = current_class (self);
+    }
+  gtk_progress_bar_set_fraction (self->progress, 0);
+  gtk_progress_bar_set_text (self->progress, full ? _("Explaining images…") : _("Analysing…"));
+  set_busy (self, TRUE);
+  self->job = rel_job_run (task_run, t, (GDestroyNotify) task_free, (GDestroyNotify) analysis_free,
+                           job_progress, job_done, self);
+}
+
+gboolean
+rel_strategies_view_run (RelStrategiesView *self)
+{
+  g_return_val_if_fail (REL_IS_STRATEGIES_VIEW (self), FALSE);
+  int c = current_class (self);
+  if (c < 0)
+    return FALSE;
+  g_auto (GStrv) paths = class_paths (self, c);
+  int n = (int) g_strv_length (paths);
+  if (n < 3)
+    {
+      g_autofree char *msg = g_strdup_printf (ngettext ("The folder has %d image of %s; the analysis needs at least 3.",
+                                                        "The folder has %d images of %s; the analysis needs at least 3.", n),
+                                              n, class_name (self, c));
+      gtk_label_set_text (self->status, msg);
+      return FALSE;
+    }
+  start_job (self, TRUE);
+  return TRUE;
+}
+
+void
+rel_strategies_view_cancel (RelStrategiesView *self)
+{
+  if (self->job == NULL)
+    return;
+  rel_job_cancel (self->job);
+  g_clear_pointer (&self->job, rel_job_unref);
+  set_busy (self, FALSE);
+  gtk_label_set_text (self->status, _("Cancelled."));
+}
+
+static void
+run_clicked (GtkButton *button, RelStrategiesView *self)
+{
+  if (self->job)
+    rel_strategies_view_cancel (self);
+  else
+    rel_strategies_view_run (self);
+}
+
+/* k only re-clusters the embedding: synchronous, it costs milliseconds. */
+static void
+k_changed (GtkSpinButton *spin, RelStrategiesView *self)
+{
+  if (self->updating || self->an == NULL)
+    return;
+  if (self->job)
+    {
+      start_job (self, FALSE);  /* a re-analysis is running: redo it with this k */
+      return;
+    }
+  RelParams *sp[5];
+  stage_params (self, sp);
+  Heatmaps *h = self->an->data;
+  g_autofree int *truth = g_new (int, h->n);
+  for (int i = 0; i < h->n; i++)
+    truth[i] = current_class (self);
+  g_autoptr (GError) error = NULL;
+  if (!rel_spray_recluster (self->an->r, self->an->x, h->hm->predicted, h->hm->confidence, truth, sp[3], NULL, &error))
+    gtk_label_set_text (self->status, error->message);
+  for (int s = 0; s < 5; s++)
+    rel_params_free (sp[s]);
+  rebuild_results (self);
+}
+
+/* Neighbours and pooling change the graph: re-analyse the kept heatmaps. */
+static void
+graph_changed (GtkSpinButton *spin, RelStrategiesView *self)
+{
+  if (self->updating || self->an == NULL)
+    return;
+  start_job (self, FALSE);
+}
+
+static gboolean
+k_output (GtkSpinButton *spin, gpointer data)
+{
+  int k = gtk_spin_button_get_value_as_int (spin);
+  g_autofree char *text = k == 0 ? g_strdup (C_("clusters", "Auto")) : g_strdup_printf ("%d", k);
+  if (g_strcmp0 (text, gtk_editable_get_text (GTK_EDITABLE (spin))) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (spin), text);
+  return TRUE;
+}
+
+static int
+k_input (GtkSpinButton *spin, double *value, gpointer data)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (spin));
+  if (g_ascii_strcasecmp (text, C_("clusters", "Auto")) == 0 || g_ascii_strcasecmp (text, "auto") == 0)
+    {
+      *value = 0;
+      return TRUE;
+    }
+  char *end = NULL;
+  double v = g_strtod (text, &end);
+  if (end == text)
+    return GTK_INPUT_ERROR;
+  *value = v;
+  return TRUE;
+}
+
+/* ---- textures ---- */
+
+static GdkTexture *
+texture_from_rgba (const guint8 *rgba, int w, int h)
+{
+  int f = MAX (1, (THUMB_MIN + MAX (w, h) - 1) / MAX (w, h));
+  int W = w * f, H = h * f;
+  g_autofree guint8 *big = g_new (guint8, (gsize) W * H * 4);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      memcpy (big + ((gsize) y * W + x) * 4, rgba + ((gsize) (y / f) * w + x / f) * 4, 4);
+  g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&big), (gsize) W * H * 4);
+  return gdk_memory_texture_new (W, H, GDK_MEMORY_R8G8B8A8, bytes, (gsize) W * 4);
+}
+
+typedef enum { MODE_IMAGE, MODE_HEATMAP, MODE_OVERLAY } ThumbMode;
+
+static GdkTexture *
+image_texture (RelStrategiesView *self, int i, ThumbMode mode)
+{
+  Heatmaps *h = self->an->data;
+  int mw = h->hm->width, mh = h->hm->height;
+  const float *map = h->hm->maps + (gsize) i * mw * mh;
+  double scale = rel_heatmap_scale (map, (gsize) mw * mh, REL_NORM_PERCENTILE, 99.5, 0);
+  if (mode == MODE_IMAGE && h->rgba[i])
+    return texture_from_rgba (h->rgba[i], h->iw, h->ih);
+  if (mode == MODE_OVERLAY && h->rgba[i])
+    {
+      g_autofree guint8 *out = g_new (guint8, (gsize) h->iw * h->ih * 4);
+      rel_heatmap_blend (map, mw, mh, scale, REL_COLORMAP_BWR, REL_SIGN_BOTH, 0.75, h->rgba[i], h->iw, h->ih,
+                         h->iw * 4, out);
+      return texture_from_rgba (out, h->iw, h->ih);
+    }
+  g_autofree guint8 *out = g_new (guint8, (gsize) mw * mh * 4);
+  rel_heatmap_colorize (map, mw, mh, scale, REL_COLORMAP_BWR, REL_SIGN_BOTH, TRUE, out);
+  return texture_from_rgba (out, mw, mh);
+}
+
+static GdkTexture *
+prototype_texture (const float *proto, int side)
+{
+  double scale = rel_heatmap_scale (proto, (gsize) side * side, REL_NORM_MAX_ABS, 0, 0);
+  g_autofree guint8 *out = g_new (guint8, (gsize) side * side * 4);
+  rel_heatmap_colorize (proto, side, side, scale, REL_COLORMAP_BWR, REL_SIGN_BOTH, TRUE, out);
+  return texture_from_rgba (out, side, side);
+}
+
+static cairo_surface_t *
+hover_surface (RelStrategiesView *self, int i)
+{
+  Heatmaps *h = self->an->data;
+  if (self->hover_surfaces == NULL)
+    self->hover_surfaces = g_new0 (cairo_surface_t *, h->n);
+  if (self->hover_surfaces[i])
+    return self->hover_surfaces[i];
+  ThumbMode mode = h->rgba[i] ? MODE_IMAGE : MODE_HEATMAP;
+  int w = mode == MODE_IMAGE ? h->iw : h->hm->width, hh = mode == MODE_IMAGE ? h->ih : h->hm->height;
+  g_autofree guint8 *tmp = NULL;
+  const guint8 *src = h->rgba[i];
+  if (mode == MODE_HEATMAP)
+    {
+      const float *map = h->hm->maps + (gsize) i * w * hh;
+      tmp = g_new (guint8, (gsize) w * hh * 4);
+      rel_heatmap_colorize (map, w, hh, rel_heatmap_scale (map, (gsize) w * hh, REL_NORM_PERCENTILE, 99.5, 0),
+                            REL_COLORMAP_BWR, REL_SIGN_BOTH, TRUE, tmp);
+      src = tmp;
+    }
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, hh);
+  cairo_surface_flush (s);
+  guint8 *d = cairo_image_surface_get_data (s);
+  int stride = cairo_image_surface_get_stride (s);
+  for (int y = 0; y < hh; y++)
+    for (int x = 0; x < w; x++)
+      {
+        const guint8 *p = src + ((gsize) y * w + x) * 4;
+        ((guint32 *) (d + (gsize) y * stride))[x] = 0xff000000u | (p[0] << 16) | (p[1] << 8) | p[2];
+      }
+  cairo_surface_mark_dirty (s);
+  self->hover_surfaces[i] = s;
+  return s;
+}
+
+static void
+clear_hover_surfaces (RelStrategiesView *self, int n)
+{
+  for (int i = 0; self->hover_surfaces && i < n; i++)
+    if (self->hover_surfaces[i])
+      cairo_surface_destroy (self->hover_surfaces[i]);
+  g_clear_pointer (&self->hover_surfaces, g_free);
+}
+
+/* ---- the scatter plot ---- */
+
+static const float *
+scatter_xy (RelStrategiesView *self)
+{
+  const RelSprayResult *r = self->an->r;
+  if (gtk_toggle_button_get_active (self->tsne_toggle) && r->tsne)
+    return r->tsne;
+  return r->spectral2d;
+}
+
+/* The data → widget transform: the data's bounding box fitted with a margin,
+ * then zoomed about (cx, cy). */
+static void
+scatter_transform (RelStrategiesView *self, int width, int height, double *s, double *ox, double *oy)
+{
+  const float *xy = scatter_xy (self);
+  int n = self->an->data->n;
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  for (int i = 0; i < n; i++)
+    {
+      x0 = MIN (x0, xy[2 * i]), x1 = MAX (x1, xy[2 * i]);
+      y0 = MIN (y0, xy[2 * i + 1]), y1 = MAX (y1, xy[2 * i + 1]);
+    }
+  double margin = 24;
+  double sx = (width - 2 * margin) / MAX (x1 - x0, 1e-12), sy = (height - 2 * margin) / MAX (y1 - y0, 1e-12);
+  double base = MIN (sx, sy);
+  if (isnan (self->cx))
+    self->cx = (x0 + x1) / 2, self->cy = (y0 + y1) / 2;
+  *s = base * self->zoom;
+  *ox = width / 2.0 - self->cx * *s;
+  *oy = height / 2.0 + self->cy * *s;  /* y up */
+}
+
+static void
+scatter_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  RelStrategiesView *self = data;
+  if (self->an == NULL)
+    return;
+  GdkRGBA fg;
+  widget_color (GTK_WIDGET (area), &fg);
+  const float *xy = scatter_xy (self);
+  const int *labels = self->an->r->labels;
+  int n = self->an->data->n;
+  double s, ox, oy;
+  scatter_transform (self, width, height, &s, &ox, &oy);
+
+  /* frame */
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.15);
+  cairo_set_line_width (cr, 1);
+  cairo_rectangle (cr, 0.5, 0.5, width - 1, height - 1);
+  cairo_stroke (cr);
+
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < n; i++)
+      {
+        gboolean sel = self->selected && self->selected[i];
+        if ((pass == 1) != sel)
+          continue;
+        double px = ox + xy[2 * i] * s, py = oy - xy[2 * i + 1] * s;
+        double rgb[3];
+        cluster_color (labels[i], rgb);
+        double alpha = self->n_selected > 0 && !sel ? 0.25 : 0.9;
+        cairo_arc (cr, px, py, POINT_RADIUS, 0, 2 * G_PI);
+        cairo_set_source_rgba (cr, rgb[0], rgb[1], rgb[2], alpha);
+        cairo_fill_preserve (cr);
+        cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, sel ? 0.9 : 0.35);
+        cairo_set_line_width (cr, sel ? 1.6 : 0.6);
+        cairo_stroke (cr);
+      }
+
+  /* legend */
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), NULL);
+  double ly = 10;
+  for (int c = 0; c < self->an->r->n_clusters; c++)
+    {
+      double rgb[3];
+      cluster_color (self->an->r->clusters[c].id, rgb);
+      g_autofree char *text = g_strdup_printf (_("Cluster %d (%d)"), c + 1, self->an->r->clusters[c].size);
+      pango_layout_set_text (layout, text, -1);
+      int tw, th;
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      cairo_set_source_rgba (cr, rgb[0], rgb[1], rgb[2], 0.95);
+      cairo_arc (cr, 16, ly + th / 2.0, 5, 0, 2 * G_PI);
+      cairo_fill (cr);
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
+      cairo_move_to (cr, 26, ly);
+      pango_cairo_show_layout (cr, layout);
+      ly += th + 2;
+    }
+
+  if (self->dragging)
+    {
+      double x = MIN (self->drag_x0, self->drag_x1), y = MIN (self->drag_y0, self->drag_y1);
+      double w = fabs (self->drag_x1 - self->drag_x0), h = fabs (self->drag_y1 - self->drag_y0);
+      cairo_rectangle (cr, x + 0.5, y + 0.5, w, h);
+      cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 0.15);
+      cairo_fill_preserve (cr);
+      cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 0.9);
+      cairo_set_line_width (cr, 1);
+      cairo_stroke (cr);
+    }
+
+  if (self->hover >= 0 && self->hover < n)
+    {
+      int i = self->hover;
+      double px = ox + xy[2 * i] * s, py = oy - xy[2 * i + 1] * s;
+      cairo_arc (cr, px, py, POINT_RADIUS + 3, 0, 2 * G_PI);
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.9);
+      cairo_set_line_width (cr, 2);
+      cairo_stroke (cr);
+
+      cairo_surface_t *img = hover_surface (self, i);
+      int iw = cairo_image_surface_get_width (img), ih = cairo_image_surface_get_height (img);
+      double side = 96, f = side / MAX (iw, ih);
+      g_autofree char *name = g_path_get_basename (self->an->data->paths[i]);
+      g_autofree char *utf8 = g_filename_display_name (name);
+      pango_layout_set_text (layout, utf8, -1);
+      pango_layout_set_width (layout, (int) (side + 40) * PANGO_SCALE);
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_MIDDLE);
+      int tw, th;
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      double bw = MAX (side, tw) + 16, bh = side + th + 22;
+      double bx = px + 14, by = py - bh / 2;
+      if (bx + bw > width - 4)
+        bx = px - 14 - bw;
+      by = CLAMP (by, 4, MAX (4, height - bh - 4));
+      cairo_new_sub_path (cr);
+      double rad = 8;
+      cairo_arc (cr, bx + bw - rad, by + rad, rad, -G_PI / 2, 0);
+      cairo_arc (cr, bx + bw - rad, by + bh - rad, rad, 0, G_PI / 2);
+      cairo_arc (cr, bx + rad, by + bh - rad, rad, G_PI / 2, G_PI);
+      cairo_arc (cr, bx + rad, by + rad, rad, G_PI, 3 * G_PI / 2);
+      cairo_close_path (cr);
+      cairo_set_source_rgba (cr, 0.12, 0.12, 0.14, 0.92);
+      cairo_fill (cr);
+      cairo_save (cr);
+      cairo_translate (cr, bx + (bw - iw * f) / 2, by + 8);
+      cairo_scale (cr, f, f);
+      cairo_set_source_surface (cr, img, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+      cairo_paint (cr);
+      cairo_restore (cr);
+      cairo_set_source_rgb (cr, 1, 1, 1);
+      cairo_move_to (cr, bx + (bw - tw) / 2, by + side + 14);
+      pango_cairo_show_layout (cr, layout);
+    }
+  g_object_unref (layout);
+}
+
+static int
+scatter_pick (RelStrategiesView *self, double x, double y)
+{
+  if (self->an == NULL)
+    return -1;
+  int width = gtk_widget_get_width (GTK_WIDGET (self->scatter)), height = gtk_widget_get_height (GTK_WIDGET (self->scatter));
+  double s, ox, oy;
+  scatter_transform (self, width, height, &s, &ox, &oy);
+  const float *xy = scatter_xy (self);
+  int best = -1;
+  double best_d = HOVER_RADIUS * HOVER_RADIUS;
+  for (int i = 0; i < self->an->data->n; i++)
+    {
+      double dx = ox + xy[2 * i] * s - x, dy = oy - xy[2 * i + 1] * s - y;
+      if (dx * dx + dy * dy <= best_d)
+        best = i, best_d = dx * dx + dy * dy;
+    }
+  return best;
+}
+
+static void
+scatter_motion (GtkEventControllerMotion *c, double x, double y, RelStrategiesView *self)
+{
+  self->pointer_x = x, self->pointer_y = y;
+  int h = scatter_pick (self, x, y);
+  if (h != self->hover)
+    {
+      self->hover = h;
+      gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
+    }
+}
+
+static void
+scatter_leave (GtkEventControllerMotion *c, RelStrategiesView *self)
+{
+  self->hover = -1;
+  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
+}
+
+static gboolean
+scatter_scroll (GtkEventControllerScroll *c, double dx, double dy, RelStrategiesView *self)
+{
+  if (self->an == NULL)
+    return FALSE;
+  double x = self->pointer_x, y = self->pointer_y;
+  int width = gtk_widget_get_width (GTK_WIDGET (self->scatter)), height = gtk_widget_get_height (GTK_WIDGET (self->scatter));
+  double s, ox, oy;
+  scatter_transform (self, width, height, &s, &ox, &oy);
+  /* zoom about the pointer: the data point under it stays there */
+  double data_x = (x - ox) / s, data_y = (oy - y) / s;
+  double z1 = self->zoom;
+  self->zoom = CLAMP (z1 * exp (-0.15 * dy), 0.5, 50);
+  double s2 = s * self->zoom / z1;
+  self->cx = data_x - (x - width / 2.0) / s2;
+  self->cy = data_y + (y - height / 2.0) / s2;
+  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
+  return TRUE;
+}
+
+static void rebuild_gallery (RelStrategiesView *self);
+
+static void
+update_selection_label (RelStrategiesView *self)
+{
+  g_autofree char *text = NULL;
+  if (self->n_selected > 0)
+    text = g_strdup_printf (ngettext ("%d image selected — the gallery shows only these; click empty space to clear",
+                                      "%d images selected — the gallery shows only these; click empty space to clear",
+                                      self->n_selected), self->n_selected);
+  else
+    text = g_strdup (_("Drag to select, scroll to zoom, hover for the image"));
+  gtk_label_set_text (self->scatter_label, text);
+}
+
+int
+rel_strategies_view_select_box (RelStrategiesView *self, double x0, double y0, double x1, double y1)
+{
+  g_return_val_if_fail (REL_IS_STRATEGIES_VIEW (self), 0);
+  if (self->an == NULL)
+    return 0;
+  int width = gtk_widget_get_width (GTK_WIDGET (self->scatter)), height = gtk_widget_get_height (GTK_WIDGET (self->scatter));
+  double s, ox, oy;
+  scatter_transform (self, width, height, &s, &ox, &oy);
+  const float *xy = scatter_xy (self);
+  int n = self->an->data->n;
+  g_free (self->selected);
+  self->selected = g_new0 (guint8, n);
+  self->n_selected = 0;
+  double ax = MIN (x0, x1), bx = MAX (x0, x1), ay = MIN (y0, y1), by = MAX (y0, y1);
+  for (int i = 0; i < n; i++)
+    {
+      double px = ox + xy[2 * i] * s, py = oy - xy[2 * i + 1] * s;
+      if (px >= ax && px <= bx && py >= ay && py <= by)
+        self->selected[i] = 1, self->n_selected++;
+    }
+  update_selection_label (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
+  rebuild_gallery (self);
+  return self->n_selected;
+}
+
+static void
+drag_begin (GtkGestureDrag *g, double x, double y, RelStrategiesView *self)
+{
+  self->drag_x0 = self->drag_x1 = x, self->drag_y0 = self->drag_y1 = y;
+  self->dragging = TRUE;
+}
+
+static void
+drag_update (GtkGestureDrag *g, double dx, double dy, RelStrategiesView *self)
+{
+  self->drag_x1 = self->drag_x0 + dx, self->drag_y1 = self->drag_y0 + dy;
+  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
+}
+
+static void open_image (RelStrategiesView *self, int i);
+
+static void
+drag_end (GtkGestureDrag *g, double dx, double dy, RelStrategiesView *self)
+{
+  self->dragging = FALSE;
+  if (fabs (dx) < 3 && fabs (dy) < 3)
+    {
+      /* a click: a point opens its image, empty space clears the selection */
+      int i = scatter_pick (self, self->drag_x0, self->drag_y0);
+      if (i >= 0)
+        {
+          open_image (self, i);
+          return;
+        }
+      g_clear_pointer (&self->selected, g_free);
+      self->n_selected = 0;
+      update_selection_label (self);
+      gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
+      rebuild_gallery (self);
+      return;
+    }
+  rel_strategies_view_select_box (self, self->drag_x0, self->drag_y0, self->drag_x0 + dx, self->drag_y0 + dy);
+}
+
+static void
+view_toggled (GtkToggleButton *b, RelStrategiesView *self)
+{
+  self->zoom = 1, self->cx = self->cy = NAN;
+  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
+}
+
+/* ---- the spectrum ---- */
+
+static void
+spectrum_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  RelStrategiesView *self = data;
+  if (self->an == NULL)
+    return;
+  const RelSprayResult *r = self->an->r;
+  GdkRGBA fg;
+  widget_color (GTK_WIDGET (area), &fg);
+  int m = MIN (r->n_eig, r->max_k + 1);
+  if (m < 2)
+    return;
+  double left = 44, right = 12, top = 22, bottom = 26;
+  double pw = width - left - right, ph = height - top - bottom;
+  double vmax = 0;
+  for (int j = 0; j < m; j++)
+    vmax = MAX (vmax, r->eigenvalues[j]);
+  vmax = vmax > 0 ? vmax * 1.1 : 1;
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), NULL);
+  PangoFontDescription *small = pango_font_description_from_string ("Sans 8");
+  pango_layout_set_font_description (layout, small);
+
+  /* axes and grid */
+  cairo_set_line_width (cr, 1);
+  for (int t = 0; t <= 4; t++)
+    {
+      double v = vmax * t / 4, y = top + ph - ph * t / 4;
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, t == 0 ? 0.5 : 0.12);
+      cairo_move_to (cr, left, floor (y) + 0.5);
+      cairo_line_to (cr, left + pw, floor (y) + 0.5);
+      cairo_stroke (cr);
+      g_autofree char *lab = g_strdup_printf ("%.2f", v);
+      pango_layout_set_text (layout, lab, -1);
+      int tw, th;
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
+      cairo_move_to (cr, left - 6 - tw, y - th / 2.0);
+      pango_cairo_show_layout (cr, layout);
+    }
+  double step = pw / m;
+  int k = r->suggested_k;
+  self->marked_k = k;
+  for (int j = 0; j < m; j++)
+    {
+      double x = left + step * (j + 0.5), y = top + ph - ph * r->eigenvalues[j] / vmax;
+      gboolean used = j < r->k;
+      cairo_rectangle (cr, x - step * 0.3, y, step * 0.6, top + ph - y);
+      if (used)
+        cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 0.85);
+      else
+        cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.3);
+      cairo_fill (cr);
+      g_autofree char *lab = g_strdup_printf ("%d", j + 1);
+      pango_layout_set_text (layout, lab, -1);
+      int tw, th;
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
+      cairo_move_to (cr, x - tw / 2.0, top + ph + 5);
+      pango_cairo_show_layout (cr, layout);
+    }
+  /* the eigengap: between eigenvalue k and k + 1 */
+  if (k >= 1 && k < m)
+    {
+      double xa = left + step * (k - 0.5), xb = left + step * (k + 0.5);
+      double ya = top + ph - ph * r->eigenvalues[k - 1] / vmax, yb = top + ph - ph * r->eigenvalues[k] / vmax;
+      double xm = left + step * k;
+      cairo_set_source_rgba (cr, 0.90, 0.38, 0.0, 0.95);
+      cairo_set_line_width (cr, 2);
+      double dash[] = { 4, 3 };
+      cairo_set_dash (cr, dash, 2, 0);
+      cairo_move_to (cr, xa, ya);
+      cairo_line_to (cr, xm, ya);
+      cairo_move_to (cr, xm, yb);
+      cairo_line_to (cr, xb, yb);
+      cairo_stroke (cr);
+      cairo_set_dash (cr, NULL, 0, 0);
+      cairo_move_to (cr, xm, ya);
+      cairo_line_to (cr, xm, yb);
+      cairo_stroke (cr);
+      for (int e = 0; e < 2; e++)
+        {
+          double ye = e ? yb : ya, d = e ? 5 : -5;
+          cairo_move_to (cr, xm - 4, ye - d);
+          cairo_line_to (cr, xm, ye);
+          cairo_line_to (cr, xm + 4, ye - d);
+          cairo_stroke (cr);
+        }
+      g_autofree char *lab = g_strdup_printf (_("gap → k = %d"), k);
+      pango_layout_set_text (layout, lab, -1);
+      int tw, th;
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      /* above the gap's taller bar, where no bar is in the way */
+      double tx = CLAMP (xb - tw / 2.0, left, width - right - tw);
+      cairo_move_to (cr, tx, MAX (0, MIN (ya, yb) - th - 4));
+      pango_cairo_show_layout (cr, layout);
+    }
+  pango_font_description_free (small);
+  g_object_unref (layout);
+}
+
+/* ---- the gallery ---- */
+
+static void
+thumb_clicked (GtkButton *button, RelStrategiesView *self)
+{
+  open_image (self, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "index")));
+}
+
+static ThumbMode
+current_mode (RelStrategiesView *self)
+{
+  if (gtk_toggle_button_get_active (self->mode_heatmap))
+    return MODE_HEATMAP;
+  if (gtk_toggle_button_get_active (self->mode_overlay))
+    return MODE_OVERLAY;
+  return MODE_IMAGE;
+}
+
+static GtkWidget *
+figure (const char *title, const char *value)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *v = gtk_label_new (value);
+  gtk_widget_add_css_class (v, "title-3");
+  gtk_widget_add_css_class (v, "numeric");
+  gtk_label_set_xalign (GTK_LABEL (v), 0);
+  GtkWidget *t = gtk_label_new (title);
+  gtk_widget_add_css_class (t, "dim-label");
+  gtk_widget_add_css_class (t, "caption");
+  gtk_label_set_xalign (GTK_LABEL (t), 0);
+  gtk_box_append (GTK_BOX (box), v);
+  gtk_box_append (GTK_BOX (box), t);
+  return box;
+}
+
+static void
+rebuild_gallery (RelStrategiesView *self)
+{
+  GtkWidget *child;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->gallery))))
+    gtk_box_remove (self->gallery, child);
+  g_ptr_array_set_size (self->thumb_buttons, 0);
+  if (self->an == NULL)
+    return;
+  const RelSprayResult *r = self->an->r;
+  Heatmaps *h = self->an->data;
+  ThumbMode mode = current_mode (self);
+  int side = (int) lround (sqrt (self->an->dim));
+  for (int c = 0; c < r->n_clusters; c++)
+    {
+      const RelSprayCluster *cl = &r->clusters[c];
+      GPtrArray *buttons = g_ptr_array_new ();
+      g_ptr_array_add (self->thumb_buttons, buttons);
+
+      GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
+      gtk_widget_add_css_class (card, "card");
+      gtk_widget_set_margin_bottom (card, 12);
+      GtkWidget *inner = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
+      gtk_widget_set_margin_start (inner, 14);
+      gtk_widget_set_margin_end (inner, 14);
+      gtk_widget_set_margin_top (inner, 12);
+      gtk_widget_set_margin_bottom (inner, 12);
+      gtk_box_append (GTK_BOX (card), inner);
+
+      /* header: colour, title, figures, prototype */
+      GtkWidget *head = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
+      double rgb[3];
+      cluster_color (cl->id, rgb);
+      g_autofree char *markup = g_markup_printf_escaped ("<span foreground=\"#%02x%02x%02x\">●</span> %s",
+                                                          (int) (rgb[0] * 255), (int) (rgb[1] * 255),
+                                                          (int) (rgb[2] * 255), "");
+      g_autofree char *title_text = cl->id < 0 ? g_strdup (_("Noise")) : g_strdup_printf (_("Cluster %d"), c + 1);
+      g_autofree char *full = g_strconcat (markup, title_text, NULL);
+      GtkWidget *title = gtk_label_new (NULL);
+      gtk_label_set_markup (GTK_LABEL (title), full);
+      gtk_widget_add_css_class (title, "title-2");
+      gtk_label_set_xalign (GTK_LABEL (title), 0);
+      gtk_widget_set_valign (title, GTK_ALIGN_CENTER);
+      gtk_box_append (GTK_BOX (head), title);
+
+      g_autofree char *size = g_strdup_printf ("%d", cl->size);
+      g_autofree char *acc = isnan (cl->accuracy) ? g_strdup ("—") : g_strdup_printf ("%.0f %%", 100 * cl->accuracy);
+      g_autofree char *conf = isnan (cl->mean_confidence) ? g_strdup ("—") : g_strdup_printf ("%.2f", cl->mean_confidence);
+      gtk_box_append (GTK_BOX (head), figure (_("images"), size));
+      gtk_box_append (GTK_BOX (head), figure (_("accuracy"), acc));
+      gtk_box_append (GTK_BOX (head), figure (_("mean confidence"), conf));
+
+      GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+      gtk_widget_set_hexpand (spacer, TRUE);
+      gtk_box_append (GTK_BOX (head), spacer);
+      if (cl->prototype && side > 0)
+        {
+          GtkWidget *pbox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+          g_autoptr (GdkTexture) pt = prototype_texture (cl->prototype, side);
+          GtkWidget *pic = gtk_picture_new_for_paintable (GDK_PAINTABLE (pt));
+          gtk_widget_set_size_request (pic, 64, 64);
+          gtk_picture_set_can_shrink (GTK_PICTURE (pic), TRUE);
+          gtk_widget_set_tooltip_text (pic, _("Prototype: the cluster's mean pooled heatmap"));
+          gtk_widget_add_css_class (pic, "strategies-prototype");
+          GtkWidget *pl = gtk_label_new (_("prototype"));
+          gtk_widget_add_css_class (pl, "dim-label");
+          gtk_widget_add_css_class (pl, "caption");
+          gtk_box_append (GTK_BOX (pbox), pic);
+          gtk_box_append (GTK_BOX (pbox), pl);
+          gtk_box_append (GTK_BOX (head), pbox);
+        }
+      gtk_box_append (GTK_BOX (inner), head);
+
+      /* thumbnails: the images nearest the centre first */
+      GtkWidget *flow = gtk_flow_box_new ();
+      gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (flow), GTK_SELECTION_NONE);
+      gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (flow), TRUE);
+      gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (flow), 12);
+      gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (flow), 3);
+      gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (flow), 4);
+      gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (flow), 4);
+      g_autofree guint8 *seen = g_new0 (guint8, h->n);
+      g_autoptr (GArray) order = g_array_new (FALSE, FALSE, sizeof (int));
+      for (int q = 0; q < cl->n_nearest; q++)
+        if (cl->nearest[q] >= 0 && cl->nearest[q] < h->n && !seen[cl->nearest[q]])
+          {
+            seen[cl->nearest[q]] = 1;
+            g_array_append_val (order, cl->nearest[q]);
+          }
+      for (int i = 0; i < h->n; i++)
+        if (r->labels[i] == cl->id && !seen[i])
+          g_array_append_val (order, i);
+      int shown = 0, hidden = 0;
+      for (guint q = 0; q < order->len; q++)
+        {
+          int i = g_array_index (order, int, q);
+          if (r->labels[i] != cl->id || (self->n_selected > 0 && !self->selected[i]))
+            continue;
+          if (shown >= GALLERY_MAX)
+            {
+              hidden++;
+              continue;
+            }
+          g_autoptr (GdkTexture) tex = image_texture (self, i, mode);
+          GtkWidget *pic = gtk_picture_new_for_paintable (GDK_PAINTABLE (tex));
+          gtk_picture_set_can_shrink (GTK_PICTURE (pic), FALSE);
+          GtkWidget *button = gtk_button_new ();
+          gtk_button_set_child (GTK_BUTTON (button), pic);
+          gtk_widget_add_css_class (button, "flat");
+          gtk_widget_add_css_class (button, "strategies-thumb");
+          g_autofree char *base = g_path_get_basename (h->paths[i]);
+          g_autofree char *name = g_filename_display_name (base);
+          g_autofree char *tip = g_strdup_printf (_("%s — confidence %.2f; click to explore"), name, h->hm->confidence[i]);
+          gtk_widget_set_tooltip_text (button, tip);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+          g_object_set_data (G_OBJECT (button), "index", GINT_TO_POINTER (i));
+          g_signal_connect (button, "clicked", G_CALLBACK (thumb_clicked), self);
+          gtk_flow_box_append (GTK_FLOW_BOX (flow), button);
+          g_ptr_array_add (buttons, button);
+          shown++;
+        }
+      if (shown == 0 && self->n_selected > 0)
+        {
+          g_object_ref_sink (card);
+          g_object_unref (card);
+          continue;
+        }
+      gtk_box_append (GTK_BOX (inner), flow);
+      if (hidden > 0)
+        {
+          g_autofree char *more = g_strdup_printf (ngettext ("and %d more image (select points to see them)",
+                                                             "and %d more images (select points to see them)", hidden), hidden);
+          GtkWidget *ml = gtk_label_new (more);
+          gtk_widget_add_css_class (ml, "dim-label");
+          gtk_label_set_xalign (GTK_LABEL (ml), 0);
+          gtk_box_append (GTK_BOX (inner), ml);
+        }
+      gtk_box_append (self->gallery, card);
+    }
+}
+
+static void
+mode_toggled (GtkToggleButton *b, RelStrategiesView *self)
+{
+  if (gtk_toggle_button_get_active (b))
+    rebuild_gallery (self);
+}
+
+static void
+rebuild_results (RelStrategiesView *self)
+{
+  if (self->an == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+  const RelSprayResult *r = self->an->r;
+  Heatmaps *h = self->an->data;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->tsne_toggle), r->tsne != NULL);
+  if (r->tsne == NULL)
+    gtk_toggle_button_set_active (self->spectral_toggle, TRUE);
+  self->hover = -1;
+  self->marked_k = r->suggested_k;
+  g_autofree char *spec = g_strdup_printf (_("The eigengap suggests k = %d"), r->suggested_k);
+  gtk_label_set_text (self->spectrum_label, spec);
+  g_autofree char *status = g_strdup_printf (_("%s: %d images (%d explained, %d from the cache) · %d clusters"),
+                                             class_name (self, current_class (self)), h->n, h->hm->n_explained,
+                                             h->hm->n_cached, r->n_clusters);
+  gtk_label_set_text (self->status, status);
+  update_selection_label (self);
+  gtk_stack_set_visible_child_name (self->stack, "results");
+  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
+  gtk_widget_queue_draw (GTK_WIDGET (self->spectrum));
+  rebuild_gallery (self);
+}
+
+/* ---- opening an image in the explore view ---- */
+
+static void
+open_image (RelStrategiesView *self, int i)
+{
+  if (self->an == NULL || i < 0 || i >= self->an->data->n)
+    return;
+  const char *path = self->an->data->paths[i];
+  GListModel *items = rel_image_browser_get_items (self->browser);
+  guint n = g_list_model_get_n_items (items);
+  for (guint j = 0; j < n; j++)
+    {
+      g_autoptr (RelImageItem) item = g_list_model_get_item (items, j);
+      if (g_strcmp0 (rel_image_item_get_path (item), path) != 0)
+        continue;
+      if (!rel_image_browser_set_selected_item (self->browser, item))
+        {
+          /* filtered out: show everything, then select */
+          rel_image_browser_set_class_filter (self->browser, -1);
+          rel_image_browser_set_correctness_filter (self->browser, REL_CORRECTNESS_ALL);
+          rel_image_browser_set_selected_item (self->browser, item);
+        }
+      break;
+    }
+  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_VIEW_STACK);
+  if (stack)
+    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "explore");
+}
+
+/* ---- construction ---- */
+
+static GtkWidget *
+labelled (const char *text, GtkWidget *w)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *l = gtk_label_new (text);
+  gtk_widget_add_css_class (l, "dim-label");
+  gtk_box_append (GTK_BOX (box), l);
+  gtk_box_append (GTK_BOX (box), w);
+  return box;
+}
+
+static GtkSpinButton *
+spin (const RelParamSpec *spec, double lo, double hi, const char *tip)
+{
+  GtkWidget *s = gtk_spin_button_new_with_range (lo, hi, 1);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (s), spec ? spec->def : lo);
+  gtk_widget_set_tooltip_text (s, tip);
+  gtk_widget_set_valign (s, GTK_ALIGN_CENTER);
+  return GTK_SPIN_BUTTON (s);
+}
+
+static GtkWidget *
+toggle (const char *label, GtkToggleButton *group)
+{
+  GtkWidget *b = gtk_toggle_button_new_with_label (label);
+  if (group)
+    gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (b), group);
+  return b;
+}
+
+static GtkWidget *
+linked (GtkWidget *a, GtkWidget *b, GtkWidget *c)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_add_css_class (box, "linked");
+  gtk_box_append (GTK_BOX (box), a);
+  gtk_box_append (GTK_BOX (box), b);
+  if (c)
+    gtk_box_append (GTK_BOX (box), c);
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  return box;
+}
+
+static GtkWidget *
+section_title (const char *text)
+{
+  GtkWidget *l = gtk_label_new (text);
+  gtk_widget_add_css_class (l, "heading");
+  gtk_label_set_xalign (GTK_LABEL (l), 0);
+  return l;
+}
+
+static void
+rel_strategies_view_init (RelStrategiesView *self)
+{
+  self->zoom = 1, self->cx = self->cy = NAN;
+  self->hover = -1;
+  self->thumb_buttons = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+
+  GtkWidget *root = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+  /* toolbar */
+  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_margin_start (bar, 12);
+  gtk_widget_set_margin_end (bar, 12);
+  gtk_widget_set_margin_top (bar, 8);
+  gtk_widget_set_margin_bottom (bar, 8);
+  self->class_list = gtk_string_list_new (NULL);
+  self->class_dd = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->class_list)), NULL));
+  gtk_drop_down_set_enable_search (self->class_dd, TRUE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->class_dd), _("The class whose explanations are clustered"));
+  gtk_box_append (GTK_BOX (bar), labelled (_("Class"), GTK_WIDGET (self->class_dd)));
+
+  GtkStringList *methods = gtk_string_list_new (NULL);
+  const RelMethodDef *const *all = rel_methods ();
+  guint def = 0;
+  for (guint j = 0; all[j]; j++)
+    {
+      gtk_string_list_append (methods, all[j]->title);
+      if (g_strcmp0 (all[j]->name, "lrp-epsilon") == 0)
+        def = j;
+    }
+  self->method_dd = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (methods), NULL));
+  gtk_drop_down_set_selected (self->method_dd, def);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->method_dd), _("The explanation method that makes the heatmaps"));
+  gtk_box_append (GTK_BOX (bar), labelled (_("Method"), GTK_WIDGET (self->method_dd)));
+
+  self->k_spin = spin (NULL, 0, 10, _("Number of clusters; Auto takes the eigengap's suggestion"));
+  g_signal_connect (self->k_spin, "output", G_CALLBACK (k_output), NULL);
+  g_signal_connect (self->k_spin, "input", G_CALLBACK (k_input), NULL);
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->k_spin), 4);
+  gtk_box_append (GTK_BOX (bar), labelled (_("Clusters"), GTK_WIDGET (self->k_spin)));
+  self->nb_spin = spin (rel_method_param (rel_spray_stage_affinity (), "neighbors"), 2, 100,
+                        _("Neighbours per image in the kNN graph"));
+  gtk_box_append (GTK_BOX (bar), labelled (_("Neighbours"), GTK_WIDGET (self->nb_spin)));
+  self->pool_spin = spin (rel_method_param (rel_spray_stage_preprocess (), "pool"), 2, 128,
+                          _("Side of the sum-pooled heatmap that is clustered"));
+  gtk_box_append (GTK_BOX (bar), labelled (_("Pooling"), GTK_WIDGET (self->pool_spin)));
+  g_signal_connect (self->k_spin, "value-changed", G_CALLBACK (k_changed), self);
+  g_signal_connect (self->nb_spin, "value-changed", G_CALLBACK (graph_changed), self);
+  g_signal_connect (self->pool_spin, "value-changed", G_CALLBACK (graph_changed), self);
+
+  self->run_button = GTK_BUTTON (gtk_button_new_with_label (_("Run")));
+  gtk_widget_add_css_class (GTK_WIDGET (self->run_button), "suggested-action");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_button), _("Explain every image of the class, then cluster the heatmaps"));
+  g_signal_connect (self->run_button, "clicked", G_CALLBACK (run_clicked), self);
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->run_button));
+
+  self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_progress_bar_set_show_text (self->progress, TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->progress), TRUE);
+  gtk_widget_set_valign (GTK_WIDGET (self->progress), GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->progress));
+  self->status = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_ellipsize (self->status, PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (self->status, 1);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->status), TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->status), "dim-label");
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->status));
+  gtk_box_append (GTK_BOX (root), bar);
+  gtk_box_append (GTK_BOX (root), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+
+  /* empty state and results */
+  self->stack = GTK_STACK (gtk_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
+  self->empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
+  adw_status_page_set_icon_name (self->empty_page, "view-dual-symbolic");
+  adw_status_page_set_title (self->empty_page, _("Find the Model's Strategies"));
+  adw_status_page_set_description (self->empty_page,
+    _("Pick a class and press Run: every image of the class in the folder is explained, and the heatmaps are "
+      "clustered (spectral relevance analysis). Each cluster is one way the model decides — a cluster whose "
+      "heatmaps all light up the same spot is a shortcut worth a look."));
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->empty_page), "empty");
+
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_paned_set_position (GTK_PANED (paned), 520);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  GtkWidget *left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  gtk_widget_set_margin_start (left, 12);
+  gtk_widget_set_margin_end (left, 12);
+  gtk_widget_set_margin_top (left, 12);
+  gtk_widget_set_margin_bottom (left, 12);
+  gtk_widget_set_size_request (left, 380, -1);
+
+  GtkWidget *shead = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *st = section_title (_("Embedding"));
+  gtk_widget_set_hexpand (st, TRUE);
+  gtk_box_append (GTK_BOX (shead), st);
+  self->tsne_toggle = GTK_TOGGLE_BUTTON (toggle (_("t-SNE"), NULL));
+  self->spectral_toggle = GTK_TOGGLE_BUTTON (toggle (_("Spectral"), self->tsne_toggle));
+  gtk_toggle_button_set_active (self->tsne_toggle, TRUE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->tsne_toggle), _("Barnes–Hut t-SNE of the spectral embedding"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->spectral_toggle), _("The second and third eigenvectors of the Laplacian"));
+  g_signal_connect (self->tsne_toggle, "toggled", G_CALLBACK (view_toggled), self);
+  gtk_box_append (GTK_BOX (shead), linked (GTK_WIDGET (self->tsne_toggle), GTK_WIDGET (self->spectral_toggle), NULL));
+  gtk_box_append (GTK_BOX (left), shead);
+
+  self->scatter = GTK_DRAWING_AREA (gtk_drawing_area_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->scatter), TRUE);
+  gtk_widget_set_size_request (GTK_WIDGET (self->scatter), 320, 260);
+  gtk_drawing_area_set_draw_func (self->scatter, scatter_draw, self, NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->scatter), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Embedding scatter plot, coloured by cluster"), -1);
+  GtkEventController *motion = gtk_event_controller_motion_new ();
+  g_signal_connect (motion, "motion", G_CALLBACK (scatter_motion), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (scatter_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scatter), motion);
+  GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (scatter_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scatter), scroll);
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (drag_end), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scatter), GTK_EVENT_CONTROLLER (drag));
+  gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->scatter));
+  self->scatter_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (self->scatter_label), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (self->scatter_label), "caption");
+  gtk_label_set_wrap (self->scatter_label, TRUE);
+  gtk_label_set_xalign (self->scatter_label, 0);
+  gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->scatter_label));
+
+  GtkWidget *sp_head = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_margin_top (sp_head, 6);
+  GtkWidget *spt = section_title (_("Eigenvalue Spectrum"));
+  gtk_widget_set_hexpand (spt, TRUE);
+  gtk_box_append (GTK_BOX (sp_head), spt);
+  self->spectrum_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (self->spectrum_label), "dim-label");
+  gtk_box_append (GTK_BOX (sp_head), GTK_WIDGET (self->spectrum_label));
+  gtk_box_append (GTK_BOX (left), sp_head);
+  self->spectrum = GTK_DRAWING_AREA (gtk_drawing_area_new ());
+  gtk_widget_set_size_request (GTK_WIDGET (self->spectrum), 320, 150);
+  gtk_drawing_area_set_draw_func (self->spectrum, spectrum_draw, self, NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->spectrum), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Smallest eigenvalues of the graph Laplacian with the eigengap marked"), -1);
+  gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->spectrum));
+  gtk_paned_set_start_child (GTK_PANED (paned), left);
+
+  GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *ghead = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_margin_start (ghead, 12);
+  gtk_widget_set_margin_end (ghead, 12);
+  gtk_widget_set_margin_top (ghead, 12);
+  gtk_widget_set_margin_bottom (ghead, 6);
+  GtkWidget *gt = section_title (_("Clusters"));
+  gtk_widget_set_hexpand (gt, TRUE);
+  gtk_box_append (GTK_BOX (ghead), gt);
+  self->mode_image = GTK_TOGGLE_BUTTON (toggle (_("Image"), NULL));
+  self->mode_heatmap = GTK_TOGGLE_BUTTON (toggle (_("Heatmap"), self->mode_image));
+  self->mode_overlay = GTK_TOGGLE_BUTTON (toggle (_("Overlay"), self->mode_image));
+  gtk_toggle_button_set_active (self->mode_overlay, TRUE);
+  g_signal_connect (self->mode_image, "toggled", G_CALLBACK (mode_toggled), self);
+  g_signal_connect (self->mode_heatmap, "toggled", G_CALLBACK (mode_toggled), self);
+  g_signal_connect (self->mode_overlay, "toggled", G_CALLBACK (mode_toggled), self);
+  gtk_box_append (GTK_BOX (ghead), linked (GTK_WIDGET (self->mode_image), GTK_WIDGET (self->mode_heatmap),
+                                           GTK_WIDGET (self->mode_overlay)));
+  gtk_box_append (GTK_BOX (right), ghead);
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (scrolled, TRUE);
+  self->gallery = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 0));
+  gtk_widget_set_margin_start (GTK_WIDGET (self->gallery), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->gallery), 12);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->gallery), 12);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->gallery));
+  gtk_box_append (GTK_BOX (right), scrolled);
+  gtk_paned_set_end_child (GTK_PANED (paned), right);
+  gtk_stack_add_named (self->stack, paned, "results");
+  gtk_stack_set_visible_child_name (self->stack, "empty");
+  gtk_box_append (GTK_BOX (root), GTK_WIDGET (self->stack));
+
+  adw_bin_set_child (ADW_BIN (self), root);
+  set_busy (self, FALSE);
+}
+
+static void
+rel_strategies_view_dispose (GObject *object)
+{
+  RelStrategiesView *self = REL_STRATEGIES_VIEW (object);
+  if (self->job)
+    {
+      rel_job_cancel (self->job);
+      g_clear_pointer (&self->job, rel_job_unref);
+    }
+  if (self->an)
+    clear_hover_surfaces (self, self->an->data->n);
+  g_clear_pointer (&self->an, analysis_free);
+  g_clear_pointer (&self->thumb_buttons, g_ptr_array_unref);
+  g_clear_object (&self->class_list);
+  G_OBJECT_CLASS (rel_strategies_view_parent_class)->dispose (object);
+}
+
+static void
+rel_strategies_view_finalize (GObject *object)
+{
+  RelStrategiesView *self = REL_STRATEGIES_VIEW (object);
+  if (self->model)
+    rel_model_unref (self->model);
+  g_free (self->cache_dir);
+  g_free (self->error);
+  g_free (self->selected);
+  G_OBJECT_CLASS (rel_strategies_view_parent_class)->finalize (object);
+}
+
+static void
+rel_strategies_view_class_init (RelStrategiesViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  object_class->dispose = rel_strategies_view_dispose;
+  object_class->finalize = rel_strategies_view_finalize;
+}
+
+GtkWidget *
+rel_strategies_view_new (RelImageBrowser *browser)
+{
+  RelStrategiesView *self = g_object_new (REL_TYPE_STRATEGIES_VIEW, NULL);
+  self->browser = browser;
+  return GTK_WIDGET (self);
+}
+
+/* ---- public API ---- */
+
+static void
+forget_analysis (RelStrategiesView *self)
+{
+  if (self->job)
+    rel_strategies_view_cancel (self);
+  if (self->an)
+    clear_hover_surfaces (self, self->an->data->n);
+  g_clear_pointer (&self->an, analysis_free);
+  g_clear_pointer (&self->selected, g_free);
+  self->n_selected = 0;
+  self->marked_k = 0;
+  rebuild_gallery (self);
+  gtk_stack_set_visible_child_name (self->stack, "empty");
+  gtk_label_set_text (self->status, "");
+}
+
+void
+rel_strategies_view_set_model (RelStrategiesView *self, RelModel *model)
+{
+  g_return_if_fail (REL_IS_STRATEGIES_VIEW (self));
+  forget_analysis (self);
+  if (self->model)
+    rel_model_unref (self->model);
+  self->model = model ? rel_model_ref (model) : NULL;
+  guint old = g_list_model_get_n_items (G_LIST_MODEL (self->class_list));
+  int n = model && model->labels ? model->n_labels : 0;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 0; i < n; i++)
+    g_ptr_array_add (names, g_strdup (model->labels[i]));
+  if (model && n == 0)
+    {
+      /* unnamed outputs: numbered classes */
+      const RelValue *out = g_ptr_array_index (model->values, model->output);
+      int outputs = out->ndim > 0 ? (int) CLAMP (out->shape[out->ndim - 1], 0, 10000) : 0;
+      for (int i = 0; i < outputs; i++)
+        g_ptr_array_add (names, g_strdup_printf (_("Class %d"), i));
+    }
+  g_ptr_array_add (names, NULL);
+  gtk_string_list_splice (self->class_list, 0, old, (const char *const *) names->pdata);
+  /* the class the demo's training planted a shortcut in, else the first */
+  const char *planted = model && model->metadata ? g_hash_table_lookup (model->metadata, "clever_hans.class") : NULL;
+  if (planted == NULL || !rel_strategies_view_set_class (self, planted))
+    gtk_drop_down_set_selected (self->class_dd, names->len > 1 ? 0 : GTK_INVALID_LIST_POSITION);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->run_button), model != NULL);
+}
+
+void
+rel_strategies_view_set_cache_dir (RelStrategiesView *self, const char *dir)
+{
+  g_free (self->cache_dir);
+  self->cache_dir = g_strdup (dir);
+}
+
+gboolean
+rel_strategies_view_set_class (RelStrategiesView *self, const char *label)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->class_list));
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (gtk_string_list_get_string (self->class_list, i), label) == 0)
+      {
+        gtk_drop_down_set_selected (self->class_dd, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+rel_strategies_view_set_k (RelStrategiesView *self, int k)
+{
+  gtk_spin_button_set_value (self->k_spin, k);
+}
+
+void
+rel_strategies_view_set_neighbors (RelStrategiesView *self, int neighbors)
+{
+  gtk_spin_button_set_value (self->nb_spin, neighbors);
+}
+
+void
+rel_strategies_view_set_pool (RelStrategiesView *self, int pool)
+{
+  gtk_spin_button_set_value (self->pool_spin, pool);
+}
+
+gboolean
+rel_strategies_view_is_busy (RelStrategiesView *self)
+{
+  return self->job != NULL;
+}
+
+const char *
+rel_strategies_view_get_error (RelStrategiesView *self)
+{
+  return self->error;
+}
+
+const RelSprayResult *
+rel_strategies_view_get_result (RelStrategiesView *self)
+{
+  return self->an ? self->an->r : NULL;
+}
+
+const char *
+rel_strategies_view_get_path (RelStrategiesView *self, int index)
+{
+  if (self->an == NULL || index < 0 || index >= self->an->data->n)
+    return NULL;
+  return self->an->data->paths[index];
+}
+
+int
+rel_strategies_view_get_n_explained (RelStrategiesView *self)
+{
+  return self->n_explained;
+}
+
+int
+rel_strategies_view_get_n_heatmap_runs (RelStrategiesView *self)
+{
+  return self->n_heatmap_runs;
+}
+
+int
+rel_strategies_view_get_marked_k (RelStrategiesView *self)
+{
+  return self->marked_k;
+}
+
+GtkWidget *
+rel_strategies_view_get_thumbnail (RelStrategiesView *self, int cluster, int index)
+{
+  if (cluster < 0 || cluster >= (int) self->thumb_buttons->len)
+    return NULL;
+  GPtrArray *b = g_ptr_array_index (self->thumb_buttons, cluster);
+  return index >= 0 && index < (int) b->len ? g_ptr_array_index (b, index) : NULL;
+}
