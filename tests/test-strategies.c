@@ -266,6 +266,8 @@ test_demo_strategies (void)
   g_assert_cmpint (rel_strategies_view_select_box (view, 0, 0, 1, 1), ==, 0);
   g_assert_cmpint (rel_strategies_view_select_box (view, 0, 0, 0, 0), ==, 0);
 
+  g_assert_false (rel_strategies_view_hover (view, n));
+  g_assert_true (rel_strategies_view_hover (view, 0));
   const char *shot = g_getenv ("STRATEGIES_SCREENSHOT");
   if (shot)
     {
@@ -285,8 +287,17 @@ test_demo_strategies (void)
   g_assert_nonnull (sel);
   g_assert_cmpstr (rel_image_item_get_path (sel), ==, want);
 
-  /* a second run reads every heatmap back from the cache */
+  /* a run cancelled at once leaves the previous analysis in place */
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "strategies");
+  const RelSprayResult *before = rel_strategies_view_get_result (view);
+  g_assert_true (rel_strategies_view_run (view));
+  rel_strategies_view_cancel (view);
+  g_assert_false (rel_strategies_view_is_busy (view));
+  g_assert_true (rel_strategies_view_get_result (view) == before);
+  g_assert_true (find_label (GTK_WIDGET (view), "Cancelled."));
+  g_assert_cmpint (rel_strategies_view_get_n_heatmap_runs (view), ==, 1);
+
+  /* a second run reads every heatmap back from the cache */
   g_assert_true (rel_strategies_view_run (view));
   wait_until (view_idle, view, "the cached run");
   g_assert_cmpint (rel_strategies_view_get_n_heatmap_runs (view), ==, 2);

@@ -683,6 +683,7 @@ scatter_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer
       int tw, th;
       pango_layout_get_pixel_size (layout, &tw, &th);
       cairo_set_source_rgba (cr, rgb[0], rgb[1], rgb[2], 0.95);
+      cairo_new_path (cr);  /* show_layout left a current point */
       cairo_arc (cr, 16, ly + th / 2.0, 5, 0, 2 * G_PI);
       cairo_fill (cr);
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
@@ -707,6 +708,7 @@ scatter_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer
     {
       int i = self->hover;
       double px = ox + xy[2 * i] * s, py = oy - xy[2 * i + 1] * s;
+      cairo_new_path (cr);
       cairo_arc (cr, px, py, POINT_RADIUS + 3, 0, 2 * G_PI);
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.9);
       cairo_set_line_width (cr, 2);
@@ -727,7 +729,7 @@ scatter_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer
       if (bx + bw > width - 4)
         bx = px - 14 - bw;
       by = CLAMP (by, 4, MAX (4, height - bh - 4));
-      cairo_new_sub_path (cr);
+      cairo_new_path (cr);
       double rad = 8;
       cairo_arc (cr, bx + bw - rad, by + rad, rad, -G_PI / 2, 0);
       cairo_arc (cr, bx + bw - rad, by + bh - rad, rad, 0, G_PI / 2);
@@ -1094,7 +1096,7 @@ rebuild_gallery (RelStrategiesView *self)
           GtkWidget *pbox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
           g_autoptr (GdkTexture) pt = prototype_texture (cl->prototype, side);
           GtkWidget *pic = gtk_picture_new_for_paintable (GDK_PAINTABLE (pt));
-          gtk_widget_set_size_request (pic, 64, 64);
+          gtk_widget_set_size_request (pic, 72, 72);
           gtk_picture_set_can_shrink (GTK_PICTURE (pic), TRUE);
           gtk_widget_set_tooltip_text (pic, _("Prototype: the cluster's mean pooled heatmap"));
           gtk_widget_add_css_class (pic, "strategies-prototype");
@@ -1662,4 +1664,15 @@ rel_strategies_view_get_thumbnail (RelStrategiesView *self, int cluster, int ind
     return NULL;
   GPtrArray *b = g_ptr_array_index (self->thumb_buttons, cluster);
   return index >= 0 && index < (int) b->len ? g_ptr_array_index (b, index) : NULL;
+}
+
+gboolean
+rel_strategies_view_hover (RelStrategiesView *self, int index)
+{
+  g_return_val_if_fail (REL_IS_STRATEGIES_VIEW (self), FALSE);
+  if (self->an == NULL || index >= self->an->data->n)
+    return FALSE;
+  self->hover = MAX (index, -1);
+  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
+  return TRUE;
 }

@@ -57,4 +57,7 @@ GtkWidget   *rel_strategies_view_get_thumbnail (RelStrategiesView *self, int clu
 int          rel_strategies_view_select_box   (RelStrategiesView *self, double x0, double y0,
                                                double x1, double y1);
 
+/* Shows point @index as hovered (its thumbnail and name), -1 none; FALSE if out of range. */
+gboolean     rel_strategies_view_hover        (RelStrategiesView *self, int index);
+
 G_END_DECLS
