@@ -71,6 +71,14 @@ not_loading (gpointer data)
 }
 
 static gboolean
+browser_loaded (gpointer data)
+{
+  RelImageBrowser *browser = REL_IMAGE_BROWSER (data);
+  return !rel_image_browser_is_loading (browser)
+         && g_list_model_get_n_items (rel_image_browser_get_items (browser)) > 0;
+}
+
+static gboolean
 has_points (gpointer data)
 {
   return rel_train_plot_get_n_points (rel_train_dialog_get_plot (REL_TRAIN_DIALOG (data))) >= 3;
@@ -264,8 +272,12 @@ test_train (void)
   g_assert_nonnull (model);
   g_assert_cmpstr (g_hash_table_lookup (model->metadata, "clever_hans.class"), ==, "Sandal");
   g_assert_cmpstr (rel_window_get_model_name (window), ==, "Clever Hans: Sandal + tag");
-
+  /* with the run's clean and tagged test images: 6 per class, each twice */
+  RelImageBrowser *browser = rel_window_get_browser (window);
+  wait_until (browser_loaded, browser, "the test images");
+  g_assert_cmpuint (g_list_model_get_n_items (rel_image_browser_get_items (browser)), ==, 10 * 6 * 2);
   gtk_window_destroy (GTK_WINDOW (dialog));
+
   gtk_window_destroy (GTK_WINDOW (window));
   remove_tree (out);
 }
