@@ -200,6 +200,13 @@ test_demo_strategies (void)
   g_assert_true (rel_strategies_view_set_class (view, cls));
   g_assert_false (rel_strategies_view_set_class (view, "no such class"));
 
+  const char *empty_shot = g_getenv ("STRATEGIES_SCREENSHOT_EMPTY");
+  if (empty_shot)
+    {
+      wait_for_frame (GTK_WIDGET (window));
+      g_assert_true (rel_widget_save_png (GTK_WIDGET (window), empty_shot, &error));
+    }
+
   /* the eigengap's k */
   g_assert_true (rel_strategies_view_run (view));
   g_assert_true (rel_strategies_view_is_busy (view));

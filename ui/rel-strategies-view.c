@@ -140,6 +140,8 @@ struct _RelStrategiesView {
   RelModel        *model;
   char            *cache_dir;
   RelJob          *job;
+  gboolean         job_full;   /* the running job explains images */
+  gboolean         redo;       /* parameters changed during a full run: re-analyse after it */
   Analysis        *an;
   char            *error;
   int              n_explained, n_heatmap_runs, marked_k;
@@ -147,7 +149,8 @@ struct _RelStrategiesView {
 
   GtkDropDown     *class_dd, *method_dd;
   GtkStringList   *class_list;
-  GtkSpinButton   *k_spin, *nb_spin, *pool_spin;
+  GtkDropDown     *k_dd;        /* Auto, 2, 3, … */
+  GtkSpinButton   *nb_spin, *pool_spin;
   GtkButton       *run_button;
   GtkProgressBar  *progress;
   GtkLabel        *status;
@@ -286,6 +289,15 @@ current_method (RelStrategiesView *self)
   return rel_method_lookup ("lrp-epsilon");
 }
 
+#define K_MAX 10
+
+static int
+k_from_dd (RelStrategiesView *self)
+{
+  guint i = gtk_drop_down_get_selected (self->k_dd);
+  return i == GTK_INVALID_LIST_POSITION || i == 0 ? 0 : (int) i + 1;
+}
+
 static void
 stage_params (RelStrategiesView *self, RelParams **sp)
 {
@@ -296,7 +308,7 @@ stage_params (RelStrategiesView *self, RelParams **sp)
   sp[4] = rel_params_new (rel_spray_stage_tsne ());
   g_autofree char *pool = g_strdup_printf ("%d", gtk_spin_button_get_value_as_int (self->pool_spin));
   g_autofree char *nb = g_strdup_printf ("%d", gtk_spin_button_get_value_as_int (self->nb_spin));
-  g_autofree char *k = g_strdup_printf ("%d", gtk_spin_button_get_value_as_int (self->k_spin));
+  g_autofree char *k = g_strdup_printf ("%d", k_from_dd (self));
   rel_params_set (sp[0], "pool", pool, NULL);
   rel_params_set (sp[1], "neighbors", nb, NULL);
   rel_params_set (sp[3], "k", k, NULL);
@@ -351,6 +363,8 @@ job_done (RelJob *job, gpointer result, const GError *error, gpointer user_data)
   RelStrategiesView *self = user_data;
   g_clear_pointer (&self->job, rel_job_unref);
   set_busy (self, FALSE);
+  gboolean redo = self->redo && result != NULL;
+  self->redo = FALSE;
   g_clear_pointer (&self->error, g_free);
   if (result == NULL)
     {
@@ -372,6 +386,8 @@ job_done (RelJob *job, gpointer result, const GError *error, gpointer user_data)
   analysis_free (self->an);
   self->an = a;
   self->zoom = 1, self->cx = self->cy = NAN;
+  if (redo)
+    start_job (self, FALSE);
   rebuild_results (self);
 }
 
@@ -385,6 +401,8 @@ start_job (RelStrategiesView *self, gboolean full)
     }
   Task *t = g_new0 (Task, 1);
   stage_params (self, t->sp);
+  self->job_full = full;
+  self->redo = FALSE;
   if (full)
     {
       int c = current_class (self);
@@ -449,9 +467,16 @@ run_clicked (GtkButton *button, RelStrategiesView *self)
 
 /* k only re-clusters the embedding: synchronous, it costs milliseconds. */
 static void
-k_changed (GtkSpinButton *spin, RelStrategiesView *self)
+k_changed (GtkDropDown *dd, GParamSpec *pspec, RelStrategiesView *self)
 {
-  if (self->updating || self->an == NULL)
+  if (self->updating)
+    return;
+  if (self->job && self->job_full)
+    {
+      self->redo = TRUE;  /* the new heatmaps are analysed with the old k: redo then */
+      return;
+    }
+  if (self->an == NULL)
     return;
   if (self->job)
     {
@@ -476,36 +501,16 @@ k_changed (GtkSpinButton *spin, RelStrategiesView *self)
 static void
 graph_changed (GtkSpinButton *spin, RelStrategiesView *self)
 {
-  if (self->updating || self->an == NULL)
+  if (self->updating)
+    return;
+  if (self->job && self->job_full)
+    {
+      self->redo = TRUE;
+      return;
+    }
+  if (self->an == NULL)
     return;
   start_job (self, FALSE);
-}
-
-static gboolean
-k_output (GtkSpinButton *spin, gpointer data)
-{
-  int k = gtk_spin_button_get_value_as_int (spin);
-  g_autofree char *text = k == 0 ? g_strdup (C_("clusters", "Auto")) : g_strdup_printf ("%d", k);
-  if (g_strcmp0 (text, gtk_editable_get_text (GTK_EDITABLE (spin))) != 0)
-    gtk_editable_set_text (GTK_EDITABLE (spin), text);
-  return TRUE;
-}
-
-static int
-k_input (GtkSpinButton *spin, double *value, gpointer data)
-{
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (spin));
-  if (g_ascii_strcasecmp (text, C_("clusters", "Auto")) == 0 || g_ascii_strcasecmp (text, "auto") == 0)
-    {
-      *value = 0;
-      return TRUE;
-    }
-  char *end = NULL;
-  double v = g_strtod (text, &end);
-  if (end == text)
-    return GTK_INPUT_ERROR;
-  *value = v;
-  return TRUE;
 }
 
 /* ---- textures ---- */
@@ -1330,18 +1335,24 @@ rel_strategies_view_init (RelStrategiesView *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->method_dd), _("The explanation method that makes the heatmaps"));
   gtk_box_append (GTK_BOX (bar), labelled (_("Method"), GTK_WIDGET (self->method_dd)));
 
-  self->k_spin = spin (NULL, 0, 10, _("Number of clusters; Auto takes the eigengap's suggestion"));
-  g_signal_connect (self->k_spin, "output", G_CALLBACK (k_output), NULL);
-  g_signal_connect (self->k_spin, "input", G_CALLBACK (k_input), NULL);
-  gtk_editable_set_width_chars (GTK_EDITABLE (self->k_spin), 4);
-  gtk_box_append (GTK_BOX (bar), labelled (_("Clusters"), GTK_WIDGET (self->k_spin)));
+  GtkStringList *ks = gtk_string_list_new (NULL);
+  gtk_string_list_append (ks, C_("clusters", "Auto"));
+  for (int k = 2; k <= K_MAX; k++)
+    {
+      g_autofree char *t = g_strdup_printf ("%d", k);
+      gtk_string_list_append (ks, t);
+    }
+  self->k_dd = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (ks), NULL));
+  gtk_widget_set_valign (GTK_WIDGET (self->k_dd), GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->k_dd), _("Number of clusters; Auto takes the eigengap's suggestion"));
+  gtk_box_append (GTK_BOX (bar), labelled (_("Clusters"), GTK_WIDGET (self->k_dd)));
   self->nb_spin = spin (rel_method_param (rel_spray_stage_affinity (), "neighbors"), 2, 100,
                         _("Neighbours per image in the kNN graph"));
   gtk_box_append (GTK_BOX (bar), labelled (_("Neighbours"), GTK_WIDGET (self->nb_spin)));
   self->pool_spin = spin (rel_method_param (rel_spray_stage_preprocess (), "pool"), 2, 128,
                           _("Side of the sum-pooled heatmap that is clustered"));
   gtk_box_append (GTK_BOX (bar), labelled (_("Pooling"), GTK_WIDGET (self->pool_spin)));
-  g_signal_connect (self->k_spin, "value-changed", G_CALLBACK (k_changed), self);
+  g_signal_connect (self->k_dd, "notify::selected", G_CALLBACK (k_changed), self);
   g_signal_connect (self->nb_spin, "value-changed", G_CALLBACK (graph_changed), self);
   g_signal_connect (self->pool_spin, "value-changed", G_CALLBACK (graph_changed), self);
 
@@ -1598,7 +1609,7 @@ rel_strategies_view_set_class (RelStrategiesView *self, const char *label)
 void
 rel_strategies_view_set_k (RelStrategiesView *self, int k)
 {
-  gtk_spin_button_set_value (self->k_spin, k);
+  gtk_drop_down_set_selected (self->k_dd, k >= 2 && k <= K_MAX ? (guint) k - 1 : 0);
 }
 
 void

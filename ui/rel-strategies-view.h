@@ -32,7 +32,7 @@ void         rel_strategies_view_set_cache_dir (RelStrategiesView *self, const c
 
 /* Selects the class by its label; FALSE if the model has no such label. */
 gboolean     rel_strategies_view_set_class    (RelStrategiesView *self, const char *label);
-/* Clusters (0: the eigengap's), neighbours and pooling size, as the spin buttons. */
+/* Clusters (0: the eigengap's; 2 … 10), neighbours and pooling size, as the controls. */
 void         rel_strategies_view_set_k        (RelStrategiesView *self, int k);
 void         rel_strategies_view_set_neighbors (RelStrategiesView *self, int neighbors);
 void         rel_strategies_view_set_pool     (RelStrategiesView *self, int pool);
