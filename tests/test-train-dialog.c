@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
@@ -344,6 +345,48 @@ test_action (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* glibc caches translations; this counter tells it LANGUAGE changed. */
+extern int _nl_msg_cat_cntr;
+
+static void
+set_language (const char *language)
+{
+  if (language)
+    g_setenv ("LANGUAGE", language, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  ++_nl_msg_cat_cntr;
+}
+
+/* The dialog in German, rendered for a look at the longer strings. */
+static void
+test_german (void)
+{
+  g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  g_autofree char *mo = g_build_filename (localedir, "de", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
+  if (!g_file_test (mo, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no German catalogue built");
+      return;
+    }
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  set_language ("de");
+
+  RelTrainDialog *dialog = rel_train_dialog_new (NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+  wait_for_frame (GTK_WIDGET (dialog));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "Einen Klugen Hans trainieren");
+  g_assert_nonnull (find_widget (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "Präparierte Klasse"));
+  g_assert_cmpstr (rel_train_dialog_get_status (dialog), ==, "Nicht gestartet");
+  g_autofree char *png = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                           "test-train-dialog-de.png", NULL);
+  g_assert_true (rel_widget_save_png (GTK_WIDGET (dialog), png, NULL));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  set_language (NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -362,5 +405,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train-dialog/action", test_action);
   g_test_add_func ("/train-dialog/train", test_train);
   g_test_add_func ("/train-dialog/cancel", test_cancel);
+  g_test_add_func ("/train-dialog/german", test_german);
   return g_test_run ();
 }

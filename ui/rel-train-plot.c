@@ -53,11 +53,17 @@ loss_ceiling (double max)
 }
 
 static void
-show_text (GtkWidget *widget, cairo_t *cr, const char *text, double x, double y,
-           double xalign, double yalign, gboolean small)
+show_text_wrapped (GtkWidget *widget, cairo_t *cr, const char *text, double x, double y,
+                   double xalign, double yalign, gboolean small, int wrap_width)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
   int w, h;
+  if (wrap_width > 0)
+    {
+      pango_layout_set_width (layout, wrap_width * PANGO_SCALE);
+      pango_layout_set_wrap (layout, PANGO_WRAP_WORD);
+      pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+    }
   if (small)
     {
       PangoAttrList *attrs = pango_attr_list_new ();
@@ -67,9 +73,18 @@ show_text (GtkWidget *widget, cairo_t *cr, const char *text, double x, double y,
       pango_attr_list_unref (attrs);
     }
   pango_layout_get_pixel_size (layout, &w, &h);
+  if (wrap_width > 0)
+    w = wrap_width;   /* lines are centred within the whole width */
   cairo_move_to (cr, round (x - xalign * w), round (y - yalign * h));
   pango_cairo_show_layout (cr, layout);
   g_object_unref (layout);
+}
+
+static void
+show_text (GtkWidget *widget, cairo_t *cr, const char *text, double x, double y,
+           double xalign, double yalign, gboolean small)
+{
+  show_text_wrapped (widget, cr, text, x, y, xalign, yalign, small, 0);
 }
 
 static void
@@ -152,6 +167,9 @@ rel_train_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       cairo_line_to (cr, x0 + pw, y);
       cairo_stroke (cr);
 
+      /* no scale before there is something to measure */
+      if (self->points->len == 0)
+        continue;
       char text[32];
       gdk_cairo_set_source_rgba (cr, &dim);
       g_snprintf (text, sizeof text, "%.*f", lmax * i / 4.0 == floor (lmax * i / 4.0) ? 0 : 2, lmax * i / 4.0);
@@ -198,8 +216,8 @@ rel_train_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (self->points->len == 0)
     {
       gdk_cairo_set_source_rgba (cr, &dim);
-      show_text (widget, cr, _("The curves appear here while the model trains"),
-                 x0 + pw / 2, y0 + ph / 2, 0.5, 0.5, FALSE);
+      show_text_wrapped (widget, cr, _("The curves appear here while the model trains"),
+                         x0 + pw / 2, y0 + ph / 2, 0.5, 0.5, FALSE, (int) pw - 32);
       cairo_destroy (cr);
       return;
     }
