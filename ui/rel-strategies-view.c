@@ -58,6 +58,7 @@ widget_color (GtkWidget *w, GdkRGBA *rgba)
 
 typedef struct {
   int               n;
+  int               cls;       /* the class analysed, among the model's outputs */
   char            **paths;     /* n, NULL-terminated */
   RelSprayHeatmaps *hm;
   int               iw, ih;    /* input thumbnail size (0: none) */
@@ -215,6 +216,7 @@ task_run (RelJob *job, gpointer data, GError **error)
         return NULL;
       h = g_atomic_rc_box_new0 (Heatmaps);
       h->n = n;
+      h->cls = t->cls;
       h->paths = g_steal_pointer (&t->paths);
       h->hm = hm;
       h->rgba = g_new0 (guint8 *, n);
@@ -315,7 +317,8 @@ stage_params (RelStrategiesView *self, RelParams **sp)
 }
 
 /* The browser's images of class @c: their true class in the model's label
- * space, else the folder's class name. */
+ * space, else the folder's class name; in a folder without classes, the
+ * images predicted as @c. */
 static char **
 class_paths (RelStrategiesView *self, int c)
 {
@@ -327,7 +330,9 @@ class_paths (RelStrategiesView *self, int c)
     {
       g_autoptr (RelImageItem) item = g_list_model_get_item (items, i);
       int e = rel_image_item_get_expected_label (item);
-      if (e == c || (e < 0 && g_strcmp0 (rel_image_item_get_true_label_name (item), name) == 0))
+      const char *true_name = rel_image_item_get_true_label_name (item);
+      if (e == c || (e < 0 && true_name && g_strcmp0 (true_name, name) == 0)
+          || (e < 0 && true_name == NULL && rel_image_item_get_predicted_label (item) == c))
         g_ptr_array_add (out, g_strdup (rel_image_item_get_path (item)));
     }
   g_ptr_array_add (out, NULL);
@@ -415,7 +420,7 @@ start_job (RelStrategiesView *self, gboolean full)
   else
     {
       t->data = heatmaps_ref (self->an->data);
-      t->cls = current_class (self);
+      t->cls = self->an->data->cls;
     }
   gtk_progress_bar_set_fraction (self->progress, 0);
   gtk_progress_bar_set_text (self->progress, full ? _("Explaining images…") : _("Analysing…"));
@@ -488,7 +493,7 @@ k_changed (GtkDropDown *dd, GParamSpec *pspec, RelStrategiesView *self)
   Heatmaps *h = self->an->data;
   g_autofree int *truth = g_new (int, h->n);
   for (int i = 0; i < h->n; i++)
-    truth[i] = current_class (self);
+    truth[i] = h->cls;
   g_autoptr (GError) error = NULL;
   if (!rel_spray_recluster (self->an->r, self->an->x, h->hm->predicted, h->hm->confidence, truth, sp[3], NULL, &error))
     gtk_label_set_text (self->status, error->message);
@@ -1207,7 +1212,7 @@ rebuild_results (RelStrategiesView *self)
   g_autofree char *spec = g_strdup_printf (_("The eigengap suggests k = %d"), r->suggested_k);
   gtk_label_set_text (self->spectrum_label, spec);
   g_autofree char *status = g_strdup_printf (_("%s: %d images (%d explained, %d from the cache) · %d clusters"),
-                                             class_name (self, current_class (self)), h->n, h->hm->n_explained,
+                                             class_name (self, h->cls), h->n, h->hm->n_explained,
                                              h->hm->n_cached, r->n_clusters);
   gtk_label_set_text (self->status, status);
   update_selection_label (self);
@@ -1491,6 +1496,7 @@ rel_strategies_view_init (RelStrategiesView *self)
 
   adw_bin_set_child (ADW_BIN (self), root);
   set_busy (self, FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->run_button), FALSE);  /* until a model is set */
 }
 
 static void
