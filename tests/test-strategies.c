@@ -193,6 +193,11 @@ test_demo_strategies (void)
 
   RelStrategiesView *view = rel_window_get_strategies_view (window);
   g_assert_nonnull (view);
+  /* the page must not widen the window beyond a small laptop screen */
+  int min_width = 0;
+  gtk_widget_measure (GTK_WIDGET (view), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
+  g_test_message ("strategies page minimum width %d px", min_width);
+  g_assert_cmpint (min_width, <=, 800);
   GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (view), ADW_TYPE_VIEW_STACK);
   g_assert_nonnull (stack);
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "strategies");

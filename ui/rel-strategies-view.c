@@ -155,6 +155,7 @@ struct _RelStrategiesView {
   GtkButton       *run_button;
   GtkProgressBar  *progress;
   GtkLabel        *status;
+  GtkWidget       *status_box;
   GtkStack        *stack;
   AdwStatusPage   *empty_page;
   GtkToggleButton *tsne_toggle, *spectral_toggle;
@@ -341,6 +342,16 @@ class_paths (RelStrategiesView *self, int c)
 
 /* ---- jobs ---- */
 
+/* The status row shows while busy or saying something. */
+static void
+update_status_row (RelStrategiesView *self)
+{
+  if (self->status_box == NULL)
+    return;
+  const char *text = gtk_label_get_text (self->status);
+  gtk_widget_set_visible (self->status_box, self->job != NULL || (text && *text));
+}
+
 static void
 set_busy (RelStrategiesView *self, gboolean busy)
 {
@@ -350,6 +361,8 @@ set_busy (RelStrategiesView *self, gboolean busy)
   else
     gtk_widget_add_css_class (GTK_WIDGET (self->run_button), "suggested-action");
   gtk_widget_set_visible (GTK_WIDGET (self->progress), busy);
+  if (self->status_box)
+    gtk_widget_set_visible (self->status_box, busy || *gtk_label_get_text (self->status));
   gtk_widget_set_sensitive (GTK_WIDGET (self->class_dd), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->method_dd), !busy);
 }
@@ -1124,7 +1137,7 @@ rebuild_gallery (RelStrategiesView *self)
       gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (flow), GTK_SELECTION_NONE);
       gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (flow), TRUE);
       gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (flow), 12);
-      gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (flow), 3);
+      gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (flow), 2);
       gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (flow), 4);
       gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (flow), 4);
       g_autofree guint8 *seen = g_new0 (guint8, h->n);
@@ -1314,12 +1327,22 @@ rel_strategies_view_init (RelStrategiesView *self)
 
   GtkWidget *root = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
 
-  /* toolbar */
+  /* toolbar: the controls scroll sideways in a narrow window; status and progress below */
+  GtkWidget *toolbar = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  gtk_widget_set_margin_start (toolbar, 12);
+  gtk_widget_set_margin_end (toolbar, 12);
+  gtk_widget_set_margin_top (toolbar, 6);
+  gtk_widget_set_margin_bottom (toolbar, 6);
   GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  gtk_widget_set_margin_start (bar, 12);
-  gtk_widget_set_margin_end (bar, 12);
-  gtk_widget_set_margin_top (bar, 8);
-  gtk_widget_set_margin_bottom (bar, 8);
+  GtkWidget *bar_scroll = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (bar_scroll), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (bar_scroll), TRUE);
+  gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (bar_scroll), TRUE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (bar_scroll), bar);
+  GtkWidget *status_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  self->status_box = status_box;
+  gtk_box_append (GTK_BOX (toolbar), bar_scroll);
+  gtk_box_append (GTK_BOX (toolbar), status_box);
   self->class_list = gtk_string_list_new (NULL);
   self->class_dd = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->class_list)), NULL));
   gtk_drop_down_set_enable_search (self->class_dd, TRUE);
@@ -1365,21 +1388,23 @@ rel_strategies_view_init (RelStrategiesView *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->run_button), "suggested-action");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_button), _("Explain every image of the class, then cluster the heatmaps"));
   g_signal_connect (self->run_button, "clicked", G_CALLBACK (run_clicked), self);
+  gtk_widget_set_valign (GTK_WIDGET (self->run_button), GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->run_button));
 
   self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
   gtk_progress_bar_set_show_text (self->progress, TRUE);
-  gtk_widget_set_hexpand (GTK_WIDGET (self->progress), TRUE);
+  gtk_widget_set_size_request (GTK_WIDGET (self->progress), 280, -1);
   gtk_widget_set_valign (GTK_WIDGET (self->progress), GTK_ALIGN_CENTER);
   gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
-  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->progress));
+  gtk_box_append (GTK_BOX (status_box), GTK_WIDGET (self->progress));
   self->status = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_ellipsize (self->status, PANGO_ELLIPSIZE_END);
-  gtk_label_set_xalign (self->status, 1);
+  gtk_label_set_xalign (self->status, 0);
+  g_signal_connect_swapped (self->status, "notify::label", G_CALLBACK (update_status_row), self);
   gtk_widget_set_hexpand (GTK_WIDGET (self->status), TRUE);
   gtk_widget_add_css_class (GTK_WIDGET (self->status), "dim-label");
-  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->status));
-  gtk_box_append (GTK_BOX (root), bar);
+  gtk_box_append (GTK_BOX (status_box), GTK_WIDGET (self->status));
+  gtk_box_append (GTK_BOX (root), toolbar);
   gtk_box_append (GTK_BOX (root), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
 
   /* empty state and results */
@@ -1403,7 +1428,7 @@ rel_strategies_view_init (RelStrategiesView *self)
   gtk_widget_set_margin_end (left, 12);
   gtk_widget_set_margin_top (left, 12);
   gtk_widget_set_margin_bottom (left, 12);
-  gtk_widget_set_size_request (left, 380, -1);
+  gtk_widget_set_size_request (left, 300, -1);
 
   GtkWidget *shead = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *st = section_title (_("Embedding"));
@@ -1420,7 +1445,7 @@ rel_strategies_view_init (RelStrategiesView *self)
 
   self->scatter = GTK_DRAWING_AREA (gtk_drawing_area_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (self->scatter), TRUE);
-  gtk_widget_set_size_request (GTK_WIDGET (self->scatter), 320, 260);
+  gtk_widget_set_size_request (GTK_WIDGET (self->scatter), 260, 240);
   gtk_drawing_area_set_draw_func (self->scatter, scatter_draw, self, NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->scatter), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Embedding scatter plot, coloured by cluster"), -1);
@@ -1454,7 +1479,7 @@ rel_strategies_view_init (RelStrategiesView *self)
   gtk_box_append (GTK_BOX (sp_head), GTK_WIDGET (self->spectrum_label));
   gtk_box_append (GTK_BOX (left), sp_head);
   self->spectrum = GTK_DRAWING_AREA (gtk_drawing_area_new ());
-  gtk_widget_set_size_request (GTK_WIDGET (self->spectrum), 320, 150);
+  gtk_widget_set_size_request (GTK_WIDGET (self->spectrum), 260, 150);
   gtk_drawing_area_set_draw_func (self->spectrum, spectrum_draw, self, NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->spectrum), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Smallest eigenvalues of the graph Laplacian with the eigengap marked"), -1);
@@ -1497,6 +1522,7 @@ rel_strategies_view_init (RelStrategiesView *self)
   adw_bin_set_child (ADW_BIN (self), root);
   set_busy (self, FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->run_button), FALSE);  /* until a model is set */
+  update_status_row (self);
 }
 
 static void
