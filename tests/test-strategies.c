@@ -215,6 +215,12 @@ test_demo_strategies (void)
   /* the eigengap's k */
   g_assert_true (rel_strategies_view_run (view));
   g_assert_true (rel_strategies_view_is_busy (view));
+  const char *running_shot = g_getenv ("STRATEGIES_SCREENSHOT_RUNNING");
+  if (running_shot)
+    {
+      wait_for_frame (GTK_WIDGET (window));
+      g_assert_true (rel_widget_save_png (GTK_WIDGET (window), running_shot, &error));
+    }
   wait_until (view_idle, view, "the analysis");
   g_assert_null (rel_strategies_view_get_error (view));
   const RelSprayResult *r = rel_strategies_view_get_result (view);
