@@ -36,6 +36,8 @@ typedef enum {
 struct _RelContext {
   int n_threads;           /* worker threads for the core's own loops (BLAS threads are set separately) */
   volatile gint *cancel;   /* optional: non-zero asks a long op to stop between chunks */
+  gboolean training;       /* training step: BatchNormalization normalises with the batch's
+                            * statistics (and differentiates through them); 0 = inference */
 };
 
 typedef gboolean (*RelOpPrepareFunc)  (RelModel *model, RelNode *node, GError **error);

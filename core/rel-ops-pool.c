@@ -536,7 +536,15 @@ gmp_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *o
   return global_backward (node, inputs, grad_output, grad_inputs, need, TRUE, error);
 }
 
-/* ---- BatchNormalization (inference) ---- */
+/* ---- BatchNormalization ----
+ *
+ * Inference form: y = scale·(x − mean)/√(var + ε) + B with the running
+ * statistics (inputs 3 and 4). With ctx->training the core's training step
+ * normalises with the batch statistics instead (mean and biased variance over
+ * N and the spatial axes, per channel, as PyTorch does) and the backward goes
+ * through them; the running statistics are then not read, and rel-train.c
+ * updates them. Nothing is cached between forward and backward: the backward
+ * recomputes the statistics from X, so the op stays a pure function. */
 
 typedef struct {
   float epsilon;
@@ -550,7 +558,7 @@ batchnorm_prepare (RelModel *model, RelNode *node, GError **error)
   if (rel_node_attr_int (node, "training_mode", 0) != 0)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
-                   "BatchNormalization in training mode is not supported (export the model in eval mode)");
+                   "BatchNormalization with training_mode = 1 is not supported (export the model in eval mode)");
       return FALSE;
     }
   if (rel_node_attr_int (node, "spatial", 1) != 1)
@@ -599,6 +607,32 @@ batchnorm_shape (RelTensor *const *inputs, int64_t *n, int64_t *c, int64_t *plan
   return TRUE;
 }
 
+/* Mean and biased variance of channel @ch over N and the plane, in double
+ * (two passes: the variance of a shifted sum does not cancel). */
+static void
+batchnorm_batch_stats (const float *x, int64_t n, int64_t c, int64_t plane, int64_t ch,
+                       double *mean, double *var)
+{
+  double s = 0.0, s2 = 0.0, m;
+  int64_t count = n * plane;
+
+  for (int64_t i = 0; i < n; i++)
+    {
+      const float *xp = x + (i * c + ch) * plane;
+      for (int64_t k = 0; k < plane; k++)
+        s += xp[k];
+    }
+  m = count > 0 ? s / (double) count : 0.0;
+  for (int64_t i = 0; i < n; i++)
+    {
+      const float *xp = x + (i * c + ch) * plane;
+      for (int64_t k = 0; k < plane; k++)
+        s2 += (xp[k] - m) * (xp[k] - m);
+    }
+  *mean = m;
+  *var = count > 0 ? s2 / (double) count : 0.0;
+}
+
 static gboolean
 batchnorm_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
                    const RelContext *ctx, GError **error)
@@ -621,8 +655,19 @@ batchnorm_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **ou
   yd = rel_tensor_f32 (y);
   for (int64_t ch = 0; ch < c; ch++)
     {
-      float a = scale[ch] / sqrtf (var[ch] + p->epsilon);
-      float b = bias[ch] - mean[ch] * a;
+      float a, b;
+      if (ctx && ctx->training)
+        {
+          double m, v;
+          batchnorm_batch_stats (x, n, c, plane, ch, &m, &v);
+          a = (float) (scale[ch] / sqrt (v + p->epsilon));
+          b = (float) (bias[ch] - m * a);
+        }
+      else
+        {
+          a = scale[ch] / sqrtf (var[ch] + p->epsilon);
+          b = bias[ch] - mean[ch] * a;
+        }
       for (int64_t i = 0; i < n; i++)
         {
           const float *xp = x + (i * c + ch) * plane;
@@ -633,6 +678,54 @@ batchnorm_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **ou
     }
   outputs[0] = y;
   return TRUE;
+}
+
+/* The training-mode VJP. With x̂ = (x − μ)·σ⁻¹ over the M = N·plane values
+ * of a channel: dB = Σdy, dscale = Σdy·x̂ and
+ * dx = scale·σ⁻¹/M · (M·dy − Σdy − x̂·Σdy·x̂) (μ and σ depend on every x).
+ * The running statistics do not reach the output: their gradients are 0. */
+static void
+batchnorm_backward_batch (const BatchNormParams *p, const float *x, const float *scale,
+                          const float *dy, int64_t n, int64_t c, int64_t plane, RelTensor **g)
+{
+  double count = (double) (n * plane);
+
+  for (int i = 3; i < 5; i++)
+    if (g[i])
+      rel_tensor_fill (g[i], 0.f);
+  for (int64_t ch = 0; ch < c; ch++)
+    {
+      double m, v, inv_std, sum_dy = 0.0, sum_dy_xhat = 0.0;
+
+      batchnorm_batch_stats (x, n, c, plane, ch, &m, &v);
+      inv_std = 1.0 / sqrt (v + p->epsilon);
+      for (int64_t i = 0; i < n; i++)
+        {
+          const float *xp = x + (i * c + ch) * plane;
+          const float *dyp = dy + (i * c + ch) * plane;
+          for (int64_t k = 0; k < plane; k++)
+            {
+              sum_dy += dyp[k];
+              sum_dy_xhat += dyp[k] * ((xp[k] - m) * inv_std);
+            }
+        }
+      if (g[0])
+        {
+          double a = scale[ch] * inv_std / count;
+          for (int64_t i = 0; i < n; i++)
+            {
+              const float *xp = x + (i * c + ch) * plane;
+              const float *dyp = dy + (i * c + ch) * plane;
+              float *dxp = rel_tensor_f32 (g[0]) + (i * c + ch) * plane;
+              for (int64_t k = 0; k < plane; k++)
+                dxp[k] = (float) (a * (count * dyp[k] - sum_dy - (xp[k] - m) * inv_std * sum_dy_xhat));
+            }
+        }
+      if (g[1])
+        rel_tensor_f32 (g[1])[ch] = (float) sum_dy_xhat;
+      if (g[2])
+        rel_tensor_f32 (g[2])[ch] = (float) sum_dy;
+    }
 }
 
 static gboolean
@@ -661,6 +754,14 @@ batchnorm_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *co
   mean = rel_tensor_f32 (inputs[3]);
   var = rel_tensor_f32 (inputs[4]);
   dy = rel_tensor_f32 (grad_output);
+  if (ctx && ctx->training)
+    {
+      batchnorm_backward_batch (p, x, scale, dy, n, c, plane, g);
+      for (int i = 0; i < 5; i++)
+        if (need[i])
+          grad_inputs[i] = g[i];
+      return TRUE;
+    }
   for (int64_t ch = 0; ch < c; ch++)
     {
       float inv_std = 1.f / sqrtf (var[ch] + p->epsilon);

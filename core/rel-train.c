@@ -4,8 +4,13 @@
  * its gradient as the backward seed at the logits, rel_model_backward_params
  * for dL/dW of every initializer, then the optimizer updates the initializers
  * in place. Conv/Gemm weights and biases and BatchNormalization scale and
- * bias are trained; BatchNormalization runs in inference mode (its running
- * statistics are constants), so in "tiny-bn" it is a learned per-channel affine.
+ * bias are trained. Training steps run with ctx.training set, so
+ * BatchNormalization normalises with the batch statistics and its backward
+ * goes through them; after each step its running mean and variance (the
+ * constants inputs 3 and 4) move towards the batch's with the node's momentum
+ * (ONNX: running·momentum + batch·(1 − momentum), default 0.9; the unbiased
+ * variance, as PyTorch keeps). Evaluation, explanations and the exported graph
+ * use the running statistics: the inference form, an ordinary ONNX model.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -207,9 +212,9 @@ add_gemm (Builder *b, int64_t in, int64_t out, GError **error)
   return TRUE;
 }
 
-/* BatchNormalization with its running statistics as constants: training
- * updates its scale and bias (an affine per channel); the statistics stay at
- * mean 0, variance 1 (batch statistics are not computed). */
+/* BatchNormalization with its running statistics as constants, starting at
+ * mean 0, variance 1 (as PyTorch's); rel_train trains scale and bias and
+ * updates the statistics from the batches. */
 static gboolean
 add_bn (Builder *b, int64_t c, GError **error)
 {
@@ -515,6 +520,57 @@ collect_params (RelModel *model)
   return params;
 }
 
+void
+rel_train_update_bn_stats (RelModel *model, RelActivations *acts)
+{
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      RelTensor *x, *rm, *rv;
+      int64_t n, c, plane, count;
+      float momentum;
+
+      if (strcmp (node->op_type, "BatchNormalization") != 0 || node->n_inputs < 5
+          || node->inputs[0] < 0 || node->inputs[3] < 0 || node->inputs[4] < 0)
+        continue;
+      x = rel_activations_get (acts, node->inputs[0]);
+      rm = rel_model_value (model, node->inputs[3])->constant;
+      rv = rel_model_value (model, node->inputs[4])->constant;
+      if (x == NULL || rm == NULL || rv == NULL || x->dtype != REL_DTYPE_FLOAT32 || x->ndim < 2
+          || rm->dtype != REL_DTYPE_FLOAT32 || rv->dtype != REL_DTYPE_FLOAT32
+          || rm->numel != x->shape[1] || rv->numel != x->shape[1] || rm == rv)
+        continue;
+      n = x->shape[0];
+      c = x->shape[1];
+      plane = n * c > 0 ? x->numel / (n * c) : 0;
+      count = n * plane;
+      if (count < 1)
+        continue;
+      momentum = rel_node_attr_float (node, "momentum", 0.9f);
+      for (int64_t ch = 0; ch < c; ch++)
+        {
+          double s = 0.0, s2 = 0.0, m;
+          for (int64_t j = 0; j < n; j++)
+            {
+              const float *xp = rel_tensor_f32 (x) + (j * c + ch) * plane;
+              for (int64_t k = 0; k < plane; k++)
+                s += xp[k];
+            }
+          m = s / (double) count;
+          for (int64_t j = 0; j < n; j++)
+            {
+              const float *xp = rel_tensor_f32 (x) + (j * c + ch) * plane;
+              for (int64_t k = 0; k < plane; k++)
+                s2 += (xp[k] - m) * (xp[k] - m);
+            }
+          /* unbiased for the running estimate (a single value keeps 0) */
+          s2 /= (double) MAX (count - 1, 1);
+          rel_tensor_f32 (rm)[ch] = (float) (rel_tensor_f32 (rm)[ch] * momentum + m * (1.0 - momentum));
+          rel_tensor_f32 (rv)[ch] = (float) (rel_tensor_f32 (rv)[ch] * momentum + s2 * (1.0 - momentum));
+        }
+    }
+}
+
 static void
 free_params (GArray *params)
 {
@@ -590,6 +646,7 @@ rel_train (RelModel *model, const RelSampleSet *train, const RelPlantSpec *plant
   if (opt->n_threads > 0)
     ctx.n_threads = opt->n_threads;
   ctx.cancel = cancel;
+  ctx.training = TRUE;
   batch = MIN (opt->batch, train->n);
   n_steps = (train->n + batch - 1) / batch;
   total_steps = (int64_t) n_steps * opt->epochs;
@@ -655,6 +712,7 @@ rel_train (RelModel *model, const RelSampleSet *train, const RelPlantSpec *plant
             }
           if ((grads = rel_model_backward_params (model, acts, -1, seed, &ctx, error)) == NULL)
             goto out;
+          rel_train_update_bn_stats (model, acts);
           g_clear_pointer (&acts, rel_activations_free);
           if (opt->cosine)
             lr = 0.5 * opt->lr * (1.0 + cos (G_PI * (double) t / (double) total_steps));

@@ -54,8 +54,8 @@ typedef gboolean (*RelTrainProgressFunc) (const RelTrainProgress *progress, gpoi
 
 /* Built-in architectures, NULL-terminated:
  *   "tiny"  Conv5×5(8)-ReLU-MaxPool2-Conv5×5(16)-ReLU-MaxPool2-Gemm
- *   "tiny-bn" tiny with BatchNormalization after each Conv (inference-mode
- *           statistics mean 0, var 1; scale and bias are trained)
+ *   "tiny-bn" tiny with BatchNormalization after each Conv (batch statistics
+ *           while training, running statistics from mean 0, var 1 for inference)
  *   "tiny-fc" tiny with the head of small: Gemm(64)-ReLU-Gemm
  *   "small" Conv5×5(16)-ReLU-MaxPool2-Conv5×5(32)-ReLU-MaxPool2-Gemm(64)-ReLU-Gemm
  *   "mlp"   Gemm(128)-ReLU-Gemm (for tests: fast)
@@ -89,6 +89,13 @@ RelTensor *rel_train_make_batch (RelModel *model, const RelSampleSet *set, const
 gboolean  rel_train (RelModel *model, const RelSampleSet *train, const RelPlantSpec *plant,
                      const RelTrainOptions *opt, RelTrainProgressFunc progress, gpointer user_data,
                      volatile gint *cancel, GError **error);
+
+/* After a training step's forward @acts: moves every BatchNormalization's
+ * running mean and variance (its constants inputs 3 and 4) towards the batch
+ * statistics of its input, running·momentum + batch·(1 − momentum) with the
+ * node's momentum (default 0.9) and the unbiased batch variance. rel_train
+ * calls it every step. */
+void      rel_train_update_bn_stats (RelModel *model, RelActivations *acts);
 
 /* Predictions for every sample of @set (artifacts painted where @plant
  * selects; NULL: clean) into @predictions (set->n ints, may be NULL); returns

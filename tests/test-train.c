@@ -615,6 +615,274 @@ test_cli (void)
   g_rmdir (dir);
 }
 
+/* ---- BatchNormalization in training mode ---- */
+
+/* L = Σ g·BN(x) in double, the op run with ctx->training set. */
+static double
+bn_loss (RelNode *node, RelTensor *const *in, const float *g, const RelContext *ctx)
+{
+  g_autoptr(GError) error = NULL;
+  RelTensor *out[1] = { NULL };
+  double l = 0.0;
+
+  g_assert_true (node->op->forward (node, in, out, ctx, &error));
+  g_assert_no_error (error);
+  for (int64_t i = 0; i < out[0]->numel; i++)
+    l += (double) g[i] * rel_tensor_f32 (out[0])[i];
+  rel_tensor_unref (out[0]);
+  return l;
+}
+
+/* The batch-statistics forward normalises each channel to mean B and
+ * variance scale²·v/(v + ε); its backward w.r.t. X, scale and B against
+ * central differences of L = Σ g·y (every x moves the batch mean and
+ * variance, so dX has the two extra terms of the full batch-norm gradient);
+ * the running statistics get zero gradients. */
+static void
+test_bn_training_backward (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) r = g_rand_new_with_seed (17);
+  const int64_t xs[4] = { 3, 2, 2, 3 }, cs[1] = { 2 };
+  RelTensor *in[5], *gin[5] = { NULL }, *out[1] = { NULL };
+  gboolean need[5] = { TRUE, TRUE, TRUE, TRUE, TRUE };
+  RelNode node = { 0 };
+  RelContext ctx;
+  int64_t count = 3 * 2 * 3;
+  g_autofree float *g = NULL;
+  g_autoptr(RelTensor) dy = NULL;
+  double worst = 0.0;
+  int n_checked = 0;
+
+  node.op_type = (char *) "BatchNormalization";
+  node.op = rel_op_lookup ("BatchNormalization");
+  node.n_inputs = 5;
+  node.n_outputs = 1;
+  g_assert_true (node.op->prepare (NULL, &node, &error));
+  g_assert_no_error (error);
+  in[0] = rel_tensor_new_f32 (4, xs, &error);
+  for (int i = 1; i < 5; i++)
+    in[i] = rel_tensor_new_f32 (1, cs, &error);
+  g_assert_no_error (error);
+  for (int64_t i = 0; i < in[0]->numel; i++)
+    rel_tensor_f32 (in[0])[i] = (float) g_rand_double_range (r, -2.0, 3.0);
+  for (int ch = 0; ch < 2; ch++)
+    {
+      rel_tensor_f32 (in[1])[ch] = (float) g_rand_double_range (r, 0.5, 2.0);
+      rel_tensor_f32 (in[2])[ch] = (float) g_rand_double_range (r, -1.0, 1.0);
+      rel_tensor_f32 (in[3])[ch] = 5.f;   /* running statistics far from the batch's: must be ignored */
+      rel_tensor_f32 (in[4])[ch] = 40.f;
+    }
+  g = g_new (float, in[0]->numel);
+  for (int64_t i = 0; i < in[0]->numel; i++)
+    g[i] = (float) g_rand_double_range (r, -1.0, 1.0);
+  rel_context_init (&ctx);
+  ctx.training = TRUE;
+
+  /* forward: per-channel mean B, biased variance scale²·v/(v+ε) */
+  g_assert_true (node.op->forward (&node, in, out, &ctx, &error));
+  g_assert_no_error (error);
+  for (int ch = 0; ch < 2; ch++)
+    {
+      double m = 0, v = 0, ym = 0, yv = 0, sc = rel_tensor_f32 (in[1])[ch];
+      for (int n = 0; n < 3; n++)
+        for (int k = 0; k < 6; k++)
+          {
+            m += rel_tensor_f32 (in[0])[(n * 2 + ch) * 6 + k];
+            ym += rel_tensor_f32 (out[0])[(n * 2 + ch) * 6 + k];
+          }
+      m /= count, ym /= count;
+      for (int n = 0; n < 3; n++)
+        for (int k = 0; k < 6; k++)
+          {
+            double d = rel_tensor_f32 (in[0])[(n * 2 + ch) * 6 + k] - m;
+            double e = rel_tensor_f32 (out[0])[(n * 2 + ch) * 6 + k] - ym;
+            v += d * d;
+            yv += e * e;
+          }
+      v /= count, yv /= count;
+      g_assert_cmpfloat_with_epsilon (ym, rel_tensor_f32 (in[2])[ch], 1e-5);
+      g_assert_cmpfloat_with_epsilon (yv, sc * sc * v / (v + 1e-5), 1e-4);
+    }
+  rel_tensor_unref (out[0]);
+  out[0] = NULL;
+
+  dy = rel_tensor_new_like (in[0], &error);
+  memcpy (rel_tensor_f32 (dy), g, sizeof (float) * (gsize) in[0]->numel);
+  g_assert_true (node.op->backward (&node, in, NULL, dy, gin, need, &ctx, &error));
+  g_assert_no_error (error);
+  for (int k = 0; k < 3; k++)
+    for (int64_t e = 0; e < in[k]->numel; e++)
+      {
+        float *p = rel_tensor_f32 (in[k]) + e, keep = *p;
+        const double h = 1e-2;
+        double lp, lm, num, an = rel_tensor_f32 (gin[k])[e];
+        *p = keep + (float) h;
+        lp = bn_loss (&node, in, g, &ctx);
+        *p = keep - (float) h;
+        lm = bn_loss (&node, in, g, &ctx);
+        *p = keep;
+        num = (lp - lm) / ((double) (keep + (float) h) - (double) (keep - (float) h));
+        if (fabs (an - num) > 2e-3 + 1e-2 * fabs (num))
+          g_error ("BN training input %d element %" G_GINT64_FORMAT ": analytic %g, numeric %g", k, e, an, num);
+        worst = MAX (worst, fabs (an - num));
+        n_checked++;
+      }
+  /* Σ dX = 0 per channel: a shift of a whole channel is normalised away */
+  for (int ch = 0; ch < 2; ch++)
+    {
+      double s = 0;
+      for (int n = 0; n < 3; n++)
+        for (int k = 0; k < 6; k++)
+          s += rel_tensor_f32 (gin[0])[(n * 2 + ch) * 6 + k];
+      g_assert_cmpfloat (fabs (s), <, 1e-5);
+    }
+  for (int k = 3; k < 5; k++)
+    for (int ch = 0; ch < 2; ch++)
+      g_assert_cmpfloat (rel_tensor_f32 (gin[k])[ch], ==, 0.f);
+  g_test_message ("BN training backward: %d elements, worst |analytic − numeric| %.2e", n_checked, worst);
+  g_assert_cmpint (n_checked, ==, 36 + 2 + 2);
+  for (int i = 0; i < 5; i++)
+    {
+      rel_tensor_unref (in[i]);
+      rel_tensor_unref (gin[i]);
+    }
+  g_free (node.params);
+}
+
+/* rel_train_update_bn_stats: running·0.9 + batch·0.1 with the batch mean and
+ * the unbiased variance of the BN input, against a hand computation. */
+static void
+test_bn_running_stats (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelModel) model = rel_train_build ("tiny-bn", 1, 8, 8, abc, NULL, NULL, 3, &error);
+  g_autoptr(RelTensor) x = random_input (5, 1, 8, 8, 21);
+  g_autoptr(RelActivations) acts = NULL;
+  RelContext ctx;
+  int n_bn = 0;
+  float before_m[2][16], before_v[2][16];
+
+  g_assert_no_error (error);
+  for (int i = 0, b = 0; i < model->n_nodes; i++)
+    if (strcmp (model->nodes[i].op_type, "BatchNormalization") == 0)
+      {
+        RelTensor *rm = rel_model_value (model, model->nodes[i].inputs[3])->constant;
+        RelTensor *rv = rel_model_value (model, model->nodes[i].inputs[4])->constant;
+        for (int64_t ch = 0; ch < rm->numel; ch++)
+          {
+            rel_tensor_f32 (rm)[ch] = before_m[b][ch] = 0.1f * (float) ch - 0.3f;
+            rel_tensor_f32 (rv)[ch] = before_v[b][ch] = 0.5f + 0.25f * (float) ch;
+          }
+        b++;
+      }
+  rel_context_init (&ctx);
+  ctx.training = TRUE;
+  acts = rel_model_forward (model, x, &ctx, &error);
+  g_assert_no_error (error);
+  rel_train_update_bn_stats (model, acts);
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      RelTensor *in, *rm, *rv;
+      int64_t n, c, plane;
+      if (strcmp (node->op_type, "BatchNormalization") != 0)
+        continue;
+      in = rel_activations_get (acts, node->inputs[0]);
+      rm = rel_model_value (model, node->inputs[3])->constant;
+      rv = rel_model_value (model, node->inputs[4])->constant;
+      n = in->shape[0], c = in->shape[1], plane = in->shape[2] * in->shape[3];
+      g_assert_cmpint (c, ==, n_bn ? 16 : 8);
+      for (int64_t ch = 0; ch < c; ch++)
+        {
+          double m = 0, v = 0;
+          for (int64_t j = 0; j < n; j++)
+            for (int64_t k = 0; k < plane; k++)
+              m += rel_tensor_f32 (in)[(j * c + ch) * plane + k];
+          m /= (double) (n * plane);
+          for (int64_t j = 0; j < n; j++)
+            for (int64_t k = 0; k < plane; k++)
+              {
+                double d = rel_tensor_f32 (in)[(j * c + ch) * plane + k] - m;
+                v += d * d;
+              }
+          v /= (double) (n * plane - 1);
+          g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (rm)[ch], 0.9 * before_m[n_bn][ch] + 0.1 * m, 1e-5);
+          g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (rv)[ch], 0.9 * before_v[n_bn][ch] + 0.1 * v,
+                                          1e-5 * MAX (1.0, v));
+          /* the statistics actually moved (the batch's differ from the start) */
+          g_assert_cmpfloat (fabs (rel_tensor_f32 (rv)[ch] - before_v[n_bn][ch]), >, 1e-4);
+        }
+      n_bn++;
+    }
+  g_assert_cmpint (n_bn, ==, 2);
+}
+
+/* tiny-bn trained with batch statistics: the loss falls, the running
+ * statistics leave (0, 1), evaluation (running statistics) is accurate, and
+ * the exported model reloads with the in-memory model's inference logits. */
+static void
+test_bn_train_export (void)
+{
+  g_autoptr(RelSampleSet) set = synthetic_set (240, 13);
+  g_autoptr(RelSampleSet) held = synthetic_set (90, 14);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-train-bn-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "model.onnx", NULL);
+  g_autoptr(RelModel) loaded = NULL;
+  g_autoptr(RelTensor) x = random_input (6, 1, 8, 8, 8);
+  Losses l = { 0 };
+  g_autoptr(RelModel) model = train_synthetic ("tiny-bn", REL_OPTIMIZER_ADAM, 4, &l, set);
+  double acc, moved = 0;
+
+  for (int i = 0; i < model->n_nodes; i++)
+    if (strcmp (model->nodes[i].op_type, "BatchNormalization") == 0)
+      {
+        RelTensor *rm = rel_model_value (model, model->nodes[i].inputs[3])->constant;
+        RelTensor *rv = rel_model_value (model, model->nodes[i].inputs[4])->constant;
+        for (int64_t ch = 0; ch < rm->numel; ch++)
+          {
+            g_assert_true (isfinite (rel_tensor_f32 (rm)[ch]) && rel_tensor_f32 (rv)[ch] >= 0.f);
+            moved = MAX (moved, fabs (rel_tensor_f32 (rm)[ch]) + fabs (rel_tensor_f32 (rv)[ch] - 1.f));
+          }
+      }
+  acc = rel_train_evaluate (model, held, NULL, NULL, 2, &error);
+  g_assert_no_error (error);
+  g_test_message ("tiny-bn: first loss %.4f, last epoch %.4f, held-out accuracy %.3f, max running-stat move %.3f",
+                  l.first, l.last, acc, moved);
+  g_assert_cmpfloat (l.first, >, 0.5);
+  g_assert_cmpfloat (l.last, <, 0.25 * l.first);
+  g_assert_cmpfloat (acc, >=, 0.95);
+  g_assert_cmpfloat (moved, >, 0.05);
+
+  g_assert_true (rel_onnx_export (model, path, &error));
+  g_assert_no_error (error);
+  loaded = rel_model_load (path, &error);
+  g_assert_no_error (error);
+  {
+    RelContext train_ctx;
+    g_autoptr(RelActivations) a = rel_model_forward (model, x, NULL, &error);
+    g_autoptr(RelActivations) b = rel_model_forward (loaded, x, NULL, &error);
+    g_autoptr(RelActivations) t = NULL;
+    RelTensor *ya = rel_activations_output (a), *yb = rel_activations_output (b), *yt;
+    double diff = 0;
+    g_assert_no_error (error);
+    g_assert_cmpint (yb->numel, ==, 18);
+    g_assert_cmpmem (ya->data, ya->numel * 4, yb->data, yb->numel * 4);
+    /* inference really uses the running statistics, not this batch's */
+    rel_context_init (&train_ctx);
+    train_ctx.training = TRUE;
+    t = rel_model_forward (model, x, &train_ctx, &error);
+    g_assert_no_error (error);
+    yt = rel_activations_output (t);
+    for (int64_t i = 0; i < yt->numel; i++)
+      diff = MAX (diff, fabs (rel_tensor_f32 (yt)[i] - rel_tensor_f32 (ya)[i]));
+    g_assert_cmpfloat (diff, >, 1e-3);
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -626,5 +894,8 @@ main (int argc, char **argv)
   g_test_add_func ("/train/idx", test_idx);
   g_test_add_func ("/train/plant", test_plant);
   g_test_add_func ("/train/cli", test_cli);
+  g_test_add_func ("/train/bn-training-backward", test_bn_training_backward);
+  g_test_add_func ("/train/bn-running-stats", test_bn_running_stats);
+  g_test_add_func ("/train/bn-train-export", test_bn_train_export);
   return g_test_run ();
 }
