@@ -1493,7 +1493,27 @@ row_axpy_part (int part, int n_parts, gpointer data)
   if (!j->accumulate)
     for (int64_t c = c0; c < c1; c++)
       j->y[c] = 0.f;
-  for (int64_t r = 0; r < j->rows; r++)
+  int64_t r = 0;
+  /* four rows per sweep over the slice: one load and store of y per four
+   * products instead of per product (VGG-16's first FC input gradient was
+   * bound by those, 2.5× its forward); the additions keep their order */
+  for (; r + 4 <= j->rows; r += 4)
+    {
+      const float *b0 = j->b + r * j->ldb, *b1 = b0 + j->ldb, *b2 = b1 + j->ldb, *b3 = b2 + j->ldb;
+      const float a0 = j->alpha * j->a[r], a1 = j->alpha * j->a[r + 1];
+      const float a2 = j->alpha * j->a[r + 2], a3 = j->alpha * j->a[r + 3];
+      float *restrict y = j->y;
+      for (int64_t c = c0; c < c1; c++)
+        {
+          float t = y[c];
+          t += a0 * b0[c];
+          t += a1 * b1[c];
+          t += a2 * b2[c];
+          t += a3 * b3[c];
+          y[c] = t;
+        }
+    }
+  for (; r < j->rows; r++)
     {
       const float *b = j->b + r * j->ldb;
       const float av = j->alpha * j->a[r];
