@@ -686,6 +686,36 @@ test_weights_updated_in_place (void)
   g_assert_cmpfloat (diff12, <=, 1e-5 * scale);
 }
 
+/* 3×3 convolutions with 16–32 channels on 8×8 and 6×6 planes take the
+ * Winograd paths with few tiles per GEMM (forward and the flipped-kernel
+ * input gradient, with the model's cached transformed weights); the gradient
+ * must equal PyTorch's (tests/reference/make-wino-fixture.py). */
+static void
+test_winograd_gradient_vs_torch (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelModel) model = load_fixture_model ("wino");
+  g_autoptr(RelTensor) input = load_fixture_input ("wino");
+  g_autofree char *ref_path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), "wino", "gradient.npy", NULL);
+  g_autoptr(RelTensor) ref = rel_npy_load (ref_path, &error);
+  RelTarget t = class_target (1);
+  g_autoptr(RelExplanation) e = NULL;
+  double max_err = 0, max_ref = 0;
+
+  g_assert_no_error (error);
+  e = explain (model, input, "gradient", &t, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (rel_tensor_same_shape (e->relevance, ref));
+  for (int64_t i = 0; i < ref->numel; i++)
+    {
+      max_err = MAX (max_err, fabs (rel_tensor_f32 (e->relevance)[i] - rel_tensor_f32 (ref)[i]));
+      max_ref = MAX (max_ref, fabs (rel_tensor_f32 (ref)[i]));
+    }
+  g_test_message ("Winograd gradient vs PyTorch: max abs err %.3g of max |ref| %.3g", max_err, max_ref);
+  g_assert_cmpfloat (max_ref, >, 0);
+  g_assert_cmpfloat (max_err, <=, 1e-4 * max_ref);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -711,5 +741,6 @@ main (int argc, char **argv)
   g_test_add_func ("/explain-gradient/guided-rules", test_guided_rules);
   g_test_add_func ("/explain-gradient/batch-split", test_batch_split_matches);
   g_test_add_func ("/explain-gradient/weights-updated-in-place", test_weights_updated_in_place);
+  g_test_add_func ("/explain-gradient/winograd-vs-torch", test_winograd_gradient_vs_torch);
   return g_test_run ();
 }
