@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include "ui-test-util.h"
 
 #include "rel-error.h"
 #include "rel-explainer-panel.h"
@@ -634,19 +635,6 @@ test_prediction_targets (void)
 
 /* ---- German ---- */
 
-extern int _nl_msg_cat_cntr;
-
-static void
-set_language (const char *language)
-{
-  if (language)
-    g_setenv ("LANGUAGE", language, TRUE);
-  else
-    g_unsetenv ("LANGUAGE");
-  /* gettext caches translations until this counter changes */
-  ++_nl_msg_cat_cntr;
-}
-
 static gboolean
 has_label (GtkWidget *w, const char *text)
 {
@@ -686,22 +674,14 @@ check_language (gboolean german)
 static void
 test_german (void)
 {
-  /* the catalogue built from po/de.po in the build tree */
-  g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
-  g_autofree char *mo = g_build_filename (localedir, "de", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
-
-  if (!g_file_test (mo, G_FILE_TEST_EXISTS))
+  if (!ui_test_bind_build_catalogues ())
     {
       g_test_skip ("no German catalogue built");
       return;
     }
-  /* templates translate with the default domain, as main() sets it */
-  bindtextdomain (GETTEXT_PACKAGE, localedir);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-  set_language ("de");
+  ui_test_set_language ("de");
   check_language (TRUE);
-  set_language (NULL);
+  ui_test_set_language (NULL);
   check_language (FALSE);
 }
 

@@ -9,6 +9,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include "ui-test-util.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
@@ -415,34 +416,16 @@ test_action (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-/* glibc caches translations; this counter tells it LANGUAGE changed. */
-extern int _nl_msg_cat_cntr;
-
-static void
-set_language (const char *language)
-{
-  if (language)
-    g_setenv ("LANGUAGE", language, TRUE);
-  else
-    g_unsetenv ("LANGUAGE");
-  ++_nl_msg_cat_cntr;
-}
-
 /* The dialog in German, rendered for a look at the longer strings. */
 static void
 test_german (void)
 {
-  g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
-  g_autofree char *mo = g_build_filename (localedir, "de", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
-  if (!g_file_test (mo, G_FILE_TEST_EXISTS))
+  if (!ui_test_bind_build_catalogues ())
     {
       g_test_skip ("no German catalogue built");
       return;
     }
-  bindtextdomain (GETTEXT_PACKAGE, localedir);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-  set_language ("de");
+  ui_test_set_language ("de");
 
   RelTrainDialog *dialog = rel_train_dialog_new (NULL);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -454,7 +437,7 @@ test_german (void)
                                            "test-train-dialog-de.png", NULL);
   g_assert_true (rel_widget_save_png (GTK_WIDGET (dialog), png, NULL));
   gtk_window_destroy (GTK_WINDOW (dialog));
-  set_language (NULL);
+  ui_test_set_language (NULL);
 }
 
 int

@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include "ui-test-util.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
@@ -605,35 +606,15 @@ test_settings (void)
   g_settings_reset (settings, "sign-mode");
 }
 
-/* glibc caches translations; this counter tells it LANGUAGE changed. */
-extern int _nl_msg_cat_cntr;
-
-static void
-set_language (const char *language)
-{
-  if (language)
-    g_setenv ("LANGUAGE", language, TRUE);
-  else
-    g_unsetenv ("LANGUAGE");
-  ++_nl_msg_cat_cntr;
-}
-
 static void
 test_german (void)
 {
-  /* The catalogue built from po/de.po in the build tree. */
-  g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
-  g_autofree char *mo = g_build_filename (localedir, "de", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
-  if (!g_file_test (mo, G_FILE_TEST_EXISTS))
+  if (!ui_test_bind_build_catalogues ())
     {
       g_test_skip ("no German catalogue built");
       return;
     }
-  /* Templates translate with the default domain, as main() sets it. */
-  bindtextdomain (GETTEXT_PACKAGE, localedir);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-  set_language ("de");
+  ui_test_set_language ("de");
 
   RelWindow *window = new_window ();
   assert_label_shown (GTK_WIDGET (window), "Kein Modell geladen");
@@ -649,7 +630,7 @@ test_german (void)
   g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Open Model"), ==, "Modell öffnen");
   gtk_window_destroy (GTK_WINDOW (window));
 
-  set_language (NULL);
+  ui_test_set_language (NULL);
   window = new_window ();
   assert_label_shown (GTK_WIDGET (window), "No Model Loaded");
   gtk_window_destroy (GTK_WINDOW (window));
