@@ -174,7 +174,13 @@ rel_target_values (const RelTarget *target, const RelTensor *logits, double *val
     }
 }
 
-static gboolean grad_batch_one (RelModel *model, const RelTarget *target, RelTensor *batch,
+/* A pass over a batch that starts at value @from (the graph input, or the
+ * affine stem's output) and returns the cotangents of value @to. */
+typedef struct {
+  int from, to;
+} GradSpan;
+
+static gboolean grad_batch_one (RelModel *model, const RelTarget *target, RelTensor *batch, GradSpan span,
                                 RelBackwardHook hook, gpointer hook_data, const RelContext *ctx,
                                 RelTensor **grads, double *values, int *resolved_class, GError **error);
 
@@ -190,6 +196,7 @@ typedef struct {
   RelModel        *model;
   const RelTarget *target;
   RelTensor       *batch;
+  GradSpan         span;
   RelContext       ctx;
   gboolean         want_grads;
   RelTensor       *grads;
@@ -202,7 +209,7 @@ static gpointer
 half_thread (gpointer data)
 {
   HalfJob *h = data;
-  h->ok = grad_batch_one (h->model, h->target, h->batch, NULL, NULL, &h->ctx,
+  h->ok = grad_batch_one (h->model, h->target, h->batch, h->span, NULL, NULL, &h->ctx,
                           h->want_grads ? &h->grads : NULL, h->values, NULL, &h->error);
   return NULL;
 }
@@ -219,14 +226,15 @@ batch_rows (const RelTensor *batch, int64_t r0, int64_t n, GError **error)
 }
 
 static gboolean
-grad_batch_split (RelModel *model, const RelTarget *target, RelTensor *batch, const RelContext *ctx,
-                  RelTensor **grads, double *values, int *resolved_class, GError **error)
+grad_batch_split (RelModel *model, const RelTarget *target, RelTensor *batch, GradSpan span,
+                  const RelContext *ctx, RelTensor **grads, double *values, int *resolved_class,
+                  GError **error)
 {
-  const int64_t n = batch->shape[0], n1 = (n + 1) / 2, per = batch->numel / n;
+  const int64_t n = batch->shape[0], n1 = (n + 1) / 2;
   g_autoptr(RelTensor) b1 = NULL;
   g_autoptr(RelTensor) g1 = NULL;
   g_autofree double *v2 = NULL;
-  HalfJob h = { .model = model, .target = target, .ctx = *ctx, .want_grads = grads != NULL };
+  HalfJob h = { .model = model, .target = target, .span = span, .ctx = *ctx, .want_grads = grads != NULL };
   RelContext one = *ctx;
   GThread *thread;
   gboolean ok;
@@ -242,7 +250,8 @@ grad_batch_split (RelModel *model, const RelTarget *target, RelTensor *batch, co
   thread = g_thread_try_new ("rel-half", half_thread, &h, NULL);
   if (thread == NULL)  /* out of threads: one after the other */
     half_thread (&h);
-  ok = grad_batch_one (model, target, b1, NULL, NULL, &one, grads ? &g1 : NULL, values, resolved_class, error);
+  ok = grad_batch_one (model, target, b1, span, NULL, NULL, &one, grads ? &g1 : NULL, values, resolved_class,
+                       error);
   if (thread)
     g_thread_join (thread);
   rel_blas_single_end ();
@@ -260,8 +269,10 @@ grad_batch_split (RelModel *model, const RelTarget *target, RelTensor *batch, co
     memcpy (values + n1, v2, sizeof (double) * (size_t) (n - n1));
   if (grads)
     {
+      /* shaped like the value at span.to, with the whole batch */
       g_autoptr(RelTensor) h_grads = h.grads;
-      *grads = rel_tensor_new_like (batch, error);
+      const int64_t per = g1->numel / n1;
+      *grads = rel_batch_new (g1, (int) n, error);
       if (*grads == NULL)
         return FALSE;
       memcpy (rel_tensor_f32 (*grads), rel_tensor_f32 (g1), sizeof (float) * (size_t) (n1 * per));
@@ -271,10 +282,10 @@ grad_batch_split (RelModel *model, const RelTarget *target, RelTensor *batch, co
   return TRUE;
 }
 
-gboolean
-rel_grad_batch (RelModel *model, const RelTarget *target, RelTensor *batch,
-                RelBackwardHook hook, gpointer hook_data, const RelContext *ctx,
-                RelTensor **grads, double *values, int *resolved_class, GError **error)
+static gboolean
+grad_batch_span (RelModel *model, const RelTarget *target, RelTensor *batch, GradSpan span,
+                 RelBackwardHook hook, gpointer hook_data, const RelContext *ctx,
+                 RelTensor **grads, double *values, int *resolved_class, GError **error)
 {
   /* The predicted class is row 0's, so the halves would not agree on it;
    * hooks may keep per-pass state. */
@@ -284,12 +295,21 @@ rel_grad_batch (RelModel *model, const RelTarget *target, RelTensor *batch,
   if (ctx && ctx->n_threads >= 2 && hook == NULL && target->kind != REL_TARGET_PREDICTED && free_batch
       && batch->dtype == REL_DTYPE_FLOAT32 && batch->ndim >= 1 && batch->shape[0] >= 2
       && batch->numel / batch->shape[0] >= 1024)
-    return grad_batch_split (model, target, batch, ctx, grads, values, resolved_class, error);
-  return grad_batch_one (model, target, batch, hook, hook_data, ctx, grads, values, resolved_class, error);
+    return grad_batch_split (model, target, batch, span, ctx, grads, values, resolved_class, error);
+  return grad_batch_one (model, target, batch, span, hook, hook_data, ctx, grads, values, resolved_class, error);
+}
+
+gboolean
+rel_grad_batch (RelModel *model, const RelTarget *target, RelTensor *batch,
+                RelBackwardHook hook, gpointer hook_data, const RelContext *ctx,
+                RelTensor **grads, double *values, int *resolved_class, GError **error)
+{
+  GradSpan span = { model->input, model->input };
+  return grad_batch_span (model, target, batch, span, hook, hook_data, ctx, grads, values, resolved_class, error);
 }
 
 static gboolean
-grad_batch_one (RelModel *model, const RelTarget *target, RelTensor *batch,
+grad_batch_one (RelModel *model, const RelTarget *target, RelTensor *batch, GradSpan span,
                 RelBackwardHook hook, gpointer hook_data, const RelContext *ctx,
                 RelTensor **grads, double *values, int *resolved_class, GError **error)
 {
@@ -300,7 +320,7 @@ grad_batch_one (RelModel *model, const RelTarget *target, RelTensor *batch,
   RelTarget resolved = *target;
   int cls = -1;
 
-  acts = rel_model_forward (model, batch, ctx, error);
+  acts = rel_model_forward_from (model, span.from, batch, ctx, error);
   if (acts == NULL)
     return FALSE;
   logits = rel_activations_output (acts);
@@ -326,17 +346,17 @@ grad_batch_one (RelModel *model, const RelTarget *target, RelTensor *batch,
     }
   if (grads == NULL)
     return TRUE;
-  back = rel_model_backward_values (model, acts, -1, seed, hook, hook_data, ctx, error);
+  back = rel_model_backward_values_to (model, acts, span.to, -1, seed, hook, hook_data, ctx, error);
   if (back == NULL)
     return FALSE;
-  if (back->values[model->input])
+  if (back->values[span.to])
     {
-      *grads = back->values[model->input];
-      back->values[model->input] = NULL;
+      *grads = back->values[span.to];
+      back->values[span.to] = NULL;
     }
   else
     {
-      *grads = rel_tensor_new_like (batch, error);
+      *grads = rel_tensor_new_like (acts->values[span.to], error);
       if (*grads == NULL)
         return FALSE;
     }
@@ -561,7 +581,127 @@ typedef struct {
   /* how the accumulated moments become the estimate */
   enum { ACC_MEAN, ACC_SQUARED, ACC_VAR, ACC_SUM } mode;
   double        total_weight;  /* ACC_SUM: the weights of all points */
+  /* every point has the same multiplier, so a weighted sum of gradients is
+   * all the estimate needs (the affine stem can then sum them early) */
+  gboolean      same_mult;
+  /* points on the line line_a + α·(line_b − line_a), α = alpha (self, k) */
+  const RelTensor *line_a, *line_b;
+  double      (*alpha) (gpointer self, int k);
 } Sampler;
+
+/* The sampler's gradients summed at the affine stem's output s(x) = A·x + b
+ * (rel_model_affine_stem) instead of the input: Σ wₖ·Aᵀhₖ = Aᵀ(Σ wₖ·hₖ), so
+ * the stem's backward pass (ResNet's 7×7 convolution, ~12 % of a pass) runs
+ * once per estimate instead of once per point, and on a line its forward
+ * pass runs twice in all: s(a + α·(b − a)) = s(a) + α·(s(b) − s(a)). */
+typedef struct {
+  int              value;         /* the stem's output */
+  RelActivations  *acts;          /* the stem's pass at the input, for Aᵀ */
+  RelTensor       *sa, *sb;       /* s(line_a), s(line_b) when on a line */
+  double          *acc;           /* Σ wₖ·hₖ */
+  int64_t          n;             /* floats of s per point */
+} StemSum;
+
+static void
+stem_sum_clear (StemSum *st)
+{
+  g_clear_pointer (&st->acts, rel_activations_free);
+  g_clear_pointer (&st->sa, rel_tensor_unref);
+  g_clear_pointer (&st->sb, rel_tensor_unref);
+  g_clear_pointer (&st->acc, g_free);
+}
+
+static RelTensor *
+stem_value (RelModel *model, int value, const RelTensor *x, const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelActivations) acts = rel_model_forward_until (model, (RelTensor *) x, value, ctx, error);
+  return acts ? rel_tensor_ref (acts->values[value]) : NULL;
+}
+
+/* FALSE without an error: no stem worth using; the sampler runs as usual. */
+static gboolean
+stem_sum_init (StemSum *st, const Sampler *s, const RelContext *ctx, GError **error)
+{
+  const RelExplainRequest *req = s->req;
+  RelTensor *sx;
+
+  memset (st, 0, sizeof *st);
+  st->value = -1;
+  if (!s->same_mult || (s->mode != ACC_MEAN && s->mode != ACC_SUM) || req->input->shape[0] != 1)
+    return TRUE;
+  st->value = rel_model_affine_stem (req->model);
+  if (st->value < 0)
+    return TRUE;
+  st->acts = rel_model_forward_until (req->model, req->input, st->value, ctx, error);
+  if (st->acts == NULL)
+    return FALSE;
+  sx = st->acts->values[st->value];
+  st->n = sx->numel;
+  st->acc = g_try_new0 (double, st->n);
+  if (st->acc == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory for the accumulators");
+      return FALSE;
+    }
+  if (s->alpha && s->line_a && s->line_b)
+    {
+      st->sa = stem_value (req->model, st->value, s->line_a, ctx, error);
+      if (st->sa == NULL)
+        return FALSE;
+      st->sb = stem_value (req->model, st->value, s->line_b, ctx, error);
+      if (st->sb == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The stem outputs of points done … done + nb − 1 of a line. */
+static RelTensor *
+stem_line_batch (const StemSum *st, const Sampler *s, int done, int nb, GError **error)
+{
+  RelTensor *batch = rel_batch_new (st->sa, nb, error);
+  const float *a, *b;
+
+  if (batch == NULL)
+    return NULL;
+  a = rel_tensor_f32 (st->sa);
+  b = rel_tensor_f32 (st->sb);
+  for (int k = 0; k < nb; k++)
+    {
+      float al = (float) s->alpha (s->self, done + k);
+      float *d = rel_tensor_f32 (batch) + k * st->n;
+      for (int64_t i = 0; i < st->n; i++)
+        d[i] = a[i] + al * (b[i] - a[i]);
+    }
+  return batch;
+}
+
+/* m1 (input space) = Aᵀ·acc ⊙ mult. */
+static gboolean
+stem_sum_to_input (StemSum *st, RelModel *model, const float *mult, double *m1, int64_t n,
+                   const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelTensor) seed = rel_tensor_new_like (st->acts->values[st->value], error);
+  g_autoptr(RelActivations) back = NULL;
+  const float *g;
+
+  if (seed == NULL)
+    return FALSE;
+  for (int64_t i = 0; i < st->n; i++)
+    rel_tensor_f32 (seed)[i] = (float) st->acc[i];
+  back = rel_model_backward_values (model, st->acts, st->value, seed, NULL, NULL, ctx, error);
+  if (back == NULL)
+    return FALSE;
+  if (back->values[model->input] == NULL)
+    {
+      memset (m1, 0, sizeof (double) * (size_t) n);
+      return TRUE;
+    }
+  g = rel_tensor_f32 (back->values[model->input]);
+  for (int64_t i = 0; i < n; i++)
+    m1[i] = mult ? (double) g[i] * mult[i] : g[i];
+  return TRUE;
+}
 
 /* The estimate after the points so far; an unfinished path integral (ACC_SUM)
  * is scaled up to the whole path's weight so the preview has the final scale. */
@@ -599,6 +739,8 @@ run_sampler (const Sampler *s, RelExplanation *out, GError **error)
   g_autoptr(RelTensor) estimate = NULL;
   double wsum = 0;
   RelContext ctx;
+  StemSum st;
+  gboolean ok = FALSE;
 
   rel_context_init (&ctx);
   ctx.cancel = req->cancel;
@@ -614,28 +756,50 @@ run_sampler (const Sampler *s, RelExplanation *out, GError **error)
     }
   mults = g_new0 (const float *, bs);
   weights = g_new0 (double, bs);
+  if (!stem_sum_init (&st, s, &ctx, error))
+    goto out;
 
   for (int done = 0; done < s->n_points; )
     {
       int nb = MIN (bs, s->n_points - done);
+      GradSpan span = { req->model->input, req->model->input };
       g_autoptr(RelTensor) batch = NULL;
       g_autoptr(RelTensor) grads = NULL;
 
       if (rel_request_cancelled (req, error))
-        return FALSE;
+        goto out;
       batch = rel_batch_new (req->input, nb, error);
       if (batch == NULL)
-        return FALSE;
+        goto out;
       for (int b = 0; b < nb; b++)
         if (!s->make (s->self, done + b, rel_tensor_f32 (batch) + b * n, &mults[b], &weights[b], error))
-          return FALSE;
-      if (!rel_grad_batch (req->model, &s->target, batch, NULL, NULL, &ctx, &grads, NULL, NULL, error))
-        return FALSE;
+          goto out;
+      if (st.value >= 0)
+        {
+          span.to = st.value;
+          if (st.sa)
+            {
+              g_clear_pointer (&batch, rel_tensor_unref);
+              span.from = st.value;
+              if ((batch = stem_line_batch (&st, s, done, nb, error)) == NULL)
+                goto out;
+            }
+        }
+      if (!grad_batch_span (req->model, &s->target, batch, span, NULL, NULL, &ctx, &grads, NULL, NULL, error))
+        goto out;
       for (int b = 0; b < nb; b++)
         {
+          double w = weights[b];
+          wsum += w;
+          if (st.value >= 0)
+            {
+              const float *h = rel_tensor_f32 (grads) + b * st.n;
+              for (int64_t i = 0; i < st.n; i++)
+                st.acc[i] += w * h[i];
+              continue;
+            }
           const float *g = rel_tensor_f32 (grads) + b * n;
           const float *mu = mults[b];
-          double w = weights[b];
           for (int64_t i = 0; i < n; i++)
             {
               double v = mu ? (double) g[i] * mu[i] : g[i];
@@ -643,20 +807,27 @@ run_sampler (const Sampler *s, RelExplanation *out, GError **error)
               if (m2)
                 m2[i] += w * v * v;
             }
-          wsum += w;
         }
       done += nb;
       if (req->progress && done < s->n_points)
         {
+          if (st.value >= 0 && !stem_sum_to_input (&st, req->model, mults[0], m1, n, &ctx, error))
+            goto out;
           estimate_from (s, m1, m2, wsum, FALSE, rel_tensor_f32 (estimate), n);
           req->progress (estimate, (double) done / s->n_points, req->progress_data);
         }
     }
+  if (st.value >= 0 && !stem_sum_to_input (&st, req->model, mults[0], m1, n, &ctx, error))
+    goto out;
   estimate_from (s, m1, m2, wsum, TRUE, rel_tensor_f32 (estimate), n);
   if (req->progress)
     req->progress (estimate, 1.0, req->progress_data);
   out->relevance = g_steal_pointer (&estimate);
-  return TRUE;
+  ok = TRUE;
+
+out:
+  stem_sum_clear (&st);
+  return ok;
 }
 
 typedef struct {
@@ -707,6 +878,7 @@ run_noise_tunnel (const RelMethodDef *method, const RelExplainRequest *req, RelE
     s.mode = ACC_VAR;
   else
     s.mode = ACC_MEAN;
+  s.same_mult = TRUE;
   src.x = rel_tensor_f32 (req->input);
   src.n = req->input->numel;
   src.sigma = rel_params_get_float (req->params, "sigma") * input_range (req->model);
@@ -923,6 +1095,13 @@ make_path_point (gpointer self, int k, float *dst, const float **mult, double *w
   return TRUE;
 }
 
+static double
+path_alpha (gpointer self, int k)
+{
+  PathSource *p = self;
+  return p->alpha[p->order[k]];
+}
+
 static gboolean
 run_integrated_gradients (const RelMethodDef *method, const RelExplainRequest *req, RelExplanation *out, GError **error)
 {
@@ -979,6 +1158,10 @@ run_integrated_gradients (const RelMethodDef *method, const RelExplainRequest *r
   s.n_points = steps;
   s.make = make_path_point;
   s.self = &src;
+  s.same_mult = TRUE;
+  s.line_a = baseline;
+  s.line_b = req->input;
+  s.alpha = path_alpha;
   /* completeness wants Σ wₖ·gₖ·(x − x′): the weights already sum to one */
   s.mode = ACC_SUM;
   s.total_weight = 0;

@@ -582,10 +582,13 @@ mismatch:
   }
 }
 
-RelActivations *
-rel_model_forward (RelModel *model, RelTensor *input, const RelContext *ctx, GError **error)
+/* Runs the nodes marked in @run (all when NULL) over acts->values, which
+ * holds the constants and the pass's starting value already. */
+static RelActivations *
+forward_run (RelModel *model, RelActivations *acts_in, const gboolean *run, const RelContext *ctx,
+             GError **error)
 {
-  g_autoptr(RelActivations) acts = NULL;
+  g_autoptr(RelActivations) acts = acts_in;
   RelContext local;
   gboolean ok = TRUE;
 
@@ -594,21 +597,13 @@ rel_model_forward (RelModel *model, RelTensor *input, const RelContext *ctx, GEr
       rel_context_init (&local);
       ctx = &local;
     }
-  if (!check_input (model, input, error))
-    return NULL;
-  acts = activations_new (model);
-  for (int v = 0; v < acts->n_values; v++)
-    {
-      RelValue *val = rel_model_value (model, v);
-      if (val->constant)
-        acts->values[v] = rel_tensor_ref (val->constant);
-    }
-  acts->values[model->input] = rel_tensor_ref (input);
   /* the kernels split their own GEMMs over ctx->n_threads meanwhile */
   if (ctx->n_threads >= 2)
     rel_blas_single_begin ();
   for (int i = 0; i < model->n_nodes && ok; i++)
     {
+      if (run && !run[i])
+        continue;
       if (ctx->cancel && g_atomic_int_get (ctx->cancel))
         {
           g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
@@ -621,9 +616,149 @@ rel_model_forward (RelModel *model, RelTensor *input, const RelContext *ctx, GEr
     rel_blas_single_end ();
   if (!ok)
     return NULL;
+  return g_steal_pointer (&acts);
+}
+
+static RelActivations *
+activations_with_constants (RelModel *model)
+{
+  RelActivations *acts = activations_new (model);
+
+  for (int v = 0; v < acts->n_values; v++)
+    {
+      RelValue *val = rel_model_value (model, v);
+      if (val->constant)
+        acts->values[v] = rel_tensor_ref (val->constant);
+    }
+  return acts;
+}
+
+RelActivations *
+rel_model_forward (RelModel *model, RelTensor *input, const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelActivations) acts = NULL;
+
+  if (!check_input (model, input, error))
+    return NULL;
+  acts = activations_with_constants (model);
+  acts->values[model->input] = rel_tensor_ref (input);
+  acts = forward_run (model, g_steal_pointer (&acts), NULL, ctx, error);
+  if (acts == NULL)
+    return NULL;
   if (acts->values[model->output] == NULL)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "the forward pass did not reach the output");
+      return NULL;
+    }
+  return g_steal_pointer (&acts);
+}
+
+RelActivations *
+rel_model_forward_until (RelModel *model, RelTensor *input, int value, const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelActivations) acts = NULL;
+  g_autofree gboolean *needed = NULL;
+  g_autofree gboolean *run = NULL;
+
+  if (value < 0 || value >= (int) model->values->len)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "no value %d in the model", value);
+      return NULL;
+    }
+  if (!check_input (model, input, error))
+    return NULL;
+  /* the ancestors of @value, walking the topological order backwards */
+  needed = g_new0 (gboolean, model->values->len);
+  run = g_new0 (gboolean, model->n_nodes);
+  needed[value] = TRUE;
+  for (int i = model->n_nodes - 1; i >= 0; i--)
+    {
+      const RelNode *node = &model->nodes[i];
+      for (int o = 0; o < node->n_outputs && !run[i]; o++)
+        run[i] = needed[node->outputs[o]];
+      if (run[i])
+        for (int k = 0; k < node->n_inputs; k++)
+          if (node->inputs[k] >= 0)
+            needed[node->inputs[k]] = TRUE;
+    }
+  acts = activations_with_constants (model);
+  acts->values[model->input] = rel_tensor_ref (input);
+  acts = forward_run (model, g_steal_pointer (&acts), run, ctx, error);
+  if (acts && acts->values[value] == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "the forward pass did not reach '%s'",
+                   rel_model_value (model, value)->name);
+      return NULL;
+    }
+  return g_steal_pointer (&acts);
+}
+
+/* depends[v]: value v is computed from @from (and is not a constant). */
+static gboolean *
+depends_on (RelModel *model, int from)
+{
+  gboolean *depends = g_new0 (gboolean, model->values->len);
+
+  depends[from] = TRUE;
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      gboolean d = FALSE;
+      for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] >= 0 && depends[node->inputs[k]])
+          d = TRUE;
+      for (int o = 0; o < node->n_outputs; o++)
+        depends[node->outputs[o]] |= d;
+    }
+  return depends;
+}
+
+RelActivations *
+rel_model_forward_from (RelModel *model, int from, RelTensor *t, const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelActivations) acts = NULL;
+  g_autofree gboolean *depends = NULL;
+  g_autofree gboolean *run = NULL;
+
+  if (from < 0 || from >= (int) model->values->len || rel_model_value (model, from)->constant)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "no computed value %d in the model", from);
+      return NULL;
+    }
+  if (from == model->input)
+    return rel_model_forward (model, t, ctx, error);
+  if (t->dtype != REL_DTYPE_FLOAT32)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "the starting value must be float32");
+      return NULL;
+    }
+  depends = depends_on (model, from);
+  run = g_new0 (gboolean, model->n_nodes);
+  acts = activations_with_constants (model);
+  acts->values[from] = rel_tensor_ref (t);
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      for (int k = 0; k < node->n_inputs && !run[i]; k++)
+        run[i] = node->inputs[k] >= 0 && depends[node->inputs[k]];
+      /* a cut through the graph: every other input must be a constant */
+      for (int k = 0; run[i] && k < node->n_inputs; k++)
+        {
+          int v = node->inputs[k];
+          if (v >= 0 && !depends[v] && acts->values[v] == NULL)
+            {
+              g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                           "node '%s' reads '%s', which is not computed from '%s'", node->name,
+                           rel_model_value (model, v)->name, rel_model_value (model, from)->name);
+              return NULL;
+            }
+        }
+    }
+  acts = forward_run (model, g_steal_pointer (&acts), run, ctx, error);
+  if (acts && acts->values[model->output] == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "the output is not computed from '%s'",
+                   rel_model_value (model, from)->name);
       return NULL;
     }
   return g_steal_pointer (&acts);
@@ -673,13 +808,13 @@ accumulate (RelTensor **slot, RelTensor *grad, GError **error)
 static RelActivations *
 backward_values_run (RelModel *model, RelActivations *acts,
                      int seed_value, const RelTensor *seed,
-                     RelBackwardHook hook, gpointer user_data, gboolean params,
+                     RelBackwardHook hook, gpointer user_data, gboolean params, int wrt,
                      const RelContext *ctx, GError **error);
 
 static RelActivations *
 backward_values (RelModel *model, RelActivations *acts,
                  int seed_value, const RelTensor *seed,
-                 RelBackwardHook hook, gpointer user_data, gboolean params,
+                 RelBackwardHook hook, gpointer user_data, gboolean params, int wrt,
                  const RelContext *ctx, GError **error)
 {
   RelContext local;
@@ -693,7 +828,7 @@ backward_values (RelModel *model, RelActivations *acts,
   /* as in rel_model_forward: the kernels split their own GEMMs */
   if (ctx->n_threads >= 2)
     rel_blas_single_begin ();
-  grads = backward_values_run (model, acts, seed_value, seed, hook, user_data, params, ctx, error);
+  grads = backward_values_run (model, acts, seed_value, seed, hook, user_data, params, wrt, ctx, error);
   if (ctx->n_threads >= 2)
     rel_blas_single_end ();
   return grads;
@@ -702,7 +837,7 @@ backward_values (RelModel *model, RelActivations *acts,
 static RelActivations *
 backward_values_run (RelModel *model, RelActivations *acts,
                      int seed_value, const RelTensor *seed,
-                     RelBackwardHook hook, gpointer user_data, gboolean params,
+                     RelBackwardHook hook, gpointer user_data, gboolean params, int wrt,
                      const RelContext *ctx, GError **error)
 {
   g_autoptr(RelActivations) grads = NULL;
@@ -726,9 +861,11 @@ backward_values_run (RelModel *model, RelActivations *acts,
       return NULL;
     }
 
-  /* only values computed from the input carry a cotangent */
+  /* only values computed from the input (or @wrt) carry a cotangent */
   depends = g_new0 (gboolean, acts->n_values);
-  depends[model->input] = !params;
+  if (wrt < 0 || wrt >= acts->n_values)
+    wrt = model->input;
+  depends[wrt] = !params;
   if (params)
     for (int v = 0; v < acts->n_values; v++)
       {
@@ -743,7 +880,7 @@ backward_values_run (RelModel *model, RelActivations *acts,
         if (node->inputs[k] >= 0 && depends[node->inputs[k]])
           d = TRUE;
       for (int o = 0; o < node->n_outputs; o++)
-        depends[node->outputs[o]] = d;
+        depends[node->outputs[o]] |= d;
     }
 
   grads = activations_new (model);
@@ -822,7 +959,16 @@ rel_model_backward_values (RelModel *model, RelActivations *acts,
                            RelBackwardHook hook, gpointer user_data,
                            const RelContext *ctx, GError **error)
 {
-  return backward_values (model, acts, seed_value, seed, hook, user_data, FALSE, ctx, error);
+  return backward_values (model, acts, seed_value, seed, hook, user_data, FALSE, -1, ctx, error);
+}
+
+RelActivations *
+rel_model_backward_values_to (RelModel *model, RelActivations *acts, int wrt,
+                              int seed_value, const RelTensor *seed,
+                              RelBackwardHook hook, gpointer user_data,
+                              const RelContext *ctx, GError **error)
+{
+  return backward_values (model, acts, seed_value, seed, hook, user_data, FALSE, wrt, ctx, error);
 }
 
 RelActivations *
@@ -830,7 +976,7 @@ rel_model_backward_params (RelModel *model, RelActivations *acts,
                            int seed_value, const RelTensor *seed,
                            const RelContext *ctx, GError **error)
 {
-  return backward_values (model, acts, seed_value, seed, NULL, NULL, TRUE, ctx, error);
+  return backward_values (model, acts, seed_value, seed, NULL, NULL, TRUE, -1, ctx, error);
 }
 
 RelTensor *
@@ -850,4 +996,93 @@ rel_model_backward (RelModel *model, RelActivations *acts, const RelTensor *seed
     }
   grads->values[model->input] = NULL;
   return g;
+}
+
+/* Is node @i affine in its inputs marked in @stem, given that every other
+ * input is a constant? */
+static gboolean
+node_affine (RelModel *model, const RelNode *node, const gboolean *stem)
+{
+  static const char *const any_stem[] = { "Add", "Sub", "Concat", "Identity", "Neg", "Flatten", "Transpose",
+                                          "Reshape", "Squeeze", "Unsqueeze", "AveragePool",
+                                          "GlobalAveragePool", NULL };
+  static const char *const first_stem[] = { "Conv", "Gemm", "BatchNormalization", "Div", "Pad", NULL };
+  const char *op = node->op_type;
+  int n_stem = 0, first = -1;
+
+  if (node->n_outputs != 1)
+    return FALSE;
+  for (int k = 0; k < node->n_inputs; k++)
+    {
+      int v = node->inputs[k];
+      if (v < 0)
+        continue;
+      if (stem[v])
+        {
+          n_stem++;
+          if (first < 0)
+            first = k;
+        }
+      else if (rel_model_value (model, v)->constant == NULL)
+        return FALSE;  /* mixes the stem with another runtime value */
+    }
+  if (n_stem == 0)
+    return FALSE;
+  if (g_strv_contains (any_stem, op))
+    {
+      /* an AveragePool with count_include_pad = 0 is still linear; Pad in
+       * reflect/edge mode too, but it is not listed */
+      return TRUE;
+    }
+  if (g_strv_contains (first_stem, op))
+    {
+      if (n_stem != 1 || first != 0)
+        return FALSE;
+      if (strcmp (op, "Pad") == 0 && strcmp (rel_node_attr_string (node, "mode", "constant"), "constant") != 0)
+        return FALSE;
+      return TRUE;
+    }
+  if (strcmp (op, "MatMul") == 0 || strcmp (op, "Mul") == 0)
+    return n_stem == 1;
+  return FALSE;
+}
+
+int
+rel_model_affine_stem (RelModel *model)
+{
+  g_autofree gboolean *stem = g_new0 (gboolean, model->values->len);
+  g_autofree gboolean *in_stem = g_new0 (gboolean, model->n_nodes);
+  gboolean weighted = FALSE;
+  int exit = -1;
+
+  stem[model->input] = TRUE;
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      if (!node_affine (model, node, stem))
+        continue;
+      in_stem[i] = TRUE;
+      stem[node->outputs[0]] = TRUE;
+      weighted |= strcmp (node->op_type, "Conv") == 0 || strcmp (node->op_type, "Gemm") == 0
+                  || strcmp (node->op_type, "MatMul") == 0;
+    }
+  if (!weighted || stem[model->output])
+    return -1;
+  /* the rest of the graph must read the stem through one value */
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      if (in_stem[i])
+        continue;
+      for (int k = 0; k < node->n_inputs; k++)
+        {
+          int v = node->inputs[k];
+          if (v < 0 || !stem[v])
+            continue;
+          if (exit >= 0 && exit != v)
+            return -1;
+          exit = v;
+        }
+    }
+  return exit == model->input ? -1 : exit;
 }

@@ -139,6 +139,24 @@ typedef struct {
 } RelActivations;
 
 RelActivations *rel_model_forward (RelModel *model, RelTensor *input, const RelContext *ctx, GError **error);
+/* A forward pass that computes only what @value needs (the output of a
+ * stem, say); the other values stay NULL. */
+RelActivations *rel_model_forward_until (RelModel *model, RelTensor *input, int value,
+                                         const RelContext *ctx, GError **error);
+/* A forward pass that starts at value @from, given as @t (which must have
+ * the shape the graph would compute there): only the nodes computed from it
+ * run, and every other value they read must be a constant. With the affine
+ * stem's output (below), sampling methods skip the stem. */
+RelActivations *rel_model_forward_from (RelModel *model, int from, RelTensor *t,
+                                        const RelContext *ctx, GError **error);
+/* The affine stem: the nodes from the graph input on that are affine in it
+ * (Conv/Gemm/MatMul with constant weights, BatchNormalization, Add/Sub/Mul/Div
+ * with constants, reshapes, average pools, constant Pad), when the rest of the
+ * graph reads all of them through a single value s(x) = A·x + b: that value's
+ * id, else -1 (also when the stem holds no weighted layer). Gradients of
+ * many points can be summed at s and sent through Aᵀ once, and points on a
+ * line through input space map to points on a line through s. */
+int             rel_model_affine_stem (RelModel *model);
 void            rel_activations_free (RelActivations *acts);
 RelTensor      *rel_activations_output (RelActivations *acts);      /* borrowed */
 RelTensor      *rel_activations_get (RelActivations *acts, int value_id); /* borrowed */
@@ -160,6 +178,13 @@ RelActivations *rel_model_backward_values (RelModel *model, RelActivations *acts
                                            int seed_value, const RelTensor *seed,
                                            RelBackwardHook hook, gpointer user_data,
                                            const RelContext *ctx, GError **error);
+
+/* The same pass, but for the values computed from value @wrt instead of the
+ * graph input: it stops at @wrt (whose cotangent it returns, among others). */
+RelActivations *rel_model_backward_values_to (RelModel *model, RelActivations *acts, int wrt,
+                                              int seed_value, const RelTensor *seed,
+                                              RelBackwardHook hook, gpointer user_data,
+                                              const RelContext *ctx, GError **error);
 
 /* The same backward pass for training: the cotangents of the model's float32
  * constants (initializers: weights, biases, BatchNormalization parameters)
