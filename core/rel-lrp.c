@@ -14,6 +14,10 @@
  *   BatchNorm       folded into the preceding Conv/Gemm for this run (the model
  *                   itself is not modified), then passes relevance unchanged; a BN
  *                   with no linear layer in front gets the z-rule of a mix;
+ *                   bn-merge=zennit keeps Zennit 0.5.1's quirk instead: its
+ *                   MergeBatchNorm leaves the BN in place as y = x/√(1 + ε), so
+ *                   the forward pass is scaled by k = 1/√(1 + ε) there and the
+ *                   BN passes k·R (its gradient, as Zennit has no rule for it);
  *   bias Add        an Add of a per-channel constant right after a Conv, Gemm or
  *                   MatMul (tf2onnx's Dense = MatMul + Add) is folded the same way,
  *                   so the rules see it as the layer's bias.
@@ -24,6 +28,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-explain.h"
+#include "rel-blas.h"
 #include "rel-error.h"
 #include "rel-ops-window.h"
 
@@ -130,6 +135,18 @@ t_square (const RelTensor *t, GError **error)
   d = rel_tensor_f32 (o);
   for (int64_t i = 0; i < t->numel; i++)
     d[i] = a[i] * a[i];
+  return o;
+}
+
+/* k·t as a new tensor */
+static RelTensor *
+t_scaled (const RelTensor *t, double k, GError **error)
+{
+  RelTensor *o = rel_tensor_copy (t, error);
+
+  if (o)
+    for (int64_t i = 0; i < o->numel; i++)
+      rel_tensor_f32 (o)[i] = (float) (rel_tensor_f32 (o)[i] * k);
   return o;
 }
 
@@ -624,6 +641,8 @@ typedef struct {
   RelTensor       **fold_b;
   int              *fold_out;   /* per node: value id of the folded node's output, or −1 */
   gboolean         *absorbed;   /* per node: a BN or bias Add folded into its producer */
+  gboolean          zennit_bn;  /* bn-merge=zennit: a folded BN still scales by 1/√(1 + ε) */
+  double           *bn_k;       /* per node: that factor on a folded BN and on its producer, else 1 */
   int               first;      /* the first linear layer, −1 if none */
   double           *norm_mean;  /* per input channel: image value u ↦ (u·unit − mean) / std */
   double           *norm_std;
@@ -647,6 +666,7 @@ lrp_run_clear (LrpRun *run)
   g_free (run->fold_b);
   g_free (run->fold_out);
   g_free (run->absorbed);
+  g_free (run->bn_k);
   g_free (run->rules);
   g_free (run->norm_mean);
   g_free (run->norm_std);
@@ -785,6 +805,8 @@ try_fold_bn (LrpRun *run, int j, const int *n_consumers, GError **error)
   run->fold_b[p] = g_steal_pointer (&fb);
   run->fold_out[p] = bn->outputs[0];
   run->absorbed[j] = TRUE;
+  if (run->zennit_bn)
+    run->bn_k[j] = run->bn_k[p] = 1.0 / sqrt (1.0 + eps);
   return TRUE;
 }
 
@@ -985,6 +1007,7 @@ hook_linear (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *out
 {
   const RelNode *node = &run->model->nodes[i];
   const LrpRule *rule = &run->rules[i];
+  g_autoptr(RelTensor) z_merged = NULL;
   Lin L = { 0 };
   RelTensor *rx = NULL;
   int xi = -1;
@@ -1015,6 +1038,13 @@ hook_linear (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *out
   L.w = run->fold_w[i] ? run->fold_w[i] : inputs[L.wi];
   L.b = run->fold_w[i] ? run->fold_b[i] : (L.bi >= 0 ? inputs[L.bi] : NULL);
   L.z = run->fold_out[i] >= 0 ? run->acts->values[run->fold_out[i]] : outputs[0];
+  if (run->bn_k[i] != 1.0 && L.z)
+    {
+      /* Zennit's layer output is the merged layer's own, before its BN's leftover k */
+      if (!(z_merged = t_scaled (L.z, 1.0 / run->bn_k[i], error)))
+        return FALSE;
+      L.z = z_merged;
+    }
   L.gemm_beta = strcmp (node->op_type, "Gemm") == 0 ? rel_node_attr_float (node, "beta", 1.f) : 1.f;
   L.conv = is_conv (node);
   L.ctx = run->ctx;
@@ -1120,13 +1150,17 @@ lrp_hook (RelModel *model, int i, RelTensor *const *inputs, RelTensor *const *ou
   if (run->absorbed[i])
     {
       /* a BN or bias folded into the layer below: the layer's rule sees this
-       * node's output, so relevance passes to the layer unchanged */
+       * node's output, so relevance passes to the layer unchanged (a BN left
+       * as y = k·x by Zennit's merge passes its gradient, k·R) */
       for (int k = 0; k < node->n_inputs; k++)
         if (need[k] && inputs[k] && rel_tensor_same_shape (inputs[k], grad_output))
           {
             *handled = TRUE;
-            grad_inputs[k] = rel_tensor_ref ((RelTensor *) grad_output);
-            break;
+            if (run->bn_k[i] != 1.0)
+              grad_inputs[k] = t_scaled (grad_output, run->bn_k[i], error);
+            else
+              grad_inputs[k] = rel_tensor_ref ((RelTensor *) grad_output);
+            return grad_inputs[k] != NULL;
           }
       return TRUE;
     }
@@ -1437,6 +1471,78 @@ assign_custom (LrpRun *run, GArray *lines, const char *path, LrpRule fallback, G
   return TRUE;
 }
 
+/* bn-merge=zennit: the forward pass of Zennit's canonized network. @acts
+ * holds the exact pass; from the first folded BN on, the nodes run again with
+ * each folded BN's output scaled by its k. */
+static gboolean
+zennit_forward (LrpRun *run, RelActivations *acts, GError **error)
+{
+  RelModel *model = run->model;
+  const RelContext *ctx = run->ctx;
+  gboolean ok = TRUE;
+  int from = 0;
+
+  while (from < model->n_nodes && !(run->absorbed[from] && run->bn_k[from] != 1.0))
+    from++;
+  if (from == model->n_nodes)
+    return TRUE;
+  if (ctx->n_threads >= 2)
+    rel_blas_single_begin ();   /* as rel_model_forward: the kernels split their own GEMMs */
+  for (int i = from; i < model->n_nodes && ok; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      RelTensor *inputs[16] = { NULL };
+      RelTensor *outputs[8] = { NULL };
+
+      if (ctx->cancel && g_atomic_int_get (ctx->cancel))
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
+          ok = FALSE;
+          break;
+        }
+      if (node->n_inputs > 16 || node->n_outputs > 8 || node->n_outputs < 1)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                       "node '%s' has too many inputs or outputs", node->name);
+          ok = FALSE;
+          break;
+        }
+      for (int k = 0; k < node->n_inputs; k++)
+        inputs[k] = node->inputs[k] >= 0 ? acts->values[node->inputs[k]] : NULL;
+      ok = node->op->forward (node, inputs, outputs, ctx, error);
+      if (!ok)
+        g_prefix_error (error, "node '%s' (%s): ", node->name, node->op_type);
+      for (int o = 0; ok && o < node->n_outputs; o++)
+        if (outputs[o] == NULL || (o == 0 && outputs[o]->dtype != REL_DTYPE_FLOAT32))
+          {
+            g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' (%s) did not produce float output %d",
+                         node->name, node->op_type, o);
+            ok = FALSE;
+          }
+      if (ok && run->absorbed[i] && run->bn_k[i] != 1.0)
+        {
+          float *d = rel_tensor_f32 (outputs[0]);
+          for (int64_t e = 0; e < outputs[0]->numel; e++)
+            d[e] = (float) (d[e] * run->bn_k[i]);
+        }
+      for (int o = 0; o < node->n_outputs; o++)
+        {
+          if (!ok)
+            {
+              if (outputs[o])
+                rel_tensor_unref (outputs[o]);
+              continue;
+            }
+          if (acts->values[node->outputs[o]])
+            rel_tensor_unref (acts->values[node->outputs[o]]);
+          acts->values[node->outputs[o]] = outputs[o];
+        }
+    }
+  if (ctx->n_threads >= 2)
+    rel_blas_single_end ();
+  return ok;
+}
+
 /* ---- running a method ---- */
 
 typedef enum {
@@ -1548,7 +1654,7 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
   RelTensor *logits;
   gboolean ok = FALSE;
   double explained = 0;
-  int cls = -1;
+  int cls = -1, n_values;
   RelModel *model = req->model;
   g_autoptr(GArray) lines = NULL;
   const char *rules_path = NULL;
@@ -1570,37 +1676,31 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
   acts = rel_model_forward (model, req->input, &ctx, error);
   if (acts == NULL)
     return FALSE;
-  logits = rel_activations_output (acts);
-  seed = rel_target_seed (&req->target, logits, 1.0, &cls, &explained, error);
-  if (seed == NULL)
-    return FALSE;
-  if (!param_present (params, "initial") || strcmp (rel_params_get_string (params, "initial"), "one") != 0)
-    {
-      /* start from the explained scores themselves, so the map sums to the
-       * logit (or the contrast z_a − z_b); with log-probabilities the start
-       * is g ⊙ z for the log-softmax gradient g */
-      t_mul (seed, logits, 1);
-    }
 
   run.model = model;
   run.acts = acts;
   run.ctx = &ctx;
+  run.zennit_bn = param_present (params, "bn-merge")
+                  && strcmp (rel_params_get_string (params, "bn-merge"), "zennit") == 0;
   run.rules = g_new0 (LrpRule, MAX (model->n_nodes, 1));
   run.fold_w = g_new0 (RelTensor *, MAX (model->n_nodes, 1));
   run.fold_b = g_new0 (RelTensor *, MAX (model->n_nodes, 1));
   run.fold_out = g_new (int, MAX (model->n_nodes, 1));
   run.absorbed = g_new0 (gboolean, MAX (model->n_nodes, 1));
+  run.bn_k = g_new (double, MAX (model->n_nodes, 1));
   run.conservation = g_array_new (FALSE, TRUE, sizeof (RelLayerConservation));
   run.first = -1;
 
   /* plan: consumers, BN folding, the first linear layer, rules */
-  n_consumers = g_new0 (int, MAX (acts->n_values, 1));
+  n_values = acts->n_values;
+  n_consumers = g_new0 (int, MAX (n_values, 1));
   for (int i = 0; i < model->n_nodes; i++)
     {
       const RelNode *node = &model->nodes[i];
       run.fold_out[i] = -1;
+      run.bn_k[i] = 1.0;
       for (int k = 0; k < node->n_inputs; k++)
-        if (node->inputs[k] >= 0 && node->inputs[k] < acts->n_values)
+        if (node->inputs[k] >= 0 && node->inputs[k] < n_values)
           n_consumers[node->inputs[k]]++;
     }
   for (int i = 0; i < model->n_nodes; i++)
@@ -1626,6 +1726,22 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
   if (lines && !assign_custom (&run, lines, rules_path, comp.dense, error))
     goto done;
   prepare_normalisation (&run, req->input);
+
+  /* the folds are known now, so Zennit's network can run (the bias-Add folds
+   * above read the exact pass's shapes only) */
+  if (run.zennit_bn && !zennit_forward (&run, acts, error))
+    goto done;
+  logits = rel_activations_output (acts);
+  seed = rel_target_seed (&req->target, logits, 1.0, &cls, &explained, error);
+  if (seed == NULL)
+    goto done;
+  if (!param_present (params, "initial") || strcmp (rel_params_get_string (params, "initial"), "one") != 0)
+    {
+      /* start from the explained scores themselves, so the map sums to the
+       * logit (or the contrast z_a − z_b); with log-probabilities the start
+       * is g ⊙ z for the log-softmax gradient g */
+      t_mul (seed, logits, 1);
+    }
 
   grads = rel_model_backward_values (model, acts, -1, seed, lrp_hook, &run, &ctx, error);
   if (grads == NULL)
@@ -1676,11 +1792,16 @@ LRP_RUN (run_custom, M_CUSTOM)
 /* ---- the method table ---- */
 
 static const char *const initial_choices[] = { "logit", "one", NULL };
+static const char *const bn_merge_choices[] = { "exact", "zennit", NULL };
 
 #define P_INITIAL \
   { "initial", REL_PARAM_CHOICE, \
     "Starting relevance: the target's logit (the map sums to the explained output) or 1.0 as Zennit does", \
     0, 0, 0, "", initial_choices, "logit", FALSE }
+#define P_BN_MERGE \
+  { "bn-merge", REL_PARAM_CHOICE, \
+    "BatchNorm merged into the layer before it: exactly, or as Zennit 0.5 (the merged BatchNorm keeps its ε, scaling by 1/√(1+ε))", \
+    0, 0, 0, "", bn_merge_choices, "exact", FALSE }
 #define P_EPSILON(desc) \
   { "epsilon", REL_PARAM_FLOAT, desc, 1e-6, 1e-12, 100, "", NULL, NULL, TRUE }
 #define P_GAMMA \
@@ -1695,29 +1816,29 @@ static const char *const initial_choices[] = { "logit", "one", NULL };
 
 static const RelParamSpec params_epsilon[] = {
   P_EPSILON ("Stabiliser ε: larger values absorb weak and contradictory relevance"),
-  P_INITIAL,
+  P_INITIAL, P_BN_MERGE,
 };
-static const RelParamSpec params_gamma[] = { P_GAMMA, P_INITIAL };
+static const RelParamSpec params_gamma[] = { P_GAMMA, P_INITIAL, P_BN_MERGE };
 static const RelParamSpec params_alpha_beta[] = {
   { "alpha", REL_PARAM_FLOAT, "Weight of the positive contributions (α − β must be 1)", 2, 1, 100, "", NULL, NULL, FALSE },
   { "beta", REL_PARAM_FLOAT, "Weight of the negative contributions (α − β must be 1)", 1, 0, 99, "", NULL, NULL, FALSE },
-  P_INITIAL,
+  P_INITIAL, P_BN_MERGE,
 };
-static const RelParamSpec params_initial[] = { P_INITIAL };
+static const RelParamSpec params_initial[] = { P_INITIAL, P_BN_MERGE };
 static const RelParamSpec params_composite[] = {
   P_EPSILON ("Stabiliser ε of the fully connected layers"),
-  P_INITIAL,
+  P_INITIAL, P_BN_MERGE,
 };
 static const RelParamSpec params_gamma_box[] = {
   P_EPSILON ("Stabiliser ε of the fully connected layers"),
-  P_GAMMA, P_LOW, P_HIGH, P_INITIAL,
+  P_GAMMA, P_LOW, P_HIGH, P_INITIAL, P_BN_MERGE,
 };
 static const RelParamSpec params_custom[] = {
   { "rules", REL_PARAM_STRING,
     "Rule file: one line per layer, '<layer name|op type|first|default> <rule> [key=value ...]'",
     0, 0, 0, "", NULL, "", FALSE },
   P_EPSILON ("Stabiliser ε of the linear layers no rule line selects"),
-  P_INITIAL,
+  P_INITIAL, P_BN_MERGE,
 };
 
 #define LRP_METHOD(name, title, desc, params, fn) \
