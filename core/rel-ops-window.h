@@ -11,6 +11,7 @@
 
 #include "rel-error.h"
 #include "rel-model.h"
+#include "rel-parallel.h"
 
 #include <string.h>
 
@@ -256,52 +257,3 @@ rel_window_input (const RelTensor *x, const char *what, int *nd, int64_t in[2], 
   return TRUE;
 }
 
-/* Splits a big non-BLAS loop over at most @n_threads threads (the caller runs
- * part 0). Thread start costs tens of microseconds, so callers only use it for
- * loops of a million elements or more. */
-typedef void (*RelPartFunc) (int part, int n_parts, gpointer data);
-
-typedef struct {
-  RelPartFunc fn;
-  gpointer    data;
-  int         part, n_parts;
-} RelPartJob;
-
-static inline gpointer
-rel_part_thread (gpointer p)
-{
-  RelPartJob *job = p;
-  job->fn (job->part, job->n_parts, job->data);
-  return NULL;
-}
-
-static inline void
-rel_parallel_run (int n_threads, int64_t work, RelPartFunc fn, gpointer data)
-{
-  enum { MAX_PARTS = 8 };
-  RelPartJob jobs[MAX_PARTS];
-  GThread *threads[MAX_PARTS] = { NULL };
-  int n = CLAMP (n_threads, 1, MAX_PARTS);
-
-  if (work < (G_GINT64_CONSTANT (1) << 20))
-    n = 1;
-  for (int p = 1; p < n; p++)
-    {
-      jobs[p] = (RelPartJob) { fn, data, p, n };
-      threads[p] = g_thread_try_new ("rel-part", rel_part_thread, &jobs[p], NULL);
-      if (threads[p] == NULL)  /* out of threads: do it here */
-        fn (p, n, data);
-    }
-  fn (0, n, data);
-  for (int p = 1; p < n; p++)
-    if (threads[p])
-      g_thread_join (threads[p]);
-}
-
-/* [begin, end) of part @part of @n items split into @n_parts. */
-static inline void
-rel_part_range (int64_t n, int part, int n_parts, int64_t *begin, int64_t *end)
-{
-  *begin = n * part / n_parts;
-  *end = n * (part + 1) / n_parts;
-}
