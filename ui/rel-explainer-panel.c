@@ -99,6 +99,7 @@ param_title (const char *name)
     { "compactness", N_("Compactness") },
     { "kernel-width", N_("Kernel width") },
     { "ridge", N_("Ridge penalty") },
+    { "bn-merge", N_("BatchNorm merge") },
   };
   char *s;
 
