@@ -60,8 +60,29 @@ dtype_size (RelDType dtype)
   return dtype == REL_DTYPE_INT64 ? sizeof (int64_t) : sizeof (float);
 }
 
+static RelTensor *tensor_alloc (RelDType dtype, int ndim, const int64_t *shape, gboolean zero,
+                                GError **error);
+
 RelTensor *
 rel_tensor_new (RelDType dtype, int ndim, const int64_t *shape, GError **error)
+{
+  return tensor_alloc (dtype, ndim, shape, TRUE, error);
+}
+
+RelTensor *
+rel_tensor_new_uninit (RelDType dtype, int ndim, const int64_t *shape, GError **error)
+{
+  return tensor_alloc (dtype, ndim, shape, FALSE, error);
+}
+
+RelTensor *
+rel_tensor_new_like_uninit (const RelTensor *like, GError **error)
+{
+  return tensor_alloc (like->dtype, like->ndim, like->shape, FALSE, error);
+}
+
+static RelTensor *
+tensor_alloc (RelDType dtype, int ndim, const int64_t *shape, gboolean zero, GError **error)
 {
   int64_t numel;
   RelTensor *t;
@@ -85,7 +106,8 @@ rel_tensor_new (RelDType dtype, int ndim, const int64_t *shape, GError **error)
                    "out of memory allocating %" G_GSIZE_FORMAT " bytes", bytes);
       return NULL;
     }
-  memset (t->data, 0, bytes);
+  if (zero)
+    memset (t->data, 0, bytes);
   t->dtype = dtype;
   t->ndim = ndim;
   for (int i = 0; i < ndim; i++)
@@ -117,7 +139,7 @@ rel_tensor_new_like (const RelTensor *like, GError **error)
 RelTensor *
 rel_tensor_copy (const RelTensor *t, GError **error)
 {
-  RelTensor *c = rel_tensor_new_like (t, error);
+  RelTensor *c = rel_tensor_new_like_uninit (t, error);
   if (c)
     memcpy (c->data, t->data, (size_t) t->numel * dtype_size (t->dtype));
   return c;

@@ -54,6 +54,10 @@ RelTensor *rel_tensor_new_f32  (int ndim, const int64_t *shape, GError **error);
 RelTensor *rel_tensor_new_4d   (int64_t n, int64_t c, int64_t h, int64_t w, GError **error);
 /* A new tensor with the same dtype and shape as @like, zero-filled. */
 RelTensor *rel_tensor_new_like (const RelTensor *like, GError **error);
+/* The same without zeroing the data, for outputs a kernel writes in full
+ * (zeroing is a pass over memory of its own: ~3 % of a gradient pass). */
+RelTensor *rel_tensor_new_uninit      (RelDType dtype, int ndim, const int64_t *shape, GError **error);
+RelTensor *rel_tensor_new_like_uninit (const RelTensor *like, GError **error);
 /* A deep copy. */
 RelTensor *rel_tensor_copy     (const RelTensor *t, GError **error);
 /* Wraps a copy of @data (numel float32 values). */
