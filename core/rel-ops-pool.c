@@ -223,6 +223,72 @@ maxpool_part (int part, int n_parts, gpointer data)
     }
 }
 
+/* Backward with the forward's output at hand: the winner is the first tap
+ * (in scan order) equal to the window's maximum, so one select per tap
+ * instead of the value-and-index chain above; taps scanned last to first
+ * keep the first match. A window without a match (a NaN maximum) takes the
+ * general rule. */
+REL_HOT_CLONES static void
+maxpool_grad_part (int part, int n_parts, gpointer data)
+{
+  const PoolJob *j = data;
+  const PoolShape *s = j->s;
+  const TapTable *t = j->taps;
+  const RelWindowGeom *g = &s->g;
+  const int64_t W = g->in[1], OH = g->out[0], OW = g->out[1];
+  const int64_t dh = g->dilation[0], dw = g->dilation[1];
+  int64_t p0, p1;
+
+  rel_part_range (s->n * s->c, part, n_parts, &p0, &p1);
+  for (int64_t pl = p0; pl < p1; pl++)
+    {
+      const float *xp = j->x + pl * s->in_plane;
+      float *dxp = j->dx + pl * s->in_plane;
+      for (int64_t oh = 0; oh < OH; oh++)
+        {
+          const int64_t ki0 = t->k0[0][oh], ki1 = t->k1[0][oh];
+          const int64_t h0 = oh * g->stride[0] - g->pad_begin[0];
+          for (int64_t ow = 0; ow < OW; ow++)
+            {
+              const int64_t kj0 = t->k0[1][ow], kj1 = t->k1[1][ow];
+              const int64_t w0 = ow * g->stride[1] - g->pad_begin[1];
+              const int64_t o = (pl * OH + oh) * OW + ow;
+              const float m = j->y[o];
+              int64_t at = -1;
+
+              if (ki0 >= ki1 || kj0 >= kj1)
+                continue;
+              for (int64_t ki = ki1 - 1; ki >= ki0; ki--)
+                {
+                  const int64_t row = (h0 + ki * dh) * W + w0;
+                  for (int64_t kj = kj1 - 1; kj >= kj0; kj--)
+                    {
+                      const int64_t tap = row + kj * dw;
+                      at = xp[tap] == m ? tap : at;
+                    }
+                }
+              if (at < 0)
+                {
+                  float best;
+                  at = (h0 + ki0 * dh) * W + w0 + kj0 * dw;
+                  best = xp[at];
+                  for (int64_t ki = ki0; ki < ki1; ki++)
+                    for (int64_t kj = kj0; kj < kj1; kj++)
+                      {
+                        const int64_t tap = (h0 + ki * dh) * W + w0 + kj * dw;
+                        if (xp[tap] > best)
+                          {
+                            best = xp[tap];
+                            at = tap;
+                          }
+                      }
+                }
+              dxp[at] += j->dy[o];
+            }
+        }
+    }
+}
+
 static gboolean
 maxpool_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
                  const RelContext *ctx, GError **error)
@@ -282,8 +348,11 @@ maxpool_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *cons
   tap_table_init (&taps, &s.g);
   job = (PoolJob) { .s = &s, .p = p, .x = rel_tensor_f32 (inputs[0]), .dy = rel_tensor_f32 (grad_output),
                     .dx = rel_tensor_f32 (dx), .taps = &taps };
+  /* the forward's output, when the pass kept it in the same shape */
+  if (outputs && outputs[0] && outputs[0]->dtype == REL_DTYPE_FLOAT32 && outputs[0]->numel == grad_output->numel)
+    job.y = rel_tensor_f32 (outputs[0]);
   rel_parallel_run (ctx ? ctx->n_threads : 1, grad_output->numel * s.g.kernel[0] * s.g.kernel[1],
-                    maxpool_part, &job);
+                    job.y ? maxpool_grad_part : maxpool_part, &job);
   tap_table_clear (&taps);
   grad_inputs[0] = g_steal_pointer (&dx);
   return TRUE;
