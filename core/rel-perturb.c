@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-gradient.h"
+#include "rel-incremental.h"
 #include "rel-blas.h"
 #include "rel-error.h"
 
@@ -84,6 +85,9 @@ run_occlusion (const RelMethodDef *method, const RelExplainRequest *req, RelExpl
   g_autofree double *total = NULL;
   g_autofree int *count = NULL;
   g_autofree double *values = NULL;
+  g_autofree int *rects = NULL;
+  g_autoptr(RelIncremental) inc = NULL;
+  RelValue *in;
   RelTarget target;
   RelContext ctx;
   double f0 = 0;
@@ -113,7 +117,29 @@ run_occlusion (const RelMethodDef *method, const RelExplainRequest *req, RelExpl
   plane = (gsize) h * w;
   total = g_new0 (double, plane);
   count = g_new0 (int, plane);
-  bs = rel_explain_batch_size (req, 32);
+  rects = g_new (int, (gsize) n_windows * 4);
+  for (int j = 0; j < n_windows; j++)
+    {
+      int y0 = (j / nx) * stride, x0 = (j % nx) * stride;
+      rects[j * 4] = y0;
+      rects[j * 4 + 1] = x0;
+      rects[j * 4 + 2] = MIN (y0 + window, h);
+      rects[j * 4 + 3] = MIN (x0 + window, w);
+    }
+  /* a window changes only a rectangle of each early activation: those layers
+   * are recomputed on it alone (rel-incremental.h), the same values as a full
+   * pass per window up to rounding */
+  inc = rel_incremental_new (req->model, req->input, rects, n_windows, REL_INCREMENTAL_DEFAULT_FRACTION,
+                             &ctx, error);
+  if (inc == NULL)
+    return FALSE;
+  in = rel_model_value (req->model, req->model->input);
+  /* the full-size part of a pass starts at smaller activations than the
+   * input, so more windows fit in the cache-friendly budget */
+  if (req->batch_size > 0 || (in && in->ndim > 0 && in->shape[0] > 0))
+    bs = rel_explain_batch_size (req, 32);
+  else
+    bs = rel_incremental_batch_hint (inc, 650000);
   values = g_new (double, bs);
   estimate = rel_tensor_new_like (req->input, error);
   if (estimate == NULL)
@@ -122,29 +148,14 @@ run_occlusion (const RelMethodDef *method, const RelExplainRequest *req, RelExpl
   for (int done = 0; done < n_windows; )
     {
       int nb = MIN (bs, n_windows - done);
-      g_autoptr(RelTensor) batch = NULL;
+      g_autoptr(RelTensor) logits = NULL;
 
       if (rel_request_cancelled (req, error))
         return FALSE;
-      batch = rel_batch_new (req->input, nb, error);
-      if (batch == NULL)
+      logits = rel_incremental_forward (inc, fill, done, nb, &ctx, error);
+      if (logits == NULL)
         return FALSE;
-      for (int b = 0; b < nb; b++)
-        {
-          int j = done + b;
-          int y0 = (j / nx) * stride, x0 = (j % nx) * stride;
-          int y1 = MIN (y0 + window, h), x1 = MIN (x0 + window, w);
-          float *dst = rel_tensor_f32 (batch) + (gsize) b * c * plane;
-
-          memcpy (dst, rel_tensor_f32 (req->input), (gsize) c * plane * sizeof (float));
-          for (int ch = 0; ch < c; ch++)
-            for (int y = y0; y < y1; y++)
-              memcpy (dst + ch * plane + (gsize) y * w + x0,
-                      rel_tensor_f32 (fill) + ch * plane + (gsize) y * w + x0,
-                      (gsize) (x1 - x0) * sizeof (float));
-        }
-      if (!rel_grad_batch (req->model, &target, batch, NULL, NULL, &ctx, NULL, values, NULL, error))
-        return FALSE;
+      rel_target_values (&target, logits, values);
       for (int b = 0; b < nb; b++)
         {
           int j = done + b;
