@@ -91,8 +91,8 @@ typedef struct {
   RelWindow  win;
   int64_t    group;
   RelTensor *w_const;   /* the model's weight constant (a reference), or NULL */
-  GMutex     wino_lock; /* guards wino_u and w_mutable: passes may run on several threads */
-  float     *wino_u;    /* Winograd transform of w_const, made on first use */
+  GMutex     wino_lock; /* guards wino_u[] and w_mutable: passes may run on several threads */
+  float     *wino_u[2]; /* F(2×2) and F(4×4) transforms of w_const, made on first use */
   gboolean   w_mutable; /* dW of w_const was asked for: training, which updates it in place */
 } ConvParams;
 
@@ -104,7 +104,8 @@ conv_free_params (gpointer data)
     return;
   if (p->w_const)
     rel_tensor_unref (p->w_const);
-  g_free (p->wino_u);
+  g_free (p->wino_u[0]);
+  g_free (p->wino_u[1]);
   g_mutex_clear (&p->wino_lock);
   g_free (p);
 }
@@ -540,9 +541,11 @@ cancelled (const RelContext *ctx, GError **error)
  *
  * 3×3 stride-1 convolutions with enough channels (most of VGG's and ResNet's
  * work) run as 16 GEMMs over the points of the 4×4 transform, 2.25× fewer
- * multiplications than im2col + GEMM; F(2×2) keeps the round-off of the
- * transforms near that of the direct sum (F(4×4) would not hold 1e-4 on the
- * logits). Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A per 2×2 output tile. The input
+ * multiplications than im2col + GEMM, or, on planes with enough tiles, as
+ * F(4×4, 3×3) below (4× fewer). F(2×2) keeps the round-off of the
+ * transforms near that of the direct sum; F(4×4)'s is a few times larger
+ * but far inside 1e-4 on the logits (see there).
+ * Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A per 2×2 output tile. The input
  * gradient of such a convolution is again one, with the kernel flipped and
  * transposed: flipping g permutes the transform's rows and columns 0 ↔ 3, so
  * the backward pass reuses the forward's transformed weights through a
@@ -606,15 +609,55 @@ wino_weights_part (int part, int n_parts, gpointer data)
     }
 }
 
-/* 16·M·C floats, or NULL when out of memory. */
+/* U[ξ][m][c] = (G g Gᵀ)[ξ] for ξ = 6i + j, with F(4×4)'s G (see below) in
+ * double: the weights are transformed once, so their rounding can be the
+ * final cast's alone. */
+REL_HOT_CLONES static void
+wino4_weights_part (int part, int n_parts, gpointer data)
+{
+  const WinoWeightJob *j = data;
+  const int64_t P = j->pairs;
+  int64_t p0, p1;
+
+  rel_part_range (P, part, n_parts, &p0, &p1);
+  for (int64_t p = p0; p < p1; p++)
+    {
+      const float *g = j->w + p * 9;
+      double t[6][3];
+      for (int c = 0; c < 3; c++)
+        {
+          double g0 = g[c], g1 = g[3 + c], g2 = g[6 + c];
+          t[0][c] = g0 / 2;
+          t[1][c] = (g0 + g1 + g2) / 6;
+          t[2][c] = (-g0 + g1 - g2) / 6;
+          t[3][c] = -(16 * g0 + 8 * g1 + 4 * g2) / 15;
+          t[4][c] = (g0 - 2 * g1 + 4 * g2) / 30;
+          t[5][c] = g2 / 2;
+        }
+      for (int i = 0; i < 6; i++)
+        {
+          double g0 = t[i][0], g1 = t[i][1], g2 = t[i][2];
+          j->u[(6 * i + 0) * P + p] = (float) (g0 / 2);
+          j->u[(6 * i + 1) * P + p] = (float) ((g0 + g1 + g2) / 6);
+          j->u[(6 * i + 2) * P + p] = (float) ((-g0 + g1 - g2) / 6);
+          j->u[(6 * i + 3) * P + p] = (float) (-(16 * g0 + 8 * g1 + 4 * g2) / 15);
+          j->u[(6 * i + 4) * P + p] = (float) ((g0 - 2 * g1 + 4 * g2) / 30);
+          j->u[(6 * i + 5) * P + p] = (float) (g2 / 2);
+        }
+    }
+}
+
+/* (tile + 2)²·M·C floats, or NULL when out of memory. */
 static float *
-wino_transform_weights (const float *w, int64_t m, int64_t c, const RelContext *ctx)
+wino_transform_weights (int tile, const float *w, int64_t m, int64_t c, const RelContext *ctx)
 {
   WinoWeightJob job = { .w = w, .pairs = m * c };
-  job.u = g_try_malloc (sizeof (float) * 16 * (gsize) job.pairs);
+  const int npts = (tile + 2) * (tile + 2);
+  job.u = g_try_malloc (sizeof (float) * (gsize) npts * (gsize) job.pairs);
   if (job.u == NULL)
     return NULL;
-  rel_parallel_run (ctx ? ctx->n_threads : 1, 16 * job.pairs, wino_weights_part, &job);
+  rel_parallel_run (ctx ? ctx->n_threads : 1, npts * job.pairs, tile == 4 ? wino4_weights_part : wino_weights_part,
+                    &job);
   return job.u;
 }
 
@@ -624,8 +667,10 @@ typedef struct {
   int64_t th, tw;           /* tiles per column / row */
   int64_t r0, r1;           /* tile rows of this chunk, over n·th */
   int64_t tc;               /* tiles in the chunk: (r1 − r0)·tw */
-  float *v;                 /* [16][cin][tc] */
-  float *mp;                /* [16][cout][tc] */
+  int tile;                 /* outputs per tile side: 2 (F(2×2)) or 4 (F(4×4)) */
+  int npts;                 /* transform points: 16 or 36 */
+  float *v;                 /* [npts][cin][tc] */
+  float *mp;                /* [npts][cout][tc] */
   const float *u;           /* transformed weights, see wino_run */
   gboolean flipped;
   const float *bias;
@@ -762,7 +807,295 @@ wino_output_part (int part, int n_parts, gpointer data)
     }
 }
 
+/* ---- Winograd F(4×4, 3×3) ----
+ *
+ * 6×6 input tiles, 36 transform points, 4× fewer multiplications than the
+ * direct sum (F(2×2): 2.25×). The points are 0, 1, −1, ½, −2 and ∞, which
+ * Barabasz et al. ("Error analysis and improving the accuracy of Winograd
+ * convolution") found more accurate than the usual 0, ±1, ±2, ∞; measured in
+ * float32 on ResNet-18's own 3×3 layers (ReLU'd Gaussian inputs, max |error|
+ * / max |output| against float64 direct; float32 direct 1.3–4.5e-7, F(2×2)
+ * 2.7–7.1e-7):
+ *
+ *   points              64ch 56²    128ch 28²   512ch 7²
+ *   0, ±1, ±2, ∞        3.5e-6      7.5e-6      1.1e-5
+ *   0, ±1, ±½, ∞        5.1e-6      6.6e-6      1.0e-5
+ *   0, ±1, 2, ½, ∞      4.5e-6      7.2e-6      1.2e-5
+ *   0, ±1, ½, −2, ∞     1.6e-6      2.5e-6      3.8e-6
+ *
+ * (scaling G, Bᵀ and Aᵀ by powers of two changes nothing). On whole
+ * networks the logits stay far inside 1e-4 of float64 PyTorch: ResNet-18
+ * 4.0e-7 (2.9e-7 with F(2×2) only), VGG-16 1.5e-6 (8.4e-7); PyTorch's own
+ * float32 logits are 3.5e-7 and 7.0e-7 off.
+ *
+ * With them (G scaled so that Bᵀ is integral)
+ *
+ *   Bᵀ = [2 −3 −4  3  2  0;  0 −2  1  5  2  0;  0  2 −5  1  2  0;
+ *         0 −2 −1  2  1  0;  0  1 −2 −1  2  0;  0  2 −3 −4  3  2]
+ *   G  = [½ 0 0; ⅙ ⅙ ⅙; −⅙ ⅙ −⅙; −16/15 −8/15 −4/15; 1/30 −1/15 2/15; 0 0 ½]
+ *   Aᵀ = [1 1 1 1 1 0; 0 1 −1 ½ −2 0; 0 1 1 ¼ 4 0; 0 1 −1 ⅛ −8 1]
+ *
+ * The point set is not closed under p → 1/p, so the input gradient cannot
+ * permute the transform points as F(2×2) does. It reverses the tiles
+ * instead: correlating with the flipped kernel is correlating the reversed
+ * tile with the kernel and reversing the result, z = J Aᵀ[(G g) ⊙ (Bᵀ J d)],
+ * so it reads each input tile and writes each output tile back to front and
+ * uses the forward's U (transposed) unchanged, with the forward's accuracy. */
+
 typedef float RelV8 __attribute__ ((vector_size (32)));
+
+#define WINO4_BT(o0, o1, o2, o3, o4, o5, d0, d1, d2, d3, d4, d5) \
+  do {                                                              \
+    o0 = 2 * ((d0) + (d4)) - 4 * (d2) + 3 * ((d3) - (d1));         \
+    o1 = 2 * ((d4) - (d1)) + (d2) + 5 * (d3);                      \
+    o2 = 2 * ((d1) + (d4)) - 5 * (d2) + (d3);                      \
+    o3 = 2 * ((d3) - (d1)) + (d4) - (d2);                          \
+    o4 = 2 * ((d4) - (d2)) + (d1) - (d3);                          \
+    o5 = 2 * ((d1) + (d5)) - 4 * (d3) + 3 * ((d4) - (d2));         \
+  } while (0)
+
+/* o[k][t] = (Bᵀ (a[0][t] … a[5][t]))_k for t < n, eight at a time in
+ * explicit vectors (GCC left the plain loop scalar). */
+static inline __attribute__ ((always_inline)) void
+wino4_bt_rows (float *const o[6], const float *const a[6], int64_t n)
+{
+  int64_t t = 0;
+  for (; t + 8 <= n; t += 8)
+    {
+      RelV8 d0, d1, d2, d3, d4, d5, o0, o1, o2, o3, o4, o5;
+      memcpy (&d0, a[0] + t, sizeof d0);
+      memcpy (&d1, a[1] + t, sizeof d1);
+      memcpy (&d2, a[2] + t, sizeof d2);
+      memcpy (&d3, a[3] + t, sizeof d3);
+      memcpy (&d4, a[4] + t, sizeof d4);
+      memcpy (&d5, a[5] + t, sizeof d5);
+      WINO4_BT (o0, o1, o2, o3, o4, o5, d0, d1, d2, d3, d4, d5);
+      memcpy (o[0] + t, &o0, sizeof o0);
+      memcpy (o[1] + t, &o1, sizeof o1);
+      memcpy (o[2] + t, &o2, sizeof o2);
+      memcpy (o[3] + t, &o3, sizeof o3);
+      memcpy (o[4] + t, &o4, sizeof o4);
+      memcpy (o[5] + t, &o5, sizeof o5);
+    }
+  for (; t < n; t++)
+    WINO4_BT (o[0][t], o[1][t], o[2][t], o[3][t], o[4][t], o[5][t], a[0][t], a[1][t], a[2][t], a[3][t], a[4][t],
+              a[5][t]);
+}
+
+/* V = Bᵀ d B for the part's channels. Per tile row, six input rows are
+ * copied zero-padded and the row transform runs along them; its output is
+ * split by column into the six inputs of the column transform (tile t needs
+ * columns 4t … 4t + 5), laid out like V, so that the column transform runs
+ * over all the chunk's tiles of a channel at once with unit stride and
+ * vectorises (reading at stride 4 instead made this transform 10 % of
+ * ResNet-18's gradient). */
+REL_HOT_CLONES static void
+wino4_input_part (int part, int n_parts, gpointer data)
+{
+  const WinoJob *j = data;
+  const int64_t tw = j->tw, W = j->w, H = j->h, pl = j->pl, tc = j->tc;
+  const int64_t ncols = 4 * tw + 2;
+  const int64_t stride = j->cin * tc;
+  const gboolean rev = j->flipped;
+  g_autofree float *buf = g_new (float, 12 * (gsize) ncols + 36 * (gsize) tc);
+  float *d[6], *r[6], *e = buf + 12 * ncols;   /* e[6i + k][tile]: input k of row i's column transform */
+  int64_t c0, c1, lo, hi;
+
+  for (int i = 0; i < 6; i++)
+    {
+      d[i] = buf + i * ncols;
+      r[i] = buf + (6 + i) * ncols;
+    }
+  lo = MIN (pl, ncols);
+  hi = CLAMP (W + pl, lo, ncols);
+  for (int i = 0; i < 6; i++)
+    {
+      for (int64_t k = 0; k < lo; k++)
+        d[i][k] = 0.f;
+      for (int64_t k = hi; k < ncols; k++)
+        d[i][k] = 0.f;
+    }
+  rel_part_range (j->cin, part, n_parts, &c0, &c1);
+  for (int64_t c = c0; c < c1; c++)
+    {
+      for (int64_t row = j->r0; row < j->r1; row++)
+        {
+          int64_t n = row / j->th, ty = row % j->th;
+          const float *xp = j->x + (n * j->cin + c) * H * W;
+          int64_t iy0 = 4 * ty - j->pt;
+          float *et = e + (row - j->r0) * tw;
+
+          /* reversed tiles: the rows go in back to front */
+          for (int i = 0; i < 6; i++)
+            {
+              float *di = d[rev ? 5 - i : i];
+              if (iy0 + i >= 0 && iy0 + i < H)
+                memcpy (di + lo, xp + (iy0 + i) * W + (lo - pl), sizeof (float) * (size_t) (hi - lo));
+              else
+                memset (di + lo, 0, sizeof (float) * (size_t) (hi - lo));
+            }
+          wino4_bt_rows (r, (const float *const *) d, ncols);
+          for (int i = 0; i < 6; i++)
+            {
+              const float *restrict ri = r[i];
+              float *restrict e0 = et + (6 * i) * tc, *restrict e1 = e0 + tc, *restrict e2 = e1 + tc;
+              float *restrict e3 = e2 + tc, *restrict e4 = e3 + tc, *restrict e5 = e4 + tc;
+              if (rev)
+                for (int64_t t = 0; t < tw; t++)
+                  {
+                    e0[t] = ri[4 * t + 5];
+                    e1[t] = ri[4 * t + 4];
+                    e2[t] = ri[4 * t + 3];
+                    e3[t] = ri[4 * t + 2];
+                    e4[t] = ri[4 * t + 1];
+                    e5[t] = ri[4 * t];
+                  }
+              else
+                for (int64_t t = 0; t < tw; t++)
+                  {
+                    e0[t] = ri[4 * t];
+                    e1[t] = ri[4 * t + 1];
+                    e2[t] = ri[4 * t + 2];
+                    e3[t] = ri[4 * t + 3];
+                    e4[t] = ri[4 * t + 4];
+                    e5[t] = ri[4 * t + 5];
+                  }
+            }
+        }
+      for (int i = 0; i < 6; i++)
+        {
+          float *vc = j->v + c * tc;
+          float *const vo[6] = { vc + (6 * i + 0) * stride, vc + (6 * i + 1) * stride, vc + (6 * i + 2) * stride,
+                                 vc + (6 * i + 3) * stride, vc + (6 * i + 4) * stride, vc + (6 * i + 5) * stride };
+          const float *const a[6] = { e + 6 * i * tc, e + (6 * i + 1) * tc, e + (6 * i + 2) * tc,
+                                      e + (6 * i + 3) * tc, e + (6 * i + 4) * tc, e + (6 * i + 5) * tc };
+          wino4_bt_rows (vo, a, tc);
+        }
+    }
+}
+
+#define WINO4_AT(o0, o1, o2, o3, m0, m1, m2, m3, m4, m5) \
+  do {                                                     \
+    __typeof__ (m1) p12_ = (m1) + (m2), n12_ = (m1) - (m2);\
+    o0 = (m0) + p12_ + (m3) + (m4);                        \
+    o1 = n12_ + 0.5f * (m3) - 2.f * (m4);                  \
+    o2 = p12_ + 0.25f * (m3) + 4.f * (m4);                 \
+    o3 = n12_ + 0.125f * (m3) - 8.f * (m4) + (m5);         \
+  } while (0)
+
+/* Y = Aᵀ M A (+ bias) for the part's output channels, over all the chunk's
+ * tiles of a channel at once in explicit vectors; the 16 outputs of each
+ * tile land in e[4i + j][tile] and are then interleaved into the output
+ * rows. Reversed tiles (the input gradient) are written back to front. */
+REL_HOT_CLONES static void
+wino4_output_part (int part, int n_parts, gpointer data)
+{
+  const WinoJob *j = data;
+  const int64_t tw = j->tw, OW = j->ow, OH = j->oh, tc = j->tc;
+  const int64_t full = OW / 4;   /* tiles whose four columns are all inside */
+  const gboolean rev = j->flipped;
+  g_autofree float *e = g_new (float, 16 * (gsize) tc);
+  const int64_t stride = j->cout * tc;
+  int64_t m0, m1;
+
+  rel_part_range (j->cout, part, n_parts, &m0, &m1);
+  for (int64_t m = m0; m < m1; m++)
+    {
+      const float bv = j->bias ? j->bias[m] : 0.f;
+      const float *q = j->mp + m * tc;
+      int64_t t = 0;
+
+      for (; t + 8 <= tc; t += 8)
+        {
+          RelV8 s[4][6];
+          for (int b = 0; b < 6; b++)
+            {
+              RelV8 a0, a1, a2, a3, a4, a5;
+              memcpy (&a0, q + b * stride + t, sizeof a0);
+              memcpy (&a1, q + (6 + b) * stride + t, sizeof a1);
+              memcpy (&a2, q + (12 + b) * stride + t, sizeof a2);
+              memcpy (&a3, q + (18 + b) * stride + t, sizeof a3);
+              memcpy (&a4, q + (24 + b) * stride + t, sizeof a4);
+              memcpy (&a5, q + (30 + b) * stride + t, sizeof a5);
+              WINO4_AT (s[0][b], s[1][b], s[2][b], s[3][b], a0, a1, a2, a3, a4, a5);
+            }
+          for (int i = 0; i < 4; i++)
+            {
+              RelV8 o[4];
+              WINO4_AT (o[0], o[1], o[2], o[3], s[i][0], s[i][1], s[i][2], s[i][3], s[i][4], s[i][5]);
+              for (int k = 0; k < 4; k++)
+                {
+                  o[k] += bv;
+                  memcpy (e + (4 * i + k) * tc + t, &o[k], sizeof o[k]);
+                }
+            }
+        }
+      for (; t < tc; t++)
+        {
+          float s[4][6];
+          for (int b = 0; b < 6; b++)
+            WINO4_AT (s[0][b], s[1][b], s[2][b], s[3][b], q[b * stride + t], q[(6 + b) * stride + t],
+                      q[(12 + b) * stride + t], q[(18 + b) * stride + t], q[(24 + b) * stride + t],
+                      q[(30 + b) * stride + t]);
+          for (int i = 0; i < 4; i++)
+            {
+              float o[4];
+              WINO4_AT (o[0], o[1], o[2], o[3], s[i][0], s[i][1], s[i][2], s[i][3], s[i][4], s[i][5]);
+              for (int k = 0; k < 4; k++)
+                e[(4 * i + k) * tc + t] = o[k] + bv;
+            }
+        }
+
+      for (int64_t row = j->r0; row < j->r1; row++)
+        {
+          int64_t n = row / j->th, ty = row % j->th, t0 = (row - j->r0) * tw;
+          float *yp = j->y + (n * j->cout + m) * OH * OW + 4 * ty * OW;
+
+          for (int i = 0; i < 4 && 4 * ty + i < OH; i++)
+            {
+              float *restrict yr = yp + i * OW;
+              const int si = rev ? 3 - i : i;
+              const float *restrict f0 = e + (4 * si + (rev ? 3 : 0)) * tc + t0;
+              const float *restrict f1 = e + (4 * si + (rev ? 2 : 1)) * tc + t0;
+              const float *restrict f2 = e + (4 * si + (rev ? 1 : 2)) * tc + t0;
+              const float *restrict f3 = e + (4 * si + (rev ? 0 : 3)) * tc + t0;
+              for (int64_t u = 0; u < full; u++)
+                {
+                  yr[4 * u] = f0[u];
+                  yr[4 * u + 1] = f1[u];
+                  yr[4 * u + 2] = f2[u];
+                  yr[4 * u + 3] = f3[u];
+                }
+              if (full < tw)
+                {
+                  const float *f[4] = { f0, f1, f2, f3 };
+                  for (int64_t k = 4 * full; k < OW; k++)
+                    yr[k] = f[k - 4 * full][full];
+                }
+            }
+        }
+    }
+}
+
+static void
+wino_input_any (int part, int n_parts, gpointer data)
+{
+  const WinoJob *j = data;
+  if (j->tile == 4)
+    wino4_input_part (part, n_parts, data);
+  else
+    wino_input_part (part, n_parts, data);
+}
+
+static void
+wino_output_any (int part, int n_parts, gpointer data)
+{
+  const WinoJob *j = data;
+  if (j->tile == 4)
+    wino4_output_part (part, n_parts, data);
+  else
+    wino_output_part (part, n_parts, data);
+}
 
 /* Tiles per GEMM up to which wino_small_gemm replaces sgemm (measured on
  * ResNet-18: its 7×7 layers' 16 tiles gain, the 14×14 layers' 49 lose). */
@@ -890,7 +1223,7 @@ wino_small_gemm_t (const float *restrict u, const float *restrict v, float *rest
 }
 
 /* M_ξ = U_ξ · V_ξ for the part's transform points: with BLAS
- * single-threaded, the 16 independent products are shared out whole. */
+ * single-threaded, the 16 (36) independent products are shared out whole. */
 static void
 wino_gemm_part (int part, int n_parts, gpointer data)
 {
@@ -900,10 +1233,11 @@ wino_gemm_part (int part, int n_parts, gpointer data)
   const int64_t cin = j->cin, cout = j->cout, tc = j->tc;
   int64_t x0, x1;
 
-  rel_part_range (16, part, n_parts, &x0, &x1);
+  rel_part_range (j->npts, part, n_parts, &x0, &x1);
   for (int64_t xi = x0; xi < x1; xi++)
     {
-      int64_t src = j->flipped ? 4 * perm[xi / 4] + perm[xi % 4] : xi;
+      /* F(4×4) flips inside its transforms instead */
+      int64_t src = j->flipped && j->tile == 2 ? 4 * perm[xi / 4] + perm[xi % 4] : xi;
       if (!j->flipped && tc <= WINO_SMALL_TILES)
         wino_small_gemm (j->u + src * cout * cin, j->v + xi * cin * tc, j->mp + xi * cout * tc, cout, cin, tc);
       else if (tc <= WINO_SMALL_TILES)
@@ -931,8 +1265,8 @@ wino_chunks_part (int part, int n_parts, gpointer data)
 {
   WinoChunks *wc = data;
   WinoJob job = wc->base;
-  g_autofree float *v = g_try_malloc (sizeof (float) * 16 * (gsize) (job.cin * wc->chunk_rows * job.tw));
-  g_autofree float *mp = g_try_malloc (sizeof (float) * 16 * (gsize) (job.cout * wc->chunk_rows * job.tw));
+  g_autofree float *v = g_try_malloc (sizeof (float) * (gsize) (job.npts * job.cin * wc->chunk_rows * job.tw));
+  g_autofree float *mp = g_try_malloc (sizeof (float) * (gsize) (job.npts * job.cout * wc->chunk_rows * job.tw));
   int64_t k0, k1;
 
   if (v == NULL || mp == NULL)
@@ -948,9 +1282,9 @@ wino_chunks_part (int part, int n_parts, gpointer data)
       job.r0 = k * wc->chunk_rows;
       job.r1 = MIN (job.r0 + wc->chunk_rows, wc->rows);
       job.tc = (job.r1 - job.r0) * job.tw;
-      wino_input_part (0, 1, &job);
+      wino_input_any (0, 1, &job);
       wino_gemm_part (0, 1, &job);
-      wino_output_part (0, 1, &job);
+      wino_output_any (0, 1, &job);
     }
 }
 
@@ -960,21 +1294,22 @@ wino_chunks_part (int part, int n_parts, gpointer data)
  * [16][cin][cout] and the kernel is used flipped and transposed (its input
  * gradient). Overwrites y. */
 static gboolean
-wino_run (const float *x, int64_t n, int64_t cin, int64_t h, int64_t w, const float *u, gboolean flipped,
+wino_run (int tile, const float *x, int64_t n, int64_t cin, int64_t h, int64_t w, const float *u, gboolean flipped,
           int64_t cout, int64_t pt, int64_t pl, int64_t oh, int64_t ow, const float *bias, float *y,
           const RelContext *ctx, GError **error)
 {
   WinoJob job = { .x = x, .cin = cin, .cout = cout, .h = h, .w = w, .oh = oh, .ow = ow,
-                  .pt = pt, .pl = pl, .bias = bias, .y = y, .u = u, .flipped = flipped };
+                  .pt = pt, .pl = pl, .bias = bias, .y = y, .u = u, .flipped = flipped,
+                  .tile = tile, .npts = (tile + 2) * (tile + 2) };
   int64_t rows, chunk_rows;
   int threads = ctx ? ctx->n_threads : 1;
   g_autofree float *v = NULL;
   g_autofree float *mp = NULL;
 
-  job.th = (oh + 1) / 2;
-  job.tw = (ow + 1) / 2;
+  job.th = (oh + tile - 1) / tile;
+  job.tw = (ow + tile - 1) / tile;
   rows = n * job.th;
-  chunk_rows = WINO_CHUNK_FLOATS / (16 * (cin + cout) * job.tw);
+  chunk_rows = WINO_CHUNK_FLOATS / (job.npts * (cin + cout) * job.tw);
   /* but ≥ WINO_MIN_CHUNK_TILES tiles: every chunk reads (and sgemm packs)
    * all of the transformed weights again */
   chunk_rows = CLAMP (MAX (chunk_rows, (WINO_MIN_CHUNK_TILES + job.tw - 1) / job.tw), 1, rows);
@@ -1003,8 +1338,8 @@ wino_run (const float *x, int64_t n, int64_t cin, int64_t h, int64_t w, const fl
       return TRUE;
     }
 
-  v = g_try_malloc (sizeof (float) * 16 * (gsize) (cin * chunk_rows * job.tw));
-  mp = g_try_malloc (sizeof (float) * 16 * (gsize) (cout * chunk_rows * job.tw));
+  v = g_try_malloc (sizeof (float) * (gsize) (job.npts * cin * chunk_rows * job.tw));
+  mp = g_try_malloc (sizeof (float) * (gsize) (job.npts * cout * chunk_rows * job.tw));
   if (v == NULL || mp == NULL)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory for the Conv work buffer");
@@ -1020,12 +1355,12 @@ wino_run (const float *x, int64_t n, int64_t cin, int64_t h, int64_t w, const fl
       job.r1 = MIN (r0 + chunk_rows, rows);
       job.tc = (job.r1 - r0) * job.tw;
       /* the transforms are cheap per float: a lower bar for a second thread */
-      rel_parallel_run (threads, 8 * 16 * cin * job.tc, wino_input_part, &job);
+      rel_parallel_run (threads, 8 * job.npts * cin * job.tc, wino_input_any, &job);
       if (threads >= 2 && rel_blas_is_single ())
-        rel_parallel_run (threads, 16 * cin * cout * job.tc, wino_gemm_part, &job);
+        rel_parallel_run (threads, job.npts * cin * cout * job.tc, wino_gemm_part, &job);
       else
         wino_gemm_part (0, 1, &job);
-      rel_parallel_run (threads, 8 * 16 * cout * job.tc, wino_output_part, &job);
+      rel_parallel_run (threads, 8 * job.npts * cout * job.tc, wino_output_any, &job);
     }
   return TRUE;
 }
@@ -1033,24 +1368,25 @@ wino_run (const float *x, int64_t n, int64_t cin, int64_t h, int64_t w, const fl
 /* The transformed weights of @w: the cached ones when @w is the model's own
  * constant (*owned = FALSE), else a fresh transform the caller frees. */
 static const float *
-wino_weights (ConvParams *p, const RelTensor *w, int64_t m, int64_t c, gboolean *owned,
+wino_weights (ConvParams *p, int tile, const RelTensor *w, int64_t m, int64_t c, gboolean *owned,
               const RelContext *ctx, GError **error)
 {
   float *u;
+  const int k = tile == 4;
 
   *owned = FALSE;
   g_mutex_lock (&p->wino_lock);
   if (w == p->w_const && !p->w_mutable)
     {
-      if (p->wino_u == NULL)
-        p->wino_u = wino_transform_weights (rel_tensor_f32 (w), m, c, ctx);
-      u = p->wino_u;
+      if (p->wino_u[k] == NULL)
+        p->wino_u[k] = wino_transform_weights (tile, rel_tensor_f32 (w), m, c, ctx);
+      u = p->wino_u[k];
       g_mutex_unlock (&p->wino_lock);
     }
   else
     {
       g_mutex_unlock (&p->wino_lock);
-      u = wino_transform_weights (rel_tensor_f32 (w), m, c, ctx);
+      u = wino_transform_weights (tile, rel_tensor_f32 (w), m, c, ctx);
       *owned = TRUE;
     }
   if (u == NULL)
@@ -1064,6 +1400,28 @@ static gboolean
 wino_worth (const ConvParams *p, const RelTensor *w, const ConvShape *s)
 {
   return wino_eligible (s) && (w == p->w_const || s->n * s->out_plane >= 256);
+}
+
+/* The tile of a Winograd convolution whose output planes are @out: F(4×4)
+ * from WINO4_MIN_TILES tiles of 4×4 on, else F(2×2). With few tiles the
+ * GEMMs only stream the transformed weights, which F(4×4) has 2.25× more
+ * of. Measured per layer (min of 15, batch 1 on 2 threads / batch 2 on one,
+ * as the gradient and SmoothGrad's halves run them), F(4×4) vs F(2×2) in ms:
+ *
+ *   512ch  7²   4 / 8 tiles    1.73 vs 1.45   3.40 vs 2.65   (loses)
+ *   512ch  7²   batch 4, 16    2.24 vs 3.36                  (wins)
+ *   256ch 14²  16 / 32 tiles   0.61 vs 1.16   1.93 vs 2.09
+ *   512ch 14²  16 / 32 tiles   1.94 vs 2.83   7.89 vs 9.45
+ *   128ch 28²  49 / 98 tiles   0.76 vs 1.15   1.37 vs 2.28
+ *    64ch 56² 196 / 392 tiles  0.77–0.84 vs 0.71–1.6 (noisy)   1.58 vs 2.66
+ *   VGG-16's 112² and 224² layers: 10.6 vs 18.2, 12.1 vs 12.6 (batch 1). */
+#define WINO4_MIN_TILES 16
+
+static int
+wino_tile (const ConvShape *s, const int64_t out[2])
+{
+  int64_t tiles4 = s->n * ((out[0] + 3) / 4) * ((out[1] + 3) / 4);
+  return tiles4 >= WINO4_MIN_TILES ? 4 : 2;
 }
 
 /* Forward with @ipg images per GEMM: col holds the images' columns side by
@@ -1135,10 +1493,11 @@ conv_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
   if (wino_worth (p, inputs[1], &s))
     {
       gboolean owned, ok;
-      const float *u = wino_weights ((ConvParams *) p, inputs[1], s.m, s.c, &owned, ctx, error);
+      int tile = wino_tile (&s, s.g.out);
+      const float *u = wino_weights ((ConvParams *) p, tile, inputs[1], s.m, s.c, &owned, ctx, error);
       if (u == NULL)
         return FALSE;
-      ok = wino_run (x, s.n, s.c, s.g.in[0], s.g.in[1], u, FALSE, s.m, s.g.pad_begin[0], s.g.pad_begin[1],
+      ok = wino_run (tile, x, s.n, s.c, s.g.in[0], s.g.in[1], u, FALSE, s.m, s.g.pad_begin[0], s.g.pad_begin[1],
                      s.g.out[0], s.g.out[1], in3[2] ? rel_tensor_f32 (in3[2]) : NULL, yd, ctx, error);
       if (owned)
         g_free ((float *) u);
@@ -1340,11 +1699,12 @@ conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
   if (need_x && wino_worth (p, inputs[1], &s))
     {
       gboolean owned, ok;
-      const float *u = wino_weights ((ConvParams *) p, inputs[1], s.m, s.c, &owned, ctx, error);
+      int tile = wino_tile (&s, s.g.in);
+      const float *u = wino_weights ((ConvParams *) p, tile, inputs[1], s.m, s.c, &owned, ctx, error);
       if (u == NULL)
         return FALSE;
       /* dx = dy ⋆ flipped, transposed W, padded by 2 − pad */
-      ok = wino_run (dy, s.n, s.m, s.g.out[0], s.g.out[1], u, TRUE, s.c, 2 - s.g.pad_begin[0],
+      ok = wino_run (tile, dy, s.n, s.m, s.g.out[0], s.g.out[1], u, TRUE, s.c, 2 - s.g.pad_begin[0],
                      2 - s.g.pad_begin[1], s.g.in[0], s.g.in[1], NULL, rel_tensor_f32 (dx), ctx, error);
       if (owned)
         g_free ((float *) u);

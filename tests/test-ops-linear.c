@@ -399,6 +399,134 @@ test_conv_winograd (void)
   }
 }
 
+/* max |got − want| / max |want|. */
+static double
+rel_max_error (const float *got, const double *want, int64_t n)
+{
+  double diff = 0, ref = 0;
+  for (int64_t i = 0; i < n; i++)
+    {
+      g_assert_true (isfinite (got[i]));
+      diff = MAX (diff, fabs (got[i] - want[i]));
+      ref = MAX (ref, fabs (want[i]));
+    }
+  g_assert_cmpfloat (ref, >, 0);
+  return diff / ref;
+}
+
+/* A 3×3 stride-1 Conv's forward and input gradient against double-precision
+ * direct sums, by relative error. n·⌈oh/4⌉·⌈ow/4⌉ ≥ 48 tiles take
+ * F(4×4, 3×3), fewer F(2×2); both have to stay far inside 1e-4 (measured
+ * ≤ 2.9e-6 for F(4×4) here, ≤ 6.6e-7 for F(2×2)): a wrong transform entry
+ * or a tile written one position off is off by O(1). */
+static void
+check_winograd_case (GRand *rand, int64_t n, int64_t c, int64_t m, int64_t h, int64_t w, const int64_t pads[4],
+                     gboolean bias, gboolean own_threads)
+{
+  g_autoptr(GError) error = NULL;
+  WindowCase wc = wcase (2, n, c, h, w, 3, 3);
+  RelNode *node = grad_check_node_new ("Conv", bias ? 3 : 2, 1);
+  int64_t xs[4] = { n, c, h, w }, ws[4] = { m, c, 3, 3 }, bs[1] = { m }, out[2], ys[4];
+  int ynd;
+  g_autoptr(RelTensor) x = random_tensor (rand, 4, xs, -1.f, 1.f);
+  g_autoptr(RelTensor) wt = random_tensor (rand, 4, ws, -1.f, 1.f);
+  g_autoptr(RelTensor) b = bias ? random_tensor (rand, 1, bs, -1.f, 1.f) : NULL;
+  g_autoptr(RelTensor) g = NULL;
+  g_autofree double *want = NULL;
+  g_autofree double *dx_want = NULL;
+  RelTensor *inputs[3] = { x, wt, b }, *y = NULL, *gin[3] = { NULL, NULL, NULL };
+  gboolean need[3] = { TRUE, FALSE, FALSE };
+  RelContext ctx = { .n_threads = 2 };
+  const float *xd = rel_tensor_f32 (x), *wd = rel_tensor_f32 (wt), *gd;
+  double fwd_err, dx_err;
+
+  for (int a = 0; a < 2; a++)
+    {
+      wc.pb[a] = pads[a];
+      wc.pe[a] = pads[2 + a];
+    }
+  set_window_attrs (node, &wc);
+  g_assert_true (grad_check_node_prepare (node, &error));
+  g_assert_no_error (error);
+  if (own_threads)
+    rel_blas_single_begin ();
+  g_assert_true (node->op->forward (node, inputs, &y, &ctx, &error));
+  g_assert_no_error (error);
+  want = ref_conv (&wc, m, 1, xd, wd, b ? rel_tensor_f32 (b) : NULL, out, ys, &ynd);
+  g_assert_cmpint (y->numel, ==, n * m * out[0] * out[1]);
+  fwd_err = rel_max_error (rel_tensor_f32 (y), want, y->numel);
+
+  /* dx[n][c][ih][iw] = Σ dy[n][o][oh][ow]·w[o][c][ki][kj] over ih = oh − pb + ki */
+  g = rel_tensor_new_like (y, &error);
+  grad_check_fill_uniform (g, rand, -1.f, 1.f);
+  gd = rel_tensor_f32 (g);
+  dx_want = g_new0 (double, (gsize) x->numel);
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t o = 0; o < m; o++)
+      for (int64_t oh = 0; oh < out[0]; oh++)
+        for (int64_t ow = 0; ow < out[1]; ow++)
+          {
+            double dy = gd[((i * m + o) * out[0] + oh) * out[1] + ow];
+            for (int64_t ci = 0; ci < c; ci++)
+              for (int ki = 0; ki < 3; ki++)
+                for (int kj = 0; kj < 3; kj++)
+                  {
+                    int64_t ih = oh - pads[0] + ki, iw = ow - pads[1] + kj;
+                    if (ih >= 0 && ih < h && iw >= 0 && iw < w)
+                      dx_want[((i * c + ci) * h + ih) * w + iw] += dy * wd[((o * c + ci) * 3 + ki) * 3 + kj];
+                  }
+          }
+  {
+    RelTensor *outs[1] = { y };
+    g_assert_true (node->op->backward (node, inputs, outs, g, gin, need, &ctx, &error));
+    g_assert_no_error (error);
+  }
+  if (own_threads)
+    rel_blas_single_end ();
+  g_assert_nonnull (gin[0]);
+  g_assert_null (gin[1]);
+  dx_err = rel_max_error (rel_tensor_f32 (gin[0]), dx_want, x->numel);
+  g_test_message ("Conv 3x3 n%" G_GINT64_FORMAT " c%" G_GINT64_FORMAT " m%" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+                  "x%" G_GINT64_FORMAT " pads %" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                  ",%" G_GINT64_FORMAT " (%" G_GINT64_FORMAT " 4x4 tiles): forward %.2e, dx %.2e",
+                  n, c, m, h, w, pads[0], pads[1], pads[2], pads[3],
+                  n * ((out[0] + 3) / 4) * ((out[1] + 3) / 4), fwd_err, dx_err);
+  g_assert_cmpfloat (fwd_err, <=, 1e-5);
+  g_assert_cmpfloat (dx_err, <=, 1e-5);
+  rel_tensor_unref (y);
+  rel_tensor_unref (gin[0]);
+  grad_check_node_free (node);
+}
+
+/* F(4×4, 3×3) and F(2×2, 3×3) side by side: output sizes odd and not
+ * multiples of 4 (partial tiles on the right and bottom), pads 0, 1, 2 and
+ * asymmetric (which move the tiles against the input, and give the input
+ * gradient pads 2, 1, 0), batches > 1 whose chunks cross images, channel
+ * counts that are not multiples of the GEMM blocks, and both ways of
+ * splitting the work over threads. */
+static void
+test_conv_winograd_tiles (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (17);
+  static const int64_t p1[4] = { 1, 1, 1, 1 }, p0[4] = { 0, 0, 0, 0 }, p2[4] = { 2, 2, 2, 2 };
+  static const int64_t pa[4] = { 2, 0, 0, 2 }, pb[4] = { 0, 1, 2, 0 }, pc[4] = { 1, 2, 0, 1 };
+
+  for (int own = 0; own <= 1; own++)
+    {
+      /* F(4×4): 8×7, 4×4·3, 6×6·2, 7×7·2, 4×4·4 and 10×10·2 tiles */
+      check_winograd_case (rand, 1, 16, 24, 29, 27, p1, TRUE, own);
+      check_winograd_case (rand, 3, 16, 17, 15, 18, p0, FALSE, own);
+      check_winograd_case (rand, 2, 20, 16, 22, 21, p2, TRUE, own);
+      check_winograd_case (rand, 2, 17, 19, 25, 26, pa, FALSE, own);
+      check_winograd_case (rand, 4, 16, 16, 13, 14, pb, TRUE, own);
+      check_winograd_case (rand, 2, 48, 40, 39, 37, pc, TRUE, own);
+      /* F(2×2): 2×2·4, 3×4·2 and 4×4 tiles of 4 outputs */
+      check_winograd_case (rand, 4, 16, 16, 7, 7, p1, TRUE, own);
+      check_winograd_case (rand, 2, 24, 16, 9, 14, pa, FALSE, own);
+      check_winograd_case (rand, 1, 32, 40, 14, 15, p1, TRUE, own);
+    }
+}
+
 /* Inside the engine's passes BLAS runs single-threaded and the kernels
  * split the work themselves: Winograd by chunks of tile rows (or by
  * transform points when there are few), im2col GEMMs by slices of the
@@ -1060,6 +1188,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-linear/conv/paths", test_conv_paths);
   g_test_add_func ("/ops-linear/conv/backward", test_conv_backward);
   g_test_add_func ("/ops-linear/conv/winograd", test_conv_winograd);
+  g_test_add_func ("/ops-linear/conv/winograd-tiles", test_conv_winograd_tiles);
   g_test_add_func ("/ops-linear/conv/own-threads", test_conv_own_threads);
   g_test_add_func ("/ops-linear/conv/errors", test_conv_errors);
   g_test_add_func ("/ops-linear/gemm", test_gemm);
