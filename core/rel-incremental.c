@@ -26,6 +26,7 @@
 #include "rel-error.h"
 #include "rel-ops-window.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef enum { VAL_CONST, VAL_LOCAL, VAL_FULL } ValKind;
@@ -44,6 +45,8 @@ typedef struct {
   NodeKind       kind;
   RelWindowGeom  g;         /* window ops: geometry on the clean input */
   int64_t        ek[2];     /* dilated kernel extents */
+  gboolean       explicit_pad; /* Conv, MaxPool: crops carry the padding, one unpadded variant */
+  float          pad_value;
   GPtrArray     *variants;  /* Variant* */
 } NodePlan;
 
@@ -231,6 +234,18 @@ static void
 window_crop (const NodePlan *np, const int *pos, const int *size, int64_t c0[2], int64_t crop[2],
              int64_t pads[4])
 {
+  if (np->explicit_pad)
+    {
+      /* the crop reaches into the padding, which crop_stack fills with
+       * the op's padding value: one geometry for every window */
+      for (int d = 0; d < 2; d++)
+        {
+          c0[d] = (int64_t) pos[d] * np->g.stride[d] - np->g.pad_begin[d];
+          crop[d] = (int64_t) (size[d] - 1) * np->g.stride[d] + np->ek[d];
+          pads[d] = pads[d + 2] = 0;
+        }
+      return;
+    }
   for (int d = 0; d < 2; d++)
     {
       const RelWindowGeom *g = &np->g;
@@ -319,6 +334,18 @@ classify (RelIncremental *inc, int i, const RelContext *ctx)
         return NODE_FULL;
       for (int d = 0; d < 2; d++)
         np->ek[d] = (np->g.kernel[d] - 1) * np->g.dilation[d] + 1;
+      /* zeros are Conv's padding and −inf MaxPool's; AveragePool's divisor
+       * depends on where the padding is, so it keeps the op's own pads
+       * (a MaxPool window entirely in padding, pads ≥ kernel, too) */
+      if (strcmp (node->op_type, "Conv") == 0)
+        np->explicit_pad = TRUE;
+      else if (strcmp (node->op_type, "MaxPool") == 0
+               && np->g.pad_begin[0] < np->ek[0] && np->g.pad_begin[1] < np->ek[1]
+               && np->g.pad_end[0] < np->ek[0] && np->g.pad_end[1] < np->ek[1])
+        {
+          np->explicit_pad = TRUE;
+          np->pad_value = -INFINITY;
+        }
       return NODE_WINDOW;
     }
   if (!is_pointwise (node->op_type))
@@ -532,7 +559,7 @@ rel_incremental_batch_hint (const RelIncremental *inc, int64_t budget)
 static void
 assemble (const float *clean, int64_t C, int64_t H, int64_t W,
           const float *patch, int64_t ph, int64_t pw, int64_t py, int64_t px,
-          int64_t y0, int64_t x0, int64_t ch, int64_t cw, float *dst)
+          int64_t y0, int64_t x0, int64_t ch, int64_t cw, float *dst, int64_t drow, int64_t dplane)
 {
   int64_t iy0 = MAX (y0, py), iy1 = MIN (y0 + ch, py + ph);
   int64_t ix0 = MAX (x0, px), ix1 = MIN (x0 + cw, px + pw);
@@ -543,7 +570,7 @@ assemble (const float *clean, int64_t C, int64_t H, int64_t W,
     for (int64_t y = y0; y < y0 + ch; y++)
       {
         const float *src = clean + (c * H + y) * W + x0;
-        float *d = dst + (c * ch + y - y0) * cw;
+        float *d = dst + c * dplane + (y - y0) * drow;
         if (y >= iy0 && y < iy1)
           {
             memcpy (d, src, sizeof (float) * (size_t) (ix0 - x0));
@@ -572,10 +599,11 @@ pass_pos (const Pass *p, int b, int v)
 }
 
 /* Crops of LOCAL value @v for rows @rows (n_rows of them) at regions
- * starting at c0[row] of @ch × @cw, stacked. */
+ * starting at c0[row] of @ch × @cw, stacked; parts outside the plane are
+ * @pad. */
 static RelTensor *
 crop_stack (const Pass *p, int v, const int *rows, int n_rows, const int64_t *c0, int64_t ch, int64_t cw,
-            GError **error)
+            float pad, GError **error)
 {
   const RelTensor *clean = p->inc->clean->values[v];
   const RelTensor *patch = p->vals[v];
@@ -590,8 +618,17 @@ crop_stack (const Pass *p, int v, const int *rows, int n_rows, const int64_t *c0
     {
       int b = rows ? rows[j] : j;
       const int *pp = pass_pos (p, b, v);
-      assemble (rel_tensor_f32 (clean), C, H, W, patch ? rel_tensor_f32 (patch) + b * pplane : NULL, size[0], size[1],
-                pp[0], pp[1], c0[j * 2], c0[j * 2 + 1], ch, cw, rel_tensor_f32 (t) + j * C * ch * cw);
+      int64_t y0 = c0[j * 2], x0 = c0[j * 2 + 1];
+      int64_t iy0 = MAX (y0, 0), iy1 = MIN (y0 + ch, H), ix0 = MAX (x0, 0), ix1 = MIN (x0 + cw, W);
+      float *d = rel_tensor_f32 (t) + j * C * ch * cw;
+
+      if (iy0 != y0 || ix0 != x0 || iy1 != y0 + ch || ix1 != x0 + cw)
+        for (int64_t i = 0; i < C * ch * cw; i++)
+          d[i] = pad;
+      if (iy1 > iy0 && ix1 > ix0)
+        assemble (rel_tensor_f32 (clean), C, H, W, patch ? rel_tensor_f32 (patch) + b * pplane : NULL,
+                  size[0], size[1], pp[0], pp[1], iy0, ix0, iy1 - iy0, ix1 - ix0,
+                  d + (iy0 - y0) * cw + (ix0 - x0), cw, ch * cw);
     }
   return t;
 }
@@ -603,7 +640,7 @@ materialize (Pass *p, int v, GError **error)
   g_autofree int64_t *c0 = g_new0 (int64_t, (gsize) p->n * 2);
 
   if (p->mat[v] == NULL)
-    p->mat[v] = crop_stack (p, v, NULL, p->n, c0, clean->shape[2], clean->shape[3], error);
+    p->mat[v] = crop_stack (p, v, NULL, p->n, c0, clean->shape[2], clean->shape[3], 0, error);
   return p->mat[v];
 }
 
@@ -686,7 +723,7 @@ run_window (Pass *p, int i, const RelContext *ctx, GError **error)
           starts[j * 2] = c0[rows[j] * 2];
           starts[j * 2 + 1] = c0[rows[j] * 2 + 1];
         }
-      xs = crop_stack (p, x, rows, g, starts, v->crop[0], v->crop[1], error);
+      xs = crop_stack (p, x, rows, g, starts, v->crop[0], v->crop[1], np->pad_value, error);
       if (xs == NULL)
         return FALSE;
       inputs[0] = xs;
@@ -757,7 +794,7 @@ run_pointwise (Pass *p, int i, const RelContext *ctx, GError **error)
               c0[b * 2] = pass_pos (p, b, out)[0];
               c0[b * 2 + 1] = pass_pos (p, b, out)[1];
             }
-          inputs[k] = owned[k] = crop_stack (p, v, NULL, p->n, c0, size[0], size[1], error);
+          inputs[k] = owned[k] = crop_stack (p, v, NULL, p->n, c0, size[0], size[1], 0, error);
           ok = inputs[k] != NULL;
         }
     }
@@ -834,7 +871,7 @@ input_patches (Pass *p, int first, const RelTensor *replacement, GError **error)
       c0[b * 2 + 1] = pass_pos (p, b, v)[1];
     }
   /* no patch yet: a crop of the clean input */
-  t = crop_stack (p, v, NULL, p->n, c0, size[0], size[1], error);
+  t = crop_stack (p, v, NULL, p->n, c0, size[0], size[1], 0, error);
   if (t == NULL)
     return NULL;
   for (int b = 0; b < p->n; b++)
