@@ -24,6 +24,9 @@
  * still gives sgemm wide enough panels (~2000 columns for a 64-channel 3×3). */
 #define CONV_BAND_FLOATS (1024 * 1024)
 
+/* Eight floats: one AVX register in the x86-64-v3 clones, two SSE ones else. */
+typedef float RelV8 __attribute__ ((vector_size (32)));
+
 /* ---- GEMMs on the context's threads ----
  *
  * While the engine runs BLAS single-threaded (rel_blas_single_begin), a big
@@ -609,40 +612,74 @@ wino_weights_part (int part, int n_parts, gpointer data)
     }
 }
 
-/* U[ξ][m][c] = (G g Gᵀ)[ξ] for ξ = 6i + j, with F(4×4)'s G (see below) in
- * double: the weights are transformed once, so their rounding can be the
- * final cast's alone. */
+/* t0 … t5 = G (g0, g1, g2) with F(4×4)'s G (see below). */
+#define WINO4_G(t0, t1, t2, t3, t4, t5, g0, g1, g2)   \
+  do {                                                 \
+    t0 = 0.5 * (g0);                                   \
+    t1 = (1.0 / 6) * ((g0) + (g1) + (g2));             \
+    t2 = (1.0 / 6) * ((g1) - (g0) - (g2));             \
+    t3 = (-4.0 / 15) * (4 * (g0) + 2 * (g1) + (g2));   \
+    t4 = (1.0 / 30) * ((g0) - 2 * (g1) + 4 * (g2));    \
+    t5 = 0.5 * (g2);                                   \
+  } while (0)
+
+typedef double RelV4d __attribute__ ((vector_size (32)));
+typedef float RelV4f __attribute__ ((vector_size (16)));
+
+/* U[ξ][m][c] = (G g Gᵀ)[ξ] for ξ = 6i + j, in double so that U carries the
+ * final cast's rounding alone: computed in float, the extra ulp took LRP's
+ * canonization tests (BN folded vs not, 1e-4) to 1.8e-4. Four (m, c) pairs
+ * at a time in vectors, multiplying by reciprocals (divisions took 18 % of
+ * a VGG-16 LRP run): LRP transforms its modified weights on every pass, and
+ * the scalar loop made VGG-16's LRP (γ) 40 % slower than with F(2×2). */
 REL_HOT_CLONES static void
 wino4_weights_part (int part, int n_parts, gpointer data)
 {
   const WinoWeightJob *j = data;
   const int64_t P = j->pairs;
-  int64_t p0, p1;
+  int64_t p0, p1, p;
+
+  /* a block of 32 pairs goes through a local buffer: the 36 rows of U lie
+   * P floats apart, often a multiple of 4 KiB, and writing 16 bytes to each
+   * in turn thrashed the caches' sets (the stores took most of the time) */
+  float ub[36][32];
 
   rel_part_range (P, part, n_parts, &p0, &p1);
-  for (int64_t p = p0; p < p1; p++)
+  for (p = p0; p + 32 <= p1; p += 32)
+    {
+      for (int b = 0; b < 32; b += 4)
+        {
+          RelV4d g[9], t[6][3], o[6];
+          for (int k = 0; k < 9; k++)
+            for (int l = 0; l < 4; l++)
+              g[k][l] = j->w[(p + b + l) * 9 + k];
+          for (int c = 0; c < 3; c++)
+            WINO4_G (t[0][c], t[1][c], t[2][c], t[3][c], t[4][c], t[5][c], g[c], g[3 + c], g[6 + c]);
+          for (int i = 0; i < 6; i++)
+            {
+              WINO4_G (o[0], o[1], o[2], o[3], o[4], o[5], t[i][0], t[i][1], t[i][2]);
+              for (int k = 0; k < 6; k++)
+                {
+                  RelV4f of = __builtin_convertvector (o[k], RelV4f);
+                  memcpy (&ub[6 * i + k][b], &of, sizeof of);
+                }
+            }
+        }
+      for (int x = 0; x < 36; x++)
+        memcpy (j->u + x * P + p, ub[x], sizeof ub[x]);
+    }
+  for (; p < p1; p++)
     {
       const float *g = j->w + p * 9;
-      double t[6][3];
+      double t[6][3], o[6];
       for (int c = 0; c < 3; c++)
-        {
-          double g0 = g[c], g1 = g[3 + c], g2 = g[6 + c];
-          t[0][c] = g0 / 2;
-          t[1][c] = (g0 + g1 + g2) / 6;
-          t[2][c] = (-g0 + g1 - g2) / 6;
-          t[3][c] = -(16 * g0 + 8 * g1 + 4 * g2) / 15;
-          t[4][c] = (g0 - 2 * g1 + 4 * g2) / 30;
-          t[5][c] = g2 / 2;
-        }
+        WINO4_G (t[0][c], t[1][c], t[2][c], t[3][c], t[4][c], t[5][c], (double) g[c], (double) g[3 + c],
+                 (double) g[6 + c]);
       for (int i = 0; i < 6; i++)
         {
-          double g0 = t[i][0], g1 = t[i][1], g2 = t[i][2];
-          j->u[(6 * i + 0) * P + p] = (float) (g0 / 2);
-          j->u[(6 * i + 1) * P + p] = (float) ((g0 + g1 + g2) / 6);
-          j->u[(6 * i + 2) * P + p] = (float) ((-g0 + g1 - g2) / 6);
-          j->u[(6 * i + 3) * P + p] = (float) (-(16 * g0 + 8 * g1 + 4 * g2) / 15);
-          j->u[(6 * i + 4) * P + p] = (float) ((g0 - 2 * g1 + 4 * g2) / 30);
-          j->u[(6 * i + 5) * P + p] = (float) (g2 / 2);
+          WINO4_G (o[0], o[1], o[2], o[3], o[4], o[5], t[i][0], t[i][1], t[i][2]);
+          for (int k = 0; k < 6; k++)
+            j->u[(6 * i + k) * P + p] = (float) o[k];
         }
     }
 }
@@ -841,8 +878,6 @@ wino_output_part (int part, int n_parts, gpointer data)
  * tile with the kernel and reversing the result, z = J Aᵀ[(G g) ⊙ (Bᵀ J d)],
  * so it reads each input tile and writes each output tile back to front and
  * uses the forward's U (transposed) unchanged, with the forward's accuracy. */
-
-typedef float RelV8 __attribute__ ((vector_size (32)));
 
 #define WINO4_BT(o0, o1, o2, o3, o4, o5, d0, d1, d2, d3, d4, d5) \
   do {                                                              \
