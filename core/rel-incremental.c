@@ -335,13 +335,17 @@ classify (RelIncremental *inc, int i, const RelContext *ctx)
       for (int d = 0; d < 2; d++)
         np->ek[d] = (np->g.kernel[d] - 1) * np->g.dilation[d] + 1;
       /* zeros are Conv's padding and −inf MaxPool's; AveragePool's divisor
-       * depends on where the padding is, so it keeps the op's own pads
-       * (a MaxPool window entirely in padding, pads ≥ kernel, too) */
+       * depends on where the padding is, so it keeps the op's own pads */
       if (strcmp (node->op_type, "Conv") == 0)
-        np->explicit_pad = TRUE;
-      else if (strcmp (node->op_type, "MaxPool") == 0
-               && np->g.pad_begin[0] < np->ek[0] && np->g.pad_begin[1] < np->ek[1]
-               && np->g.pad_end[0] < np->ek[0] && np->g.pad_end[1] < np->ek[1])
+        {
+          np->explicit_pad = TRUE;
+          return NODE_WINDOW;
+        }
+      /* a pool window entirely in the padding has no crop to run on */
+      if (np->g.pad_begin[0] >= np->ek[0] || np->g.pad_begin[1] >= np->ek[1]
+          || np->g.pad_end[0] >= np->ek[0] || np->g.pad_end[1] >= np->ek[1])
+        return NODE_FULL;
+      if (strcmp (node->op_type, "MaxPool") == 0)
         {
           np->explicit_pad = TRUE;
           np->pad_value = -INFINITY;
