@@ -180,7 +180,7 @@ window_span (const NodePlan *np, int d, int a, int b, int *oa, int *ob)
 }
 
 /* The tight changed rectangle (y0, x0, y1, x1) of node @i's output from its
- * inputs' rectangles: in(k) returns input k's, or NULL if it is not LOCAL. */
+ * inputs' rectangles: in[k] is input k's, or NULL if it is not LOCAL. */
 static void
 node_rect (const RelIncremental *inc, int i, const int *const *in, int *out)
 {
