@@ -3,7 +3,8 @@
  * of strided/padded/dilated/grouped convolutions, pools with ceil mode and
  * both count_include_pad settings, BatchNormalization, element-wise ops and
  * residual Adds, windows at the borders and larger than the stride, with the
- * zero, mean and blur fills; and ResNet-18 when tests/fixtures/large exists.
+ * zero, mean and blur fills; and ResNet-18 and MobileNetV2 when
+ * tests/fixtures/large exists.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -204,7 +205,7 @@ test_fixtures (void)
             }
         }
     }
-  g_test_message ("fixtures: worst max abs diff %.3g × max|ref|", worst);
+  g_test_message ("fixtures: worst max abs diff %.3g x max|ref|", worst);
 }
 
 /* A plan with nothing local is the plain batched forward pass. */
@@ -542,7 +543,7 @@ test_random_graphs (void)
     }
   /* the cases must exercise the rectangles, not only the full passes */
   g_assert_cmpint (total_local, >, n_cases);
-  g_test_message ("random graphs: %d local nodes, worst max abs diff %.3g × max|ref|", total_local, worst);
+  g_test_message ("random graphs: %d local nodes, worst max abs diff %.3g x max|ref|", total_local, worst);
 }
 
 /* Arbitrary rectangles (not a grid): empty, single pixel, the whole plane. */
@@ -579,13 +580,15 @@ test_odd_rects (void)
   g_assert_null (bad);
 }
 
-/* ---- ResNet-18 ---- */
+/* ---- torchvision networks (tests/fixtures/large) ---- */
 
 static void
-test_resnet18 (void)
+test_large (gconstpointer data)
 {
-  g_autofree char *dir = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), "large", "resnet18", NULL);
+  const char *name = data;
+  g_autofree char *dir = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), "large", name, NULL);
   g_autofree char *path = g_build_filename (dir, "model.onnx", NULL);
+  g_autofree char *sub = g_build_filename ("large", name, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(RelModel) m = NULL;
   g_autoptr(RelTensor) x = NULL;
@@ -596,12 +599,12 @@ test_resnet18 (void)
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_test_skip ("tests/fixtures/large/resnet18 is not there (tests/reference makes it)");
+      g_test_skip ("tests/fixtures/large is not there (tests/reference makes it)");
       return;
     }
   m = rel_model_load (path, &error);
   g_assert_no_error (error);
-  x = load_npy ("large/resnet18", "input.npy");
+  x = load_npy (sub, "input.npy");
   /* occlusion window 16 stride 8: 27 × 27 windows; corners, edges, inside */
   grid = grid_rects (224, 224, 16, 8, &n_all);
   g_assert_cmpint (n_all, ==, 729);
@@ -613,9 +616,10 @@ test_resnet18 (void)
       g_autoptr(RelTensor) ref = brute_force (m, x, fill, rects, n);
       g_autoptr(RelTensor) got = incremental (m, x, fill, rects, n, REL_INCREMENTAL_DEFAULT_FRACTION, 4, 2,
                                               &n_local);
-      double d = assert_close (got, ref, "resnet18");
+      double d = assert_close (got, ref, name);
+      /* at least the two first stages run on rectangles */
       g_assert_cmpint (n_local, >=, 20);
-      g_test_message ("resnet18 fill %d: max abs diff %.3g × max|ref|, %d local nodes", fill_kind, d, n_local);
+      g_test_message ("%s fill %d: max abs diff %.3g x max|ref|, %d local nodes", name, fill_kind, d, n_local);
     }
 }
 
@@ -632,6 +636,7 @@ main (int argc, char **argv)
   g_test_add_func ("/incremental/fraction-zero", test_fraction_zero);
   g_test_add_func ("/incremental/random-graphs", test_random_graphs);
   g_test_add_func ("/incremental/odd-rects", test_odd_rects);
-  g_test_add_func ("/incremental/resnet18", test_resnet18);
+  g_test_add_data_func ("/incremental/resnet18", "resnet18", test_large);
+  g_test_add_data_func ("/incremental/mobilenet_v2", "mobilenet_v2", test_large);
   return g_test_run ();
 }
