@@ -782,22 +782,31 @@ accumulate (RelTensor **slot, RelTensor *grad, GError **error)
     }
   /* a value read by several nodes: its cotangent is the sum */
   {
-    float *d = rel_tensor_f32 (*slot);
     const float *g = rel_tensor_f32 (grad);
     if ((*slot)->ref_count > 1 || (*slot)->base != NULL)
       {
-        RelTensor *copy = rel_tensor_copy (*slot, error);
-        if (copy == NULL)
+        /* shared (an Add hands its cotangent to both inputs): the sum goes
+         * to a new tensor in one pass instead of a copy and an add */
+        RelTensor *sum = rel_tensor_new_like_uninit (*slot, error);
+        const float *a = rel_tensor_f32 (*slot);
+        float *d;
+        if (sum == NULL)
           {
             rel_tensor_unref (grad);
             return FALSE;
           }
+        d = rel_tensor_f32 (sum);
+        for (int64_t i = 0; i < grad->numel; i++)
+          d[i] = a[i] + g[i];
         rel_tensor_unref (*slot);
-        *slot = copy;
-        d = rel_tensor_f32 (copy);
+        *slot = sum;
       }
-    for (int64_t i = 0; i < grad->numel; i++)
-      d[i] += g[i];
+    else
+      {
+        float *d = rel_tensor_f32 (*slot);
+        for (int64_t i = 0; i < grad->numel; i++)
+          d[i] += g[i];
+      }
   }
   rel_tensor_unref (grad);
   return TRUE;
