@@ -629,9 +629,9 @@ typedef float RelV4f __attribute__ ((vector_size (16)));
 /* U[ξ][m][c] = (G g Gᵀ)[ξ] for ξ = 6i + j, in double so that U carries the
  * final cast's rounding alone: computed in float, the extra ulp took LRP's
  * canonization tests (BN folded vs not, 1e-4) to 1.8e-4. Four (m, c) pairs
- * at a time in vectors, multiplying by reciprocals (divisions took 18 % of
- * a VGG-16 LRP run): LRP transforms its modified weights on every pass, and
- * the scalar loop made VGG-16's LRP (γ) 40 % slower than with F(2×2). */
+ * at a time in vectors: LRP transforms its modified weights on every pass,
+ * and a scalar loop made VGG-16's LRP (γ) 40 % slower than with F(2×2) (18 %
+ * of the run, mostly its stores, see below; now 5 %). */
 REL_HOT_CLONES static void
 wino4_weights_part (int part, int n_parts, gpointer data)
 {
