@@ -618,6 +618,34 @@ stem_value (RelModel *model, int value, const RelTensor *x, const RelContext *ct
   return acts ? rel_tensor_ref (acts->values[value]) : NULL;
 }
 
+/* Multiply-adds of the stem's weighted layers per point, from the shapes of
+ * the stem's own pass. */
+static double
+stem_macs (RelModel *model, RelActivations *acts)
+{
+  double macs = 0;
+
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      const RelTensor *y = acts->values[node->outputs[0]];
+      const RelTensor *w = node->n_inputs > 1 && node->inputs[1] >= 0 ? acts->values[node->inputs[1]] : NULL;
+
+      if (y == NULL || w == NULL || y->ndim < 1 || w->ndim < 1 || y->shape[y->ndim - 1] <= 0)
+        continue;
+      if (strcmp (node->op_type, "Conv") == 0 && w->shape[0] > 0)
+        macs += (double) y->numel * (double) (w->numel / w->shape[0]);
+      else if (strcmp (node->op_type, "Gemm") == 0 || strcmp (node->op_type, "MatMul") == 0)
+        macs += (double) y->numel * (double) (w->numel / y->shape[y->ndim - 1]);
+    }
+  return macs;
+}
+
+/* Below this many of the stem's multiply-adds per float of its output, the
+ * stem is not worth skipping: ResNet's 7×7 stride-2 conv1 has 147 (IG-64
+ * 1.72 → 1.52 s with the stem), VGG-16's conv1_1 27 (2.49 → 3.03 s for IG-16). */
+#define STEM_MIN_MACS 64
+
 /* FALSE without an error: no stem worth using; the sampler runs as usual. */
 static gboolean
 stem_sum_init (StemSum *st, const Sampler *s, const RelContext *ctx, GError **error)
@@ -637,6 +665,14 @@ stem_sum_init (StemSum *st, const Sampler *s, const RelContext *ctx, GError **er
     return FALSE;
   sx = st->acts->values[st->value];
   st->n = sx->numel;
+  if (stem_macs (req->model, st->acts) < STEM_MIN_MACS * (double) st->n)
+    {
+      /* a cheap stem with a big output (VGG's 3 → 64 channel conv1_1 at
+       * 224²) costs more in accumulators and copies than it saves */
+      stem_sum_clear (st);
+      st->value = -1;
+      return TRUE;
+    }
   st->acc = g_try_new0 (double, st->n);
   if (st->acc == NULL)
     {
