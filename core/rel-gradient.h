@@ -23,6 +23,9 @@ typedef struct {
 } RelRng;
 
 void    rel_rng_init     (RelRng *rng, guint64 seed);
+/* The @stream-th of independent generators from one seed (one per sample,
+ * so samples can be drawn in any order or in parallel). */
+void    rel_rng_init_stream (RelRng *rng, guint64 seed, guint64 stream);
 guint64 rel_rng_next     (RelRng *rng);
 double  rel_rng_uniform  (RelRng *rng);               /* [0, 1) */
 double  rel_rng_normal   (RelRng *rng);               /* N(0, 1) */

@@ -242,8 +242,8 @@ test_integrated_gradients (void)
     }
 }
 
-/* SmoothGrad = the mean gradient at x + σ·range·N(0, 1), drawn in the same
- * order from the same seed. */
+/* SmoothGrad = the mean gradient at x + σ·range·N(0, 1), sample k drawn
+ * from stream k of the seed. */
 static void
 test_smoothgrad (void)
 {
@@ -259,13 +259,13 @@ test_smoothgrad (void)
       g_autofree double *w = g_new (double, samples);
       double range = model->preprocess.range_high - model->preprocess.range_low;
       RelExplanation *e = explain (model, x, "smoothgrad", 7, sets);
-      RelRng rng;
 
       if (!(range > 0) || !isfinite (range))
         range = 1.0;
-      rel_rng_init (&rng, 7);
       for (int k = 0; k < samples; k++)
         {
+          RelRng rng;
+          rel_rng_init_stream (&rng, 7, (guint64) k);
           w[k] = 1.0 / samples;
           for (int64_t i = 0; i < x->numel; i++)
             rel_tensor_f32 (batch)[k * x->numel + i]
