@@ -973,6 +973,72 @@ test_pool_grid (void)
   g_assert_cmpint (n_cases, ==, 3 * 2 * 2 * 3 * 2 * 6);
 }
 
+/* MaxPool with 3-wide stride-2 windows runs 8 outputs at a time where a row
+ * is wide enough (rel-ops-pool.c): forward values (a one-output node, the
+ * inference path) and routed gradients (first maximum wins, so values are
+ * quantised for ties) against the brute-force pool, over widths around the
+ * vector blocks' edges, both column paddings, kernel heights 2 and 3 and
+ * row strides 1 and 2. */
+static void
+test_maxpool_stride2_rows (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (31);
+  int n_cases = 0;
+
+  for (int64_t w = 17; w <= 45; w += 7)
+    for (int pad = 0; pad <= 1; pad++)
+      for (int kh = 2; kh <= 3; kh++)
+        for (int sh = 1; sh <= 2; sh++)
+          {
+            g_autoptr(GError) error = NULL;
+            RelNode *node = grad_check_node_new ("MaxPool", 1, 1);
+            WindowCase wc = wcase (2, 2, 3, 11, w, kh, 3);
+            int64_t xs[4], out[2], ys[4];
+            int ynd;
+            g_autoptr(RelTensor) x = NULL;
+            g_autoptr(RelTensor) dy = NULL;
+            g_autofree double *want = NULL;
+            g_autofree int64_t *arg = NULL;
+            g_autofree double *dx_want = NULL;
+            RelTensor *inputs[1];
+            RelTensor *outputs[1] = { NULL };
+            RelTensor *grads[1] = { NULL };
+            gboolean need[1] = { TRUE };
+            RelContext ctx = { .n_threads = 2 };
+
+            wc.s[0] = sh;
+            wc.s[1] = 2;
+            wc.pb[0] = wc.pb[1] = wc.pe[0] = wc.pe[1] = pad;
+            wc.set_kernel = TRUE;
+            input_shape (&wc, xs);
+            x = random_tensor (rand, 4, xs, -2.f, 2.f);
+            for (int64_t i = 0; i < x->numel; i++)  /* 9 levels: many ties */
+              rel_tensor_f32 (x)[i] = roundf (rel_tensor_f32 (x)[i] * 2.f);
+            inputs[0] = x;
+            set_window_attrs (node, &wc);
+            g_assert_true (grad_check_node_prepare (node, &error));
+            arg = g_new0 (int64_t, (gsize) (wc.n * wc.c * (wc.h + 8) * (wc.w + 8)));
+            want = ref_pool (&wc, 0, rel_tensor_f32 (x), arg, out, ys, &ynd);
+            g_assert_true (node->op->forward (node, inputs, outputs, &ctx, &error));
+            g_assert_no_error (error);
+            assert_close (outputs[0], ynd, ys, want, 0, "MaxPool stride-2 rows");
+
+            dy = random_tensor (rand, ynd, ys, -1.f, 1.f);
+            dx_want = g_new0 (double, (gsize) x->numel);
+            for (int64_t o = 0; o < dy->numel; o++)
+              if (arg[o] >= 0)
+                dx_want[arg[o]] += rel_tensor_f32 (dy)[o];
+            g_assert_true (node->op->backward (node, inputs, outputs, dy, grads, need, &ctx, &error));
+            g_assert_no_error (error);
+            assert_close (grads[0], 4, xs, dx_want, 1e-6, "MaxPool stride-2 rows backward");
+            rel_tensor_unref (grads[0]);
+            rel_tensor_unref (outputs[0]);
+            grad_check_node_free (node);
+            n_cases++;
+          }
+  g_assert_cmpint (n_cases, ==, 5 * 2 * 2 * 2);
+}
+
 static void
 test_maxpool_ties_and_storage_order (void)
 {
@@ -1196,6 +1262,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-linear/matmul", test_matmul);
   g_test_add_func ("/ops-linear/pool/grid", test_pool_grid);
   g_test_add_func ("/ops-linear/pool/maxpool-ties", test_maxpool_ties_and_storage_order);
+  g_test_add_func ("/ops-linear/maxpool/stride2-rows", test_maxpool_stride2_rows);
   g_test_add_func ("/ops-linear/pool/errors", test_pool_errors);
   g_test_add_func ("/ops-linear/pool/global", test_global_pools);
   g_test_add_func ("/ops-linear/batchnorm", test_batchnorm);
