@@ -14,5 +14,9 @@ G_BEGIN_DECLS
  * BLAS never both run at full width. */
 void rel_core_init (int threads);
 int  rel_core_threads (void);
+/* Returns the heap's free memory to the system. The core keeps freed
+ * activations mapped between passes (rel_core_init), so long-lived callers
+ * call this once they have been idle for a while. */
+void rel_core_release_memory (void);
 
 G_END_DECLS

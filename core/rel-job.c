@@ -12,6 +12,7 @@
  */
 #include "rel-job.h"
 #include "rel-error.h"
+#include "rel-core.h"
 
 #include <string.h>
 
@@ -234,9 +235,23 @@ explainer_thread (gpointer data)
     {
       ExplainJob *job;
 
+      gboolean released = FALSE;
+
       g_mutex_lock (&self->mutex);
       while (self->queued == NULL && !self->shutdown)
-        g_cond_wait (&self->cond, &self->mutex);
+        {
+          /* idle for 2 s (not between a slider's jobs): give the freed
+           * activations back to the system */
+          gint64 until = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+          if (released)
+            g_cond_wait (&self->cond, &self->mutex);
+          else if (!g_cond_wait_until (&self->cond, &self->mutex, until) && self->queued == NULL
+                   && !self->shutdown)
+            {
+              rel_core_release_memory ();
+              released = TRUE;
+            }
+        }
       if (self->shutdown)
         {
           g_mutex_unlock (&self->mutex);
