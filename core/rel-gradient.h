@@ -29,6 +29,8 @@ void    rel_rng_init_stream (RelRng *rng, guint64 seed, guint64 stream);
 guint64 rel_rng_next     (RelRng *rng);
 double  rel_rng_uniform  (RelRng *rng);               /* [0, 1) */
 double  rel_rng_normal   (RelRng *rng);               /* N(0, 1) */
+/* @n draws of N(0, 1), faster than rel_rng_normal (ziggurat), another sequence */
+void    rel_rng_fill_normal (RelRng *rng, float *dst, int64_t n);
 int     rel_rng_int      (RelRng *rng, int n);        /* [0, n) */
 
 /* Resolves req->target on the unperturbed input: the predicted class becomes a

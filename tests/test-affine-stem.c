@@ -264,12 +264,13 @@ test_smoothgrad (void)
         range = 1.0;
       for (int k = 0; k < samples; k++)
         {
+          float *row = rel_tensor_f32 (batch) + k * x->numel;
           RelRng rng;
           rel_rng_init_stream (&rng, 7, (guint64) k);
+          rel_rng_fill_normal (&rng, row, x->numel);
           w[k] = 1.0 / samples;
           for (int64_t i = 0; i < x->numel; i++)
-            rel_tensor_f32 (batch)[k * x->numel + i]
-              = (float) (rel_tensor_f32 (x)[i] + 0.2 * range * rel_rng_normal (&rng));
+            row[i] = (float) (rel_tensor_f32 (x)[i] + 0.2 * range * row[i]);
         }
       sum_gradients (model, e->target_class, batch, w, acc);
       check_close (rel_tensor_f32 (e->relevance), acc, x->numel, 1e-5);
