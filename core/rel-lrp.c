@@ -1800,7 +1800,7 @@ static const char *const bn_merge_choices[] = { "exact", "zennit", NULL };
     0, 0, 0, "", initial_choices, "logit", FALSE }
 #define P_BN_MERGE \
   { "bn-merge", REL_PARAM_CHOICE, \
-    "BatchNorm merged into the layer before it: exactly, or as Zennit 0.5 (the merged BatchNorm keeps its ε, scaling by 1/√(1+ε))", \
+    "Fold BatchNorm exactly, or as Zennit 0.5 (keeping its ε)", \
     0, 0, 0, "", bn_merge_choices, "exact", FALSE }
 #define P_EPSILON(desc) \
   { "epsilon", REL_PARAM_FLOAT, desc, 1e-6, 1e-12, 100, "", NULL, NULL, TRUE }
