@@ -659,29 +659,6 @@ check_out (const RelNode *node, const RelTensor *t, int64_t n, int64_t c, int64_
 }
 
 static gboolean
-forward_node (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs, const RelContext *ctx,
-              GError **error)
-{
-  if (!node->op->forward (node, inputs, outputs, ctx, error))
-    {
-      for (int o = 0; o < node->n_outputs; o++)
-        g_clear_pointer (&outputs[o], rel_tensor_unref);
-      g_prefix_error (error, "node '%s' (%s): ", node->name, node->op_type);
-      return FALSE;
-    }
-  for (int o = 0; o < node->n_outputs; o++)
-    if (outputs[o] == NULL)
-      {
-        for (int q = 0; q < node->n_outputs; q++)
-          g_clear_pointer (&outputs[q], rel_tensor_unref);
-        g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' (%s) did not produce output %d",
-                     node->name, node->op_type, o);
-        return FALSE;
-      }
-  return TRUE;
-}
-
-static gboolean
 run_window (Pass *p, int i, const RelContext *ctx, GError **error)
 {
   RelIncremental *inc = p->inc;
@@ -733,7 +710,7 @@ run_window (Pass *p, int i, const RelContext *ctx, GError **error)
       inputs[0] = xs;
       for (int q = 1; q < node->n_inputs; q++)
         inputs[q] = node->inputs[q] >= 0 ? inc->clean->values[node->inputs[q]] : NULL;
-      if (!forward_node (&v->node, inputs, outputs, ctx, error))
+      if (!rel_node_forward (&v->node, inputs, outputs, ctx, error))
         return FALSE;
       if (!check_out (node, outputs[0], g, M, size[0], size[1], error))
         {
@@ -803,7 +780,7 @@ run_pointwise (Pass *p, int i, const RelContext *ctx, GError **error)
         }
     }
   if (ok)
-    ok = forward_node (node, inputs, outputs, ctx, error);
+    ok = rel_node_forward (node, inputs, outputs, ctx, error);
   for (int k = 0; k < node->n_inputs; k++)
     if (owned[k])
       rel_tensor_unref (owned[k]);
@@ -844,7 +821,7 @@ run_full (Pass *p, int i, const RelContext *ctx, GError **error)
       else if ((inputs[k] = materialize (p, v, error)) == NULL)
         return FALSE;
     }
-  if (!forward_node (node, inputs, outputs, ctx, error))
+  if (!rel_node_forward (node, inputs, outputs, ctx, error))
     return FALSE;
   for (int o = 0; o < node->n_outputs; o++)
     {

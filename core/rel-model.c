@@ -373,6 +373,29 @@ sort_nodes (RelModel *model, GError **error)
   return TRUE;
 }
 
+gboolean
+rel_node_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs, const RelContext *ctx,
+                  GError **error)
+{
+  if (!node->op->forward (node, inputs, outputs, ctx, error))
+    {
+      for (int o = 0; o < node->n_outputs; o++)
+        g_clear_pointer (&outputs[o], rel_tensor_unref);
+      g_prefix_error (error, "node '%s' (%s): ", node->name, node->op_type);
+      return FALSE;
+    }
+  for (int o = 0; o < node->n_outputs; o++)
+    if (outputs[o] == NULL)
+      {
+        for (int q = 0; q < node->n_outputs; q++)
+          g_clear_pointer (&outputs[q], rel_tensor_unref);
+        g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' (%s) did not produce output %d",
+                     node->name, node->op_type, o);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 static gboolean
 run_node (const RelNode *node, RelTensor **values, const RelContext *ctx, GError **error)
 {
@@ -387,23 +410,11 @@ run_node (const RelNode *node, RelTensor **values, const RelContext *ctx, GError
     }
   for (int k = 0; k < node->n_inputs; k++)
     inputs[k] = node->inputs[k] >= 0 ? values[node->inputs[k]] : NULL;
-  if (!node->op->forward (node, inputs, outputs, ctx, error))
-    {
-      for (int o = 0; o < node->n_outputs; o++)
-        if (outputs[o])
-          rel_tensor_unref (outputs[o]);
-      g_prefix_error (error, "node '%s' (%s): ", node->name, node->op_type);
-      return FALSE;
-    }
+  if (!rel_node_forward (node, inputs, outputs, ctx, error))
+    return FALSE;
   for (int o = 0; o < node->n_outputs; o++)
     {
       int v = node->outputs[o];
-      if (outputs[o] == NULL)
-        {
-          g_set_error (error, REL_ERROR, REL_ERROR_FAILED,
-                       "node '%s' (%s) did not produce output %d", node->name, node->op_type, o);
-          return FALSE;
-        }
       if (values[v])
         rel_tensor_unref (values[v]);
       values[v] = outputs[o];

@@ -139,6 +139,10 @@ typedef struct {
 } RelActivations;
 
 RelActivations *rel_model_forward (RelModel *model, RelTensor *input, const RelContext *ctx, GError **error);
+/* One node's op on given inputs: every output set, or none and an error
+ * that names the node. */
+gboolean        rel_node_forward  (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                                   const RelContext *ctx, GError **error);
 /* A forward pass that computes only what @value needs (the output of a
  * stem, say); the other values stay NULL. */
 RelActivations *rel_model_forward_until (RelModel *model, RelTensor *input, int value,
