@@ -718,6 +718,31 @@ typedef struct {
  * A tile row is done at once: its four input rows are copied zero-padded, the
  * row transform runs along them, and the column transform reads them at
  * stride 2, so both loops vectorise over the tiles. */
+/* The input rows a tile row reads, in buffers of @ncols columns where
+ * column k holds input column k − pl: the padding columns [0, lo) and
+ * [hi, ncols) are zeroed once, pad_row_fill copies a row's inside. */
+static void
+pad_rows_init (float *const *d, int n, int64_t ncols, int64_t pl, int64_t W, int64_t *lo, int64_t *hi)
+{
+  *lo = MIN (pl, ncols);
+  *hi = CLAMP (W + pl, *lo, ncols);
+  for (int i = 0; i < n; i++)
+    {
+      memset (d[i], 0, sizeof (float) * (size_t) *lo);
+      memset (d[i] + *hi, 0, sizeof (float) * (size_t) (ncols - *hi));
+    }
+}
+
+/* Row y of the H × W plane @xp into @d (zeros above and below the plane). */
+static inline void
+pad_row_fill (float *d, const float *xp, int64_t y, int64_t H, int64_t W, int64_t pl, int64_t lo, int64_t hi)
+{
+  if (y >= 0 && y < H)
+    memcpy (d + lo, xp + y * W + (lo - pl), sizeof (float) * (size_t) (hi - lo));
+  else
+    memset (d + lo, 0, sizeof (float) * (size_t) (hi - lo));
+}
+
 REL_HOT_CLONES static void
 wino_input_part (int part, int n_parts, gpointer data)
 {
@@ -734,16 +759,7 @@ wino_input_part (int part, int n_parts, gpointer data)
       d[i] = buf + i * ncols;
       r[i] = buf + (4 + i) * ncols;
     }
-  /* padded column k holds input column k − pl */
-  lo = MIN (pl, ncols);
-  hi = CLAMP (W + pl, lo, ncols);
-  for (int i = 0; i < 4; i++)
-    {
-      for (int64_t k = 0; k < lo; k++)
-        d[i][k] = 0.f;
-      for (int64_t k = hi; k < ncols; k++)
-        d[i][k] = 0.f;
-    }
+  pad_rows_init (d, 4, ncols, pl, W, &lo, &hi);
   rel_part_range (j->cin, part, n_parts, &c0, &c1);
   for (int64_t c = c0; c < c1; c++)
     for (int64_t row = j->r0; row < j->r1; row++)
@@ -754,12 +770,7 @@ wino_input_part (int part, int n_parts, gpointer data)
         float *vt = j->v + c * j->tc + (row - j->r0) * tw;
 
         for (int i = 0; i < 4; i++)
-          {
-            if (iy0 + i >= 0 && iy0 + i < H)
-              memcpy (d[i] + lo, xp + (iy0 + i) * W + (lo - pl), sizeof (float) * (size_t) (hi - lo));
-            else
-              memset (d[i] + lo, 0, sizeof (float) * (size_t) (hi - lo));
-          }
+          pad_row_fill (d[i], xp, iy0 + i, H, W, pl, lo, hi);
         for (int64_t k = 0; k < ncols; k++)
           {
             float a = d[0][k], b = d[1][k], e = d[2][k], f = d[3][k];
@@ -941,15 +952,7 @@ wino4_input_part (int part, int n_parts, gpointer data)
       d[i] = buf + i * ncols;
       r[i] = buf + (6 + i) * ncols;
     }
-  lo = MIN (pl, ncols);
-  hi = CLAMP (W + pl, lo, ncols);
-  for (int i = 0; i < 6; i++)
-    {
-      for (int64_t k = 0; k < lo; k++)
-        d[i][k] = 0.f;
-      for (int64_t k = hi; k < ncols; k++)
-        d[i][k] = 0.f;
-    }
+  pad_rows_init (d, 6, ncols, pl, W, &lo, &hi);
   rel_part_range (j->cin, part, n_parts, &c0, &c1);
   for (int64_t c = c0; c < c1; c++)
     {
@@ -962,13 +965,7 @@ wino4_input_part (int part, int n_parts, gpointer data)
 
           /* reversed tiles: the rows go in back to front */
           for (int i = 0; i < 6; i++)
-            {
-              float *di = d[rev ? 5 - i : i];
-              if (iy0 + i >= 0 && iy0 + i < H)
-                memcpy (di + lo, xp + (iy0 + i) * W + (lo - pl), sizeof (float) * (size_t) (hi - lo));
-              else
-                memset (di + lo, 0, sizeof (float) * (size_t) (hi - lo));
-            }
+            pad_row_fill (d[rev ? 5 - i : i], xp, iy0 + i, H, W, pl, lo, hi);
           wino4_bt_rows (r, (const float *const *) d, ncols);
           for (int i = 0; i < 6; i++)
             {
