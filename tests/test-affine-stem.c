@@ -18,32 +18,13 @@
 #include "rel-gradient.h"
 #include "rel-model.h"
 #include "rel-npy.h"
+#include "fixture-util.h"
 
 static const char *const fixtures[] = { "tiny-cnn", "tiny-resnet", "tiny-mobilenet", "stem", NULL };
 /* The samplers skip a stem only when it is expensive per value of its output
  * (rel-gradient.c): of these fixtures only "stem" (a 7×7 stride-2 conv and a
  * BatchNormalization, as ResNet's conv1) qualifies; the others check that
  * taking the ordinary path changes nothing either. */
-
-static RelModel *
-load_model (const char *dir, const char *file)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), dir, file, NULL);
-  g_autoptr(GError) error = NULL;
-  RelModel *m = rel_model_load (path, &error);
-  g_assert_no_error (error);
-  return m;
-}
-
-static RelTensor *
-load_input (const char *dir)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), dir, "input.npy", NULL);
-  g_autoptr(GError) error = NULL;
-  RelTensor *t = rel_npy_load (path, &error);
-  g_assert_no_error (error);
-  return t;
-}
 
 static double
 max_abs (const float *a, int64_t n)
@@ -78,7 +59,7 @@ test_stem_found (void)
 
   for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
     {
-      g_autoptr(RelModel) model = load_model (cases[c].dir, cases[c].file);
+      g_autoptr(RelModel) model = fixture_model (cases[c].dir, cases[c].file);
       int v = rel_model_affine_stem (model);
       RelValue *val;
 
@@ -103,8 +84,8 @@ test_engine_pieces (void)
 {
   for (int f = 0; fixtures[f]; f++)
     {
-      g_autoptr(RelModel) model = load_model (fixtures[f], "model.onnx");
-      g_autoptr(RelTensor) x = load_input (fixtures[f]);
+      g_autoptr(RelModel) model = fixture_model (fixtures[f], "model.onnx");
+      g_autoptr(RelTensor) x = fixture_npy (fixtures[f], "input.npy");
       g_autoptr(RelActivations) full = NULL;
       g_autoptr(RelActivations) stem = NULL;
       g_autoptr(RelActivations) from = NULL;
@@ -220,8 +201,8 @@ test_integrated_gradients (void)
 
   for (int f = 0; fixtures[f]; f++)
     {
-      g_autoptr(RelModel) model = load_model (fixtures[f], "model.onnx");
-      g_autoptr(RelTensor) x = load_input (fixtures[f]);
+      g_autoptr(RelModel) model = fixture_model (fixtures[f], "model.onnx");
+      g_autoptr(RelTensor) x = fixture_npy (fixtures[f], "input.npy");
       g_autoptr(RelTensor) batch = rel_batch_new (x, steps, NULL);
       g_autofree double *acc = g_new0 (double, x->numel);
       g_autofree double *w = g_new (double, steps);
@@ -252,8 +233,8 @@ test_smoothgrad (void)
 
   for (int f = 0; fixtures[f]; f++)
     {
-      g_autoptr(RelModel) model = load_model (fixtures[f], "model.onnx");
-      g_autoptr(RelTensor) x = load_input (fixtures[f]);
+      g_autoptr(RelModel) model = fixture_model (fixtures[f], "model.onnx");
+      g_autoptr(RelTensor) x = fixture_npy (fixtures[f], "input.npy");
       g_autoptr(RelTensor) batch = rel_batch_new (x, samples, NULL);
       g_autofree double *acc = g_new0 (double, x->numel);
       g_autofree double *w = g_new (double, samples);

@@ -8,30 +8,11 @@
 #include "rel-error.h"
 #include "rel-explain.h"
 #include "rel-npy.h"
+#include "fixture-util.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static RelModel *
-load_model (const char *name, const char *file)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), name, file, NULL);
-  g_autoptr(GError) error = NULL;
-  RelModel *m = rel_model_load (path, &error);
-  g_assert_no_error (error);
-  return m;
-}
-
-static RelTensor *
-load_npy (const char *name, const char *file)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), name, file, NULL);
-  g_autoptr(GError) error = NULL;
-  RelTensor *t = rel_npy_load (path, &error);
-  g_assert_no_error (error);
-  return t;
-}
 
 static RelExplanation *
 run (RelModel *model, RelTensor *x, const char *method, int target, const char *const *sets, GError **error)
@@ -60,19 +41,6 @@ assert_close (const RelTensor *got, const RelTensor *ref, double rel)
     g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (got)[i], rel_tensor_f32 (ref)[i], rel * scale);
 }
 
-static int
-fixture_target (const char *name)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), name, "meta.json", NULL);
-  g_autofree char *text = NULL;
-  const char *p;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  p = strstr (text, "\"target\":");
-  g_assert_nonnull (p);
-  return atoi (p + strlen ("\"target\":"));
-}
-
 static void
 test_gradcam_fixtures (void)
 {
@@ -80,9 +48,9 @@ test_gradcam_fixtures (void)
 
   /* tiny-cnn: the default layer (last Conv's output) is the fixture's */
   {
-    g_autoptr(RelModel) m = load_model ("tiny-cnn", "model.onnx");
-    g_autoptr(RelTensor) x = load_npy ("tiny-cnn", "input.npy");
-    g_autoptr(RelTensor) ref = load_npy ("tiny-cnn", "gradcam.npy");
+    g_autoptr(RelModel) m = fixture_model ("tiny-cnn", "model.onnx");
+    g_autoptr(RelTensor) x = fixture_npy ("tiny-cnn", "input.npy");
+    g_autoptr(RelTensor) ref = fixture_npy ("tiny-cnn", "gradcam.npy");
     const char *sets[] = { "upsample=false", NULL };
     g_autoptr(RelExplanation) e = run (m, x, "gradcam", fixture_target ("tiny-cnn"), sets, &error);
     g_assert_no_error (error);
@@ -91,9 +59,9 @@ test_gradcam_fixtures (void)
   /* tiny-resnet: the last block's output, addressed by its node name; both exports */
   for (int k = 0; k < 2; k++)
     {
-      g_autoptr(RelModel) m = load_model ("tiny-resnet", k ? "model-bn.onnx" : "model.onnx");
-      g_autoptr(RelTensor) x = load_npy ("tiny-resnet", "input.npy");
-      g_autoptr(RelTensor) ref = load_npy ("tiny-resnet", "gradcam.npy");
+      g_autoptr(RelModel) m = fixture_model ("tiny-resnet", k ? "model-bn.onnx" : "model.onnx");
+      g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
+      g_autoptr(RelTensor) ref = fixture_npy ("tiny-resnet", "gradcam.npy");
       const char *sets[] = { "upsample=false", "layer=/blocks/blocks.1/relu_1/Relu", NULL };
       g_autoptr(RelExplanation) e = run (m, x, "gradcam", fixture_target ("tiny-resnet"), sets, &error);
       g_assert_no_error (error);
@@ -107,8 +75,8 @@ test_gradcam_fixtures (void)
 static void
 test_closed_form (void)
 {
-  g_autoptr(RelModel) m = load_model ("tiny-resnet", "model.onnx");
-  g_autoptr(RelTensor) x = load_npy ("tiny-resnet", "input.npy");
+  g_autoptr(RelModel) m = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
   g_autoptr(GError) error = NULL;
   g_autoptr(RelActivations) acts = rel_model_forward (m, x, NULL, &error);
   const char *layer = "/blocks/blocks.1/relu_1/Relu_output_0";
@@ -155,8 +123,8 @@ test_closed_form (void)
 static void
 test_upsample (void)
 {
-  g_autoptr(RelModel) m = load_model ("tiny-cnn", "model.onnx");
-  g_autoptr(RelTensor) x = load_npy ("tiny-cnn", "input.npy");
+  g_autoptr(RelModel) m = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-cnn", "input.npy");
   g_autoptr(GError) error = NULL;
   const char *small_sets[] = { "upsample=false", NULL };
   g_autoptr(RelExplanation) small = run (m, x, "gradcam", 4, small_sets, &error);
@@ -188,8 +156,8 @@ test_upsample (void)
 
   /* three-channel inputs get the map in every channel */
   {
-    g_autoptr(RelModel) r = load_model ("tiny-resnet", "model.onnx");
-    g_autoptr(RelTensor) xr = load_npy ("tiny-resnet", "input.npy");
+    g_autoptr(RelModel) r = fixture_model ("tiny-resnet", "model.onnx");
+    g_autoptr(RelTensor) xr = fixture_npy ("tiny-resnet", "input.npy");
     g_autoptr(RelExplanation) e = run (r, xr, "gradcam-plus-plus", 1, NULL, &error);
     g_assert_no_error (error);
     g_assert_true (rel_tensor_same_shape (e->relevance, xr));
@@ -200,8 +168,8 @@ test_upsample (void)
 static void
 test_bad_layer (void)
 {
-  g_autoptr(RelModel) m = load_model ("tiny-cnn", "model.onnx");
-  g_autoptr(RelTensor) x = load_npy ("tiny-cnn", "input.npy");
+  g_autoptr(RelModel) m = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-cnn", "input.npy");
   g_autoptr(GError) error = NULL;
   const char *missing[] = { "layer=no-such-layer", NULL };
   const char *flat[] = { "layer=logits", NULL };

@@ -9,31 +9,12 @@
 #include "rel-explain.h"
 #include "rel-gradient.h"
 #include "rel-npy.h"
+#include "fixture-util.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static RelModel *
-load_fixture_model (const char *name)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), name, "model.onnx", NULL);
-  g_autoptr(GError) error = NULL;
-  RelModel *m = rel_model_load (path, &error);
-  g_assert_no_error (error);
-  return m;
-}
-
-static RelTensor *
-load_fixture_input (const char *name)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), name, "input.npy", NULL);
-  g_autoptr(GError) error = NULL;
-  RelTensor *t = rel_npy_load (path, &error);
-  g_assert_no_error (error);
-  return t;
-}
 
 /* Runs @method with "key=value" assignments (NULL-terminated). */
 static RelExplanation *
@@ -91,8 +72,8 @@ max_abs (const RelTensor *t)
 static void
 check_finite_differences (const RelTarget *target)
 {
-  g_autoptr(RelModel) model = load_fixture_model ("tiny-cnn");
-  g_autoptr(RelTensor) x = load_fixture_input ("tiny-cnn");
+  g_autoptr(RelModel) model = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-cnn", "input.npy");
   g_autoptr(GError) error = NULL;
   g_autoptr(RelExplanation) e = explain (model, x, "gradient", target, 0, NULL, &error);
   int64_t n = x->numel;
@@ -162,8 +143,8 @@ test_gradient_log_prob_finite_differences (void)
 static void
 test_contrast_target (void)
 {
-  g_autoptr(RelModel) model = load_fixture_model ("tiny-cnn");
-  g_autoptr(RelTensor) x = load_fixture_input ("tiny-cnn");
+  g_autoptr(RelModel) model = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-cnn", "input.npy");
   g_autoptr(GError) error = NULL;
   RelTarget ta = class_target (3), tb = class_target (5);
   RelTarget tc = { REL_TARGET_CONTRAST, 3, 5, FALSE };
@@ -186,8 +167,8 @@ test_contrast_target (void)
 static void
 test_predicted_target (void)
 {
-  g_autoptr(RelModel) model = load_fixture_model ("tiny-resnet");
-  g_autoptr(RelTensor) x = load_fixture_input ("tiny-resnet");
+  g_autoptr(RelModel) model = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
   g_autoptr(GError) error = NULL;
   g_autoptr(RelExplanation) e = explain (model, x, "input-x-gradient", NULL, 0, NULL, &error);
   g_autoptr(RelActivations) acts = NULL;
@@ -232,8 +213,8 @@ check_completeness (const char *model_name, const char *baseline_spec, RelTensor
 {
   static const char *const rules[] = { "riemann-left", "riemann-right", "riemann-middle", "trapezoid",
                                        "gauss-legendre" };
-  g_autoptr(RelModel) model = load_fixture_model (model_name);
-  g_autoptr(RelTensor) x = load_fixture_input (model_name);
+  g_autoptr(RelModel) model = fixture_model (model_name, "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy (model_name, "input.npy");
   g_autoptr(RelTensor) zeros = rel_tensor_new_like (x, NULL);
   RelTarget t;
   double fx, fb;
@@ -271,7 +252,7 @@ test_ig_completeness_zeros (void)
 static void
 test_ig_completeness_baselines (void)
 {
-  g_autoptr(RelTensor) x = load_fixture_input ("tiny-resnet");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
   g_autoptr(RelTensor) constant = rel_tensor_new_like (x, NULL);
   g_autoptr(RelTensor) blurred = rel_tensor_new_like (x, NULL);
   g_autoptr(RelTensor) mean = rel_channel_mean (x, NULL);
@@ -298,8 +279,8 @@ test_ig_completeness_baselines (void)
 static void
 test_ig_bad_baseline (void)
 {
-  g_autoptr(RelModel) model = load_fixture_model ("tiny-cnn");
-  g_autoptr(RelTensor) x = load_fixture_input ("tiny-cnn");
+  g_autoptr(RelModel) model = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-cnn", "input.npy");
   const char *bad[] = { "baseline=constant:abc", NULL };
   const char *missing[] = { "baseline=/nonexistent/baseline.npy", NULL };
   g_autoptr(GError) error = NULL;
@@ -319,8 +300,8 @@ test_ig_bad_baseline (void)
 static void
 test_smoothgrad_zero_sigma (void)
 {
-  g_autoptr(RelModel) model = load_fixture_model ("tiny-resnet");
-  g_autoptr(RelTensor) x = load_fixture_input ("tiny-resnet");
+  g_autoptr(RelModel) model = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
   g_autoptr(GError) error = NULL;
   RelTarget t = class_target (1);
   const char *sets[] = { "samples=12", "sigma=0", NULL };
@@ -342,8 +323,8 @@ test_smoothgrad_zero_sigma (void)
 static void
 test_vargrad_nonnegative (void)
 {
-  g_autoptr(RelModel) model = load_fixture_model ("tiny-cnn");
-  g_autoptr(RelTensor) x = load_fixture_input ("tiny-cnn");
+  g_autoptr(RelModel) model = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-cnn", "input.npy");
   g_autoptr(GError) error = NULL;
   RelTarget t = class_target (4);
   const char *sets[] = { "samples=40", "sigma=0.2", NULL };
@@ -370,8 +351,8 @@ static void
 test_seed_reproducible (void)
 {
   static const char *const methods[] = { "smoothgrad", "expected-gradients" };
-  g_autoptr(RelModel) model = load_fixture_model ("tiny-cnn");
-  g_autoptr(RelTensor) x = load_fixture_input ("tiny-cnn");
+  g_autoptr(RelModel) model = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-cnn", "input.npy");
   RelTarget t = class_target (4);
   const char *sets[] = { "samples=20", NULL };
 
@@ -417,8 +398,8 @@ static RelExplanation *
 explain_with_progress (const char *method, const char *const *sets, int batch, ProgressLog *log,
                        GError **error)
 {
-  g_autoptr(RelModel) model = load_fixture_model ("tiny-cnn");
-  g_autoptr(RelTensor) x = load_fixture_input ("tiny-cnn");
+  g_autoptr(RelModel) model = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-cnn", "input.npy");
   g_autoptr(RelParams) params = rel_params_new (rel_method_lookup (method));
   RelExplainRequest req = { 0 };
 
@@ -484,8 +465,8 @@ static void
 test_expected_gradients_converges_to_ig (void)
 {
   /* with a single baseline, EG is a Monte-Carlo estimate of IG from it */
-  g_autoptr(RelModel) model = load_fixture_model ("tiny-resnet");
-  g_autoptr(RelTensor) x = load_fixture_input ("tiny-resnet");
+  g_autoptr(RelModel) model = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
   g_autoptr(GError) error = NULL;
   RelTarget t = class_target (1);
   const char *eg_sets[] = { "baselines=zeros", "samples=1024", NULL };
@@ -525,26 +506,12 @@ assert_matches_fixture (const char *model_name, const char *fixture, const RelTe
     g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (got)[i], rel_tensor_f32 (ref)[i], 1e-4 * scale);
 }
 
-static int
-fixture_target (const char *model_name)
-{
-  /* meta.json's "target"; read without a JSON parser to keep this test small */
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), model_name, "meta.json", NULL);
-  g_autofree char *text = NULL;
-  const char *p;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  p = strstr (text, "\"target\":");
-  g_assert_nonnull (p);
-  return atoi (p + strlen ("\"target\":"));
-}
-
 static void
 test_guided_rules (void)
 {
   static const char *const models[] = { "tiny-cnn", "tiny-resnet" };
-  g_autoptr(RelModel) mobile = load_fixture_model ("tiny-mobilenet");
-  g_autoptr(RelTensor) xm = load_fixture_input ("tiny-mobilenet");
+  g_autoptr(RelModel) mobile = fixture_model ("tiny-mobilenet", "model.onnx");
+  g_autoptr(RelTensor) xm = fixture_npy ("tiny-mobilenet", "input.npy");
   g_autoptr(GError) error = NULL;
   RelTarget t = class_target (2);
   g_autoptr(RelExplanation) g = explain (mobile, xm, "gradient", &t, 0, NULL, &error);
@@ -559,8 +526,8 @@ test_guided_rules (void)
   /* Zennit's references, in process */
   for (gsize m = 0; m < G_N_ELEMENTS (models); m++)
     {
-      g_autoptr(RelModel) model = load_fixture_model (models[m]);
-      g_autoptr(RelTensor) x = load_fixture_input (models[m]);
+      g_autoptr(RelModel) model = fixture_model (models[m], "model.onnx");
+      g_autoptr(RelTensor) x = fixture_npy (models[m], "input.npy");
       RelTarget tt = class_target (fixture_target (models[m]));
       g_autoptr(RelExplanation) e1 = explain (model, x, "guided-backprop", &tt, 0, NULL, &error);
       g_autoptr(RelExplanation) e2 = explain (model, x, "deconvnet", &tt, 0, NULL, &error);
@@ -577,8 +544,8 @@ test_guided_rules (void)
 static void
 test_batch_split_matches (void)
 {
-  g_autoptr(RelModel) model = load_fixture_model ("tiny-resnet");
-  g_autoptr(RelTensor) input = load_fixture_input ("tiny-resnet");
+  g_autoptr(RelModel) model = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelTensor) input = fixture_npy ("tiny-resnet", "input.npy");
   RelTarget t = class_target (3);
   g_autoptr(GRand) rand = g_rand_new_with_seed (5);
 
@@ -620,8 +587,8 @@ static void
 test_weights_updated_in_place (void)
 {
   g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), "tiny-resnet", "model.onnx", NULL);
-  g_autoptr(RelModel) model = load_fixture_model ("tiny-resnet");
-  g_autoptr(RelTensor) input = load_fixture_input ("tiny-resnet");
+  g_autoptr(RelModel) model = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelTensor) input = fixture_npy ("tiny-resnet", "input.npy");
   g_autoptr(GError) error = NULL;
   g_autoptr(RelActivations) acts0 = rel_model_forward (model, input, NULL, &error);
   g_autoptr(RelActivations) back = NULL;
@@ -694,8 +661,8 @@ static void
 test_winograd_gradient_vs_torch (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(RelModel) model = load_fixture_model ("wino");
-  g_autoptr(RelTensor) input = load_fixture_input ("wino");
+  g_autoptr(RelModel) model = fixture_model ("wino", "model.onnx");
+  g_autoptr(RelTensor) input = fixture_npy ("wino", "input.npy");
   g_autofree char *ref_path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), "wino", "gradient.npy", NULL);
   g_autoptr(RelTensor) ref = rel_npy_load (ref_path, &error);
   RelTarget t = class_target (1);

@@ -9,43 +9,11 @@
 #include "rel-explain.h"
 #include "rel-gradient.h"
 #include "rel-npy.h"
+#include "fixture-util.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static RelModel *
-load_model (const char *name)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), name, "model.onnx", NULL);
-  g_autoptr(GError) error = NULL;
-  RelModel *m = rel_model_load (path, &error);
-  g_assert_no_error (error);
-  return m;
-}
-
-static RelTensor *
-load_npy (const char *name, const char *file)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), name, file, NULL);
-  g_autoptr(GError) error = NULL;
-  RelTensor *t = rel_npy_load (path, &error);
-  g_assert_no_error (error);
-  return t;
-}
-
-static int
-fixture_target (const char *name)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), name, "meta.json", NULL);
-  g_autofree char *text = NULL;
-  const char *p;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  p = strstr (text, "\"target\":");
-  g_assert_nonnull (p);
-  return atoi (p + strlen ("\"target\":"));
-}
 
 typedef struct {
   GArray       *fractions;
@@ -104,9 +72,9 @@ test_occlusion_fixtures (void)
 
   for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
     {
-      g_autoptr(RelModel) m = load_model (cases[c].model);
-      g_autoptr(RelTensor) x = load_npy (cases[c].model, "input.npy");
-      g_autoptr(RelTensor) ref = load_npy (cases[c].model, "occlusion.npy");
+      g_autoptr(RelModel) m = fixture_model (cases[c].model, "model.onnx");
+      g_autoptr(RelTensor) x = fixture_npy (cases[c].model, "input.npy");
+      g_autoptr(RelTensor) ref = fixture_npy (cases[c].model, "occlusion.npy");
       g_autoptr(GError) error = NULL;
       const char *sets[] = { cases[c].window, cases[c].stride, "fill=zero", NULL };
       g_autoptr(RelExplanation) e = run (m, x, "occlusion", fixture_target (cases[c].model), 0, sets, NULL, 0, &error);
@@ -136,8 +104,8 @@ static void
 test_occlusion_brute_force (void)
 {
   static const char *const fills[] = { "fill=zero", "fill=mean", "fill=blur" };
-  g_autoptr(RelModel) m = load_model ("tiny-resnet");
-  g_autoptr(RelTensor) x = load_npy ("tiny-resnet", "input.npy");
+  g_autoptr(RelModel) m = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
   const int W = 32, win = 7, stride = 5, target = 2;
   double f0 = logit (m, x, target);
   int n = (W - win + stride - 1) / stride + 1;   /* ceil((32 − 7)/5) + 1 = 6 */
@@ -195,8 +163,8 @@ test_occlusion_brute_force (void)
 static void
 test_occlusion_progress_cancel (void)
 {
-  g_autoptr(RelModel) m = load_model ("tiny-cnn");
-  g_autoptr(RelTensor) x = load_npy ("tiny-cnn", "input.npy");
+  g_autoptr(RelModel) m = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-cnn", "input.npy");
   const char *sets[] = { "window=4", "stride=2", NULL };
   ProgressLog log = { g_array_new (FALSE, FALSE, sizeof (double)), 0, 0 };
   g_autoptr(GError) error = NULL;
@@ -314,7 +282,7 @@ test_slic_natural (void)
 {
   /* the fixture's input, smoothed to look more like a photo: connected
    * segments, about as many as asked */
-  g_autoptr(RelTensor) noise = load_npy ("tiny-resnet", "input.npy");
+  g_autoptr(RelTensor) noise = fixture_npy ("tiny-resnet", "input.npy");
   g_autoptr(RelTensor) x = rel_tensor_new_like (noise, NULL);
   g_autoptr(GError) error = NULL;
   RelPreprocess pp = { 0 };
@@ -444,8 +412,8 @@ test_lime_linear_model (void)
 static void
 test_lime_seed_progress (void)
 {
-  g_autoptr(RelModel) m = load_model ("tiny-resnet");
-  g_autoptr(RelTensor) x = load_npy ("tiny-resnet", "input.npy");
+  g_autoptr(RelModel) m = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
   const char *sets[] = { "segments=20", "samples=100", NULL };
   ProgressLog log = { g_array_new (FALSE, FALSE, sizeof (double)), 0, 0 };
   g_autoptr(GError) error = NULL;

@@ -13,31 +13,12 @@
 #include "rel-gradient.h"
 #include "rel-incremental.h"
 #include "rel-npy.h"
+#include "fixture-util.h"
 
 #include <math.h>
 #include <string.h>
 
 #define REL_TOL 1e-5
-
-static RelModel *
-load_model (const char *dir, const char *file)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), dir, file, NULL);
-  g_autoptr(GError) error = NULL;
-  RelModel *m = rel_model_load (path, &error);
-  g_assert_no_error (error);
-  return m;
-}
-
-static RelTensor *
-load_npy (const char *dir, const char *file)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), dir, file, NULL);
-  g_autoptr(GError) error = NULL;
-  RelTensor *t = rel_npy_load (path, &error);
-  g_assert_no_error (error);
-  return t;
-}
 
 /* zero, mean or blur: what occlusion puts in the window */
 static RelTensor *
@@ -180,8 +161,8 @@ test_fixtures (void)
 
   for (gsize k = 0; k < G_N_ELEMENTS (models); k++)
     {
-      g_autoptr(RelModel) m = load_model (models[k].dir, models[k].file);
-      g_autoptr(RelTensor) x = load_npy (models[k].dir, "input.npy");
+      g_autoptr(RelModel) m = fixture_model (models[k].dir, models[k].file);
+      g_autoptr(RelTensor) x = fixture_npy (models[k].dir, "input.npy");
 
       for (gsize s = 0; s < G_N_ELEMENTS (ws); s++)
         {
@@ -212,8 +193,8 @@ test_fixtures (void)
 static void
 test_fraction_zero (void)
 {
-  g_autoptr(RelModel) m = load_model ("tiny-resnet", "model.onnx");
-  g_autoptr(RelTensor) x = load_npy ("tiny-resnet", "input.npy");
+  g_autoptr(RelModel) m = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
   g_autoptr(RelTensor) fill = make_fill (x, 0);
   int n, n_local = -1, n_local_default = -1;
   g_autofree int *rects = grid_rects (32, 32, 8, 4, &n);
@@ -550,8 +531,8 @@ test_random_graphs (void)
 static void
 test_odd_rects (void)
 {
-  g_autoptr(RelModel) m = load_model ("tiny-mobilenet", "model.onnx");
-  g_autoptr(RelTensor) x = load_npy ("tiny-mobilenet", "input.npy");
+  g_autoptr(RelModel) m = fixture_model ("tiny-mobilenet", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-mobilenet", "input.npy");
   g_autoptr(RelTensor) fill = make_fill (x, 2);
   static const int rects[] = {
     5, 5, 5, 9,       /* empty */
@@ -604,7 +585,7 @@ test_large (gconstpointer data)
     }
   m = rel_model_load (path, &error);
   g_assert_no_error (error);
-  x = load_npy (sub, "input.npy");
+  x = fixture_npy (sub, "input.npy");
   /* occlusion window 16 stride 8: 27 × 27 windows; corners, edges, inside */
   grid = grid_rects (224, 224, 16, 8, &n_all);
   g_assert_cmpint (n_all, ==, 729);

@@ -1,0 +1,54 @@
+/* fixture-util.c — loading tests/fixtures in tests.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "fixture-util.h"
+#include "rel-npy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *
+fixture_path (const char *dir, const char *file)
+{
+  return g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), dir, file, NULL);
+}
+
+RelModel *
+fixture_model (const char *dir, const char *file)
+{
+  g_autofree char *path = fixture_path (dir, file);
+  g_autoptr(GError) error = NULL;
+  RelModel *m = rel_model_load (path, &error);
+
+  g_assert_no_error (error);
+  return m;
+}
+
+RelTensor *
+fixture_npy (const char *dir, const char *file)
+{
+  g_autofree char *path = fixture_path (dir, file);
+  g_autoptr(GError) error = NULL;
+  RelTensor *t = rel_npy_load (path, &error);
+
+  g_assert_no_error (error);
+  return t;
+}
+
+int
+fixture_target (const char *dir)
+{
+  /* read without a JSON parser: the tests need this one number */
+  g_autofree char *path = fixture_path (dir, "meta.json");
+  g_autofree char *text = NULL;
+  const char *p;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  p = strstr (text, "\"target\":");
+  g_assert_nonnull (p);
+  return atoi (p + strlen ("\"target\":"));
+}
