@@ -18,6 +18,8 @@
  *                   MergeBatchNorm leaves the BN in place as y = x/√(1 + ε), so
  *                   the forward pass is scaled by k = 1/√(1 + ε) there and the
  *                   BN passes k·R (its gradient, as Zennit has no rule for it);
+ *                   also on the Convs torch.onnx fused a BN into (see
+ *                   mark_torch_folded_bn);
  *   bias Add        an Add of a per-channel constant right after a Conv, Gemm or
  *                   MatMul (tf2onnx's Dense = MatMul + Add) is folded the same way,
  *                   so the rules see it as the layer's bias.
@@ -643,6 +645,7 @@ typedef struct {
   gboolean         *absorbed;   /* per node: a BN or bias Add folded into its producer */
   gboolean          zennit_bn;  /* bn-merge=zennit: a folded BN still scales by 1/√(1 + ε) */
   double           *bn_k;       /* per node: that factor on a folded BN and on its producer, else 1 */
+  double           *out_k;      /* per node: the factor Zennit's network applies to its output, else 1 */
   int               first;      /* the first linear layer, −1 if none */
   double           *norm_mean;  /* per input channel: image value u ↦ (u·unit − mean) / std */
   double           *norm_std;
@@ -667,6 +670,7 @@ lrp_run_clear (LrpRun *run)
   g_free (run->fold_out);
   g_free (run->absorbed);
   g_free (run->bn_k);
+  g_free (run->out_k);
   g_free (run->rules);
   g_free (run->norm_mean);
   g_free (run->norm_std);
@@ -806,8 +810,31 @@ try_fold_bn (LrpRun *run, int j, const int *n_consumers, GError **error)
   run->fold_out[p] = bn->outputs[0];
   run->absorbed[j] = TRUE;
   if (run->zennit_bn)
-    run->bn_k[j] = run->bn_k[p] = 1.0 / sqrt (1.0 + eps);
+    run->bn_k[j] = run->bn_k[p] = run->out_k[j] = 1.0 / sqrt (1.0 + eps);
   return TRUE;
+}
+
+/* bn-merge=zennit on a file PyTorch's exporter folded: the exporter fuses
+ * Conv + BatchNormalization in eval mode and names the new weight and bias
+ * "onnx::Conv_<n>", while a Conv it left alone keeps its module's parameter
+ * names ("layer1.0.conv1.weight"). Such a Conv had a BatchNorm whose ε the
+ * file no longer records; PyTorch's default is 1e-5. Zennit's network then
+ * scales the Conv's output by k = 1/√(1 + ε) and passes k·R back to it. */
+static void
+mark_torch_folded_bn (LrpRun *run, int i)
+{
+  RelModel *model = run->model;
+  const RelNode *node = &model->nodes[i];
+  const double torch_bn_eps = 1e-5;
+
+  if (!run->zennit_bn || !is_conv (node) || strcmp (node->op_type, "Conv") != 0
+      || run->fold_w[i] || node->n_inputs < 3 || node->inputs[1] < 0 || node->inputs[2] < 0
+      || g_strcmp0 (model->producer_name, "pytorch") != 0)
+    return;
+  if (!g_str_has_prefix (rel_model_value (model, node->inputs[1])->name, "onnx::Conv_")
+      || !g_str_has_prefix (rel_model_value (model, node->inputs[2])->name, "onnx::Conv_"))
+    return;
+  run->bn_k[i] = run->out_k[i] = 1.0 / sqrt (1.0 + torch_bn_eps);
 }
 
 /* Folds Add node @j into its producer when it adds a per-channel constant
@@ -1008,6 +1035,7 @@ hook_linear (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *out
   const RelNode *node = &run->model->nodes[i];
   const LrpRule *rule = &run->rules[i];
   g_autoptr(RelTensor) z_merged = NULL;
+  g_autoptr(RelTensor) r_scaled = NULL;
   Lin L = { 0 };
   RelTensor *rx = NULL;
   int xi = -1;
@@ -1044,6 +1072,13 @@ hook_linear (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *out
       if (!(z_merged = t_scaled (L.z, 1.0 / run->bn_k[i], error)))
         return FALSE;
       L.z = z_merged;
+    }
+  if (run->out_k[i] != 1.0)
+    {
+      /* a BN the exporter fused in: its leftover k passes k·R, as the BN node would */
+      if (!(r_scaled = t_scaled (R, run->out_k[i], error)))
+        return FALSE;
+      R = r_scaled;
     }
   L.gemm_beta = strcmp (node->op_type, "Gemm") == 0 ? rel_node_attr_float (node, "beta", 1.f) : 1.f;
   L.conv = is_conv (node);
@@ -1482,7 +1517,7 @@ zennit_forward (LrpRun *run, RelActivations *acts, GError **error)
   gboolean ok = TRUE;
   int from = 0;
 
-  while (from < model->n_nodes && !(run->absorbed[from] && run->bn_k[from] != 1.0))
+  while (from < model->n_nodes && run->out_k[from] == 1.0)
     from++;
   if (from == model->n_nodes)
     return TRUE;
@@ -1519,11 +1554,11 @@ zennit_forward (LrpRun *run, RelActivations *acts, GError **error)
                          node->name, node->op_type, o);
             ok = FALSE;
           }
-      if (ok && run->absorbed[i] && run->bn_k[i] != 1.0)
+      if (ok && run->out_k[i] != 1.0)
         {
           float *d = rel_tensor_f32 (outputs[0]);
           for (int64_t e = 0; e < outputs[0]->numel; e++)
-            d[e] = (float) (d[e] * run->bn_k[i]);
+            d[e] = (float) (d[e] * run->out_k[i]);
         }
       for (int o = 0; o < node->n_outputs; o++)
         {
@@ -1688,6 +1723,7 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
   run.fold_out = g_new (int, MAX (model->n_nodes, 1));
   run.absorbed = g_new0 (gboolean, MAX (model->n_nodes, 1));
   run.bn_k = g_new (double, MAX (model->n_nodes, 1));
+  run.out_k = g_new (double, MAX (model->n_nodes, 1));
   run.conservation = g_array_new (FALSE, TRUE, sizeof (RelLayerConservation));
   run.first = -1;
 
@@ -1698,7 +1734,7 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
     {
       const RelNode *node = &model->nodes[i];
       run.fold_out[i] = -1;
-      run.bn_k[i] = 1.0;
+      run.bn_k[i] = run.out_k[i] = 1.0;
       for (int k = 0; k < node->n_inputs; k++)
         if (node->inputs[k] >= 0 && node->inputs[k] < n_values)
           n_consumers[node->inputs[k]]++;
@@ -1714,6 +1750,8 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
       if (run.first < 0 && is_linear (node))
         run.first = i;
     }
+  for (int i = 0; i < model->n_nodes; i++)
+    mark_torch_folded_bn (&run, i);
   for (int i = 0; i < model->n_nodes; i++)
     {
       const RelNode *node = &model->nodes[i];

@@ -40,14 +40,13 @@ static const FixtureMap fixture_maps[] = {
 typedef struct {
   const char *folder, *file;
   /* the one map that no setting reproduces from this file (see test_fixtures) */
-  const char *unreachable;
 } FixtureModel;
 
 static const FixtureModel fixture_models[] = {
-  { "tiny-cnn", "model.onnx", NULL },
-  { "tiny-resnet", "model.onnx", "lrp_wsquare" },
-  { "tiny-resnet", "model-bn.onnx", NULL },
-  { "tiny-mobilenet", "model.onnx", NULL },
+  { "tiny-cnn", "model.onnx" },
+  { "tiny-resnet", "model.onnx" },
+  { "tiny-resnet", "model-bn.onnx" },
+  { "tiny-mobilenet", "model.onnx" },
 };
 
 static char *
@@ -161,21 +160,19 @@ assert_same_map (const RelExplanation *a, const RelExplanation *b)
  *
  * Zennit 0.5.1's MergeBatchNorm folds BN into the Conv but leaves the BN in
  * place with its ε, so each merged BN still divides by √(1 + 1e-5): a 5·10⁻⁶
- * change of the network that bn-merge=zennit reproduces where the file has
- * BatchNormalization nodes. Every map but one is blind to it; tiny-resnet's w²
- * map amplifies it 800-fold (w² ignores activations, so relevance reaches a
- * residual Add whose output is −2.8·10⁻⁵ and splits into ±0.048 flows that
- * cancel to 0.003 at the input), 4.5·10⁻³ × max|ref| in exact mode.
+ * change of the network that bn-merge=zennit reproduces: from the file's
+ * BatchNormalization nodes, or from the Convs torch.onnx fused a BN into
+ * (weights named "onnx::Conv_<n>", ε = torch's default 1e-5). Every map but one
+ * is blind to it; tiny-resnet's w² map amplifies it 800-fold (w² ignores
+ * activations, so relevance reaches a residual Add whose output is −2.8·10⁻⁵
+ * and splits into ±0.048 flows that cancel to 0.003 at the input),
+ * 4.5·10⁻³ × max|ref| in exact mode.
  *
  * - bn-merge=zennit, the setting that compares with Zennit: every map within
- *   cosine ≥ 0.999 and max err ≤ 1e-3 × max|ref|. On a file without BN nodes
- *   the setting is a no-op (asserted: the same map bit for bit).
- * - the default, exact merge: cosine ≥ 0.999 everywhere.
- * - tiny-resnet/model.onnx had its BN folded by torch.onnx at export, which
- *   consumes ε and leaves no trace of which Conv had a BN: its w² map cannot
- *   be brought to 1e-3 by anything that reads the file. It is held to cosine
- *   here, and test_canonization holds it to the model-bn.onnx map of the same
- *   mode, whose zennit-mode map meets 1e-3 here. */
+ *   cosine ≥ 0.999 and max err ≤ 1e-3 × max|ref|. On a file with neither BN
+ *   nodes nor fused Convs (tiny-cnn) the setting is a no-op (asserted: the
+ *   same map bit for bit).
+ * - the default, exact merge: cosine ≥ 0.999 everywhere. */
 static void
 test_fixtures (void)
 {
@@ -192,7 +189,14 @@ test_fixtures (void)
       int n_bn = 0;
 
       for (int i = 0; i < model->n_nodes; i++)
-        n_bn += strcmp (model->nodes[i].op_type, "BatchNormalization") == 0;
+        {
+          const RelNode *node = &model->nodes[i];
+          n_bn += strcmp (node->op_type, "BatchNormalization") == 0
+                  || (strcmp (node->op_type, "Conv") == 0
+                      && g_str_has_prefix (rel_model_value (model, node->inputs[1])->name, "onnx::Conv_"));
+        }
+      if (strcmp (folder, "tiny-cnn") == 0)
+        g_assert_cmpint (n_bn, ==, 0);
       for (gsize f = 0; f < G_N_ELEMENTS (fixture_maps); f++)
         {
           const FixtureMap *fm = &fixture_maps[f];
@@ -202,26 +206,23 @@ test_fixtures (void)
           g_autoptr(RelTensor) ref = load_npy (folder, file);
           g_autoptr(RelExplanation) z = explain_ok (model, input, target, fm->method, zennit);
           g_autoptr(RelExplanation) e = explain_ok (model, input, target, fm->method, exact);
-          gboolean reachable = fmod->unreachable == NULL || strcmp (fmod->unreachable, fm->fixture) != 0;
           double cosine, err, e_cosine, e_err;
 
           compare (z->relevance, ref, &cosine, &err);
           compare (e->relevance, ref, &e_cosine, &e_err);
           g_test_message ("%-15s %-13s %-36s zennit: cosine %.7f  max err %.2e × max|ref|   "
-                          "exact: cosine %.7f  max err %.2e × max|ref|%s",
-                          folder, fmod->file, fm->fixture, cosine, err, e_cosine, e_err,
-                          reachable ? "" : "  (BN folded at export: held to cosine)");
+                          "exact: cosine %.7f  max err %.2e × max|ref|",
+                          folder, fmod->file, fm->fixture, cosine, err, e_cosine, e_err);
           g_assert_cmpint (z->target_class, ==, target);
           if (n_bn == 0)
             assert_same_map (z, e);
           /* every figure is printed before any failure stops the test */
-          if (!(cosine >= 0.999 && (err <= 1e-3 || !reachable)))
+          if (!(cosine >= 0.999 && err <= 1e-3))
             g_string_append_printf (failed, " %s/%s:%s(zennit)", folder, fmod->file, fm->fixture);
           if (!(e_cosine >= 0.999))
             g_string_append_printf (failed, " %s/%s:%s(exact)", folder, fmod->file, fm->fixture);
           worst_cos = MIN (worst_cos, cosine);
-          if (reachable)
-            worst_err = MAX (worst_err, err);
+          worst_err = MAX (worst_err, err);
           worst_exact_cos = MIN (worst_exact_cos, e_cosine);
         }
     }
