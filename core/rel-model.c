@@ -915,9 +915,14 @@ backward_values_run (RelModel *model, RelActivations *acts,
       RelTensor *outputs[8] = { NULL };
       RelTensor *grad_inputs[16] = { NULL };
       gboolean need[16] = { FALSE };
+      const RelTensor *gouts[8] = { NULL };
       gboolean any = FALSE, handled = FALSE;
       RelTensor *gout = grads->values[node->outputs[0]];
 
+      if (node->op->backward_outputs)
+        for (int o = 0; o < node->n_outputs && o < 8; o++)
+          if ((gouts[o] = grads->values[node->outputs[o]]) != NULL)
+            gout = (RelTensor *) gouts[o];
       if (gout == NULL)
         continue;
       if (ctx->cancel && g_atomic_int_get (ctx->cancel))
@@ -936,7 +941,13 @@ backward_values_run (RelModel *model, RelActivations *acts,
         outputs[o] = acts->values[node->outputs[o]];
       if (!any)
         continue;
-      if (hook && !hook (model, i, inputs, outputs, gout, grad_inputs, need, &handled, user_data, error))
+      if (node->op->backward_outputs)
+        {
+          if (!node->op->backward_outputs (node, inputs, outputs, gouts, grad_inputs, need, ctx, error))
+            goto fail;
+          handled = TRUE;
+        }
+      else if (hook && !hook (model, i, inputs, outputs, gout, grad_inputs, need, &handled, user_data, error))
         goto fail;
       if (!handled)
         {

@@ -52,6 +52,13 @@ typedef gboolean (*RelOpBackwardFunc) (const RelNode *node, RelTensor *const *in
                                        RelTensor *const *outputs, const RelTensor *grad_output,
                                        RelTensor **grad_inputs, const gboolean *need,
                                        const RelContext *ctx, GError **error);
+/* The same for an op with several differentiable outputs (Split): one
+ * cotangent per output, NULL for an output nothing downstream reads (zero). */
+typedef gboolean (*RelOpBackwardOutputsFunc) (const RelNode *node, RelTensor *const *inputs,
+                                              RelTensor *const *outputs,
+                                              const RelTensor *const *grad_outputs,
+                                              RelTensor **grad_inputs, const gboolean *need,
+                                              const RelContext *ctx, GError **error);
 
 struct _RelOpDef {
   const char       *name;         /* ONNX op_type */
@@ -63,6 +70,9 @@ struct _RelOpDef {
   RelOpForwardFunc  forward;
   RelOpBackwardFunc backward;     /* NULL: not differentiable (shape ops) */
   GDestroyNotify    free_params;  /* for node->params; NULL means g_free */
+  /* instead of @backward when every output carries a cotangent; backward
+   * hooks (LRP) do not see such nodes: they route as the gradient does */
+  RelOpBackwardOutputsFunc backward_outputs;
 };
 
 /* The table, looked up by op_type. NULL if unsupported. */

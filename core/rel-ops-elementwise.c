@@ -2354,6 +2354,43 @@ mod_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
   return TRUE;
 }
 
+/* fmod(a, b) = a − b·trunc(a/b): ∂/∂a = 1 and ∂/∂b = −trunc(a/b) between
+ * the jumps where a/b crosses an integer (a float Mod always has fmod = 1). */
+static gboolean
+mod_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+              const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+              const RelContext *ctx, GError **error)
+{
+  g_autoptr(RelTensor) ab = NULL, bb = NULL, tmp = NULL;
+  const RelTensor *y = outputs[0];
+  const float *g = rel_tensor_f32 (grad_output);
+  int64_t shape[REL_MAX_DIMS];
+  int nd;
+
+  if (!require_f32 (inputs[0], "the dividend", error) || !require_f32 (inputs[1], "the divisor", error)
+      || !require_same_shape (grad_output, y, error)
+      || !broadcast_pair (inputs[0], inputs[1], &ab, &bb, &nd, shape, error))
+    return FALSE;
+  tmp = rel_tensor_new_like (y, error);
+  if (tmp == NULL)
+    return FALSE;
+  for (int k = 0; k < 2; k++)
+    {
+      float *t = rel_tensor_f32 (tmp);
+      if (!need[k])
+        continue;
+      for (int64_t i = 0; i < y->numel; i++)
+        {
+          double a = rel_tensor_f32 (ab)[i], b = rel_tensor_f32 (bb)[i];
+          t[i] = k == 0 ? g[i] : b != 0 ? (float) (-g[i] * trunc (a / b)) : 0.f;
+        }
+      grad_inputs[k] = rel_broadcast_reduce (t, nd, shape, inputs[k], error);
+      if (grad_inputs[k] == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* Outputs that depend on the input only through its shape, or are piecewise
  * constant in it (Shape, ConstantOfShape, comparisons, ArgMax, …): the exact
  * VJP is zero. A NULL backward would make the graph engine fail on patterns
@@ -2433,7 +2470,7 @@ const RelOpDef rel_ops_elementwise[] = {
   { "LRN", 1, 1, 1, REL_OP_CLASS_OTHER, lrn_prepare, lrn_forward, lrn_backward, NULL },
   { "InstanceNormalization", 3, 3, 1, REL_OP_CLASS_OTHER, NULL, instance_norm_forward, instance_norm_backward, NULL },
   { "Hardmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, hardmax_forward, zero_backward, NULL },
-  { "Mod", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, mod_forward, NULL, NULL },
+  { "Mod", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, mod_forward, mod_backward, NULL },
   { "Identity", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, identity_forward, identity_backward, NULL },
   { "Dropout", 1, 3, 2, REL_OP_CLASS_ROUTE, dropout_prepare, dropout_forward, identity_backward, NULL },
   { NULL },

@@ -1817,6 +1817,51 @@ split_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **output
   return TRUE;
 }
 
+/* The input's cotangent is the outputs' put back side by side along the
+ * axis (their forward shapes give the sizes); a part nothing read stays 0. */
+static gboolean
+split_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                const RelTensor *const *grad_outputs, RelTensor **grad_inputs, const gboolean *need,
+                const RelContext *ctx, GError **error)
+{
+  const ShapeParams *p = params_of (node, error);
+  const RelTensor *x = inputs[0];
+  int64_t axis, outer = 1, inner = 1, at = 0, row;
+  float *gx;
+
+  if (p == NULL || !normalize_axis (p->axis, x->ndim, &axis, error))
+    return FALSE;
+  if (!need[0])
+    return TRUE;
+  if (!require_f32 (x, "the input", error))
+    return FALSE;
+  for (int i = 0; i < x->ndim; i++)
+    {
+      if (i < axis)
+        outer *= x->shape[i];
+      else if (i > axis)
+        inner *= x->shape[i];
+    }
+  row = x->shape[axis] * inner;
+  grad_inputs[0] = rel_tensor_new_like (x, error);   /* zeroed */
+  if (grad_inputs[0] == NULL)
+    return FALSE;
+  gx = rel_tensor_f32 (grad_inputs[0]);
+  for (int k = 0; k < node->n_outputs && k < 8; k++)
+    {
+      int64_t chunk = outputs[k]->shape[axis] * inner;
+      if (grad_outputs[k])
+        {
+          if (!check_grad (grad_outputs[k], outputs[k], error))
+            return FALSE;
+          for (int64_t o = 0; o < outer && chunk > 0; o++)
+            memcpy (gx + o * row + at, rel_tensor_f32 (grad_outputs[k]) + o * chunk, (size_t) chunk * sizeof (float));
+        }
+      at += chunk;
+    }
+  return TRUE;
+}
+
 static gboolean
 split_prepare (RelModel *model, RelNode *node, GError **error)
 {
@@ -2490,7 +2535,7 @@ const RelOpDef rel_ops_shape[] = {
   { "SpaceToDepth", 1, 1, 1, REL_OP_CLASS_ROUTE, d2s_prepare, d2s_forward, d2s_backward, NULL },
   { "Size", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, size_forward, zero_backward, NULL },
   /* no backward: the graph engine hands a backward only output 0's gradient */
-  { "Split", 1, 2, 8, REL_OP_CLASS_ROUTE, split_prepare, split_forward, NULL, SP },
+  { "Split", 1, 2, 8, REL_OP_CLASS_ROUTE, split_prepare, split_forward, NULL, SP, split_backward },
   { "Cast", 1, 1, 1, REL_OP_CLASS_SHAPE, cast_prepare, cast_forward, cast_backward, SP },
   { NULL },
 };

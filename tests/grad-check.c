@@ -243,30 +243,45 @@ grad_check_fill_uniform (RelTensor *t, GRand *rand, float lo, float hi)
     d[i] = (float) g_rand_double_range (rand, lo, hi);
 }
 
-/* L = Σ g·y₀ for the current inputs, and Σ|g·y₀| (its rounding scale). */
+/* How many outputs carry a cotangent: all of them for an op with
+ * backward_outputs (Split), else output 0. */
+static int
+n_cotangents (const RelNode *node)
+{
+  return node->op->backward_outputs ? MIN (node->n_outputs, 8) : 1;
+}
+
+/* L = Σ_o Σ g_o·y_o for the current inputs, and Σ|g_o·y_o| (its rounding scale). */
 static gboolean
-eval_loss (RelNode *node, RelTensor *const *inputs, const RelTensor *g,
+eval_loss (RelNode *node, RelTensor *const *inputs, RelTensor *const *g,
            double *loss, double *scale, GError **error)
 {
-  g_autoptr(RelTensor) y = grad_check_forward (node, inputs, error);
-  const float *yd, *gd;
+  RelTensor **outputs = run_forward (node, inputs, error);
   double s = 0.0, a = 0.0;
 
-  if (y == NULL)
+  if (outputs == NULL)
     return FALSE;
-  if (!rel_tensor_same_shape (y, g))
+  for (int o = 0; o < n_cotangents (node); o++)
     {
-      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
-                   "%s output shape changed between forward passes", node->op_type);
-      return FALSE;
+      const RelTensor *y = outputs[o];
+      const float *yd, *gd;
+
+      if (!rel_tensor_same_shape (y, g[o]))
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "%s output shape changed between forward passes", node->op_type);
+          free_outputs (node, outputs);
+          return FALSE;
+        }
+      yd = rel_tensor_f32 (y);
+      gd = rel_tensor_f32 (g[o]);
+      for (int64_t k = 0; k < y->numel; k++)
+        {
+          s += (double) gd[k] * (double) yd[k];
+          a += fabs ((double) gd[k] * (double) yd[k]);
+        }
     }
-  yd = rel_tensor_f32 (y);
-  gd = rel_tensor_f32 (g);
-  for (int64_t k = 0; k < y->numel; k++)
-    {
-      s += (double) gd[k] * (double) yd[k];
-      a += fabs ((double) gd[k] * (double) yd[k]);
-    }
+  free_outputs (node, outputs);
   *loss = s;
   if (scale)
     *scale = a;
@@ -281,7 +296,7 @@ grad_check_run (RelNode *node, RelTensor *const *inputs, const gboolean *check,
   GradCheckResult r = { 0 };
   RelContext ctx = test_context ();
   g_autoptr(GRand) rand = NULL;
-  g_autoptr(RelTensor) g = NULL;
+  RelTensor *g[8] = { NULL };
   RelTensor **outputs = NULL;
   g_autofree RelTensor **grads = g_new0 (RelTensor *, (gsize) MAX (node->n_inputs, 1));
   g_autofree RelTensor **work = g_new0 (RelTensor *, (gsize) MAX (node->n_inputs, 1));
@@ -303,7 +318,7 @@ grad_check_run (RelNode *node, RelTensor *const *inputs, const gboolean *check,
     o.seed = 1;
   rand = g_rand_new_with_seed (o.seed);
 
-  if (node->op->backward == NULL)
+  if (node->op->backward == NULL && node->op->backward_outputs == NULL)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "%s has no backward", node->op_type);
       return FALSE;
@@ -311,10 +326,13 @@ grad_check_run (RelNode *node, RelTensor *const *inputs, const gboolean *check,
   outputs = run_forward (node, inputs, error);
   if (outputs == NULL)
     return FALSE;
-  g = rel_tensor_new_like (outputs[0], error);
-  if (g == NULL)
-    goto out;
-  grad_check_fill_uniform (g, rand, -1.f, 1.f);
+  for (int c = 0; c < n_cotangents (node); c++)
+    {
+      g[c] = rel_tensor_new_like (outputs[c], error);
+      if (g[c] == NULL)
+        goto out;
+      grad_check_fill_uniform (g[c], rand, -1.f, 1.f);
+    }
 
   for (int i = 0; i < node->n_inputs; i++)
     {
@@ -327,7 +345,9 @@ grad_check_run (RelNode *node, RelTensor *const *inputs, const gboolean *check,
           goto out;
         }
     }
-  if (!node->op->backward (node, inputs, outputs, g, grads, need, &ctx, error))
+  if (node->op->backward_outputs
+      ? !node->op->backward_outputs (node, inputs, outputs, (const RelTensor *const *) g, grads, need, &ctx, error)
+      : !node->op->backward (node, inputs, outputs, g[0], grads, need, &ctx, error))
     goto out;
   for (int i = 0; i < node->n_inputs; i++)
     if (need[i] && (grads[i] == NULL || !rel_tensor_same_shape (grads[i], inputs[i])))
@@ -456,6 +476,9 @@ out:
   if (result)
     *result = r;
   free_outputs (node, outputs);
+  for (int c = 0; c < 8; c++)
+    if (g[c])
+      rel_tensor_unref (g[c]);
   for (int i = 0; i < node->n_inputs; i++)
     if (grads[i])
       rel_tensor_unref (grads[i]);

@@ -2,7 +2,8 @@
  * ONNX file, and check an op's backward against finite differences.
  *
  * The check uses the scalar L = Σ g·y₀ with a random cotangent g, so the op's
- * backward (a VJP) must equal ∂L/∂x. Numeric derivatives are central
+ * backward (a VJP) must equal ∂L/∂x; for an op with several differentiable
+ * outputs (backward_outputs, e.g. Split) L = Σ_o Σ g_o·y_o. Numeric derivatives are central
  * differences of float32 forward passes accumulated in double. Elements where
  * the op has a kink (ReLU at 0, a max changing winner) are detected from the
  * third differences over x±h, x±2h and skipped: a kink inside [x−2h, x+2h]

@@ -683,6 +683,48 @@ test_winograd_gradient_vs_torch (void)
   g_assert_cmpfloat (max_err, <=, 1e-4 * max_ref);
 }
 
+/* A Split with three outputs, the first unread (a channel split whose parts
+ * go separate ways, then meet in a Concat): the engine hands the node every
+ * output's cotangent, zero where nothing reads it. The gradient must equal
+ * PyTorch's (tests/reference/make-split-fixture.py), and so must the
+ * guided-backprop hook's pass, which sees the Split as a route. */
+static void
+test_split_gradient_vs_torch (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelModel) model = fixture_model ("split", "model.onnx");
+  g_autoptr(RelTensor) input = fixture_npy ("split", "input.npy");
+  g_autoptr(RelTensor) ref = fixture_npy ("split", "gradient.npy");
+  RelTarget t = class_target (fixture_target ("split"));
+  g_autoptr(RelExplanation) e = NULL;
+  g_autoptr(RelExplanation) lrp = NULL;
+  double max_err = 0, max_ref = 0;
+  int n_split = 0;
+
+  for (int i = 0; i < model->n_nodes; i++)
+    if (strcmp (model->nodes[i].op_type, "Split") == 0)
+      {
+        g_assert_cmpint (model->nodes[i].n_outputs, ==, 3);
+        n_split++;
+      }
+  g_assert_cmpint (n_split, ==, 1);
+  e = explain (model, input, "gradient", &t, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (rel_tensor_same_shape (e->relevance, ref));
+  for (int64_t i = 0; i < ref->numel; i++)
+    {
+      max_err = MAX (max_err, fabs (rel_tensor_f32 (e->relevance)[i] - rel_tensor_f32 (ref)[i]));
+      max_ref = MAX (max_ref, fabs (rel_tensor_f32 (ref)[i]));
+    }
+  g_test_message ("gradient through Split vs PyTorch: max abs err %.3g of max |ref| %.3g", max_err, max_ref);
+  g_assert_cmpfloat (max_ref, >, 0);
+  g_assert_cmpfloat (max_err, <=, 1e-5 * max_ref);
+  /* LRP's hooked pass routes through the Split too */
+  lrp = explain (model, input, "lrp-epsilon", &t, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (rel_tensor_max_abs (lrp->relevance), >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -693,6 +735,7 @@ main (int argc, char **argv)
       return 1;
     }
   g_test_add_func ("/explain-gradient/finite-differences", test_gradient_finite_differences);
+  g_test_add_func ("/explain-gradient/split-vs-torch", test_split_gradient_vs_torch);
   g_test_add_func ("/explain-gradient/finite-differences-log-prob", test_gradient_log_prob_finite_differences);
   g_test_add_func ("/explain-gradient/contrast-target", test_contrast_target);
   g_test_add_func ("/explain-gradient/predicted-target", test_predicted_target);

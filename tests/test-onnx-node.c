@@ -165,8 +165,8 @@ check_node_backward (RelModel *model, RelActivations *acts, Summary *s, GString 
   RelNode *copy;
   gboolean ok = TRUE;
 
-  if (node->op->backward == NULL || node->op->klass == REL_OP_CLASS_SHAPE
-      || node->n_inputs > 16 || node->n_outputs > 8)
+  if ((node->op->backward == NULL && node->op->backward_outputs == NULL)
+      || node->op->klass == REL_OP_CLASS_SHAPE || node->n_inputs > 16 || node->n_outputs > 8)
     return TRUE;
   for (int k = 0; k < node->n_inputs; k++)
     {
@@ -180,7 +180,15 @@ check_node_backward (RelModel *model, RelActivations *acts, Summary *s, GString 
   /* which inputs the backward answers for */
   seed = rel_tensor_new_like (outputs[0], NULL);
   rel_tensor_fill (seed, 1.0f);
-  if (!node->op->backward (node, inputs, outputs, seed, grads, need, NULL, &error))
+  if (node->op->backward_outputs)
+    {
+      /* a cotangent on output 0 only: the others count as zero */
+      const RelTensor *seeds[8] = { seed };
+      ok = node->op->backward_outputs (node, inputs, outputs, seeds, grads, need, NULL, &error);
+    }
+  else
+    ok = node->op->backward (node, inputs, outputs, seed, grads, need, NULL, &error);
+  if (!ok)
     {
       g_string_append_printf (why, "backward: %s", error->message);
       return FALSE;

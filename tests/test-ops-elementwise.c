@@ -553,6 +553,35 @@ test_pow (void)
   grad_check_node_free (node);
 }
 
+/* float Mod (fmod = 1): the sign of the dividend, values and both gradients
+ * (d/db = −trunc(a/b) jumps where a/b crosses an integer: kinks are skipped) */
+static void
+test_mod (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (23);
+  int64_t as[2] = { 3, 4 }, bs[1] = { 4 };
+  g_autoptr(RelTensor) a = random_f32 (rand, 2, as, -5, 5);
+  g_autoptr(RelTensor) b = random_f32 (rand, 1, bs, 0.7f, 2);
+  g_autoptr(RelTensor) y = NULL;
+  g_autoptr(GError) error = NULL;
+  RelNode *node = grad_check_node_new ("Mod", 2, 1);
+  RelTensor *in[2] = { a, b };
+  gboolean check[2] = { TRUE, TRUE };
+  GradCheckOptions opts = { .h = 1e-3 };
+  GradCheckResult res = { 0 };
+
+  rel_tensor_f32 (b)[1] = -1.5f;   /* a negative divisor too */
+  grad_check_node_set_int (node, "fmod", 1);
+  y = grad_check_forward (node, in, &error);
+  g_assert_no_error (error);
+  for (int64_t i = 0; i < 12; i++)
+    g_assert_cmpfloat (rel_tensor_f32 (y)[i], ==, fmodf (rel_tensor_f32 (a)[i], rel_tensor_f32 (b)[i % 4]));
+  if (!grad_check_run (node, in, check, &opts, &res, &error))
+    g_error ("Mod backward: %s", error->message);
+  g_assert_cmpint (res.n_checked, >=, 12);
+  grad_check_node_free (node);
+}
+
 /* Sum, Mean, Max, Min over three broadcast operands */
 static void
 test_variadic (void)
@@ -783,6 +812,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-elementwise/softmax", test_softmax);
   g_test_add_func ("/ops-elementwise/softmax-legacy", test_softmax_legacy);
   g_test_add_func ("/ops-elementwise/pow", test_pow);
+  g_test_add_func ("/ops-elementwise/mod", test_mod);
   g_test_add_func ("/ops-elementwise/variadic", test_variadic);
   g_test_add_func ("/ops-elementwise/layer-norm", test_layer_norm);
   g_test_add_func ("/ops-elementwise/compare-where", test_compare_where);

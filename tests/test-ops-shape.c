@@ -792,6 +792,44 @@ test_split (void)
       g_clear_pointer (&outs[k], rel_tensor_unref);
   }
   grad_check_node_free (node);
+
+  /* backward: every output's cotangent against finite differences, and an
+   * unread output (NULL cotangent) leaves zeros in its part */
+  {
+    int64_t shape[3] = { 2, 6, 3 }, sv[3] = { 2, 1, 3 };
+    g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+    g_autoptr(RelTensor) x3 = rel_tensor_new_f32 (3, shape, &error);
+    g_autoptr(RelTensor) s3 = i64 (3, sv);
+    RelTensor *in3[2] = { x3, s3 };
+    gboolean check[2] = { TRUE, FALSE }, need[2] = { TRUE, FALSE };
+    GradCheckResult res = { 0 };
+    RelTensor *grads[2] = { NULL };
+    g_autoptr(RelTensor) g2 = NULL;
+    const RelTensor *gouts[3] = { NULL };
+
+    grad_check_fill_uniform (x3, rand, -1, 1);
+    node = grad_check_node_new ("Split", 2, 3);
+    grad_check_node_set_int (node, "axis", 1);
+    g_assert_true (grad_check_run (node, in3, check, NULL, &res, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (res.n_checked, ==, x3->numel);
+    g_assert_cmpfloat (res.max_rel_err, <=, 1e-3);
+
+    g_assert_true (node->op->forward (node, in3, outs, NULL, &error));
+    g2 = rel_tensor_new_like (outs[2], &error);
+    rel_tensor_fill (g2, 1.f);
+    gouts[2] = g2;
+    g_assert_true (node->op->backward_outputs (node, in3, outs, gouts, grads, need, NULL, &error));
+    g_assert_no_error (error);
+    for (int64_t b = 0; b < 2; b++)
+      for (int64_t c = 0; c < 6; c++)
+        for (int64_t w = 0; w < 3; w++)
+          g_assert_cmpfloat (rel_tensor_f32 (grads[0])[(b * 6 + c) * 3 + w], ==, c >= 3 ? 1.f : 0.f);
+    rel_tensor_unref (grads[0]);
+    for (int k = 0; k < 3; k++)
+      g_clear_pointer (&outs[k], rel_tensor_unref);
+    grad_check_node_free (node);
+  }
 }
 
 /* Tile, CumSum, Trilu, GatherElements, DepthToSpace/SpaceToDepth: references and FD */
