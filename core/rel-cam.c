@@ -12,6 +12,7 @@
 #include "rel-gradient.h"
 #include "rel-error.h"
 
+#include <glib/gi18n-lib.h>   /* N_(): the method table is translated where it is shown */
 #include <math.h>
 #include <string.h>
 
@@ -205,16 +206,16 @@ run_cam (const RelMethodDef *method, const RelExplainRequest *req, RelExplanatio
 }
 
 static const RelParamSpec cam_params[] = {
-  { "layer", REL_PARAM_STRING, "Node or tensor whose feature maps are weighted (empty: the last Conv's output)",
+  { "layer", REL_PARAM_STRING, N_("Node or tensor whose feature maps are weighted (empty: the last Conv's output)"),
     0, 0, 0, "", NULL, "" },
-  { "upsample", REL_PARAM_BOOL, "Resize the map bilinearly to the input size (false: the layer's 1×1×h×w)",
+  { "upsample", REL_PARAM_BOOL, N_("Resize the map bilinearly to the input size (false: the layer's 1×1×h×w)"),
     1, 0, 1, "" },
 };
 
 const RelMethodDef rel_methods_cam[] = {
-  { "gradcam", "Grad-CAM", "A layer's activations weighted by their mean gradient, positive part",
+  { "gradcam", N_("Grad-CAM"), N_("A layer's activations weighted by their mean gradient, positive part"),
     "cam", cam_params, G_N_ELEMENTS (cam_params), FALSE, run_cam },
-  { "gradcam-plus-plus", "Grad-CAM++", "Grad-CAM with pixel-wise weights from higher-order gradient terms",
+  { "gradcam-plus-plus", N_("Grad-CAM++"), N_("Grad-CAM with pixel-wise weights from higher-order gradient terms"),
     "cam", cam_params, G_N_ELEMENTS (cam_params), FALSE, run_cam },
   { NULL },
 };

@@ -16,6 +16,7 @@
 #include "rel-image.h"
 #include "rel-npy.h"
 
+#include <glib/gi18n-lib.h>   /* N_(): the method table is translated where it is shown */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1570,47 +1571,47 @@ static const char *const ig_rules[] = {
 };
 
 static const RelParamSpec noise_params[] = {
-  { "samples", REL_PARAM_INT, "Number of noisy copies averaged", 50, 1, 100000, "samples" },
-  { "sigma", REL_PARAM_FLOAT, "Standard deviation of the Gaussian noise", 0.15, 0, 10,
-    "fraction of input range" },
+  { "samples", REL_PARAM_INT, N_("Number of noisy copies averaged"), 50, 1, 100000, N_("samples") },
+  { "sigma", REL_PARAM_FLOAT, N_("Standard deviation of the Gaussian noise"), 0.15, 0, 10,
+    N_("fraction of input range") },
 };
 
 static const RelParamSpec ig_params[] = {
   /* Gauss–Legendre nodes cost O(steps²) to compute: 10⁴ is still well under a second */
-  { "steps", REL_PARAM_INT, "Points on the path from the baseline to the input", 64, 1, 10000, "steps" },
-  { "rule", REL_PARAM_CHOICE, "Quadrature rule along the path", 0, 0, 0, "", ig_rules, "gauss-legendre" },
+  { "steps", REL_PARAM_INT, N_("Points on the path from the baseline to the input"), 64, 1, 10000, N_("steps") },
+  { "rule", REL_PARAM_CHOICE, N_("Quadrature rule along the path"), 0, 0, 0, "", ig_rules, "gauss-legendre" },
   { "baseline", REL_PARAM_STRING,
-    "Reference input: zeros, constant:V, blur:SIGMA (px), uniform, mean (per-channel mean of the input), or an image/.npy path",
+    N_("Reference input: zeros, constant:V, blur:SIGMA (px), uniform, mean (per-channel mean of the input), or an image/.npy path"),
     0, 0, 0, "", NULL, "zeros" },
 };
 
 static const RelParamSpec eg_params[] = {
   { "baselines", REL_PARAM_STRING,
-    "Baselines drawn at random: a folder, comma-separated image/.npy files, or specs (uniform, zeros, blur:SIGMA, …)",
+    N_("Baselines drawn at random: a folder, comma-separated image/.npy files, or specs (uniform, zeros, blur:SIGMA, …)"),
     0, 0, 0, "", NULL, "uniform" },
-  { "samples", REL_PARAM_INT, "Number of (baseline, path point) samples", 50, 1, 100000, "samples" },
+  { "samples", REL_PARAM_INT, N_("Number of (baseline, path point) samples"), 50, 1, 100000, N_("samples") },
 };
 
 const RelMethodDef rel_methods_gradient[] = {
-  { "gradient", "Gradient", "Gradient of the target w.r.t. the input (saliency)",
+  { "gradient", N_("Gradient"), N_("Gradient of the target w.r.t. the input (saliency)"),
     "gradient", NULL, 0, FALSE, run_gradient },
-  { "input-x-gradient", "Input × Gradient", "Input times the gradient of the target",
+  { "input-x-gradient", N_("Input × Gradient"), N_("Input times the gradient of the target"),
     "gradient", NULL, 0, FALSE, run_input_x_gradient },
-  { "smoothgrad", "SmoothGrad", "Mean gradient over Gaussian-noised copies of the input",
+  { "smoothgrad", N_("SmoothGrad"), N_("Mean gradient over Gaussian-noised copies of the input"),
     "gradient", noise_params, G_N_ELEMENTS (noise_params), TRUE, run_noise_tunnel },
-  { "smoothgrad-squared", "SmoothGrad²", "Mean squared gradient over Gaussian-noised copies of the input",
+  { "smoothgrad-squared", N_("SmoothGrad²"), N_("Mean squared gradient over Gaussian-noised copies of the input"),
     "gradient", noise_params, G_N_ELEMENTS (noise_params), TRUE, run_noise_tunnel },
-  { "vargrad", "VarGrad", "Variance of the gradient over Gaussian-noised copies of the input",
+  { "vargrad", N_("VarGrad"), N_("Variance of the gradient over Gaussian-noised copies of the input"),
     "gradient", noise_params, G_N_ELEMENTS (noise_params), TRUE, run_noise_tunnel },
-  { "integrated-gradients", "Integrated Gradients",
-    "Path integral of the gradient from a baseline to the input, times (input − baseline)",
+  { "integrated-gradients", N_("Integrated Gradients"),
+    N_("Path integral of the gradient from a baseline to the input, times (input − baseline)"),
     "gradient", ig_params, G_N_ELEMENTS (ig_params), TRUE, run_integrated_gradients },
-  { "expected-gradients", "Expected Gradients",
-    "Integrated gradients averaged over random baselines and path points (GradientSHAP)",
+  { "expected-gradients", N_("Expected Gradients"),
+    N_("Integrated gradients averaged over random baselines and path points (GradientSHAP)"),
     "gradient", eg_params, G_N_ELEMENTS (eg_params), TRUE, run_expected_gradients },
-  { "guided-backprop", "Guided Backprop", "Gradient with ReLU passing only positive gradients where the input was positive",
+  { "guided-backprop", N_("Guided Backprop"), N_("Gradient with ReLU passing only positive gradients where the input was positive"),
     "gradient", NULL, 0, FALSE, run_guided },
-  { "deconvnet", "DeconvNet", "Gradient with ReLU replaced by a ReLU on the backward signal",
+  { "deconvnet", N_("DeconvNet"), N_("Gradient with ReLU replaced by a ReLU on the backward signal"),
     "gradient", NULL, 0, FALSE, run_deconvnet },
   { NULL },
 };

@@ -34,6 +34,7 @@
 #include "rel-error.h"
 #include "rel-ops-window.h"
 
+#include <glib/gi18n-lib.h>   /* N_(): the method table is translated where it is shown */
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -1834,48 +1835,48 @@ static const char *const bn_merge_choices[] = { "exact", "zennit", NULL };
 
 #define P_INITIAL \
   { "initial", REL_PARAM_CHOICE, \
-    "Starting relevance: the target's logit (the map sums to the explained output) or 1.0 as Zennit does", \
+    N_("Starting relevance: the target's logit (the map sums to the explained output) or 1.0 as Zennit does"), \
     0, 0, 0, "", initial_choices, "logit", FALSE }
 #define P_BN_MERGE \
   { "bn-merge", REL_PARAM_CHOICE, \
-    "Fold BatchNorm exactly, or as Zennit 0.5 (keeping its ε)", \
+    N_("Fold BatchNorm exactly, or as Zennit 0.5 (keeping its ε)"), \
     0, 0, 0, "", bn_merge_choices, "exact", FALSE }
 #define P_EPSILON(desc) \
   { "epsilon", REL_PARAM_FLOAT, desc, 1e-6, 1e-12, 100, "", NULL, NULL, TRUE }
 #define P_GAMMA \
-  { "gamma", REL_PARAM_FLOAT, "Weight of the positive parameters added to the layer (γ rule)", \
+  { "gamma", REL_PARAM_FLOAT, N_("Weight of the positive parameters added to the layer (γ rule)"), \
     0.25, 0, 100, "", NULL, NULL, FALSE }
 #define P_LOW \
-  { "low", REL_PARAM_FLOAT, "Lowest input value for the z^B rule, in image units before the model's normalisation", \
-    0, -1000, 1000, "image value (0–1)", NULL, NULL, FALSE }
+  { "low", REL_PARAM_FLOAT, N_("Lowest input value for the z^B rule, in image units before the model's normalisation"), \
+    0, -1000, 1000, N_("image value (0–1)"), NULL, NULL, FALSE }
 #define P_HIGH \
-  { "high", REL_PARAM_FLOAT, "Highest input value for the z^B rule, in image units before the model's normalisation", \
-    1, -1000, 1000, "image value (0–1)", NULL, NULL, FALSE }
+  { "high", REL_PARAM_FLOAT, N_("Highest input value for the z^B rule, in image units before the model's normalisation"), \
+    1, -1000, 1000, N_("image value (0–1)"), NULL, NULL, FALSE }
 
 static const RelParamSpec params_epsilon[] = {
-  P_EPSILON ("Stabiliser ε: larger values absorb weak and contradictory relevance"),
+  P_EPSILON (N_("Stabiliser ε: larger values absorb weak and contradictory relevance")),
   P_INITIAL, P_BN_MERGE,
 };
 static const RelParamSpec params_gamma[] = { P_GAMMA, P_INITIAL, P_BN_MERGE };
 static const RelParamSpec params_alpha_beta[] = {
-  { "alpha", REL_PARAM_FLOAT, "Weight of the positive contributions (α − β must be 1)", 2, 1, 100, "", NULL, NULL, FALSE },
-  { "beta", REL_PARAM_FLOAT, "Weight of the negative contributions (α − β must be 1)", 1, 0, 99, "", NULL, NULL, FALSE },
+  { "alpha", REL_PARAM_FLOAT, N_("Weight of the positive contributions (α − β must be 1)"), 2, 1, 100, "", NULL, NULL, FALSE },
+  { "beta", REL_PARAM_FLOAT, N_("Weight of the negative contributions (α − β must be 1)"), 1, 0, 99, "", NULL, NULL, FALSE },
   P_INITIAL, P_BN_MERGE,
 };
 static const RelParamSpec params_initial[] = { P_INITIAL, P_BN_MERGE };
 static const RelParamSpec params_composite[] = {
-  P_EPSILON ("Stabiliser ε of the fully connected layers"),
+  P_EPSILON (N_("Stabiliser ε of the fully connected layers")),
   P_INITIAL, P_BN_MERGE,
 };
 static const RelParamSpec params_gamma_box[] = {
-  P_EPSILON ("Stabiliser ε of the fully connected layers"),
+  P_EPSILON (N_("Stabiliser ε of the fully connected layers")),
   P_GAMMA, P_LOW, P_HIGH, P_INITIAL, P_BN_MERGE,
 };
 static const RelParamSpec params_custom[] = {
   { "rules", REL_PARAM_STRING,
-    "Rule file: one line per layer, '<layer name|op type|first|default> <rule> [key=value ...]'",
+    N_("Rule file: one line per layer, '<layer name|op type|first|default> <rule> [key=value ...]'"),
     0, 0, 0, "", NULL, "", FALSE },
-  P_EPSILON ("Stabiliser ε of the linear layers no rule line selects"),
+  P_EPSILON (N_("Stabiliser ε of the linear layers no rule line selects")),
   P_INITIAL, P_BN_MERGE,
 };
 
@@ -1883,41 +1884,41 @@ static const RelParamSpec params_custom[] = {
   { name, title, desc, "lrp", params, G_N_ELEMENTS (params), FALSE, fn }
 
 const RelMethodDef rel_methods_lrp[] = {
-  LRP_METHOD ("lrp-epsilon", "LRP ε",
-              "Layer-wise relevance propagation with the ε rule on every Conv and Gemm",
+  LRP_METHOD ("lrp-epsilon", N_("LRP ε"),
+              N_("Layer-wise relevance propagation with the ε rule on every Conv and Gemm"),
               params_epsilon, run_epsilon),
-  LRP_METHOD ("lrp-gamma", "LRP γ",
-              "LRP with the γ rule (positive weights favoured) on every Conv and Gemm",
+  LRP_METHOD ("lrp-gamma", N_("LRP γ"),
+              N_("LRP with the γ rule (positive weights favoured) on every Conv and Gemm"),
               params_gamma, run_gamma),
-  LRP_METHOD ("lrp-alpha-beta", "LRP αβ",
-              "LRP weighting positive contributions by α and negative ones by β",
+  LRP_METHOD ("lrp-alpha-beta", N_("LRP αβ"),
+              N_("LRP weighting positive contributions by α and negative ones by β"),
               params_alpha_beta, run_alpha_beta),
-  LRP_METHOD ("lrp-zplus", "LRP z⁺",
-              "LRP with only the positive contributions (z⁺ rule) on every layer",
+  LRP_METHOD ("lrp-zplus", N_("LRP z⁺"),
+              N_("LRP with only the positive contributions (z⁺ rule) on every layer"),
               params_initial, run_zplus),
-  LRP_METHOD ("lrp-wsquare", "LRP w²",
-              "LRP spreading relevance by squared weights, ignoring the input",
+  LRP_METHOD ("lrp-wsquare", N_("LRP w²"),
+              N_("LRP spreading relevance by squared weights, ignoring the input"),
               params_initial, run_wsquare),
-  LRP_METHOD ("lrp-flat", "LRP flat",
-              "LRP spreading relevance uniformly over each receptive field",
+  LRP_METHOD ("lrp-flat", N_("LRP flat"),
+              N_("LRP spreading relevance uniformly over each receptive field"),
               params_initial, run_flat),
-  LRP_METHOD ("lrp-epsilon-plus", "LRP ε + z⁺",
-              "Zennit's EpsilonPlus: z⁺ on convolutions, ε on fully connected layers",
+  LRP_METHOD ("lrp-epsilon-plus", N_("LRP ε + z⁺"),
+              N_("Zennit's EpsilonPlus: z⁺ on convolutions, ε on fully connected layers"),
               params_composite, run_epsilon_plus),
-  LRP_METHOD ("lrp-epsilon-plus-flat", "LRP ε + z⁺ + flat",
-              "Zennit's EpsilonPlusFlat: flat first layer, z⁺ on convolutions, ε on fully connected layers",
+  LRP_METHOD ("lrp-epsilon-plus-flat", N_("LRP ε + z⁺ + flat"),
+              N_("Zennit's EpsilonPlusFlat: flat first layer, z⁺ on convolutions, ε on fully connected layers"),
               params_composite, run_epsilon_plus_flat),
-  LRP_METHOD ("lrp-epsilon-gamma-box", "LRP ε + γ + z^B",
-              "Zennit's EpsilonGammaBox: z^B first layer, γ on convolutions, ε on fully connected layers",
+  LRP_METHOD ("lrp-epsilon-gamma-box", N_("LRP ε + γ + z^B"),
+              N_("Zennit's EpsilonGammaBox: z^B first layer, γ on convolutions, ε on fully connected layers"),
               params_gamma_box, run_epsilon_gamma_box),
-  LRP_METHOD ("lrp-epsilon-alpha2-beta1", "LRP ε + α2β1",
-              "Zennit's EpsilonAlpha2Beta1: α=2 β=1 on convolutions, ε on fully connected layers",
+  LRP_METHOD ("lrp-epsilon-alpha2-beta1", N_("LRP ε + α2β1"),
+              N_("Zennit's EpsilonAlpha2Beta1: α=2 β=1 on convolutions, ε on fully connected layers"),
               params_composite, run_epsilon_alpha2_beta1),
-  LRP_METHOD ("lrp-epsilon-alpha2-beta1-flat", "LRP ε + α2β1 + flat",
-              "Zennit's EpsilonAlpha2Beta1Flat: flat first layer, α=2 β=1 on convolutions, ε on fully connected layers",
+  LRP_METHOD ("lrp-epsilon-alpha2-beta1-flat", N_("LRP ε + α2β1 + flat"),
+              N_("Zennit's EpsilonAlpha2Beta1Flat: flat first layer, α=2 β=1 on convolutions, ε on fully connected layers"),
               params_composite, run_epsilon_alpha2_beta1_flat),
-  LRP_METHOD ("lrp-custom", "LRP custom rules",
-              "LRP with a rule per layer or operator type read from a rule file",
+  LRP_METHOD ("lrp-custom", N_("LRP custom rules"),
+              N_("LRP with a rule per layer or operator type read from a rule file"),
               params_custom, run_custom),
   { NULL },
 };

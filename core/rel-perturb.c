@@ -12,6 +12,7 @@
 #include "rel-blas.h"
 #include "rel-error.h"
 
+#include <glib/gi18n-lib.h>   /* N_(): the method table is translated where it is shown */
 #include <math.h>
 #include <string.h>
 
@@ -637,29 +638,29 @@ static const char *const occlusion_fills[] = { "zero", "mean", "blur", NULL };
 static const char *const lime_fills[] = { "segment-mean", "zero", "mean", "blur", NULL };
 
 static const RelParamSpec occlusion_params[] = {
-  { "window", REL_PARAM_INT, "Side of the square window removed (all channels)", 8, 1, 4096, "px" },
-  { "stride", REL_PARAM_INT, "Step between window positions", 4, 1, 4096, "px" },
-  { "fill", REL_PARAM_CHOICE, "What replaces the window: zeros, the channel mean, or the blurred input",
+  { "window", REL_PARAM_INT, N_("Side of the square window removed (all channels)"), 8, 1, 4096, N_("px") },
+  { "stride", REL_PARAM_INT, N_("Step between window positions"), 4, 1, 4096, N_("px") },
+  { "fill", REL_PARAM_CHOICE, N_("What replaces the window: zeros, the channel mean, or the blurred input"),
     0, 0, 0, "", occlusion_fills, "zero" },
-  { "blur-sigma", REL_PARAM_FLOAT, "Blur radius for fill=blur", 5, 0.1, 1000, "px" },
+  { "blur-sigma", REL_PARAM_FLOAT, N_("Blur radius for fill=blur"), 5, 0.1, 1000, N_("px") },
 };
 
 static const RelParamSpec lime_params[] = {
-  { "segments", REL_PARAM_INT, "Approximate number of SLIC superpixels", 50, 1, 10000, "" },
-  { "compactness", REL_PARAM_FLOAT, "SLIC compactness: higher gives squarer superpixels", 10, 0.01, 1000, "",
+  { "segments", REL_PARAM_INT, N_("Approximate number of SLIC superpixels"), 50, 1, 10000, "" },
+  { "compactness", REL_PARAM_FLOAT, N_("SLIC compactness: higher gives squarer superpixels"), 10, 0.01, 1000, "",
     NULL, NULL, TRUE },
-  { "samples", REL_PARAM_INT, "Number of random on/off superpixel masks evaluated", 1000, 2, 100000, "samples" },
-  { "kernel-width", REL_PARAM_FLOAT, "Width of the similarity kernel on the cosine distance of masks", 0.25, 0.001, 100, "",
+  { "samples", REL_PARAM_INT, N_("Number of random on/off superpixel masks evaluated"), 1000, 2, 100000, N_("samples") },
+  { "kernel-width", REL_PARAM_FLOAT, N_("Width of the similarity kernel on the cosine distance of masks"), 0.25, 0.001, 100, "",
     NULL, NULL, TRUE },
-  { "ridge", REL_PARAM_FLOAT, "Ridge penalty of the weighted linear fit", 1, 0, 1e6, "", NULL, NULL, TRUE },
-  { "fill", REL_PARAM_CHOICE, "What replaces a hidden superpixel", 0, 0, 0, "", lime_fills, "segment-mean" },
-  { "blur-sigma", REL_PARAM_FLOAT, "Blur radius for fill=blur", 5, 0.1, 1000, "px" },
+  { "ridge", REL_PARAM_FLOAT, N_("Ridge penalty of the weighted linear fit"), 1, 0, 1e6, "", NULL, NULL, TRUE },
+  { "fill", REL_PARAM_CHOICE, N_("What replaces a hidden superpixel"), 0, 0, 0, "", lime_fills, "segment-mean" },
+  { "blur-sigma", REL_PARAM_FLOAT, N_("Blur radius for fill=blur"), 5, 0.1, 1000, N_("px") },
 };
 
 const RelMethodDef rel_methods_perturb[] = {
-  { "occlusion", "Occlusion", "Drop of the target when a sliding window is removed, averaged over covering windows",
+  { "occlusion", N_("Occlusion"), N_("Drop of the target when a sliding window is removed, averaged over covering windows"),
     "perturbation", occlusion_params, G_N_ELEMENTS (occlusion_params), TRUE, run_occlusion },
-  { "lime", "LIME", "Weights of a local linear model over SLIC superpixels switched on and off",
+  { "lime", N_("LIME"), N_("Weights of a local linear model over SLIC superpixels switched on and off"),
     "perturbation", lime_params, G_N_ELEMENTS (lime_params), TRUE, run_lime },
   { NULL },
 };
