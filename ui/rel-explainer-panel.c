@@ -21,6 +21,7 @@ struct _RelExplainerPanel {
   GtkBox parent_instance;
 
   /* template */
+  AdwPreferencesGroup  *method_group;
   AdwComboRow          *method_row;
   AdwPreferencesGroup  *params_group;
   GtkWidget            *reset_button;
@@ -436,7 +437,7 @@ build_numeric (ParamRow *pr, double v)
   /* a short unit reads after the number; a long one joins the description */
   if (s->unit && *s->unit && g_utf8_strlen (s->unit, -1) <= 8 && strcmp (s->unit, s->name) != 0)
     {
-      GtkWidget *unit = gtk_label_new (s->unit);
+      GtkWidget *unit = gtk_label_new (g_dgettext (GETTEXT_PACKAGE, s->unit));
       gtk_widget_add_css_class (unit, "dim-label");
       gtk_label_set_width_chars (GTK_LABEL (unit), 2);
       gtk_box_append (GTK_BOX (top), unit);
@@ -905,7 +906,7 @@ build_rows (RelExplainerPanel *self)
         /* a long unit is part of the explanation, not of the number */
         if (s->unit && g_utf8_strlen (s->unit, -1) > 8
             && (s->type == REL_PARAM_FLOAT || s->type == REL_PARAM_INT))
-          subtitle = g_strdup_printf ("%s (%s)", desc, s->unit);
+          subtitle = g_strdup_printf ("%s (%s)", desc, g_dgettext (GETTEXT_PACKAGE, s->unit));
         /* the picker speaks for itself; the spec syntax is for --set */
         else if (strcmp (s->name, "baseline") == 0 && s->type == REL_PARAM_STRING)
           subtitle = g_strdup (_("The reference input the path starts from"));
@@ -968,8 +969,9 @@ switch_method (RelExplainerPanel *self, const RelMethodDef *method)
     }
   self->method = method;
   self->params = params;
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->method_row),
-                               g_dgettext (GETTEXT_PACKAGE, method->description));
+  /* under the group's title, the full width: as the row's subtitle it
+   * squeezed long names ("LRP ε + α2β1 + flat") and descriptions to "…" */
+  adw_preferences_group_set_description (self->method_group, g_dgettext (GETTEXT_PACKAGE, method->description));
   build_rows (self);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_METHOD]);
 }
@@ -1328,6 +1330,7 @@ rel_explainer_panel_class_init (RelExplainerPanelClass *klass)
   g_type_ensure (ADW_TYPE_PREFERENCES_GROUP);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/relevance/Relevance/rel-explainer-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, RelExplainerPanel, method_group);
   gtk_widget_class_bind_template_child (widget_class, RelExplainerPanel, method_row);
   gtk_widget_class_bind_template_child (widget_class, RelExplainerPanel, params_group);
   gtk_widget_class_bind_template_child (widget_class, RelExplainerPanel, reset_button);
