@@ -96,13 +96,19 @@ assert_label_shown (GtkWidget *window, const char *text)
 }
 
 static RelWindow *
-new_window (void)
+new_window_of_width (int width)
 {
   RelWindow *window = rel_window_new (NULL, NULL);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_set_default_size (GTK_WINDOW (window), width, 800);
   gtk_window_present (GTK_WINDOW (window));
   wait_for_frame (GTK_WIDGET (window));
   return window;
+}
+
+static RelWindow *
+new_window (void)
+{
+  return new_window_of_width (1280);
 }
 
 static void
@@ -217,7 +223,7 @@ count_update (RelWindow *window, gboolean is_final, gpointer data)
 }
 
 static RelWindow *
-open_fixture (const char *name, char **images_out)
+open_fixture_at (const char *name, int width, char **images_out)
 {
   const char *fixtures = g_getenv ("RELEVANCE_FIXTURES");
   g_assert_nonnull (fixtures);
@@ -226,7 +232,7 @@ open_fixture (const char *name, char **images_out)
   g_assert_nonnull (probe);
   char *images = make_images (probe->preprocess.width, probe->preprocess.height, 4);
 
-  RelWindow *window = new_window ();
+  RelWindow *window = new_window_of_width (width);
   g_autoptr (GFile) mfile = g_file_new_for_path (path);
   g_autoptr (GFile) ifile = g_file_new_for_path (images);
   GFile *files[] = { mfile, ifile };
@@ -234,6 +240,12 @@ open_fixture (const char *name, char **images_out)
   wait_until (model_and_image, window, "the model, a folder and a first explanation");
   *images_out = images;
   return window;
+}
+
+static RelWindow *
+open_fixture (const char *name, char **images_out)
+{
+  return open_fixture_at (name, 1280, images_out);
 }
 
 /* Open a model and a folder; the first image is explained at once. Switching
@@ -636,6 +648,94 @@ test_german (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The first widget under @widget whose tooltip is @text, or NULL. */
+static GtkWidget *
+find_tooltip (GtkWidget *widget, const char *text)
+{
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_tooltip (child, text);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* Shown means wholly inside the window: nothing is cut off at its edge. */
+static void
+assert_inside_if_shown (GtkWidget *window, GtkWidget *widget, const char *what)
+{
+  graphene_rect_t r;
+
+  if (!gtk_widget_get_mapped (widget) || !gtk_widget_get_child_visible (widget))
+    return;
+  g_assert_true (gtk_widget_compute_bounds (widget, window, &r));
+  g_test_message ("%s: x %.0f … %.0f of %d", what, r.origin.x, r.origin.x + r.size.width,
+                  gtk_widget_get_width (window));
+  g_assert_cmpfloat (r.origin.x, >=, -1);
+  g_assert_cmpfloat (r.origin.x + r.size.width, <=, gtk_widget_get_width (window) + 1);
+}
+
+/* Narrow windows: the browser and then the side panel fold away instead of
+ * being cut off at the window's edge, and the toolbar's toggles bring them
+ * back over the heatmap. */
+static void
+test_narrow (void)
+{
+  const struct { int width; gboolean browser_folded, side_folded; } cases[] = {
+    { 1280, FALSE, FALSE }, { 1000, FALSE, TRUE }, { 760, TRUE, TRUE },
+  };
+
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autofree char *images = NULL;
+      RelWindow *window = open_fixture_at ("tiny-cnn", cases[c].width, &images);
+      GtkWidget *w = GTK_WIDGET (window);
+      GtkWidget *browser = GTK_WIDGET (rel_window_get_browser (window));
+      GtkWidget *panel = GTK_WIDGET (rel_window_get_explainer_panel (window));
+      GtkWidget *view = GTK_WIDGET (rel_window_get_heatmap_view (window));
+      AdwFlap *browser_flap, *side_flap;
+      GtkWidget *side_toggle, *zoom_in;
+
+      wait_for_frame (w);
+      browser_flap = ADW_FLAP (gtk_widget_get_ancestor (browser, ADW_TYPE_FLAP));
+      side_flap = ADW_FLAP (gtk_widget_get_ancestor (panel, ADW_TYPE_FLAP));
+      g_assert_true (browser_flap != side_flap);
+      g_test_message ("width %d: browser %s, side panel %s", gtk_widget_get_width (w),
+                      adw_flap_get_folded (browser_flap) ? "folded" : "shown",
+                      adw_flap_get_folded (side_flap) ? "folded" : "shown");
+      g_assert_cmpint (adw_flap_get_folded (browser_flap), ==, cases[c].browser_folded);
+      g_assert_cmpint (adw_flap_get_folded (side_flap), ==, cases[c].side_folded);
+      assert_inside_if_shown (w, browser, "browser");
+      assert_inside_if_shown (w, panel, "explainer panel");
+      assert_inside_if_shown (w, gtk_widget_get_parent (view), "heatmap page");
+      /* the toolbar's last buttons are not cut off either */
+      zoom_in = find_tooltip (w, "Zoom In");
+      g_assert_nonnull (zoom_in);
+      assert_inside_if_shown (w, zoom_in, "zoom-in button");
+
+      side_toggle = find_tooltip (w, "Method and Prediction");
+      g_assert_nonnull (side_toggle);
+      g_assert_cmpint (gtk_widget_get_visible (side_toggle), ==, cases[c].side_folded);
+      if (cases[c].side_folded)
+        {
+          g_assert_false (gtk_widget_get_child_visible (panel) && gtk_widget_get_mapped (panel)
+                          && adw_flap_get_reveal_flap (side_flap));
+          gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (side_toggle), TRUE);
+          wait_for_frame (w);
+          wait_for_frame (w);
+          g_assert_true (adw_flap_get_reveal_flap (side_flap));
+          g_assert_true (gtk_widget_get_mapped (panel));
+          assert_inside_if_shown (w, panel, "revealed explainer panel");
+        }
+      gtk_window_destroy (GTK_WINDOW (window));
+      remove_dir (images);
+    }
+}
+
 /* The shortcuts window lists the window's accelerators. */
 static void
 test_shortcuts (void)
@@ -693,6 +793,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/compare-and-export", test_compare_and_export);
   g_test_add_func ("/ui/settings", test_settings);
   g_test_add_func ("/ui/shortcuts", test_shortcuts);
+  g_test_add_func ("/ui/narrow", test_narrow);
   g_test_add_func ("/ui/german", test_german);
   return g_test_run ();
 }
