@@ -32,7 +32,7 @@ static const GOptionEntry options[] = {
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Render the window to a PNG file once it has drawn, then quit"), N_("FILE") },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Start on a page: explore, compare (methods × image) or compare-images"), N_("PAGE") },
+    N_("Start on a page: explore, compare (methods × image), compare-images or strategies"), N_("PAGE") },
   /* For the error-state screenshot: a second model opened once the first has loaded. */
   { "then-open", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL, NULL, NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and quit"), NULL },
@@ -81,6 +81,18 @@ take_screenshot (gpointer user_data)
 /* The shot waits until the model has loaded (or failed), the image is
  * explained (or a few seconds passed: a huge model, a slow method) and the
  * window has drawn a frame in that state. */
+/* --view PAGE on a new window */
+static void
+show_view (RelApplication *self, RelWindow *window)
+{
+  if (self->view == NULL)
+    return;
+  if (g_str_has_prefix (self->view, "compare"))
+    rel_window_show_compare (window, g_str_equal (self->view, "compare-images"));
+  else if (g_str_equal (self->view, "strategies"))
+    rel_window_show_strategies (window);
+}
+
 static gboolean
 screenshot_ready (RelApplication *self, RelWindow *window)
 {
@@ -104,6 +116,16 @@ screenshot_ready (RelApplication *self, RelWindow *window)
           rel_window_show_compare (window, g_str_equal (self->view, "compare-images"));
         }
       return rel_window_compare_is_done (window, NULL);
+    }
+  if (g_strcmp0 (self->view, "strategies") == 0)
+    {
+      /* the page waits for the user to start an analysis: shown is ready */
+      if (!self->view_shown)
+        {
+          self->view_shown = TRUE;
+          show_view (self, window);
+        }
+      return TRUE;
     }
   return rel_window_is_explained (window);
 }
@@ -184,8 +206,8 @@ rel_application_activate (GApplication *app)
   if (is_new)
     open_default (self, window, TRUE);
   gtk_window_present (GTK_WINDOW (window));
-  if (is_new && self->view && !self->screenshot_path && g_str_has_prefix (self->view, "compare"))
-    rel_window_show_compare (window, g_str_equal (self->view, "compare-images"));
+  if (is_new && !self->screenshot_path)
+    show_view (self, window);
   if (is_new)
     schedule_screenshot (self, window);
 }
@@ -210,8 +232,8 @@ rel_application_open (GApplication *app, GFile **files, int n_files, const char 
   if (n_files > 0 && !rel_window_open_files (window, files, n_files))
     rel_window_open (window, files[0]);
   gtk_window_present (GTK_WINDOW (window));
-  if (is_new && self->view && !self->screenshot_path && g_str_has_prefix (self->view, "compare"))
-    rel_window_show_compare (window, g_str_equal (self->view, "compare-images"));
+  if (is_new && !self->screenshot_path)
+    show_view (self, window);
   if (is_new)
     schedule_screenshot (self, window);
 }
@@ -227,6 +249,13 @@ rel_application_handle_local_options (GApplication *app, GVariantDict *opts)
       return 0;
     }
   g_variant_dict_lookup (opts, "view", "s", &self->view);
+  if (self->view && !g_strv_contains ((const char *const[]) { "explore", "compare", "compare-images", "strategies", NULL },
+                                      self->view))
+    {
+      g_printerr (_("relevance: unknown page “%s” for --view (explore, compare, compare-images, strategies)\n"),
+                  self->view);
+      return 2;
+    }
   g_variant_dict_lookup (opts, "then-open", "^ay", &self->then_open);
   if (g_variant_dict_lookup (opts, "screenshot", "^ay", &self->screenshot_path))
     {

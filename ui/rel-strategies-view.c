@@ -1340,8 +1340,13 @@ rel_strategies_view_init (RelStrategiesView *self)
   gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (bar_scroll), TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (bar_scroll), bar);
   GtkWidget *status_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  /* Run stays outside the scrolling part: in a narrow window it would
+   * otherwise be the control scrolled out of sight */
+  GtkWidget *bar_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_hexpand (bar_scroll, TRUE);
+  gtk_box_append (GTK_BOX (bar_row), bar_scroll);
   self->status_box = status_box;
-  gtk_box_append (GTK_BOX (toolbar), bar_scroll);
+  gtk_box_append (GTK_BOX (toolbar), bar_row);
   gtk_box_append (GTK_BOX (toolbar), status_box);
   self->class_list = gtk_string_list_new (NULL);
   self->class_dd = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->class_list)), NULL));
@@ -1354,7 +1359,7 @@ rel_strategies_view_init (RelStrategiesView *self)
   guint def = 0;
   for (guint j = 0; all[j]; j++)
     {
-      gtk_string_list_append (methods, all[j]->title);
+      gtk_string_list_append (methods, g_dgettext (GETTEXT_PACKAGE, all[j]->title));
       if (g_strcmp0 (all[j]->name, "lrp-epsilon") == 0)
         def = j;
     }
@@ -1389,7 +1394,7 @@ rel_strategies_view_init (RelStrategiesView *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_button), _("Explain every image of the class, then cluster the heatmaps"));
   g_signal_connect (self->run_button, "clicked", G_CALLBACK (run_clicked), self);
   gtk_widget_set_valign (GTK_WIDGET (self->run_button), GTK_ALIGN_CENTER);
-  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->run_button));
+  gtk_box_append (GTK_BOX (bar_row), GTK_WIDGET (self->run_button));
 
   self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
   gtk_progress_bar_set_show_text (self->progress, TRUE);

@@ -1496,6 +1496,13 @@ rel_window_show_compare (RelWindow *self, gboolean images)
 }
 
 void
+rel_window_show_strategies (RelWindow *self)
+{
+  g_return_if_fail (REL_IS_WINDOW (self));
+  adw_view_stack_set_visible_child_name (self->view_stack, "strategies");
+}
+
+void
 rel_window_set_compare_methods (RelWindow *self, const char *const *methods)
 {
   g_return_if_fail (REL_IS_WINDOW (self));

@@ -62,6 +62,7 @@ const char *rel_window_get_input_path (RelWindow *self);
  * current method); the cells are computed one after another ("compare-done"
  * when all are). */
 void        rel_window_show_compare (RelWindow *self, gboolean images);
+void        rel_window_show_strategies (RelWindow *self);
 void        rel_window_set_compare_methods (RelWindow *self, const char *const *methods);
 gboolean    rel_window_compare_is_done (RelWindow *self, guint *n_cells);
 GtkWidget  *rel_window_get_compare_cell (RelWindow *self, guint index);  /* its RelHeatmapView */
