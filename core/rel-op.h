@@ -38,6 +38,10 @@ struct _RelContext {
   volatile gint *cancel;   /* optional: non-zero asks a long op to stop between chunks */
   gboolean training;       /* training step: BatchNormalization normalises with the batch's
                             * statistics (and differentiates through them); 0 = inference */
+  gboolean blas_only;      /* products through BLAS alone, never the core's own AVX-512 GEMM
+                            * (rel-gemm.h): results then depend on the BLAS, not on the CPU's
+                            * vector extensions. Training sets it: its weights amplify the
+                            * last bit of rounding, and the demo model must be reproducible */
 };
 
 typedef gboolean (*RelOpPrepareFunc)  (RelModel *model, RelNode *node, GError **error);

@@ -42,22 +42,23 @@ typedef struct {
   float *c;
   int lda, ldb, ldc;
   gboolean by_rows;
+  gboolean own_ok;   /* the own GEMM may serve (!ctx->blas_only) */
 } GemmJob;
 
 /* rel_gemm_strided where it applies (a plain product, B not transposed and
  * at least 16 columns wide: narrower is a matrix–vector product, BLAS's
  * ground), else rel_sgemm. */
 static gboolean
-own_gemm_fits (gboolean tb, int n, float alpha, float beta)
+own_gemm_fits (gboolean own_ok, gboolean tb, int n, float alpha, float beta)
 {
-  return !tb && n >= 16 && alpha == 1.f && (beta == 0.f || beta == 1.f) && rel_gemm_available ();
+  return own_ok && !tb && n >= 16 && alpha == 1.f && (beta == 0.f || beta == 1.f) && rel_gemm_available ();
 }
 
 static void
-any_sgemm (gboolean ta, gboolean tb, int m, int n, int k, float alpha, const float *a, int lda,
+any_sgemm (gboolean own_ok, gboolean ta, gboolean tb, int m, int n, int k, float alpha, const float *a, int lda,
            const float *b, int ldb, float beta, float *c, int ldc)
 {
-  if (own_gemm_fits (tb, n, alpha, beta)
+  if (own_gemm_fits (own_ok, tb, n, alpha, beta)
       && rel_gemm_strided (a, ta ? 1 : lda, ta ? lda : 1, b, ldb, c, ldc, m, n, k, beta == 1.f))
     return;
   rel_sgemm (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -73,7 +74,7 @@ gemm_part (int part, int n_parts, gpointer data)
     {
       rel_part_range (j->m, part, n_parts, &p0, &p1);
       if (p1 > p0)
-        any_sgemm (j->ta, j->tb, (int) (p1 - p0), j->n, j->k, j->alpha,
+        any_sgemm (j->own_ok, j->ta, j->tb, (int) (p1 - p0), j->n, j->k, j->alpha,
                    j->ta ? j->a + p0 : j->a + p0 * j->lda, j->lda, j->b, j->ldb,
                    j->beta, j->c + p0 * j->ldc, j->ldc);
     }
@@ -85,7 +86,7 @@ gemm_part (int part, int n_parts, gpointer data)
       p0 = MIN (p0 * 16, j->n);
       p1 = MIN (p1 * 16, j->n);
       if (p1 > p0)
-        any_sgemm (j->ta, j->tb, j->m, (int) (p1 - p0), j->k, j->alpha, j->a, j->lda,
+        any_sgemm (j->own_ok, j->ta, j->tb, j->m, (int) (p1 - p0), j->k, j->alpha, j->a, j->lda,
                    j->tb ? j->b + p0 * j->ldb : j->b + p0, j->ldb, j->beta, j->c + p0, j->ldc);
     }
 }
@@ -98,13 +99,14 @@ lin_sgemm (const RelContext *ctx, gboolean ta, gboolean tb, int m, int n, int k,
 {
   int threads = ctx ? ctx->n_threads : 1;
   int64_t work = (int64_t) m * n * k;
-  GemmJob job = { ta, tb, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, n < 64 && m > n };
+  const gboolean own_ok = !(ctx && ctx->blas_only);
+  GemmJob job = { ta, tb, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, n < 64 && m > n, own_ok };
 
   /* the own kernel is single-threaded whatever BLAS's mode */
   if (threads < 2 || work < (G_GINT64_CONSTANT (1) << 22)
-      || !(rel_blas_is_single () || own_gemm_fits (tb, n, alpha, beta)))
+      || !(rel_blas_is_single () || own_gemm_fits (own_ok, tb, n, alpha, beta)))
     {
-      any_sgemm (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      any_sgemm (own_ok, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
       return;
     }
   rel_parallel_run (threads, work, gemm_part, &job);
@@ -732,6 +734,7 @@ typedef struct {
   float *mp;                /* [npts][cout][tc] */
   const float *u;           /* transformed weights, see wino_run */
   gboolean flipped;
+  gboolean own_gemm;        /* products through rel_gemm_strided when it is available */
   const float *bias;
   float *y;                 /* cout planes of oh×ow per image */
 } WinoJob;
@@ -1293,7 +1296,8 @@ wino_gemm_part (int part, int n_parts, gpointer data)
       /* F(4×4) flips inside its transforms instead */
       int64_t src = j->flipped && j->tile == 2 ? 4 * perm[xi / 4] + perm[xi % 4] : xi;
       /* flipped, U_ξ is [cin][cout] and used transposed */
-      if (rel_gemm_strided (j->u + src * cout * cin, j->flipped ? 1 : cin, j->flipped ? cout : 1,
+      if (j->own_gemm
+          && rel_gemm_strided (j->u + src * cout * cin, j->flipped ? 1 : cin, j->flipped ? cout : 1,
                             j->v + xi * cin * tc, tc, j->mp + xi * cout * tc, tc, cout, tc, cin, FALSE))
         continue;
       if (!j->flipped && tc <= WINO_SMALL_TILES)
@@ -1358,7 +1362,8 @@ wino_run (int tile, const float *x, int64_t n, int64_t cin, int64_t h, int64_t w
 {
   WinoJob job = { .x = x, .cin = cin, .cout = cout, .h = h, .w = w, .oh = oh, .ow = ow,
                   .pt = pt, .pl = pl, .bias = bias, .y = y, .u = u, .flipped = flipped,
-                  .tile = tile, .npts = (tile + 2) * (tile + 2) };
+                  .tile = tile, .npts = (tile + 2) * (tile + 2),
+                  .own_gemm = !(ctx && ctx->blas_only) };
   int64_t rows, chunk_rows;
   int threads = ctx ? ctx->n_threads : 1;
   g_autofree float *v = NULL;
@@ -1415,7 +1420,7 @@ wino_run (int tile, const float *x, int64_t n, int64_t cin, int64_t h, int64_t w
       /* the transforms are cheap per float: a lower bar for a second thread */
       rel_parallel_run (threads, 8 * job.npts * cin * job.tc, wino_input_any, &job);
       /* rel_gemm_strided runs single-threaded: share the points out for it too */
-      if (threads >= 2 && (rel_blas_is_single () || rel_gemm_available ()))
+      if (threads >= 2 && (rel_blas_is_single () || (job.own_gemm && rel_gemm_available ())))
         rel_parallel_run (threads, job.npts * cin * cout * job.tc, wino_gemm_part, &job);
       else
         wino_gemm_part (0, 1, &job);

@@ -647,6 +647,7 @@ rel_train (RelModel *model, const RelSampleSet *train, const RelPlantSpec *plant
     ctx.n_threads = opt->n_threads;
   ctx.cancel = cancel;
   ctx.training = TRUE;
+  ctx.blas_only = TRUE;   /* the same weights on every CPU with the same OpenBLAS */
   batch = MIN (opt->batch, train->n);
   n_steps = (train->n + batch - 1) / batch;
   total_steps = (int64_t) n_steps * opt->epochs;
@@ -754,6 +755,7 @@ rel_train_evaluate (RelModel *model, const RelSampleSet *set, const RelPlantSpec
   rel_context_init (&ctx);
   if (n_threads > 0)
     ctx.n_threads = n_threads;
+  ctx.blas_only = TRUE;   /* the figures training reports, as reproducible as its weights */
   for (int first = 0; first < set->n; first += chunk)
     {
       int n = MIN (chunk, set->n - first);
