@@ -266,6 +266,8 @@ raw_element_size (int32_t t)
       return 8;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
     case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16:
+    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16:
+    case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16:
       return 2;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
     case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
@@ -335,6 +337,16 @@ convert_raw (RelTensor *out, int32_t t, const guint8 *raw, int64_t numel)
           memcpy (&u, raw + 2 * i, 2);
           u = GUINT16_FROM_LE (u);
           q[i] = t == ONNX__TENSOR_PROTO__DATA_TYPE__INT16 ? (int64_t) (gint16) u : (int64_t) u;
+        }
+      break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16:
+    case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16:
+      for (int64_t i = 0; i < numel; i++)
+        {
+          guint16 u;
+          memcpy (&u, raw + 2 * i, 2);
+          u = GUINT16_FROM_LE (u);
+          f[i] = t == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 ? rel_half_to_float (u) : rel_bfloat16_to_float (u);
         }
       break;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
@@ -510,7 +522,7 @@ tensor_from_proto (const Onnx__TensorProto *tp, const char *fallback_name, const
   if (esize == 0)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
-                   "tensor '%s' has data type %s; only float32 weights (and integer shape tensors) are supported",
+                   "tensor '%s' has data type %s; only float (16, 32 or 64-bit) and integer tensors are supported",
                    name, data_type_name (t));
       return NULL;
     }
@@ -535,7 +547,9 @@ tensor_from_proto (const Onnx__TensorProto *tp, const char *fallback_name, const
       return NULL;
     }
   nbytes = (gsize) numel * esize;
+  /* every float type is computed in float32 */
   dtype = t == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || t == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE
+          || t == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 || t == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16
           ? REL_DTYPE_FLOAT32 : REL_DTYPE_INT64;
 
   if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
@@ -614,6 +628,14 @@ tensor_from_proto (const Onnx__TensorProto *tp, const char *fallback_name, const
       for (int64_t i = 0; i < numel; i++)
         rel_tensor_i64 (out)[i] = (guint8) tp->int32_data[i];
       break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16:   /* the bits, one value per int32 */
+      for (int64_t i = 0; i < numel; i++)
+        rel_tensor_f32 (out)[i] = rel_half_to_float ((guint16) tp->int32_data[i]);
+      break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16:
+      for (int64_t i = 0; i < numel; i++)
+        rel_tensor_f32 (out)[i] = rel_bfloat16_to_float ((guint16) tp->int32_data[i]);
+      break;
     case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16:
       for (int64_t i = 0; i < numel; i++)
         rel_tensor_i64 (out)[i] = (guint16) tp->int32_data[i];
@@ -653,6 +675,8 @@ dtype_from_elem_type (int32_t t, gboolean *known)
     {
     case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
     case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
+    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16:
+    case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16:
       return REL_DTYPE_FLOAT32;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:

@@ -1651,7 +1651,8 @@ shape_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **output
 }
 
 /* ONNX TensorProto.DataType codes Cast may target. */
-enum { ONNX_FLOAT = 1, ONNX_INT32 = 6, ONNX_INT64 = 7, ONNX_BOOL = 9, ONNX_DOUBLE = 11 };
+enum { ONNX_FLOAT = 1, ONNX_INT32 = 6, ONNX_INT64 = 7, ONNX_BOOL = 9, ONNX_FLOAT16 = 10, ONNX_DOUBLE = 11,
+       ONNX_BFLOAT16 = 16 };
 
 static gboolean
 cast_prepare (RelModel *model, RelNode *node, GError **error)
@@ -1659,15 +1660,19 @@ cast_prepare (RelModel *model, RelNode *node, GError **error)
   int64_t to = rel_node_attr_int (node, "to", -1);
   ShapeParams *p;
 
-  /* double is computed in float32, int32 and bool in int64, as the loader stores them */
-  if (to != ONNX_FLOAT && to != ONNX_DOUBLE && to != ONNX_INT32 && to != ONNX_INT64 && to != ONNX_BOOL)
+  /* double and the 16-bit floats are computed in float32 (a cast to the
+   * latter rounds to their precision), int32 and bool in int64, as the
+   * loader stores them */
+  gboolean to_float = to == ONNX_FLOAT || to == ONNX_DOUBLE || to == ONNX_FLOAT16 || to == ONNX_BFLOAT16;
+
+  if (!to_float && to != ONNX_INT32 && to != ONNX_INT64 && to != ONNX_BOOL)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
                    "Cast to ONNX type %" G_GINT64_FORMAT " is not supported (only float and integer)", to);
       return FALSE;
     }
   p = g_new0 (ShapeParams, 1);
-  p->to = to == ONNX_FLOAT || to == ONNX_DOUBLE ? REL_DTYPE_FLOAT32 : REL_DTYPE_INT64;
+  p->to = to_float ? REL_DTYPE_FLOAT32 : REL_DTYPE_INT64;
   p->axis = to;
   node->params = p;
   return TRUE;
@@ -1683,7 +1688,8 @@ cast_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
 
   if (p == NULL)
     return FALSE;
-  if (x->dtype == p->to && p->axis != ONNX_INT32 && p->axis != ONNX_BOOL)
+  if (x->dtype == p->to && p->axis != ONNX_INT32 && p->axis != ONNX_BOOL
+      && p->axis != ONNX_FLOAT16 && p->axis != ONNX_BFLOAT16)
     {
       outputs[0] = rel_tensor_ref (inputs[0]);
       return TRUE;
@@ -1694,7 +1700,11 @@ cast_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs
   for (int64_t i = 0; i < x->numel; i++)
     {
       if (p->to == REL_DTYPE_FLOAT32)
-        rel_tensor_f32 (y)[i] = (float) rel_tensor_i64 (x)[i];
+        {
+          float v = x->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (x)[i] : (float) rel_tensor_i64 (x)[i];
+          rel_tensor_f32 (y)[i] = p->axis == ONNX_FLOAT16 ? rel_float_round_half (v)
+                                  : p->axis == ONNX_BFLOAT16 ? rel_float_round_bfloat16 (v) : v;
+        }
       else if (p->axis == ONNX_BOOL)
         rel_tensor_i64 (y)[i] = x->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (x)[i] != 0 : rel_tensor_i64 (x)[i] != 0;
       else

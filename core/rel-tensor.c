@@ -266,3 +266,77 @@ rel_tensor_max_abs (const RelTensor *t)
     m = MAX (m, fabsf (d[i]));
   return m;
 }
+
+float
+rel_half_to_float (guint16 h)
+{
+  guint32 sign = (guint32) (h & 0x8000u) << 16, exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu, u;
+  float f;
+
+  if (exp == 0)
+    {
+      /* zero or subnormal: mant · 2⁻²⁴, exact in float32 */
+      f = ldexpf ((float) mant, -24);
+      return sign ? -f : f;
+    }
+  if (exp == 31)
+    u = sign | 0x7f800000u | (mant << 13);   /* inf, or NaN with its payload */
+  else
+    u = sign | ((exp + 112) << 23) | (mant << 13);
+  memcpy (&f, &u, sizeof f);
+  return f;
+}
+
+float
+rel_bfloat16_to_float (guint16 b)
+{
+  guint32 u = (guint32) b << 16;
+  float f;
+
+  memcpy (&f, &u, sizeof f);
+  return f;
+}
+
+float
+rel_float_round_half (float x)
+{
+  guint32 u, a, sign;
+  float f;
+
+  memcpy (&u, &x, sizeof u);
+  sign = u & 0x80000000u;
+  a = u & 0x7fffffffu;
+  if (a >= 0x7f800000u)
+    return x;                             /* inf, NaN */
+  if (a >= 0x477ff000u)                   /* ≥ 65520: past the halfway point above 65504 */
+    u = sign | 0x7f800000u;
+  else if (a >= 0x38800000u)
+    {
+      /* normal in binary16: keep 10 mantissa bits, ties to even */
+      a += 0xfffu + ((a >> 13) & 1u);
+      u = sign | (a & ~0x1fffu);
+    }
+  else
+    {
+      /* binary16's subnormal range: multiples of 2⁻²⁴ (rintf rounds ties to even) */
+      f = ldexpf (rintf (ldexpf (fabsf (x), 24)), -24);
+      return sign ? -f : f;
+    }
+  memcpy (&f, &u, sizeof f);
+  return f;
+}
+
+float
+rel_float_round_bfloat16 (float x)
+{
+  guint32 u;
+  float f;
+
+  memcpy (&u, &x, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u)
+    return x;                             /* NaN */
+  u += 0x7fffu + ((u >> 16) & 1u);        /* ties to even; overflow carries into inf */
+  u &= 0xffff0000u;
+  memcpy (&f, &u, sizeof f);
+  return f;
+}

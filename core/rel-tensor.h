@@ -84,6 +84,15 @@ void       rel_tensor_fill      (RelTensor *t, float value);
 double     rel_tensor_sum       (const RelTensor *t);
 float      rel_tensor_max_abs   (const RelTensor *t);
 
+/* The 16-bit float formats of ONNX files. The core computes them in float32
+ * (as it does double): the loader widens their bits exactly, and a Cast to
+ * them rounds a float32 to the nearest representable value (ties to even,
+ * overflow to ±inf, NaN kept), still stored as float32. */
+float      rel_half_to_float       (guint16 bits);   /* IEEE 754 binary16 */
+float      rel_bfloat16_to_float   (guint16 bits);   /* the top half of a float32 */
+float      rel_float_round_half    (float x);
+float      rel_float_round_bfloat16 (float x);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RelTensor, rel_tensor_unref)
 
 G_END_DECLS

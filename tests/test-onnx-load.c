@@ -858,17 +858,18 @@ test_bad_weights (void)
   Builder b;
   static const int64_t dims2[] = { 2 };
 
-  /* float16 */
+  /* complex numbers */
   {
     g_autoptr(GError) error = NULL;
-    static const guint16 half[] = { 0x3c00, 0x4000 };
+    static const float pairs[] = { 1.f, 0.f, 2.f, 0.5f };
     build_trivial (&b);
-    g_ptr_array_add (b.inits, b_tensor (&b, "half_weight", T_FLOAT16, 1, dims2, half, sizeof half));
+    g_ptr_array_add (b.inits, b_tensor (&b, "complex_weight", ONNX__TENSOR_PROTO__DATA_TYPE__COMPLEX64, 1, dims2,
+                                        pairs, sizeof pairs));
     g_assert_null (build_and_load (&b, &error));
     g_assert_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED);
-    assert_message_has (error, "half_weight");
-    assert_message_has (error, "FLOAT16");
-    assert_message_has (error, "float32");
+    assert_message_has (error, "complex_weight");
+    assert_message_has (error, "COMPLEX64");
+    assert_message_has (error, "float");
     builder_clear (&b);
   }
   /* strings */
@@ -979,10 +980,14 @@ test_tensor_data (void)
   static const int32_t i32[] = { 1, -2, 300000 };
   static const double f64[] = { 0.5, -1.25, 1e10 };
   static const int64_t i64_raw[] = { 5, -6, G_MAXINT64 };
+  /* 16-bit floats: 1, −2.5 and the smallest subnormal (binary16), or 1, −2.5, 0.1 rounded (bfloat16) */
+  static const guint16 f16_raw[] = { 0x3c00, 0xc100, 0x0001 };
+  static const int32_t f16_typed[] = { 0x3c00, 0xc100, 0x0001 };
+  static const guint16 bf16_raw[] = { 0x3f80, 0xc020, 0x3dcd };
   Onnx__TensorProto t;
   gsize len;
 
-  for (int form = 0; form < 4; form++)
+  for (int form = 0; form < 7; form++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(RelTensor) out = NULL;
@@ -1017,6 +1022,24 @@ test_tensor_data (void)
           t.raw_data.data = (guint8 *) "\x00\x7f\xff";
           t.raw_data.len = 3;
           break;
+        case 4:
+          t.data_type = T_FLOAT16;
+          t.has_raw_data = TRUE;
+          t.raw_data.data = (guint8 *) f16_raw;   /* little-endian host */
+          t.raw_data.len = sizeof f16_raw;
+          break;
+        case 5:
+          /* without raw data, binary16 bits travel one per int32 */
+          t.data_type = T_FLOAT16;
+          t.n_int32_data = 3;
+          t.int32_data = (int32_t *) f16_typed;
+          break;
+        case 6:
+          t.data_type = ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16;
+          t.has_raw_data = TRUE;
+          t.raw_data.data = (guint8 *) bf16_raw;
+          t.raw_data.len = sizeof bf16_raw;
+          break;
         }
       len = onnx__tensor_proto__get_packed_size (&t);
       buf = g_malloc (len);
@@ -1043,6 +1066,19 @@ test_tensor_data (void)
         case 3:
           g_assert_cmpint (rel_tensor_i64 (out)[0], ==, 0);
           g_assert_cmpint (rel_tensor_i64 (out)[2], ==, 255);
+          break;
+        case 4:
+        case 5:
+          g_assert_cmpint (out->dtype, ==, REL_DTYPE_FLOAT32);
+          g_assert_cmpfloat (rel_tensor_f32 (out)[0], ==, 1.f);
+          g_assert_cmpfloat (rel_tensor_f32 (out)[1], ==, -2.5f);
+          g_assert_cmpfloat (rel_tensor_f32 (out)[2], ==, ldexpf (1.f, -24));
+          break;
+        case 6:
+          g_assert_cmpint (out->dtype, ==, REL_DTYPE_FLOAT32);
+          g_assert_cmpfloat (rel_tensor_f32 (out)[0], ==, 1.f);
+          g_assert_cmpfloat (rel_tensor_f32 (out)[1], ==, -2.5f);
+          g_assert_cmpfloat (rel_tensor_f32 (out)[2], ==, 0.10009765625f);
           break;
         }
 
@@ -1106,14 +1142,14 @@ test_tensor_data (void)
     g_autofree guint8 *buf = NULL;
     onnx__tensor_proto__init (&t);
     t.has_data_type = TRUE;
-    t.data_type = ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16;
-    t.name = (char *) "bf";
+    t.data_type = ONNX__TENSOR_PROTO__DATA_TYPE__COMPLEX128;
+    t.name = (char *) "cx";
     len = onnx__tensor_proto__get_packed_size (&t);
     buf = g_malloc (len);
     onnx__tensor_proto__pack (&t, buf);
     g_assert_null (rel_onnx_load_tensor_data (buf, len, &error));
     g_assert_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED);
-    assert_message_has (error, "BFLOAT16");
+    assert_message_has (error, "COMPLEX128");
   }
 }
 
@@ -1639,6 +1675,80 @@ test_fixture (gconstpointer data)
   g_assert_cmpfloat (max_diff / max_ref, <=, 1e-4);
 }
 
+/* Mixed-precision exports: float32 I/O, a Cast to FLOAT16 (BFLOAT16) in
+ * front of a 16-bit body, weights stored in 16 bits
+ * (tests/reference/make-float16-fixture.py). The core widens the weights
+ * exactly, so each must equal its float32 twice, whose weights numpy (PyTorch)
+ * rounded; on an input the Cast leaves exact the logits agree bit for bit,
+ * and on any other input the low model sees the input rounded as a Cast to
+ * the 16-bit type rounds it. */
+static void
+test_float16_models (void)
+{
+  const char *fixtures = g_getenv ("RELEVANCE_FIXTURES");
+  const char *kinds[] = { "f16", "bf16" };
+
+  g_assert_nonnull (fixtures);
+  for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      g_autofree char *low_path = g_strdup_printf ("%s/float16/model-%s.onnx", fixtures, kinds[k]);
+      g_autofree char *ref_path = g_strdup_printf ("%s/float16/model-%s-ref.onnx", fixtures, kinds[k]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RelModel) low = rel_model_load (low_path, &error);
+      g_autoptr(RelModel) ref = NULL;
+      int64_t shape[4] = { 1, 3, 8, 8 };
+      int n_weights = 0;
+
+      g_assert_no_error (error);
+      ref = rel_model_load (ref_path, &error);
+      g_assert_no_error (error);
+      /* every weight widened exactly */
+      for (guint v = 0; v < ref->values->len; v++)
+        {
+          RelValue *rv = g_ptr_array_index (ref->values, v);
+          int id;
+          RelValue *lv;
+          if (rv->constant == NULL || rv->constant->dtype != REL_DTYPE_FLOAT32 || rv->constant->numel < 2)
+            continue;
+          id = rel_model_find_value (low, rv->name);
+          g_assert_cmpint (id, >=, 0);
+          lv = rel_model_value (low, id);
+          g_assert_nonnull (lv->constant);
+          g_assert_true (rel_tensor_same_shape (lv->constant, rv->constant));
+          g_assert_cmpmem (lv->constant->data, (gsize) lv->constant->numel * sizeof (float),
+                           rv->constant->data, (gsize) rv->constant->numel * sizeof (float));
+          n_weights++;
+        }
+      g_assert_cmpint (n_weights, ==, 6);
+      for (int exact = 1; exact >= 0; exact--)
+        {
+          g_autoptr(RelTensor) x = rel_tensor_new_f32 (4, shape, &error);
+          g_autoptr(RelTensor) xr = NULL;
+          g_autoptr(RelActivations) a = NULL;
+          g_autoptr(RelActivations) b = NULL;
+          RelTensor *ya, *yb;
+
+          for (int64_t i = 0; i < x->numel; i++)
+            rel_tensor_f32 (x)[i] = exact ? (float) ((i * 37) % 128) / 128.f : 0.1f + 0.0137f * (float) i;
+          xr = rel_tensor_copy (x, &error);
+          for (int64_t i = 0; i < xr->numel; i++)
+            rel_tensor_f32 (xr)[i] = k == 0 ? rel_float_round_half (rel_tensor_f32 (x)[i])
+                                            : rel_float_round_bfloat16 (rel_tensor_f32 (x)[i]);
+          a = rel_model_forward (low, x, NULL, &error);
+          g_assert_no_error (error);
+          b = rel_model_forward (ref, xr, NULL, &error);
+          g_assert_no_error (error);
+          ya = rel_activations_output (a);
+          yb = rel_activations_output (b);
+          g_assert_true (rel_tensor_same_shape (ya, yb));
+          g_assert_cmpint (ya->numel, ==, 5);
+          for (int64_t i = 0; i < ya->numel; i++)
+            g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (ya)[i], rel_tensor_f32 (yb)[i],
+                                            1e-6 * MAX (1.f, fabsf (rel_tensor_f32 (yb)[i])));
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1665,6 +1775,7 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx-load/optional-input", test_optional_input);
   g_test_add_func ("/onnx-load/attributes", test_attributes);
   g_test_add_func ("/onnx-load/fold-failure", test_fold_failure);
+  g_test_add_func ("/onnx-load/float16-models", test_float16_models);
   for (gsize i = 0; i < G_N_ELEMENTS (fixtures); i++)
     {
       g_autofree char *name = g_strdup_printf ("/onnx-load/fixture/%s/%s", fixtures[i].dir, fixtures[i].file);

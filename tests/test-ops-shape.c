@@ -1101,10 +1101,30 @@ test_shape_cast (void)
   {
     RelNode *node = grad_check_node_new ("Cast", 1, 1);
     g_autoptr(GError) error = NULL;
-    grad_check_node_set_int (node, "to", 10);   /* FLOAT16 */
+    grad_check_node_set_int (node, "to", 8);   /* STRING */
     g_assert_false (grad_check_node_prepare (node, &error));
     g_assert_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED);
     grad_check_node_free (node);
+  }
+  /* Cast to FLOAT16 / BFLOAT16: float32 values rounded to their precision
+   * (numpy: 0.1 → 0.0999755859375; PyTorch: 0.1 → 0.10009765625) */
+  {
+    int64_t s[1] = { 3 };
+    const float v[3] = { 0.1f, 70000.f, -1.f };
+    const float want16[3] = { 0.0999755859375f, INFINITY, -1.f }, want_bf[3] = { 0.10009765625f, 70144.f, -1.f };
+    g_autoptr(RelTensor) t = f32 (1, s, v);
+    for (int k = 0; k < 2; k++)
+      {
+        g_autoptr(RelTensor) y = NULL;
+        RelNode *node = grad_check_node_new ("Cast", 1, 1);
+        RelTensor *in[1] = { t };
+        grad_check_node_set_int (node, "to", k == 0 ? 10 : 16);
+        y = run (node, in);
+        g_assert_cmpint (y->dtype, ==, REL_DTYPE_FLOAT32);
+        for (int i = 0; i < 3; i++)
+          g_assert_cmpfloat (rel_tensor_f32 (y)[i], ==, (k == 0 ? want16 : want_bf)[i]);
+        grad_check_node_free (node);
+      }
   }
   /* ConstantOfShape: default float 0, or the value tensor's type */
   {
