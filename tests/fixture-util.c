@@ -52,3 +52,23 @@ fixture_target (const char *dir)
   g_assert_nonnull (p);
   return atoi (p + strlen ("\"target\":"));
 }
+
+int
+fixture_zero_biases (RelModel *model)
+{
+  int zeroed = 0;
+
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const RelNode *node = &model->nodes[i];
+      RelValue *v;
+
+      if (node->op->klass != REL_OP_CLASS_LINEAR || node->n_inputs < 3 || node->inputs[2] < 0)
+        continue;
+      v = rel_model_value (model, node->inputs[2]);
+      g_assert_nonnull (v->constant);
+      rel_tensor_fill (v->constant, 0.f);
+      zeroed++;
+    }
+  return zeroed;
+}

@@ -14,3 +14,7 @@ RelModel  *fixture_model  (const char *dir, const char *file);
 RelTensor *fixture_npy    (const char *dir, const char *file);
 /* The explained class of a reference folder: meta.json's "target". */
 int        fixture_target (const char *dir);
+/* Sets every bias of the model's Conv/Gemm/MatMul layers to zero (the model
+ * was loaded for one test only, so its constants may change); returns how
+ * many layers had one. */
+int        fixture_zero_biases (RelModel *model);

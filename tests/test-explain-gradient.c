@@ -657,37 +657,43 @@ test_weights_updated_in_place (void)
  * Winograd paths with few tiles per GEMM (forward and the flipped-kernel
  * input gradient, with the model's cached transformed weights); the gradient
  * must equal PyTorch's (tests/reference/make-wino-fixture.py). */
+/* |got − ref| ≤ tol · max|ref| elementwise, with the figures in the log */
+static void
+assert_close (const RelTensor *got, const RelTensor *ref, double tol, const char *what)
+{
+  double max_err = 0, max_ref = 0;
+
+  g_assert_true (rel_tensor_same_shape (got, ref));
+  for (int64_t i = 0; i < ref->numel; i++)
+    {
+      max_err = MAX (max_err, fabs (rel_tensor_f32 (got)[i] - rel_tensor_f32 (ref)[i]));
+      max_ref = MAX (max_ref, fabs (rel_tensor_f32 (ref)[i]));
+    }
+  g_test_message ("%s: max abs err %.3g of max |ref| %.3g", what, max_err, max_ref);
+  g_assert_cmpfloat (max_ref, >, 0);
+  g_assert_cmpfloat (max_err, <=, tol * max_ref);
+}
+
 static void
 test_winograd_gradient_vs_torch (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(RelModel) model = fixture_model ("wino", "model.onnx");
   g_autoptr(RelTensor) input = fixture_npy ("wino", "input.npy");
-  g_autofree char *ref_path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), "wino", "gradient.npy", NULL);
-  g_autoptr(RelTensor) ref = rel_npy_load (ref_path, &error);
+  g_autoptr(RelTensor) ref = fixture_npy ("wino", "gradient.npy");
   RelTarget t = class_target (1);
-  g_autoptr(RelExplanation) e = NULL;
-  double max_err = 0, max_ref = 0;
+  g_autoptr(RelExplanation) e = explain (model, input, "gradient", &t, 0, NULL, &error);
 
   g_assert_no_error (error);
-  e = explain (model, input, "gradient", &t, 0, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (rel_tensor_same_shape (e->relevance, ref));
-  for (int64_t i = 0; i < ref->numel; i++)
-    {
-      max_err = MAX (max_err, fabs (rel_tensor_f32 (e->relevance)[i] - rel_tensor_f32 (ref)[i]));
-      max_ref = MAX (max_ref, fabs (rel_tensor_f32 (ref)[i]));
-    }
-  g_test_message ("Winograd gradient vs PyTorch: max abs err %.3g of max |ref| %.3g", max_err, max_ref);
-  g_assert_cmpfloat (max_ref, >, 0);
-  g_assert_cmpfloat (max_err, <=, 1e-4 * max_ref);
+  assert_close (e->relevance, ref, 1e-4, "Winograd gradient vs PyTorch");
 }
 
 /* A Split with three outputs, the first unread (a channel split whose parts
  * go separate ways, then meet in a Concat): the engine hands the node every
  * output's cotangent, zero where nothing reads it. The gradient must equal
- * PyTorch's (tests/reference/make-split-fixture.py), and so must the
- * guided-backprop hook's pass, which sees the Split as a route. */
+ * PyTorch's (tests/reference/make-split-fixture.py). LRP's hooked pass sees
+ * the Split as a route: with the biases zeroed, LRP-ε at a vanishing ε is
+ * input × gradient on this piecewise-linear network, Split and all. */
 static void
 test_split_gradient_vs_torch (void)
 {
@@ -696,9 +702,10 @@ test_split_gradient_vs_torch (void)
   g_autoptr(RelTensor) input = fixture_npy ("split", "input.npy");
   g_autoptr(RelTensor) ref = fixture_npy ("split", "gradient.npy");
   RelTarget t = class_target (fixture_target ("split"));
+  const char *const tiny_eps[] = { "epsilon=1e-9", NULL };
   g_autoptr(RelExplanation) e = NULL;
   g_autoptr(RelExplanation) lrp = NULL;
-  double max_err = 0, max_ref = 0;
+  g_autoptr(RelExplanation) ixg = NULL;
   int n_split = 0;
 
   for (int i = 0; i < model->n_nodes; i++)
@@ -710,19 +717,14 @@ test_split_gradient_vs_torch (void)
   g_assert_cmpint (n_split, ==, 1);
   e = explain (model, input, "gradient", &t, 0, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (rel_tensor_same_shape (e->relevance, ref));
-  for (int64_t i = 0; i < ref->numel; i++)
-    {
-      max_err = MAX (max_err, fabs (rel_tensor_f32 (e->relevance)[i] - rel_tensor_f32 (ref)[i]));
-      max_ref = MAX (max_ref, fabs (rel_tensor_f32 (ref)[i]));
-    }
-  g_test_message ("gradient through Split vs PyTorch: max abs err %.3g of max |ref| %.3g", max_err, max_ref);
-  g_assert_cmpfloat (max_ref, >, 0);
-  g_assert_cmpfloat (max_err, <=, 1e-5 * max_ref);
-  /* LRP's hooked pass routes through the Split too */
-  lrp = explain (model, input, "lrp-epsilon", &t, 0, NULL, &error);
+  assert_close (e->relevance, ref, 1e-5, "gradient through Split vs PyTorch");
+
+  g_assert_cmpint (fixture_zero_biases (model), ==, 3);
+  lrp = explain (model, input, "lrp-epsilon", &t, 0, tiny_eps, &error);
   g_assert_no_error (error);
-  g_assert_cmpfloat (rel_tensor_max_abs (lrp->relevance), >, 0);
+  ixg = explain (model, input, "input-x-gradient", &t, 0, NULL, &error);
+  g_assert_no_error (error);
+  assert_close (lrp->relevance, ixg->relevance, 1e-4, "LRP-ε (no biases) through Split vs input × gradient");
 }
 
 int

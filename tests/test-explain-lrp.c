@@ -6,11 +6,11 @@
  */
 #include "rel-error.h"
 #include "rel-explain.h"
+#include "fixture-util.h"
 #include "rel-image.h"
 #include "rel-npy.h"
 
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,40 +56,6 @@ fixture_path (const char *folder, const char *file)
   if (dir == NULL)
     return g_test_build_filename (G_TEST_DIST, "fixtures", folder, file, NULL);
   return g_build_filename (dir, folder, file, NULL);
-}
-
-static int
-fixture_target (const char *folder)
-{
-  g_autofree char *path = fixture_path (folder, "meta.json");
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  JsonObject *root;
-
-  json_parser_load_from_file (parser, path, &error);
-  g_assert_no_error (error);
-  root = json_node_get_object (json_parser_get_root (parser));
-  return (int) json_object_get_int_member (root, "target");
-}
-
-static RelModel *
-load_model (const char *folder, const char *file)
-{
-  g_autofree char *path = fixture_path (folder, file);
-  g_autoptr(GError) error = NULL;
-  RelModel *model = rel_model_load (path, &error);
-  g_assert_no_error (error);
-  return model;
-}
-
-static RelTensor *
-load_npy (const char *folder, const char *file)
-{
-  g_autofree char *path = fixture_path (folder, file);
-  g_autoptr(GError) error = NULL;
-  RelTensor *t = rel_npy_load (path, &error);
-  g_assert_no_error (error);
-  return t;
 }
 
 /* Runs @method with space-separated @settings; NULL with @error on failure. */
@@ -183,8 +149,8 @@ test_fixtures (void)
     {
       const FixtureModel *fmod = &fixture_models[m];
       const char *folder = fmod->folder;
-      g_autoptr(RelModel) model = load_model (folder, fmod->file);
-      g_autoptr(RelTensor) input = load_npy (folder, "input.npy");
+      g_autoptr(RelModel) model = fixture_model (folder, fmod->file);
+      g_autoptr(RelTensor) input = fixture_npy (folder, "input.npy");
       int target = fixture_target (folder);
       int n_bn = 0;
 
@@ -203,7 +169,7 @@ test_fixtures (void)
           g_autofree char *file = g_strconcat (fm->fixture, ".npy", NULL);
           g_autofree char *zennit = g_strconcat (fm->settings, " initial=one bn-merge=zennit", NULL);
           g_autofree char *exact = g_strconcat (fm->settings, " initial=one", NULL);
-          g_autoptr(RelTensor) ref = load_npy (folder, file);
+          g_autoptr(RelTensor) ref = fixture_npy (folder, file);
           g_autoptr(RelExplanation) z = explain_ok (model, input, target, fm->method, zennit);
           g_autoptr(RelExplanation) e = explain_ok (model, input, target, fm->method, exact);
           double cosine, err, e_cosine, e_err;
@@ -240,9 +206,9 @@ test_fixtures (void)
 static void
 test_fixtures_zennit_bn (void)
 {
-  g_autoptr(RelModel) model = load_model ("tiny-resnet", "model-bn.onnx");
-  g_autoptr(RelModel) rebuilt = load_model ("tiny-resnet", "model-bn.onnx");
-  g_autoptr(RelTensor) input = load_npy ("tiny-resnet", "input.npy");
+  g_autoptr(RelModel) model = fixture_model ("tiny-resnet", "model-bn.onnx");
+  g_autoptr(RelModel) rebuilt = fixture_model ("tiny-resnet", "model-bn.onnx");
+  g_autoptr(RelTensor) input = fixture_npy ("tiny-resnet", "input.npy");
   int target = fixture_target ("tiny-resnet");
   int n_bn = 0;
 
@@ -272,7 +238,7 @@ test_fixtures_zennit_bn (void)
       g_autofree char *file = g_strconcat (fm->fixture, ".npy", NULL);
       g_autofree char *settings = g_strconcat (fm->settings, " initial=one", NULL);
       g_autofree char *zennit = g_strconcat (fm->settings, " initial=one bn-merge=zennit", NULL);
-      g_autoptr(RelTensor) ref = load_npy ("tiny-resnet", file);
+      g_autoptr(RelTensor) ref = fixture_npy ("tiny-resnet", file);
       g_autoptr(RelExplanation) r = explain_ok (rebuilt, input, target, fm->method, settings);
       g_autoptr(RelExplanation) z = explain_ok (model, input, target, fm->method, zennit);
       double cosine, err, r_cosine, r_err;
@@ -286,28 +252,6 @@ test_fixtures_zennit_bn (void)
       g_assert_cmpfloat (r_cosine, >=, 0.999);
       g_assert_cmpfloat (r_err, <=, 1e-3);
     }
-}
-
-/* Replaces every bias of the model's Conv/Gemm nodes by zeros (the model was
- * loaded for this test only, so its constants may change). */
-static void
-zero_biases (RelModel *model)
-{
-  int zeroed = 0;
-
-  for (int i = 0; i < model->n_nodes; i++)
-    {
-      const RelNode *node = &model->nodes[i];
-      RelValue *v;
-
-      if (node->op->klass != REL_OP_CLASS_LINEAR || node->n_inputs < 3 || node->inputs[2] < 0)
-        continue;
-      v = rel_model_value (model, node->inputs[2]);
-      g_assert_nonnull (v->constant);
-      rel_tensor_fill (v->constant, 0.f);
-      zeroed++;
-    }
-  g_assert_cmpint (zeroed, >, 0);
 }
 
 static int
@@ -329,8 +273,8 @@ test_conservation (void)
 
   for (gsize m = 0; m < G_N_ELEMENTS (folders); m++)
     {
-      g_autoptr(RelModel) model = load_model (folders[m], "model.onnx");
-      g_autoptr(RelTensor) input = load_npy (folders[m], "input.npy");
+      g_autoptr(RelModel) model = fixture_model (folders[m], "model.onnx");
+      g_autoptr(RelTensor) input = fixture_npy (folders[m], "input.npy");
       g_autoptr(RelExplanation) e = NULL;
       g_autoptr(RelExplanation) one = NULL;
       g_autoptr(RelActivations) acts = NULL;
@@ -338,7 +282,7 @@ test_conservation (void)
       int target = fixture_target (folders[m]);
       double logit, rel;
 
-      zero_biases (model);
+      g_assert_cmpint (fixture_zero_biases (model), >, 0);
       acts = rel_model_forward (model, input, NULL, &error);
       g_assert_no_error (error);
       logit = rel_tensor_f32 (rel_activations_output (acts))[target];
@@ -414,9 +358,9 @@ test_conservation (void)
 static void
 test_initial_logit (void)
 {
-  g_autoptr(RelModel) model = load_model ("tiny-cnn", "model.onnx");
-  g_autoptr(RelTensor) input = load_npy ("tiny-cnn", "input.npy");
-  g_autoptr(RelTensor) logits = load_npy ("tiny-cnn", "logits.npy");
+  g_autoptr(RelModel) model = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) input = fixture_npy ("tiny-cnn", "input.npy");
+  g_autoptr(RelTensor) logits = fixture_npy ("tiny-cnn", "logits.npy");
   int target = fixture_target ("tiny-cnn");
   g_autoptr(RelExplanation) a = explain_ok (model, input, target, "lrp-epsilon-plus", NULL);
   g_autoptr(RelExplanation) b = explain_ok (model, input, target, "lrp-epsilon-plus", "initial=one");
@@ -435,9 +379,9 @@ test_initial_logit (void)
 static void
 test_canonization (void)
 {
-  g_autoptr(RelModel) plain = load_model ("tiny-resnet", "model.onnx");
-  g_autoptr(RelModel) bn = load_model ("tiny-resnet", "model-bn.onnx");
-  g_autoptr(RelTensor) input = load_npy ("tiny-resnet", "input.npy");
+  g_autoptr(RelModel) plain = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelModel) bn = fixture_model ("tiny-resnet", "model-bn.onnx");
+  g_autoptr(RelTensor) input = fixture_npy ("tiny-resnet", "input.npy");
   int target = fixture_target ("tiny-resnet");
   const char *methods[] = {
     "lrp-epsilon", "lrp-gamma", "lrp-alpha-beta", "lrp-zplus", "lrp-flat", "lrp-wsquare",
@@ -482,9 +426,9 @@ test_canonization_resnet18 (void)
       return;
     }
   {
-    g_autoptr(RelModel) plain = load_model ("large", "resnet18/model.onnx");
-    g_autoptr(RelModel) bn = load_model ("large", "resnet18/model-bn.onnx");
-    g_autoptr(RelTensor) input = load_npy ("large", "resnet18/input.npy");
+    g_autoptr(RelModel) plain = fixture_model ("large", "resnet18/model.onnx");
+    g_autoptr(RelModel) bn = fixture_model ("large", "resnet18/model-bn.onnx");
+    g_autoptr(RelTensor) input = fixture_npy ("large", "resnet18/input.npy");
 
     for (gsize m = 0; m < G_N_ELEMENTS (methods); m++)
       {
@@ -598,9 +542,9 @@ split_gemms (RelModel *model)
 static void
 test_matmul_bias (void)
 {
-  g_autoptr(RelModel) gemm = load_model ("tiny-cnn", "model.onnx");
-  g_autoptr(RelModel) split = load_model ("tiny-cnn", "model.onnx");
-  g_autoptr(RelTensor) input = load_npy ("tiny-cnn", "input.npy");
+  g_autoptr(RelModel) gemm = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelModel) split = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) input = fixture_npy ("tiny-cnn", "input.npy");
   int target = fixture_target ("tiny-cnn");
   const char *methods[] = {
     "lrp-epsilon", "lrp-gamma", "lrp-alpha-beta", "lrp-zplus", "lrp-wsquare", "lrp-flat",
@@ -625,10 +569,10 @@ test_matmul_bias (void)
 static void
 test_custom_rules (void)
 {
-  g_autoptr(RelModel) cnn = load_model ("tiny-cnn", "model.onnx");
-  g_autoptr(RelTensor) cnn_in = load_npy ("tiny-cnn", "input.npy");
-  g_autoptr(RelModel) res = load_model ("tiny-resnet", "model-bn.onnx");
-  g_autoptr(RelTensor) res_in = load_npy ("tiny-resnet", "input.npy");
+  g_autoptr(RelModel) cnn = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) cnn_in = fixture_npy ("tiny-cnn", "input.npy");
+  g_autoptr(RelModel) res = fixture_model ("tiny-resnet", "model-bn.onnx");
+  g_autoptr(RelTensor) res_in = fixture_npy ("tiny-resnet", "input.npy");
   int cnn_t = fixture_target ("tiny-cnn"), res_t = fixture_target ("tiny-resnet");
   g_autofree char *flat = write_rules ("# EpsilonPlusFlat spelled out\n"
                                        "first  flat\n"
@@ -674,8 +618,8 @@ test_custom_rules (void)
 static void
 test_custom_errors (void)
 {
-  g_autoptr(RelModel) model = load_model ("tiny-cnn", "model.onnx");
-  g_autoptr(RelTensor) input = load_npy ("tiny-cnn", "input.npy");
+  g_autoptr(RelModel) model = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) input = fixture_npy ("tiny-cnn", "input.npy");
   struct {
     const char *text;
     const char *line;     /* ":N:" expected in the message */
@@ -726,8 +670,8 @@ test_custom_errors (void)
 static void
 test_alpha_beta_validation (void)
 {
-  g_autoptr(RelModel) model = load_model ("tiny-cnn", "model.onnx");
-  g_autoptr(RelTensor) input = load_npy ("tiny-cnn", "input.npy");
+  g_autoptr(RelModel) model = fixture_model ("tiny-cnn", "model.onnx");
+  g_autoptr(RelTensor) input = fixture_npy ("tiny-cnn", "input.npy");
   g_autoptr(GError) error = NULL;
   g_autoptr(RelExplanation) e = explain (model, input, -1, "lrp-alpha-beta", "alpha=3 beta=1", &error);
   g_autoptr(RelExplanation) ok = NULL;
@@ -750,10 +694,10 @@ test_alpha_beta_validation (void)
 static void
 test_zbox_bounds (void)
 {
-  g_autoptr(RelModel) plain = load_model ("tiny-resnet", "model.onnx");
-  g_autoptr(RelModel) norm = load_model ("tiny-resnet", "model.onnx");
-  g_autoptr(RelModel) ranged = load_model ("tiny-resnet", "model.onnx");
-  g_autoptr(RelTensor) input = load_npy ("tiny-resnet", "input.npy");
+  g_autoptr(RelModel) plain = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelModel) norm = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelModel) ranged = fixture_model ("tiny-resnet", "model.onnx");
+  g_autoptr(RelTensor) input = fixture_npy ("tiny-resnet", "input.npy");
   g_autoptr(GError) error = NULL;
   int target = fixture_target ("tiny-resnet");
 
