@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include "ui-test-util.h"
 
 #include "rel-colorbar.h"
 #include "rel-heatmap-view.h"
@@ -31,30 +32,6 @@ typedef struct {
   guint8 image[IW * IH * 3];
 } Fixture;
 
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until @widget has drawn a frame in its current state. */
-static void
-wait_frame (GtkWidget *widget)
-{
-  gboolean drawn = FALSE;
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  gtk_widget_queue_draw (widget);
-  rel_widget_after_next_frame (widget, set_flag, &drawn, NULL);
-  while (!drawn)
-    {
-      g_main_context_iteration (NULL, TRUE);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("no frame drawn within a minute");
-    }
-}
-
 /* The widget as drawn now: B8G8R8A8 premultiplied bytes (GDK's default). */
 typedef struct {
   int width, height;
@@ -68,7 +45,7 @@ render (GtkWidget *widget)
   g_autoptr (GError) error = NULL;
   Pixels p;
 
-  wait_frame (widget);
+  ui_test_wait_for_frame (widget);
   g_autoptr (GdkTexture) texture = rel_widget_render_texture (widget, &error);
   g_assert_no_error (error);
   p.width = gdk_texture_get_width (texture);
@@ -181,7 +158,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   rel_heatmap_view_set_opacity (f->view, 1.0);
   gtk_window_present (GTK_WINDOW (f->window));
-  wait_frame (GTK_WIDGET (f->view));
+  ui_test_wait_for_frame (GTK_WIDGET (f->view));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->view)), ==, IW * PX);
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (f->view)), ==, IH * PX);
 }
@@ -614,11 +591,11 @@ test_screenshot (Fixture *f, gconstpointer data)
   gtk_box_append (GTK_BOX (box), bar);
   gtk_window_set_child (GTK_WINDOW (window), box);
   gtk_window_present (GTK_WINDOW (window));
-  wait_frame (view);
+  ui_test_wait_for_frame (view);
   rel_heatmap_view_hover (REL_HEATMAP_VIEW (view),
                           gtk_widget_get_width (view) / 2.0 + 40, gtk_widget_get_height (view) / 2.0 - 30);
-  wait_frame (window);
-  wait_frame (view);
+  ui_test_wait_for_frame (window);
+  ui_test_wait_for_frame (view);
   g_assert_true (gtk_widget_get_visible (gtk_widget_get_first_child (view)));
   if (path)
     {
@@ -633,8 +610,8 @@ test_screenshot (Fixture *f, gconstpointer data)
       rel_heatmap_view_set_opacity (REL_HEATMAP_VIEW (view), 1.0);
       rel_heatmap_view_zoom_at (REL_HEATMAP_VIEW (view), 6.0,
                                 gtk_widget_get_width (view) / 2.0 + 40, gtk_widget_get_height (view) / 2.0 - 30);
-      wait_frame (window);
-      wait_frame (view);
+      ui_test_wait_for_frame (window);
+      ui_test_wait_for_frame (view);
       g_assert_true (rel_widget_save_png (window, dark, &error));
       g_assert_no_error (error);
       g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
@@ -645,12 +622,8 @@ test_screenshot (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display\n");
-      return 0;
-    }
+  if (!ui_test_init (&argc, &argv))
+    return 0;
 #define ADD(path, fn) g_test_add ("/heatmap-view/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("overlay-follows-relevance", test_overlay_follows_relevance);
   ADD ("opacity-zero-shows-image", test_opacity_zero_shows_image);

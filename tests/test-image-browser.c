@@ -8,13 +8,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include "ui-test-util.h"
 
 #include "rel-image-browser.h"
 #include "rel-image.h"
 #include "rel-render.h"
 
 #include <adwaita.h>
-#include <glib/gstdio.h>
 #include <math.h>
 
 /* ---- generated folders ---- */
@@ -108,88 +108,17 @@ make_folder (int n_classes, int per_class, int loose, int size)
   return root;
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
-
 /* ---- main-loop helpers ---- */
 
 static gboolean
-set_flag (gpointer data)
+not_loading (gpointer browser)
 {
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_frame (GtkWidget *widget)
-{
-  gboolean drawn = FALSE;
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  gtk_widget_queue_draw (widget);
-  rel_widget_after_next_frame (widget, set_flag, &drawn, NULL);
-  while (!drawn)
-    {
-      g_main_context_iteration (NULL, TRUE);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("no frame drawn within a minute");
-    }
-}
-
-static gboolean
-keep_going (gpointer data)
-{
-  (void) data;
-  return G_SOURCE_CONTINUE;
-}
-
-typedef gboolean (*Condition) (RelImageBrowser *browser, gpointer data);
-
-/* Iterates the main loop until @cond holds; fails after @seconds. */
-static void
-wait_until (RelImageBrowser *browser, Condition cond, gpointer data, double seconds, const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint tick = g_timeout_add (10, keep_going, NULL);   /* never sleep past the deadline */
-
-  while (!cond (browser, data))
-    {
-      g_main_context_iteration (NULL, TRUE);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-    }
-  g_source_remove (tick);
-}
-
-static gboolean
-not_loading (RelImageBrowser *browser, gpointer data)
-{
-  (void) data;
   return !rel_image_browser_is_loading (browser);
 }
 
 static gboolean
-not_predicting (RelImageBrowser *browser, gpointer data)
+not_predicting (gpointer browser)
 {
-  (void) data;
   return !rel_image_browser_is_predicting (browser);
 }
 
@@ -198,23 +127,9 @@ run_for (double seconds)
 {
   gboolean done = FALSE;
 
-  g_timeout_add ((guint) (seconds * 1000), set_flag, &done);
+  g_timeout_add ((guint) (seconds * 1000), ui_test_set_flag, &done);
   while (!done)
     g_main_context_iteration (NULL, TRUE);
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-      if (found)
-        return found;
-    }
-  return NULL;
 }
 
 typedef struct {
@@ -232,7 +147,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->browser = REL_IMAGE_BROWSER (rel_image_browser_new ());
   gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->browser));
   gtk_window_present (GTK_WINDOW (f->window));
-  wait_frame (GTK_WIDGET (f->browser));
+  ui_test_wait_for_frame (GTK_WIDGET (f->browser));
 }
 
 static void
@@ -241,7 +156,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   (void) data;
   gtk_window_destroy (GTK_WINDOW (f->window));
   if (f->root)
-    remove_tree (f->root);
+    ui_test_remove_tree (f->root);
   g_free (f->root);
 }
 
@@ -260,23 +175,6 @@ item_at (GListModel *model, guint i)
 }
 
 /* ---- opening 10,000 images ---- */
-
-typedef struct {
-  gint64 last;
-  gint64 max_gap;
-} Stall;
-
-static gboolean
-stall_tick (gpointer data)
-{
-  Stall *s = data;
-  gint64 now = g_get_monotonic_time ();
-
-  if (s->last)
-    s->max_gap = MAX (s->max_gap, now - s->last);
-  s->last = now;
-  return G_SOURCE_CONTINUE;
-}
 
 typedef struct {
   GArray *counts;   /* distinct n-items values, in order */
@@ -307,7 +205,7 @@ static void
 test_open_large (Fixture *f, gconstpointer data)
 {
   LoadLog log = { g_array_new (FALSE, FALSE, sizeof (guint)), 0, NULL };
-  Stall stall = { 0, 0 };
+  UiTestStall stall = { 0, 0 };
   gint64 t0, call_us;
   guint tick;
 
@@ -316,22 +214,22 @@ test_open_large (Fixture *f, gconstpointer data)
   g_signal_connect (f->browser, "notify::n-items", G_CALLBACK (on_n_items), &log);
   g_signal_connect (f->browser, "folder-loaded", G_CALLBACK (on_folder_loaded), &log);
 
-  tick = g_timeout_add_full (G_PRIORITY_HIGH, 2, stall_tick, &stall, NULL);
+  tick = g_timeout_add_full (G_PRIORITY_HIGH, 2, ui_test_stall_tick, &stall, NULL);
   t0 = g_get_monotonic_time ();
   rel_image_browser_open_folder (f->browser, f->root);
   call_us = g_get_monotonic_time () - t0;
   stall.last = g_get_monotonic_time ();
   g_assert_true (rel_image_browser_is_loading (f->browser));
-  wait_until (f->browser, not_loading, NULL, 60, "the scan");
+  ui_test_wait_until (not_loading, f->browser, 60, "the scan");
   double total_ms = (g_get_monotonic_time () - t0) / 1000.0;
-  wait_frame (GTK_WIDGET (f->browser));
+  ui_test_wait_for_frame (GTK_WIDGET (f->browser));
   g_source_remove (tick);
 
   g_test_message ("open_folder returned in %.2f ms; all 10,000 in %.1f ms; longest main-loop stall %.1f ms; "
-                  "%u distinct counts", call_us / 1000.0, total_ms, stall.max_gap / 1000.0, log.counts->len);
+                  "%u distinct counts", call_us / 1000.0, total_ms, stall.longest / 1000.0, log.counts->len);
   /* Generous bounds: speed targets belong in benchmarks, this catches blocking. */
   g_assert_cmpint (call_us, <, 100 * 1000);
-  g_assert_cmpint (stall.max_gap, <, 250 * 1000);
+  g_assert_cmpint (stall.longest, <, 250 * 1000);
 
   g_assert_cmpint (log.loaded, ==, 1);
   g_assert_no_error (log.error);
@@ -365,7 +263,7 @@ test_open_large (Fixture *f, gconstpointer data)
   /* Reopening while a scan runs cancels it: one more folder-loaded, not two. */
   rel_image_browser_open_folder (f->browser, f->root);
   rel_image_browser_open_folder (f->browser, f->root);
-  wait_until (f->browser, not_loading, NULL, 60, "the second scan");
+  ui_test_wait_until (not_loading, f->browser, 60, "the second scan");
   run_for (0.1);
   g_assert_cmpint (log.loaded, ==, 2);
   g_assert_cmpuint (g_list_model_get_n_items (rel_image_browser_get_items (f->browser)), ==, 10000);
@@ -385,7 +283,7 @@ test_filters (Fixture *f, gconstpointer data)
   (void) data;
   f->root = make_folder (3, 4, 2, 16);
   rel_image_browser_open_folder (f->browser, f->root);
-  wait_until (f->browser, not_loading, NULL, 30, "the scan");
+  ui_test_wait_until (not_loading, f->browser, 30, "the scan");
   items = rel_image_browser_get_items (f->browser);
   n = g_list_model_get_n_items (items);
   g_assert_cmpuint (n, ==, 14);
@@ -450,13 +348,19 @@ test_filters (Fixture *f, gconstpointer data)
 
 /* ---- thumbnails, selection, activation ---- */
 
-static gboolean
-bound_thumbnails_ready (RelImageBrowser *browser, gpointer data)
-{
-  GListModel *items = rel_image_browser_get_items (browser);
-  guint n = GPOINTER_TO_UINT (data);
+/* The first @n items, each with its thumbnail. */
+typedef struct {
+  RelImageBrowser *browser;
+  guint            n;
+} Thumbnails;
 
-  for (guint i = 0; i < n; i++)
+static gboolean
+thumbnails_ready (gpointer data)
+{
+  const Thumbnails *t = data;
+  GListModel *items = rel_image_browser_get_items (t->browser);
+
+  for (guint i = 0; i < t->n; i++)
     if (rel_image_item_get_thumbnail_state (item_at (items, i)) != REL_THUMBNAIL_READY)
       return FALSE;
   return TRUE;
@@ -485,12 +389,13 @@ test_thumbnails_and_activation (Fixture *f, gconstpointer data)
   (void) data;
   f->root = make_folder (4, 10, 0, 48);
   rel_image_browser_open_folder (f->browser, f->root);
-  wait_until (f->browser, not_loading, NULL, 30, "the scan");
-  wait_frame (GTK_WIDGET (f->browser));
+  ui_test_wait_until (not_loading, f->browser, 30, "the scan");
+  ui_test_wait_for_frame (GTK_WIDGET (f->browser));
   items = rel_image_browser_get_items (f->browser);
 
   /* The first row is surely on screen at 1000×720. */
-  wait_until (f->browser, bound_thumbnails_ready, GUINT_TO_POINTER (4), 30, "thumbnails of the first row");
+  Thumbnails first_row = { f->browser, 4 };
+  ui_test_wait_until (thumbnails_ready, &first_row, 30, "thumbnails of the first row");
   for (guint i = 0; i < 4; i++)
     {
       RelImageItem *item = item_at (items, i);
@@ -527,7 +432,7 @@ test_thumbnails_and_activation (Fixture *f, gconstpointer data)
 
   /* Selection and activation through the grid's own actions (what Enter and
    * the arrow keys trigger). */
-  GtkWidget *grid = find_descendant (GTK_WIDGET (f->browser), GTK_TYPE_GRID_VIEW);
+  GtkWidget *grid = ui_test_find_descendant (GTK_WIDGET (f->browser), GTK_TYPE_GRID_VIEW);
   g_assert_nonnull (grid);
   g_signal_connect_swapped (f->browser, "notify::selected-item", G_CALLBACK (g_atomic_int_inc), &notified);
   g_signal_connect (f->browser, "image-activated", G_CALLBACK (on_activated), &a);
@@ -549,7 +454,7 @@ test_thumbnails_and_activation (Fixture *f, gconstpointer data)
 
   /* The broken file: back to all classes so it is on screen (last cell). */
   rel_image_browser_set_class_filter (f->browser, -1);
-  wait_frame (GTK_WIDGET (f->browser));
+  ui_test_wait_for_frame (GTK_WIDGET (f->browser));
   RelImageItem *last = item_at (items, 40), *bytes_item = item_at (items, 41);
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   /* The grid may not show the last cells at this size: scroll there. */
@@ -571,16 +476,14 @@ static void
 test_predictor (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), "tiny-resnet", "model.onnx", NULL);
-  g_autoptr(RelModel) model = rel_model_load (path, &error);
+  g_autoptr(RelModel) model = ui_test_load_fixture ("tiny-resnet");
   GListModel *items;
   guint n;
 
   (void) data;
-  g_assert_no_error (error);
   f->root = make_folder (3, 5, 1, 32);
   rel_image_browser_open_folder (f->browser, f->root);
-  wait_until (f->browser, not_loading, NULL, 30, "the scan");
+  ui_test_wait_until (not_loading, f->browser, 30, "the scan");
   items = rel_image_browser_get_items (f->browser);
   /* One file that does not decode: an error on its item, the rest unaffected. */
   g_autofree char *broken = g_build_filename (f->root, "broken.jpg", NULL);
@@ -603,7 +506,7 @@ test_predictor (Fixture *f, gconstpointer data)
   /* Batches of 4 (the last one short): every item predicted, as a direct pass says. */
   rel_image_browser_set_predictor (f->browser, model, 4);
   g_assert_true (rel_image_browser_is_predicting (f->browser));
-  wait_until (f->browser, not_predicting, NULL, 60, "the predictions");
+  ui_test_wait_until (not_predicting, f->browser, 60, "the predictions");
   g_assert_cmpuint (rel_image_browser_get_n_predicted (f->browser), ==, before + n);
   RelContext ctx;
   rel_context_init (&ctx);
@@ -654,14 +557,12 @@ static void
 test_label_mapping (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), "tiny-resnet", "model.onnx", NULL);
-  g_autoptr(RelModel) model = rel_model_load (path, &error);
+  g_autoptr(RelModel) model = ui_test_load_fixture ("tiny-resnet");
   const char *folders[] = { "3", "Golden_Retriever", "tench", "zzz_unknown" };
   const int expected[] = { 3, 1, 2, -1 };
   GListModel *items;
 
   (void) data;
-  g_assert_no_error (error);
   g_assert_cmpint (rel_model_num_classes (model), ==, 5);
   g_assert_true (rel_preprocess_set (model, "labels", "zero\ngolden retriever\ntench, Tinca tinca\nthree\nfour\n",
                                      &error));
@@ -678,7 +579,7 @@ test_label_mapping (Fixture *f, gconstpointer data)
       write_bytes (file, png);
     }
   rel_image_browser_open_folder (f->browser, f->root);
-  wait_until (f->browser, not_loading, NULL, 30, "the scan");
+  ui_test_wait_until (not_loading, f->browser, 30, "the scan");
   items = rel_image_browser_get_items (f->browser);
   g_assert_cmpuint (g_list_model_get_n_items (items), ==, 4);
   /* Before a model: ImageFolder order. */
@@ -697,7 +598,7 @@ test_label_mapping (Fixture *f, gconstpointer data)
         c++;
       g_assert_cmpint (rel_image_item_get_expected_label (item), ==, expected[c]);
     }
-  wait_until (f->browser, not_predicting, NULL, 60, "the predictions");
+  ui_test_wait_until (not_predicting, f->browser, 60, "the predictions");
   for (guint i = 0; i < 4; i++)
     {
       RelImageItem *item = item_at (items, i);
@@ -710,7 +611,7 @@ test_label_mapping (Fixture *f, gconstpointer data)
     }
 
   /* Loose images only: the class filter is on the prediction. */
-  remove_tree (f->root);
+  ui_test_remove_tree (f->root);
   f->root = g_dir_make_tmp ("rel-browser-loose-XXXXXX", &error);
   g_assert_no_error (error);
   for (int i = 0; i < 6; i++)
@@ -720,8 +621,8 @@ test_label_mapping (Fixture *f, gconstpointer data)
       write_bytes (file, img);
     }
   rel_image_browser_open_folder (f->browser, f->root);
-  wait_until (f->browser, not_loading, NULL, 30, "the scan");
-  wait_until (f->browser, not_predicting, NULL, 60, "the predictions");
+  ui_test_wait_until (not_loading, f->browser, 30, "the scan");
+  ui_test_wait_until (not_predicting, f->browser, 60, "the predictions");
   g_assert_cmpuint (g_strv_length ((char **) rel_image_browser_get_class_names (f->browser)), ==, 0);
   int label = rel_image_item_get_predicted_label (item_at (items, 0));
   guint with_label = 0;
@@ -765,7 +666,7 @@ test_screenshot (Fixture *f, gconstpointer data)
     }
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1100, 760);
   rel_image_browser_open_folder (f->browser, f->root);
-  wait_until (f->browser, not_loading, NULL, 30, "the scan");
+  ui_test_wait_until (not_loading, f->browser, 30, "the scan");
   items = rel_image_browser_get_items (f->browser);
   for (guint i = 0; i < 40; i++)
     {
@@ -775,9 +676,10 @@ test_screenshot (Fixture *f, gconstpointer data)
       rel_image_item_set_prediction (item, predicted, fruit[predicted], 0.55 + 0.44 * ((i * 37) % 11) / 10.0);
     }
   g_assert_true (rel_image_browser_set_selected_item (f->browser, item_at (items, 1)));
-  wait_until (f->browser, bound_thumbnails_ready, GUINT_TO_POINTER (12), 30, "thumbnails");
+  Thumbnails shown = { f->browser, 12 };
+  ui_test_wait_until (thumbnails_ready, &shown, 30, "thumbnails");
   run_for (0.2);
-  wait_frame (GTK_WIDGET (f->browser));
+  ui_test_wait_for_frame (GTK_WIDGET (f->browser));
   g_assert_true (rel_widget_save_png (f->window, out ? out : "/tmp/image-browser.png", &error));
   g_assert_no_error (error);
 
@@ -789,7 +691,7 @@ test_screenshot (Fixture *f, gconstpointer data)
       rel_image_browser_set_correctness_filter (f->browser, REL_CORRECTNESS_ALL);
       adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
       run_for (0.2);
-      wait_frame (GTK_WIDGET (f->browser));
+      ui_test_wait_for_frame (GTK_WIDGET (f->browser));
       g_assert_true (rel_widget_save_png (f->window, g_getenv ("REL_BROWSER_SCREENSHOT_DARK"), &error));
       adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
     }
@@ -798,12 +700,8 @@ test_screenshot (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display\n");
-      return 0;
-    }
+  if (!ui_test_init (&argc, &argv))
+    return 0;
   adw_init ();
 #define ADD(path, fn) g_test_add ("/image-browser/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("open-large", test_open_large);

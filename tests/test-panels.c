@@ -398,14 +398,11 @@ test_layer_from_model (void)
 {
   RelExplainerPanel *panel = REL_EXPLAINER_PANEL (rel_explainer_panel_new ());
   Emissions e = { 0 };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_FIXTURES"), "tiny-resnet", "model.onnx", NULL);
-  RelModel *model = rel_model_load (path, &error);
+  RelModel *model = ui_test_load_fixture ("tiny-resnet");
   AdwComboRow *combo;
   GListModel *layers;
   int n_conv = 0, first_conv = -1;
 
-  g_assert_no_error (error);
   for (int n = 0; n < model->n_nodes; n++)
     if (strcmp (model->nodes[n].op_type, "Conv") == 0)
       {
@@ -635,15 +632,18 @@ test_prediction_targets (void)
 
 /* ---- German ---- */
 
+/* For ui_test_find_widget: a label whose source text (a mnemonic's
+ * underscore included) is @text. */
+static gboolean
+label_source_reads (GtkWidget *w, gconstpointer text)
+{
+  return GTK_IS_LABEL (w) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (w)), text) == 0;
+}
+
 static gboolean
 has_label (GtkWidget *w, const char *text)
 {
-  if (GTK_IS_LABEL (w) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (w)), text) == 0)
-    return TRUE;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
-    if (has_label (c, text))
-      return TRUE;
-  return FALSE;
+  return ui_test_find_widget (w, label_source_reads, text) != NULL;
 }
 
 static void
@@ -674,55 +674,14 @@ check_language (gboolean german)
 static void
 test_german (void)
 {
-  if (!ui_test_bind_build_catalogues ())
-    {
-      g_test_skip ("no German catalogue built");
-      return;
-    }
-  ui_test_set_language ("de");
+  if (!ui_test_use_german ())
+    return;
   check_language (TRUE);
   ui_test_set_language (NULL);
   check_language (FALSE);
 }
 
 /* ---- rendering ---- */
-
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_frame (GtkWidget *widget)
-{
-  gboolean drawn = FALSE;
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  gtk_widget_queue_draw (widget);
-  rel_widget_after_next_frame (widget, set_flag, &drawn, NULL);
-  while (!drawn)
-    {
-      g_main_context_iteration (NULL, TRUE);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("no frame drawn within 30 s");
-    }
-}
-
-static GtkWidget *
-find_popover (GtkWidget *w)
-{
-  if (GTK_IS_POPOVER (w))
-    return w;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_popover (c);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
 
 /* Both panels lay out without being squeezed at a sidebar's width; with
  * RELEVANCE_PANELS_PNG set, writes what they look like. */
@@ -757,7 +716,7 @@ test_render (void)
       g_assert_true (rel_explainer_panel_set_method (explainer, shots[i]));
       rel_explainer_panel_set_status (explainer, 42.4, i % 2 ? 0.4 : 1.0,
                                       "conservation 0.998 (Σ R = 1.23 / f(x) = 1.23)");
-      wait_frame (window);
+      ui_test_wait_for_frame (window);
       /* the panel fits the width it was given: nothing forces it wider */
       gtk_widget_measure (GTK_WIDGET (explainer), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, &nat_w, NULL, NULL);
       if (g_test_verbose ())
@@ -785,7 +744,7 @@ test_render (void)
       for (GtkWidget *w = gtk_widget_get_first_child (rel_explainer_panel_get_method_row (explainer));
            w && !popover; w = gtk_widget_get_next_sibling (w))
         {
-          popover = find_popover (w);
+          popover = ui_test_find_descendant (w, GTK_TYPE_POPOVER);
         }
       g_assert_nonnull (popover);
       /* the popup is its own surface: wait until it is mapped and laid out */
@@ -793,7 +752,7 @@ test_render (void)
            !(gtk_widget_get_mapped (popover) && gtk_widget_get_width (popover) > 0)
            && g_get_monotonic_time () < end;)
         g_main_context_iteration (NULL, FALSE);
-      wait_frame (popover);
+      ui_test_wait_for_frame (popover);
       if (!rel_widget_save_png (popover, path, &error))
         g_test_message ("method popup not rendered: %s", error->message);
       gtk_popover_popdown (GTK_POPOVER (popover));
@@ -804,12 +763,8 @@ test_render (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display\n");
-      return 0;
-    }
+  if (!ui_test_init (&argc, &argv))
+    return 0;
   adw_init ();
   /* RELEVANCE_LOCALEDIR=<build>/po with LANGUAGE=de: look at the German panels */
   if (g_getenv ("RELEVANCE_LOCALEDIR"))

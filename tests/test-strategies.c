@@ -14,9 +14,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include "ui-test-util.h"
 
 #include <adwaita.h>
-#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,53 +24,15 @@
 #include "rel-spray.h"
 #include "rel-window.h"
 
-#define WAIT_TIMEOUT_US (300 * G_USEC_PER_SEC)
+#define WAIT_SECONDS 300   /* explaining the whole folder */
 
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition cond, gpointer data, const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
+/* For ui_test_find_widget: a drawn label reading @text (a hidden one with the
+ * same text does not count). */
 static gboolean
-set_flag (gpointer data)
+drawn_label_reads (GtkWidget *widget, gconstpointer text)
 {
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  gboolean drawn = FALSE;
-  rel_widget_after_next_frame (widget, set_flag, &drawn, NULL);
-  wait_until (flag_set, &drawn, "a frame");
-}
-
-static gboolean
-find_label (GtkWidget *widget, const char *text)
-{
-  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0
-      && gtk_widget_is_drawable (widget))
-    return TRUE;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    if (find_label (c, text))
-      return TRUE;
-  return FALSE;
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0
+         && gtk_widget_is_drawable (widget);
 }
 
 typedef struct {
@@ -117,22 +79,6 @@ tag_ari (RelStrategiesView *view, int *n_out)
     }
   *n_out = r->n;
   return rel_adjusted_rand_index (r->labels, tagged, r->n);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *f = g_build_filename (path, name, NULL);
-      if (g_file_test (f, G_FILE_TEST_IS_DIR) && !g_file_test (f, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (f);
-      else
-        g_unlink (f);
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -183,13 +129,13 @@ test_demo_strategies (void)
   RelWindow *window = rel_window_new (NULL, NULL);
   gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
   gtk_window_present (GTK_WINDOW (window));
-  wait_for_frame (GTK_WIDGET (window));
+  ui_test_wait_for_frame (GTK_WIDGET (window));
   g_autoptr (GFile) mfile = g_file_new_for_path (model_path);
   g_autoptr (GFile) dfile = g_file_new_for_path (dir);
   GFile *files[] = { mfile, dfile };
   g_assert_true (rel_window_open_files (window, files, 2));
   Loading loading = { window, n_made };
-  wait_until (folder_ready, &loading, "the demo model and the mixed folder");
+  ui_test_wait_until (folder_ready, &loading, WAIT_SECONDS, "the demo model and the mixed folder");
 
   RelStrategiesView *view = rel_window_get_strategies_view (window);
   g_assert_nonnull (view);
@@ -208,7 +154,7 @@ test_demo_strategies (void)
   const char *empty_shot = g_getenv ("STRATEGIES_SCREENSHOT_EMPTY");
   if (empty_shot)
     {
-      wait_for_frame (GTK_WIDGET (window));
+      ui_test_wait_for_frame (GTK_WIDGET (window));
       g_assert_true (rel_widget_save_png (GTK_WIDGET (window), empty_shot, &error));
     }
 
@@ -218,10 +164,10 @@ test_demo_strategies (void)
   const char *running_shot = g_getenv ("STRATEGIES_SCREENSHOT_RUNNING");
   if (running_shot)
     {
-      wait_for_frame (GTK_WIDGET (window));
+      ui_test_wait_for_frame (GTK_WIDGET (window));
       g_assert_true (rel_widget_save_png (GTK_WIDGET (window), running_shot, &error));
     }
-  wait_until (view_idle, view, "the analysis");
+  ui_test_wait_until (view_idle, view, WAIT_SECONDS, "the analysis");
   g_assert_null (rel_strategies_view_get_error (view));
   const RelSprayResult *r = rel_strategies_view_get_result (view);
   g_assert_nonnull (r);
@@ -234,10 +180,10 @@ test_demo_strategies (void)
   g_assert_cmpint (r->suggested_k, >=, 2);
   g_assert_cmpint (r->k, ==, r->suggested_k);
   /* the spectrum marks the suggested k, and says so */
-  wait_for_frame (GTK_WIDGET (window));
+  ui_test_wait_for_frame (GTK_WIDGET (window));
   g_assert_cmpint (rel_strategies_view_get_marked_k (view), ==, r->suggested_k);
   g_autofree char *says = g_strdup_printf ("The eigengap suggests k = %d", r->suggested_k);
-  g_assert_true (find_label (GTK_WIDGET (view), says));
+  g_assert_nonnull (ui_test_find_widget (GTK_WIDGET (view), drawn_label_reads, says));
   /* the gallery has one card per cluster with thumbnails */
   for (int c = 0; c < r->n_clusters; c++)
     g_assert_nonnull (rel_strategies_view_get_thumbnail (view, c, 0));
@@ -260,9 +206,9 @@ test_demo_strategies (void)
   /* neighbours and pooling: a new graph from the kept heatmaps */
   rel_strategies_view_set_neighbors (view, 8);
   g_assert_true (rel_strategies_view_is_busy (view));
-  wait_until (view_idle, view, "the re-analysis with 8 neighbours");
+  ui_test_wait_until (view_idle, view, WAIT_SECONDS, "the re-analysis with 8 neighbours");
   rel_strategies_view_set_pool (view, 14);
-  wait_until (view_idle, view, "the re-analysis with pooling 14");
+  ui_test_wait_until (view_idle, view, WAIT_SECONDS, "the re-analysis with pooling 14");
   r = rel_strategies_view_get_result (view);
   g_assert_cmpint (r->dim, ==, 14 * 14);
   g_assert_cmpint (r->k, ==, 2);
@@ -272,10 +218,10 @@ test_demo_strategies (void)
   g_assert_cmpint (rel_strategies_view_get_n_explained (view), ==, (int) n_made);
   g_assert_cmpint (rel_strategies_view_get_n_heatmap_runs (view), ==, 1);
   rel_strategies_view_set_neighbors (view, 10);
-  wait_until (view_idle, view, "the re-analysis with 10 neighbours");
+  ui_test_wait_until (view_idle, view, WAIT_SECONDS, "the re-analysis with 10 neighbours");
   rel_strategies_view_set_pool (view, 32);
-  wait_until (view_idle, view, "the re-analysis with pooling 32");
-  wait_for_frame (GTK_WIDGET (window));
+  ui_test_wait_until (view_idle, view, WAIT_SECONDS, "the re-analysis with pooling 32");
+  ui_test_wait_for_frame (GTK_WIDGET (window));
 
   /* a box over the whole plot selects every point, a tiny one in a corner none */
   GtkWidget *w = GTK_WIDGET (view);
@@ -289,7 +235,7 @@ test_demo_strategies (void)
   const char *shot = g_getenv ("STRATEGIES_SCREENSHOT");
   if (shot)
     {
-      wait_for_frame (GTK_WIDGET (window));
+      ui_test_wait_for_frame (GTK_WIDGET (window));
       g_assert_true (rel_widget_save_png (GTK_WIDGET (window), shot, &error));
       g_assert_no_error (error);
     }
@@ -312,32 +258,24 @@ test_demo_strategies (void)
   rel_strategies_view_cancel (view);
   g_assert_false (rel_strategies_view_is_busy (view));
   g_assert_true (rel_strategies_view_get_result (view) == before);
-  g_assert_true (find_label (GTK_WIDGET (view), "Cancelled."));
+  g_assert_nonnull (ui_test_find_widget (GTK_WIDGET (view), drawn_label_reads, "Cancelled."));
   g_assert_cmpint (rel_strategies_view_get_n_heatmap_runs (view), ==, 1);
 
   /* a second run reads every heatmap back from the cache */
   g_assert_true (rel_strategies_view_run (view));
-  wait_until (view_idle, view, "the cached run");
+  ui_test_wait_until (view_idle, view, WAIT_SECONDS, "the cached run");
   g_assert_cmpint (rel_strategies_view_get_n_heatmap_runs (view), ==, 2);
   g_assert_cmpint (rel_strategies_view_get_n_explained (view), ==, (int) n_made);
 
   gtk_window_destroy (GTK_WINDOW (window));
-  remove_tree (tmp);
+  ui_test_remove_tree (tmp);
 }
 
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display\n");
-      return 0;
-    }
-  adw_init ();
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
-                                    "/io/github/relevance/Relevance/icons");
+  if (!ui_test_init_app (&argc, &argv))
+    return 0;
   g_test_add_func ("/strategies/demo", test_demo_strategies);
   return g_test_run ();
 }

@@ -13,7 +13,6 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,43 +22,8 @@
 #include "rel-window.h"
 
 #define FASHION "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
-#define WAIT_TIMEOUT_US (300 * G_USEC_PER_SEC)
+#define WAIT_SECONDS 300   /* a whole training run */
 #define MAX_STALL_US (250 * 1000)
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition cond, gpointer data, const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  gboolean drawn = FALSE;
-  rel_widget_after_next_frame (widget, set_flag, &drawn, NULL);
-  wait_until (flag_set, &drawn, "a frame");
-}
 
 static gboolean
 not_running (gpointer data)
@@ -87,40 +51,29 @@ has_points (gpointer data)
   return rel_train_plot_get_n_points (rel_train_dialog_get_plot (REL_TRAIN_DIALOG (data))) >= 3;
 }
 
-/* The main loop's longest gap between two 10 ms ticks. */
+/* A widget of a type and the text it shows (a label's or a button's). */
 typedef struct {
-  gint64 last;
-  gint64 longest;
-} Stall;
+  GType       type;
+  const char *text;
+} Shown;
 
 static gboolean
-tick (gpointer data)
+shows (GtkWidget *widget, gconstpointer data)
 {
-  Stall *s = data;
-  gint64 now = g_get_monotonic_time ();
-  if (s->last)
-    s->longest = MAX (s->longest, now - s->last);
-  s->last = now;
-  return G_SOURCE_CONTINUE;
-}
-
-static GtkWidget *
-find_widget (GtkWidget *widget, GType type, const char *text)
-{
+  const Shown *want = data;
   const char *t = NULL;
   if (GTK_IS_LABEL (widget))
     t = gtk_label_get_text (GTK_LABEL (widget));
   else if (GTK_IS_BUTTON (widget))
     t = gtk_button_get_label (GTK_BUTTON (widget));
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && g_strcmp0 (t, text) == 0)
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_widget (c, type, text);
-      if (found)
-        return found;
-    }
-  return NULL;
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, want->type) && g_strcmp0 (t, want->text) == 0;
+}
+
+static GtkWidget *
+find_widget (GtkWidget *widget, GType type, const char *text)
+{
+  Shown want = { type, text };
+  return ui_test_find_widget (widget, shows, &want);
 }
 
 static void
@@ -131,29 +84,13 @@ on_finished (RelTrainDialog *dialog, gboolean success, gpointer data)
   count[1] += success;
 }
 
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (dir && (name = g_dir_read_name (dir)))
-        {
-          g_autofree char *sub = g_build_filename (path, name, NULL);
-          remove_tree (sub);
-        }
-    }
-  g_remove (path);
-}
-
 static RelWindow *
 new_window (void)
 {
   RelWindow *window = rel_window_new (NULL, NULL);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
-  wait_for_frame (GTK_WIDGET (window));
+  ui_test_wait_for_frame (GTK_WIDGET (window));
   return window;
 }
 
@@ -167,7 +104,7 @@ new_dialog (RelWindow *window, const char *out, int subset)
   rel_train_dialog_set_subset (dialog, subset);
   rel_train_dialog_set_open_when_done (dialog, FALSE);
   gtk_window_present (GTK_WINDOW (dialog));
-  wait_for_frame (GTK_WIDGET (dialog));
+  ui_test_wait_for_frame (GTK_WIDGET (dialog));
   return dialog;
 }
 
@@ -206,11 +143,12 @@ test_train (void)
   int finished[2] = { 0, 0 };
   g_signal_connect (dialog, "finished", G_CALLBACK (on_finished), finished);
 
-  Stall stall = { 0 };
-  guint ticker = g_timeout_add (10, tick, &stall);
+  /* the main loop's longest gap between two 10 ms ticks */
+  UiTestStall stall = { 0 };
+  guint ticker = g_timeout_add (10, ui_test_stall_tick, &stall);
   rel_train_dialog_start (dialog);
   g_assert_true (rel_train_dialog_is_running (dialog));
-  wait_until (not_running, dialog, "the training run");
+  ui_test_wait_until (not_running, dialog, WAIT_SECONDS, "the training run");
   g_source_remove (ticker);
   g_test_message ("longest main-loop stall %.1f ms", stall.longest / 1e3);
   g_assert_cmpint (stall.longest, <, MAX_STALL_US);
@@ -247,13 +185,12 @@ test_train (void)
   g_assert_cmpfloat (clean, <=, 1.0);
   g_assert_cmpfloat (flip, >=, 0.0);
   g_assert_cmpfloat (flip, <=, 1.0);
-  wait_for_frame (GTK_WIDGET (dialog));
+  ui_test_wait_for_frame (GTK_WIDGET (dialog));
   g_autofree char *acc_text = g_strdup_printf ("%.1f %%", 100 * clean);
   GtkWidget *acc_label = find_widget (GTK_WIDGET (dialog), GTK_TYPE_LABEL, acc_text);
   g_assert_nonnull (acc_label);
   g_assert_true (gtk_widget_get_mapped (acc_label));
-  g_autofree char *png = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                           "test-train-dialog.png", NULL);
+  g_autofree char *png = ui_test_output_path ("test-train-dialog.png");
   g_assert_true (rel_widget_save_png (GTK_WIDGET (dialog), png, NULL));
 
   /* the run's folder: the model and clean/tagged test images */
@@ -270,19 +207,19 @@ test_train (void)
   g_assert_true (gtk_widget_get_mapped (open) && gtk_widget_is_sensitive (open));
   g_assert_null (rel_window_get_model (window));
   g_signal_emit_by_name (open, "clicked");
-  wait_until (not_loading, window, "the model to load");
+  ui_test_wait_until (not_loading, window, WAIT_SECONDS, "the model to load");
   RelModel *model = rel_window_get_model (window);
   g_assert_nonnull (model);
   g_assert_cmpstr (g_hash_table_lookup (model->metadata, "clever_hans.class"), ==, "Sandal");
   g_assert_cmpstr (rel_window_get_model_name (window), ==, "Clever Hans: Sandal + tag");
   /* with the run's clean and tagged test images: 6 per class, each twice */
   RelImageBrowser *browser = rel_window_get_browser (window);
-  wait_until (browser_loaded, browser, "the test images");
+  ui_test_wait_until (browser_loaded, browser, WAIT_SECONDS, "the test images");
   g_assert_cmpuint (g_list_model_get_n_items (rel_image_browser_get_items (browser)), ==, 10 * 6 * 2);
   gtk_window_destroy (GTK_WINDOW (dialog));
 
   gtk_window_destroy (GTK_WINDOW (window));
-  remove_tree (out);
+  ui_test_remove_tree (out);
 }
 
 static void
@@ -301,7 +238,7 @@ test_cancel (void)
   g_signal_connect (dialog, "finished", G_CALLBACK (on_finished), finished);
 
   rel_train_dialog_start (dialog);
-  wait_until (has_points, dialog, "three steps");
+  ui_test_wait_until (has_points, dialog, WAIT_SECONDS, "three steps");
   rel_train_dialog_cancel (dialog);
   g_assert_false (rel_train_dialog_is_running (dialog));
   g_assert_cmpstr (rel_train_dialog_get_status (dialog), ==, "Cancelled");
@@ -320,7 +257,7 @@ test_cancel (void)
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_destroy (GTK_WINDOW (window));
-  remove_tree (out);
+  ui_test_remove_tree (out);
 }
 
 /* @dir/@split/<class>/NN.png: 16×16 grey images, each class a bright bar in
@@ -371,7 +308,7 @@ test_image_folder (void)
   int finished[2] = { 0, 0 };
   g_signal_connect (dialog, "finished", G_CALLBACK (on_finished), finished);
   rel_train_dialog_start (dialog);
-  wait_until (not_running, dialog, "the training run");
+  ui_test_wait_until (not_running, dialog, WAIT_SECONDS, "the training run");
   if (finished[1] != 1)
     g_error ("the run failed: %s", rel_train_dialog_get_status (dialog));
 
@@ -388,8 +325,8 @@ test_image_folder (void)
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_destroy (GTK_WINDOW (window));
-  remove_tree (out);
-  remove_tree (data);
+  ui_test_remove_tree (out);
+  ui_test_remove_tree (data);
 }
 
 /* The primary menu's "Train a Clever Hans…" opens the dialog over the window. */
@@ -409,7 +346,7 @@ test_action (void)
     }
   g_assert_nonnull (dialog);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
-  wait_for_frame (GTK_WIDGET (dialog));
+  ui_test_wait_for_frame (GTK_WIDGET (dialog));
   g_assert_false (rel_train_dialog_is_running (dialog));
   g_assert_cmpstr (rel_train_dialog_get_status (dialog), ==, "Not started");
   gtk_window_destroy (GTK_WINDOW (dialog));
@@ -420,21 +357,16 @@ test_action (void)
 static void
 test_german (void)
 {
-  if (!ui_test_bind_build_catalogues ())
-    {
-      g_test_skip ("no German catalogue built");
-      return;
-    }
-  ui_test_set_language ("de");
+  if (!ui_test_use_german ())
+    return;
 
   RelTrainDialog *dialog = rel_train_dialog_new (NULL);
   gtk_window_present (GTK_WINDOW (dialog));
-  wait_for_frame (GTK_WIDGET (dialog));
+  ui_test_wait_for_frame (GTK_WIDGET (dialog));
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "Einen Klugen Hans trainieren");
   g_assert_nonnull (find_widget (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "Präparierte Klasse"));
   g_assert_cmpstr (rel_train_dialog_get_status (dialog), ==, "Nicht gestartet");
-  g_autofree char *png = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                           "test-train-dialog-de.png", NULL);
+  g_autofree char *png = ui_test_output_path ("test-train-dialog-de.png");
   g_assert_true (rel_widget_save_png (GTK_WIDGET (dialog), png, NULL));
   gtk_window_destroy (GTK_WINDOW (dialog));
   ui_test_set_language (NULL);
@@ -443,16 +375,8 @@ test_german (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display\n");
-      return 0;
-    }
-  adw_init ();
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
-                                    "/io/github/relevance/Relevance/icons");
+  if (!ui_test_init_app (&argc, &argv))
+    return 0;
 
   g_test_add_func ("/train-dialog/plot", test_plot);
   g_test_add_func ("/train-dialog/action", test_action);

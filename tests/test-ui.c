@@ -24,22 +24,8 @@
 #include "rel-render.h"
 #include "rel-window.h"
 
-#define WAIT_TIMEOUT_US (60 * G_USEC_PER_SEC)
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Runs the main loop until @cond holds; fails the test after a minute. */
-static void
-wait_until (Condition cond, gpointer data, const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
+/* How long a test waits for the window to reach a state before it fails. */
+#define WAIT_SECONDS 60
 
 static gboolean
 not_loading (gpointer data)
@@ -47,48 +33,11 @@ not_loading (gpointer data)
   return !rel_window_is_loading (REL_WINDOW (data));
 }
 
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  gboolean drawn = FALSE;
-  rel_widget_after_next_frame (widget, set_flag, &drawn, NULL);
-  wait_until (flag_set, &drawn, "a frame");
-}
-
-/* The first label under @widget showing exactly @text, or NULL. */
-static GtkLabel *
-find_label (GtkWidget *widget, const char *text)
-{
-  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return GTK_LABEL (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkLabel *found = find_label (child, text);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 /* Mapped means on screen: its page of the stack is the visible one. */
 static void
 assert_label_shown (GtkWidget *window, const char *text)
 {
-  GtkLabel *label = find_label (window, text);
+  GtkLabel *label = ui_test_find_label (window, text);
   if (label == NULL)
     g_error ("no label reads “%s”", text);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (label)));
@@ -101,7 +50,7 @@ new_window_of_width (int width)
   RelWindow *window = rel_window_new (NULL, NULL);
   gtk_window_set_default_size (GTK_WINDOW (window), width, 800);
   gtk_window_present (GTK_WINDOW (window));
-  wait_for_frame (GTK_WIDGET (window));
+  ui_test_wait_for_frame (GTK_WIDGET (window));
   return window;
 }
 
@@ -154,19 +103,6 @@ make_images (int width, int height, int n)
     }
   g_rand_free (rand);
   return dir;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 static gboolean
@@ -225,9 +161,7 @@ count_update (RelWindow *window, gboolean is_final, gpointer data)
 static RelWindow *
 open_fixture_at (const char *name, int width, char **images_out)
 {
-  const char *fixtures = g_getenv ("RELEVANCE_FIXTURES");
-  g_assert_nonnull (fixtures);
-  g_autofree char *path = g_build_filename (fixtures, name, "model.onnx", NULL);
+  g_autofree char *path = ui_test_fixture_path (name);
   g_autoptr (RelModel) probe = rel_model_load (path, NULL);
   g_assert_nonnull (probe);
   char *images = make_images (probe->preprocess.width, probe->preprocess.height, 4);
@@ -237,7 +171,7 @@ open_fixture_at (const char *name, int width, char **images_out)
   g_autoptr (GFile) ifile = g_file_new_for_path (images);
   GFile *files[] = { mfile, ifile };
   g_assert_true (rel_window_open_files (window, files, 2));
-  wait_until (model_and_image, window, "the model, a folder and a first explanation");
+  ui_test_wait_until (model_and_image, window, WAIT_SECONDS, "the model, a folder and a first explanation");
   *images_out = images;
   return window;
 }
@@ -246,6 +180,22 @@ static RelWindow *
 open_fixture (const char *name, char **images_out)
 {
   return open_fixture_at (name, 1280, images_out);
+}
+
+/* Drops @path on @window as a file manager does; whether the window took it. */
+static gboolean
+drop_path (RelWindow *window, const char *path)
+{
+  GSList *list = g_slist_prepend (NULL, g_file_new_for_path (path));
+  GValue value = G_VALUE_INIT;
+  gboolean taken;
+
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_set_boxed (&value, list);
+  taken = rel_window_drop_value (window, &value);
+  g_value_unset (&value);
+  g_slist_free_full (list, g_object_unref);
+  return taken;
 }
 
 /* Open a model and a folder; the first image is explained at once. Switching
@@ -269,12 +219,12 @@ test_explore (void)
   for (int k = 0; k < 10; k++)
     total += rel_prediction_panel_get_probability (prediction, k);
   g_assert_cmpfloat_with_epsilon (total, 1.0, 1e-4);
-  wait_for_frame (GTK_WIDGET (window));
+  ui_test_wait_for_frame (GTK_WIDGET (window));
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (rel_window_get_heatmap_view (window))));
 
   /* LRP: the readout shows the time and the conservation figure. */
   g_assert_true (rel_explainer_panel_set_method (panel, "lrp-epsilon"));
-  wait_until (explained, window, "LRP ε");
+  ui_test_wait_until (explained, window, WAIT_SECONDS, "LRP ε");
   const char *status = rel_explainer_panel_get_status_text (panel);
   g_test_message ("status: %s", status);
   g_assert_nonnull (strstr (status, "ms"));
@@ -282,7 +232,7 @@ test_explore (void)
   g_autoptr (GdkTexture) lrp = render_overlay (window);
 
   g_assert_true (rel_explainer_panel_set_method (panel, "gradient"));
-  wait_until (explained, window, "the gradient");
+  ui_test_wait_until (explained, window, WAIT_SECONDS, "the gradient");
   g_autoptr (GdkTexture) gradient = render_overlay (window);
   guint changed = count_different (lrp, gradient);
   g_test_message ("method switch changed %u of %d pixels", changed, 28 * 28);
@@ -296,7 +246,7 @@ test_explore (void)
   g_assert_true (rel_explainer_panel_set_param (panel, "sigma", "0.05", &error));
   rel_explainer_panel_flush (panel);
   updates.progress = updates.final = 0;
-  wait_until (explained, window, "SmoothGrad σ = 0.05");
+  ui_test_wait_until (explained, window, WAIT_SECONDS, "SmoothGrad σ = 0.05");
   g_test_message ("smoothgrad: %u progressive updates, %u final", updates.progress, updates.final);
   g_assert_cmpuint (updates.progress, >=, 2);
   g_assert_cmpuint (updates.final, ==, 1);
@@ -306,7 +256,7 @@ test_explore (void)
   g_assert_true (rel_explainer_panel_set_param (panel, "samples", "200", &error));
   g_assert_true (rel_explainer_panel_set_param (panel, "sigma", "1.5", &error));
   g_assert_true (rel_explainer_panel_flush (panel));
-  wait_until (explained, window, "SmoothGrad σ = 1.5");
+  ui_test_wait_until (explained, window, WAIT_SECONDS, "SmoothGrad σ = 1.5");
   g_autoptr (GdkTexture) large_sigma = render_overlay (window);
   changed = count_different (small_sigma, large_sigma);
   g_test_message ("σ 0.05 → 1.5 changed %u pixels", changed);
@@ -324,13 +274,7 @@ test_explore (void)
 
   /* A dropped folder replaces the images; the first is explained. */
   g_autofree char *more = make_images (28, 28, 6);
-  GSList *list = g_slist_prepend (NULL, g_file_new_for_path (more));
-  GValue value = G_VALUE_INIT;
-  g_value_init (&value, GDK_TYPE_FILE_LIST);
-  g_value_set_boxed (&value, list);
-  g_assert_true (rel_window_drop_value (window, &value));
-  g_value_unset (&value);
-  g_slist_free_full (list, g_object_unref);
+  g_assert_true (drop_path (window, more));
   while (rel_image_browser_is_loading (browser)
          || !g_str_has_prefix (rel_window_get_input_path (window) ? rel_window_get_input_path (window) : "", more)
          || !rel_window_is_explained (window))
@@ -338,8 +282,8 @@ test_explore (void)
   g_assert_cmpuint (g_list_model_get_n_items (rel_image_browser_get_items (browser)), ==, 6);
 
   gtk_window_destroy (GTK_WINDOW (window));
-  remove_dir (images);
-  remove_dir (more);
+  ui_test_remove_tree (images);
+  ui_test_remove_tree (more);
 }
 
 /* A malformed model dropped on the window: an error toast names the file, the
@@ -351,21 +295,15 @@ test_bad_drop (void)
   RelWindow *window = open_fixture ("tiny-cnn", &images);
   RelModel *model = rel_window_get_model (window);
   gboolean failed = FALSE, changed = FALSE;
-  g_signal_connect_swapped (window, "load-failed", G_CALLBACK (set_flag), &failed);
-  g_signal_connect_swapped (window, "model-changed", G_CALLBACK (set_flag), &changed);
+  g_signal_connect_swapped (window, "load-failed", G_CALLBACK (ui_test_set_flag), &failed);
+  g_signal_connect_swapped (window, "model-changed", G_CALLBACK (ui_test_set_flag), &changed);
 
   g_autofree char *garbage = g_build_filename (images, "broken.onnx", NULL);
   static const char junk[] = "\x0a\xff\xff\xff\xff\x0f this is not a protobuf \x12\x80";
   g_assert_true (g_file_set_contents (garbage, junk, sizeof junk, NULL));
-  GSList *list = g_slist_prepend (NULL, g_file_new_for_path (garbage));
-  GValue value = G_VALUE_INIT;
-  g_value_init (&value, GDK_TYPE_FILE_LIST);
-  g_value_set_boxed (&value, list);
-  g_assert_true (rel_window_drop_value (window, &value));
-  g_value_unset (&value);
-  g_slist_free_full (list, g_object_unref);
+  g_assert_true (drop_path (window, garbage));
   g_assert_true (rel_window_is_loading (window));
-  wait_until (not_loading, window, "the malformed model to fail");
+  ui_test_wait_until (not_loading, window, WAIT_SECONDS, "the malformed model to fail");
 
   g_assert_true (failed);
   g_assert_false (changed);
@@ -373,23 +311,22 @@ test_bad_drop (void)
   g_assert_nonnull (rel_window_get_error_message (window));
   g_test_message ("error: %s", rel_window_get_error_message (window));
   g_assert_cmpuint (strlen (rel_window_get_error_message (window)), >, 5);
-  wait_for_frame (GTK_WIDGET (window));
-  GtkLabel *toast = find_label (GTK_WIDGET (window), "Could not open “broken.onnx”");
+  ui_test_wait_for_frame (GTK_WIDGET (window));
+  GtkLabel *toast = ui_test_find_label (GTK_WIDGET (window), "Could not open “broken.onnx”");
   g_assert_nonnull (toast);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (toast)));
-  g_autofree char *shot = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                            "test-ui-error.png", NULL);
+  g_autofree char *shot = ui_test_output_path ("test-ui-error.png");
   g_assert_true (rel_widget_save_png (GTK_WIDGET (window), shot, NULL));
 
   /* The previous model still explains. */
   guint before = rel_window_get_n_updates (window);
   g_assert_true (rel_explainer_panel_set_method (rel_window_get_explainer_panel (window), "input-x-gradient"));
-  wait_until (explained, window, "an explanation after the failure");
+  ui_test_wait_until (explained, window, WAIT_SECONDS, "an explanation after the failure");
   g_assert_cmpuint (rel_window_get_n_updates (window), >, before);
   g_assert_cmpstr (rel_window_get_model_name (window), ==, "tiny-cnn");
 
   gtk_window_destroy (GTK_WINDOW (window));
-  remove_dir (images);
+  ui_test_remove_tree (images);
 }
 
 static gboolean
@@ -427,7 +364,7 @@ test_compare_and_export (void)
   const char *methods[] = { "gradient", "lrp-epsilon", "gradcam", NULL };
   rel_window_set_compare_methods (window, methods);
   rel_window_show_compare (window, FALSE);
-  wait_until (compare_done, window, "the compare grid");
+  ui_test_wait_until (compare_done, window, WAIT_SECONDS, "the compare grid");
   guint n = 0;
   rel_window_compare_is_done (window, &n);
   g_assert_cmpuint (n, ==, 3);
@@ -442,7 +379,7 @@ test_compare_and_export (void)
   g_assert_cmpfloat (fabs (rel_heatmap_view_get_scale (a) - sa), <, 1e-9 * MAX (sa, 1));
   GtkToggleButton *shared = NULL;
   /* The toolbar's toggle, found by its label. */
-  GtkLabel *label = find_label (GTK_WIDGET (window), "Shared Scale");
+  GtkLabel *label = ui_test_find_label (GTK_WIDGET (window), "Shared Scale");
   g_assert_nonnull (label);
   shared = GTK_TOGGLE_BUTTON (gtk_widget_get_ancestor (GTK_WIDGET (label), GTK_TYPE_TOGGLE_BUTTON));
   gtk_toggle_button_set_active (shared, TRUE);
@@ -451,9 +388,8 @@ test_compare_and_export (void)
   double top = MAX (MAX (sa, sb), scale_c);
   g_assert_cmpfloat (fabs (rel_heatmap_view_get_scale (a) - top), <, 1e-9 * top);
   g_assert_cmpfloat (fabs (rel_heatmap_view_get_scale (b) - top), <, 1e-9 * top);
-  wait_for_frame (GTK_WIDGET (window));
-  g_autofree char *shot = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                            "test-ui-compare.png", NULL);
+  ui_test_wait_for_frame (GTK_WIDGET (window));
+  g_autofree char *shot = ui_test_output_path ("test-ui-compare.png");
   g_assert_true (rel_widget_save_png (GTK_WIDGET (window), shot, NULL));
 
   g_autoptr (GError) error = NULL;
@@ -486,7 +422,7 @@ test_compare_and_export (void)
   AdwViewStack *pages = ADW_VIEW_STACK (gtk_widget_get_ancestor (GTK_WIDGET (rel_window_get_heatmap_view (window)),
                                                                  ADW_TYPE_VIEW_STACK));
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (pages), ==, "explore");
-  wait_until (explained, window, "the main view again");
+  ui_test_wait_until (explained, window, WAIT_SECONDS, "the main view again");
   /* The same map as the grid's LRP cell. */
   const float *main_map = rel_heatmap_view_get_map (rel_window_get_heatmap_view (window), &mw0, &mh0);
   g_assert_cmpint (gw * gh, ==, mw0 * mh0);
@@ -522,7 +458,7 @@ test_compare_and_export (void)
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_unlink (png); g_unlink (svg); g_unlink (pdf); g_unlink (heat); g_unlink (over); g_unlink (npy);
-  remove_dir (images);
+  ui_test_remove_tree (images);
 }
 
 static void
@@ -530,7 +466,7 @@ open_and_wait (RelWindow *window, const char *path)
 {
   g_autoptr (GFile) file = g_file_new_for_path (path);
   rel_window_open (window, file);
-  wait_until (not_loading, window, "a model to load");
+  ui_test_wait_until (not_loading, window, WAIT_SECONDS, "a model to load");
 }
 
 static void
@@ -549,9 +485,8 @@ assert_recent (GSettings *settings, const char *first, const char *second)
 static void
 test_settings (void)
 {
-  const char *fixtures = g_getenv ("RELEVANCE_FIXTURES");
-  g_autofree char *cnn = g_build_filename (fixtures, "tiny-cnn", "model.onnx", NULL);
-  g_autofree char *resnet = g_build_filename (fixtures, "tiny-resnet", "model.onnx", NULL);
+  g_autofree char *cnn = ui_test_fixture_path ("tiny-cnn");
+  g_autofree char *resnet = ui_test_fixture_path ("tiny-resnet");
   g_autoptr (GSettings) settings = g_settings_new (APP_ID);
   g_settings_reset (settings, "recent-models");
   g_settings_reset (settings, "last-model");
@@ -579,7 +514,7 @@ test_settings (void)
   g_assert_cmpstr (rel_window_get_model_name (window), ==, "tiny-resnet");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-recent", "s", cnn));
-  wait_until (not_loading, window, "the recent model to load");
+  ui_test_wait_until (not_loading, window, WAIT_SECONDS, "the recent model to load");
   g_assert_cmpstr (rel_window_get_model_name (window), ==, "tiny-cnn");
   assert_recent (settings, cnn, resnet);
 
@@ -590,7 +525,7 @@ test_settings (void)
 
   /* The window's size is remembered when it closes. */
   gtk_window_set_default_size (GTK_WINDOW (window), 1111, 777);
-  wait_for_frame (GTK_WIDGET (window));
+  ui_test_wait_for_frame (GTK_WIDGET (window));
   g_object_ref (window);
   gtk_window_close (GTK_WINDOW (window));
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1111);
@@ -605,11 +540,10 @@ test_settings (void)
   /* The preferences window edits the same settings. */
   GtkWindow *prefs = rel_window_show_preferences (window);
   g_assert_true (ADW_IS_PREFERENCES_WINDOW (prefs));
-  wait_for_frame (GTK_WIDGET (prefs));
-  g_assert_nonnull (find_label (GTK_WIDGET (prefs), "Colour Map"));
-  g_assert_nonnull (find_label (GTK_WIDGET (prefs), "Compute Threads"));
-  g_autofree char *png = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                           "test-ui-preferences.png", NULL);
+  ui_test_wait_for_frame (GTK_WIDGET (prefs));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (prefs), "Colour Map"));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (prefs), "Compute Threads"));
+  g_autofree char *png = ui_test_output_path ("test-ui-preferences.png");
   g_assert_true (rel_widget_save_png (GTK_WIDGET (prefs), png, NULL));
   gtk_window_destroy (prefs);
   gtk_window_destroy (GTK_WINDOW (window));
@@ -621,21 +555,17 @@ test_settings (void)
 static void
 test_german (void)
 {
-  if (!ui_test_bind_build_catalogues ())
-    {
-      g_test_skip ("no German catalogue built");
-      return;
-    }
-  ui_test_set_language ("de");
+  if (!ui_test_use_german ())
+    return;
 
   RelWindow *window = new_window ();
   assert_label_shown (GTK_WIDGET (window), "Kein Modell geladen");
-  g_assert_null (find_label (GTK_WIDGET (window), "No Model Loaded"));
+  g_assert_null (ui_test_find_label (GTK_WIDGET (window), "No Model Loaded"));
   /* The view switcher, the toolbars and the image browser's filters. */
-  g_assert_nonnull (find_label (GTK_WIDGET (window), "Erkunden"));
-  g_assert_nonnull (find_label (GTK_WIDGET (window), "Vergleichen"));
-  g_assert_nonnull (find_label (GTK_WIDGET (window), "Gemeinsame Skala"));
-  g_assert_null (find_label (GTK_WIDGET (window), "Explore"));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (window), "Erkunden"));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (window), "Vergleichen"));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (window), "Gemeinsame Skala"));
+  g_assert_null (ui_test_find_label (GTK_WIDGET (window), "Explore"));
   g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "All Classes"), ==, "Alle Klassen");
   g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u image", "%u of %u images", 12), 3, 12);
   g_assert_cmpstr (count, ==, "3 von 12 Bildern");
@@ -648,20 +578,11 @@ test_german (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-/* The first widget under @widget whose tooltip is @text, or NULL. */
-static GtkWidget *
-find_tooltip (GtkWidget *widget, const char *text)
+/* For ui_test_find_widget: @widget's tooltip is @text. */
+static gboolean
+tooltip_reads (GtkWidget *widget, gconstpointer text)
 {
-  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_tooltip (child, text);
-      if (found)
-        return found;
-    }
-  return NULL;
+  return g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) == 0;
 }
 
 /* Shown means wholly inside the window: nothing is cut off at its edge. */
@@ -700,7 +621,7 @@ test_narrow (void)
       AdwFlap *browser_flap, *side_flap;
       GtkWidget *side_toggle, *zoom_in;
 
-      wait_for_frame (w);
+      ui_test_wait_for_frame (w);
       browser_flap = ADW_FLAP (gtk_widget_get_ancestor (browser, ADW_TYPE_FLAP));
       side_flap = ADW_FLAP (gtk_widget_get_ancestor (panel, ADW_TYPE_FLAP));
       g_assert_true (browser_flap != side_flap);
@@ -713,11 +634,11 @@ test_narrow (void)
       assert_inside_if_shown (w, panel, "explainer panel");
       assert_inside_if_shown (w, gtk_widget_get_parent (view), "heatmap page");
       /* the toolbar's last buttons are not cut off either */
-      zoom_in = find_tooltip (w, "Zoom In");
+      zoom_in = ui_test_find_widget (w, tooltip_reads, "Zoom In");
       g_assert_nonnull (zoom_in);
       assert_inside_if_shown (w, zoom_in, "zoom-in button");
 
-      side_toggle = find_tooltip (w, "Method and Prediction");
+      side_toggle = ui_test_find_widget (w, tooltip_reads, "Method and Prediction");
       g_assert_nonnull (side_toggle);
       g_assert_cmpint (gtk_widget_get_visible (side_toggle), ==, cases[c].side_folded);
       if (cases[c].side_folded)
@@ -725,14 +646,14 @@ test_narrow (void)
           g_assert_false (gtk_widget_get_child_visible (panel) && gtk_widget_get_mapped (panel)
                           && adw_flap_get_reveal_flap (side_flap));
           gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (side_toggle), TRUE);
-          wait_for_frame (w);
-          wait_for_frame (w);
+          ui_test_wait_for_frame (w);
+          ui_test_wait_for_frame (w);
           g_assert_true (adw_flap_get_reveal_flap (side_flap));
           g_assert_true (gtk_widget_get_mapped (panel));
           assert_inside_if_shown (w, panel, "revealed explainer panel");
         }
       gtk_window_destroy (GTK_WINDOW (window));
-      remove_dir (images);
+      ui_test_remove_tree (images);
     }
 }
 
@@ -744,11 +665,10 @@ test_shortcuts (void)
   GtkWindow *overlay = GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
   g_assert_nonnull (overlay);
   gtk_window_present (overlay);
-  wait_for_frame (GTK_WIDGET (overlay));
-  g_assert_nonnull (find_label (GTK_WIDGET (overlay), "Open a folder of images"));
-  g_assert_nonnull (find_label (GTK_WIDGET (overlay), "Zoom in"));
-  g_autofree char *png = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                           "test-ui-shortcuts.png", NULL);
+  ui_test_wait_for_frame (GTK_WIDGET (overlay));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (overlay), "Open a folder of images"));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (overlay), "Zoom in"));
+  g_autofree char *png = ui_test_output_path ("test-ui-shortcuts.png");
   g_assert_true (rel_widget_save_png (GTK_WIDGET (overlay), png, NULL));
   gtk_window_destroy (overlay);
 }
@@ -772,19 +692,8 @@ test_display_name (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-
-  /* gtk_test_init aborts without a display; skip instead. */
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display\n");
-      return 0;
-    }
-  adw_init ();
-  /* No animations: a crossfade would be caught half-way. */
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
-                                    "/io/github/relevance/Relevance/icons");
+  if (!ui_test_init_app (&argc, &argv))
+    return 0;
 
   g_test_add_func ("/ui/display-name", test_display_name);
   g_test_add_func ("/ui/empty", test_empty);
