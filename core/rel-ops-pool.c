@@ -164,15 +164,22 @@ load8 (PoolV8 *v, const float *p)
 POOL_INLINE void
 taps_s2k3 (const float *p, PoolV8 *t0, PoolV8 *t1, PoolV8 *t2)
 {
-  const PoolV8i even = { 0, 2, 4, 6, 8, 10, 12, 14 }, odd = { 1, 3, 5, 7, 9, 11, 13, 15 };
   PoolV8 a, b, c, d;
   load8 (&a, p);
   load8 (&b, p + 8);
   load8 (&c, p + 2);
   load8 (&d, p + 10);
+  /* GCC and clang spell the two-vector shuffle differently (the fuzz build is clang's) */
+#if defined(__clang__)
+  *t0 = __builtin_shufflevector (a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+  *t1 = __builtin_shufflevector (a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+  *t2 = __builtin_shufflevector (c, d, 0, 2, 4, 6, 8, 10, 12, 14);
+#else
+  const PoolV8i even = { 0, 2, 4, 6, 8, 10, 12, 14 }, odd = { 1, 3, 5, 7, 9, 11, 13, 15 };
   *t0 = __builtin_shuffle (a, b, even);
   *t1 = __builtin_shuffle (a, b, odd);
   *t2 = __builtin_shuffle (c, d, even);
+#endif
 }
 
 POOL_INLINE void
