@@ -890,10 +890,18 @@ try_fold_bias_add (LrpRun *run, int j, const int *n_consumers, GError **error)
   if (axis < 0 || axis >= z->ndim || c->ndim > z->ndim)
     return TRUE;
   m = z->shape[axis];
-  /* the constant must vary along the channel axis only */
-  for (int d = 0; d < c->ndim; d++)
-    if (c->shape[d] != 1 && !(z->ndim - c->ndim + d == axis && c->shape[d] == m))
-      return TRUE;
+  /* the constant must vary along the channel axis only; before opset 7 a
+   * [C] bias could say so itself (broadcast = 1, axis = the channel axis) */
+  if (model->opset > 0 && model->opset < 7 && ci == 1 && rel_node_attr_int (add, "broadcast", 0) == 1
+      && rel_node_attr (add, "axis") != NULL && rel_node_attr_int (add, "axis", 0) == axis)
+    {
+      if (c->ndim != 1 || c->shape[0] != m)
+        return TRUE;
+    }
+  else
+    for (int d = 0; d < c->ndim; d++)
+      if (c->shape[d] != 1 && !(z->ndim - c->ndim + d == axis && c->shape[d] == m))
+        return TRUE;
   if (m <= 0 || (b && b->numel != m && b->numel != 1))
     return TRUE;
   if (strcmp (lin->op_type, "Gemm") == 0)

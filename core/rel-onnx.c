@@ -34,7 +34,7 @@
 #define MAX_NODE_IO      4096
 #define MAX_ATTRS        1024
 #define MAX_NESTING      64
-#define MIN_OPSET        7
+#define MIN_OPSET        1
 #define MAX_OPSET        19
 #define MIN_IR_VERSION   3
 #define MAX_IR_VERSION   11
@@ -998,6 +998,36 @@ check_value_count (RelModel *model, GError **error)
   return TRUE;
 }
 
+/* Opsets before 7 spelled a few things differently. The ops read their old
+ * attributes themselves (Reshape's 'shape', Pad's 'paddings', Cast's type
+ * name, Concat's default axis, legacy broadcasting in Add/Sub/Mul/Div);
+ * what none of them computes is refused here by name instead of being
+ * computed with today's meaning. */
+static gboolean
+check_legacy_node (const RelModel *model, const RelNode *node, GError **error)
+{
+  static const char *const legacy_broadcast_ops[] = { "Add", "Sub", "Mul", "Div", NULL };
+
+  if (model->opset >= 7)
+    return TRUE;
+  if (rel_node_attr_int (node, "broadcast", 0) == 1 && rel_node_attr (node, "axis") != NULL
+      && !g_strv_contains (legacy_broadcast_ops, node->op_type))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "node '%s' (%s) broadcasts at an axis (opset %" G_GINT64_FORMAT "), which only Add, Sub, Mul "
+                   "and Div support", node->name, node->op_type, model->opset);
+      return FALSE;
+    }
+  if (strcmp (node->op_type, "BatchNormalization") == 0 && rel_node_attr_int (node, "spatial", 1) == 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "node '%s': BatchNormalization with spatial = 0 (statistics per activation) is not supported",
+                   node->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GError **error)
 {
@@ -1124,6 +1154,8 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
           if (!copy_attr (&node->attrs[k], ap, node->name, op_type, base_dir, error))
             return FALSE;
         }
+      if (!check_legacy_node (model, node, error))
+        return FALSE;
       if (!check_value_count (model, error))
         return FALSE;
     }

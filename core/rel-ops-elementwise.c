@@ -330,6 +330,8 @@ typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } BinKind;
 
 typedef struct {
   BinKind kind;
+  gboolean legacy;      /* opset < 7 with broadcast = 1 and an axis: B is aligned at legacy_axis */
+  int64_t  legacy_axis;
 } BinParams;
 
 static gboolean
@@ -337,8 +339,43 @@ bin_prepare (RelModel *model, RelNode *node, BinKind kind)
 {
   BinParams *p = g_new0 (BinParams, 1);
   p->kind = kind;
+  /* Before opset 7, B broadcast to A only with broadcast = 1, and 'axis'
+   * put B's first dimension at A's axis (a Caffe2 bias of shape [C] on NCHW
+   * data has axis = 1); numpy's rules align it at the end instead. */
+  p->legacy = model != NULL && model->opset > 0 && model->opset < 7
+              && rel_node_attr_int (node, "broadcast", 0) == 1 && rel_node_attr (node, "axis") != NULL;
+  p->legacy_axis = rel_node_attr_int (node, "axis", 0);
   node->params = p;
   return TRUE;
+}
+
+/* A legacy-broadcast B as a view whose trailing ones align it at the axis
+ * (*view NULL when B needs none); FALSE with @error if it cannot align. */
+static gboolean
+legacy_b (const RelNode *node, const RelTensor *a, const RelTensor *b, RelTensor **view, GError **error)
+{
+  const BinParams *p = node->params;
+  int64_t axis, shape[REL_MAX_DIMS];
+  int ndim;
+
+  *view = NULL;
+  if (p == NULL || !p->legacy)
+    return TRUE;
+  axis = p->legacy_axis < 0 ? p->legacy_axis + a->ndim : p->legacy_axis;
+  if (axis < 0 || axis + b->ndim > a->ndim)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "legacy broadcast: a %d-D second operand does not fit at axis %" G_GINT64_FORMAT " of a %d-D first",
+                   b->ndim, p->legacy_axis, a->ndim);
+      return FALSE;
+    }
+  ndim = (int) (a->ndim - axis);
+  if (ndim == b->ndim)
+    return TRUE;
+  for (int i = 0; i < ndim; i++)
+    shape[i] = i < b->ndim ? b->shape[i] : 1;
+  *view = rel_tensor_view ((RelTensor *) b, ndim, shape, error);
+  return *view != NULL;
 }
 
 static gboolean add_prepare (RelModel *m, RelNode *n, GError **e) { return bin_prepare (m, n, BIN_ADD); }
@@ -389,6 +426,7 @@ bin_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
   int nd;
   int64_t inner, rows;
   RelTensor *y;
+  g_autoptr(RelTensor) b_view = NULL;
 
   if (a->dtype != b->dtype)
     {
@@ -396,6 +434,10 @@ bin_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
                    rel_dtype_name (a->dtype), rel_dtype_name (b->dtype));
       return FALSE;
     }
+  if (!legacy_b (node, a, b, &b_view, error))
+    return FALSE;
+  if (b_view)
+    b = b_view;
   if (a->dtype == REL_DTYPE_FLOAT32 && kind != BIN_DIV && rel_tensor_same_shape (a, b) && a->numel > 0)
     {
       StreamKind sk = kind == BIN_ADD ? STREAM_ADD : kind == BIN_SUB ? STREAM_SUB : STREAM_MUL;
@@ -451,19 +493,48 @@ bin_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
   return TRUE;
 }
 
+static gboolean bin_backward_aligned (const RelNode *node, const RelTensor *a, const RelTensor *b,
+                                      const RelTensor *y, const RelTensor *grad_output,
+                                      RelTensor **grad_inputs, const gboolean *need, GError **error);
+
 static gboolean
 bin_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
               const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
               const RelContext *ctx, GError **error)
 {
   const RelTensor *a = inputs[0], *b = inputs[1], *y = outputs[0];
-  BinKind kind = bin_kind (node);
-  const float *g = rel_tensor_f32 (grad_output);
-  int nd = y->ndim;
+  g_autoptr(RelTensor) b_view = NULL;
 
   if (!require_f32 (a, "the first operand", error) || !require_f32 (b, "the second operand", error)
       || !require_same_shape (grad_output, y, error))
     return FALSE;
+  if (!legacy_b (node, a, b, &b_view, error))
+    return FALSE;
+  if (b_view)
+    {
+      /* B's cotangent comes out in the aligned shape: hand it back in B's own */
+      gboolean ok = bin_backward_aligned (node, a, b_view, y, grad_output, grad_inputs, need, error);
+      if (ok && grad_inputs[1])
+        {
+          RelTensor *g1 = rel_tensor_view (grad_inputs[1], b->ndim, b->shape, error);
+          rel_tensor_unref (grad_inputs[1]);
+          grad_inputs[1] = g1;
+          ok = g1 != NULL;
+        }
+      return ok;
+    }
+  return bin_backward_aligned (node, a, b, y, grad_output, grad_inputs, need, error);
+}
+
+/* bin_backward once B is aligned with A */
+static gboolean
+bin_backward_aligned (const RelNode *node, const RelTensor *a, const RelTensor *b, const RelTensor *y,
+                      const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                      GError **error)
+{
+  BinKind kind = bin_kind (node);
+  const float *g = rel_tensor_f32 (grad_output);
+  int nd = y->ndim;
 
   if (kind == BIN_ADD || kind == BIN_SUB)
     {

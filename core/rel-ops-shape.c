@@ -40,6 +40,8 @@ typedef struct {
   RelDType   to;                          /* Cast */
   int        n_starts, n_ends;            /* Slice, opset < 10 */
   int64_t    starts[REL_MAX_DIMS], ends[REL_MAX_DIMS];
+  int        n_shape_attr;                /* Reshape before opset 5: the 'shape' attribute, -1 if unused */
+  int64_t    shape_attr[REL_MAX_DIMS];
   RelTensor *tensor;                      /* Constant's value, ConstantOfShape's fill */
 } ShapeParams;
 
@@ -81,7 +83,7 @@ static ShapeParams *
 params_new (const RelNode *node, GError **error)
 {
   ShapeParams *p = g_new0 (ShapeParams, 1);
-  p->n_axes = p->n_perm = p->n_pads = p->n_starts = p->n_ends = -1;
+  p->n_axes = p->n_perm = p->n_pads = p->n_starts = p->n_ends = p->n_shape_attr = -1;
   if (!attr_ints (node, "axes", p->axes, REL_MAX_DIMS, &p->n_axes, error)
       || !attr_ints (node, "perm", p->perm, REL_MAX_DIMS, &p->n_perm, error)
       || !attr_ints (node, "pads", p->pads, 2 * REL_MAX_DIMS, &p->n_pads, error)
@@ -126,12 +128,45 @@ flatten_prepare (RelModel *model, RelNode *node, GError **error)
 static gboolean
 concat_prepare (RelModel *model, RelNode *node, GError **error)
 {
-  if (rel_node_attr (node, "axis") == NULL)
+  ShapeParams *p;
+
+  /* before opset 4 the axis was optional, defaulting to 1 */
+  if (rel_node_attr (node, "axis") == NULL && !(model && model->opset > 0 && model->opset < 4))
     {
       g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "Concat needs an 'axis' attribute");
       return FALSE;
     }
-  return generic_prepare (model, node, error);
+  if (!generic_prepare (model, node, error))
+    return FALSE;
+  p = node->params;
+  p->axis = rel_node_attr_int (node, "axis", 1);
+  return TRUE;
+}
+
+/* Reshape before opset 5 took its target shape as an attribute */
+static gboolean
+reshape_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  ShapeParams *p;
+  int n = -1;
+
+  if (!generic_prepare (model, node, error))
+    return FALSE;
+  p = node->params;
+  p->n_shape_attr = -1;
+  if (node->n_inputs < 2 || node->inputs[1] < 0)
+    {
+      if (!attr_ints (node, "shape", p->shape_attr, REL_MAX_DIMS, &n, error) || n < 0)
+        {
+          if (n < 0)
+            g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "Reshape needs a target shape (an input or, "
+                         "before opset 5, a 'shape' attribute)");
+          g_clear_pointer (&node->params, shape_params_free);
+          return FALSE;
+        }
+      p->n_shape_attr = n;
+    }
+  return TRUE;
 }
 
 /* ---- helpers ---- */
@@ -342,8 +377,20 @@ reshape_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outp
   int64_t shape[REL_MAX_DIMS], known = 1;
   int n, infer = -1;
 
-  if (p == NULL || !read_ints (inputs[1], "the target shape", shape, REL_MAX_DIMS, &n, error))
+  if (p == NULL)
     return FALSE;
+  if (p->n_shape_attr >= 0 && (node->n_inputs < 2 || inputs[1] == NULL))
+    {
+      n = p->n_shape_attr;
+      memcpy (shape, p->shape_attr, sizeof shape);
+    }
+  else if (node->n_inputs < 2 || inputs[1] == NULL
+           || !read_ints (inputs[1], "the target shape", shape, REL_MAX_DIMS, &n, error))
+    {
+      if (error && *error == NULL)
+        g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "Reshape needs a target shape");
+      return FALSE;
+    }
   for (int i = 0; i < n; i++)
     {
       if (shape[i] == 0 && !p->allowzero)
@@ -969,6 +1016,12 @@ pad_prepare (RelModel *model, RelNode *node, GError **error)
 
   if (p == NULL)
     return FALSE;
+  /* opset 1 called the pads 'paddings' */
+  if (p->n_pads < 0 && !attr_ints (node, "paddings", p->pads, 2 * REL_MAX_DIMS, &p->n_pads, error))
+    {
+      g_free (p);
+      return FALSE;
+    }
   if (strcmp (mode, "constant") == 0)
     p->mode = PAD_CONSTANT;
   else if (strcmp (mode, "reflect") == 0)
@@ -1659,6 +1712,16 @@ cast_prepare (RelModel *model, RelNode *node, GError **error)
 {
   int64_t to = rel_node_attr_int (node, "to", -1);
   ShapeParams *p;
+  /* before opset 6 'to' named the type */
+  static const struct { const char *name; int64_t code; } names[] = {
+    { "FLOAT", 1 }, { "INT32", 6 }, { "INT64", 7 }, { "BOOL", 9 }, { "FLOAT16", 10 }, { "DOUBLE", 11 },
+    { "BFLOAT16", 16 },
+  };
+  const char *to_name = rel_node_attr_string (node, "to", NULL);
+
+  for (gsize i = 0; to_name && i < G_N_ELEMENTS (names); i++)
+    if (g_ascii_strcasecmp (to_name, names[i].name) == 0)
+      to = names[i].code;
 
   /* double and the 16-bit floats are computed in float32 (a cast to the
    * latter rounds to their precision), int32 and bool in int64, as the
@@ -2512,7 +2575,7 @@ zero_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
 
 const RelOpDef rel_ops_shape[] = {
   { "Flatten", 1, 1, 1, REL_OP_CLASS_ROUTE, flatten_prepare, flatten_forward, reshape_grad_backward, SP },
-  { "Reshape", 2, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, reshape_forward, reshape_grad_backward, SP },
+  { "Reshape", 1, 2, 1, REL_OP_CLASS_ROUTE, reshape_prepare, reshape_forward, reshape_grad_backward, SP },
   { "Squeeze", 1, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, squeeze_forward, reshape_grad_backward, SP },
   { "Unsqueeze", 1, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, unsqueeze_forward, reshape_grad_backward, SP },
   { "Transpose", 1, 1, 1, REL_OP_CLASS_ROUTE, generic_prepare, transpose_forward, transpose_backward, SP },

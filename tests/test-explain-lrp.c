@@ -924,6 +924,92 @@ test_table (void)
   g_assert_nonnull (rel_method_param (rel_method_lookup ("lrp-custom"), "rules"));
 }
 
+/* input 1×2×5×5 → Conv 3×3 with its bias inside (opset 13), or without one
+ * and followed by an opset-6 Add of a [3] bias with broadcast = 1, axis = 1
+ * (Caffe2's export) → Relu → GlobalAveragePool → Flatten → Gemm → 4 logits. */
+static RelModel *
+bias_model (gboolean legacy_add)
+{
+  RelModel *m = rel_model_new ();
+  g_autoptr(GError) error = NULL;
+  const int64_t w1s[] = { 3, 2, 3, 3 }, cs[] = { 3 }, w2s[] = { 3, 4 };
+  int in = rel_model_intern_value (m, "input");
+  int w1 = add_const (m, "W1", 4, w1s, wave, 11);
+  int b1 = add_const (m, "B1", 1, cs, wave, 12);
+  int w2 = add_const (m, "W2", 2, w2s, wave, 13);
+  int conv = rel_model_intern_value (m, "conv");
+  int biased = rel_model_intern_value (m, "biased");
+  int relu = rel_model_intern_value (m, "relu");
+  int gap = rel_model_intern_value (m, "gap");
+  int flat = rel_model_intern_value (m, "flat");
+  int out = rel_model_intern_value (m, "logits");
+  RelValue *v = rel_model_value (m, in);
+  int k = 0;
+
+  v->dtype = REL_DTYPE_FLOAT32;
+  v->ndim = 4;
+  v->shape[0] = -1;
+  v->shape[1] = 2;
+  v->shape[2] = 5;
+  v->shape[3] = 5;
+  m->opset = legacy_add ? 6 : 13;
+  m->n_nodes = legacy_add ? 6 : 5;
+  m->nodes = g_new0 (RelNode, m->n_nodes);
+  if (legacy_add)
+    {
+      set_node (&m->nodes[k++], "Conv", 2, (int[]) { in, w1 }, conv);
+      set_node (&m->nodes[k], "Add", 2, (int[]) { conv, b1 }, biased);
+      m->nodes[k].n_attrs = 2;
+      m->nodes[k].attrs = g_new0 (RelAttr, 2);
+      m->nodes[k].attrs[0].name = g_strdup ("broadcast");
+      m->nodes[k].attrs[0].type = REL_ATTR_INT;
+      m->nodes[k].attrs[0].i = 1;
+      m->nodes[k].attrs[1].name = g_strdup ("axis");
+      m->nodes[k].attrs[1].type = REL_ATTR_INT;
+      m->nodes[k].attrs[1].i = 1;
+      k++;
+    }
+  else
+    set_node (&m->nodes[k++], "Conv", 3, (int[]) { in, w1, b1 }, biased);
+  set_node (&m->nodes[k++], "Relu", 1, (int[]) { biased }, relu);
+  set_node (&m->nodes[k++], "GlobalAveragePool", 1, (int[]) { relu }, gap);
+  set_node (&m->nodes[k++], "Flatten", 1, (int[]) { gap }, flat);
+  set_node (&m->nodes[k++], "Gemm", 2, (int[]) { flat, w2 }, out);
+  m->input = in;
+  m->output = out;
+  m->preprocess.range_low = 0;
+  m->preprocess.range_high = 1;
+  g_assert_true (rel_model_finish (m, &error));
+  g_assert_no_error (error);
+  return m;
+}
+
+/* A Caffe2-era bias Add (opset < 7, broadcast at the channel axis) is the
+ * Conv's bias to LRP, as a numpy-broadcast one is: the rules that treat a
+ * bias differently from a mix (z⁺, γ, αβ) give the Conv-with-bias maps. */
+static void
+test_legacy_bias_add (void)
+{
+  g_autoptr(RelModel) plain = bias_model (FALSE);
+  g_autoptr(RelModel) legacy = bias_model (TRUE);
+  const int64_t xs[] = { 1, 2, 5, 5 };
+  g_autoptr(RelTensor) input = rel_tensor_new_f32 (4, xs, NULL);
+  const char *methods[] = { "lrp-zplus", "lrp-gamma", "lrp-alpha-beta", "lrp-epsilon" };
+
+  for (int64_t i = 0; i < input->numel; i++)
+    rel_tensor_f32 (input)[i] = (float) (0.5 + 0.5 * wave (i, 21));
+  for (gsize m = 0; m < G_N_ELEMENTS (methods); m++)
+    {
+      g_autoptr(RelExplanation) a = explain_ok (plain, input, 1, methods[m], NULL);
+      g_autoptr(RelExplanation) b = explain_ok (legacy, input, 1, methods[m], NULL);
+      double cosine, err;
+
+      compare (b->relevance, a->relevance, &cosine, &err);
+      g_test_message ("Conv+bias vs Conv + legacy Add, %-16s cosine %.9f, max err %.2e", methods[m], cosine, err);
+      g_assert_cmpfloat (err, <=, 1e-5);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -932,6 +1018,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lrp/fixtures", test_fixtures);
   g_test_add_func ("/lrp/fixtures-zennit-bn", test_fixtures_zennit_bn);
   g_test_add_func ("/lrp/bn-merge-factor", test_bn_merge_factor);
+  g_test_add_func ("/lrp/legacy-bias-add", test_legacy_bias_add);
   g_test_add_func ("/lrp/conservation", test_conservation);
   g_test_add_func ("/lrp/initial-logit", test_initial_logit);
   g_test_add_func ("/lrp/canonization", test_canonization);

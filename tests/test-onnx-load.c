@@ -528,11 +528,11 @@ test_header_checks (void)
     assert_message_has (error, "opset 20");
     builder_clear (&b);
   }
-  /* opset too old */
+  /* opset too old: there is none before 1 */
   {
     g_autoptr(GError) error = NULL;
     build_trivial (&b);
-    ((Onnx__OperatorSetIdProto *) b.opsets->pdata[0])->version = 6;
+    ((Onnx__OperatorSetIdProto *) b.opsets->pdata[0])->version = 0;
     g_assert_null (build_and_load (&b, &error));
     g_assert_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED);
     builder_clear (&b);
@@ -1675,6 +1675,195 @@ test_fixture (gconstpointer data)
   g_assert_cmpfloat (max_diff / max_ref, <=, 1e-4);
 }
 
+/* ---- opsets before 7 ---- */
+
+static Onnx__AttributeProto *
+b_attr_int (Builder *b, Onnx__NodeProto *n, const char *name, int64_t v)
+{
+  Onnx__AttributeProto *a = b_attr (b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  a->has_i = TRUE;
+  a->i = v;
+  return a;
+}
+
+static RelTensor *
+legacy_forward (RelModel *m, const float *x, int64_t n)
+{
+  int64_t shape[4] = { 1, 3, 4, 4 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelTensor) in = rel_tensor_new_from_f32 (4, shape, x, &error);
+  g_autoptr(RelActivations) acts = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (in->numel, ==, n);
+  acts = rel_model_forward (m, in, NULL, &error);
+  g_assert_no_error (error);
+  return rel_tensor_ref (rel_activations_output (acts));
+}
+
+/* What opsets 1–6 spelled differently: Add with broadcast = 1 and axis = 1
+ * adds a [C] bias per channel of NCHW data (numpy's rules would add it along
+ * W), and its cotangent sums back per channel; Reshape takes 'shape' as an
+ * attribute (opset < 5), Pad 'paddings' (opset 1), Cast a type name
+ * (opset < 6), Concat defaults to axis 1 (opset < 4). An axis broadcast on
+ * another op and a per-activation BatchNorm are refused by name. */
+static void
+test_legacy_opsets (void)
+{
+  static const int64_t c_dims[] = { 3 };
+  static const float bias[] = { 10.f, 20.f, 30.f };
+  float x[48];
+  Builder b;
+
+  for (int i = 0; i < 48; i++)
+    x[i] = (float) i * 0.5f - 3.f;
+
+  /* Add, broadcast at axis 1 */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RelModel) m = NULL;
+    g_autoptr(RelTensor) y = NULL;
+    g_autoptr(RelActivations) acts = NULL;
+    g_autoptr(RelActivations) grads = NULL;
+    g_autoptr(RelTensor) seed = NULL;
+    const char *in[] = { "X", "B", NULL }, *out[] = { "Y", NULL };
+    Onnx__NodeProto *n;
+    int bid;
+
+    builder_init (&b, 6);
+    b_input (&b, "X", 4, img_dims);
+    b_init_f32 (&b, "B", 1, c_dims, bias);
+    n = b_node (&b, "Add", "bias_add", in, out);
+    b_attr_int (&b, n, "broadcast", 1);
+    b_attr_int (&b, n, "axis", 1);
+    b_output (&b, "Y", 4, img_dims);
+    m = build_and_load (&b, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (m->opset, ==, 6);
+    y = legacy_forward (m, x, 48);
+    for (int i = 0; i < 48; i++)
+      g_assert_cmpfloat (rel_tensor_f32 (y)[i], ==, x[i] + bias[i / 16]);
+    /* the bias's cotangent: the sum over its channel's 16 pixels */
+    {
+      int64_t shape[4] = { 1, 3, 4, 4 };
+      g_autoptr(RelTensor) xt = rel_tensor_new_from_f32 (4, shape, x, &error);
+      acts = rel_model_forward (m, xt, NULL, &error);
+      g_assert_no_error (error);
+    }
+    seed = rel_tensor_new_like (rel_activations_output (acts), &error);
+    rel_tensor_fill (seed, 1.f);
+    for (int i = 0; i < 16; i++)
+      rel_tensor_f32 (seed)[16 + i] = 2.f;   /* channel 1 counts twice */
+    grads = rel_model_backward_params (m, acts, -1, seed, NULL, &error);
+    g_assert_no_error (error);
+    bid = rel_model_find_value (m, "B");
+    g_assert_cmpint (bid, >=, 0);
+    g_assert_nonnull (grads->values[bid]);
+    g_assert_cmpint (grads->values[bid]->ndim, ==, 1);
+    g_assert_cmpfloat (rel_tensor_f32 (grads->values[bid])[0], ==, 16.f);
+    g_assert_cmpfloat (rel_tensor_f32 (grads->values[bid])[1], ==, 32.f);
+    g_assert_cmpfloat (rel_tensor_f32 (grads->values[bid])[2], ==, 16.f);
+    builder_clear (&b);
+  }
+  /* Reshape by attribute, Pad by 'paddings', Cast by type name, Concat's default axis */
+  for (int form = 0; form < 4; form++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RelModel) m = NULL;
+      g_autoptr(RelTensor) y = NULL;
+      const char *in1[] = { "X", NULL }, *in2[] = { "X", "X", NULL }, *out[] = { "Y", NULL };
+      static const int64_t flat[] = { 1, 48 }, padded[] = { 1, 3, 6, 4 }, cat[] = { 1, 6, 4, 4 };
+      static const int64_t shape_attr[] = { 1, -1 }, paddings[] = { 0, 0, 1, 0, 0, 0, 1, 0 };
+      Onnx__NodeProto *n;
+
+      builder_init (&b, form == 0 ? 4 : form == 1 ? 1 : form == 2 ? 5 : 3);
+      b_input (&b, "X", 4, img_dims);
+      switch (form)
+        {
+        case 0:
+          n = b_node (&b, "Reshape", "reshape", in1, out);
+          b_attr_ints (&b, n, "shape", 2, shape_attr);
+          b_output (&b, "Y", 2, flat);
+          break;
+        case 1:
+          n = b_node (&b, "Pad", "pad", in1, out);
+          b_attr_ints (&b, n, "paddings", 8, paddings);
+          b_output (&b, "Y", 4, padded);
+          break;
+        case 2:
+          {
+            Onnx__AttributeProto *a;
+            n = b_node (&b, "Cast", "cast", in1, out);
+            a = b_attr (&b, n, "to", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+            a->has_s = TRUE;
+            a->s.data = (guint8 *) b_str (&b, "FLOAT16");
+            a->s.len = strlen ("FLOAT16");
+            b_output (&b, "Y", 4, img_dims);
+          }
+          break;
+        case 3:
+          n = b_node (&b, "Concat", "concat", in2, out);
+          b_output (&b, "Y", 4, cat);
+          break;
+        }
+      m = build_and_load (&b, &error);
+      g_assert_no_error (error);
+      y = legacy_forward (m, x, 48);
+      switch (form)
+        {
+        case 0:
+          g_assert_cmpint (y->ndim, ==, 2);
+          g_assert_cmpint (y->shape[1], ==, 48);
+          g_assert_cmpfloat (rel_tensor_f32 (y)[47], ==, x[47]);
+          break;
+        case 1:
+          /* one zero row above and below each 4×4 plane */
+          g_assert_cmpint (y->shape[2], ==, 6);
+          g_assert_cmpfloat (rel_tensor_f32 (y)[0], ==, 0.f);
+          g_assert_cmpfloat (rel_tensor_f32 (y)[4], ==, x[0]);
+          g_assert_cmpfloat (rel_tensor_f32 (y)[24 + 4], ==, x[16]);
+          break;
+        case 2:
+          g_assert_cmpfloat (rel_tensor_f32 (y)[7], ==, rel_float_round_half (x[7]));
+          g_assert_cmpfloat (rel_tensor_f32 (y)[47], ==, x[47]);
+          break;
+        case 3:
+          g_assert_cmpint (y->shape[1], ==, 6);
+          g_assert_cmpfloat (rel_tensor_f32 (y)[48 + 5], ==, x[5]);
+          break;
+        }
+      builder_clear (&b);
+    }
+  /* refused by name: an axis broadcast where no kernel does it, BatchNorm per activation */
+  for (int form = 0; form < 2; form++)
+    {
+      g_autoptr(GError) error = NULL;
+      const char *pin[] = { "X", "B", NULL };
+      const char *bnin[] = { "X", "B", "B", "B", "B", NULL }, *out[] = { "Y", NULL };
+      Onnx__NodeProto *n;
+
+      builder_init (&b, 6);
+      b_input (&b, "X", 4, img_dims);
+      b_init_f32 (&b, "B", 1, c_dims, bias);
+      if (form == 0)
+        {
+          n = b_node (&b, "Pow", "pow", pin, out);
+          b_attr_int (&b, n, "broadcast", 1);
+          b_attr_int (&b, n, "axis", 1);
+        }
+      else
+        {
+          n = b_node (&b, "BatchNormalization", "bn", bnin, out);
+          b_attr_int (&b, n, "spatial", 0);
+        }
+      b_output (&b, "Y", 4, img_dims);
+      g_assert_null (build_and_load (&b, &error));
+      g_assert_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED);
+      assert_message_has (error, form == 0 ? "Pow" : "spatial");
+      builder_clear (&b);
+    }
+}
+
 /* Mixed-precision exports: float32 I/O, a Cast to FLOAT16 (BFLOAT16) in
  * front of a 16-bit body, weights stored in 16 bits
  * (tests/reference/make-float16-fixture.py). The core widens the weights
@@ -1776,6 +1965,7 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx-load/attributes", test_attributes);
   g_test_add_func ("/onnx-load/fold-failure", test_fold_failure);
   g_test_add_func ("/onnx-load/float16-models", test_float16_models);
+  g_test_add_func ("/onnx-load/legacy-opsets", test_legacy_opsets);
   for (gsize i = 0; i < G_N_ELEMENTS (fixtures); i++)
     {
       g_autofree char *name = g_strdup_printf ("/onnx-load/fixture/%s/%s", fixtures[i].dir, fixtures[i].file);
