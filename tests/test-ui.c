@@ -638,10 +638,28 @@ test_narrow (void)
       g_assert_nonnull (zoom_in);
       assert_inside_if_shown (w, zoom_in, "zoom-in button");
 
-      side_toggle = ui_test_find_widget (w, tooltip_reads, "Method and Prediction");
+      side_toggle = ui_test_find_widget (w, tooltip_reads, "Method and Prediction (Shift+F9)");
       g_assert_nonnull (side_toggle);
-      g_assert_cmpint (gtk_widget_get_visible (side_toggle), ==, cases[c].side_folded);
-      if (cases[c].side_folded)
+      /* the toggle shows whether the column is out, folded or not */
+      g_assert_true (gtk_widget_get_visible (side_toggle));
+      g_assert_cmpint (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (side_toggle)), ==, !cases[c].side_folded);
+      if (!cases[c].side_folded)
+        {
+          /* a wide window: Shift+F9 hides the panel and the heatmap takes its room, F9 the browser */
+          int before = gtk_widget_get_width (gtk_widget_get_parent (view)), after;
+          g_assert_true (gtk_widget_activate_action (w, "win.toggle-panel", NULL));
+          g_assert_true (gtk_widget_activate_action (w, "win.toggle-browser", NULL));
+          ui_test_wait_for_frame (w);
+          ui_test_wait_for_frame (w);
+          g_assert_false (adw_flap_get_reveal_flap (side_flap));
+          g_assert_false (adw_flap_get_reveal_flap (browser_flap));
+          g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (side_toggle)));
+          after = gtk_widget_get_width (gtk_widget_get_parent (view));
+          g_test_message ("heatmap page %d px wide, %d px with both columns hidden", before, after);
+          g_assert_cmpint (after, >=, before + 600);
+          assert_inside_if_shown (w, gtk_widget_get_parent (view), "widened heatmap page");
+        }
+      else
         {
           g_assert_false (gtk_widget_get_child_visible (panel) && gtk_widget_get_mapped (panel)
                           && adw_flap_get_reveal_flap (side_flap));
@@ -668,6 +686,7 @@ test_shortcuts (void)
   ui_test_wait_for_frame (GTK_WIDGET (overlay));
   g_assert_nonnull (ui_test_find_label (GTK_WIDGET (overlay), "Open a folder of images"));
   g_assert_nonnull (ui_test_find_label (GTK_WIDGET (overlay), "Zoom in"));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (overlay), "Image browser"));
   g_autofree char *png = ui_test_output_path ("test-ui-shortcuts.png");
   g_assert_true (rel_widget_save_png (GTK_WIDGET (overlay), png, NULL));
   gtk_window_destroy (overlay);

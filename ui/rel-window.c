@@ -100,6 +100,10 @@ struct _RelWindow
   GtkLabel           *model_label;
   GtkMenuButton      *export_button;
   RelImageBrowser    *browser;
+  AdwFlap            *browser_flap;
+  AdwFlap            *side_flap;
+  GtkWidget          *browser_toggle;
+  GtkWidget          *side_toggle;
   RelStrategiesView  *strategies;
   GtkStack           *view_page_stack;
   RelHeatmapView     *heatmap_view;
@@ -253,9 +257,21 @@ remember_model (RelWindow *self, const char *path)
 
 /* ---- pages ---- */
 
+/* The column toggles belong to the Explore page, once there is one to show. */
+static void
+update_column_toggles (RelWindow *self)
+{
+  gboolean explore = self->model != NULL
+                     && g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "explore") == 0;
+
+  gtk_widget_set_visible (self->browser_toggle, explore);
+  gtk_widget_set_visible (self->side_toggle, explore);
+}
+
 static void
 update_pages (RelWindow *self)
 {
+  update_column_toggles (self);
   if (self->model == NULL)
     {
       adw_view_switcher_title_set_subtitle (self->switcher_title, NULL);
@@ -1392,6 +1408,7 @@ static void
 visible_page_cb (AdwViewStack *stack, GParamSpec *pspec, gpointer user_data)
 {
   RelWindow *self = REL_WINDOW (user_data);
+  update_column_toggles (self);
   if (compare_is_shown (self))
     {
       if (self->compare_dirty)
@@ -2026,6 +2043,18 @@ rel_window_finalize (GObject *object)
   G_OBJECT_CLASS (rel_window_parent_class)->finalize (object);
 }
 
+/* F9 / Shift+F9: hide or show the image browser / the side panel. In a wide
+ * window that gives the heatmap the room (a projector demo); in a narrow one
+ * it slides the column in over the heatmap. */
+static void
+toggle_flap_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  RelWindow *self = REL_WINDOW (widget);
+  AdwFlap *flap = g_str_equal (action_name, "win.toggle-browser") ? self->browser_flap : self->side_flap;
+
+  adw_flap_set_reveal_flap (flap, !adw_flap_get_reveal_flap (flap));
+}
+
 static void
 rel_window_class_init (RelWindowClass *klass)
 {
@@ -2075,6 +2104,10 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelWindow, model_label);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, export_button);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, browser);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, browser_flap);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, side_flap);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, browser_toggle);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, side_toggle);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, view_page_stack);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, heatmap_view);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, colorbar);
@@ -2107,6 +2140,10 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
   gtk_widget_class_install_action (widget_class, "win.train", NULL, train_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-browser", NULL, toggle_flap_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-panel", NULL, toggle_flap_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-browser", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, GDK_SHIFT_MASK, "win.toggle-panel", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.open-folder", NULL);
