@@ -9,7 +9,8 @@
  * batches its own perturbed inputs) and mirrors DIR's sub-folders in the
  * output names, so class folders survive.
  *   relevance-cli methods [--json]
- *   relevance-cli bench MODEL --method NAME[:key=value,...]   (timed by relevance-cli.c)
+ *   relevance-cli bench MODEL --method NAME [--set key=value]... (timed by relevance-cli.c;
+ *                                  NAME:key=value,... is the short form)
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -629,14 +630,18 @@ rel_cli_methods (int argc, char **argv)
 
 /* ---- bench ---- */
 
-/* @spec is NAME or NAME:key=value,key=value — the bench command's --method
- * carries the parameters, since its other options are the forward bench's. */
+/* @spec is NAME or NAME:key=value,key=value (a short form for scripts);
+ * @extra_sets are the --set key=value options, as explain takes them, which
+ * also carry values with commas. */
 gboolean
-rel_cli_bench_method (RelModel *model, const char *spec, RelTensor *input, GError **error)
+rel_cli_bench_method (RelModel *model, const char *spec, const char *const *extra_sets,
+                      RelTensor *input, GError **error)
 {
   const char *colon = strchr (spec, ':');
   g_autofree char *name = colon ? g_strndup (spec, (gsize) (colon - spec)) : g_strdup (spec);
-  g_auto(GStrv) sets = colon ? g_strsplit (colon + 1, ",", -1) : NULL;
+  g_auto(GStrv) short_sets = colon ? g_strsplit (colon + 1, ",", -1) : NULL;
+  g_autoptr(GStrvBuilder) all = g_strv_builder_new ();
+  g_auto(GStrv) sets = NULL;
   g_autoptr(RelParams) params = NULL;
   const RelMethodDef *method;
   RelExplainRequest req = { 0 };
@@ -646,6 +651,11 @@ rel_cli_bench_method (RelModel *model, const char *spec, RelTensor *input, GErro
   method = lookup_method (name, error);
   if (method == NULL)
     return FALSE;
+  if (short_sets)
+    g_strv_builder_addv (all, (const char **) short_sets);
+  if (extra_sets)
+    g_strv_builder_addv (all, (const char **) extra_sets);
+  sets = g_strv_builder_end (all);
   params = build_params (method, sets, error);
   if (params == NULL)
     return FALSE;

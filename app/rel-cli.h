@@ -18,10 +18,13 @@ int rel_cli_train   (int argc, char **argv);  /* app/rel-cli-train.c */
 int rel_cli_spray   (int argc, char **argv);  /* app/rel-cli-spray.c */
 
 /* `relevance-cli bench --method NAME` for any NAME other than "forward": runs
- * one explanation of @method (with its default parameters) for the predicted
- * class of every sample of @input (N×C×H×W). The bench command times each
- * call, so all setup belongs inside it. FALSE with an error naming the method
- * when it is unknown or fails. Implemented in app/rel-cli-explain.c. */
-gboolean rel_cli_bench_method (RelModel *model, const char *method, RelTensor *input, GError **error);
+ * one explanation of @method for the predicted class of every sample of
+ * @input (N×C×H×W), with the parameters of NAME:key=value,… and of @sets
+ * (--set key=value, NULL for none), the rest at their defaults. The bench
+ * command times each call, so all setup belongs inside it. FALSE with an
+ * error naming the method when it is unknown, a parameter is bad, or it
+ * fails. Implemented in app/rel-cli-explain.c. */
+gboolean rel_cli_bench_method (RelModel *model, const char *method, const char *const *sets,
+                               RelTensor *input, GError **error);
 
 G_END_DECLS

@@ -480,7 +480,7 @@ compare_double (gconstpointer a, gconstpointer b)
 }
 
 static gboolean
-bench_run (RelModel *model, const char *method, RelTensor *input, GError **error)
+bench_run (RelModel *model, const char *method, const char *const *sets, RelTensor *input, GError **error)
 {
   if (g_strcmp0 (method, "forward") == 0)
     {
@@ -495,7 +495,7 @@ bench_run (RelModel *model, const char *method, RelTensor *input, GError **error
       return TRUE;
     }
   /* every other method: the explainers' hook (app/rel-cli-explain.c) */
-  return rel_cli_bench_method (model, method, input, error);
+  return rel_cli_bench_method (model, method, sets, input, error);
 }
 
 static int
@@ -503,12 +503,15 @@ cmd_bench (int argc, char **argv, int threads)
 {
   CommonOptions o = { .threads = threads };
   g_autofree char *method = NULL;
+  g_auto(GStrv) sets = NULL;
   int batch = 1, repeat = 20, warmup = 3;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING, &method,
       "What to time: forward (default) or an explanation method, NAME or NAME:key=value,… (see 'methods')",
       "NAME" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "A method parameter, as for explain (repeatable)",
+      "KEY=VALUE" },
     { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Samples per input (default 1)", "B" },
     { "repeat", 'n', 0, G_OPTION_ARG_INT, &repeat, "Timed runs (default 20)", "N" },
     { "warmup", 'w', 0, G_OPTION_ARG_INT, &warmup, "Untimed runs first (default 3)", "W" },
@@ -538,6 +541,12 @@ cmd_bench (int argc, char **argv, int threads)
     }
   if (method == NULL)
     method = g_strdup ("forward");
+  if (sets && strcmp (method, "forward") == 0)
+    {
+      common_options_clear (&o);
+      print_error ("bench: --set needs a --method to set it on");
+      return EXIT_USAGE;
+    }
   if (argc != 2 || batch < 1 || batch > 4096 || repeat < 1 || repeat > 1000000 || warmup < 0 || warmup > 1000000)
     {
       common_options_clear (&o);
@@ -568,13 +577,13 @@ cmd_bench (int argc, char **argv, int threads)
     rel_tensor_f32 (input)[i] = (float) g_rand_double_range (rand, low, high);
 
   for (int i = 0; i < warmup; i++)
-    if (!bench_run (model, method, input, &error))
+    if (!bench_run (model, method, (const char *const *) sets, input, &error))
       return fail (1, error);
   times = g_new (double, repeat);
   for (int i = 0; i < repeat; i++)
     {
       double t0 = now_ms ();
-      if (!bench_run (model, method, input, &error))
+      if (!bench_run (model, method, (const char *const *) sets, input, &error))
         return fail (1, error);
       times[i] = now_ms () - t0;
     }

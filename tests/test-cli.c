@@ -402,6 +402,29 @@ test_bench (void)
   g_assert_cmpint (json_object_get_int_member (o, "batch"), ==, 2);
   g_assert_cmpint (json_object_get_int_member (o, "threads"), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (o, "method"), ==, "forward");
+
+  /* a method with --set parameters, as explain takes them: they reach the
+   * method (a bad one fails naming it), and need a method to set */
+  {
+    const char *good[] = { "--threads", "1", "bench", model, "--method", "smoothgrad", "--set", "samples=3",
+                           "--set", "sigma=0.1", "--repeat", "2", "--warmup", "0", "--json", NULL };
+    const char *bad[] = { "--threads", "1", "bench", model, "--method", "smoothgrad", "--set", "samples=0",
+                          "--repeat", "1", "--warmup", "0", NULL };
+    const char *no_method[] = { "bench", model, "--set", "samples=3", NULL };
+    g_auto(Run) rg;
+    g_auto(Run) rb;
+    g_auto(Run) rn;
+
+    run_cli (&rg, good);
+    g_assert_cmpint (rg.status, ==, 0);
+    g_assert_nonnull (strstr (rg.out, "\"smoothgrad\""));
+    run_cli (&rb, bad);
+    g_assert_cmpint (rb.status, ==, 1);
+    g_assert_nonnull (strstr (rb.err, "samples"));
+    run_cli (&rn, no_method);
+    g_assert_cmpint (rn.status, ==, 2);
+    g_assert_nonnull (strstr (rn.err, "--set"));
+  }
 }
 
 static void
