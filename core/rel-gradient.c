@@ -12,11 +12,13 @@
  */
 #include "rel-gradient.h"
 #include "rel-blas.h"
+#include "rel-dataset.h"
 #include "rel-error.h"
 #include "rel-image.h"
 #include "rel-npy.h"
 
 #include <glib/gi18n-lib.h>   /* N_(): the method table is translated where it is shown */
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1117,10 +1119,74 @@ parse_double (const char *text, double *out)
   return TRUE;
 }
 
+/* At most this many images make a folder's mean: spread evenly over the
+ * folder's sorted list, so every class of a large dataset is in it. */
+#define DATASET_MEAN_MAX_IMAGES 512
+
+/* The mean input of the images in @folder (an ImageFolder tree), each
+ * preprocessed as the model's input, shaped like @input. Cached on the model
+ * per folder and modification time: a slider's reruns read it once. */
+static RelTensor *
+dataset_mean (RelModel *model, const RelTensor *input, const char *folder, GError **error)
+{
+  GStatBuf st;
+  g_autofree char *shape = rel_tensor_shape_string (input);
+  g_autofree char *key = NULL;
+  g_autoptr(RelDataset) ds = NULL;
+  g_autoptr(RelTensor) mean = NULL;
+  g_autofree double *acc = NULL;
+  guint n, step, used = 0;
+
+  if (g_stat (folder, &st) != 0 || !g_file_test (folder, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "baseline mean:%s: not a folder", folder);
+      return NULL;
+    }
+  key = g_strdup_printf ("mean:%s@%" G_GINT64_FORMAT ":%s", folder, (gint64) st.st_mtime, shape);
+  if ((mean = rel_model_cache_lookup (model, key)) != NULL)
+    return g_steal_pointer (&mean);
+  if (!(ds = rel_dataset_scan (folder, NULL, NULL, NULL, error)))
+    return NULL;
+  n = ds->paths->len;
+  if (n == 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "baseline mean:%s: the folder has no images", folder);
+      return NULL;
+    }
+  step = MAX (1, (n + DATASET_MEAN_MAX_IMAGES - 1) / DATASET_MEAN_MAX_IMAGES);
+  acc = g_new0 (double, input->numel);
+  for (guint i = 0; i < n; i += step)
+    {
+      const char *path = g_ptr_array_index (ds->paths, i);
+      g_autoptr(RelTensor) t = rel_input_load (model, path, error);
+      if (t == NULL)
+        {
+          g_prefix_error (error, "baseline mean:%s: ", folder);
+          return NULL;
+        }
+      if (!rel_tensor_same_shape (t, input))
+        {
+          g_autofree char *got = rel_tensor_shape_string (t);
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "baseline mean:%s: '%s' has shape %s, the input %s",
+                       folder, path, got, shape);
+          return NULL;
+        }
+      for (int64_t k = 0; k < input->numel; k++)
+        acc[k] += rel_tensor_f32 (t)[k];
+      used++;
+    }
+  if (!(mean = rel_tensor_new_like (input, error)))
+    return NULL;
+  for (int64_t k = 0; k < input->numel; k++)
+    rel_tensor_f32 (mean)[k] = (float) (acc[k] / used);
+  rel_model_cache_store (model, key, mean);
+  return g_steal_pointer (&mean);
+}
+
 /* A baseline for @input from a spec: "zeros", "constant:V", "blur:SIGMA" (px),
  * "uniform" (noise over the model's input range, from @rng), "mean" (each
- * channel's mean over this input: the dataset mean when only one image is at
- * hand), or a path to an image or .npy. */
+ * channel's mean over this input), "mean:FOLDER" (the dataset's mean input,
+ * see dataset_mean), or a path to an image or .npy. */
 static RelTensor *
 make_baseline (RelModel *model, const RelTensor *input, const char *spec, RelRng *rng, GError **error)
 {
@@ -1164,6 +1230,8 @@ make_baseline (RelModel *model, const RelTensor *input, const char *spec, RelRng
     }
   if (strcmp (spec, "mean") == 0)
     return rel_channel_mean (input, error);
+  if (g_str_has_prefix (spec, "mean:"))
+    return dataset_mean (model, input, spec + 5, error);
   if (g_file_test (spec, G_FILE_TEST_IS_REGULAR))
     {
       b = rel_input_load (model, spec, error);
@@ -1196,7 +1264,7 @@ make_baseline (RelModel *model, const RelTensor *input, const char *spec, RelRng
 
 bad:
   g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
-               "baseline '%s' is not zeros, constant:V, blur:SIGMA, uniform, mean or a file", spec);
+               "baseline '%s' is not zeros, constant:V, blur:SIGMA, uniform, mean, mean:FOLDER or a file", spec);
   return NULL;
 }
 
@@ -1581,7 +1649,7 @@ static const RelParamSpec ig_params[] = {
   { "steps", REL_PARAM_INT, N_("Points on the path from the baseline to the input"), 64, 1, 10000, N_("steps") },
   { "rule", REL_PARAM_CHOICE, N_("Quadrature rule along the path"), 0, 0, 0, "", ig_rules, "gauss-legendre" },
   { "baseline", REL_PARAM_STRING,
-    N_("Reference input: zeros, constant:V, blur:SIGMA (px), uniform, mean (per-channel mean of the input), or an image/.npy path"),
+    N_("Reference input: zeros, constant:V, blur:SIGMA (px), uniform, mean (per-channel mean of the input), mean:FOLDER (the dataset's mean image), or an image/.npy path"),
     0, 0, 0, "", NULL, "zeros" },
 };
 

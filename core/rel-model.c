@@ -62,7 +62,34 @@ rel_model_new (void)
   model->input = -1;
   model->output = -1;
   model->ref_count = 1;
+  g_mutex_init (&model->cache_lock);
+  model->input_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) rel_tensor_unref);
   return model;
+}
+
+RelTensor *
+rel_model_cache_lookup (RelModel *model, const char *key)
+{
+  RelTensor *t;
+
+  g_mutex_lock (&model->cache_lock);
+  t = g_hash_table_lookup (model->input_cache, key);
+  if (t)
+    rel_tensor_ref (t);
+  g_mutex_unlock (&model->cache_lock);
+  return t;
+}
+
+/* A few entries at most (a user picks a folder or two): past 8 the cache
+ * starts over rather than growing with every folder ever tried. */
+void
+rel_model_cache_store (RelModel *model, const char *key, RelTensor *value)
+{
+  g_mutex_lock (&model->cache_lock);
+  if (g_hash_table_size (model->input_cache) >= 8)
+    g_hash_table_remove_all (model->input_cache);
+  g_hash_table_replace (model->input_cache, g_strdup (key), rel_tensor_ref (value));
+  g_mutex_unlock (&model->cache_lock);
 }
 
 int
@@ -113,6 +140,9 @@ rel_model_unref (RelModel *model)
   g_strfreev (model->labels);
   g_free (model->producer_name);
   g_free (model->path);
+  if (model->input_cache)
+    g_hash_table_unref (model->input_cache);
+  g_mutex_clear (&model->cache_lock);
   g_free (model);
 }
 

@@ -90,7 +90,15 @@ struct _RelModel {
   /* private */
   GHashTable *value_index;  /* value name → id + 1 */
   gint        ref_count;    /* atomic; background jobs hold a reference while they run */
+  GMutex      cache_lock;   /* guards input_cache: explainers on several threads share a model */
+  GHashTable *input_cache;  /* key → RelTensor: inputs derived from files for this model (a
+                             * folder's mean image), so a slider's reruns read them once */
 };
+
+/* The model's cache of file-derived inputs (see input_cache): a new reference,
+ * or NULL. @key names what was computed and from which file state. */
+RelTensor *rel_model_cache_lookup (RelModel *model, const char *key);
+void       rel_model_cache_store  (RelModel *model, const char *key, RelTensor *value);
 
 /* Loading (rel-onnx.c). Reads the file, parses the protobuf, builds the graph,
  * folds constants, validates the graph with a forward pass of shape-only

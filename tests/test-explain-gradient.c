@@ -8,9 +8,11 @@
 #include "rel-error.h"
 #include "rel-explain.h"
 #include "rel-gradient.h"
+#include "rel-image.h"
 #include "rel-npy.h"
 #include "fixture-util.h"
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
@@ -273,6 +275,66 @@ test_ig_completeness_baselines (void)
   g_assert_no_error (error);
   check_completeness ("tiny-resnet", npy, constant);
   g_unlink (npy);
+
+  /* mean:FOLDER, the dataset's mean image: five random 32×32 images in two
+   * class folders, each preprocessed as the model's input, then averaged */
+  {
+    g_autoptr(RelModel) model = fixture_model ("tiny-resnet", "model.onnx");
+    g_autoptr(RelTensor) expect = rel_tensor_new_like (x, NULL);
+    g_autoptr(GRand) rand = g_rand_new_with_seed (9);
+    g_autofree char *spec = g_strdup_printf ("mean:%s", dir);
+    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+    const char *classes[] = { "a", "b" };
+
+    for (int c = 0; c < 2; c++)
+      {
+        g_autofree char *sub = g_build_filename (dir, classes[c], NULL);
+        g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+        for (int k = 0; k < (c == 0 ? 2 : 3); k++)
+          {
+            g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 32, 32);
+            guchar *px = gdk_pixbuf_get_pixels (pb);
+            int stride = gdk_pixbuf_get_rowstride (pb);
+            char *path = g_strdup_printf ("%s/%d.png", sub, k);
+            g_autoptr(RelTensor) t = NULL;
+
+            for (int yy = 0; yy < 32; yy++)
+              for (int xx = 0; xx < 96; xx++)
+                px[yy * stride + xx] = (guchar) (c == 0 ? g_rand_int_range (rand, 0, 128) : g_rand_int_range (rand, 128, 256));
+            g_assert_true (gdk_pixbuf_save (pb, path, "png", &error, NULL));
+            g_assert_no_error (error);
+            t = rel_input_load (model, path, &error);
+            g_assert_no_error (error);
+            for (int64_t i = 0; i < t->numel; i++)
+              rel_tensor_f32 (expect)[i] += rel_tensor_f32 (t)[i] / 5.f;
+            g_ptr_array_add (files, path);
+          }
+        g_ptr_array_add (files, g_steal_pointer (&sub));
+      }
+    check_completeness ("tiny-resnet", spec, expect);
+    /* a folder without images, and one that is not there, are named errors */
+    {
+      g_autofree char *empty = g_build_filename (dir, "empty", NULL);
+      g_autofree char *empty_spec = g_strdup_printf ("baseline=mean:%s", empty);
+      const char *sets[] = { empty_spec, NULL };
+      const char *missing[] = { "baseline=mean:/nonexistent/folder", NULL };
+      RelTarget t = class_target (0);
+      g_autoptr(GError) e1 = NULL, e2 = NULL;
+      g_autoptr(RelExplanation) r1 = NULL, r2 = NULL;
+
+      g_assert_cmpint (g_mkdir (empty, 0700), ==, 0);
+      r1 = explain (model, x, "integrated-gradients", &t, 0, sets, &e1);
+      g_assert_null (r1);
+      g_assert_nonnull (strstr (e1->message, "no images"));
+      r2 = explain (model, x, "integrated-gradients", &t, 0, missing, &e2);
+      g_assert_null (r2);
+      g_assert_nonnull (strstr (e2->message, "not a folder"));
+      g_rmdir (empty);
+    }
+    /* files before folders: delete in order */
+    for (guint i = 0; i < files->len; i++)
+      g_remove (g_ptr_array_index (files, i));
+  }
   g_rmdir (dir);
 }
 

@@ -333,6 +333,14 @@ test_controls_and_clamping (void)
   baseline = ADW_COMBO_ROW (row_control (panel, "baseline", "rel-combo"));
   g_assert_cmpuint (adw_combo_row_get_selected (baseline), ==, 1);
   assert_close (gtk_spin_button_get_value (GTK_SPIN_BUTTON (row_control (panel, "baseline", "rel-spin"))), 0.25, 1e-12);
+  /* the dataset mean: the picker keeps its folder across other choices */
+  g_assert_true (rel_explainer_panel_set_param (panel, "baseline", "mean:/data/fashion/train", NULL));
+  baseline = ADW_COMBO_ROW (row_control (panel, "baseline", "rel-combo"));
+  g_assert_cmpuint (adw_combo_row_get_selected (baseline), ==, 6);
+  adw_combo_row_set_selected (baseline, 3);
+  g_assert_cmpstr (rel_params_get_string (e.last, "baseline"), ==, "uniform");
+  adw_combo_row_set_selected (baseline, 6);
+  g_assert_cmpstr (rel_params_get_string (e.last, "baseline"), ==, "mean:/data/fashion/train");
 
   /* free text is applied with the entry's apply button */
   g_assert_true (rel_explainer_panel_set_method (panel, "expected-gradients"));

@@ -153,17 +153,20 @@ typedef struct {
   GtkWidget          *baseline_spin;
   GtkWidget          *baseline_file_button;
   char               *baseline_file;
+  char               *baseline_folder;    /* the dataset-mean baseline's folder */
   /* layer drop-down */
   GtkStringList      *layers;
 } ParamRow;
 
-enum { BASELINE_ZEROS, BASELINE_CONSTANT, BASELINE_BLUR, BASELINE_UNIFORM, BASELINE_MEAN, BASELINE_FILE };
+enum { BASELINE_ZEROS, BASELINE_CONSTANT, BASELINE_BLUR, BASELINE_UNIFORM, BASELINE_MEAN, BASELINE_FILE,
+       BASELINE_DATASET };
 
 static void
 param_row_free (gpointer data)
 {
   ParamRow *pr = data;
   g_free (pr->baseline_file);
+  g_free (pr->baseline_folder);
   g_free (pr);
 }
 
@@ -610,6 +613,8 @@ baseline_spec (ParamRow *pr)
       return g_strdup ("mean");
     case BASELINE_FILE:
       return g_strdup (pr->baseline_file ? pr->baseline_file : "zeros");
+    case BASELINE_DATASET:
+      return pr->baseline_folder ? g_strconcat ("mean:", pr->baseline_folder, NULL) : g_strdup ("zeros");
     default:
       return g_strdup ("zeros");
     }
@@ -622,7 +627,7 @@ baseline_update_controls (ParamRow *pr)
   GtkSpinButton *spin = GTK_SPIN_BUTTON (pr->baseline_spin);
 
   gtk_widget_set_visible (pr->baseline_spin, kind == BASELINE_CONSTANT || kind == BASELINE_BLUR);
-  gtk_widget_set_visible (pr->baseline_file_button, kind == BASELINE_FILE);
+  gtk_widget_set_visible (pr->baseline_file_button, kind == BASELINE_FILE || kind == BASELINE_DATASET);
   if (kind == BASELINE_BLUR)
     {
       gtk_spin_button_set_range (spin, 0, 1000);
@@ -633,14 +638,16 @@ baseline_update_controls (ParamRow *pr)
       gtk_spin_button_set_range (spin, -1000, 1000);
       gtk_widget_set_tooltip_text (pr->baseline_spin, _("Constant value of every input element"));
     }
-  if (kind == BASELINE_FILE && pr->baseline_file)
+  if ((kind == BASELINE_FILE && pr->baseline_file) || (kind == BASELINE_DATASET && pr->baseline_folder))
     {
-      g_autofree char *base = g_path_get_basename (pr->baseline_file);
+      const char *path = kind == BASELINE_FILE ? pr->baseline_file : pr->baseline_folder;
+      g_autofree char *base = g_path_get_basename (path);
       gtk_button_set_label (GTK_BUTTON (pr->baseline_file_button), base);
-      gtk_widget_set_tooltip_text (pr->baseline_file_button, pr->baseline_file);
+      gtk_widget_set_tooltip_text (pr->baseline_file_button, path);
     }
   else
-    gtk_button_set_label (GTK_BUTTON (pr->baseline_file_button), _("Choose Image…"));
+    gtk_button_set_label (GTK_BUTTON (pr->baseline_file_button),
+                          kind == BASELINE_DATASET ? _("Choose Folder…") : _("Choose Image…"));
 }
 
 static void
@@ -668,8 +675,11 @@ on_baseline_file_response (GtkNativeDialog *dialog, int response, gpointer data)
       char *path = file ? g_file_get_path (file) : NULL;
       if (path)
         {
-          g_free (pr->baseline_file);
-          pr->baseline_file = path;
+          /* the same dialog serves the image and, as a folder chooser, the dataset */
+          char **slot = adw_combo_row_get_selected (ADW_COMBO_ROW (pr->row)) == BASELINE_DATASET
+                        ? &pr->baseline_folder : &pr->baseline_file;
+          g_free (*slot);
+          *slot = path;
           baseline_changed (pr);
           emit_now (pr->panel);
         }
@@ -708,8 +718,12 @@ choose_file (GtkWidget *row, const char *title, GtkFileChooserAction action, GCa
 static void
 on_baseline_choose (GtkButton *button, ParamRow *pr)
 {
-  choose_file (pr->row, _("Choose a Baseline Image"), GTK_FILE_CHOOSER_ACTION_OPEN,
-               G_CALLBACK (on_baseline_file_response));
+  if (adw_combo_row_get_selected (ADW_COMBO_ROW (pr->row)) == BASELINE_DATASET)
+    choose_file (pr->row, _("Choose the Dataset Folder"), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                 G_CALLBACK (on_baseline_file_response));
+  else
+    choose_file (pr->row, _("Choose a Baseline Image"), GTK_FILE_CHOOSER_ACTION_OPEN,
+                 G_CALLBACK (on_baseline_file_response));
 }
 
 static void
@@ -723,7 +737,7 @@ on_baseline_kind (AdwComboRow *combo, GParamSpec *pspec, ParamRow *pr)
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (pr->baseline_spin), 10);
   baseline_changed (pr);
   emit_now (pr->panel);
-  if (kind == BASELINE_FILE && pr->baseline_file == NULL)
+  if ((kind == BASELINE_FILE && pr->baseline_file == NULL) || (kind == BASELINE_DATASET && pr->baseline_folder == NULL))
     on_baseline_choose (NULL, pr);
 }
 
@@ -740,7 +754,8 @@ static GtkWidget *
 build_baseline (ParamRow *pr, const char *v)
 {
   const char *kinds[] = {
-    _("Zeros"), _("Constant"), _("Blurred input"), _("Uniform noise"), _("Channel mean"), _("Image"), NULL
+    _("Zeros"), _("Constant"), _("Blurred input"), _("Uniform noise"), _("Channel mean"), _("Image"),
+    _("Dataset mean"), NULL
   };
   GtkWidget *row = adw_combo_row_new ();
   g_autoptr(GtkStringList) list = gtk_string_list_new (kinds);
@@ -758,6 +773,8 @@ build_baseline (ParamRow *pr, const char *v)
     kind = BASELINE_UNIFORM;
   else if (strcmp (v, "mean") == 0)
     kind = BASELINE_MEAN;
+  else if (g_str_has_prefix (v, "mean:"))
+    kind = BASELINE_DATASET, pr->baseline_folder = g_strdup (v + 5);
   else
     kind = BASELINE_FILE, pr->baseline_file = g_strdup (v);
   if (!isfinite (value))
