@@ -675,6 +675,30 @@ test_narrow (void)
     }
 }
 
+/* Longer German labels must not fold a column away at the default size
+ * (they did: the browser's filter pair grew with "Alle Vorhersagen"). */
+static void
+test_narrow_german (void)
+{
+  g_autofree char *images = NULL;
+  RelWindow *window;
+  AdwFlap *browser_flap, *side_flap;
+
+  if (!ui_test_use_german ())
+    return;
+  window = open_fixture_at ("tiny-cnn", 1280, &images);
+  ui_test_wait_for_frame (GTK_WIDGET (window));
+  browser_flap = ADW_FLAP (gtk_widget_get_ancestor (GTK_WIDGET (rel_window_get_browser (window)), ADW_TYPE_FLAP));
+  side_flap = ADW_FLAP (gtk_widget_get_ancestor (GTK_WIDGET (rel_window_get_explainer_panel (window)), ADW_TYPE_FLAP));
+  g_assert_false (adw_flap_get_folded (browser_flap));
+  g_assert_false (adw_flap_get_folded (side_flap));
+  assert_inside_if_shown (GTK_WIDGET (window), GTK_WIDGET (rel_window_get_explainer_panel (window)),
+                          "explainer panel (German)");
+  gtk_window_destroy (GTK_WINDOW (window));
+  ui_test_remove_tree (images);
+  ui_test_set_language (NULL);
+}
+
 /* The shortcuts window lists the window's accelerators. */
 static void
 test_shortcuts (void)
@@ -722,6 +746,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/settings", test_settings);
   g_test_add_func ("/ui/shortcuts", test_shortcuts);
   g_test_add_func ("/ui/narrow", test_narrow);
+  g_test_add_func ("/ui/narrow-german", test_narrow_german);
   g_test_add_func ("/ui/german", test_german);
   return g_test_run ();
 }

@@ -1834,6 +1834,10 @@ rel_image_browser_init (RelImageBrowser *self)
   gtk_drop_down_set_list_factory (self->class_dropdown, list_factory);
   gtk_drop_down_set_expression (self->class_dropdown,
                                 gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string"));
+  /* the filter's labels ellipsize too: translated ("Alle Vorhersagen"), they
+   * widened the homogeneous pair and with it the browser's column */
+  gtk_drop_down_set_factory (self->correctness_dropdown, button_factory);
+  gtk_drop_down_set_list_factory (self->correctness_dropdown, list_factory);
   g_signal_connect_swapped (self->class_dropdown, "notify::selected", G_CALLBACK (on_class_selected), self);
   g_signal_connect_swapped (self->correctness_dropdown, "notify::selected",
                             G_CALLBACK (on_correctness_selected), self);
