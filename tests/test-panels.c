@@ -328,6 +328,11 @@ test_controls_and_clamping (void)
   g_assert_cmpstr (rel_params_get_string (e.last, "baseline"), ==, "mean");
   adw_combo_row_set_selected (baseline, 3);
   g_assert_cmpstr (rel_params_get_string (e.last, "baseline"), ==, "uniform");
+  /* "Dataset mean" takes the folder open beside the panel without asking */
+  rel_explainer_panel_set_image_folder (panel, "/data/open-folder");
+  adw_combo_row_set_selected (baseline, 6);
+  g_assert_cmpstr (rel_params_get_string (e.last, "baseline"), ==, "mean:/data/open-folder");
+  adw_combo_row_set_selected (baseline, 3);
   /* a spec set from outside shows in the picker */
   g_assert_true (rel_explainer_panel_set_param (panel, "baseline", "constant:0.25", NULL));
   baseline = ADW_COMBO_ROW (row_control (panel, "baseline", "rel-combo"));

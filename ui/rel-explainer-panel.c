@@ -34,6 +34,7 @@ struct _RelExplainerPanel {
   GHashTable           *memory;     /* method name → RelParams*: values kept across switches */
   GPtrArray            *rows;       /* the current parameter rows (children of params_group) */
   RelModel             *model;
+  char                 *image_folder;   /* the open folder: the dataset-mean baseline's default */
   guint                 debounce_id;
   gboolean              building;   /* rows are being (re)built: their signals are not edits */
 };
@@ -737,6 +738,14 @@ on_baseline_kind (AdwComboRow *combo, GParamSpec *pspec, ParamRow *pr)
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (pr->baseline_spin), 10);
   baseline_changed (pr);
   emit_now (pr->panel);
+  if (kind == BASELINE_DATASET && pr->baseline_folder == NULL && pr->panel->image_folder)
+    {
+      /* the open folder is the dataset the user means; the button picks another */
+      pr->baseline_folder = g_strdup (pr->panel->image_folder);
+      baseline_changed (pr);
+      emit_now (pr->panel);
+      return;
+    }
   if ((kind == BASELINE_FILE && pr->baseline_file == NULL) || (kind == BASELINE_DATASET && pr->baseline_folder == NULL))
     on_baseline_choose (NULL, pr);
 }
@@ -1148,6 +1157,14 @@ rel_explainer_panel_get_status_text (RelExplainerPanel *self)
 /* ---- model ---- */
 
 void
+rel_explainer_panel_set_image_folder (RelExplainerPanel *self, const char *folder)
+{
+  g_return_if_fail (REL_IS_EXPLAINER_PANEL (self));
+  g_free (self->image_folder);
+  self->image_folder = g_strdup (folder);
+}
+
+void
 rel_explainer_panel_set_model (RelExplainerPanel *self, RelModel *model)
 {
   g_return_if_fail (REL_IS_EXPLAINER_PANEL (self));
@@ -1290,6 +1307,7 @@ rel_explainer_panel_finalize (GObject *object)
   g_ptr_array_unref (self->rows);
   g_hash_table_unref (self->memory);
   g_clear_pointer (&self->model, rel_model_unref);
+  g_clear_pointer (&self->image_folder, g_free);
   G_OBJECT_CLASS (rel_explainer_panel_parent_class)->finalize (object);
 }
 

@@ -37,6 +37,9 @@ GtkWidget          *rel_explainer_panel_new        (void);
 /* The model whose Conv nodes the `layer` drop-down offers (a reference is
  * kept); NULL offers only the automatic choice. */
 void                rel_explainer_panel_set_model  (RelExplainerPanel *self, RelModel *model);
+/* The folder of images open beside the panel (NULL for none): the baseline
+ * picker's "Dataset mean" takes it without asking. */
+void                rel_explainer_panel_set_image_folder (RelExplainerPanel *self, const char *folder);
 
 /* Selects a method by name ("method" property); FALSE if the table has no
  * such method. Emits params-changed when the method changes. */

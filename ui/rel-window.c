@@ -701,6 +701,7 @@ rel_window_open_images (RelWindow *self, const char *path)
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       rel_image_browser_open_folder (self->browser, path);
+      rel_explainer_panel_set_image_folder (self->explainer_panel, path);
       if (self->settings)
         g_settings_set_string (self->settings, "last-folder", path);
     }
