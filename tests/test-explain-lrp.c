@@ -775,28 +775,11 @@ set_node (RelNode *node, const char *op_type, int n_in, const int *in, int out)
   node->outputs[0] = out;
 }
 
-/* input 1×2×5×5 → Conv 3×3 (+bias) → BatchNormalization(ε) → Relu →
- * GlobalAveragePool → Flatten → Gemm without bias → 4 logits. */
-static RelModel *
-bn_chain_model (float eps)
+/* The input value of the small graphs below: 1×2×5×5 (any batch). */
+static int
+small_graph_input (RelModel *m)
 {
-  RelModel *m = rel_model_new ();
-  g_autoptr(GError) error = NULL;
-  const int64_t w1s[] = { 3, 2, 3, 3 }, cs[] = { 3 }, w2s[] = { 3, 4 };
   int in = rel_model_intern_value (m, "input");
-  int w1 = add_const (m, "W1", 4, w1s, wave, 1);
-  int b1 = add_const (m, "B1", 1, cs, wave, 2);
-  int gamma = add_const (m, "gamma", 1, cs, positive, 3);
-  int beta = add_const (m, "beta", 1, cs, wave, 4);
-  int mean = add_const (m, "mean", 1, cs, wave, 5);
-  int var = add_const (m, "var", 1, cs, positive, 6);
-  int w2 = add_const (m, "W2", 2, w2s, wave, 7);
-  int conv = rel_model_intern_value (m, "conv");
-  int bn = rel_model_intern_value (m, "bn");
-  int relu = rel_model_intern_value (m, "relu");
-  int gap = rel_model_intern_value (m, "gap");
-  int flat = rel_model_intern_value (m, "flat");
-  int out = rel_model_intern_value (m, "logits");
   RelValue *v = rel_model_value (m, in);
 
   v->dtype = REL_DTYPE_FLOAT32;
@@ -805,6 +788,52 @@ bn_chain_model (float eps)
   v->shape[1] = 2;
   v->shape[2] = 5;
   v->shape[3] = 5;
+  return in;
+}
+
+/* Their shared head from value @from on, nodes @k… of m->nodes: Relu →
+ * GlobalAveragePool → Flatten → Gemm (a 3×4 weight, no bias) → 4 logits;
+ * then the graph is finished. */
+static void
+small_graph_head (RelModel *m, int in, int from, int k)
+{
+  g_autoptr(GError) error = NULL;
+  const int64_t w2s[] = { 3, 4 };
+  int w2 = add_const (m, "W2", 2, w2s, wave, 7);
+  int relu = rel_model_intern_value (m, "relu");
+  int gap = rel_model_intern_value (m, "gap");
+  int flat = rel_model_intern_value (m, "flat");
+  int out = rel_model_intern_value (m, "logits");
+
+  g_assert_cmpint (k + 4, ==, m->n_nodes);
+  set_node (&m->nodes[k], "Relu", 1, (int[]) { from }, relu);
+  set_node (&m->nodes[k + 1], "GlobalAveragePool", 1, (int[]) { relu }, gap);
+  set_node (&m->nodes[k + 2], "Flatten", 1, (int[]) { gap }, flat);
+  set_node (&m->nodes[k + 3], "Gemm", 2, (int[]) { flat, w2 }, out);
+  m->input = in;
+  m->output = out;
+  m->preprocess.range_low = 0;
+  m->preprocess.range_high = 1;
+  g_assert_true (rel_model_finish (m, &error));
+  g_assert_no_error (error);
+}
+
+/* input → Conv 3×3 (+bias) → BatchNormalization(ε) → the head. */
+static RelModel *
+bn_chain_model (float eps)
+{
+  RelModel *m = rel_model_new ();
+  const int64_t w1s[] = { 3, 2, 3, 3 }, cs[] = { 3 };
+  int in = small_graph_input (m);
+  int w1 = add_const (m, "W1", 4, w1s, wave, 1);
+  int b1 = add_const (m, "B1", 1, cs, wave, 2);
+  int gamma = add_const (m, "gamma", 1, cs, positive, 3);
+  int beta = add_const (m, "beta", 1, cs, wave, 4);
+  int mean = add_const (m, "mean", 1, cs, wave, 5);
+  int var = add_const (m, "var", 1, cs, positive, 6);
+  int conv = rel_model_intern_value (m, "conv");
+  int bn = rel_model_intern_value (m, "bn");
+
   m->n_nodes = 6;
   m->nodes = g_new0 (RelNode, 6);
   set_node (&m->nodes[0], "Conv", 3, (int[]) { in, w1, b1 }, conv);
@@ -814,16 +843,7 @@ bn_chain_model (float eps)
   m->nodes[1].attrs[0].name = g_strdup ("epsilon");
   m->nodes[1].attrs[0].type = REL_ATTR_FLOAT;
   m->nodes[1].attrs[0].f = eps;
-  set_node (&m->nodes[2], "Relu", 1, (int[]) { bn }, relu);
-  set_node (&m->nodes[3], "GlobalAveragePool", 1, (int[]) { relu }, gap);
-  set_node (&m->nodes[4], "Flatten", 1, (int[]) { gap }, flat);
-  set_node (&m->nodes[5], "Gemm", 2, (int[]) { flat, w2 }, out);
-  m->input = in;
-  m->output = out;
-  m->preprocess.range_low = 0;
-  m->preprocess.range_high = 1;
-  g_assert_true (rel_model_finish (m, &error));
-  g_assert_no_error (error);
+  small_graph_head (m, in, bn, 2);
   return m;
 }
 
@@ -924,34 +944,21 @@ test_table (void)
   g_assert_nonnull (rel_method_param (rel_method_lookup ("lrp-custom"), "rules"));
 }
 
-/* input 1×2×5×5 → Conv 3×3 with its bias inside (opset 13), or without one
- * and followed by an opset-6 Add of a [3] bias with broadcast = 1, axis = 1
- * (Caffe2's export) → Relu → GlobalAveragePool → Flatten → Gemm → 4 logits. */
+/* input → Conv 3×3 with its bias inside (opset 13), or without one and
+ * followed by an opset-6 Add of a [3] bias with broadcast = 1, axis = 1
+ * (Caffe2's export) → the head. */
 static RelModel *
 bias_model (gboolean legacy_add)
 {
   RelModel *m = rel_model_new ();
-  g_autoptr(GError) error = NULL;
-  const int64_t w1s[] = { 3, 2, 3, 3 }, cs[] = { 3 }, w2s[] = { 3, 4 };
-  int in = rel_model_intern_value (m, "input");
+  const int64_t w1s[] = { 3, 2, 3, 3 }, cs[] = { 3 };
+  int in = small_graph_input (m);
   int w1 = add_const (m, "W1", 4, w1s, wave, 11);
   int b1 = add_const (m, "B1", 1, cs, wave, 12);
-  int w2 = add_const (m, "W2", 2, w2s, wave, 13);
   int conv = rel_model_intern_value (m, "conv");
   int biased = rel_model_intern_value (m, "biased");
-  int relu = rel_model_intern_value (m, "relu");
-  int gap = rel_model_intern_value (m, "gap");
-  int flat = rel_model_intern_value (m, "flat");
-  int out = rel_model_intern_value (m, "logits");
-  RelValue *v = rel_model_value (m, in);
   int k = 0;
 
-  v->dtype = REL_DTYPE_FLOAT32;
-  v->ndim = 4;
-  v->shape[0] = -1;
-  v->shape[1] = 2;
-  v->shape[2] = 5;
-  v->shape[3] = 5;
   m->opset = legacy_add ? 6 : 13;
   m->n_nodes = legacy_add ? 6 : 5;
   m->nodes = g_new0 (RelNode, m->n_nodes);
@@ -971,16 +978,7 @@ bias_model (gboolean legacy_add)
     }
   else
     set_node (&m->nodes[k++], "Conv", 3, (int[]) { in, w1, b1 }, biased);
-  set_node (&m->nodes[k++], "Relu", 1, (int[]) { biased }, relu);
-  set_node (&m->nodes[k++], "GlobalAveragePool", 1, (int[]) { relu }, gap);
-  set_node (&m->nodes[k++], "Flatten", 1, (int[]) { gap }, flat);
-  set_node (&m->nodes[k++], "Gemm", 2, (int[]) { flat, w2 }, out);
-  m->input = in;
-  m->output = out;
-  m->preprocess.range_low = 0;
-  m->preprocess.range_high = 1;
-  g_assert_true (rel_model_finish (m, &error));
-  g_assert_no_error (error);
+  small_graph_head (m, in, biased, k);
   return m;
 }
 
