@@ -1492,18 +1492,22 @@ pow_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
   return TRUE;
 }
 
+/* ∂y/∂a (k = 0) or ∂y/∂b (k = 1) at one element of a pointwise binary op */
+typedef double (*PartialFunc) (int k, double a, double b);
+
+/* The backward of a broadcasting pointwise binary op from its partials:
+ * each needed input gets g·∂y/∂input summed back to its shape. Only a float
+ * second operand gets a cotangent (an integer exponent is a constant). */
 static gboolean
-pow_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
-              const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
-              const RelContext *ctx, GError **error)
+pointwise_backward (RelTensor *const *inputs, const RelTensor *y, const RelTensor *grad_output,
+                    RelTensor **grad_inputs, const gboolean *need, PartialFunc partial, GError **error)
 {
   g_autoptr(RelTensor) ab = NULL, bb = NULL, tmp = NULL;
-  const RelTensor *y = outputs[0];
   const float *g = rel_tensor_f32 (grad_output);
   int64_t shape[REL_MAX_DIMS];
   int nd;
 
-  if (!require_f32 (inputs[0], "the base", error) || !require_same_shape (grad_output, y, error)
+  if (!require_same_shape (grad_output, y, error)
       || !broadcast_pair (inputs[0], inputs[1], &ab, &bb, &nd, shape, error))
     return FALSE;
   tmp = rel_tensor_new_like (y, error);
@@ -1512,22 +1516,33 @@ pow_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *o
   for (int k = 0; k < 2; k++)
     {
       float *t = rel_tensor_f32 (tmp);
-      if (!need[k] || (k == 1 && inputs[1]->dtype != REL_DTYPE_FLOAT32))
+      if (!need[k] || inputs[k]->dtype != REL_DTYPE_FLOAT32)
         continue;
       for (int64_t i = 0; i < y->numel; i++)
-        {
-          double x = elem_as_double (ab, i), e = elem_as_double (bb, i);
-          if (k == 0)
-            t[i] = (float) (g[i] * e * pow (x, e - 1));
-          else
-            /* d/de x^e = x^e ln x, defined for x > 0 */
-            t[i] = x > 0 ? (float) (g[i] * pow (x, e) * log (x)) : 0.0f;
-        }
+        t[i] = (float) (g[i] * partial (k, elem_as_double (ab, i), elem_as_double (bb, i)));
       grad_inputs[k] = rel_broadcast_reduce (t, nd, shape, inputs[k], error);
       if (grad_inputs[k] == NULL)
         return FALSE;
     }
   return TRUE;
+}
+
+/* d/dx x^e = e·x^(e−1); d/de x^e = x^e ln x, defined for x > 0 */
+static double
+pow_partial (int k, double x, double e)
+{
+  if (k == 0)
+    return e * pow (x, e - 1);
+  return x > 0 ? pow (x, e) * log (x) : 0.0;
+}
+
+static gboolean
+pow_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+              const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+              const RelContext *ctx, GError **error)
+{
+  return require_f32 (inputs[0], "the base", error)
+         && pointwise_backward (inputs, outputs[0], grad_output, grad_inputs, need, pow_partial, error);
 }
 
 /* ---- variadic Sum, Mean, Max, Min ---- */
@@ -2427,39 +2442,21 @@ mod_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
 
 /* fmod(a, b) = a − b·trunc(a/b): ∂/∂a = 1 and ∂/∂b = −trunc(a/b) between
  * the jumps where a/b crosses an integer (a float Mod always has fmod = 1). */
+static double
+mod_partial (int k, double a, double b)
+{
+  if (k == 0)
+    return 1.0;
+  return b != 0 ? -trunc (a / b) : 0.0;
+}
+
 static gboolean
 mod_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
               const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
               const RelContext *ctx, GError **error)
 {
-  g_autoptr(RelTensor) ab = NULL, bb = NULL, tmp = NULL;
-  const RelTensor *y = outputs[0];
-  const float *g = rel_tensor_f32 (grad_output);
-  int64_t shape[REL_MAX_DIMS];
-  int nd;
-
-  if (!require_f32 (inputs[0], "the dividend", error) || !require_f32 (inputs[1], "the divisor", error)
-      || !require_same_shape (grad_output, y, error)
-      || !broadcast_pair (inputs[0], inputs[1], &ab, &bb, &nd, shape, error))
-    return FALSE;
-  tmp = rel_tensor_new_like (y, error);
-  if (tmp == NULL)
-    return FALSE;
-  for (int k = 0; k < 2; k++)
-    {
-      float *t = rel_tensor_f32 (tmp);
-      if (!need[k])
-        continue;
-      for (int64_t i = 0; i < y->numel; i++)
-        {
-          double a = rel_tensor_f32 (ab)[i], b = rel_tensor_f32 (bb)[i];
-          t[i] = k == 0 ? g[i] : b != 0 ? (float) (-g[i] * trunc (a / b)) : 0.f;
-        }
-      grad_inputs[k] = rel_broadcast_reduce (t, nd, shape, inputs[k], error);
-      if (grad_inputs[k] == NULL)
-        return FALSE;
-    }
-  return TRUE;
+  return require_f32 (inputs[0], "the dividend", error) && require_f32 (inputs[1], "the divisor", error)
+         && pointwise_backward (inputs, outputs[0], grad_output, grad_inputs, need, mod_partial, error);
 }
 
 /* Outputs that depend on the input only through its shape, or are piecewise
