@@ -8,8 +8,42 @@
 #include "fixture-util.h"
 #include "rel-npy.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+gboolean
+fixture_in_ci (void)
+{
+  return g_strcmp0 (g_getenv ("CI"), "true") == 0;
+}
+
+void
+fixture_missing (const char *format, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (fixture_in_ci ())
+    g_test_fail_printf ("%s (CI=true: a missing fixture fails)", msg);
+  else
+    g_test_skip (msg);
+}
+
+int
+fixture_missing_plan (const char *reason)
+{
+  if (fixture_in_ci ())
+    {
+      g_print ("Bail out! %s (CI=true: a missing fixture fails)\n", reason);
+      return 1;
+    }
+  g_print ("1..0 # SKIP %s\n", reason);
+  return 0;
+}
 
 static char *
 fixture_path (const char *dir, const char *file)

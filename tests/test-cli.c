@@ -6,6 +6,7 @@
  */
 #include "rel-error.h"
 #include "rel-npy.h"
+#include "fixture-util.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
@@ -557,10 +558,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   if (g_getenv ("RELEVANCE_CLI") == NULL)
-    {
-      g_print ("1..0 # SKIP RELEVANCE_CLI is not set\n");
-      return 0;
-    }
+    return fixture_missing_plan ("RELEVANCE_CLI is not set");
   tmpdir = g_dir_make_tmp ("relevance-cli-XXXXXX", NULL);
   g_assert_nonnull (tmpdir);
 

@@ -14,6 +14,7 @@
 #include "rel-error.h"
 #include "rel-explain.h"
 #include "rel-npy.h"
+#include "fixture-util.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <stdlib.h>
@@ -57,6 +58,9 @@ typedef struct {
   const char *onnx;
   const char *cam_layer;   /* the fixture's Grad-CAM layer (see README) */
   const char *occlusion;   /* the fixture's occlusion window */
+  /* fixtures the reference scripts do not make for this model (README):
+   * not registered; any other missing file fails under CI=true */
+  const char *absent[4];
 } ModelCase;
 
 static const ModelCase models[] = {
@@ -66,7 +70,9 @@ static const ModelCase models[] = {
   { "tiny-resnet", "model.onnx", "/blocks/blocks.1/relu_1/Relu_output_0", "--set window=8 --set stride=4" },
   /* BatchNorm kept: the same function, so the same maps */
   { "tiny-resnet", "model-bn.onnx", "/blocks/blocks.1/relu_1/Relu_output_0", "--set window=8 --set stride=4" },
-  { "tiny-mobilenet", "model.onnx", NULL, "--set window=8 --set stride=4" },
+  /* ReLU6 has no guided/deconv rule in Zennit, and Captum's Grad-CAM layer was not picked */
+  { "tiny-mobilenet", "model.onnx", NULL, "--set window=8 --set stride=4",
+    { "guided_backprop", "deconvnet", "gradcam", NULL } },
 };
 
 typedef struct {
@@ -192,7 +198,7 @@ test_fixture (gconstpointer data)
 
   if (!g_file_test (ref_path, G_FILE_TEST_EXISTS))
     {
-      g_test_skip ("no reference for this model");
+      fixture_missing ("%s is missing", ref_path);
       return;
     }
   ref = rel_npy_load (ref_path, &error);
@@ -481,8 +487,15 @@ main (int argc, char **argv)
   for (gsize m = 0; m < G_N_ELEMENTS (models); m++)
     for (gsize k = 0; k < G_N_ELEMENTS (cases); k++)
       {
-        Case *c = g_new0 (Case, 1);
+        Case *c;
         g_autofree char *path = NULL;
+        gboolean absent = FALSE;
+
+        for (int a = 0; models[m].absent[a]; a++)
+          absent |= strcmp (models[m].absent[a], cases[k].fixture) == 0;
+        if (absent)
+          continue;
+        c = g_new0 (Case, 1);
         c->model = &models[m];
         c->method = &cases[k];
         path = g_strdup_printf ("/explain-fixtures/%s/%s/%s", models[m].dir, models[m].onnx, cases[k].fixture);

@@ -25,6 +25,7 @@
 #include "rel-onnx.h"
 #include "rel-error.h"
 #include "onnx.pb-c.h"
+#include "fixture-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -597,7 +598,7 @@ test_node_conformance (void)
 
   if (!g_file_test (NODE_DATA_DIR, G_FILE_TEST_IS_DIR))
     {
-      g_test_skip ("libonnx-testdata is not installed");
+      fixture_missing ("libonnx-testdata is not installed (%s)", NODE_DATA_DIR);
       return;
     }
   d = g_dir_open (NODE_DATA_DIR, 0, NULL);

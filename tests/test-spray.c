@@ -9,6 +9,7 @@
 #include "rel-dataset.h"
 #include "rel-error.h"
 #include "rel-npy.h"
+#include "fixture-util.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -714,7 +715,7 @@ test_demo_acceptance (void)
   g_autofree char *model_path = g_build_filename (demo, "model.onnx", NULL);
   if (!g_file_test (model_path, G_FILE_TEST_EXISTS))
     {
-      g_test_skip ("data/demo is not there");
+      fixture_missing ("data/demo is not there (%s)", model_path);
       return;
     }
   g_autoptr(GError) error = NULL;

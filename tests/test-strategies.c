@@ -23,6 +23,7 @@
 #include "rel-render.h"
 #include "rel-spray.h"
 #include "rel-window.h"
+#include "fixture-util.h"
 
 #define WAIT_SECONDS 300   /* explaining the whole folder */
 
@@ -89,7 +90,7 @@ test_demo_strategies (void)
   g_autofree char *model_path = g_build_filename (demo, "model.onnx", NULL);
   if (!g_file_test (model_path, G_FILE_TEST_EXISTS))
     {
-      g_test_skip ("data/demo is not there");
+      fixture_missing ("data/demo is not there (%s)", model_path);
       return;
     }
   g_autoptr (GError) error = NULL;

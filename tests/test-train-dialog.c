@@ -20,6 +20,7 @@
 #include "rel-render.h"
 #include "rel-train-dialog.h"
 #include "rel-window.h"
+#include "fixture-util.h"
 
 #define FASHION "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
 #define WAIT_SECONDS 300   /* a whole training run */
@@ -134,7 +135,7 @@ test_train (void)
 {
   if (!g_file_test (FASHION, G_FILE_TEST_EXISTS))
     {
-      g_test_skip ("Fashion-MNIST is not installed");
+      fixture_missing ("Fashion-MNIST is not installed (%s)", FASHION);
       return;
     }
   g_autofree char *out = g_dir_make_tmp ("relevance-train-XXXXXX", NULL);
@@ -227,7 +228,7 @@ test_cancel (void)
 {
   if (!g_file_test (FASHION, G_FILE_TEST_EXISTS))
     {
-      g_test_skip ("Fashion-MNIST is not installed");
+      fixture_missing ("Fashion-MNIST is not installed (%s)", FASHION);
       return;
     }
   g_autofree char *out = g_dir_make_tmp ("relevance-train-XXXXXX", NULL);

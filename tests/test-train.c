@@ -11,6 +11,7 @@
 #include "rel-onnx-export.h"
 #include "rel-plant.h"
 #include "rel-train.h"
+#include "fixture-util.h"
 
 #include <glib/gstdio.h>
 #include <sys/wait.h>
@@ -552,7 +553,7 @@ test_cli (void)
 
   if (cli == NULL)
     {
-      g_test_skip ("RELEVANCE_CLI is not set");
+      fixture_missing ("RELEVANCE_CLI is not set");
       return;
     }
   dir = g_dir_make_tmp ("test-train-cli-XXXXXX", &error);

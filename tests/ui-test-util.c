@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "rel-render.h"
+#include "fixture-util.h"
 
 #define FRAME_TIMEOUT_SECONDS 60
 
@@ -47,7 +48,7 @@ ui_test_use_german (void)
 {
   if (!ui_test_bind_build_catalogues ())
     {
-      g_test_skip ("no German catalogue built");
+      fixture_missing ("no German catalogue built (po/de.po)");
       return FALSE;
     }
   ui_test_set_language ("de");
