@@ -1,19 +1,25 @@
-/* test-torchvision.c — full-size torchvision networks against PyTorch's logits.
+/* test-torchvision.c — torchvision networks against PyTorch's logits and
+ * gradient.
  *
- * The models (ResNet-18 with and without folded BatchNorm, VGG-16,
- * MobileNetV2; ~700 MB) are generated, not committed: run
- *     nice /usr/bin/python3 tests/reference/make-torchvision.py
- * to write tests/fixtures/large/. Without them every case is skipped, so the
- * suite never needs PyTorch.
+ * Every run checks the committed tests/fixtures/torchvision-small/: the same
+ * torchvision classes (ResNet-18 with and without folded BatchNorm, VGG-16,
+ * MobileNetV2) with narrow widths and 10 classes, made by
+ *     /usr/bin/python3 tests/reference/make-torchvision.py --small
+ * The full-size models (~700 MB) are an optional extra, generated, not
+ * committed: `make-torchvision.py` without --small writes
+ * tests/fixtures/large/, and their cases are registered only when it exists,
+ * so the suite never needs PyTorch.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-core.h"
 #include "rel-error.h"
+#include "rel-explain.h"
 #include "rel-model.h"
 #include "rel-npy.h"
 #include "rel-tensor.h"
+#include "fixture-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -24,25 +30,31 @@
 #define REL_TOLERANCE 1e-4
 
 typedef struct {
+  const char *set;     /* folder under tests/fixtures */
   const char *folder;
   const char *model;
+  int classes;
 } Case;
 
 static const Case cases[] = {
-  { "resnet18",     "model.onnx" },
-  { "resnet18",     "model-bn.onnx" },
-  { "mobilenet_v2", "model.onnx" },
-  { "vgg16",        "model.onnx" },
+  { "torchvision-small", "resnet18",     "model.onnx",    10 },
+  { "torchvision-small", "resnet18",     "model-bn.onnx", 10 },
+  { "torchvision-small", "mobilenet_v2", "model.onnx",    10 },
+  { "torchvision-small", "vgg16",        "model.onnx",    10 },
+  { "large",             "resnet18",     "model.onnx",    1000 },
+  { "large",             "resnet18",     "model-bn.onnx", 1000 },
+  { "large",             "mobilenet_v2", "model.onnx",    1000 },
+  { "large",             "vgg16",        "model.onnx",    1000 },
 };
 
 static char *
-large_dir (void)
+set_dir (const char *set)
 {
   const char *fixtures = g_getenv ("RELEVANCE_FIXTURES");
 
   if (fixtures != NULL)
-    return g_build_filename (fixtures, "large", NULL);
-  return g_test_build_filename (G_TEST_DIST, "fixtures", "large", NULL);
+    return g_build_filename (fixtures, set, NULL);
+  return g_test_build_filename (G_TEST_DIST, "fixtures", set, NULL);
 }
 
 static int
@@ -99,11 +111,11 @@ static void
 test_network (gconstpointer data)
 {
   const Case *c = data;
-  g_autofree char *dir = large_dir ();
+  g_autofree char *dir = set_dir (c->set);
   g_autofree char *model_path = g_build_filename (dir, c->folder, c->model, NULL);
   g_autofree char *input_path = g_build_filename (dir, c->folder, "input.npy", NULL);
   g_autofree char *logits_path = g_build_filename (dir, c->folder, "logits.npy", NULL);
-  g_autofree char *what = g_strdup_printf ("%s/%s", c->folder, c->model);
+  g_autofree char *what = g_strdup_printf ("%s/%s/%s", c->set, c->folder, c->model);
   g_autoptr(GError) error = NULL;
   g_autoptr(RelModel) model = NULL;
   g_autoptr(RelTensor) input = NULL, ref = NULL, input2 = NULL;
@@ -115,10 +127,8 @@ test_network (gconstpointer data)
       || !g_file_test (input_path, G_FILE_TEST_EXISTS)
       || !g_file_test (logits_path, G_FILE_TEST_EXISTS))
     {
-      g_autofree char *msg = g_strdup_printf ("%s absent: generate it with "
-                                              "/usr/bin/python3 tests/reference/make-torchvision.py",
-                                              model_path);
-      g_test_skip (msg);
+      fixture_missing ("%s absent: generate it with /usr/bin/python3 tests/reference/make-torchvision.py%s",
+                       model_path, strcmp (c->set, "large") == 0 ? "" : " --small");
       return;
     }
 
@@ -131,8 +141,8 @@ test_network (gconstpointer data)
   g_assert_cmpint (input->ndim, ==, 4);
   g_assert_cmpint (input->shape[0], ==, 1);
   g_assert_cmpint (ref->ndim, ==, 2);
-  g_assert_cmpint (ref->shape[1], ==, 1000);
-  g_assert_cmpint (rel_model_num_classes (model), ==, 1000);
+  g_assert_cmpint (ref->shape[1], ==, c->classes);
+  g_assert_cmpint (rel_model_num_classes (model), ==, c->classes);
 
   rel_context_init (&ctx);
   acts = rel_model_forward (model, input, &ctx, &error);
@@ -153,6 +163,57 @@ test_network (gconstpointer data)
   check_logits (what, rel_activations_output (acts2), ref, 2);
 }
 
+/* The gradient of logits[PyTorch's arg-max] with respect to the input against
+ * PyTorch's autograd (gradient.npy, the small set only): the backward of
+ * every operator of the architecture, strided downsample, depthwise Conv,
+ * ReLU6's Clip and the pools included. */
+static void
+test_gradient (gconstpointer data)
+{
+  const Case *c = data;
+  g_autofree char *dir = set_dir (c->set);
+  g_autofree char *sub = g_build_filename (c->set, c->folder, NULL);
+  g_autofree char *grad_path = g_build_filename (dir, c->folder, "gradient.npy", NULL);
+  g_autoptr(RelModel) model = NULL;
+  g_autoptr(RelTensor) input = NULL, ref = NULL, logits = NULL;
+  g_autoptr(RelExplanation) e = NULL;
+  g_autoptr(GError) error = NULL;
+  RelExplainRequest req = { 0 };
+  double dot = 0, na = 0, nb = 0, max_err = 0, max_ref = 0, cosine;
+
+  if (!g_file_test (grad_path, G_FILE_TEST_EXISTS))
+    {
+      fixture_missing ("%s absent: /usr/bin/python3 tests/reference/make-torchvision.py --small makes it", grad_path);
+      return;
+    }
+  model = fixture_model (sub, c->model);
+  input = fixture_npy (sub, "input.npy");
+  ref = fixture_npy (sub, "gradient.npy");
+  logits = fixture_npy (sub, "logits.npy");
+  req.model = model;
+  req.input = input;
+  req.target.kind = REL_TARGET_CLASS;
+  req.target.a = argmax_row (rel_tensor_f32 (logits), logits->numel);
+  e = rel_explain (rel_method_lookup ("gradient"), &req, &error);
+  g_assert_no_error (error);
+  g_assert_true (rel_tensor_same_shape (e->relevance, ref));
+  for (int64_t i = 0; i < ref->numel; i++)
+    {
+      double a = rel_tensor_f32 (e->relevance)[i], b = rel_tensor_f32 (ref)[i];
+      dot += a * b;
+      na += a * a;
+      nb += b * b;
+      max_err = MAX (max_err, fabs (a - b));
+      max_ref = MAX (max_ref, fabs (b));
+    }
+  g_assert_cmpfloat (nb, >, 0);
+  cosine = dot / sqrt (na * nb);
+  g_test_message ("%s/%s gradient of logit %d: cosine %.8f, max err %.2e x max|ref|",
+                  sub, c->model, req.target.a, cosine, max_err / max_ref);
+  g_assert_cmpfloat (cosine, >=, 0.9999);
+  g_assert_cmpfloat (max_err / max_ref, <=, 1e-3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -161,8 +222,20 @@ main (int argc, char **argv)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *name = g_strdup_printf ("/torchvision/%s/%s", cases[i].folder, cases[i].model);
-      g_test_add_data_func (name, &cases[i], test_network);
+      const Case *c = &cases[i];
+      g_autofree char *dir = set_dir (c->set);
+      g_autofree char *name = NULL;
+
+      /* the full-size networks are an optional extra: not there, not run */
+      if (strcmp (c->set, "large") == 0 && !g_file_test (dir, G_FILE_TEST_IS_DIR))
+        continue;
+      name = g_strdup_printf ("/torchvision/%s/%s/%s", c->set, c->folder, c->model);
+      g_test_add_data_func (name, c, test_network);
+      if (strcmp (c->set, "large") != 0)
+        {
+          g_autofree char *gname = g_strdup_printf ("/torchvision/%s/%s/%s/gradient", c->set, c->folder, c->model);
+          g_test_add_data_func (gname, c, test_gradient);
+        }
     }
   return g_test_run ();
 }

@@ -8,6 +8,18 @@
 # the output folder is gitignored and the tests that use it skip when it is
 # absent. Re-run meson afterwards so tests/bench picks the models up.
 #
+#     /usr/bin/python3 tests/reference/make-torchvision.py --small [OUTDIR]
+# writes the committed tests/fixtures/torchvision-small/ instead (~2 MB): the
+# same torchvision classes, operators and topology (ResNet-18's BasicBlocks and
+# strided downsamples, MobileNetV2's inverted residuals with depthwise Convs
+# and ReLU6, VGG-16's 13 Convs, 5 MaxPools, AdaptiveAvgPool and 3 Linears)
+# with every width divided (ResNet-18 by 8, MobileNetV2 width_mult 0.25,
+# VGG-16's features by 16, its classifier 4096 → 64), 10 classes, and inputs of
+# 64×64 (ResNet, MobileNet: the five stride-2 stages end at 2×2) and 224×224
+# (VGG, whose AdaptiveAvgPool(7×7) needs a 7×7 map). Each folder also holds
+# gradient.npy, PyTorch's d logits[argmax] / d input, so the suite checks the
+# torchvision checks on every run without the large files.
+#
 # Layout (one folder per network, like the tiny fixtures):
 #     NAME/model.onnx     opset 13, dynamic batch, input "input", output "logits",
 #                         constants folded (eval-mode BatchNorm fused into Conv)
@@ -16,6 +28,7 @@
 #     NAME/logits.npy     float32 1×1000: PyTorch's output for input.npy
 #     NAME/logits_f64.npy the same computed in float64 (how much is rounding)
 #     NAME/meta.json      operator counts, arg-max, float32-vs-float64 gap
+#     NAME/gradient.npy   (--small only) d logits[argmax] / d input, float32
 #     resnet18/model-bn.onnx  the same function with BatchNormalization nodes kept
 #
 # Copyright 2026 The Relevance authors
@@ -37,6 +50,7 @@ OPSET = 13
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, '..', 'fixtures', 'large')
+SMALL_OUT = os.path.join(HERE, '..', 'fixtures', 'torchvision-small')
 
 
 def randomise_batchnorm(model, gen):
@@ -73,9 +87,58 @@ def build(name, seed):
     return model.eval()
 
 
-def make_input(seed):
+def narrow(model, div, keep_out=()):
+    """Divides every Conv/BatchNorm/Linear width of @model by @div in place,
+    keeping the 3 input channels and the Linear outputs named in @keep_out:
+    the modules keep their classes, kernels, strides, paddings and groups
+    (depthwise stays depthwise), so the forward code and the exported graph
+    keep their topology."""
+    def w(n):
+        return n if n == 3 else max(1, n // div)
+    for parent in list(model.modules()):
+        for name, m in list(parent.named_children()):
+            if isinstance(m, torch.nn.Conv2d):
+                depthwise = m.groups == m.in_channels and m.groups > 1
+                new = torch.nn.Conv2d(w(m.in_channels), w(m.out_channels), m.kernel_size, m.stride,
+                                      m.padding, m.dilation, w(m.in_channels) if depthwise else m.groups,
+                                      m.bias is not None)
+            elif isinstance(m, torch.nn.BatchNorm2d):
+                new = torch.nn.BatchNorm2d(w(m.num_features), m.eps, m.momentum)
+            elif isinstance(m, torch.nn.Linear):
+                new = torch.nn.Linear(w(m.in_features) if m.in_features % div == 0 else m.in_features,
+                                      m.out_features if name in keep_out else w(m.out_features),
+                                      m.bias is not None)
+            else:
+                continue
+            setattr(parent, name, new)
+    return model
+
+
+def build_small(name, seed):
+    torch.manual_seed(seed)
+    if name == 'resnet18':
+        model = narrow(torchvision.models.resnet18(weights=None, num_classes=10), 8, keep_out=('fc',))
+    elif name == 'mobilenet_v2':
+        model = torchvision.models.mobilenet_v2(weights=None, num_classes=10, width_mult=0.25)
+    elif name == 'vgg16':
+        model = torchvision.models.vgg16(weights=None, num_classes=10)
+        narrow(model.features, 16)
+        # classifier: Linear(C·7·7, 4096), ReLU, Dropout, Linear(4096, 4096), ReLU, Dropout, Linear(4096, 10)
+        c = model.features[-3].out_channels
+        model.classifier[0] = torch.nn.Linear(c * 7 * 7, 64)
+        model.classifier[3] = torch.nn.Linear(64, 64)
+        model.classifier[6] = torch.nn.Linear(64, 10)
+    else:
+        raise ValueError(name)
+    gen = torch.Generator().manual_seed(seed + 1000)
+    randomise_batchnorm(model, gen)
+    randomise_biases(model, gen)
+    return model.eval()
+
+
+def make_input(seed, size=224):
     gen = torch.Generator().manual_seed(seed)
-    x = torch.rand(1, 3, 224, 224, generator=gen)
+    x = torch.rand(1, 3, size, size, generator=gen)
     mean = torch.tensor(MEAN).view(1, 3, 1, 1)
     std = torch.tensor(STD).view(1, 3, 1, 1)
     return ((x - mean) / std).float().contiguous()
@@ -107,20 +170,31 @@ def save_npy(path, arr, written):
 
 
 def main():
-    out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_OUT)
+    args = sys.argv[1:]
+    small = '--small' in args
+    args = [a for a in args if a != '--small']
+    out = os.path.abspath(args[0] if args else SMALL_OUT if small else DEFAULT_OUT)
     os.makedirs(out, exist_ok=True)
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     written = []
-    x = make_input(seed=1234)
     nets = [('resnet18', 'resnet18', 0), ('vgg16', 'vgg16', 1), ('mobilenet_v2', 'mobilenet_v2', 2)]
     for folder, ctor, seed in nets:
         d = os.path.join(out, folder)
         os.makedirs(d, exist_ok=True)
-        model = build(ctor, seed)
+        if small:
+            model = build_small(ctor, seed)
+            x = make_input(seed=1234, size=224 if ctor == 'vgg16' else 64)
+        else:
+            model = build(ctor, seed)
+            x = make_input(seed=1234)
         with torch.no_grad():
             logits = model(x).float().numpy()
             logits64 = model.double()(x.double()).numpy()
             model.float()
+        if small:
+            xg = x.clone().requires_grad_(True)
+            model(xg)[0, int(np.argmax(logits[0]))].backward()
+            save_npy(os.path.join(d, 'gradient.npy'), xg.grad.numpy().astype(np.float32), written)
         ops = {'model.onnx': export(model, x, os.path.join(d, 'model.onnx'))}
         written.append((os.path.join(d, 'model.onnx'), None, None))
         if folder == 'resnet18':
@@ -140,6 +214,8 @@ def main():
             'opset': OPSET,
             'seed': seed,
             'input_seed': 1234,
+            'input_shape': list(x.shape),
+            'classes': int(logits.shape[1]),
             'argmax': int(top[0]),
             'top2_margin': float(logits[0, top[0]] - logits[0, top[1]]),
             'max_abs_logit': float(np.abs(logits).max()),
