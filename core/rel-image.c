@@ -74,6 +74,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-image.h"
+#include "rel-atomic-file.h"
 #include "rel-error.h"
 #include "rel-npy.h"
 
@@ -100,6 +101,31 @@ rel_image_free (RelImage *image)
     return;
   g_free (image->data);
   g_free (image);
+}
+
+static gboolean
+save_chunk (const gchar *buf, gsize count, GError **error, gpointer data)
+{
+  return rel_atomic_file_write (data, buf, count, error);
+}
+
+gboolean
+rel_image_save_png_rgb8 (const guint8 *pixels, int width, int height, int rowstride, int n_channels,
+                         const char *path, GError **error)
+{
+  g_return_val_if_fail (n_channels == 3 || n_channels == 4, FALSE);
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_data (pixels, GDK_COLORSPACE_RGB, n_channels == 4, 8,
+                                                      width, height, rowstride, NULL, NULL);
+  g_autoptr(RelAtomicFile) file = rel_atomic_file_open (path, error);
+  if (file == NULL)
+    return FALSE;
+  if (!gdk_pixbuf_save_to_callback (pb, save_chunk, file, "png", error, NULL))
+    {
+      if (error && *error && (*error)->domain != REL_ERROR)
+        g_prefix_error (error, "cannot write '%s': ", path);
+      return FALSE;
+    }
+  return rel_atomic_file_commit (g_steal_pointer (&file), error);
 }
 
 static gboolean

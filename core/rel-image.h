@@ -28,6 +28,10 @@ RelImage  *rel_image_load        (const char *path, GError **error);
 RelImage  *rel_image_new_from_rgb8 (const guint8 *pixels, int width, int height, int rowstride,
                                     int n_channels, GError **error);
 void       rel_image_free        (RelImage *image);
+/* Writes 8-bit RGB (@n_channels 3) or RGBA (4) pixels as a PNG, atomically
+ * (see rel-atomic-file.h): a failed write keeps the previous file. */
+gboolean   rel_image_save_png_rgb8 (const guint8 *pixels, int width, int height, int rowstride,
+                                    int n_channels, const char *path, GError **error);
 
 /* The image as the model's input (1×C×H×W): channel conversion, resize of the
  * shorter side then center crop (or a straight resize), scale, mean/std. */

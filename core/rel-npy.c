@@ -14,6 +14,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-npy.h"
+#include "rel-atomic-file.h"
 #include "rel-error.h"
 
 #include <errno.h>
@@ -424,10 +425,8 @@ gboolean
 rel_npy_save (const char *path, const RelTensor *t, GError **error)
 {
   g_autofree char *header = NULL;
+  g_autoptr(RelAtomicFile) file = NULL;
   gsize header_len;
-  FILE *f;
-  gboolean ok;
-  int saved = 0;
 
   if (t->dtype != REL_DTYPE_FLOAT32)
     {
@@ -436,38 +435,28 @@ rel_npy_save (const char *path, const RelTensor *t, GError **error)
       return FALSE;
     }
   header = build_header (t, &header_len);
-  f = g_fopen (path, "wb");
-  if (f == NULL)
+  /* a temporary renamed over @path: a failed write keeps the old file */
+  if ((file = rel_atomic_file_open (path, error)) == NULL)
+    return FALSE;
+  if (!rel_atomic_file_write (file, header, header_len, error))
+    return FALSE;
+  if (G_BYTE_ORDER == G_LITTLE_ENDIAN)
     {
-      saved = errno;
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot write '%s': %s", path, g_strerror (saved));
-      return FALSE;
+      if (!rel_atomic_file_write (file, t->data, sizeof (float) * (gsize) t->numel, error))
+        return FALSE;
     }
-  ok = fwrite (header, 1, header_len, f) == header_len;
-  if (ok && G_BYTE_ORDER == G_LITTLE_ENDIAN)
-    ok = fwrite (t->data, sizeof (float), (size_t) t->numel, f) == (size_t) t->numel;
-  else if (ok)
+  else
     {
       const guint32 *d = t->data;
-      for (int64_t i = 0; ok && i < t->numel; i++)
+      guint32 chunk[1024];
+      for (int64_t i = 0; i < t->numel;)
         {
-          guint32 v = GUINT32_TO_LE (d[i]);
-          ok = fwrite (&v, 4, 1, f) == 1;
+          int n = 0;
+          for (; n < 1024 && i < t->numel; n++, i++)
+            chunk[n] = GUINT32_TO_LE (d[i]);
+          if (!rel_atomic_file_write (file, chunk, 4 * (gsize) n, error))
+            return FALSE;
         }
     }
-  if (!ok)
-    saved = errno;
-  if (fclose (f) != 0 && ok)
-    {
-      ok = FALSE;
-      saved = errno;
-    }
-  if (!ok)
-    {
-      /* never leave half a file that a later load would reject anyway */
-      g_unlink (path);
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot write '%s': %s", path,
-                   g_strerror (saved ? saved : EIO));
-    }
-  return ok;
+  return rel_atomic_file_commit (g_steal_pointer (&file), error);
 }

@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-onnx-export.h"
+#include "rel-atomic-file.h"
 #include "rel-error.h"
 #include "onnx.pb-c.h"
 
@@ -246,15 +247,9 @@ gboolean
 rel_onnx_export (RelModel *model, const char *path, GError **error)
 {
   g_autofree guint8 *data = NULL;
-  g_autoptr(GError) local = NULL;
   gsize len;
 
   if ((data = rel_onnx_export_data (model, &len, error)) == NULL)
     return FALSE;
-  if (!g_file_set_contents (path, (const char *) data, (gssize) len, &local))
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "%s", local->message);
-      return FALSE;
-    }
-  return TRUE;
+  return rel_file_set_contents (path, data, len, error);
 }

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-spray.h"
+#include "rel-atomic-file.h"
 #include "rel-error.h"
 #include "rel-image.h"
 
@@ -137,8 +138,9 @@ write_cache (const char *file, const guint8 *key, int h, int w, int pred, float 
   memcpy (buf, &hd, sizeof hd);
   memcpy (buf + sizeof hd, map, (gsize) h * w * sizeof (float));
   memcpy (buf + sizeof hd + (gsize) h * w * sizeof (float), probs, (gsize) n_out * sizeof (float));
-  /* a cache that cannot be written only costs time */
-  g_file_set_contents (file, buf, len, NULL);
+  /* a cache that cannot be written only costs time; atomic so that a full
+   * disk never leaves a truncated entry (read_cache rejects those anyway) */
+  rel_file_set_contents (file, buf, len, NULL);
 }
 
 /* Predicted class and its softmax probability. */
