@@ -30,6 +30,7 @@
 #include "config.h"
 
 #include "rel-cli.h"
+#include "rel-atomic-file.h"
 #include "rel-core.h"
 #include "rel-dataset.h"
 #include "rel-error.h"
@@ -109,17 +110,21 @@ h5_check (herr_t status, const char *what, GError **error)
   return TRUE;
 }
 
-/* Creates dataset @path (intermediate groups included) and writes @data. */
+/* Creates dataset @path (intermediate groups included) and writes @data;
+ * every failure sets @error and leaves no handle open. */
 static hid_t
 h5_dataset (hid_t file, const char *path, hid_t filetype, hid_t memtype, int rank, const hsize_t *dims,
             const void *data, GError **error)
 {
   hid_t lcpl = H5Pcreate (H5P_LINK_CREATE);
-  H5Pset_create_intermediate_group (lcpl, 1);
   hid_t space = H5Screate_simple (rank, dims, NULL);
-  hid_t ds = H5Dcreate2 (file, path, filetype, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-  H5Sclose (space);
-  H5Pclose (lcpl);
+  hid_t ds = -1;
+  if (lcpl >= 0 && space >= 0 && H5Pset_create_intermediate_group (lcpl, 1) >= 0)
+    ds = H5Dcreate2 (file, path, filetype, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  if (space >= 0)
+    H5Sclose (space);
+  if (lcpl >= 0)
+    H5Pclose (lcpl);
   if (ds < 0)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_IO, "HDF5: cannot create %s", path);
@@ -138,11 +143,12 @@ h5_attr (hid_t obj, const char *name, hid_t filetype, hid_t memtype, int n, cons
 {
   hsize_t dims[1] = { (hsize_t) n };
   hid_t space = n < 0 ? H5Screate (H5S_SCALAR) : H5Screate_simple (1, dims, NULL);
-  hid_t a = H5Acreate2 (obj, name, filetype, space, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t a = space < 0 ? -1 : H5Acreate2 (obj, name, filetype, space, H5P_DEFAULT, H5P_DEFAULT);
   herr_t st = a < 0 ? -1 : H5Awrite (a, memtype, data);
-  if (a >= 0)
-    H5Aclose (a);
-  H5Sclose (space);
+  if (a >= 0 && H5Aclose (a) < 0)
+    st = -1;
+  if (space >= 0)
+    H5Sclose (space);
   return h5_check (st, name, error);
 }
 
@@ -150,28 +156,92 @@ static gboolean
 h5_attr_string (hid_t obj, const char *name, const char *value, GError **error)
 {
   hid_t t = H5Tcopy (H5T_C_S1);
-  H5Tset_size (t, MAX (strlen (value), 1));
+  if (t < 0 || H5Tset_size (t, MAX (strlen (value), 1)) < 0)
+    {
+      if (t >= 0)
+        H5Tclose (t);
+      return h5_check (-1, name, error);
+    }
   gboolean ok = h5_attr (obj, name, t, t, -1, value, error);
   H5Tclose (t);
   return ok;
 }
 
+/* Closes a dataset from h5_dataset (a negative one already set @error). */
 static gboolean
-h5_close_dataset (hid_t ds)
+h5_close_dataset (hid_t ds, const char *path, GError **error)
 {
-  return ds >= 0 && H5Dclose (ds) >= 0;
+  if (ds < 0)
+    return FALSE;
+  return h5_check (H5Dclose (ds), path, error);
 }
 
+/* A dataset with attributes: @ok is the attributes' result; the close's
+ * failure counts too, and sets @error only when nothing else did. */
 static gboolean
-write_analysis (const char *path, ClassRun *runs, int n_runs, const RelParams *cluster_params, GError **error)
+h5_finish_dataset (hid_t ds, gboolean ok, const char *path, GError **error)
+{
+  if (ds < 0)
+    return FALSE;
+  if (H5Dclose (ds) < 0 && ok)
+    return h5_check (-1, path, error);
+  return ok;
+}
+
+/* A new HDF5 file built in memory (the core driver without a backing store):
+ * HDF5 never writes to disk itself, so a full disk cannot leave it with a
+ * half-flushed file, which HDF5 1.10's exit-time cleanup then crashes on;
+ * the finished image goes to disk atomically instead. Closing the file also
+ * closes anything still open in it. */
+static hid_t
+h5_create (const char *path, GError **error)
 {
   H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
-  hid_t file = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t fapl = H5Pcreate (H5P_FILE_ACCESS);
+  hid_t file = -1;
+  if (fapl >= 0 && H5Pset_fapl_core (fapl, 1 << 20, 0) >= 0 && H5Pset_fclose_degree (fapl, H5F_CLOSE_STRONG) >= 0)
+    file = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  if (fapl >= 0)
+    H5Pclose (fapl);
   if (file < 0)
+    g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot write '%s': HDF5 cannot create the file", path);
+  return file;
+}
+
+/* Takes the finished file's bytes (when @ok) and closes @file in any case. */
+static GBytes *
+h5_finish (hid_t file, gboolean ok, const char *path, GError **error)
+{
+  g_autofree void *image = NULL;
+  ssize_t size = -1;
+  if (ok && H5Fflush (file, H5F_SCOPE_GLOBAL) >= 0 && (size = H5Fget_file_image (file, NULL, 0)) > 0)
     {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot create %s", path);
-      return FALSE;
+      image = g_try_malloc ((gsize) size);
+      if (image == NULL || H5Fget_file_image (file, image, (size_t) size) != size)
+        size = -1;
     }
+  if (H5Fclose (file) < 0)
+    size = -1;
+  if (!ok)
+    {
+      g_prefix_error (error, "cannot write '%s': ", path);
+      return NULL;
+    }
+  if (size <= 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot write '%s': HDF5 cannot finish the file", path);
+      return NULL;
+    }
+  return g_bytes_new_take (g_steal_pointer (&image), (gsize) size);
+}
+
+/* The analysis file's bytes. */
+static GBytes *
+build_analysis (const char *path, ClassRun *runs, int n_runs, const RelParams *cluster_params, GError **error)
+{
+  hid_t file = h5_create (path, error);
+  if (file < 0)
+    return NULL;
   gboolean ok = TRUE;
   for (int c = 0; c < n_runs && ok; c++)
     {
@@ -182,15 +252,15 @@ write_analysis (const char *path, ClassRun *runs, int n_runs, const RelParams *c
         index[i] = (guint32) cr->dataset_index[i];
       hsize_t d1[1] = { (hsize_t) cr->n };
       g_autofree char *p_index = g_strdup_printf ("/%s/index", cr->name);
-      ok = h5_close_dataset (h5_dataset (file, p_index, H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, d1, index, error));
+      ok = h5_close_dataset (h5_dataset (file, p_index, H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, d1, index, error),
+                             p_index, error);
       if (!ok)
         break;
       hsize_t d2[2] = { (hsize_t) cr->n, (hsize_t) r->n_eig };
       g_autofree char *p_spec = g_strdup_printf ("/%s/embedding/spectral", cr->name);
       hid_t ds = h5_dataset (file, p_spec, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, d2, r->spectral, error);
       ok = ds >= 0 && h5_attr (ds, "eigenvalue", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, r->n_eig, r->eigenvalues, error);
-      if (ds >= 0)
-        H5Dclose (ds);
+      ok = h5_finish_dataset (ds, ok, p_spec, error);
       if (!ok)
         break;
       if (r->tsne)
@@ -204,8 +274,7 @@ write_analysis (const char *path, ClassRun *runs, int n_runs, const RelParams *c
             cols[q] = q;
           ok = ds >= 0 && h5_attr_string (ds, "embedding", "spectral", error)
                && h5_attr (ds, "index", H5T_STD_U32LE, H5T_NATIVE_UINT32, te, cols, error);
-          if (ds >= 0)
-            H5Dclose (ds);
+          ok = h5_finish_dataset (ds, ok, p_tsne, error);
           if (!ok)
             break;
         }
@@ -216,8 +285,7 @@ write_analysis (const char *path, ClassRun *runs, int n_runs, const RelParams *c
           guint32 kk = k;
           ok = ds >= 0 && h5_attr_string (ds, "embedding", "spectral", error)
                && h5_attr (ds, "k", H5T_STD_U32LE, H5T_NATIVE_UINT32, -1, &kk, error);
-          if (ds >= 0)
-            H5Dclose (ds);
+          ok = h5_finish_dataset (ds, ok, p_k, error);
         }
       const char *algo = rel_params_get_string (cluster_params, "algorithm");
       if (ok && g_strcmp0 (algo, "kmeans") != 0)
@@ -225,20 +293,15 @@ write_analysis (const char *path, ClassRun *runs, int n_runs, const RelParams *c
           g_autofree char *p_a = g_strdup_printf ("/%s/cluster/%s-%02d", cr->name, algo, r->n_clusters);
           ds = h5_dataset (file, p_a, H5T_STD_I32LE, H5T_NATIVE_INT, 1, d1, r->labels, error);
           ok = ds >= 0 && h5_attr_string (ds, "embedding", "spectral", error);
-          if (ds >= 0)
-            H5Dclose (ds);
+          ok = h5_finish_dataset (ds, ok, p_a, error);
         }
     }
-  if (H5Fclose (file) < 0 && ok)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot finish %s", path);
-      ok = FALSE;
-    }
-  return ok;
+  return h5_finish (file, ok, path, error);
 }
 
-static gboolean
-write_attribution (const char *path, ClassRun *runs, int n_runs, GError **error)
+/* The attribution file's bytes. */
+static GBytes *
+build_attribution (const char *path, ClassRun *runs, int n_runs, GError **error)
 {
   int total = 0, h = runs[0].heatmaps->height, w = runs[0].heatmaps->width;
   int n_out = runs[0].heatmaps->n_outputs;
@@ -248,7 +311,7 @@ write_attribution (const char *path, ClassRun *runs, int n_runs, GError **error)
       if (runs[c].heatmaps->height != h || runs[c].heatmaps->width != w || runs[c].heatmaps->n_outputs != n_out)
         {
           g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "classes have heatmaps of different sizes");
-          return FALSE;
+          return NULL;
         }
     }
   g_autofree float *attr = g_try_new (float, (gsize) total * h * w);
@@ -258,7 +321,7 @@ write_attribution (const char *path, ClassRun *runs, int n_runs, GError **error)
   if (attr == NULL)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory for the attribution file");
-      return FALSE;
+      return NULL;
     }
   int o = 0;
   for (int c = 0; c < n_runs; c++)
@@ -272,26 +335,22 @@ write_attribution (const char *path, ClassRun *runs, int n_runs, GError **error)
         }
       o += runs[c].n;
     }
-  H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
-  hid_t file = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t file = h5_create (path, error);
   if (file < 0)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot create %s", path);
-      return FALSE;
-    }
+    return NULL;
   hsize_t da[4] = { (hsize_t) total, 1, (hsize_t) h, (hsize_t) w };
   hsize_t dp[2] = { (hsize_t) total, (hsize_t) n_out };
   hsize_t d1[1] = { (hsize_t) total };
-  gboolean ok = h5_close_dataset (h5_dataset (file, "/attribution", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, da, attr, error))
-    && h5_close_dataset (h5_dataset (file, "/prediction", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dp, pred, error))
-    && h5_close_dataset (h5_dataset (file, "/label", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, d1, label, error))
-    && h5_close_dataset (h5_dataset (file, "/index", H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, d1, index, error));
-  if (H5Fclose (file) < 0 && ok)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot finish %s", path);
-      ok = FALSE;
-    }
-  return ok;
+  gboolean ok =
+    h5_close_dataset (h5_dataset (file, "/attribution", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, da, attr, error),
+                      "/attribution", error)
+    && h5_close_dataset (h5_dataset (file, "/prediction", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dp, pred, error),
+                         "/prediction", error)
+    && h5_close_dataset (h5_dataset (file, "/label", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, d1, label, error),
+                         "/label", error)
+    && h5_close_dataset (h5_dataset (file, "/index", H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, d1, index, error),
+                         "/index", error);
+  return h5_finish (file, ok, path, error);
 }
 
 #endif /* REL_HAVE_HDF5 */
@@ -415,6 +474,30 @@ rel_cli_spray (int argc, char **argv)
   if (out)
     return spray_fail (1, "HDF5 output is unavailable: relevance-cli was built without libhdf5 (use --json)");
 #endif
+  g_autofree char *attr_path = NULL;
+  if (out)
+    {
+      if (attribution)
+        attr_path = g_strdup (attribution);
+      else if (g_str_has_suffix (out, ".analysis.h5"))
+        {
+          g_autofree char *s = g_strndup (out, strlen (out) - strlen (".analysis.h5"));
+          attr_path = g_strconcat (s, ".attribution.h5", NULL);
+        }
+      else
+        {
+          const char *dot = strrchr (out, '.');
+          const char *slash = strrchr (out, '/');
+          gsize stem = dot && (!slash || dot > slash) ? (gsize) (dot - out) : strlen (out);
+          g_autofree char *s = g_strndup (out, stem);
+          attr_path = g_strconcat (s, ".attribution.h5", NULL);
+        }
+      if (strcmp (attr_path, out) == 0)
+        return spray_fail (EXIT_USAGE, "--attribution must differ from --out");
+      /* refuse now, not after explaining the whole data set */
+      if (!rel_file_check_writable (out, &error) || !rel_file_check_writable (attr_path, &error))
+        return spray_fail (1, "%s", error->message);
+    }
 
   const RelMethodDef *method = rel_method_lookup (method_name ? method_name : "lrp-epsilon");
   if (method == NULL && method_name == NULL)
@@ -578,24 +661,18 @@ rel_cli_spray (int argc, char **argv)
 #ifdef REL_HAVE_HDF5
   if (out)
     {
-      g_autofree char *attr_path = NULL;
-      if (attribution)
-        attr_path = g_strdup (attribution);
-      else if (g_str_has_suffix (out, ".analysis.h5"))
-        {
-          g_autofree char *s = g_strndup (out, strlen (out) - strlen (".analysis.h5"));
-          attr_path = g_strconcat (s, ".attribution.h5", NULL);
-        }
-      else
-        {
-          const char *dot = strrchr (out, '.');
-          const char *slash = strrchr (out, '/');
-          gsize stem = dot && (!slash || dot > slash) ? (gsize) (dot - out) : strlen (out);
-          g_autofree char *s = g_strndup (out, stem);
-          attr_path = g_strconcat (s, ".attribution.h5", NULL);
-        }
-      if (!write_analysis (out, (ClassRun *) runs->data, runs->len, sp[3], &error)
-          || !write_attribution (attr_path, (ClassRun *) runs->data, runs->len, &error))
+      /* both files are complete in memory before either replaces anything,
+       * so a full disk leaves the previous pair as it was */
+      g_autoptr(GBytes) analysis = build_analysis (out, (ClassRun *) runs->data, runs->len, sp[3], &error);
+      g_autoptr(GBytes) attr = analysis ? build_attribution (attr_path, (ClassRun *) runs->data, runs->len, &error)
+                                        : NULL;
+      g_autoptr(RelAtomicFile) fa = attr ? rel_atomic_file_open (out, &error) : NULL;
+      g_autoptr(RelAtomicFile) fb = fa ? rel_atomic_file_open (attr_path, &error) : NULL;
+      if (fb == NULL
+          || !rel_atomic_file_write (fa, g_bytes_get_data (analysis, NULL), g_bytes_get_size (analysis), &error)
+          || !rel_atomic_file_write (fb, g_bytes_get_data (attr, NULL), g_bytes_get_size (attr), &error)
+          || !rel_atomic_file_commit (g_steal_pointer (&fa), &error)
+          || !rel_atomic_file_commit (g_steal_pointer (&fb), &error))
         {
           status = spray_fail (1, "%s", error->message);
           goto out;
