@@ -16,6 +16,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-cli.h"
+#include "rel-atomic-file.h"
 #include "rel-colormap.h"
 #include "rel-core.h"
 #include "rel-error.h"
@@ -94,16 +95,7 @@ build_params (const RelMethodDef *method, char **sets, GError **error)
 static gboolean
 save_rgb_png (const char *path, guint8 *rgb, int width, int height, GError **error)
 {
-  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_data (rgb, GDK_COLORSPACE_RGB, FALSE, 8,
-                                                      width, height, width * 3, NULL, NULL);
-  g_autoptr(GError) local = NULL;
-
-  if (!gdk_pixbuf_save (pb, path, "png", &local, NULL))
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot write '%s': %s", path, local->message);
-      return FALSE;
-    }
-  return TRUE;
+  return rel_image_save_png_rgb8 (rgb, width, height, width * 3, 3, path, error);
 }
 
 /* How a PNG is drawn: the colour map, the sign shown, and the normalisation
@@ -359,6 +351,8 @@ rel_cli_explain (int argc, char **argv)
         return fail ("cannot tell the format of '%s': use a .npy or .png file name", out_path);
       if (overlay && !g_str_has_suffix (lower, ".png"))
         return fail ("explain: --overlay needs a .png output");
+      if (!rel_file_check_writable (out_path, &error))
+        return fail ("%s", error->message);
     }
   if (dataset && overlay && !(format && strcmp (format, "png") == 0))
     return fail ("explain: --overlay needs --format png");
@@ -418,8 +412,9 @@ rel_cli_explain (int argc, char **argv)
     if (files->len == 0)
       return fail ("%s: no images or .npy files found", dataset);
     g_ptr_array_sort (files, compare_strings);
-    if (g_mkdir_with_parents (out_dir, 0755) != 0)
-      return fail ("cannot create '%s'", out_dir);
+    /* an unwritable output folder fails before the first explanation */
+    if (!rel_folder_check_writable (out_dir, TRUE, &error))
+      return fail ("%s", error->message);
 
     progress.enabled = TRUE;
     progress.total = (int) files->len;

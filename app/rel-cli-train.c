@@ -31,6 +31,8 @@
 #include "rel-core.h"
 #include "rel-error.h"
 #include "rel-idx.h"
+#include "rel-image.h"
+#include "rel-atomic-file.h"
 #include "rel-onnx-export.h"
 #include "rel-plant.h"
 #include "rel-train.h"
@@ -109,7 +111,6 @@ save_png (const float *pixels, int channels, int height, int width, const char *
   guint8 *d = gdk_pixbuf_get_pixels (pb);
   int stride = gdk_pixbuf_get_rowstride (pb);
   gsize plane = (gsize) height * width;
-  g_autoptr(GError) local = NULL;
 
   for (int y = 0; y < height; y++)
     for (int x = 0; x < width; x++)
@@ -118,12 +119,7 @@ save_png (const float *pixels, int channels, int height, int width, const char *
           float v = pixels[(channels == 1 ? 0 : c) * plane + (gsize) y * width + x];
           d[y * stride + x * 3 + c] = (guint8) CLAMP (lrintf (v), 0, 255);
         }
-  if (!gdk_pixbuf_save (pb, path, "png", &local, NULL))
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "%s: %s", path, local->message);
-      return FALSE;
-    }
-  return TRUE;
+  return rel_image_save_png_rgb8 (d, width, height, stride, 3, path, error);
 }
 
 /* The first @per_class test images of every class, clean and with the artifact. */
@@ -206,6 +202,11 @@ rel_cli_train (int argc, char **argv)
     return train_fail (EXIT_USAGE, "train: %s (try 'relevance-cli train --help')", error->message);
   if (dataset == NULL || out == NULL)
     return train_fail (EXIT_USAGE, "train: --dataset and --out are required");
+  /* an unwritable output must fail now, not after the training */
+  if (!rel_file_check_writable (out, &error))
+    return train_fail (1, "%s", error->message);
+  if (save_dir && !rel_folder_check_writable (save_dir, TRUE, &error))
+    return train_fail (1, "%s", error->message);
   rel_train_options_init (&opt);
   if (optimizer == NULL || strcmp (optimizer, "adam") == 0)
     opt.optimizer = REL_OPTIMIZER_ADAM, opt.lr = 0.002;
