@@ -130,6 +130,34 @@ test_plot (void)
   g_object_unref (plot);
 }
 
+/* An output folder that cannot be created (a regular file in its path)
+ * fails at once, before any image is loaded, with the reason shown. */
+static void
+test_unwritable_output (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("test-train-dialog-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *blocker = g_build_filename (tmp, "a-file", NULL);
+  g_autofree char *out = g_build_filename (blocker, "trained", NULL);
+  g_assert_true (g_file_set_contents (blocker, "x", 1, NULL));
+
+  RelWindow *window = new_window ();
+  RelTrainDialog *dialog = new_dialog (window, out, 600);
+  int finished[2] = { 0, 0 };
+  g_signal_connect (dialog, "finished", G_CALLBACK (on_finished), finished);
+  rel_train_dialog_start (dialog);
+  g_assert_false (rel_train_dialog_is_running (dialog));
+  g_assert_cmpint (finished[0], ==, 1);
+  g_assert_cmpint (finished[1], ==, 0);
+  const char *status = rel_train_dialog_get_status (dialog);
+  g_assert_nonnull (strstr (status, "a-file"));
+  g_assert_true (g_file_test (blocker, G_FILE_TEST_IS_REGULAR));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+  ui_test_remove_tree (tmp);
+}
+
 static void
 test_train (void)
 {
@@ -382,6 +410,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train-dialog/plot", test_plot);
   g_test_add_func ("/train-dialog/action", test_action);
   g_test_add_func ("/train-dialog/train", test_train);
+  g_test_add_func ("/train-dialog/unwritable-output", test_unwritable_output);
   g_test_add_func ("/train-dialog/cancel", test_cancel);
   g_test_add_func ("/train-dialog/image-folder", test_image_folder);
   g_test_add_func ("/train-dialog/german", test_german);

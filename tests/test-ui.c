@@ -14,8 +14,12 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <math.h>
@@ -461,6 +465,118 @@ test_compare_and_export (void)
   ui_test_remove_tree (images);
 }
 
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* The names in @dir, sorted, hidden ones included. */
+static char *
+listing (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *n;
+  g_assert_nonnull (d);
+  while ((n = g_dir_read_name (d)))
+    g_ptr_array_add (names, g_strdup (n));
+  g_ptr_array_sort (names, compare_strings);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+static GBytes *
+read_bytes (const char *path)
+{
+  char *data = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_bytes_new_take (data, len);
+}
+
+/* rel_window_export with this process's soft file size limit lowered to
+ * @limit bytes and SIGXFSZ ignored (as a full disk fails a write), then
+ * restored. Not forked: a GTK process must not call into GTK after fork. */
+static gboolean
+export_limited (RelWindow *window, const char *kind, const char *path, rlim_t limit, GError **error)
+{
+  struct rlimit old, low;
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &old), ==, 0);
+  low = old;
+  low.rlim_cur = limit;
+  void (*old_handler) (int) = signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &low), ==, 0);
+  gboolean ok = rel_window_export (window, kind, path, error);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &old), ==, 0);
+  signal (SIGXFSZ, old_handler);
+  return ok;
+}
+
+/* Every export kind on a full disk, to a symlink to /dev/full and into a
+ * folder that does not exist: it fails with the reason, the previous file
+ * stays byte for byte, no temporary is left, and the Export dialog's path
+ * puts the reason in the toast's details. */
+static void
+test_export_failures (void)
+{
+  g_autofree char *images = NULL;
+  RelWindow *window = open_fixture ("tiny-cnn", &images);
+  const char *methods[] = { "gradient", "lrp-epsilon", NULL };
+  rel_window_set_compare_methods (window, methods);
+  rel_window_show_compare (window, FALSE);
+  ui_test_wait_until (compare_done, window, WAIT_SECONDS, "the compare grid");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-ui-export-XXXXXX", &error);
+  g_assert_no_error (error);
+  const char *kinds[][2] = { { "heatmap-png", "png" }, { "overlay-png", "png" }, { "npy", "npy" },
+                             { "grid-png", "png" }, { "grid-svg", "svg" }, { "grid-pdf", "pdf" } };
+  GStatBuf st;
+  gboolean dev_full = g_stat ("/dev/full", &st) == 0 && S_ISCHR (st.st_mode);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      g_autofree char *name = g_strdup_printf ("out-%s.%s", kinds[k][0], kinds[k][1]);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_assert_true (rel_window_export (window, kinds[k][0], path, &error));
+      g_assert_no_error (error);
+      g_autoptr (GBytes) before = read_bytes (path);
+      g_assert_cmpuint (g_bytes_get_size (before), >, 64);
+      g_autofree char *list_before = listing (dir);
+
+      g_assert_false (export_limited (window, kinds[k][0], path, 64, &error));
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, g_strerror (EFBIG)));
+      g_clear_error (&error);
+      g_autoptr (GBytes) after = read_bytes (path);
+      g_assert_true (g_bytes_equal (before, after));
+      g_autofree char *list_after = listing (dir);
+      g_assert_cmpstr (list_after, ==, list_before);
+
+      g_autofree char *missing = g_build_filename (dir, "missing", name, NULL);
+      g_assert_false (rel_window_export (window, kinds[k][0], missing, &error));
+      g_assert_nonnull (strstr (error->message, "does not exist"));
+      g_clear_error (&error);
+
+      if (dev_full)
+        {
+          g_autofree char *full_name = g_strdup_printf ("full-%s.%s", kinds[k][0], kinds[k][1]);
+          g_autofree char *full = g_build_filename (dir, full_name, NULL);
+          g_assert_cmpint (symlink ("/dev/full", full), ==, 0);
+          g_autofree char *list_link = listing (dir);
+          g_assert_false (rel_window_save_export (window, kinds[k][0], full));
+          g_assert_nonnull (strstr (rel_window_get_error_message (window), "not a regular file"));
+          g_autofree char *link = g_file_read_link (full, NULL);
+          g_assert_cmpstr (link, ==, "/dev/full");
+          g_autofree char *list_link_after = listing (dir);
+          g_assert_cmpstr (list_link_after, ==, list_link);
+        }
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+  ui_test_remove_tree (dir);
+  ui_test_remove_tree (images);
+}
+
 static void
 open_and_wait (RelWindow *window, const char *path)
 {
@@ -743,6 +859,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/explore", test_explore);
   g_test_add_func ("/ui/bad-drop", test_bad_drop);
   g_test_add_func ("/ui/compare-and-export", test_compare_and_export);
+  g_test_add_func ("/ui/export-failures", test_export_failures);
   g_test_add_func ("/ui/settings", test_settings);
   g_test_add_func ("/ui/shortcuts", test_shortcuts);
   g_test_add_func ("/ui/narrow", test_narrow);

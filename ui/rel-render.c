@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-render.h"
+#include "rel-atomic-file.h"
 
 #include <gio/gio.h>
 #include <math.h>
@@ -101,12 +102,8 @@ rel_widget_save_png (GtkWidget *widget, const char *path, GError **error)
   g_autoptr (GdkTexture) texture = rel_widget_render_texture (widget, error);
   if (texture == NULL)
     return FALSE;
-  if (!gdk_texture_save_to_png (texture, path))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "could not write %s", path);
-      return FALSE;
-    }
-  return TRUE;
+  g_autoptr (GBytes) png = gdk_texture_save_to_png_bytes (texture);
+  return rel_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), error);
 }
 
 typedef struct {

@@ -26,6 +26,8 @@
 #include "rel-core.h"
 #include "rel-error.h"
 #include "rel-idx.h"
+#include "rel-image.h"
+#include "rel-atomic-file.h"
 #include "rel-job.h"
 #include "rel-onnx-export.h"
 #include "rel-plant.h"
@@ -170,7 +172,7 @@ save_png (const float *pixels, int channels, int height, int width, const char *
           float v = pixels[(channels == 1 ? 0 : c) * plane + (gsize) y * width + x];
           d[y * stride + x * 3 + c] = (guint8) CLAMP (lrintf (v), 0, 255);
         }
-  return gdk_pixbuf_save (pb, path, "png", error, NULL);
+  return rel_image_save_png_rgb8 (d, width, height, stride, 3, path, error);
 }
 
 /* The first IMAGES_PER_CLASS test images of each class, clean and with the artifact. */
@@ -432,6 +434,17 @@ rel_train_dialog_start (RelTrainDialog *self)
   g_return_if_fail (REL_IS_TRAIN_DIALOG (self));
   if (self->job)
     return;
+
+  /* an unwritable output folder fails now, not after the training */
+  g_autoptr (GError) error = NULL;
+  if (!rel_folder_check_writable (self->output_dir, TRUE, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Training failed: %s"), error->message);
+      set_status (self, text);
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
+      g_signal_emit (self, signals[SIGNAL_FINISHED], 0, FALSE);
+      return;
+    }
 
   const char *const *archs = rel_train_arch_names ();
   guint arch = adw_combo_row_get_selected (self->arch_row);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rel-atomic-file.h"
 #include "rel-colorbar.h"
 #include "rel-core.h"
 #include "rel-explainer-panel.h"
@@ -189,12 +190,10 @@ details_cb (AdwToast *toast, gpointer user_data)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* A toast naming the file; its Details button shows the whole message. */
+/* A toast with @heading; its Details button shows the whole message. */
 static void
-show_error (RelWindow *self, const char *path, const char *message)
+show_error_heading (RelWindow *self, const char *heading, const char *message)
 {
-  g_autofree char *name = path ? g_filename_display_basename (path) : g_strdup ("?");
-  g_autofree char *heading = g_strdup_printf (_("Could not open “%s”"), name);
   g_free (self->error_message);
   self->error_message = g_strdup (message);
 
@@ -205,6 +204,24 @@ show_error (RelWindow *self, const char *path, const char *message)
   g_object_set_data_full (G_OBJECT (toast), "rel-heading", g_strdup (heading), g_free);
   g_signal_connect_object (toast, "button-clicked", G_CALLBACK (details_cb), self, 0);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* A file that could not be opened. */
+static void
+show_error (RelWindow *self, const char *path, const char *message)
+{
+  g_autofree char *name = path ? g_filename_display_basename (path) : g_strdup ("?");
+  g_autofree char *heading = g_strdup_printf (_("Could not open “%s”"), name);
+  show_error_heading (self, heading, message);
+}
+
+/* A failed export: the toast names the file, its Details the reason. */
+static void
+show_save_error (RelWindow *self, const char *path, const char *message)
+{
+  g_autofree char *name = g_filename_display_basename (path);
+  g_autofree char *heading = g_strdup_printf (_("Could not save “%s”"), name);
+  show_error_heading (self, heading, message);
 }
 
 const char *
@@ -1627,6 +1644,22 @@ draw_grid (RelWindow *self, cairo_t *cr, int columns, GError **error)
   return TRUE;
 }
 
+/* cairo writes the grid through this into the temporary; the first failure
+ * is kept for the message. */
+typedef struct {
+  RelAtomicFile *file;
+  GError        *error;
+} CairoSink;
+
+static cairo_status_t
+sink_write (void *closure, const unsigned char *data, unsigned int length)
+{
+  CairoSink *sink = closure;
+  if (sink->error == NULL)
+    rel_atomic_file_write (sink->file, data, length, &sink->error);
+  return sink->error ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+}
+
 static gboolean
 export_grid (RelWindow *self, const char *format, const char *path, GError **error)
 {
@@ -1640,34 +1673,42 @@ export_grid (RelWindow *self, const char *format, const char *path, GError **err
   int rows = ((int) self->cells->len + columns - 1) / columns;
   int width = pad + columns * (cell + pad), height = pad + rows * (cell + label_h + pad);
 
+  /* a temporary renamed over @path once complete: a failed export keeps the old file */
+  g_autoptr (RelAtomicFile) file = rel_atomic_file_open (path, error);
+  if (file == NULL)
+    return FALSE;
+  CairoSink sink = { file, NULL };
   cairo_surface_t *surface;
   if (g_str_equal (format, "svg"))
-    surface = cairo_svg_surface_create (path, width, height);
+    surface = cairo_svg_surface_create_for_stream (sink_write, &sink, width, height);
   else if (g_str_equal (format, "pdf"))
-    surface = cairo_pdf_surface_create (path, width, height);
+    surface = cairo_pdf_surface_create_for_stream (sink_write, &sink, width, height);
   else
     surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
   cairo_t *cr = cairo_create (surface);
   gboolean ok = draw_grid (self, cr, columns, error);
   cairo_destroy (cr);
   if (ok && g_str_equal (format, "png"))
-    {
-      cairo_status_t status = cairo_surface_write_to_png (surface, path);
-      if (status != CAIRO_STATUS_SUCCESS)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", path, cairo_status_to_string (status));
-          ok = FALSE;
-        }
-    }
+    cairo_surface_write_to_png_stream (surface, sink_write, &sink);
   cairo_surface_finish (surface);
   cairo_status_t status = cairo_surface_status (surface);
   cairo_surface_destroy (surface);
-  if (ok && status != CAIRO_STATUS_SUCCESS)
+  if (!ok)
+    {
+      g_clear_error (&sink.error);
+      return FALSE;
+    }
+  if (sink.error)
+    {
+      g_propagate_error (error, sink.error);
+      return FALSE;
+    }
+  if (status != CAIRO_STATUS_SUCCESS)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", path, cairo_status_to_string (status));
-      ok = FALSE;
+      return FALSE;
     }
-  return ok;
+  return rel_atomic_file_commit (g_steal_pointer (&file), error);
 }
 
 gboolean
@@ -1692,14 +1733,27 @@ rel_window_export (RelWindow *self, const char *kind, const char *path, GError *
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("There is no heatmap to export yet."));
       return FALSE;
     }
-  if (!gdk_texture_save_to_png (texture, path))
+  g_autoptr (GBytes) png = gdk_texture_save_to_png_bytes (texture);
+  return rel_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), error);
+}
+
+gboolean
+rel_window_save_export (RelWindow *self, const char *kind, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_return_val_if_fail (REL_IS_WINDOW (self), FALSE);
+  if (!rel_window_export (self, kind, path, &error))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not write “%s”."), path);
+      show_save_error (self, path, error->message);
       return FALSE;
     }
+  g_autofree char *name = g_filename_display_basename (path);
+  g_autofree char *text = g_strdup_printf (_("Saved “%s”"), name);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
   return TRUE;
 }
 
+/* GTK 4's file chooser itself asks before replacing an existing file. */
 static void
 export_response (GtkNativeDialog *chooser, int response, gpointer user_data)
 {
@@ -1709,15 +1763,8 @@ export_response (GtkNativeDialog *chooser, int response, gpointer user_data)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
-      if (path && !rel_window_export (self, kind, path, &error))
-        show_error (self, path, error->message);
-      else if (path)
-        {
-          g_autofree char *name = g_filename_display_basename (path);
-          g_autofree char *text = g_strdup_printf (_("Saved “%s”"), name);
-          adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
-        }
+      if (path)
+        rel_window_save_export (self, kind, path);
     }
   gtk_native_dialog_destroy (chooser);
   g_object_unref (chooser);

@@ -72,6 +72,10 @@ void        rel_window_activate_compare_cell (RelWindow *self, guint index);
 /* Writes @kind ("heatmap-png", "overlay-png", "npy", "grid-png", "grid-svg",
  * "grid-pdf") to @path, as the Export menu does. */
 gboolean    rel_window_export       (RelWindow *self, const char *kind, const char *path, GError **error);
+/* What the Export dialog does with the chosen file: rel_window_export() and a
+ * toast, "Saved …" or "Could not save …" whose Details give the reason
+ * (rel_window_get_error_message). */
+gboolean    rel_window_save_export  (RelWindow *self, const char *kind, const char *path);
 GtkWindow  *rel_window_show_preferences (RelWindow *self);
 
 RelHeatmapView     *rel_window_get_heatmap_view     (RelWindow *self);
