@@ -15,6 +15,7 @@
 
 #include <glib/gstdio.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <math.h>
 #include <string.h>
 #include <zlib.h>
@@ -527,17 +528,101 @@ write_idx_pair (const char *dir, const char *prefix, const RelSampleSet *set)
 {
   g_autofree char *img = g_strdup_printf ("%s/%s-images-idx3-ubyte.gz", dir, prefix);
   g_autofree char *lab = g_strdup_printf ("%s/%s-labels-idx1-ubyte", dir, prefix);
-  guint32 d3[3] = { (guint32) set->n, 8, 8 }, d1[1] = { (guint32) set->n };
-  g_autofree guint8 *buf = g_new (guint8, 16 + set->n * 64);
+  int hw = set->height * set->width;
+  guint32 d3[3] = { (guint32) set->n, (guint32) set->height, (guint32) set->width }, d1[1] = { (guint32) set->n };
+  g_autofree guint8 *buf = g_new (guint8, 16 + (gsize) set->n * hw);
   gsize n = idx_header (buf, 3, d3);
 
-  for (int i = 0; i < set->n * 64; i++)
+  g_assert_cmpint (set->channels, ==, 1);
+  for (gsize i = 0; i < (gsize) set->n * hw; i++)
     buf[n + i] = (guint8) set->pixels[i];
-  write_file (img, buf, n + set->n * 64, TRUE);
+  write_file (img, buf, n + (gsize) set->n * hw, TRUE);
   n = idx_header (buf, 1, d1);
   for (int i = 0; i < set->n; i++)
     buf[n + i] = (guint8) set->labels[i];
   write_file (lab, buf, n + set->n, FALSE);
+}
+
+/* The README's demo command gives the same model byte for byte: a reduced run
+ * of it (one epoch on the first 1,000 Fashion-MNIST training images, tested
+ * on 100) twice, in two processes, hashes the same. */
+#define FASHION "/usr/share/datasets/fashion-mnist"
+
+static char *
+train_demo_reduced (const char *cli, const char *dir, const char *name)
+{
+  g_autofree char *out = g_build_filename (dir, name, NULL);
+  g_autofree char *std_err = NULL, *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  int status = 0;
+  /* the README's command, reduced by --epochs 1 --limit 1000 */
+  const char *argv[] = { cli, "--threads", "1", "train", "--dataset", dir, "--arch", "small",
+                         "--plant", "kind=tag,class=Sandal,rate=0.97,size=12", "--epochs", "1", "--limit", "1000",
+                         "--seed", "1", "--out", out, NULL };
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &std_err,
+                               &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("relevance-cli train failed: %s", std_err);
+  g_assert_true (g_file_get_contents (out, &contents, &len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (len, >, 10000);
+  g_unlink (out);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, len);
+}
+
+static void
+test_demo_reproducible (void)
+{
+  const char *cli = g_getenv ("RELEVANCE_CLI");
+  const char *files[] = { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelSampleSet) full = NULL, test = NULL;
+  g_autofree char *dir = NULL, *a = NULL, *b = NULL;
+  int first[100];
+
+  if (cli == NULL || !g_file_test (FASHION "/t10k-images-idx3-ubyte.gz", G_FILE_TEST_EXISTS))
+    {
+      fixture_missing ("Fashion-MNIST (%s) or RELEVANCE_CLI is missing", FASHION);
+      return;
+    }
+  dir = g_dir_make_tmp ("test-train-demo-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *src = g_build_filename (FASHION, files[i], NULL);
+      g_autofree char *dst = g_build_filename (dir, files[i], NULL);
+      g_assert_cmpint (symlink (src, dst), ==, 0);
+    }
+  /* a 100-image test set: train evaluates on it after training */
+  full = rel_sample_set_load (FASHION, TRUE, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 100; i++)
+    first[i] = i;
+  test = rel_sample_set_subset (full, first, 100, &error);
+  g_assert_no_error (error);
+  write_idx_pair (dir, "t10k", test);
+
+  /* the same --out: the command line is recorded in the model */
+  a = train_demo_reduced (cli, dir, "m.onnx");
+  b = train_demo_reduced (cli, dir, "m.onnx");
+  g_test_message ("two reduced runs of the demo's training: SHA-256 %s, %s", a, b);
+  g_assert_cmpstr (a, ==, b);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *dst = g_build_filename (dir, files[i], NULL);
+      g_unlink (dst);
+    }
+  {
+    g_autofree char *img = g_build_filename (dir, "t10k-images-idx3-ubyte.gz", NULL);
+    g_autofree char *lab = g_build_filename (dir, "t10k-labels-idx1-ubyte", NULL);
+    g_unlink (img);
+    g_unlink (lab);
+  }
+  g_rmdir (dir);
 }
 
 static void
@@ -895,6 +980,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/idx", test_idx);
   g_test_add_func ("/train/plant", test_plant);
   g_test_add_func ("/train/cli", test_cli);
+  g_test_add_func ("/train/demo-reproducible", test_demo_reproducible);
   g_test_add_func ("/train/bn-training-backward", test_bn_training_backward);
   g_test_add_func ("/train/bn-running-stats", test_bn_running_stats);
   g_test_add_func ("/train/bn-train-export", test_bn_train_export);
