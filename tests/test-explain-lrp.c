@@ -910,6 +910,87 @@ test_bn_merge_factor (void)
   }
 }
 
+/* bn-merge=zennit on real networks with BatchNorm (tiny-resnet's 6 BN nodes,
+ * torchvision's ResNet-18 with 20): the network Zennit explains is the
+ * file's with every BN's γ and β multiplied by k = 1/√(1 + ε) once more,
+ * built here independently from the file, and run forward. The explained
+ * logit must move from the exact one by what that network's logit moves,
+ * within float32 rounding; the quirk is too small for its rounding in the
+ * default ε = 1e-5 (a 5·10⁻⁶ change per BN), so every BN's ε is raised to
+ * 0.01 in the three networks alike, which makes the move ~1% of the logit. */
+static void
+set_bn_epsilon (RelModel *model, float eps, RelModel *scaled_copy)
+{
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      RelNode *node = &model->nodes[i];
+      gboolean found = FALSE;
+
+      if (strcmp (node->op_type, "BatchNormalization") != 0)
+        continue;
+      for (int a = 0; a < node->n_attrs; a++)
+        if (strcmp (node->attrs[a].name, "epsilon") == 0)
+          {
+            node->attrs[a].f = eps;
+            found = TRUE;
+          }
+      g_assert_true (found);
+      if (scaled_copy)
+        {
+          RelNode *twin = &scaled_copy->nodes[i];
+          double k = 1.0 / sqrt (1.0 + (double) eps);
+          g_assert_cmpstr (twin->op_type, ==, "BatchNormalization");
+          for (int j = 1; j <= 2; j++)
+            {
+              RelValue *v = rel_model_value (scaled_copy, twin->inputs[j]);
+              RelTensor *t = rel_tensor_copy (v->constant, NULL);
+              for (int64_t e = 0; e < t->numel; e++)
+                rel_tensor_f32 (t)[e] = (float) (rel_tensor_f32 (t)[e] * k);
+              rel_tensor_unref (v->constant);
+              v->constant = t;
+            }
+        }
+    }
+}
+
+static void
+test_bn_merge_amount (gconstpointer data)
+{
+  const char *folder = data;
+  const float eps = 0.01f;
+  g_autoptr(RelModel) model = fixture_model (folder, "model-bn.onnx");
+  g_autoptr(RelModel) zennit_net = fixture_model (folder, "model-bn.onnx");
+  g_autoptr(RelTensor) input = fixture_npy (folder, "input.npy");
+  g_autoptr(RelActivations) acts = NULL, zacts = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *methods[] = { "lrp-epsilon", "lrp-zplus", "lrp-epsilon-plus-flat", "lrp-epsilon-gamma-box" };
+
+  set_bn_epsilon (model, eps, NULL);
+  set_bn_epsilon (zennit_net, eps, zennit_net);
+  /* the exact mode's function is the file's; the BN node's own ε is used */
+  acts = rel_model_forward (model, input, NULL, &error);
+  g_assert_no_error (error);
+  zacts = rel_model_forward (zennit_net, input, NULL, &error);
+  g_assert_no_error (error);
+  for (gsize m = 0; m < G_N_ELEMENTS (methods); m++)
+    {
+      g_autoptr(RelExplanation) e = explain_ok (model, input, -1, methods[m], NULL);
+      g_autoptr(RelExplanation) z = explain_ok (model, input, -1, methods[m], "bn-merge=zennit");
+      int t = e->target_class;
+      double exact = rel_tensor_f32 (rel_activations_output (acts))[t];
+      double want = rel_tensor_f32 (rel_activations_output (zacts))[t];
+      double moved = z->explained_output - e->explained_output, want_moved = want - exact;
+
+      g_test_message ("%s model-bn (BN eps = %g) %-22s logit %.7f; bn-merge=zennit moves it by %.4e, "
+                      "the rebuilt network by %.4e", folder, eps, methods[m], exact, moved, want_moved);
+      g_assert_cmpint (z->target_class, ==, t);
+      g_assert_cmpfloat (fabs (e->explained_output - exact), <=, 1e-6 * fabs (exact));
+      /* a move of at least 0.1% of the logit, and the expected one within 1% */
+      g_assert_cmpfloat (fabs (want_moved), >=, 1e-3 * fabs (exact));
+      g_assert_cmpfloat (fabs (moved - want_moved), <=, 1e-2 * fabs (want_moved));
+    }
+}
+
 /* Every method of the family is in the table with its parameters. */
 static void
 test_table (void)
@@ -1024,6 +1105,9 @@ main (int argc, char **argv)
   g_test_add_func ("/lrp/fixtures", test_fixtures);
   g_test_add_func ("/lrp/fixtures-zennit-bn", test_fixtures_zennit_bn);
   g_test_add_func ("/lrp/bn-merge-factor", test_bn_merge_factor);
+  g_test_add_data_func ("/lrp/bn-merge-amount/tiny-resnet", "tiny-resnet", test_bn_merge_amount);
+  g_test_add_data_func ("/lrp/bn-merge-amount/torchvision-small-resnet18", "torchvision-small/resnet18",
+                        test_bn_merge_amount);
   g_test_add_func ("/lrp/legacy-bias-add", test_legacy_bias_add);
   g_test_add_func ("/lrp/conservation", test_conservation);
   g_test_add_func ("/lrp/initial-logit", test_initial_logit);
