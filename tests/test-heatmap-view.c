@@ -538,8 +538,68 @@ test_normalization (Fixture *f, gconstpointer data)
   g_assert_cmpfloat_with_epsilon (rel_heatmap_view_get_map_scale (f->view, REL_NORM_MAX_ABS, 0), 0.02, 1e-6);
 }
 
+/* The widget pixel nearest to the centre of image pixel (@ix, @iy). */
+static void
+widget_point (RelHeatmapView *view, int ix, int iy, int *wx, int *wy)
+{
+  int w = gtk_widget_get_width (GTK_WIDGET (view)), h = gtk_widget_get_height (GTK_WIDGET (view));
+  double best = 1e9;
+
+  *wx = *wy = -1;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        double fx, fy, d;
+        /* the widget pixel's centre */
+        if (!rel_heatmap_view_widget_to_image (view, x + 0.5, y + 0.5, &fx, &fy))
+          continue;
+        d = hypot (fx - (ix + 0.5), fy - (iy + 0.5));
+        if (d < best)
+          best = d, *wx = x, *wy = y;
+      }
+  g_assert_cmpfloat (best, <, 0.5);
+}
+
+/* The colour the canvas must show at image pixel (@ix, @iy) of a W×H map
+ * @rel with max |rel| @scale, from the core's colour map (bwr, both signs):
+ * heatmap alone (@opacity < 0) or blended over @img as the overlay, where the
+ * colour's weight is opacity·|t|. The canvas interpolates when it scales,
+ * so the pixel is held to the range of its 3×3 neighbourhood's colours. */
+static void
+assert_canvas_colour (const Pixels *p, int wx, int wy, const float *rel, const guint8 *img, int W, int H,
+                      double scale, double opacity, int ix, int iy)
+{
+  int lo[3] = { 255, 255, 255 }, hi[3] = { 0, 0, 0 };
+  guint8 got[3];
+
+  for (int y = MAX (iy - 1, 0); y <= MIN (iy + 1, H - 1); y++)
+    for (int x = MAX (ix - 1, 0); x <= MIN (ix + 1, W - 1); x++)
+      {
+        double t = rel[y * W + x] / scale;
+        guint8 c[3];
+        rel_colormap_color (REL_COLORMAP_BWR, REL_SIGN_BOTH, t, c);
+        for (int k = 0; k < 3; k++)
+          {
+            double a = opacity * fabs (t);
+            int v = opacity < 0 ? c[k] : (int) lround ((1 - a) * img[3 * (y * W + x) + k] + a * c[k]);
+            lo[k] = MIN (lo[k], v);
+            hi[k] = MAX (hi[k], v);
+          }
+      }
+  pixel (p, wx, wy, got);
+  for (int k = 0; k < 3; k++)
+    if (got[k] + 2 < lo[k] || got[k] > hi[k] + 2)
+      g_error ("image pixel (%d, %d) at widget (%d, %d) drawn (%d, %d, %d), expected within (%d–%d, %d–%d, %d–%d)",
+               ix, iy, wx, wy, got[0], got[1], got[2], lo[0], hi[0], lo[1], hi[1], lo[2], hi[2]);
+}
+
 /* A picture worth looking at: a sky, a ground and a sun-like object, with
- * relevance on the object and some negative evidence in the sky. */
+ * relevance on the object and some negative evidence in the sky. Its pixels
+ * are checked at known points against the core's colour map: the sun's
+ * centre (red), the negative blob's (blue), sky and ground far from any
+ * relevance (the image itself; the ground point is right of the hover
+ * readout, which sits in the lower left corner), as the overlay and as the
+ * heatmap alone. */
 static void
 test_screenshot (Fixture *f, gconstpointer data)
 {
@@ -597,6 +657,45 @@ test_screenshot (Fixture *f, gconstpointer data)
   ui_test_wait_for_frame (window);
   ui_test_wait_for_frame (view);
   g_assert_true (gtk_widget_get_visible (gtk_widget_get_first_child (view)));
+  {
+    static const int points[][2] = { { 140, 70 }, { 50, 40 }, { 200, 12 }, { 185, 150 }, { 100, 90 } };
+    double scale = 0, opacity = rel_heatmap_view_get_opacity (REL_HEATMAP_VIEW (view));
+    int wp[G_N_ELEMENTS (points)][2];
+
+    for (int i = 0; i < W * H; i++)
+      scale = MAX (scale, fabs (d[i]));
+    g_assert_cmpfloat (opacity, >, 0);
+    g_assert_cmpfloat_with_epsilon (rel_heatmap_view_get_scale (REL_HEATMAP_VIEW (view)), scale, 1e-6 * scale);
+    for (gsize i = 0; i < G_N_ELEMENTS (points); i++)
+      widget_point (REL_HEATMAP_VIEW (view), points[i][0], points[i][1], &wp[i][0], &wp[i][1]);
+    Pixels o = render (view);
+    for (gsize i = 0; i < G_N_ELEMENTS (points); i++)
+      assert_canvas_colour (&o, wp[i][0], wp[i][1], d, img, W, H, scale, opacity, points[i][0], points[i][1]);
+    {
+      /* far from any relevance the overlay is the image */
+      guint8 rgb[3];
+      pixel (&o, wp[2][0], wp[2][1], rgb);
+      assert_rgb (rgb, img[3 * (12 * W + 200)], img[3 * (12 * W + 200) + 1], img[3 * (12 * W + 200) + 2], 1);
+    }
+    g_free (o.data);
+    rel_heatmap_view_set_display_mode (REL_HEATMAP_VIEW (view), REL_DISPLAY_HEATMAP);
+    Pixels m = render (view);
+    for (gsize i = 0; i < G_N_ELEMENTS (points); i++)
+      assert_canvas_colour (&m, wp[i][0], wp[i][1], d, img, W, H, scale, -1, points[i][0], points[i][1]);
+    {
+      /* the sun's centre is near full red, the negative blob's centre blue */
+      guint8 sun[3], neg[3];
+      pixel (&m, wp[0][0], wp[0][1], sun);
+      pixel (&m, wp[1][0], wp[1][1], neg);
+      g_assert_cmpint (sun[0], ==, 255);
+      g_assert_cmpint (sun[1], <, 80);
+      g_assert_cmpint (neg[2], ==, 255);
+      g_assert_cmpint (neg[0], <, 160);
+    }
+    g_free (m.data);
+    rel_heatmap_view_set_display_mode (REL_HEATMAP_VIEW (view), REL_DISPLAY_OVERLAY);
+    ui_test_wait_for_frame (view);
+  }
   if (path)
     {
       g_autoptr (GError) error = NULL;
