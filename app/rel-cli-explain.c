@@ -109,7 +109,7 @@ typedef struct {
 
 static gboolean
 write_output (const char *path, RelModel *model, RelTensor *input, const RelExplanation *e,
-              const PngStyle *style, GError **error)
+              const PngStyle *style, double reference, gboolean *nearly_zero, GError **error)
 {
   g_autofree char *lower = g_ascii_strdown (path, -1);
 
@@ -129,6 +129,10 @@ write_output (const char *path, RelModel *model, RelTensor *input, const RelExpl
       scale = rel_heatmap_scale (map, (gsize) mw * mh,
                                  style->percentile > 0 ? REL_NORM_PERCENTILE : REL_NORM_MAX_ABS,
                                  style->percentile, 0);
+      /* the app's rule: a near-zero map is not blown up to full colour */
+      scale = MAX (scale, rel_heatmap_floor (map, (gsize) mw * mh, reference));
+      if (nearly_zero)
+        *nearly_zero = rel_heatmap_nearly_zero (map, (gsize) mw * mh, reference);
       if (style->overlay)
         {
           g_autofree guint8 *image = rel_input_to_rgb8 (input, &model->preprocess, &w, &h, error);
@@ -395,8 +399,20 @@ rel_cli_explain (int argc, char **argv)
         fprintf (stderr, "\n");
       if (e == NULL)
         return fail ("%s: %s", method->name, error->message);
-      if (!write_output (out_path, model, input, e, &style, &error))
+      gboolean nearly_zero = FALSE;
+      if (!write_output (out_path, model, input, e, &style,
+                         rel_params_reference_output (params, e->explained_output), &nearly_zero, &error))
         return fail ("%s", error->message);
+      if (nearly_zero)
+        {
+          g_autofree float *map = NULL;
+          int mw, mh;
+          double mx = 0;
+          if ((map = rel_relevance_map (e->relevance, &mw, &mh, NULL)))
+            mx = rel_heatmap_scale (map, (gsize) mw * mh, REL_NORM_MAX_ABS, 0, 0);
+          fprintf (stderr, "relevance-cli: note: the map is (nearly) zero: max |R| = %.3g for an output of %.4g;"
+                   " drawn faintly\n", mx, rel_params_reference_output (params, e->explained_output));
+        }
       print_conservation (method, e, verbose);
       return 0;
     }
@@ -451,7 +467,8 @@ rel_cli_explain (int argc, char **argv)
             fprintf (stderr, "\n");
             return fail ("cannot create '%s'", dst_dir);
           }
-        if (!write_output (dst, model, input, e, &style, &error))
+        if (!write_output (dst, model, input, e, &style,
+                           rel_params_reference_output (params, e->explained_output), NULL, &error))
           {
             fprintf (stderr, "\n");
             return fail ("%s", error->message);

@@ -588,6 +588,44 @@ rel_heatmap_scale (const float *map, gsize n, RelNormMode norm, double percentil
     }
 }
 
+static void
+abs_stats (const float *map, gsize n, double *max, double *sum)
+{
+  *max = 0;
+  *sum = 0;
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (map[i]))
+      {
+        double a = fabs (map[i]);
+        *max = MAX (*max, a);
+        *sum += a;
+      }
+}
+
+double
+rel_heatmap_floor (const float *map, gsize n, double reference)
+{
+  double mx, sum;
+
+  if (!isfinite (reference) || reference == 0)
+    return 0;
+  abs_stats (map, n, &mx, &sum);
+  if (sum <= 0)
+    return 0;
+  return REL_HEATMAP_FLOOR * fabs (reference) * mx / sum;
+}
+
+gboolean
+rel_heatmap_nearly_zero (const float *map, gsize n, double reference)
+{
+  double mx, sum;
+
+  abs_stats (map, n, &mx, &sum);
+  if (mx <= 0)
+    return TRUE;
+  return rel_heatmap_floor (map, n, reference) > mx;
+}
+
 /* A 1024-entry table of colours (and alphas) along t ∈ [−1, 1], so colouring a
  * map costs one lookup per pixel. */
 #define LUT_SIZE 1024

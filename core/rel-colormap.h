@@ -115,6 +115,23 @@ double      rel_abs_percentile      (const float *map, gsize n, double p);
 double      rel_heatmap_scale       (const float *map, gsize n, RelNormMode norm,
                                      double percentile, double shared);
 
+/* The floor that keeps a near-zero map from being blown up to full colour.
+ * Normalising by max |R| alone draws a map whose largest cell is 0.01 exactly
+ * as red as one whose largest cell carries the whole prediction. So the scale
+ * is never below
+ *     REL_HEATMAP_FLOOR · |reference| · max|R| / Σ|R|,
+ * where @reference is the output the map explains (the target's logit,
+ * contrast or log-probability; 1 for LRP started from 1.0): a map whose total
+ * |R| is at least 5 % of |reference| is drawn as before, a smaller one
+ * proportionally fainter (its strongest cell at Σ|R| / (5 % · |reference|)).
+ * Returns 0 (no floor) when @reference is 0 or not finite, or the map is all
+ * zeros. */
+#define REL_HEATMAP_FLOOR 0.05
+double      rel_heatmap_floor       (const float *map, gsize n, double reference);
+/* TRUE when the map is all zeros or below the floor: the views then say
+ * "map is (nearly) zero". */
+gboolean    rel_heatmap_nearly_zero (const float *map, gsize n, double reference);
+
 /* Colours a map (@width×@height values, divided by @scale, clamped to ±1) into
  * RGBA8 (@out, rowstride 4·width, straight alpha). With @opaque, alpha is 255
  * (the heatmap on its own); otherwise alpha is 255·|t| after the sign mode,

@@ -118,6 +118,10 @@ int         rel_params_get_int    (const RelParams *params, const char *key);
 gboolean    rel_params_get_bool   (const RelParams *params, const char *key);
 const char *rel_params_get_string (const RelParams *params, const char *key);
 const RelMethodDef *rel_params_method (const RelParams *params);
+/* What the map of @params' method adds up to when it conserves relevance:
+ * @explained_output, or 1 for LRP started from 1.0 (initial=one). The
+ * reference of rel_heatmap_floor. */
+double      rel_params_reference_output (const RelParams *params, double explained_output);
 
 /* Runs req->params' method (or @method with defaults when params is NULL). */
 RelExplanation *rel_explain (const RelMethodDef *method, const RelExplainRequest *req, GError **error);

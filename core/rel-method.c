@@ -120,6 +120,17 @@ rel_params_method (const RelParams *params)
   return params->method;
 }
 
+static int param_index (const RelParams *params, const char *key);
+
+double
+rel_params_reference_output (const RelParams *params, double explained_output)
+{
+  if (params && param_index (params, "initial") >= 0
+      && g_strcmp0 (rel_params_get_string (params, "initial"), "one") == 0)
+    return 1.0;
+  return explained_output;
+}
+
 static int
 param_index (const RelParams *params, const char *key)
 {

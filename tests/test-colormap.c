@@ -253,6 +253,45 @@ test_percentile (void)
   g_free (a);
 }
 
+/* Issue 12, defect 5: Grad-CAM on the demo is one 0.01 cell of a 14×14 map
+ * for a logit of 18.3; max-abs alone draws it as red as a map that carries
+ * the whole prediction. */
+static void
+test_floor (void)
+{
+  float cam[196] = { 0 };
+  guint8 out[4];
+
+  cam[13] = 0.01f;
+  /* Σ|R| = 0.01 < 5 % of 18.3: the floor is 0.05·18.3·0.01/0.01 = 0.915. */
+  g_assert_cmpfloat_with_epsilon (rel_heatmap_floor (cam, 196, 18.3), 0.05 * 18.3, 1e-9);
+  g_assert_true (rel_heatmap_nearly_zero (cam, 196, 18.3));
+  /* Its cell then shows at t = 0.01/0.915: almost white, not red. */
+  double scale = MAX (rel_heatmap_scale (cam, 196, REL_NORM_MAX_ABS, 0, 0), rel_heatmap_floor (cam, 196, 18.3));
+  rel_heatmap_colorize (cam + 13, 1, 1, scale, REL_COLORMAP_BWR, REL_SIGN_BOTH, TRUE, out);
+  g_assert_cmpint (out[0], ==, 255);
+  g_assert_cmpint (out[1], >=, 250);
+  /* The sign of the output does not matter. */
+  g_assert_cmpfloat_with_epsilon (rel_heatmap_floor (cam, 196, -18.3), 0.05 * 18.3, 1e-9);
+
+  /* A map that carries its output (LRP: Σ R = logit) keeps its own scale. */
+  float lrp[4] = { 9.0f, 6.0f, 2.0f, 1.3f };
+  g_assert_cmpfloat (rel_heatmap_floor (lrp, 4, 18.3), <, 9.0);
+  g_assert_false (rel_heatmap_nearly_zero (lrp, 4, 18.3));
+  /* Exactly at 5 % of the output: still the map's own scale. */
+  float edge[2] = { 0.5f, 0.5f };
+  g_assert_cmpfloat_with_epsilon (rel_heatmap_floor (edge, 2, 20), 0.5, 1e-9);
+  g_assert_false (rel_heatmap_nearly_zero (edge, 2, 20));
+
+  /* No reference (0, NaN) or an all-zero map: no floor; zeros are "zero". */
+  g_assert_cmpfloat (rel_heatmap_floor (cam, 196, 0), ==, 0);
+  g_assert_cmpfloat (rel_heatmap_floor (cam, 196, NAN), ==, 0);
+  g_assert_false (rel_heatmap_nearly_zero (cam, 196, 0));
+  const float zeros[3] = { 0 };
+  g_assert_cmpfloat (rel_heatmap_floor (zeros, 3, 18.3), ==, 0);
+  g_assert_true (rel_heatmap_nearly_zero (zeros, 3, 18.3));
+}
+
 static void
 test_sign_modes (void)
 {
@@ -340,6 +379,7 @@ main (int argc, char **argv)
   g_test_add_func ("/colormap/symmetric", test_symmetric);
   g_test_add_func ("/colormap/percentile", test_percentile);
   g_test_add_func ("/colormap/sign-modes", test_sign_modes);
+  g_test_add_func ("/colormap/floor", test_floor);
   g_test_add_func ("/colormap/blend", test_blend);
   return g_test_run ();
 }

@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define IW 50
 #define IH 40
@@ -593,6 +594,59 @@ assert_canvas_colour (const Pixels *p, int wx, int wy, const float *rel, const g
                ix, iy, wx, wy, got[0], got[1], got[2], lo[0], hi[0], lo[1], hi[1], lo[2], hi[2]);
 }
 
+/* Issue 12, defect 5: a map that is one 0.01 cell for an explained output of
+ * 18.3 (Grad-CAM on the demo) was drawn as a confident red spot. With the
+ * output known, the floor keeps it faint and a notice says so; a map that
+ * carries its output keeps its own scale and no notice. */
+static void
+test_nearly_zero (Fixture *f, gconstpointer data)
+{
+  const int64_t shape[] = { 1, 1, IH, IW };
+  g_autoptr (RelTensor) spot = rel_tensor_new_f32 (4, shape, NULL);
+  g_autoptr (GError) error = NULL;
+  guint8 rgb[3];
+  const int sx = HOT_X, sy = 30;
+
+  rel_tensor_f32 (spot)[sy * IW + sx] = 0.01f;
+  g_assert_true (rel_heatmap_view_set_relevance (f->view, spot, &error));
+  rel_heatmap_view_set_display_mode (f->view, REL_DISPLAY_HEATMAP);
+  /* Unknown output: max-abs as before, the cell is the red end. */
+  Pixels a = render (GTK_WIDGET (f->view));
+  image_pixel (&a, sx, sy, rgb);
+  assert_rgb (rgb, 255, 0, 0, 0);
+  g_assert_null (rel_heatmap_view_get_notice (f->view));
+  g_free (a.data);
+
+  rel_heatmap_view_set_reference (f->view, 18.3);
+  g_assert_true (rel_heatmap_view_is_nearly_zero (f->view));
+  g_assert_cmpfloat_with_epsilon (rel_heatmap_view_get_scale (f->view), REL_HEATMAP_FLOOR * 18.3, 1e-6);
+  const char *notice = rel_heatmap_view_get_notice (f->view);
+  g_test_message ("notice: %s", notice);
+  g_assert_nonnull (notice);
+  g_assert_nonnull (strstr (notice, "nearly) zero"));
+  g_assert_nonnull (strstr (notice, "max |R| = 0.01"));
+  g_assert_nonnull (strstr (notice, "18.3"));
+  Pixels b = render (GTK_WIDGET (f->view));
+  image_pixel (&b, sx, sy, rgb);
+  /* t = 0.01 / 0.915: one percent of the way from white to red */
+  assert_rgb (rgb, 255, 252, 252, 2);
+  g_free (b.data);
+
+  /* A map whose |R| adds up to its output (LRP's conservation): no notice,
+   * and its own max-abs scale. */
+  g_autoptr (RelTensor) full = make_relevance (HOT_X, HOT_Y, FALSE);
+  g_assert_true (rel_heatmap_view_set_relevance (f->view, full, &error));
+  int w, h;
+  const float *map = rel_heatmap_view_get_map (f->view, &w, &h);
+  double sum = 0;
+  for (int i = 0; i < w * h; i++)
+    sum += fabs (map[i]);
+  rel_heatmap_view_set_reference (f->view, sum);
+  g_assert_false (rel_heatmap_view_is_nearly_zero (f->view));
+  g_assert_null (rel_heatmap_view_get_notice (f->view));
+  g_assert_cmpfloat_with_epsilon (rel_heatmap_view_get_scale (f->view), 0.02, 1e-6);
+}
+
 /* A picture worth looking at: a sky, a ground and a sun-like object, with
  * relevance on the object and some negative evidence in the sky. Its pixels
  * are checked at known points against the core's colour map: the sun's
@@ -733,6 +787,7 @@ main (int argc, char **argv)
   ADD ("cam-upsampled", test_cam_upsampled);
   ADD ("colorbar", test_colorbar);
   ADD ("normalization", test_normalization);
+  ADD ("nearly-zero", test_nearly_zero);
   ADD ("screenshot", test_screenshot);
   return g_test_run ();
 }

@@ -716,6 +716,91 @@ assert_inside_if_shown (GtkWidget *window, GtkWidget *widget, const char *what)
   g_assert_cmpfloat (r.origin.x + r.size.width, <=, gtk_widget_get_width (window) + 1);
 }
 
+typedef struct {
+  RelWindow *window;
+  GtkWidget *no_image;
+  guint      iterations, claimed_empty, image_with_spinner;
+} LoadWatch;
+
+static gboolean
+watch_loading (gpointer data)
+{
+  LoadWatch *w = data;
+  RelHeatmapView *view = rel_window_get_heatmap_view (w->window);
+
+  w->iterations++;
+  /* an image is selected: the canvas must not say that none is */
+  if (rel_image_browser_get_selected_item (rel_window_get_browser (w->window))
+      && w->no_image && gtk_widget_get_mapped (w->no_image))
+    w->claimed_empty++;
+  if (gtk_widget_get_mapped (GTK_WIDGET (view)) && rel_heatmap_view_get_image (view)
+      && rel_heatmap_view_get_map (view, NULL, NULL) == NULL && rel_heatmap_view_get_busy (view))
+    w->image_with_spinner++;
+  return model_and_image (w->window);
+}
+
+static gboolean
+is_no_image_page (GtkWidget *widget, gconstpointer data)
+{
+  return ADW_IS_STATUS_PAGE (widget)
+         && g_strcmp0 (adw_status_page_get_title (ADW_STATUS_PAGE (widget)), "No Image Selected") == 0;
+}
+
+/* Issue 12, defect 7: while the selected image loads and its first map
+ * computes, the canvas shows the image (once decoded) and a spinner, never
+ * "No Image Selected"; the spinner goes once the map is final. */
+static void
+test_loading_canvas (void)
+{
+  g_autofree char *path = ui_test_fixture_path ("tiny-cnn");
+  g_autofree char *images = make_images (28, 28, 3);
+  RelWindow *window = new_window ();
+  LoadWatch w = { window, NULL, 0, 0, 0 };
+  g_autoptr (GFile) mfile = g_file_new_for_path (path);
+  g_autoptr (GFile) ifile = g_file_new_for_path (images);
+  GFile *files[] = { mfile, ifile };
+
+  g_assert_true (rel_window_open_files (window, files, 2));
+  while (!watch_loading (&w))
+    {
+      if (w.no_image == NULL)
+        w.no_image = ui_test_find_widget (GTK_WIDGET (window), is_no_image_page, NULL);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_test_message ("%u iterations, %u with the image and a spinner, %u claiming no image",
+                  w.iterations, w.image_with_spinner, w.claimed_empty);
+  g_assert_nonnull (w.no_image);
+  g_assert_cmpuint (w.claimed_empty, ==, 0);
+  g_assert_cmpuint (w.image_with_spinner, >, 0);
+  g_assert_false (rel_heatmap_view_get_busy (rel_window_get_heatmap_view (window)));
+
+  /* the next image: its spinner runs until its map is final */
+  RelImageBrowser *browser = rel_window_get_browser (window);
+  g_autoptr (RelImageItem) second = g_list_model_get_item (rel_image_browser_get_filtered (browser), 1);
+  g_assert_true (rel_image_browser_set_selected_item (browser, second));
+  g_assert_true (rel_heatmap_view_get_busy (rel_window_get_heatmap_view (window)));
+  ui_test_wait_until (model_and_image, window, WAIT_SECONDS, "the second image explained");
+  while (!rel_window_is_explained (window) || g_strcmp0 (rel_window_get_input_path (window),
+                                                         rel_image_item_get_path (second)) != 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (rel_heatmap_view_get_busy (rel_window_get_heatmap_view (window)));
+
+  /* Reopening the model predicts the selected image anew: at the moment the
+   * new model is in place, the canvas still shows the image, with a spinner. */
+  w.claimed_empty = w.image_with_spinner = 0;
+  g_signal_connect_swapped (window, "model-changed", G_CALLBACK (watch_loading), &w);
+  rel_window_open (window, mfile);
+  while (rel_window_is_loading (window) || !watch_loading (&w))
+    g_main_context_iteration (NULL, TRUE);
+  g_test_message ("after reopening: %u claiming no image, %u with the image and a spinner",
+                  w.claimed_empty, w.image_with_spinner);
+  g_assert_cmpuint (w.claimed_empty, ==, 0);
+  g_assert_cmpuint (w.image_with_spinner, >=, 1);
+  g_signal_handlers_disconnect_by_func (window, watch_loading, &w);
+  gtk_window_destroy (GTK_WINDOW (window));
+  ui_test_remove_tree (images);
+}
+
 /* Narrow windows: the browser and then the side panel fold away instead of
  * being cut off at the window's edge, and the toolbar's toggles bring them
  * back over the heatmap. */
@@ -862,6 +947,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/export-failures", test_export_failures);
   g_test_add_func ("/ui/settings", test_settings);
   g_test_add_func ("/ui/shortcuts", test_shortcuts);
+  g_test_add_func ("/ui/loading-canvas", test_loading_canvas);
   g_test_add_func ("/ui/narrow", test_narrow);
   g_test_add_func ("/ui/narrow-german", test_narrow_german);
   g_test_add_func ("/ui/german", test_german);

@@ -54,6 +54,9 @@ struct _RelHeatmapView {
   double           hover_x, hover_y;
   gboolean         label_at_top;      /* moved up while the pointer is near the bottom */
   GtkWidget       *hover_label;
+  GtkWidget       *notice_label;      /* "map is (nearly) zero" */
+  GtkWidget       *spinner;           /* a computation for this image is under way */
+  double           reference;         /* the output the map explains; 0: unknown */
 };
 
 G_DEFINE_FINAL_TYPE (RelHeatmapView, rel_heatmap_view, GTK_TYPE_WIDGET)
@@ -166,9 +169,29 @@ update_scale (RelHeatmapView *self)
 {
   double old = self->scale;
 
-  self->scale = self->map ? rel_heatmap_scale (self->map, (gsize) self->map_width * self->map_height,
-                                               self->normalization, self->percentile, self->shared_scale)
+  gsize n = (gsize) self->map_width * self->map_height;
+
+  self->scale = self->map ? rel_heatmap_scale (self->map, n, self->normalization, self->percentile,
+                                               self->shared_scale)
                           : 0;
+  /* A grid's shared scale is the caller's; a map's own is never below the
+   * floor that keeps near-zero maps faint (rel-colormap.h). */
+  if (self->map && self->normalization != REL_NORM_SHARED)
+    self->scale = MAX (self->scale, rel_heatmap_floor (self->map, n, self->reference));
+  if (self->map && rel_heatmap_nearly_zero (self->map, n, self->reference))
+    {
+      double mx = rel_heatmap_scale (self->map, n, REL_NORM_MAX_ABS, 0, 0);
+      g_autofree char *text = NULL;
+      if (self->reference != 0 && isfinite (self->reference))
+        /* Translators: shown over a heatmap whose values are all (almost) zero */
+        text = g_strdup_printf (_("Map is (nearly) zero: max |R| = %.2g for an output of %.3g"), mx, self->reference);
+      else
+        text = g_strdup_printf (_("Map is (nearly) zero: max |R| = %.2g"), mx);
+      gtk_label_set_text (GTK_LABEL (self->notice_label), text);
+      gtk_widget_set_visible (self->notice_label, TRUE);
+    }
+  else
+    gtk_widget_set_visible (self->notice_label, FALSE);
   self->heat_valid = FALSE;
   if (old != self->scale)
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_SCALE]);
@@ -310,6 +333,27 @@ snapshot_marker (RelHeatmapView *self, GtkSnapshot *snapshot)
                               (GdkRGBA[4]) { light, light, light, light });
 }
 
+/* A label on a dark translucent pill, readable over any heatmap. */
+static void
+snapshot_pill (GtkWidget *widget, GtkWidget *label, GtkSnapshot *snapshot)
+{
+  graphene_rect_t b;
+
+  if (!gtk_widget_get_visible (label))
+    return;
+  if (gtk_widget_compute_bounds (label, widget, &b))
+    {
+      GskRoundedRect pill;
+      gsk_rounded_rect_init_from_rect (&pill, &GRAPHENE_RECT_INIT (b.origin.x - 8, b.origin.y - 4,
+                                                                   b.size.width + 16, b.size.height + 8),
+                                       (b.size.height + 8) / 2);
+      gtk_snapshot_push_rounded_clip (snapshot, &pill);
+      gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0, 0, 0, 0.72 }, &pill.bounds);
+      gtk_snapshot_pop (snapshot);
+    }
+  gtk_widget_snapshot_child (widget, label, snapshot);
+}
+
 static void
 rel_heatmap_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -339,21 +383,10 @@ rel_heatmap_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (self->hovering)
     snapshot_marker (self, snapshot);
 
-  if (gtk_widget_get_visible (self->hover_label))
-    {
-      graphene_rect_t b;
-      if (gtk_widget_compute_bounds (self->hover_label, widget, &b))
-        {
-          GskRoundedRect pill;
-          gsk_rounded_rect_init_from_rect (&pill, &GRAPHENE_RECT_INIT (b.origin.x - 8, b.origin.y - 4,
-                                                                       b.size.width + 16, b.size.height + 8),
-                                           (b.size.height + 8) / 2);
-          gtk_snapshot_push_rounded_clip (snapshot, &pill);
-          gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0, 0, 0, 0.72 }, &pill.bounds);
-          gtk_snapshot_pop (snapshot);
-        }
-      gtk_widget_snapshot_child (widget, self->hover_label, snapshot);
-    }
+  snapshot_pill (widget, self->notice_label, snapshot);
+  snapshot_pill (widget, self->hover_label, snapshot);
+  if (gtk_widget_get_visible (self->spinner))
+    gtk_widget_snapshot_child (widget, self->spinner, snapshot);
 }
 
 /* ---- Layout ---- */
@@ -386,6 +419,21 @@ rel_heatmap_view_size_allocate (GtkWidget *widget, int width, int height, int ba
   gtk_widget_size_allocate (self->hover_label,
                             &(GtkAllocation) { 20, self->label_at_top ? 16 : MAX (0, height - lh - 16), lw, lh },
                             -1);
+  /* The notice sits at the top, centred, clear of the readout's bottom place. */
+  gtk_widget_measure (self->notice_label, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &lw, NULL, NULL);
+  lw = MIN (lw, MAX (0, width - 40));
+  gtk_widget_measure (self->notice_label, GTK_ORIENTATION_VERTICAL, lw, NULL, &lh, NULL, NULL);
+  gtk_widget_size_allocate (self->notice_label,
+                            &(GtkAllocation) { (width - lw) / 2, 16, lw, lh }, -1);
+  /* The spinner: in the middle while there is no map yet, in a corner while
+   * a map is refined. */
+  {
+    int side = self->map ? 16 : 32, m;
+    gtk_widget_measure (self->spinner, GTK_ORIENTATION_HORIZONTAL, -1, &m, NULL, NULL, NULL);
+    GtkAllocation a = self->map ? (GtkAllocation) { width - side - 16, 16, side, side }
+                                : (GtkAllocation) { (width - side) / 2, (height - side) / 2, side, side };
+    gtk_widget_size_allocate (self->spinner, &a, -1);
+  }
 }
 
 /* ---- Hover ---- */
@@ -740,6 +788,52 @@ rel_heatmap_view_set_relevance (RelHeatmapView *self, const RelTensor *relevance
   return TRUE;
 }
 
+void
+rel_heatmap_view_set_reference (RelHeatmapView *self, double reference)
+{
+  g_return_if_fail (REL_IS_HEATMAP_VIEW (self));
+  if (!isfinite (reference))
+    reference = 0;
+  if (reference == self->reference)
+    return;
+  self->reference = reference;
+  update_scale (self);
+  invalidate_heat (self);
+}
+
+gboolean
+rel_heatmap_view_is_nearly_zero (RelHeatmapView *self)
+{
+  g_return_val_if_fail (REL_IS_HEATMAP_VIEW (self), FALSE);
+  return self->map != NULL && gtk_widget_get_visible (self->notice_label);
+}
+
+const char *
+rel_heatmap_view_get_notice (RelHeatmapView *self)
+{
+  g_return_val_if_fail (REL_IS_HEATMAP_VIEW (self), NULL);
+  return gtk_widget_get_visible (self->notice_label) ? gtk_label_get_text (GTK_LABEL (self->notice_label)) : NULL;
+}
+
+void
+rel_heatmap_view_set_busy (RelHeatmapView *self, gboolean busy)
+{
+  g_return_if_fail (REL_IS_HEATMAP_VIEW (self));
+  busy = !!busy;
+  if (busy == gtk_widget_get_visible (self->spinner))
+    return;
+  gtk_widget_set_visible (self->spinner, busy);
+  gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), busy);
+  gtk_widget_queue_allocate (GTK_WIDGET (self));
+}
+
+gboolean
+rel_heatmap_view_get_busy (RelHeatmapView *self)
+{
+  g_return_val_if_fail (REL_IS_HEATMAP_VIEW (self), FALSE);
+  return gtk_widget_get_visible (self->spinner);
+}
+
 const float *
 rel_heatmap_view_get_map (RelHeatmapView *self, int *width, int *height)
 {
@@ -1037,6 +1131,8 @@ rel_heatmap_view_dispose (GObject *object)
   RelHeatmapView *self = REL_HEATMAP_VIEW (object);
 
   g_clear_pointer (&self->hover_label, gtk_widget_unparent);
+  g_clear_pointer (&self->notice_label, gtk_widget_unparent);
+  g_clear_pointer (&self->spinner, gtk_widget_unparent);
   g_clear_object (&self->image);
   G_OBJECT_CLASS (rel_heatmap_view_parent_class)->dispose (object);
 }
@@ -1135,6 +1231,23 @@ rel_heatmap_view_init (RelHeatmapView *self)
   gtk_widget_set_can_target (self->hover_label, FALSE);
   gtk_widget_set_visible (self->hover_label, FALSE);
   gtk_widget_set_parent (self->hover_label, GTK_WIDGET (self));
+
+  self->notice_label = gtk_label_new (NULL);
+  attrs = pango_attr_list_new ();
+  pango_attr_list_insert (attrs, pango_attr_foreground_new (0xffff, 0xffff, 0xffff));
+  gtk_label_set_attributes (GTK_LABEL (self->notice_label), attrs);
+  pango_attr_list_unref (attrs);
+  gtk_label_set_wrap (GTK_LABEL (self->notice_label), TRUE);
+  gtk_label_set_justify (GTK_LABEL (self->notice_label), GTK_JUSTIFY_CENTER);
+  gtk_widget_add_css_class (self->notice_label, "caption");
+  gtk_widget_set_can_target (self->notice_label, FALSE);
+  gtk_widget_set_visible (self->notice_label, FALSE);
+  gtk_widget_set_parent (self->notice_label, GTK_WIDGET (self));
+
+  self->spinner = gtk_spinner_new ();
+  gtk_widget_set_can_target (self->spinner, FALSE);
+  gtk_widget_set_visible (self->spinner, FALSE);
+  gtk_widget_set_parent (self->spinner, GTK_WIDGET (self));
 
   controller = gtk_event_controller_motion_new ();
   g_signal_connect (controller, "enter", G_CALLBACK (motion_cb), self);

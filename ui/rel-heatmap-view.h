@@ -41,6 +41,18 @@ gboolean    rel_heatmap_view_set_input      (RelHeatmapView *self, const RelTens
  * clears it. The tensor is not kept. */
 gboolean    rel_heatmap_view_set_relevance  (RelHeatmapView *self, const RelTensor *relevance,
                                              GError **error);
+/* The output the map explains (rel_params_reference_output: the target's
+ * logit, contrast or log-probability); 0 (the default) when unknown. With it
+ * the map's own scale keeps rel_heatmap_floor, and a map below the floor
+ * shows "Map is (nearly) zero: max |R| = …" over the canvas. */
+void        rel_heatmap_view_set_reference  (RelHeatmapView *self, double reference);
+gboolean    rel_heatmap_view_is_nearly_zero (RelHeatmapView *self);
+/* The notice shown over the canvas, or NULL. */
+const char *rel_heatmap_view_get_notice     (RelHeatmapView *self);
+/* A spinner over the canvas while its map is being computed: centred before
+ * the first map arrives, in the corner while one is refined. */
+void        rel_heatmap_view_set_busy       (RelHeatmapView *self, gboolean busy);
+gboolean    rel_heatmap_view_get_busy       (RelHeatmapView *self);
 /* The channel-summed map (NULL if none) and its size. */
 const float *rel_heatmap_view_get_map       (RelHeatmapView *self, int *width, int *height);
 

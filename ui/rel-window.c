@@ -306,7 +306,7 @@ update_pages (RelWindow *self)
       gtk_window_set_title (GTK_WINDOW (self), title);
       gtk_stack_set_visible_child_name (self->stack, "main");
     }
-  gtk_stack_set_visible_child_name (self->view_page_stack, self->input ? "view" : "none");
+  gtk_stack_set_visible_child_name (self->view_page_stack, self->input || self->input_job ? "view" : "none");
   gboolean have_map = self->relevance != NULL;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", have_map);
   gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), have_map);
@@ -350,6 +350,8 @@ input_thread (RelJob *job, gpointer data, GError **error)
   g_autoptr (RelTensor) input = rel_input_load (t->model, t->path, error);
   if (input == NULL)
     return NULL;
+  /* The image goes on the canvas now; a large model's forward pass follows. */
+  rel_job_push (job, rel_tensor_ref (input));
   RelContext ctx;
   rel_context_init (&ctx);
   gint64 start = g_get_monotonic_time ();
@@ -364,6 +366,27 @@ input_thread (RelJob *job, gpointer data, GError **error)
   return r;
 }
 
+/* The decoded image, before its prediction: shown with a spinner, so the
+ * canvas never claims that nothing is selected while a slow model runs. */
+static void
+input_items (RelJob *job, GPtrArray *items, gpointer user_data)
+{
+  RelWindow *self = REL_WINDOW (user_data);
+  RelTensor *input = items->len ? g_ptr_array_index (items, items->len - 1) : NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (input == NULL || self->model == NULL)
+    return;
+  if (!rel_heatmap_view_set_input (self->heatmap_view, input, &self->model->preprocess, &error))
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  rel_heatmap_view_set_relevance (self->heatmap_view, NULL, NULL);
+  rel_heatmap_view_set_busy (self->heatmap_view, TRUE);
+  update_pages (self);
+}
+
 static void
 input_done (RelJob *job, gpointer result, const GError *error, gpointer user_data)
 {
@@ -373,6 +396,8 @@ input_done (RelJob *job, gpointer result, const GError *error, gpointer user_dat
 
   if (r == NULL)
     {
+      rel_heatmap_view_set_busy (self->heatmap_view, FALSE);
+      update_pages (self);
       show_error (self, self->input_path, error ? error->message : _("The image could not be read."));
       return;
     }
@@ -412,11 +437,16 @@ load_input (RelWindow *self, const char *path)
     return;
   /* The canvas is out of date until the new image is explained. */
   self->main_final = FALSE;
+  rel_heatmap_view_set_busy (self->heatmap_view, TRUE);
   InputTask *t = g_new0 (InputTask, 1);
   t->model = rel_model_ref (self->model);
   t->path = g_strdup (path);
-  self->input_job = rel_job_run (input_thread, t, input_task_free, input_result_free,
-                                 NULL, input_done, self);
+  self->input_job = rel_job_new (input_thread, t, input_task_free);
+  rel_job_set_items_func (self->input_job, input_items, (GDestroyNotify) rel_tensor_unref);
+  rel_job_set_done_func (self->input_job, input_done, input_result_free);
+  rel_job_start (self->input_job, self);
+  /* The canvas, not "No Image Selected", while the image loads. */
+  update_pages (self);
 }
 
 static void
@@ -468,6 +498,7 @@ main_update_cb (RelExplainer *explainer, RelExplainUpdate *update, gpointer user
   if (update->is_final)
     {
       self->main_final = TRUE;
+      rel_heatmap_view_set_busy (self->heatmap_view, FALSE);
       if (update->error)
         {
           g_autofree char *text = g_strdup_printf (_("Failed: %s"), update->error->message);
@@ -530,6 +561,16 @@ submit_main (RelWindow *self)
   rel_prediction_panel_get_target (self->prediction_panel, &target);
   self->compare_running = NULL;
   self->main_final = FALSE;
+  /* The explained output is known before the map: progressive estimates
+   * already keep the floor of a near-zero map (rel-colormap.h). */
+  {
+    double explained = 0;
+    g_autoptr (RelTensor) seed = self->logits ? rel_target_seed (&target, self->logits, 1.0, NULL, &explained, NULL)
+                                              : NULL;
+    rel_heatmap_view_set_reference (self->heatmap_view,
+                                    seed ? rel_params_reference_output (params, explained) : 0);
+  }
+  rel_heatmap_view_set_busy (self->heatmap_view, TRUE);
   self->main_generation = rel_explainer_submit (self->explainer, self->model, self->input, params,
                                                 &target, 1, live_batch_size (self, params),
                                                 main_update_cb, self);
@@ -609,6 +650,8 @@ load_done (RelJob *job, gpointer result, const GError *error, gpointer user_data
   g_clear_pointer (&self->input, rel_tensor_unref);
   g_clear_pointer (&self->logits, rel_tensor_unref);
   g_clear_pointer (&self->relevance, rel_tensor_unref);
+  /* the old model's map is not this one's; the image stays until it reloads */
+  rel_heatmap_view_set_relevance (self->heatmap_view, NULL, NULL);
   rel_explainer_panel_set_model (self->explainer_panel, model);
   rel_explainer_panel_clear_status (self->explainer_panel);
   rel_prediction_panel_set_logits (self->prediction_panel, NULL, model);
