@@ -483,6 +483,15 @@ test_spray (void)
     assert_ok (&r);
     run_clear (&r);
   }
+  /* both are HDF5 files (built in memory, then written) */
+  for (int f = 0; f < 2; f++)
+    {
+      g_autofree char *data = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (f ? attr : out, &data, &len, NULL));
+      g_assert_cmpuint (len, >, 8);
+      g_assert_cmpmem (data, 8, "\x89HDF\r\n\x1a\n", 8);
+    }
   gsize sa = file_size (out), sb = file_size (attr);
   g_assert_cmpuint (sa, <, sb);
   g_autofree char *before = snapshot (dir);
