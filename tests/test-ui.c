@@ -572,6 +572,10 @@ test_export_failures (void)
           g_assert_cmpstr (list_link_after, ==, list_link);
         }
     }
+  /* the toast of the last failed save, for a look */
+  ui_test_wait_for_frame (GTK_WIDGET (window));
+  g_autofree char *shot = ui_test_output_path ("test-ui-export-failed.png");
+  g_assert_true (rel_widget_save_png (GTK_WIDGET (window), shot, NULL));
   gtk_window_destroy (GTK_WINDOW (window));
   ui_test_remove_tree (dir);
   ui_test_remove_tree (images);

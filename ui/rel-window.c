@@ -215,12 +215,16 @@ show_error (RelWindow *self, const char *path, const char *message)
   show_error_heading (self, heading, message);
 }
 
-/* A failed export: the toast names the file, its Details the reason. */
+/* A failed export: the toast names the file and the reason ("No space left
+ * on device"), without the path the core's message starts with; Details
+ * has the whole message. */
 static void
 show_save_error (RelWindow *self, const char *path, const char *message)
 {
   g_autofree char *name = g_filename_display_basename (path);
-  g_autofree char *heading = g_strdup_printf (_("Could not save “%s”"), name);
+  g_autofree char *prefix = g_strdup_printf ("cannot write '%s': ", path);
+  const char *reason = g_str_has_prefix (message, prefix) ? message + strlen (prefix) : message;
+  g_autofree char *heading = g_strdup_printf (_("Could not save “%s”: %s"), name, reason);
   show_error_heading (self, heading, message);
 }
 
