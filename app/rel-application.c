@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "rel-application.h"
+#include "rel-error.h"
 
 #include <glib/gi18n.h>
 
@@ -60,8 +61,9 @@ take_screenshot (gpointer user_data)
     if (REL_IS_WINDOW (l->data))
       window = l->data;
 
+  /* a file that cannot be written fails at once; only rendering is retried */
   if (window != NULL && !rel_widget_save_png (GTK_WIDGET (window), self->screenshot_path, &error)
-      && ++self->screenshot_tries < 50)
+      && !g_error_matches (error, REL_ERROR, REL_ERROR_IO) && ++self->screenshot_tries < 50)
     {
       /* The first frames can come before the surface is mapped and draw
        * nothing; wait for the next one. */

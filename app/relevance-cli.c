@@ -22,6 +22,7 @@
 #include "rel-model.h"
 #include "rel-npy.h"
 
+#include <errno.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <math.h>
@@ -675,8 +676,8 @@ print_usage (FILE *f)
               "\n'relevance-cli COMMAND --help' describes a command's options.\n", DEFAULT_THREADS);
 }
 
-int
-main (int argc, char **argv)
+static int
+run (int argc, char **argv)
 {
   int threads = DEFAULT_THREADS;
   int i = 1;
@@ -754,4 +755,28 @@ main (int argc, char **argv)
     }
   print_error ("unknown command '%s' (commands: predict, explain, methods, bench, ops)", command);
   return EXIT_USAGE;
+}
+
+/* Standard output is an output file too: `predict --json > /dev/full` must
+ * not exit 0 with the results lost in a full buffer. */
+static int
+finish_stdout (int status)
+{
+  errno = 0;
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      int e = errno ? errno : EIO;
+      if (status == 0)
+        {
+          print_error ("cannot write to standard output: %s", g_strerror (e));
+          return 1;
+        }
+    }
+  return status;
+}
+
+int
+main (int argc, char **argv)
+{
+  return finish_stdout (run (argc, argv));
 }

@@ -8,7 +8,8 @@
  * not stop). Each must end in one stderr line "relevance-cli: …" and exit 1,
  * with no crash, the previous output byte-identical and no temporary left.
  * An unwritable output must be refused before the work starts (the
- * progress and summary lines of the work never appear).
+ * progress and summary lines of the work never appear). Standard output on
+ * /dev/full is an error too.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -16,6 +17,7 @@
 #include "rel-error.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -58,10 +60,27 @@ limit_file_size (gpointer data)
     _exit (99);
 }
 
+static void
+stdout_to_dev_full (gpointer data)
+{
+  int fd = open ("/dev/full", O_WRONLY);
+  if (fd < 0 || dup2 (fd, STDOUT_FILENO) < 0)
+    _exit (99);
+  close (fd);
+}
+
+static void run_cli_setup (Run *r, GSpawnChildSetupFunc setup, gpointer data, const char *const *args);
+
 /* Runs relevance-cli with @args; with @fsize > 0 every file it writes is
  * limited to that many bytes. A crash fails the test. */
 static void
 run_cli (Run *r, guint fsize, const char *const *args)
+{
+  run_cli_setup (r, fsize ? limit_file_size : NULL, GUINT_TO_POINTER (fsize), args);
+}
+
+static void
+run_cli_setup (Run *r, GSpawnChildSetupFunc setup, gpointer data, const char *const *args)
 {
   const char *cli = g_getenv ("RELEVANCE_CLI");
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
@@ -76,8 +95,7 @@ run_cli (Run *r, guint fsize, const char *const *args)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
   memset (r, 0, sizeof *r);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT,
-                               fsize ? limit_file_size : NULL, GUINT_TO_POINTER (fsize),
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, setup, data,
                                &r->out, &r->err, &wait_status, &error));
   g_assert_no_error (error);
   if (!WIFEXITED (wait_status))
@@ -533,6 +551,34 @@ test_spray (void)
   g_assert_cmpstr (snap_after, ==, snap);
 }
 
+/* Standard output on a full device: results that cannot be written are an
+ * error (exit 1, one line), not a silent success. */
+static void
+test_stdout (void)
+{
+  g_autofree char *model = fixture ("tiny-cnn", "model.onnx");
+  g_autofree char *input = fixture ("tiny-cnn", "input.npy");
+  g_auto(Run) r = { 0 };
+
+  if (!have_dev_full ())
+    {
+      g_test_skip ("no /dev/full");
+      return;
+    }
+  const char *predict[] = { "predict", model, input, "--json", NULL };
+  run_cli_setup (&r, stdout_to_dev_full, NULL, predict);
+  assert_failed (&r, TRUE, "standard output");
+  run_clear (&r);
+  const char *methods[] = { "methods", NULL };
+  run_cli_setup (&r, stdout_to_dev_full, NULL, methods);
+  assert_failed (&r, TRUE, "No space left on device");
+  run_clear (&r);
+  /* and the same commands succeed on a pipe */
+  run_cli (&r, 0, predict);
+  assert_ok (&r);
+  g_assert_true (g_str_has_prefix (r.out, "{"));
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -577,6 +623,7 @@ main (int argc, char **argv)
   g_test_add_func ("/writers/explain-dataset", test_explain_dataset);
   g_test_add_func ("/writers/train", test_train);
   g_test_add_func ("/writers/spray", test_spray);
+  g_test_add_func ("/writers/stdout", test_stdout);
   status = g_test_run ();
   remove_tree (tmpdir);
   g_free (spray_data);
