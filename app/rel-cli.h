@@ -7,6 +7,9 @@
 
 #include <glib.h>
 
+#include <json-glib/json-glib.h>
+
+#include "rel-dataset.h"
 #include "rel-model.h"
 
 G_BEGIN_DECLS
@@ -16,6 +19,19 @@ int rel_cli_explain (int argc, char **argv);  /* app/rel-cli-explain.c */
 int rel_cli_methods (int argc, char **argv);  /* app/rel-cli-explain.c */
 int rel_cli_train   (int argc, char **argv);  /* app/rel-cli-train.c */
 int rel_cli_spray   (int argc, char **argv);  /* app/rel-cli-spray.c */
+int rel_cli_inspect (int argc, char **argv);  /* app/rel-cli-inspect.c */
+int rel_cli_correct (int argc, char **argv);  /* app/rel-cli-correct.c */
+
+/* Shared by inspect and correct (app/rel-cli-inspect.c). */
+/* Prints "relevance-cli: MESSAGE" (one line) on stderr and returns @status. */
+int   rel_cli_fail (int status, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* "T-shirt/top, Trouser, …": the model's classes, for error messages; g_free. */
+char *rel_cli_class_list (RelModel *model);
+/* A member @name with @v, or null when it is not finite. */
+void  rel_cli_json_number (JsonBuilder *b, const char *name, double v);
+/* Scans the image folder @root and gives every image's class as a model
+ * output (rel_inspect_dataset_labels); an empty folder is an error. */
+RelDataset *rel_cli_load_dataset (RelModel *model, const char *root, int **labels, GError **error);
 
 /* `relevance-cli bench --method NAME` for any NAME other than "forward": runs
  * one explanation of @method for the predicted class of every sample of

@@ -664,6 +664,8 @@ static const struct {
   { "ops",     "              the supported ONNX operators" },
   { "train",   "--dataset PATH  train a small CNN, optionally with a planted artifact" },
   { "spray",   "MODEL DATASET  cluster a class's explanations (SpRAy)" },
+  { "inspect", "MODEL DATASET  test a suspected Clever Hans: relevance mass, removal, transplant" },
+  { "correct", "MODEL DATASET  remove an artifact from a model (P-ClArC, A-ClArC)" },
 };
 
 static void
@@ -748,12 +750,16 @@ run (int argc, char **argv)
     return rel_cli_train (argc, argv);
   if (strcmp (command, "spray") == 0)
     return rel_cli_spray (argc, argv);
+  if (strcmp (command, "inspect") == 0)
+    return rel_cli_inspect (argc, argv);
+  if (strcmp (command, "correct") == 0)
+    return rel_cli_correct (argc, argv);
   if (strcmp (command, "help") == 0)
     {
       print_usage (stdout);
       return 0;
     }
-  print_error ("unknown command '%s' (commands: predict, explain, methods, bench, ops)", command);
+  print_error ("unknown command '%s' (commands: predict, explain, methods, bench, ops, train, spray, inspect, correct)", command);
   return EXIT_USAGE;
 }
 

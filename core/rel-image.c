@@ -551,6 +551,43 @@ rel_image_to_tensor (const RelImage *image, const RelPreprocess *pp, GError **er
   return g_steal_pointer (&t);
 }
 
+void
+rel_preprocess_geometry (const RelPreprocess *pp, int image_width, int image_height,
+                         int *resized_width, int *resized_height, int *crop_x, int *crop_y,
+                         int *out_width, int *out_height)
+{
+  int rh, rw, out_h, out_w;
+
+  /* the same sizes and offsets as rel_image_to_tensor */
+  if (pp->resize > 0)
+    {
+      int s = MIN (image_width, image_height), l = MAX (image_width, image_height);
+      int new_l = s == pp->resize ? l : (int) ((double) pp->resize * l / MAX (s, 1));
+      if (new_l < 1)
+        new_l = 1;
+      rw = image_width <= image_height ? pp->resize : new_l;
+      rh = image_width <= image_height ? new_l : pp->resize;
+    }
+  else if (pp->height > 0 && pp->width > 0)
+    {
+      rh = pp->height;
+      rw = pp->width;
+    }
+  else
+    {
+      rh = image_height;
+      rw = image_width;
+    }
+  out_h = pp->height > 0 ? pp->height : rh;
+  out_w = pp->width > 0 ? pp->width : rw;
+  *resized_width = rw;
+  *resized_height = rh;
+  *crop_x = crop_offset (rw, out_w);
+  *crop_y = crop_offset (rh, out_h);
+  *out_width = out_w;
+  *out_height = out_h;
+}
+
 /* ---- inputs ---- */
 
 static gboolean

@@ -36,6 +36,13 @@ gboolean   rel_image_save_png_rgb8 (const guint8 *pixels, int width, int height,
 /* The image as the model's input (1×C×H×W): channel conversion, resize of the
  * shorter side then center crop (or a straight resize), scale, mean/std. */
 RelTensor *rel_image_to_tensor   (const RelImage *image, const RelPreprocess *pp, GError **error);
+/* Where rel_image_to_tensor takes an image of @image_width × @image_height
+ * from: the size it is resized to, the crop's first pixel in the resized
+ * image (negative where the crop pads), and the output size. Regions drawn on
+ * the original image map to the input grid through it. */
+void       rel_preprocess_geometry (const RelPreprocess *pp, int image_width, int image_height,
+                                    int *resized_width, int *resized_height, int *crop_x, int *crop_y,
+                                    int *out_width, int *out_height);
 /* Loads INPUT for a model: a .npy is used as is (shape C×H×W gets a batch
  * dimension), anything else is decoded as an image and preprocessed. */
 RelTensor *rel_input_load        (RelModel *model, const char *path, GError **error);

@@ -1182,6 +1182,79 @@ hook_mix (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *output
   return TRUE;
 }
 
+/* The projection P-ClArC inserts (rel-clarc.c) is written as five ordinary
+ * nodes, h' = h − v·Σ(v ⊙ (h − z̄)): Sub, Mul, ReduceSum, Mul, Sub. Node by
+ * node, LRP would pass relevance through the Muls by their gradient and split
+ * it at the last Sub between h and the removed component. It is one affine map
+ * h' = A h + b with A = I − v vᵀ, so it gets the ε-rule of one:
+ * R_h = h ⊙ Aᵀ (R / stab(h')), and nothing flows through the branch.
+ * Returns the direction v when node @i is the last Sub of such a chain. */
+static const RelTensor *
+projection_direction (RelModel *model, int i)
+{
+  const RelNode *sub = &model->nodes[i], *mul2, *red, *mul1, *sub1;
+  int p, h;
+  const RelTensor *v = NULL;
+
+  if (strcmp (sub->op_type, "Sub") != 0 || sub->n_inputs != 2 || sub->inputs[0] < 0 || sub->inputs[1] < 0)
+    return NULL;
+  h = sub->inputs[0];
+  if ((p = rel_model_value (model, sub->inputs[1])->producer) < 0)
+    return NULL;
+  mul2 = &model->nodes[p];
+  if (strcmp (mul2->op_type, "Mul") != 0 || mul2->n_inputs != 2 || mul2->inputs[0] < 0 || mul2->inputs[1] < 0
+      || (v = rel_model_value (model, mul2->inputs[1])->constant) == NULL
+      || (p = rel_model_value (model, mul2->inputs[0])->producer) < 0)
+    return NULL;
+  red = &model->nodes[p];
+  if (strcmp (red->op_type, "ReduceSum") != 0 || red->inputs[0] < 0
+      || (p = rel_model_value (model, red->inputs[0])->producer) < 0)
+    return NULL;
+  mul1 = &model->nodes[p];
+  if (strcmp (mul1->op_type, "Mul") != 0 || mul1->n_inputs != 2 || mul1->inputs[0] < 0
+      || mul1->inputs[1] != mul2->inputs[1] || (p = rel_model_value (model, mul1->inputs[0])->producer) < 0)
+    return NULL;
+  sub1 = &model->nodes[p];
+  if (strcmp (sub1->op_type, "Sub") != 0 || sub1->n_inputs != 2 || sub1->inputs[0] != h || sub1->inputs[1] < 0
+      || rel_model_value (model, sub1->inputs[1])->constant == NULL)
+    return NULL;
+  return v->dtype == REL_DTYPE_FLOAT32 ? v : NULL;
+}
+
+static gboolean
+hook_projection (LrpRun *run, const RelTensor *v, RelTensor *const *inputs, RelTensor *const *outputs,
+                 const RelTensor *R, RelTensor **grad_inputs, const gboolean *need, GError **error)
+{
+  const RelTensor *h = inputs[0];
+  int64_t n, d;
+
+  if (h == NULL || outputs[0] == NULL || !rel_tensor_same_shape (h, R) || h->ndim < 1
+      || (d = h->numel / MAX (h->shape[0], 1)) != v->numel)
+    return TRUE;   /* not the shapes the pattern promises: leave it to the mix rule */
+  n = h->shape[0];
+  if ((grad_inputs[0] = rel_tensor_new_like (h, error)) == NULL)
+    return FALSE;
+  if (need[1] && inputs[1] && (grad_inputs[1] = rel_tensor_new_like (inputs[1], error)) == NULL)
+    return FALSE;
+  for (int64_t b = 0; b < n; b++)
+    {
+      const float *hp = rel_tensor_f32 (h) + b * d, *zp = rel_tensor_f32 (outputs[0]) + b * d;
+      const float *rp = rel_tensor_f32 (R) + b * d, *vp = rel_tensor_f32 (v);
+      float *out = rel_tensor_f32 (grad_inputs[0]) + b * d;
+      double vs = 0;
+      for (int64_t k = 0; k < d; k++)
+        {
+          float z = zp[k], st = z + (z >= 0 ? LRP_STAB : -LRP_STAB);
+          out[k] = rp[k] / st;
+          vs += (double) vp[k] * out[k];
+        }
+      for (int64_t k = 0; k < d; k++)
+        out[k] = hp[k] * (float) (out[k] - vp[k] * vs);
+    }
+  (void) run;
+  return TRUE;
+}
+
 static gboolean
 lrp_hook (RelModel *model, int i, RelTensor *const *inputs, RelTensor *const *outputs,
           const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
@@ -1207,6 +1280,16 @@ lrp_hook (RelModel *model, int i, RelTensor *const *inputs, RelTensor *const *ou
             return grad_inputs[k] != NULL;
           }
       return TRUE;
+    }
+  if (node->op->klass == REL_OP_CLASS_MIX && strcmp (node->op_type, "Sub") == 0)
+    {
+      const RelTensor *v = projection_direction (model, i);
+      if (v && need[0])
+        {
+          gboolean ok = hook_projection (run, v, inputs, outputs, grad_output, grad_inputs, need, error);
+          *handled = grad_inputs[0] != NULL;
+          return ok;
+        }
     }
   switch (node->op->klass)
     {

@@ -494,7 +494,7 @@ typedef struct {
 } Param;
 
 static GArray *
-collect_params (RelModel *model)
+collect_params (RelModel *model, const char *const *trainable)
 {
   GArray *params = g_array_new (FALSE, TRUE, sizeof (Param));
   g_autofree gboolean *seen = g_new0 (gboolean, model->values->len);
@@ -504,6 +504,8 @@ collect_params (RelModel *model)
       const RelNode *node = &model->nodes[i];
       gboolean bn = strcmp (node->op_type, "BatchNormalization") == 0;
       if (strcmp (node->op_type, "Conv") != 0 && strcmp (node->op_type, "Gemm") != 0 && !bn)
+        continue;
+      if (trainable && !g_strv_contains (trainable, node->name))
         continue;
       /* BatchNormalization: scale and bias, not the running statistics */
       for (int k = 1; k < (bn ? 3 : node->n_inputs); k++)
@@ -652,7 +654,7 @@ rel_train (RelModel *model, const RelSampleSet *train, const RelPlantSpec *plant
   n_steps = (train->n + batch - 1) / batch;
   total_steps = (int64_t) n_steps * opt->epochs;
   order = g_new (int, train->n);
-  params = collect_params (model);
+  params = collect_params (model, opt->trainable);
 
   for (int epoch = 0; epoch < opt->epochs; epoch++)
     {

@@ -37,6 +37,8 @@ typedef struct {
   RelOptimizer optimizer;     /* default Adam */
   guint64      seed;          /* shuffle order; default 0 */
   int          n_threads;     /* 0: rel_core_threads () */
+  const char *const *trainable; /* names of the nodes whose weights train (fine-tuning a
+                                 * head); NULL: every Conv, Gemm and BatchNormalization */
 } RelTrainOptions;
 
 void rel_train_options_init (RelTrainOptions *opt);

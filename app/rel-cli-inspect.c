@@ -1,0 +1,336 @@
+/* rel-cli-inspect.c — `relevance-cli inspect`: is a suspected Clever Hans
+ * real? Relevance mass in a region, removal and transplant over a data set.
+ *
+ *   relevance-cli inspect MODEL DATASET --class C (--region x,y,w,h | --mask M.png)
+ *       [--source IMAGE] --mode mass|remove|transplant [--method M] [--set K=V]...
+ *       [--fill zero|mean|blur|inpaint] [--json]
+ *
+ * DATASET is an image folder with one subfolder per class (matched against
+ * the model's labels; "T-shirt-top" is the label "T-shirt/top"). The region is
+ * in the original images' pixels. Without --source, a transplant takes the
+ * region from the image of class C whose probability drops most when the
+ * region is removed.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "rel-cli.h"
+#include "rel-dataset.h"
+#include "rel-error.h"
+#include "rel-inspect.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+
+int
+rel_cli_fail (int status, const char *fmt, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list ap;
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  for (char *p = msg; *p; p++)
+    if (*p == '\n')
+      *p = ' ';
+  fprintf (stderr, "relevance-cli: %s\n", msg);
+  return status;
+}
+
+void
+rel_cli_json_number (JsonBuilder *b, const char *name, double v)
+{
+  json_builder_set_member_name (b, name);
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+on_progress (double fraction, gpointer data)
+{
+  if (isatty (STDERR_FILENO))
+    fprintf (stderr, "\r%s %3d%%\033[K", (const char *) data, (int) (fraction * 100));
+}
+
+char *
+rel_cli_class_list (RelModel *model)
+{
+  GString *s = g_string_new (NULL);
+  for (int c = 0; c < rel_model_num_classes (model); c++)
+    g_string_append_printf (s, "%s%s", c ? ", " : "", rel_model_label (model, c) ? rel_model_label (model, c) : "?");
+  return g_string_free (s, FALSE);
+}
+
+RelDataset *
+rel_cli_load_dataset (RelModel *model, const char *root, int **labels, GError **error)
+{
+  g_autoptr(RelDataset) ds = rel_dataset_scan (root, NULL, NULL, NULL, error);
+  if (ds == NULL)
+    return NULL;
+  if (ds->paths->len == 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "%s holds no images", root);
+      return NULL;
+    }
+  *labels = rel_inspect_dataset_labels (model, ds);
+  return g_steal_pointer (&ds);
+}
+
+int
+rel_cli_inspect (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *class_name = NULL, *region_text = NULL, *mask_path = NULL, *source = NULL;
+  g_autofree char *mode_text = NULL, *method_name = NULL, *fill_text = NULL;
+  g_auto(GStrv) sets = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "class", 'c', 0, G_OPTION_ARG_STRING, &class_name, "The suspected class (label, folder name or index)", "C" },
+    { "region", 'r', 0, G_OPTION_ARG_STRING, &region_text, "The region in image pixels", "X,Y,W,H" },
+    { "mask", 0, 0, G_OPTION_ARG_FILENAME, &mask_path, "The region as a mask image (white inside, the images' size)", "MASK.png" },
+    { "source", 0, 0, G_OPTION_ARG_FILENAME, &source, "Transplant: the image whose region is pasted", "IMAGE" },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode_text, "mass, remove or transplant", "MODE" },
+    { "method", 'm', 0, G_OPTION_ARG_STRING, &method_name, "Mass: the explainer (default " REL_INSPECT_DEFAULT_METHOD ")", "NAME" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "A parameter of the method", "KEY=VALUE" },
+    { "fill", 0, 0, G_OPTION_ARG_STRING, &fill_text, "Remove: zero, mean, blur or inpaint (default inpaint)", "FILL" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as one JSON object", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) octx = g_option_context_new ("MODEL DATASET — test a suspected Clever Hans");
+  g_autoptr(RelModel) model = NULL;
+  g_autoptr(RelDataset) ds = NULL;
+  g_autoptr(RelRegion) region = NULL;
+  g_autoptr(RelParams) params = NULL;
+  g_autoptr(RelInspectResult) res = NULL;
+  g_autoptr(RelTensor) src = NULL;
+  g_autofree guint8 *src_mask = NULL;
+  g_autofree int *labels = NULL;
+  g_autofree char *source_path = NULL;
+  RelInspectMode mode;
+  RelFill fill = REL_FILL_INPAINT;
+  const RelMethodDef *method = NULL;
+  RelInspectRequest req = { 0 };
+  int target;
+
+  g_option_context_add_main_entries (octx, entries, NULL);
+  if (!g_option_context_parse (octx, &argc, &argv, &error))
+    return rel_cli_fail (EXIT_USAGE, "%s", error->message);
+  if (argc != 3)
+    return rel_cli_fail (EXIT_USAGE, "usage: relevance-cli inspect MODEL DATASET --class C (--region X,Y,W,H | --mask M.png) --mode mass|remove|transplant");
+  if (class_name == NULL)
+    return rel_cli_fail (EXIT_USAGE, "--class is required");
+  if ((region_text == NULL) == (mask_path == NULL))
+    return rel_cli_fail (EXIT_USAGE, "give the region as either --region X,Y,W,H or --mask MASK.png");
+  if (mode_text == NULL)
+    return rel_cli_fail (EXIT_USAGE, "--mode is required (mass, remove or transplant)");
+  if (!rel_inspect_mode_parse (mode_text, &mode, &error))
+    return rel_cli_fail (EXIT_USAGE, "--mode: %s", error->message);
+  if (fill_text && !rel_fill_parse (fill_text, &fill, &error))
+    return rel_cli_fail (EXIT_USAGE, "--fill: %s", error->message);
+  method = rel_method_lookup (method_name ? method_name : REL_INSPECT_DEFAULT_METHOD);
+  if (method == NULL)
+    return rel_cli_fail (EXIT_USAGE, "unknown method “%s” (see relevance-cli methods)", method_name);
+  params = rel_params_new (method);
+  for (int i = 0; sets && sets[i]; i++)
+    if (!rel_params_set_assignment (params, sets[i], &error))
+      return rel_cli_fail (EXIT_USAGE, "--set %s: %s", sets[i], error->message);
+  region = region_text ? rel_region_parse (region_text, &error) : rel_region_load_mask (mask_path, &error);
+  if (region == NULL)
+    return rel_cli_fail (1, "%s", error->message);
+
+  if ((model = rel_model_load (argv[1], &error)) == NULL)
+    return rel_cli_fail (1, "%s: %s", argv[1], error->message);
+  target = rel_inspect_find_class (model, class_name);
+  if (target < 0)
+    {
+      g_autofree char *list = rel_cli_class_list (model);
+      return rel_cli_fail (1, "the model has no class “%s” (its classes: %s)", class_name, list);
+    }
+  if ((ds = rel_cli_load_dataset (model, argv[2], &labels, &error)) == NULL)
+    return rel_cli_fail (1, "%s", error->message);
+
+  if (mode == REL_INSPECT_TRANSPLANT)
+    {
+      if (source)
+        source_path = g_strdup (source);
+      else
+        {
+          int pick = rel_inspect_pick_source (model, (const char *const *) ds->paths->pdata, labels,
+                                              (int) ds->paths->len, target, region, fill, NULL, &error);
+          if (pick < 0)
+            return rel_cli_fail (1, "%s (give --source IMAGE)", error->message);
+          source_path = g_strdup (g_ptr_array_index (ds->paths, pick));
+        }
+      if ((src = rel_inspect_load (model, source_path, region, &src_mask, &error)) == NULL)
+        return rel_cli_fail (1, "%s", error->message);
+    }
+
+  req.model = model;
+  req.paths = (const char *const *) ds->paths->pdata;
+  req.labels = labels;
+  req.n = (int) ds->paths->len;
+  req.target = target;
+  req.region = region;
+  req.mode = mode;
+  req.method_params = params;
+  req.fill = fill;
+  req.source = src;
+  req.source_mask = src_mask;
+  req.progress = on_progress;
+  req.progress_data = (gpointer) rel_inspect_mode_name (mode);
+  res = rel_inspect_run (&req, &error);
+  if (isatty (STDERR_FILENO))
+    fprintf (stderr, "\r\033[K");
+  if (res == NULL)
+    return rel_cli_fail (1, "%s", error->message);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "mode");
+      json_builder_add_string_value (b, rel_inspect_mode_name (mode));
+      json_builder_set_member_name (b, "class");
+      json_builder_add_string_value (b, rel_model_label (model, target) ? rel_model_label (model, target) : class_name);
+      json_builder_set_member_name (b, "region");
+      {
+        g_autofree char *d = rel_region_describe (region);
+        json_builder_add_string_value (b, d);
+      }
+      json_builder_set_member_name (b, "images");
+      json_builder_add_int_value (b, res->n_images);
+      if (mode == REL_INSPECT_MASS)
+        {
+          json_builder_set_member_name (b, "method");
+          json_builder_add_string_value (b, method->name);
+          rel_cli_json_number (b, "relevance_mass", res->relevance_mass);
+          rel_cli_json_number (b, "rank_accuracy", res->rank_accuracy);
+          rel_cli_json_number (b, "area_fraction", res->area_fraction);
+        }
+      else if (mode == REL_INSPECT_REMOVE)
+        {
+          json_builder_set_member_name (b, "fill");
+          json_builder_add_string_value (b, rel_fill_name (fill));
+          rel_cli_json_number (b, "accuracy_before", res->accuracy_before);
+          rel_cli_json_number (b, "accuracy_after", res->accuracy_after);
+          rel_cli_json_number (b, "mean_delta_probability", res->mean_delta_probability);
+        }
+      else
+        {
+          g_autofree char *s = g_filename_display_name (source_path);
+          json_builder_set_member_name (b, "source");
+          json_builder_add_string_value (b, s);
+          rel_cli_json_number (b, "flip_rate", res->flip_rate);
+          json_builder_set_member_name (b, "flip_candidates");
+          json_builder_add_int_value (b, res->flip_candidates);
+          rel_cli_json_number (b, "mean_delta_probability", res->mean_delta_probability);
+        }
+      json_builder_set_member_name (b, "per_class");
+      json_builder_begin_array (b);
+      for (int c = 0; c < res->n_classes; c++)
+        {
+          const RelInspectClass *pc = &res->per_class[c];
+          if (pc->images == 0)
+            continue;
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "class");
+          json_builder_add_string_value (b, rel_model_label (model, c) ? rel_model_label (model, c) : "?");
+          json_builder_set_member_name (b, "images");
+          json_builder_add_int_value (b, pc->images);
+          if (mode == REL_INSPECT_MASS)
+            {
+              rel_cli_json_number (b, "relevance_mass", pc->mass);
+              rel_cli_json_number (b, "rank_accuracy", pc->rank);
+            }
+          else if (mode == REL_INSPECT_REMOVE)
+            {
+              rel_cli_json_number (b, "accuracy_before", pc->accuracy_before);
+              rel_cli_json_number (b, "accuracy_after", pc->accuracy_after);
+              rel_cli_json_number (b, "mean_delta_probability", pc->mean_delta_probability);
+            }
+          else
+            {
+              rel_cli_json_number (b, "flip_rate", pc->flip_rate);
+              rel_cli_json_number (b, "mean_delta_probability", pc->mean_delta_probability);
+            }
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "per_image");
+      json_builder_begin_array (b);
+      for (int i = 0; i < res->n_images; i++)
+        {
+          const RelInspectImage *im = &res->images[i];
+          g_autofree char *p = g_filename_display_name (g_ptr_array_index (ds->paths, im->index));
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "path");
+          json_builder_add_string_value (b, p);
+          json_builder_set_member_name (b, "label");
+          json_builder_add_int_value (b, im->label);
+          json_builder_set_member_name (b, "predicted_before");
+          json_builder_add_int_value (b, im->predicted_before);
+          rel_cli_json_number (b, "probability_before", im->probability_before);
+          if (mode == REL_INSPECT_MASS)
+            {
+              rel_cli_json_number (b, "relevance_mass", im->mass);
+              rel_cli_json_number (b, "rank_accuracy", im->rank);
+            }
+          else
+            {
+              json_builder_set_member_name (b, "predicted_after");
+              json_builder_add_int_value (b, im->predicted_after);
+              rel_cli_json_number (b, "probability_after", im->probability_after);
+            }
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      text = json_generator_to_data (gen, NULL);
+      printf ("%s\n", text);
+      return 0;
+    }
+
+  {
+    const char *cl = rel_model_label (model, target) ? rel_model_label (model, target) : class_name;
+    if (mode == REL_INSPECT_MASS)
+      printf ("%s, %d images predicted %s: relevance mass %.3f, rank accuracy %.3f, area %.3f (%s)\n",
+              cl, res->n_images, cl, res->relevance_mass, res->rank_accuracy, res->area_fraction, method->name);
+    else if (mode == REL_INSPECT_REMOVE)
+      printf ("%s, %d images, region filled with %s: accuracy %.3f → %.3f, mean Δp(%s) %+.3f\n",
+              cl, res->n_images, rel_fill_name (fill), res->accuracy_before, res->accuracy_after, cl,
+              res->mean_delta_probability);
+    else
+      printf ("transplant into %d images of other classes: flip rate to %s %.3f (%d candidates), mean Δp %+.3f\n",
+              res->n_images, cl, res->flip_rate, res->flip_candidates, res->mean_delta_probability);
+    for (int c = 0; c < res->n_classes; c++)
+      {
+        const RelInspectClass *pc = &res->per_class[c];
+        if (pc->images == 0)
+          continue;
+        if (mode == REL_INSPECT_MASS)
+          printf ("  %-14s %4d  mass %.3f  rank %.3f\n", rel_model_label (model, c), pc->images, pc->mass, pc->rank);
+        else if (mode == REL_INSPECT_REMOVE)
+          printf ("  %-14s %4d  accuracy %.3f → %.3f\n", rel_model_label (model, c), pc->images,
+                  pc->accuracy_before, pc->accuracy_after);
+        else
+          printf ("  %-14s %4d  flip %.3f  Δp %+.3f\n", rel_model_label (model, c), pc->images, pc->flip_rate,
+                  pc->mean_delta_probability);
+      }
+  }
+  return 0;
+}

@@ -1,0 +1,465 @@
+/* rel-inspect.c — relevance mass, removal and transplant over a data set.
+ *
+ * Copyright 2026 The Relevance authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "rel-inspect.h"
+#include "rel-error.h"
+#include "rel-image.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const mode_names[] = { "mass", "remove", "transplant", NULL };
+
+gboolean
+rel_inspect_mode_parse (const char *text, RelInspectMode *mode, GError **error)
+{
+  for (int i = 0; mode_names[i]; i++)
+    if (g_strcmp0 (text, mode_names[i]) == 0)
+      {
+        *mode = (RelInspectMode) i;
+        return TRUE;
+      }
+  g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+               "unknown mode “%s” (mass, remove or transplant)", text ? text : "");
+  return FALSE;
+}
+
+const char *
+rel_inspect_mode_name (RelInspectMode mode)
+{
+  return (unsigned) mode < 3 ? mode_names[mode] : "?";
+}
+
+/* "T-shirt/top" is stored as the folder "T-shirt-top" */
+static gboolean
+label_matches (const char *label, const char *name)
+{
+  g_autofree char *a = g_utf8_casefold (label, -1);
+  g_autofree char *b = g_utf8_casefold (name, -1);
+  for (char *p = a; *p; p++)
+    if (*p == '/' || *p == '\\')
+      *p = '-';
+  for (char *p = b; *p; p++)
+    if (*p == '/' || *p == '\\')
+      *p = '-';
+  return strcmp (a, b) == 0;
+}
+
+int
+rel_inspect_find_class (RelModel *model, const char *name)
+{
+  gint64 v;
+
+  if (name == NULL || *name == '\0')
+    return -1;
+  for (int c = 0; model->labels && c < model->n_labels; c++)
+    if (strcmp (model->labels[c], name) == 0)
+      return c;
+  for (int c = 0; model->labels && c < model->n_labels; c++)
+    if (label_matches (model->labels[c], name))
+      return c;
+  if (g_ascii_string_to_signed (name, 10, 0, G_MAXINT, &v, NULL) && v < rel_model_num_classes (model))
+    return (int) v;
+  return -1;
+}
+
+int *
+rel_inspect_dataset_labels (RelModel *model, const RelDataset *ds)
+{
+  g_autofree int *by_folder = g_new (int, MAX (ds->n_classes, 1));
+  int *labels = g_new (int, MAX (ds->paths->len, 1));
+
+  for (int c = 0; c < ds->n_classes; c++)
+    {
+      by_folder[c] = -1;
+      for (int l = 0; model->labels && l < model->n_labels; l++)
+        if (label_matches (model->labels[l], ds->class_names[c]))
+          by_folder[c] = l;
+    }
+  for (guint i = 0; i < ds->paths->len; i++)
+    {
+      int f = g_array_index (ds->labels, int, i);
+      labels[i] = f >= 0 && f < ds->n_classes ? by_folder[f] : -1;
+    }
+  return labels;
+}
+
+RelTensor *
+rel_inspect_load (RelModel *model, const char *path, const RelRegion *region, guint8 **mask, GError **error)
+{
+  g_autoptr(RelTensor) x = NULL;
+  int iw, ih;
+
+  if (g_str_has_suffix (path, ".npy") || g_str_has_suffix (path, ".NPY"))
+    {
+      if ((x = rel_input_load (model, path, error)) == NULL)
+        return NULL;
+      if (x->ndim != 4 || x->shape[0] != 1)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s: one input (1×C×H×W) expected", path);
+          return NULL;
+        }
+      iw = (int) x->shape[3];
+      ih = (int) x->shape[2];
+    }
+  else
+    {
+      g_autoptr(RelImage) image = rel_image_load (path, error);
+      if (image == NULL || (x = rel_image_to_tensor (image, &model->preprocess, error)) == NULL)
+        return NULL;
+      iw = image->width;
+      ih = image->height;
+    }
+  if (region && mask)
+    {
+      RelPreprocess pp = model->preprocess;
+      g_autoptr(GError) local = NULL;
+      if (g_str_has_suffix (path, ".npy"))
+        {
+          /* a tensor is the input grid itself */
+          pp.resize = 0;
+          pp.width = iw;
+          pp.height = ih;
+        }
+      *mask = rel_region_input_mask (region, iw, ih, &pp, NULL, &local);
+      if (*mask == NULL)
+        {
+          g_set_error (error, REL_ERROR, local->code, "%s: %s", path, local->message);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&x);
+}
+
+int
+rel_inspect_softmax (const RelTensor *logits, int row, double *probs)
+{
+  int k = (int) (logits->numel / MAX (logits->shape[0], 1)), arg = 0;
+  const float *z = rel_tensor_f32 (logits) + (gsize) row * k;
+  double m = -INFINITY, s = 0;
+
+  for (int j = 0; j < k; j++)
+    {
+      if (z[j] > z[arg])
+        arg = j;
+      m = MAX (m, z[j]);
+    }
+  for (int j = 0; j < k; j++)
+    s += probs[j] = exp (z[j] - m);
+  for (int j = 0; j < k; j++)
+    probs[j] /= s;
+  return arg;
+}
+
+/* Forward pass of one input: arg-max and the target's probability. */
+static gboolean
+predict (RelModel *model, RelTensor *x, int target, int *pred, double *prob, GError **error)
+{
+  g_autoptr(RelActivations) acts = rel_model_forward (model, x, NULL, error);
+  g_autofree double *p = NULL;
+  RelTensor *logits;
+
+  if (acts == NULL)
+    return FALSE;
+  logits = rel_activations_output (acts);
+  p = g_new (double, MAX (logits->numel, 1));
+  *pred = rel_inspect_softmax (logits, 0, p);
+  *prob = target >= 0 && target < logits->numel ? p[target] : NAN;
+  return TRUE;
+}
+
+static gboolean
+cancelled (volatile gint *cancel, GError **error)
+{
+  if (cancel && g_atomic_int_get (cancel))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+int
+rel_inspect_pick_source (RelModel *model, const char *const *paths, const int *labels, int n,
+                         int target, const RelRegion *region, RelFill fill,
+                         volatile gint *cancel, GError **error)
+{
+  int best = -1;
+  double best_drop = -INFINITY;
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autoptr(RelTensor) x = NULL;
+      g_autofree guint8 *mask = NULL;
+      int pb, pa;
+      double before, after;
+
+      if (labels[i] != target)
+        continue;
+      if (cancelled (cancel, error))
+        return -1;
+      if ((x = rel_inspect_load (model, paths[i], region, &mask, error)) == NULL
+          || !predict (model, x, target, &pb, &before, error)
+          || !rel_region_fill (x, mask, fill, &model->preprocess, error)
+          || !predict (model, x, target, &pa, &after, error))
+        return -1;
+      if (before - after > best_drop)
+        {
+          best_drop = before - after;
+          best = i;
+        }
+    }
+  if (best < 0)
+    g_set_error (error, REL_ERROR, REL_ERROR_MISSING,
+                 "no image of class %s to take the region's pixels from", rel_model_label (model, target)
+                 ? rel_model_label (model, target) : "?");
+  return best;
+}
+
+void
+rel_inspect_result_free (RelInspectResult *result)
+{
+  if (result == NULL)
+    return;
+  g_free (result->images);
+  g_free (result->per_class);
+  g_free (result);
+}
+
+static const char *
+class_name (RelModel *model, int c, char buf[16])
+{
+  const char *l = rel_model_label (model, c);
+  if (l)
+    return l;
+  g_snprintf (buf, 16, "%d", c);
+  return buf;
+}
+
+RelInspectResult *
+rel_inspect_run (const RelInspectRequest *req, GError **error)
+{
+  g_autoptr(RelInspectResult) res = g_new0 (RelInspectResult, 1);
+  RelModel *model = req->model;
+  int K = rel_model_num_classes (model), n_sel = 0, done = 0;
+  g_autoptr(RelParams) own_params = NULL;
+  const RelMethodDef *method = NULL;
+  double area_sum = 0, mass_sum = 0, rank_sum = 0, delta_sum = 0;
+  int mass_n = 0, acc_b = 0, acc_a = 0, flips = 0, cand = 0;
+  char buf[16];
+
+  if (K < 1 || req->target < 0 || req->target >= K)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "class %d is not one of the model's %d outputs", req->target, K);
+      return NULL;
+    }
+  if (req->region == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "no region given");
+      return NULL;
+    }
+  if (req->mode == REL_INSPECT_TRANSPLANT && (req->source == NULL || req->source_mask == NULL))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "a transplant needs a source image");
+      return NULL;
+    }
+  if (req->mode == REL_INSPECT_MASS)
+    {
+      if (req->method_params)
+        method = rel_params_method (req->method_params);
+      else
+        {
+          method = rel_method_lookup (REL_INSPECT_DEFAULT_METHOD);
+          own_params = rel_params_new (method);
+        }
+    }
+  res->mode = req->mode;
+  res->target = req->target;
+  res->n_classes = K;
+  res->per_class = g_new0 (RelInspectClass, K);
+  res->images = g_new0 (RelInspectImage, MAX (req->n, 1));
+  for (int c = 0; c < K; c++)
+    {
+      RelInspectClass *pc = &res->per_class[c];
+      pc->mass = pc->rank = pc->flip_rate = pc->accuracy_before = pc->accuracy_after = NAN;
+      pc->mean_delta_probability = NAN;
+    }
+
+  /* which images take part: remove works on the class, transplant on the
+   * others (with a known class), mass on what is predicted as the class
+   * (decided after the forward pass) */
+  for (int i = 0; i < req->n; i++)
+    if (req->mode == REL_INSPECT_MASS || (req->mode == REL_INSPECT_REMOVE && req->labels[i] == req->target)
+        || (req->mode == REL_INSPECT_TRANSPLANT && req->labels[i] >= 0 && req->labels[i] != req->target))
+      n_sel++;
+  if (n_sel == 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_MISSING,
+                   req->mode == REL_INSPECT_REMOVE ? "the data set has no images of class %s"
+                   : req->mode == REL_INSPECT_TRANSPLANT ? "the data set has no images of classes other than %s"
+                   : "the data set has no images (class %s)",
+                   class_name (model, req->target, buf));
+      return NULL;
+    }
+
+  for (int i = 0; i < req->n; i++)
+    {
+      g_autoptr(RelTensor) x = NULL;
+      g_autofree guint8 *mask = NULL;
+      RelInspectImage im = { i, req->labels[i], -1, -1, NAN, NAN, NAN, NAN };
+      int label = req->labels[i];
+      gboolean take = req->mode == REL_INSPECT_MASS
+        || (req->mode == REL_INSPECT_REMOVE && label == req->target)
+        || (req->mode == REL_INSPECT_TRANSPLANT && label >= 0 && label != req->target);
+
+      if (!take)
+        continue;
+      if (cancelled (req->cancel, error))
+        return NULL;
+      x = rel_inspect_load (model, req->paths[i], req->mode == REL_INSPECT_TRANSPLANT ? NULL : req->region,
+                            req->mode == REL_INSPECT_TRANSPLANT ? NULL : &mask, error);
+      if (x == NULL || !predict (model, x, req->target, &im.predicted_before, &im.probability_before, error))
+        return NULL;
+      switch (req->mode)
+        {
+        case REL_INSPECT_MASS:
+          {
+            g_autoptr(RelExplanation) e = NULL;
+            RelExplainRequest er = { 0 };
+            RelRegionScore s;
+            if (im.predicted_before != req->target)
+              break;
+            er.model = model;
+            er.input = x;
+            er.target.kind = REL_TARGET_CLASS;
+            er.target.a = req->target;
+            er.params = (RelParams *) (req->method_params ? req->method_params : own_params);
+            er.cancel = req->cancel;
+            if ((e = rel_explain (method, &er, error)) == NULL)
+              return NULL;
+            s = rel_region_score (rel_tensor_f32 (e->relevance), (int) e->relevance->shape[1],
+                                  (int) e->relevance->shape[2], (int) e->relevance->shape[3], mask);
+            im.mass = s.mass;
+            im.rank = s.rank;
+            area_sum += s.area;
+            if (isfinite (s.mass))
+              {
+                mass_sum += s.mass;
+                rank_sum += s.rank;
+                mass_n++;
+              }
+            res->images[res->n_images++] = im;
+            break;
+          }
+        case REL_INSPECT_REMOVE:
+          if (!rel_region_fill (x, mask, req->fill, &model->preprocess, error)
+              || !predict (model, x, req->target, &im.predicted_after, &im.probability_after, error))
+            return NULL;
+          acc_b += im.predicted_before == label;
+          acc_a += im.predicted_after == label;
+          delta_sum += im.probability_after - im.probability_before;
+          res->images[res->n_images++] = im;
+          break;
+        case REL_INSPECT_TRANSPLANT:
+          if (x->shape[2] != req->source->shape[2] || x->shape[3] != req->source->shape[3])
+            {
+              g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s: its input size differs from the source's",
+                           req->paths[i]);
+              return NULL;
+            }
+          if (!rel_region_transplant (x, req->source, req->source_mask, error)
+              || !predict (model, x, req->target, &im.predicted_after, &im.probability_after, error))
+            return NULL;
+          delta_sum += im.probability_after - im.probability_before;
+          if (im.predicted_before != req->target)
+            {
+              cand++;
+              flips += im.predicted_after == req->target;
+            }
+          res->images[res->n_images++] = im;
+          break;
+        }
+      done++;
+      if (req->progress)
+        req->progress ((double) done / n_sel, req->progress_data);
+    }
+
+  if (req->mode == REL_INSPECT_MASS && mass_n == 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_MISSING,
+                   "the model predicts class %s for none of the %d images (or its relevance there is never positive)",
+                   class_name (model, req->target, buf), req->n);
+      return NULL;
+    }
+
+  /* summaries, overall and per true class */
+  res->relevance_mass = res->rank_accuracy = res->area_fraction = NAN;
+  res->accuracy_before = res->accuracy_after = res->mean_delta_probability = res->flip_rate = NAN;
+  res->flip_candidates = cand;
+  if (req->mode == REL_INSPECT_MASS)
+    {
+      res->relevance_mass = mass_sum / mass_n;
+      res->rank_accuracy = rank_sum / mass_n;
+      res->area_fraction = area_sum / res->n_images;
+    }
+  else if (res->n_images > 0)
+    {
+      res->mean_delta_probability = delta_sum / res->n_images;
+      if (req->mode == REL_INSPECT_REMOVE)
+        {
+          res->accuracy_before = (double) acc_b / res->n_images;
+          res->accuracy_after = (double) acc_a / res->n_images;
+        }
+      else
+        res->flip_rate = cand ? (double) flips / cand : NAN;
+    }
+  for (int c = 0; c < K; c++)
+    {
+      RelInspectClass *pc = &res->per_class[c];
+      double m = 0, r = 0, d = 0;
+      int nm = 0, ab = 0, aa = 0, fl = 0, ca = 0;
+      for (int i = 0; i < res->n_images; i++)
+        {
+          const RelInspectImage *im = &res->images[i];
+          if (im->label != c)
+            continue;
+          pc->images++;
+          if (isfinite (im->mass))
+            {
+              m += im->mass;
+              r += im->rank;
+              nm++;
+            }
+          d += im->probability_after - im->probability_before;
+          ab += im->predicted_before == c;
+          aa += im->predicted_after == c;
+          if (im->predicted_before != req->target)
+            {
+              ca++;
+              fl += im->predicted_after == req->target;
+            }
+        }
+      if (pc->images == 0)
+        continue;
+      if (nm)
+        {
+          pc->mass = m / nm;
+          pc->rank = r / nm;
+        }
+      if (req->mode != REL_INSPECT_MASS)
+        {
+          pc->mean_delta_probability = d / pc->images;
+          pc->accuracy_before = (double) ab / pc->images;
+          pc->accuracy_after = (double) aa / pc->images;
+        }
+      if (req->mode == REL_INSPECT_TRANSPLANT)
+        {
+          pc->flip_candidates = ca;
+          pc->flip_rate = ca ? (double) fl / ca : NAN;
+        }
+    }
+  return g_steal_pointer (&res);
+}
