@@ -18,6 +18,7 @@
  */
 #include "config.h"
 
+#include "rel-atomic-file.h"
 #include "rel-cli.h"
 #include "rel-clarc.h"
 #include "rel-error.h"
@@ -131,6 +132,13 @@ rel_cli_correct (int argc, char **argv)
         return rel_cli_fail (1, "%s", error->message);
     }
 
+  {
+    /* an unwritable output fails now, not after the work */
+    RelAtomicFile *probe = rel_atomic_file_open (out, &error);
+    if (probe == NULL)
+      return rel_cli_fail (1, "%s: %s", out, error->message);
+    rel_atomic_file_abort (probe);
+  }
   if ((model = rel_model_load (argv[1], &error)) == NULL)
     return rel_cli_fail (1, "%s: %s", argv[1], error->message);
   target = rel_inspect_find_class (model, class_name);
@@ -202,7 +210,7 @@ rel_cli_correct (int argc, char **argv)
   if (method == REL_CLARC_P && !(res->max_logit_difference <= 1e-4))
     return rel_cli_fail (1, "the written model does not reproduce the projection (logits differ by %g); nothing written",
                          res->max_logit_difference);
-  /* g_file_set_contents (inside) writes a temporary file and renames it */
+  /* through a temporary renamed over the target (rel-atomic-file.h) */
   if (!rel_onnx_export (res->corrected, out, &error))
     return rel_cli_fail (1, "%s: %s", out, error->message);
 
