@@ -825,7 +825,7 @@ rel_clarc_run (const RelClarcRequest *req, GError **error)
   res->max_logit_difference = NAN;
 
   report (req, "before", 0);
-  if (!measure (model, NULL, &hold_clean, &hold_art, req->target, req->region ? req->source_mask : NULL,
+  if (!measure (model, NULL, &hold_clean, &hold_art, req->target, req->region && !req->skip_mass ? req->source_mask : NULL,
                 method, mparams, &res->before, req->cancel, error))
     goto out;
 
@@ -977,7 +977,7 @@ rel_clarc_run (const RelClarcRequest *req, GError **error)
     }
 
   report (req, "after", 0);
-  if (!measure (res->corrected, NULL, &hold_clean, &hold_art, req->target, req->region ? req->source_mask : NULL,
+  if (!measure (res->corrected, NULL, &hold_clean, &hold_art, req->target, req->region && !req->skip_mass ? req->source_mask : NULL,
                 method, mparams, &res->after, req->cancel, error))
     goto out;
   ret = g_steal_pointer (&res);

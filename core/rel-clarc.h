@@ -140,6 +140,7 @@ typedef struct {
   int                epochs;          /* A-ClArC (default 5 when 0) */
   guint64            seed;
   const RelParams   *method_params;   /* relevance mass; NULL: REL_INSPECT_DEFAULT_METHOD */
+  gboolean           skip_mass;       /* leave relevance_mass NaN (saves an explanation per image) */
   RelClarcProgress   progress;
   gpointer           progress_data;
   volatile gint     *cancel;
