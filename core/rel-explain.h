@@ -32,7 +32,13 @@ typedef struct {
   const char *const *choices;     /* REL_PARAM_CHOICE: NULL-terminated */
   const char        *def_string;  /* CHOICE / STRING default */
   gboolean           log_scale;   /* the UI uses a logarithmic slider */
+  const char *const *choice_titles; /* REL_PARAM_CHOICE: a title per choice, as the app shows
+                                     * it (N_() strings, translated with the core's domain) */
 } RelParamSpec;
+
+/* The title of choice @i of @spec, untranslated ("Gauss–Legendre" for
+ * "gauss-legendre"); the id itself when the table has none. */
+const char *rel_param_choice_title (const RelParamSpec *spec, int i);
 
 typedef struct _RelParams  RelParams;
 typedef struct _RelMethodDef RelMethodDef;

@@ -1637,6 +1637,9 @@ run_expected_gradients (const RelMethodDef *method, const RelExplainRequest *req
 static const char *const ig_rules[] = {
   "gauss-legendre", "riemann-left", "riemann-right", "riemann-middle", "trapezoid", NULL
 };
+static const char *const ig_rule_titles[] = {
+  N_("Gauss–Legendre"), N_("Riemann, left"), N_("Riemann, right"), N_("Riemann, midpoint"), N_("Trapezoid"), NULL
+};
 
 static const RelParamSpec noise_params[] = {
   { "samples", REL_PARAM_INT, N_("Number of noisy copies averaged"), 50, 1, 100000, N_("samples") },
@@ -1647,7 +1650,8 @@ static const RelParamSpec noise_params[] = {
 static const RelParamSpec ig_params[] = {
   /* Gauss–Legendre nodes cost O(steps²) to compute: 10⁴ is still well under a second */
   { "steps", REL_PARAM_INT, N_("Points on the path from the baseline to the input"), 64, 1, 10000, N_("steps") },
-  { "rule", REL_PARAM_CHOICE, N_("Quadrature rule along the path"), 0, 0, 0, "", ig_rules, "gauss-legendre" },
+  { "rule", REL_PARAM_CHOICE, N_("Quadrature rule along the path"), 0, 0, 0, "", ig_rules, "gauss-legendre",
+    FALSE, ig_rule_titles },
   { "baseline", REL_PARAM_STRING,
     N_("Reference input: zeros, constant:V, blur:SIGMA (px), uniform, mean (per-channel mean of the input), mean:FOLDER (the dataset's mean image), or an image/.npy path"),
     0, 0, 0, "", NULL, "zeros" },

@@ -1923,15 +1923,17 @@ LRP_RUN (run_custom, M_CUSTOM)
 
 static const char *const initial_choices[] = { "logit", "one", NULL };
 static const char *const bn_merge_choices[] = { "exact", "zennit", NULL };
+static const char *const initial_titles[] = { N_("Target's logit"), N_("One (as Zennit)"), NULL };
+static const char *const bn_merge_titles[] = { N_("Exact"), N_("As Zennit 0.5"), NULL };
 
 #define P_INITIAL \
   { "initial", REL_PARAM_CHOICE, \
     N_("Starting relevance: the target's logit (the map sums to the explained output) or 1.0 as Zennit does"), \
-    0, 0, 0, "", initial_choices, "logit", FALSE }
+    0, 0, 0, "", initial_choices, "logit", FALSE, initial_titles }
 #define P_BN_MERGE \
   { "bn-merge", REL_PARAM_CHOICE, \
     N_("Fold BatchNorm exactly, or as Zennit 0.5 (keeping its ε)"), \
-    0, 0, 0, "", bn_merge_choices, "exact", FALSE }
+    0, 0, 0, "", bn_merge_choices, "exact", FALSE, bn_merge_titles }
 #define P_EPSILON(desc) \
   { "epsilon", REL_PARAM_FLOAT, desc, 1e-6, 1e-12, 100, "", NULL, NULL, TRUE }
 #define P_GAMMA \

@@ -122,6 +122,21 @@ rel_params_method (const RelParams *params)
 
 static int param_index (const RelParams *params, const char *key);
 
+const char *
+rel_param_choice_title (const RelParamSpec *spec, int i)
+{
+  if (spec == NULL || spec->choices == NULL || i < 0)
+    return NULL;
+  for (int k = 0; k < i; k++)
+    if (spec->choices[k] == NULL)
+      return NULL;
+  if (spec->choices[i] == NULL)
+    return NULL;
+  if (spec->choice_titles)
+    return spec->choice_titles[i];
+  return spec->choices[i];
+}
+
 double
 rel_params_reference_output (const RelParams *params, double explained_output)
 {

@@ -636,12 +636,17 @@ run_lime (const RelMethodDef *method, const RelExplainRequest *req, RelExplanati
 
 static const char *const occlusion_fills[] = { "zero", "mean", "blur", NULL };
 static const char *const lime_fills[] = { "segment-mean", "zero", "mean", "blur", NULL };
+static const char *const occlusion_fill_titles[] = { N_("Zeros"), N_("Channel mean"), N_("Blurred input"), NULL };
+static const char *const lime_fill_titles[] = {
+  N_("Superpixel mean"), N_("Zeros"), N_("Channel mean"), N_("Blurred input"), NULL
+};
 
 static const RelParamSpec occlusion_params[] = {
   { "window", REL_PARAM_INT, N_("Side of the square window removed (all channels)"), 8, 1, 4096, N_("px") },
   { "stride", REL_PARAM_INT, N_("Step between window positions"), 4, 1, 4096, N_("px") },
   { "fill", REL_PARAM_CHOICE, N_("What replaces the window: zeros, the channel mean, or the blurred input"),
-    0, 0, 0, "", occlusion_fills, "zero" },
+    0, 0, 0, "", occlusion_fills, "zero",
+    FALSE, occlusion_fill_titles },
   { "blur-sigma", REL_PARAM_FLOAT, N_("Blur radius for fill=blur"), 5, 0.1, 1000, N_("px") },
 };
 
@@ -653,7 +658,8 @@ static const RelParamSpec lime_params[] = {
   { "kernel-width", REL_PARAM_FLOAT, N_("Width of the similarity kernel on the cosine distance of masks"), 0.25, 0.001, 100, "",
     NULL, NULL, TRUE },
   { "ridge", REL_PARAM_FLOAT, N_("Ridge penalty of the weighted linear fit"), 1, 0, 1e6, "", NULL, NULL, TRUE },
-  { "fill", REL_PARAM_CHOICE, N_("What replaces a hidden superpixel"), 0, 0, 0, "", lime_fills, "segment-mean" },
+  { "fill", REL_PARAM_CHOICE, N_("What replaces a hidden superpixel"), 0, 0, 0, "", lime_fills, "segment-mean",
+    FALSE, lime_fill_titles },
   { "blur-sigma", REL_PARAM_FLOAT, N_("Blur radius for fill=blur"), 5, 0.1, 1000, N_("px") },
 };
 

@@ -169,7 +169,11 @@ test_every_method_defaults (void)
               {
                 AdwComboRow *combo = ADW_COMBO_ROW (row_control (panel, s->name, "rel-combo"));
                 GtkStringObject *item = adw_combo_row_get_selected_item (combo);
-                g_assert_cmpstr (gtk_string_object_get_string (item), ==, def);
+                guint k = adw_combo_row_get_selected (combo);
+                /* the row shows the table's written title of the default, not its id */
+                g_assert_cmpstr (s->choices[k], ==, def);
+                g_assert_cmpstr (gtk_string_object_get_string (item), ==, rel_param_choice_title (s, (int) k));
+                g_assert_cmpstr (gtk_string_object_get_string (item), !=, def);
                 g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (combo)), ==,
                                   g_strv_length ((char **) s->choices));
                 g_assert_cmpstr (rel_params_get_string (params, s->name), ==, def);
@@ -389,7 +393,7 @@ test_switch_back_and_reset (void)
   assert_close (rel_params_get_float (p, "epsilon"), 0.01, 1e-12);
   g_assert_cmpstr (rel_params_get_string (p, "initial"), ==, "one");
   g_assert_cmpstr (gtk_string_object_get_string (adw_combo_row_get_selected_item (
-                     ADW_COMBO_ROW (row_control (panel, "initial", "rel-combo")))), ==, "one");
+                     ADW_COMBO_ROW (row_control (panel, "initial", "rel-combo")))), ==, "One (as Zennit)");
 
   e.count = 0;
   rel_explainer_panel_reset (panel);
@@ -659,6 +663,13 @@ has_label (GtkWidget *w, const char *text)
   return ui_test_find_widget (w, label_source_reads, text) != NULL;
 }
 
+static const char *
+selected_title (RelExplainerPanel *panel, const char *key)
+{
+  AdwComboRow *combo = ADW_COMBO_ROW (row_control (panel, key, "rel-combo"));
+  return gtk_string_object_get_string (adw_combo_row_get_selected_item (combo));
+}
+
 static void
 check_language (gboolean german)
 {
@@ -680,6 +691,12 @@ check_language (gboolean german)
   g_assert_true (has_label (GTK_WIDGET (prediction), german ? "Beste 5 von 8 Klassen" : "Top 5 of 8 classes"));
   g_assert_true (has_label (rel_prediction_panel_get_row (prediction, 0), german ? "Klasse 1" : "Class 1"));
   g_assert_false (has_label (GTK_WIDGET (prediction), german ? "Prediction" : "Vorhersage"));
+  /* choices show the method table's written titles, translated */
+  g_assert_true (rel_explainer_panel_set_method (explainer, "integrated-gradients"));
+  g_assert_cmpstr (selected_title (explainer, "rule"), ==, german ? "Gauß–Legendre" : "Gauss–Legendre");
+  g_assert_true (rel_explainer_panel_set_method (explainer, "lrp-epsilon"));
+  g_assert_cmpstr (selected_title (explainer, "bn-merge"), ==, german ? "Exakt" : "Exact");
+  g_assert_cmpstr (selected_title (explainer, "initial"), ==, german ? "Logit des Ziels" : "Target's logit");
   g_object_unref (explainer);
   g_object_unref (prediction);
 }
@@ -695,6 +712,58 @@ test_german (void)
 }
 
 /* ---- rendering ---- */
+
+static gboolean
+is_ellipsized_label (GtkWidget *w, gconstpointer data)
+{
+  return GTK_IS_LABEL (w) && gtk_widget_get_mapped (w)
+         && pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (w)));
+}
+
+/* Issue 12, defect 6: at the sidebar's width (380 px less margins) no value
+ * of a drop-down is cut ("Gauss legen…", "Blurred inp…"), and the baseline's
+ * σ is a labelled row of its own, not a bare "10.00" beside the picker. */
+static void
+test_choices_whole (void)
+{
+  RelExplainerPanel *explainer = REL_EXPLAINER_PANEL (rel_explainer_panel_new ());
+  GtkWidget *window = window_with (GTK_WIDGET (explainer), 356);
+  static const char *const methods[] = { "integrated-gradients", "lrp-epsilon-gamma-box", "occlusion", "lime",
+                                         "gradcam", NULL };
+
+  gtk_window_present (GTK_WINDOW (window));
+  for (int i = 0; methods[i]; i++)
+    {
+      g_assert_true (rel_explainer_panel_set_method (explainer, methods[i]));
+      if (i == 0)
+        g_assert_true (rel_explainer_panel_set_param (explainer, "baseline", "blur:10", NULL));
+      ui_test_wait_for_frame (window);
+      g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (explainer)), <=, 356);
+      GtkWidget *cut = ui_test_find_widget (GTK_WIDGET (explainer), is_ellipsized_label, NULL);
+      if (cut)
+        g_error ("%s: “%s” is cut off", methods[i], gtk_label_get_text (GTK_LABEL (cut)));
+      if (i == 0)
+        {
+          GtkWidget *spin = row_control (explainer, "baseline", "rel-spin");
+          GtkWidget *detail = gtk_widget_get_ancestor (spin, ADW_TYPE_ACTION_ROW);
+          g_assert_true (detail != rel_explainer_panel_get_row (explainer, "baseline"));
+          g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (detail)), ==, "Blur σ");
+          g_assert_true (gtk_widget_get_mapped (spin));
+          g_assert_true (has_label (rel_explainer_panel_get_row (explainer, "baseline"), "Blurred input"));
+          /* the picker explains itself; the CLI's spec syntax is nowhere */
+          g_assert_null (strstr (gtk_widget_get_tooltip_text (rel_explainer_panel_get_row (explainer, "baseline"))
+                                   ? gtk_widget_get_tooltip_text (rel_explainer_panel_get_row (explainer, "baseline")) : "",
+                                 "blur:"));
+          g_assert_false (has_label (GTK_WIDGET (explainer), "blur:SIGMA"));
+          if (g_getenv ("RELEVANCE_PANELS_PNG"))
+            {
+              g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_PANELS_PNG"), "panels-baseline-blur.png", NULL);
+              g_assert_true (rel_widget_save_png (window, path, NULL));
+            }
+        }
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
 
 /* Both panels lay out without being squeezed at a sidebar's width; with
  * RELEVANCE_PANELS_PNG set, writes what they look like. */
@@ -792,6 +861,7 @@ main (int argc, char **argv)
   g_test_add_func ("/panels/explainer/switch-back-and-reset", test_switch_back_and_reset);
   g_test_add_func ("/panels/explainer/layer-from-model", test_layer_from_model);
   g_test_add_func ("/panels/explainer/status", test_status);
+  g_test_add_func ("/panels/explainer/choices-whole", test_choices_whole);
   g_test_add_func ("/panels/prediction/top5", test_prediction_top5);
   g_test_add_func ("/panels/prediction/targets", test_prediction_targets);
   g_test_add_func ("/panels/prediction/hostile", test_prediction_hostile);

@@ -95,6 +95,20 @@ test_method_table_german (void)
           expect (po, what, s->description, missing);
           expect (po, what, s->unit, missing);
           n_strings += 2;
+          /* every choice has a written title (not one made from its id) */
+          if (s->type == REL_PARAM_CHOICE)
+            {
+              if (s->choice_titles == NULL)
+                g_string_append_printf (missing, "\n  %s: choices without titles", what);
+              for (int c = 0; s->choices && s->choices[c]; c++)
+                {
+                  g_autofree char *cw = g_strdup_printf ("%s = %s", what, s->choices[c]);
+                  if (s->choice_titles && s->choice_titles[c] == NULL)
+                    g_string_append_printf (missing, "\n  %s: no title", cw);
+                  expect (po, cw, rel_param_choice_title (s, c), missing);
+                  n_strings++;
+                }
+            }
         }
     }
   g_test_message ("%d method-table strings looked up in de.po", n_strings);

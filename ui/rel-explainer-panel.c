@@ -114,17 +114,96 @@ param_title (const char *name)
   return s;
 }
 
-/* "gauss-legendre" → "Gauss legendre" */
-static char *
-choice_title (GtkStringObject *item)
-{
-  const char *id = item ? gtk_string_object_get_string (item) : "";
-  char *s = g_strdup (id);
+/* ---- combo rows that show their whole value ----
+ *
+ * AdwComboRow's own factory ellipsizes the chosen value as soon as the
+ * title and its description claim the row's width ("Gauss legen…"): these
+ * factories keep short values whole (the title wraps instead) and shorten
+ * only long ones (layer names), in the middle. The popover's list keeps the
+ * check mark on the chosen entry. */
 
-  g_strdelimit (s, "-_", ' ');
-  if (s[0])
-    s[0] = g_ascii_toupper (s[0]);
-  return s;
+#define COMBO_VALUE_MAX_CHARS 24
+
+static void
+value_label_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+value_label_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+  GtkStringObject *obj = gtk_list_item_get_item (item);
+  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
+  const char *text = obj ? gtk_string_object_get_string (obj) : "";
+
+  gtk_label_set_text (label, text);
+  /* the label's minimum is the whole text, up to a bound */
+  gtk_label_set_width_chars (label, MIN ((int) g_utf8_strlen (text, -1), COMBO_VALUE_MAX_CHARS));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label),
+                               g_utf8_strlen (text, -1) > COMBO_VALUE_MAX_CHARS ? text : NULL);
+}
+
+static void
+list_check_update (AdwComboRow *row, GParamSpec *pspec, GtkListItem *item)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *check = box ? gtk_widget_get_last_child (box) : NULL;
+
+  if (check)
+    gtk_widget_set_opacity (check, gtk_list_item_get_position (item) == adw_combo_row_get_selected (row) ? 1 : 0);
+}
+
+static void
+list_row_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), check);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+list_row_bind (GtkSignalListItemFactory *factory, GtkListItem *item, AdwComboRow *row)
+{
+  GtkStringObject *obj = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_widget_get_first_child (box)), obj ? gtk_string_object_get_string (obj) : "");
+  list_check_update (row, NULL, item);
+  g_signal_connect_object (row, "notify::selected", G_CALLBACK (list_check_update), item, 0);
+}
+
+static void
+list_row_unbind (GtkSignalListItemFactory *factory, GtkListItem *item, AdwComboRow *row)
+{
+  g_signal_handlers_disconnect_by_func (row, list_check_update, item);
+}
+
+/* @row shows the strings of its GtkStringList model as they are. */
+static void
+combo_row_show_whole_values (AdwComboRow *row)
+{
+  g_autoptr (GtkListItemFactory) value = gtk_signal_list_item_factory_new ();
+  g_autoptr (GtkListItemFactory) list = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (value, "setup", G_CALLBACK (value_label_setup), NULL);
+  g_signal_connect (value, "bind", G_CALLBACK (value_label_bind), NULL);
+  /* the factories live in the row: no reference back to it */
+  g_signal_connect (list, "setup", G_CALLBACK (list_row_setup), NULL);
+  g_signal_connect (list, "bind", G_CALLBACK (list_row_bind), row);
+  g_signal_connect (list, "unbind", G_CALLBACK (list_row_unbind), row);
+  adw_combo_row_set_factory (row, value);
+  adw_combo_row_set_list_factory (row, list);
 }
 
 char *
@@ -153,6 +232,7 @@ typedef struct {
   /* baseline picker */
   GtkWidget          *baseline_spin;
   GtkWidget          *baseline_file_button;
+  GtkWidget          *baseline_detail;    /* the row below the picker: σ, value, image or folder */
   char               *baseline_file;
   char               *baseline_folder;    /* the dataset-mean baseline's folder */
   /* layer drop-down */
@@ -501,39 +581,33 @@ build_bool (ParamRow *pr, gboolean v)
 static void
 on_choice_selected (AdwComboRow *combo, GParamSpec *pspec, ParamRow *pr)
 {
-  GtkStringObject *item = adw_combo_row_get_selected_item (combo);
+  guint i = adw_combo_row_get_selected (combo);
 
-  if (pr->panel->building || item == NULL)
+  if (pr->panel->building || i == GTK_INVALID_LIST_POSITION || pr->spec->choices == NULL)
     return;
-  store (pr, gtk_string_object_get_string (item));
+  store (pr, pr->spec->choices[i]);
   emit_now (pr->panel);
 }
 
-static GtkExpression *
-choice_expression (void)
-{
-  return gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
-                                      G_CALLBACK (choice_title), NULL, NULL);
-}
-
+/* The list shows each choice's title from the method table, translated; the
+ * position maps back to the id. */
 static GtkWidget *
 build_choice (ParamRow *pr, const char *v)
 {
   GtkWidget *row = adw_combo_row_new ();
-  g_autoptr(GtkStringList) list = gtk_string_list_new ((const char *const *) pr->spec->choices);
+  g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
   guint selected = 0;
 
   for (guint i = 0; pr->spec->choices && pr->spec->choices[i]; i++)
-    if (g_strcmp0 (pr->spec->choices[i], v) == 0)
-      selected = i;
-  {
-    GtkExpression *expr = choice_expression ();
-    adw_combo_row_set_expression (ADW_COMBO_ROW (row), expr);   /* takes its own reference */
-    gtk_expression_unref (expr);
-  }
+    {
+      gtk_string_list_append (list, g_dgettext (GETTEXT_PACKAGE, rel_param_choice_title (pr->spec, (int) i)));
+      if (g_strcmp0 (pr->spec->choices[i], v) == 0)
+        selected = i;
+    }
+  combo_row_show_whole_values (ADW_COMBO_ROW (row));
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (list));
   adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
-  g_signal_connect (row, "notify::selected-item", G_CALLBACK (on_choice_selected), pr);
+  g_signal_connect (row, "notify::selected", G_CALLBACK (on_choice_selected), pr);
   g_object_set_data (G_OBJECT (row), "rel-combo", row);
   return row;
 }
@@ -552,38 +626,30 @@ on_layer_selected (AdwComboRow *combo, GParamSpec *pspec, ParamRow *pr)
   emit_now (pr->panel);
 }
 
-static char *
-layer_title (GtkStringObject *item)
-{
-  const char *s = item ? gtk_string_object_get_string (item) : "";
-  /* the empty entry is never shown empty */
-  return g_strdup (*s ? s : _("Last convolution"));
-}
-
 static GtkWidget *
 build_layer (ParamRow *pr, RelModel *model, const char *v)
 {
   GtkWidget *row = adw_combo_row_new ();
+  g_autoptr (GtkStringList) titles = gtk_string_list_new (NULL);
   guint selected = 0;
 
+  /* ids in pr->layers, what the list shows in titles: the first entry is the
+   * automatic choice, the empty string */
   pr->layers = gtk_string_list_new (NULL);
   gtk_string_list_append (pr->layers, "");
+  gtk_string_list_append (titles, _("Last convolution"));
   if (model)
     for (int n = 0; n < model->n_nodes; n++)
       if (g_strcmp0 (model->nodes[n].op_type, "Conv") == 0 && model->nodes[n].name)
         {
           gtk_string_list_append (pr->layers, model->nodes[n].name);
+          gtk_string_list_append (titles, model->nodes[n].name);
           if (g_strcmp0 (model->nodes[n].name, v) == 0)
             selected = g_list_model_get_n_items (G_LIST_MODEL (pr->layers)) - 1;
         }
-  {
-    GtkExpression *expr = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
-                                                       G_CALLBACK (layer_title), NULL, NULL);
-    adw_combo_row_set_expression (ADW_COMBO_ROW (row), expr);
-    gtk_expression_unref (expr);
-  }
-  adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (pr->layers));
-  g_object_unref (pr->layers);  /* the row holds it */
+  combo_row_show_whole_values (ADW_COMBO_ROW (row));
+  adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (titles));
+  g_object_set_data_full (G_OBJECT (row), "rel-layer-ids", pr->layers, g_object_unref);
   adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
   /* a layer of another model is not offered: the automatic choice replaces it */
   if (selected == 0 && v && *v)
@@ -627,17 +693,39 @@ baseline_update_controls (ParamRow *pr)
   guint kind = adw_combo_row_get_selected (ADW_COMBO_ROW (pr->row));
   GtkSpinButton *spin = GTK_SPIN_BUTTON (pr->baseline_spin);
 
+  const char *title = NULL, *subtitle = NULL;
+
   gtk_widget_set_visible (pr->baseline_spin, kind == BASELINE_CONSTANT || kind == BASELINE_BLUR);
   gtk_widget_set_visible (pr->baseline_file_button, kind == BASELINE_FILE || kind == BASELINE_DATASET);
   if (kind == BASELINE_BLUR)
     {
       gtk_spin_button_set_range (spin, 0, 1000);
-      gtk_widget_set_tooltip_text (pr->baseline_spin, _("Blur σ in pixels"));
+      title = _("Blur σ");
+      subtitle = _("Blur σ in pixels");
     }
   else if (kind == BASELINE_CONSTANT)
     {
       gtk_spin_button_set_range (spin, -1000, 1000);
-      gtk_widget_set_tooltip_text (pr->baseline_spin, _("Constant value of every input element"));
+      title = _("Value");
+      subtitle = _("Constant value of every input element");
+    }
+  else if (kind == BASELINE_FILE)
+    {
+      title = _("Image");
+      subtitle = _("An image or .npy file of the input's size");
+    }
+  else if (kind == BASELINE_DATASET)
+    {
+      title = _("Folder");
+      subtitle = _("Its images' mean is the baseline");
+    }
+  /* the value gets its own, labelled row, never squeezed next to the picker */
+  gtk_widget_set_visible (pr->baseline_detail, title != NULL);
+  if (title)
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (pr->baseline_detail), title);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (pr->baseline_detail), subtitle);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (pr->baseline_spin), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
     }
   if ((kind == BASELINE_FILE && pr->baseline_file) || (kind == BASELINE_DATASET && pr->baseline_folder))
     {
@@ -798,9 +886,13 @@ build_baseline (ParamRow *pr, const char *v)
   gtk_label_set_ellipsize (GTK_LABEL (gtk_button_get_child (GTK_BUTTON (pr->baseline_file_button))),
                            PANGO_ELLIPSIZE_MIDDLE);
   gtk_label_set_max_width_chars (GTK_LABEL (gtk_button_get_child (GTK_BUTTON (pr->baseline_file_button))), 14);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), pr->baseline_spin);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), pr->baseline_file_button);
+  pr->baseline_detail = adw_action_row_new ();
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (pr->baseline_detail), 0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (pr->baseline_detail), pr->baseline_spin);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (pr->baseline_detail), pr->baseline_file_button);
+  g_object_set_data (G_OBJECT (row), "rel-detail-row", pr->baseline_detail);
 
+  combo_row_show_whole_values (ADW_COMBO_ROW (row));
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (list));
   adw_combo_row_set_selected (ADW_COMBO_ROW (row), kind);
   baseline_update_controls (pr);
@@ -951,14 +1043,22 @@ build_rows (RelExplainerPanel *self)
             adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle ? subtitle : desc);
             adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
           }
-        /* entry rows have no subtitle, and the baseline picker's hides the syntax */
-        if (!title_label && (!ADW_IS_ACTION_ROW (row) || strcmp (s->name, "baseline") == 0))
+        /* entry rows have no subtitle; the baseline picker's spec syntax is for --set only */
+        if (!title_label && !ADW_IS_ACTION_ROW (row))
           gtk_widget_set_tooltip_text (row, desc);
       }
       g_object_set_data_full (G_OBJECT (row), "rel-param-row", pr, param_row_free);
       g_object_set_data (G_OBJECT (row), "rel-param", (gpointer) s->name);
       adw_preferences_group_add (self->params_group, row);
       g_ptr_array_add (self->rows, row);
+      {
+        GtkWidget *detail = g_object_get_data (G_OBJECT (row), "rel-detail-row");
+        if (detail)
+          {
+            adw_preferences_group_add (self->params_group, detail);
+            g_ptr_array_add (self->rows, detail);
+          }
+      }
     }
   adw_preferences_group_set_description (self->params_group,
                                          m && m->n_params == 0 ? _("This method has no parameters.") : NULL);
