@@ -370,6 +370,16 @@ test_bad_input (void)
   g_assert_error (error, REL_ERROR, REL_ERROR_MISSING);
   g_assert_nonnull (strstr (error->message, "at least 10 images with the artifact"));
   g_assert_nonnull (strstr (error->message, "there are 4"));
+  g_clear_error (&error);
+  /* a raised cancel flag stops it */
+  {
+    volatile gint cancel = 1;
+    demo_request (&d, &req);
+    req.method = REL_CLARC_P;
+    req.cancel = &cancel;
+    g_assert_null (rel_clarc_run (&req, &error));
+    g_assert_error (error, REL_ERROR, REL_ERROR_CANCELLED);
+  }
   demo_clear (&d);
 }
 

@@ -451,6 +451,64 @@ test_demo_counterfactuals (void)
   images_clear (&tagged);
 }
 
+typedef struct {
+  int            calls;
+  double         last;
+  volatile gint *cancel;
+} Progress;
+
+static void
+on_progress (double fraction, gpointer data)
+{
+  Progress *p = data;
+  g_assert_cmpfloat (fraction, >, p->last);
+  g_assert_cmpfloat (fraction, <=, 1.0);
+  p->last = fraction;
+  if (++p->calls == 10)
+    g_atomic_int_set (p->cancel, 1);
+}
+
+/* Progress rises per image; a raised cancel flag stops the run at the next
+ * image with REL_ERROR_CANCELLED, as the app's job runner needs. */
+static void
+test_cancel (void)
+{
+  g_autoptr(GError) error = NULL;
+  int target, box[4];
+  g_autoptr(RelModel) model = demo_model (&target, box);
+  g_autoptr(RelRegion) region = rel_region_new_rect (box[0], box[1], box[2], box[3], &error);
+  RelInspectRequest req = { 0 };
+  volatile gint cancel = 0;
+  Progress p = { 0, 0, &cancel };
+  Images im;
+
+  images_load (model, "images/tagged", 5, &im);
+  req.model = model;
+  req.paths = (const char *const *) im.paths->pdata;
+  req.labels = (const int *) im.labels->data;
+  req.n = (int) im.paths->len;
+  req.target = target;
+  req.region = region;
+  req.mode = REL_INSPECT_REMOVE;
+  req.progress = on_progress;
+  req.progress_data = &p;
+  req.cancel = &cancel;
+  {
+    /* the 5 Sandals run to the end */
+    g_autoptr(RelInspectResult) res = rel_inspect_run (&req, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (p.calls, ==, 5);
+    g_assert_cmpfloat (p.last, ==, 1.0);
+  }
+  p.calls = 0;
+  p.last = 0;
+  req.mode = REL_INSPECT_MASS;
+  g_assert_null (rel_inspect_run (&req, &error));
+  g_assert_error (error, REL_ERROR, REL_ERROR_CANCELLED);
+  g_assert_cmpint (p.calls, ==, 10);
+  images_clear (&im);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -463,5 +521,6 @@ main (int argc, char **argv)
   g_test_add_func ("/inspect/demo/mass", test_demo_mass);
   g_test_add_func ("/inspect/demo/suggest", test_demo_suggest);
   g_test_add_func ("/inspect/demo/counterfactuals", test_demo_counterfactuals);
+  g_test_add_func ("/inspect/demo/cancel", test_cancel);
   return g_test_run ();
 }
