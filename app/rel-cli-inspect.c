@@ -4,19 +4,24 @@
  *   relevance-cli inspect MODEL DATASET --class C (--region x,y,w,h | --mask M.png)
  *       [--source IMAGE] --mode mass|remove|transplant [--method M] [--set K=V]...
  *       [--fill zero|mean|blur|inpaint] [--json]
+ *   relevance-cli inspect MODEL DATASET --class C --mode suggest [--share 0.5] [--mask-out M.png]
  *
  * DATASET is an image folder with one subfolder per class (matched against
  * the model's labels; "T-shirt-top" is the label "T-shirt/top"). The region is
  * in the original images' pixels. Without --source, a transplant takes the
  * region from the image of class C whose probability drops most when the
- * region is removed.
+ * region is removed. --mode suggest averages class C's heatmaps over the images
+ * predicted as C and prints the region that holds half of its positive
+ * relevance (rel_inspect_suggest), in the first image's pixels.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
+#include "rel-atomic-file.h"
 #include "rel-cli.h"
+#include "rel-image.h"
 #include "rel-dataset.h"
 #include "rel-error.h"
 #include "rel-inspect.h"
@@ -85,6 +90,127 @@ rel_cli_load_dataset (RelModel *model, const char *root, int **labels, GError **
   return g_steal_pointer (&ds);
 }
 
+/* --mode suggest: the region the class's mean heatmap points at. */
+static int
+inspect_suggest (const char *model_path, const char *root, const char *class_name, const char *method_name,
+                 char **sets, double share, const char *mask_out, gboolean json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelModel) model = NULL;
+  g_autoptr(RelDataset) ds = NULL;
+  g_autoptr(RelParams) params = NULL;
+  g_autoptr(RelRegion) region = NULL;
+  g_autofree int *labels = NULL;
+  const RelMethodDef *method = rel_method_lookup (method_name ? method_name : REL_INSPECT_DEFAULT_METHOD);
+  RelInspectRequest req = { 0 };
+  int target, used = 0, pixels = 0;
+  int ix, iy, iw, ih;   /* the box in the first image's pixels */
+
+  if (method == NULL)
+    return rel_cli_fail (EXIT_USAGE, "unknown method “%s” (see relevance-cli methods)", method_name);
+  if (!(share > 0 && share <= 1))
+    return rel_cli_fail (EXIT_USAGE, "--share must lie in (0, 1]");
+  params = rel_params_new (method);
+  for (int i = 0; sets && sets[i]; i++)
+    if (!rel_params_set_assignment (params, sets[i], &error))
+      return rel_cli_fail (EXIT_USAGE, "--set %s: %s", sets[i], error->message);
+  if (mask_out)
+    {
+      RelAtomicFile *probe = rel_atomic_file_open (mask_out, &error);
+      if (probe == NULL)
+        return rel_cli_fail (1, "%s: %s", mask_out, error->message);
+      rel_atomic_file_abort (probe);
+    }
+  if ((model = rel_model_load (model_path, &error)) == NULL)
+    return rel_cli_fail (1, "%s: %s", model_path, error->message);
+  if ((target = rel_inspect_find_class (model, class_name)) < 0)
+    {
+      g_autofree char *list = rel_cli_class_list (model);
+      return rel_cli_fail (1, "the model has no class “%s” (its classes: %s)", class_name, list);
+    }
+  if ((ds = rel_cli_load_dataset (model, root, &labels, &error)) == NULL)
+    return rel_cli_fail (1, "%s", error->message);
+  req.model = model;
+  req.paths = (const char *const *) ds->paths->pdata;
+  req.labels = labels;
+  req.n = (int) ds->paths->len;
+  req.target = target;
+  req.method_params = params;
+  req.progress = on_progress;
+  req.progress_data = (gpointer) "suggest";
+  region = rel_inspect_suggest (&req, share, &used, &error);
+  if (isatty (STDERR_FILENO))
+    fprintf (stderr, "\r\033[K");
+  if (region == NULL)
+    return rel_cli_fail (1, "%s", error->message);
+  for (int k = 0; k < region->mask_width * region->mask_height; k++)
+    pixels += region->mask[k] != 0;
+  /* back through the preprocessing onto the first image's pixels */
+  ix = region->x, iy = region->y, iw = region->width, ih = region->height;
+  if (!g_str_has_suffix (g_ptr_array_index (ds->paths, 0), ".npy"))
+    {
+      g_autoptr(RelImage) first = rel_image_load (g_ptr_array_index (ds->paths, 0), NULL);
+      int rw, rh, ox, oy, ow, oh;
+      if (first)
+        {
+          rel_preprocess_geometry (&model->preprocess, first->width, first->height, &rw, &rh, &ox, &oy, &ow, &oh);
+          int x0 = (int) floor ((double) (region->x + ox) * first->width / rw);
+          int y0 = (int) floor ((double) (region->y + oy) * first->height / rh);
+          int x1 = (int) ceil ((double) (region->x + region->width + ox) * first->width / rw);
+          int y1 = (int) ceil ((double) (region->y + region->height + oy) * first->height / rh);
+          ix = CLAMP (x0, 0, first->width - 1);
+          iy = CLAMP (y0, 0, first->height - 1);
+          iw = CLAMP (x1, ix + 1, first->width) - ix;
+          ih = CLAMP (y1, iy + 1, first->height) - iy;
+        }
+    }
+  if (mask_out)
+    {
+      gsize n = (gsize) region->mask_width * region->mask_height;
+      g_autofree guint8 *rgb = g_new (guint8, 3 * n);
+      for (gsize k = 0; k < n; k++)
+        rgb[3 * k] = rgb[3 * k + 1] = rgb[3 * k + 2] = region->mask[k] ? 255 : 0;
+      if (!rel_image_save_png_rgb8 (rgb, region->mask_width, region->mask_height, 3 * region->mask_width, 3,
+                                    mask_out, &error))
+        return rel_cli_fail (1, "%s: %s", mask_out, error->message);
+    }
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) root_node = NULL;
+      g_autofree char *text = NULL;
+      g_autofree char *in_box = g_strdup_printf ("%d,%d,%d,%d", region->x, region->y, region->width, region->height);
+      g_autofree char *im_box = g_strdup_printf ("%d,%d,%d,%d", ix, iy, iw, ih);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "mode");
+      json_builder_add_string_value (b, "suggest");
+      json_builder_set_member_name (b, "class");
+      json_builder_add_string_value (b, rel_model_label (model, target) ? rel_model_label (model, target) : class_name);
+      json_builder_set_member_name (b, "method");
+      json_builder_add_string_value (b, method->name);
+      json_builder_set_member_name (b, "images");
+      json_builder_add_int_value (b, used);
+      rel_cli_json_number (b, "share", share);
+      json_builder_set_member_name (b, "region");
+      json_builder_add_string_value (b, im_box);
+      json_builder_set_member_name (b, "input_region");
+      json_builder_add_string_value (b, in_box);
+      json_builder_set_member_name (b, "mask_pixels");
+      json_builder_add_int_value (b, pixels);
+      json_builder_end_object (b);
+      root_node = json_builder_get_root (b);
+      json_generator_set_root (gen, root_node);
+      text = json_generator_to_data (gen, NULL);
+      printf ("%s\n", text);
+      return 0;
+    }
+  printf ("suggested region %d,%d,%d,%d (%d of %d×%d input pixels hold %.0f%% of the mean positive relevance of %d heatmaps)\n",
+          ix, iy, iw, ih, pixels, region->mask_width, region->mask_height, share * 100, used);
+  return 0;
+}
+
 int
 rel_cli_inspect (int argc, char **argv)
 {
@@ -93,12 +219,16 @@ rel_cli_inspect (int argc, char **argv)
   g_autofree char *mode_text = NULL, *method_name = NULL, *fill_text = NULL;
   g_auto(GStrv) sets = NULL;
   gboolean json = FALSE;
+  double share = 0.5;
+  g_autofree char *mask_out = NULL;
   GOptionEntry entries[] = {
     { "class", 'c', 0, G_OPTION_ARG_STRING, &class_name, "The suspected class (label, folder name or index)", "C" },
     { "region", 'r', 0, G_OPTION_ARG_STRING, &region_text, "The region in image pixels", "X,Y,W,H" },
     { "mask", 0, 0, G_OPTION_ARG_FILENAME, &mask_path, "The region as a mask image (white inside, the images' size)", "MASK.png" },
     { "source", 0, 0, G_OPTION_ARG_FILENAME, &source, "Transplant: the image whose region is pasted", "IMAGE" },
-    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode_text, "mass, remove or transplant", "MODE" },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode_text, "mass, remove, transplant, or suggest (a region from the mean heatmap)", "MODE" },
+    { "share", 0, 0, G_OPTION_ARG_DOUBLE, &share, "Suggest: share of the positive relevance the region holds (default 0.5)", "F" },
+    { "mask-out", 0, 0, G_OPTION_ARG_FILENAME, &mask_out, "Suggest: write the region as a mask PNG (input grid)", "MASK.png" },
     { "method", 'm', 0, G_OPTION_ARG_STRING, &method_name, "Mass: the explainer (default " REL_INSPECT_DEFAULT_METHOD ")", "NAME" },
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "A parameter of the method", "KEY=VALUE" },
     { "fill", 0, 0, G_OPTION_ARG_STRING, &fill_text, "Remove: zero, mean, blur or inpaint (default inpaint)", "FILL" },
@@ -128,6 +258,8 @@ rel_cli_inspect (int argc, char **argv)
     return rel_cli_fail (EXIT_USAGE, "usage: relevance-cli inspect MODEL DATASET --class C (--region X,Y,W,H | --mask M.png) --mode mass|remove|transplant");
   if (class_name == NULL)
     return rel_cli_fail (EXIT_USAGE, "--class is required");
+  if (g_strcmp0 (mode_text, "suggest") == 0)
+    return inspect_suggest (argv[1], argv[2], class_name, method_name, sets, share, mask_out, json);
   if ((region_text == NULL) == (mask_path == NULL))
     return rel_cli_fail (EXIT_USAGE, "give the region as either --region X,Y,W,H or --mask MASK.png");
   if (mode_text == NULL)

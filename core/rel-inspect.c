@@ -463,3 +463,74 @@ rel_inspect_run (const RelInspectRequest *req, GError **error)
     }
   return g_steal_pointer (&res);
 }
+
+RelRegion *
+rel_inspect_suggest (const RelInspectRequest *req, double share, int *n_used, GError **error)
+{
+  RelModel *model = req->model;
+  g_autoptr(RelParams) own = NULL;
+  const RelParams *params = req->method_params;
+  g_autofree double *sum = NULL;
+  g_autofree float *mean = NULL;
+  int h = 0, w = 0, used = 0;
+  char buf[16];
+
+  if (params == NULL)
+    params = own = rel_params_new (rel_method_lookup (REL_INSPECT_DEFAULT_METHOD));
+  for (int i = 0; i < req->n; i++)
+    {
+      g_autoptr(RelTensor) x = NULL;
+      g_autoptr(RelExplanation) e = NULL;
+      RelExplainRequest er = { 0 };
+      int pred, c;
+      double prob;
+      gsize plane;
+
+      if (cancelled (req->cancel, error))
+        return NULL;
+      if ((x = rel_inspect_load (model, req->paths[i], NULL, NULL, error)) == NULL
+          || !predict (model, x, req->target, &pred, &prob, error))
+        return NULL;
+      if (req->progress)
+        req->progress ((double) (i + 1) / req->n, req->progress_data);
+      if (pred != req->target)
+        continue;
+      er.model = model;
+      er.input = x;
+      er.target.kind = REL_TARGET_CLASS;
+      er.target.a = req->target;
+      er.params = (RelParams *) params;
+      er.cancel = req->cancel;
+      if ((e = rel_explain (rel_params_method (params), &er, error)) == NULL)
+        return NULL;
+      if (sum == NULL)
+        {
+          h = (int) e->relevance->shape[2];
+          w = (int) e->relevance->shape[3];
+          sum = g_new0 (double, (gsize) h * w);
+        }
+      if (e->relevance->shape[2] != h || e->relevance->shape[3] != w)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s: its heatmap's size differs from the others'",
+                       req->paths[i]);
+          return NULL;
+        }
+      plane = (gsize) h * w;
+      for (c = 0; c < e->relevance->shape[1]; c++)
+        for (gsize k = 0; k < plane; k++)
+          sum[k] += rel_tensor_f32 (e->relevance)[c * plane + k];
+      used++;
+    }
+  if (used == 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "the model predicts class %s for none of the %d images",
+                   class_name (model, req->target, buf), req->n);
+      return NULL;
+    }
+  mean = g_new (float, (gsize) h * w);
+  for (gsize k = 0; k < (gsize) h * w; k++)
+    mean[k] = (float) (sum[k] / used);
+  if (n_used)
+    *n_used = used;
+  return rel_region_suggest (mean, h, w, share, error);
+}

@@ -87,6 +87,14 @@ typedef struct {
 } RelInspectRequest;
 
 RelInspectResult *rel_inspect_run  (const RelInspectRequest *req, GError **error);
+
+/* The region a set of heatmaps points at: class req->target explained (with
+ * req->method_params) on every image the model predicts as it, the channel-
+ * summed maps averaged, and rel_region_suggest's smallest connected set
+ * holding @share of the mean's positive relevance. The region is on the
+ * input grid (H × W); *n_used gets the number of images averaged. req->region,
+ * mode, fill and source are not used. */
+RelRegion        *rel_inspect_suggest (const RelInspectRequest *req, double share, int *n_used, GError **error);
 void              rel_inspect_result_free (RelInspectResult *result);
 
 /* ---- helpers shared with the correction (rel-clarc.c) and the CLI ---- */

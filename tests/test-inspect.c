@@ -12,6 +12,8 @@
 #include "rel-inspect.h"
 #include "rel-region.h"
 
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -509,6 +511,59 @@ test_cancel (void)
   images_clear (&im);
 }
 
+/* relevance-cli inspect --mode suggest: the JSON's region and the mask it
+ * writes, read back as a --mask region. */
+static void
+test_cli_suggest (void)
+{
+  const char *cli = g_getenv ("RELEVANCE_CLI");
+  g_autofree char *model = demo_path ("model.onnx");
+  g_autofree char *tagged = demo_path ("images/tagged");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL, *mask = NULL, *out = NULL, *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(RelRegion) back = NULL;
+  JsonObject *o;
+  int status = 0, x, y, w, h, pixels = 0;
+
+  if (cli == NULL)
+    {
+      g_test_skip ("RELEVANCE_CLI is not set");
+      return;
+    }
+  dir = g_dir_make_tmp ("test-inspect-XXXXXX", &error);
+  g_assert_no_error (error);
+  mask = g_build_filename (dir, "suggested.png", NULL);
+  {
+    const char *argv[] = { cli, "inspect", model, tagged, "--class", "Sandal", "--mode", "suggest", "--json",
+                           "--mask-out", mask, NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+  }
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (o, "mode"), ==, "suggest");
+  g_assert_cmpint (json_object_get_int_member (o, "images"), ==, 420);
+  g_assert_cmpint (sscanf (json_object_get_string_member (o, "region"), "%d,%d,%d,%d", &x, &y, &w, &h), ==, 4);
+  {
+    /* IoU of the suggested box with the tag's 15,15,12,12 */
+    int ix = MAX (0, MIN (x + w, 27) - MAX (x, 15)), iy = MAX (0, MIN (y + h, 27) - MAX (y, 15));
+    double iou = (double) ix * iy / (w * h + 144 - ix * iy);
+    g_test_message ("suggested %d,%d,%d,%d: IoU %.3f", x, y, w, h, iou);
+    g_assert_cmpfloat (iou, >=, 0.5);
+  }
+  back = rel_region_load_mask (mask, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (back->mask_width, ==, 28);
+  for (int k = 0; k < 784; k++)
+    pixels += back->mask[k];
+  g_assert_cmpint (pixels, ==, json_object_get_int_member (o, "mask_pixels"));
+  g_assert_cmpint (back->x, ==, x);
+  g_assert_cmpint (back->width, ==, w);
+  g_unlink (mask);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -522,5 +577,6 @@ main (int argc, char **argv)
   g_test_add_func ("/inspect/demo/suggest", test_demo_suggest);
   g_test_add_func ("/inspect/demo/counterfactuals", test_demo_counterfactuals);
   g_test_add_func ("/inspect/demo/cancel", test_cancel);
+  g_test_add_func ("/inspect/cli/suggest", test_cli_suggest);
   return g_test_run ();
 }
