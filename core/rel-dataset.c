@@ -272,3 +272,355 @@ rel_dataset_scan (const char *root, volatile gint *cancel,
   report (&scan, TRUE);
   return g_steal_pointer (&ds);
 }
+
+/* ---- Layout ---- */
+
+char *
+rel_dataset_normalize_name (const char *name)
+{
+  g_autofree char *valid = g_utf8_make_valid (name ? name : "", -1);
+  g_autofree char *lower = g_utf8_strdown (valid, -1);
+
+  g_strdelimit (lower, "/-_", ' ');
+  return g_strdup (g_strstrip (lower));
+}
+
+void
+rel_dataset_layout_free (RelDatasetLayout *layout)
+{
+  if (layout == NULL)
+    return;
+  for (int l = 0; l < layout->n_levels; l++)
+    g_strfreev (layout->level_names[l]);
+  g_free (layout->level_names);
+  g_strfreev (layout->class_names);
+  g_free (layout->class_labels);
+  g_strfreev (layout->group_names);
+  g_free (layout->image_class);
+  g_free (layout->image_group);
+  g_free (layout);
+}
+
+typedef struct {
+  GHashTable        *by_name;   /* normalised label → index + 1 */
+  const char *const *labels;
+  int                n_labels;
+  int                n_outputs;
+} LabelMatch;
+
+static int
+match_label (const LabelMatch *m, const char *folder)
+{
+  g_autofree char *key = rel_dataset_normalize_name (folder);
+  int j = GPOINTER_TO_INT (g_hash_table_lookup (m->by_name, key)) - 1;
+
+  if (j >= 0)
+    return j;
+  /* a folder named by the output index */
+  if (key[0] >= '0' && key[0] <= '9')
+    {
+      char *end = NULL;
+      guint64 v = g_ascii_strtoull (key, &end, 10);
+      if (end && *end == '\0' && v < (guint64) MAX (m->n_outputs, 0))
+        return (int) v;
+    }
+  return -1;
+}
+
+static char **
+sorted_keys (GHashTable *set)
+{
+  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer key;
+
+  g_hash_table_iter_init (&it, set);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    g_ptr_array_add (keys, g_strdup (key));
+  g_ptr_array_sort (keys, compare_names);
+  g_ptr_array_add (keys, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&keys), FALSE);
+}
+
+static int
+index_of (char **names, const char *name)
+{
+  for (int i = 0; names[i]; i++)
+    if (strcmp (names[i], name) == 0)
+      return i;
+  return -1;
+}
+
+RelDatasetLayout *
+rel_dataset_layout_new (const char *root, const char *const *paths, guint n_images,
+                        const char *const *labels, int n_labels, int n_outputs,
+                        int class_level, GError **error)
+{
+  g_autoptr(RelDatasetLayout) layout = g_new0 (RelDatasetLayout, 1);
+  g_autofree char *canon = g_canonicalize_filename (root, NULL);
+  gsize root_len = strlen (canon);
+  g_autoptr(GPtrArray) comps = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(GPtrArray) level_sets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  g_autoptr(GHashTable) by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree int *matches = NULL;    /* per image and level: label or -1 */
+  g_autofree guint *per_level = NULL;
+  g_autofree int *depth = g_new0 (int, MAX (n_images, 1));
+  LabelMatch m = { by_name, labels, labels ? n_labels : 0, n_outputs };
+  int max_depth = 0;
+
+  g_return_val_if_fail (root != NULL && (paths != NULL || n_images == 0), NULL);
+  layout->n_images = n_images;
+  if (g_str_has_suffix (canon, "/"))
+    root_len--;
+
+  /* Each image's folders below the root, as UTF-8. */
+  for (guint i = 0; i < n_images; i++)
+    {
+      const char *p = paths[i];
+      const char *rel = g_str_has_prefix (p, canon) && p[root_len] == '/' ? p + root_len + 1 : NULL;
+      g_autofree char *dir = rel ? g_path_get_dirname (rel) : NULL;
+      char **parts = dir && strcmp (dir, ".") != 0 ? g_strsplit (dir, "/", -1) : g_new0 (char *, 1);
+
+      for (int l = 0; parts[l]; l++)
+        {
+          char *shown = g_filename_display_name (parts[l]);
+          g_free (parts[l]);
+          parts[l] = shown;
+        }
+      depth[i] = (int) g_strv_length (parts);
+      max_depth = MAX (max_depth, depth[i]);
+      g_ptr_array_add (comps, parts);
+    }
+  layout->n_levels = max_depth;
+  layout->level_names = g_new0 (char **, MAX (max_depth, 1));
+  for (int l = 0; l < max_depth; l++)
+    g_ptr_array_add (level_sets, g_hash_table_new (g_str_hash, g_str_equal));
+  for (guint i = 0; i < n_images; i++)
+    for (int l = 0; l < depth[i]; l++)
+      g_hash_table_add (level_sets->pdata[l], ((char **) comps->pdata[i])[l]);
+  for (int l = 0; l < max_depth; l++)
+    layout->level_names[l] = sorted_keys (level_sets->pdata[l]);
+
+  if (class_level < 0 || (class_level > 0 && class_level > max_depth))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "no folder level %d: the images lie at most %d folder%s below %s", class_level,
+                   max_depth, max_depth == 1 ? "" : "s", root);
+      return NULL;
+    }
+
+  for (int j = 0; labels && j < n_labels; j++)
+    {
+      g_auto(GStrv) synonyms = g_strsplit (labels[j] ? labels[j] : "", ",", 2);
+      char *key = rel_dataset_normalize_name (labels[j]);
+      if (!g_hash_table_contains (by_name, key))
+        g_hash_table_insert (by_name, key, GINT_TO_POINTER (j + 1));
+      else
+        g_free (key);
+      if (synonyms[0] && synonyms[1])
+        {
+          key = rel_dataset_normalize_name (synonyms[0]);
+          if (!g_hash_table_contains (by_name, key))
+            g_hash_table_insert (by_name, key, GINT_TO_POINTER (j + 1));
+          else
+            g_free (key);
+        }
+    }
+
+  /* Per image and level, the label its folder there matches. */
+  matches = g_new (int, (gsize) MAX (n_images, 1) * MAX (max_depth, 1));
+  per_level = g_new0 (guint, MAX (max_depth, 1));
+  {
+    g_autoptr(GHashTable) cache = g_hash_table_new (g_str_hash, g_str_equal);
+    for (guint i = 0; i < n_images; i++)
+      for (int l = 0; l < max_depth; l++)
+        {
+          int label = -1;
+          if (l < depth[i])
+            {
+              char *name = ((char **) comps->pdata[i])[l];
+              gpointer hit;
+              if (g_hash_table_lookup_extended (cache, name, NULL, &hit))
+                label = GPOINTER_TO_INT (hit);
+              else
+                {
+                  label = match_label (&m, name);
+                  g_hash_table_insert (cache, name, GINT_TO_POINTER (label));
+                }
+            }
+          matches[(gsize) i * max_depth + l] = label;
+          per_level[l] += label >= 0;
+        }
+  }
+
+  layout->image_class = g_new (int, MAX (n_images, 1));
+  layout->image_group = g_new (int, MAX (n_images, 1));
+  for (guint i = 0; i < n_images; i++)
+    layout->image_class[i] = layout->image_group[i] = -1;
+
+  g_autofree int *class_at = g_new (int, MAX (n_images, 1));   /* the level of the class folder, per image */
+  g_autoptr(GPtrArray) class_names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) class_labels = g_array_new (FALSE, FALSE, sizeof (int));
+
+  if (class_level == 0)
+    {
+      int best = -1;
+      for (int l = 0; l < max_depth; l++)
+        if (per_level[l] > 0 && (best < 0 || per_level[l] > per_level[best]))
+          best = l;
+      if (best < 0)
+        {
+          /* Nothing matches: no classes, and so no truth. */
+          layout->class_names = g_new0 (char *, 1);
+          layout->class_labels = g_new0 (int, 1);
+          layout->group_names = g_new0 (char *, 1);
+          return g_steal_pointer (&layout);
+        }
+      layout->class_level = best + 1;
+      layout->matched = TRUE;
+      /* Classes in the model's output order. */
+      g_autofree int *used = g_new0 (int, MAX (n_outputs, MAX (n_labels, 1)) + 1);
+      int n_out = MAX (n_outputs, labels ? n_labels : 0);
+      for (guint i = 0; i < n_images; i++)
+        {
+          int label = -1, at = -1;
+          if (best < depth[i] && matches[(gsize) i * max_depth + best] >= 0)
+            at = best;
+          else
+            for (int l = depth[i] - 1; l >= 0 && at < 0; l--)
+              if (matches[(gsize) i * max_depth + l] >= 0)
+                at = l;
+          if (at >= 0)
+            label = matches[(gsize) i * max_depth + at];
+          class_at[i] = at;
+          layout->image_class[i] = label;   /* a label for now; renumbered below */
+          if (label >= 0 && label < n_out)
+            used[label] = 1;
+        }
+      g_autofree int *renumber = g_new (int, MAX (n_out, 1));
+      for (int j = 0; j < n_out; j++)
+        {
+          renumber[j] = -1;
+          if (!used[j])
+            continue;
+          renumber[j] = (int) class_labels->len;
+          g_array_append_val (class_labels, j);
+          if (labels && j < n_labels && labels[j])
+            g_ptr_array_add (class_names, g_strdup (labels[j]));
+          else
+            g_ptr_array_add (class_names, g_strdup_printf ("%d", j));
+        }
+      for (guint i = 0; i < n_images; i++)
+        if (layout->image_class[i] >= 0)
+          layout->image_class[i] = renumber[layout->image_class[i]];
+    }
+  else
+    {
+      int l = class_level - 1;
+      char **names = layout->level_names[l];
+      layout->class_level = class_level;
+      for (int c = 0; names[c]; c++)
+        {
+          int label = match_label (&m, names[c]);
+          g_ptr_array_add (class_names, g_strdup (names[c]));
+          g_array_append_val (class_labels, label);
+          layout->matched |= label >= 0;
+        }
+      for (guint i = 0; i < n_images; i++)
+        {
+          class_at[i] = l < depth[i] ? l : -1;
+          layout->image_class[i] = class_at[i] >= 0 ? index_of (names, ((char **) comps->pdata[i])[l]) : -1;
+        }
+    }
+  layout->n_classes = (int) class_names->len;
+  g_ptr_array_add (class_names, NULL);
+  layout->class_names = (char **) g_ptr_array_free (g_steal_pointer (&class_names), FALSE);
+  layout->class_labels = (int *) g_array_free (g_steal_pointer (&class_labels), FALSE);
+
+  /* Groups: the folders on the path other than the class's. */
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) group_of = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < n_images; i++)
+    {
+      char **parts = comps->pdata[i];
+      g_autoptr(GString) g = g_string_new (NULL);
+      for (int l = 0; l < depth[i]; l++)
+        if (l != class_at[i])
+          {
+            if (g->len)
+              g_string_append_c (g, '/');
+            g_string_append (g, parts[l]);
+          }
+      if (g->len && !g_hash_table_contains (groups, g->str))
+        g_hash_table_add (groups, g_strdup (g->str));
+      g_ptr_array_add (group_of, g->len ? g_string_free (g_steal_pointer (&g), FALSE) : NULL);
+    }
+  layout->group_names = sorted_keys (groups);
+  layout->n_groups = (int) g_strv_length (layout->group_names);
+  {
+    g_autoptr(GHashTable) gi = g_hash_table_new (g_str_hash, g_str_equal);
+    for (int gidx = 0; gidx < layout->n_groups; gidx++)
+      g_hash_table_insert (gi, layout->group_names[gidx], GINT_TO_POINTER (gidx + 1));
+    for (guint i = 0; i < n_images; i++)
+      if (group_of->pdata[i])
+        layout->image_group[i] = GPOINTER_TO_INT (g_hash_table_lookup (gi, group_of->pdata[i])) - 1;
+  }
+  return g_steal_pointer (&layout);
+}
+
+int
+rel_dataset_layout_find_class (const RelDatasetLayout *layout, const char *name)
+{
+  g_autofree char *key = rel_dataset_normalize_name (name);
+  char *end = NULL;
+  gint64 v;
+
+  for (int c = 0; c < layout->n_classes; c++)
+    {
+      g_autofree char *k = rel_dataset_normalize_name (layout->class_names[c]);
+      if (strcmp (k, key) == 0)
+        return c;
+    }
+  /* a label's first synonym ("tench" for "tench, Tinca tinca") */
+  for (int c = 0; c < layout->n_classes; c++)
+    {
+      g_auto(GStrv) syn = g_strsplit (layout->class_names[c], ",", 2);
+      g_autofree char *k = rel_dataset_normalize_name (syn[0] ? syn[0] : "");
+      if (syn[0] && syn[1] && strcmp (k, key) == 0)
+        return c;
+    }
+  /* a number: the model's output index (a class matched to it), else the class index */
+  v = g_ascii_strtoll (key, &end, 10);
+  if (end && end != key && *end == '\0' && v >= 0)
+    {
+      for (int c = 0; c < layout->n_classes; c++)
+        if (layout->class_labels[c] == v)
+          return c;
+      if (!layout->matched && v < layout->n_classes)
+        return (int) v;
+    }
+  return -1;
+}
+
+char *
+rel_dataset_layout_describe_level (const RelDatasetLayout *layout, int level, int max)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  char **names;
+
+  if (level < 1 || level > layout->n_levels)
+    return g_strdup ("");
+  names = layout->level_names[level - 1];
+  for (int i = 0; names[i]; i++)
+    {
+      if (i == max)
+        {
+          g_string_append (s, ", …");
+          break;
+        }
+      if (i)
+        g_string_append (s, ", ");
+      g_string_append (s, names[i]);
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}

@@ -11,6 +11,7 @@
 #include "rel-error.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static void
@@ -252,11 +253,185 @@ test_large (void)
   remove_tree (root);
 }
 
+/* The layout of a scanned tree against @labels (NULL-terminated or NULL). */
+static RelDatasetLayout *
+layout_of (const char *root, const char *const *labels, int n_outputs, int level, GError **error)
+{
+  g_autoptr(RelDataset) ds = rel_dataset_scan (root, NULL, NULL, NULL, error);
+  if (ds == NULL)
+    return NULL;
+  return rel_dataset_layout_new (root, (const char *const *) ds->paths->pdata, ds->paths->len, labels,
+                                 labels ? (int) g_strv_length ((char **) labels) : 0, n_outputs, level, error);
+}
+
+static int
+image_class_of (const char *root, const RelDatasetLayout *l, const char *suffix)
+{
+  g_autoptr(RelDataset) ds = rel_dataset_scan (root, NULL, NULL, NULL, NULL);
+  for (guint i = 0; i < ds->paths->len; i++)
+    if (g_str_has_suffix (ds->paths->pdata[i], suffix))
+      return l->image_class[i];
+  g_assert_not_reached ();
+}
+
+static const char *
+image_group_of (const char *root, const RelDatasetLayout *l, const char *suffix)
+{
+  g_autoptr(RelDataset) ds = rel_dataset_scan (root, NULL, NULL, NULL, NULL);
+  for (guint i = 0; i < ds->paths->len; i++)
+    if (g_str_has_suffix (ds->paths->pdata[i], suffix))
+      return l->image_group[i] >= 0 ? l->group_names[l->image_group[i]] : NULL;
+  g_assert_not_reached ();
+}
+
+/* The demo's nesting: groups above the class folders, which match the
+ * model's labels; 'T-shirt-top' is "T-shirt/top" (a folder cannot hold '/'). */
+static void
+test_layout_nested (void)
+{
+  static const char *const labels[] = { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("rel-layout-XXXXXX", &error);
+
+  touch (root, "clean/Sandal/0.png");
+  touch (root, "clean/T-shirt-top/1.png");
+  touch (root, "tagged/Sandal/2.png");
+  touch (root, "tagged/ankle_BOOT/3.png");
+  touch (root, "tagged/misc/4.png");
+  touch (root, "loose.png");
+
+  g_autoptr(RelDatasetLayout) l = layout_of (root, labels, 10, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (l->class_level, ==, 2);
+  g_assert_true (l->matched);
+  g_assert_cmpint (l->n_levels, ==, 2);
+  /* classes in the model's output order, named by its labels */
+  g_assert_cmpint (l->n_classes, ==, 3);
+  g_assert_cmpstr (l->class_names[0], ==, "T-shirt/top");
+  g_assert_cmpstr (l->class_names[1], ==, "Sandal");
+  g_assert_cmpstr (l->class_names[2], ==, "Ankle boot");
+  g_assert_cmpint (l->class_labels[0], ==, 0);
+  g_assert_cmpint (l->class_labels[1], ==, 5);
+  g_assert_cmpint (l->class_labels[2], ==, 9);
+  g_assert_cmpint (l->n_groups, ==, 3);
+  g_assert_cmpstr (l->group_names[0], ==, "clean");
+  g_assert_cmpstr (l->group_names[1], ==, "tagged");
+  g_assert_cmpstr (l->group_names[2], ==, "tagged/misc");
+  g_assert_cmpint (image_class_of (root, l, "clean/Sandal/0.png"), ==, 1);
+  g_assert_cmpint (image_class_of (root, l, "tagged/Sandal/2.png"), ==, 1);
+  g_assert_cmpint (image_class_of (root, l, "clean/T-shirt-top/1.png"), ==, 0);
+  g_assert_cmpint (image_class_of (root, l, "tagged/ankle_BOOT/3.png"), ==, 2);
+  g_assert_cmpint (image_class_of (root, l, "tagged/misc/4.png"), ==, -1);
+  g_assert_cmpint (image_class_of (root, l, "loose.png"), ==, -1);
+  g_assert_cmpstr (image_group_of (root, l, "clean/Sandal/0.png"), ==, "clean");
+  g_assert_cmpstr (image_group_of (root, l, "tagged/Sandal/2.png"), ==, "tagged");
+  g_assert_null (image_group_of (root, l, "loose.png"));
+  g_assert_cmpint (rel_dataset_layout_find_class (l, "sandal"), ==, 1);
+  g_assert_cmpint (rel_dataset_layout_find_class (l, "T-shirt-top"), ==, 0);
+  g_assert_cmpint (rel_dataset_layout_find_class (l, "9"), ==, 2);   /* the model's output index */
+  g_assert_cmpint (rel_dataset_layout_find_class (l, "Bag"), ==, -1);
+
+  /* A class level deeper than any image is refused, naming the depth. */
+  g_autoptr(RelDatasetLayout) deep = layout_of (root, labels, 10, 3, &error);
+  g_assert_null (deep);
+  g_assert_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "at most 2 folders"));
+  remove_tree (root);
+}
+
+/* No folder name matches: nothing is guessed until a level is named. */
+static void
+test_layout_unmatched (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("rel-layout-XXXXXX", &error);
+  static const char *const labels[] = { "tench, Tinca tinca", "goldfish", NULL };
+
+  touch (root, "clean/a/0.png");
+  touch (root, "clean/b/1.png");
+  touch (root, "tagged/a/2.png");
+
+  /* a model without labels (ResNet-18 from torchvision) */
+  g_autoptr(RelDatasetLayout) none = layout_of (root, NULL, 1000, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (none->class_level, ==, 0);
+  g_assert_false (none->matched);
+  g_assert_cmpint (none->n_classes, ==, 0);
+  for (guint i = 0; i < none->n_images; i++)
+    g_assert_cmpint (none->image_class[i], ==, -1);
+  g_assert_cmpint (none->n_levels, ==, 2);
+  g_autofree char *level1 = rel_dataset_layout_describe_level (none, 1, 5);
+  g_autofree char *level2 = rel_dataset_layout_describe_level (none, 2, 1);
+  g_assert_cmpstr (level1, ==, "clean, tagged");
+  g_assert_cmpstr (level2, ==, "a, …");
+
+  /* a named level: its folders are classes without a label, the rest groups */
+  g_autoptr(RelDatasetLayout) named = layout_of (root, labels, 2, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (named->class_level, ==, 2);
+  g_assert_false (named->matched);
+  g_assert_cmpint (named->n_classes, ==, 2);
+  g_assert_cmpstr (named->class_names[0], ==, "a");
+  g_assert_cmpint (named->class_labels[0], ==, -1);
+  g_assert_cmpint (named->class_labels[1], ==, -1);
+  g_assert_cmpint (image_class_of (root, named, "tagged/a/2.png"), ==, 0);
+  g_assert_cmpstr (image_group_of (root, named, "tagged/a/2.png"), ==, "tagged");
+  g_assert_cmpint (rel_dataset_layout_find_class (named, "B"), ==, 1);
+  remove_tree (root);
+}
+
+/* The documented normalisation, and names that only an index or a synonym match. */
+static void
+test_layout_names (void)
+{
+  static const struct { const char *a, *b; gboolean same; } pairs[] = {
+    { "T-shirt-top", "T-shirt/top", TRUE },
+    { "golden_retriever", "Golden Retriever", TRUE },
+    { "  Sandal ", "sandal", TRUE },
+    { "Ankle boot", "Ankleboot", FALSE },
+    { "Äpfel", "äpfel", TRUE },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (pairs); i++)
+    {
+      g_autofree char *a = rel_dataset_normalize_name (pairs[i].a);
+      g_autofree char *b = rel_dataset_normalize_name (pairs[i].b);
+      g_assert_cmpint (strcmp (a, b) == 0, ==, pairs[i].same);
+    }
+
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("rel-layout-XXXXXX", &error);
+  static const char *const imagenet[] = { "tench, Tinca tinca", "goldfish, Carassius auratus", NULL };
+  touch (root, "TENCH/0.png");
+  touch (root, "goldfish/1.png");
+  g_autoptr(RelDatasetLayout) l = layout_of (root, imagenet, 2, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (l->class_level, ==, 1);
+  g_assert_cmpint (l->n_classes, ==, 2);
+  g_assert_cmpint (image_class_of (root, l, "TENCH/0.png"), ==, 0);
+  g_assert_cmpint (rel_dataset_layout_find_class (l, "goldfish"), ==, 1);
+  remove_tree (root);
+
+  /* without labels, folders named by the output index are a known mapping */
+  g_autofree char *root2 = g_dir_make_tmp ("rel-layout-XXXXXX", &error);
+  touch (root2, "3/0.png");
+  touch (root2, "12/1.png");
+  g_autoptr(RelDatasetLayout) idx = layout_of (root2, NULL, 10, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (idx->n_classes, ==, 1);
+  g_assert_cmpint (idx->class_labels[0], ==, 3);
+  g_assert_cmpint (image_class_of (root2, idx, "12/1.png"), ==, -1);
+  remove_tree (root2);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/dataset/layout", test_layout);
+  g_test_add_func ("/dataset/layout-nested", test_layout_nested);
+  g_test_add_func ("/dataset/layout-unmatched", test_layout_unmatched);
+  g_test_add_func ("/dataset/layout-names", test_layout_names);
   g_test_add_func ("/dataset/not-a-folder", test_not_a_folder);
   g_test_add_func ("/dataset/extensions", test_extensions);
   g_test_add_func ("/dataset/large", test_large);
