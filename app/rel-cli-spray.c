@@ -5,8 +5,10 @@
  *       [--set key=value]... [--k K] [--neighbors N] [--pool S] [--target T]
  *       [--cache-dir DIR] [--no-tsne] [--json] [--out FILE [--attribution FILE]]
  *
- * DATASET is an image folder with one subfolder per class. Every image of the
- * chosen class(es) is explained (for the class itself unless --target says
+ * DATASET is an image folder whose class folders (at any depth) are named
+ * after the model's labels (core/rel-dataset.h: images/tagged/Sandal/1.png is
+ * a Sandal of group "tagged"); --class-level N takes the N-th folder level as
+ * the classes instead. Every image of the chosen class(es) is explained (for the class itself unless --target says
  * otherwise; the heatmaps are cached, see core/rel-spray.h), then analysed.
  * --set keys belong to the method or to one of SpRAy's stages (pool, abs,
  * norm, neighbors, kernel, bandwidth, eigenvalues, solver, tol, max-iter,
@@ -68,7 +70,8 @@ spray_fail (int status, const char *fmt, ...)
 
 typedef struct {
   char           *name;
-  int             class_index;    /* in the dataset */
+  char           *h5_name;        /* name as an HDF5 group: no '/' */
+  int             class_index;    /* in the dataset layout */
   int             model_class;    /* the same class among the model's outputs */
   int             n;
   int            *dataset_index;  /* n */
@@ -82,6 +85,7 @@ static void
 class_run_clear (ClassRun *c)
 {
   g_free (c->name);
+  g_free (c->h5_name);
   g_free (c->dataset_index);
   rel_spray_heatmaps_free (c->heatmaps);
   g_free (c->x);
@@ -251,13 +255,13 @@ build_analysis (const char *path, ClassRun *runs, int n_runs, const RelParams *c
       for (int i = 0; i < cr->n; i++)
         index[i] = (guint32) cr->dataset_index[i];
       hsize_t d1[1] = { (hsize_t) cr->n };
-      g_autofree char *p_index = g_strdup_printf ("/%s/index", cr->name);
+      g_autofree char *p_index = g_strdup_printf ("/%s/index", cr->h5_name);
       ok = h5_close_dataset (h5_dataset (file, p_index, H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, d1, index, error),
                              p_index, error);
       if (!ok)
         break;
       hsize_t d2[2] = { (hsize_t) cr->n, (hsize_t) r->n_eig };
-      g_autofree char *p_spec = g_strdup_printf ("/%s/embedding/spectral", cr->name);
+      g_autofree char *p_spec = g_strdup_printf ("/%s/embedding/spectral", cr->h5_name);
       hid_t ds = h5_dataset (file, p_spec, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, d2, r->spectral, error);
       ok = ds >= 0 && h5_attr (ds, "eigenvalue", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, r->n_eig, r->eigenvalues, error);
       ok = h5_finish_dataset (ds, ok, p_spec, error);
@@ -266,7 +270,7 @@ build_analysis (const char *path, ClassRun *runs, int n_runs, const RelParams *c
       if (r->tsne)
         {
           hsize_t dt[2] = { (hsize_t) cr->n, 2 };
-          g_autofree char *p_tsne = g_strdup_printf ("/%s/embedding/tsne", cr->name);
+          g_autofree char *p_tsne = g_strdup_printf ("/%s/embedding/tsne", cr->h5_name);
           ds = h5_dataset (file, p_tsne, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dt, r->tsne, error);
           int te = MIN (r->n_eig, r->max_k);
           g_autofree guint32 *cols = g_new (guint32, te);
@@ -280,7 +284,7 @@ build_analysis (const char *path, ClassRun *runs, int n_runs, const RelParams *c
         }
       for (int k = 2; k <= r->max_k && ok; k++)
         {
-          g_autofree char *p_k = g_strdup_printf ("/%s/cluster/kmeans-%02d", cr->name, k);
+          g_autofree char *p_k = g_strdup_printf ("/%s/cluster/kmeans-%02d", cr->h5_name, k);
           ds = h5_dataset (file, p_k, H5T_STD_I32LE, H5T_NATIVE_INT, 1, d1, r->kmeans_by_k[k], error);
           guint32 kk = k;
           ok = ds >= 0 && h5_attr_string (ds, "embedding", "spectral", error)
@@ -290,7 +294,7 @@ build_analysis (const char *path, ClassRun *runs, int n_runs, const RelParams *c
       const char *algo = rel_params_get_string (cluster_params, "algorithm");
       if (ok && g_strcmp0 (algo, "kmeans") != 0)
         {
-          g_autofree char *p_a = g_strdup_printf ("/%s/cluster/%s-%02d", cr->name, algo, r->n_clusters);
+          g_autofree char *p_a = g_strdup_printf ("/%s/cluster/%s-%02d", cr->h5_name, algo, r->n_clusters);
           ds = h5_dataset (file, p_a, H5T_STD_I32LE, H5T_NATIVE_INT, 1, d1, r->labels, error);
           ok = ds >= 0 && h5_attr_string (ds, "embedding", "spectral", error);
           ok = h5_finish_dataset (ds, ok, p_a, error);
@@ -365,9 +369,12 @@ json_number_or_null (JsonBuilder *b, double v)
 }
 
 static void
-json_class (JsonBuilder *b, const ClassRun *cr, const RelDataset *ds, RelModel *model)
+json_class (JsonBuilder *b, const ClassRun *cr, const RelDataset *ds, const RelDatasetLayout *layout,
+            RelModel *model)
 {
   const RelSprayResult *r = cr->result;
+  g_autofree int *groups = g_new (int, MAX (cr->n, 1));
+  g_autoptr(GHashTable) distinct = g_hash_table_new (NULL, NULL);
   json_builder_set_member_name (b, "class");
   json_builder_add_string_value (b, cr->name);
   json_builder_set_member_name (b, "eigenvalues");
@@ -394,6 +401,13 @@ json_class (JsonBuilder *b, const ClassRun *cr, const RelDataset *ds, RelModel *
       json_builder_add_int_value (b, cr->dataset_index[i]);
       json_builder_set_member_name (b, "cluster");
       json_builder_add_int_value (b, r->labels[i]);
+      groups[i] = layout->image_group[cr->dataset_index[i]];
+      g_hash_table_add (distinct, GINT_TO_POINTER (groups[i] + 1));
+      if (groups[i] >= 0)
+        {
+          json_builder_set_member_name (b, "group");
+          json_builder_add_string_value (b, layout->group_names[groups[i]]);
+        }
       json_builder_set_member_name (b, "x");
       json_builder_add_double_value (b, xy[2 * i]);
       json_builder_set_member_name (b, "y");
@@ -411,6 +425,12 @@ json_class (JsonBuilder *b, const ClassRun *cr, const RelDataset *ds, RelModel *
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  /* How well the clusters separate the groups (clean vs tagged): 1 exactly. */
+  if (g_hash_table_size (distinct) >= 2)
+    {
+      json_builder_set_member_name (b, "group_ari");
+      json_builder_add_double_value (b, rel_adjusted_rand_index (r->labels, groups, cr->n));
+    }
   json_builder_set_member_name (b, "clusters");
   json_builder_begin_array (b);
   for (int c = 0; c < r->n_clusters; c++)
@@ -443,9 +463,10 @@ rel_cli_spray (int argc, char **argv)
   g_autofree char *cache_dir = NULL, *target_text = NULL;
   g_auto(GStrv) sets = NULL;
   gboolean all = FALSE, json = FALSE, no_tsne = FALSE;
-  int k = -1, neighbors = -1, pool = -1;
+  int k = -1, neighbors = -1, pool = -1, class_level = 0;
   GOptionEntry entries[] = {
-    { "class", 0, 0, G_OPTION_ARG_STRING, &class_name, "Analyse this class (folder name or index)", "C" },
+    { "class", 0, 0, G_OPTION_ARG_STRING, &class_name, "Analyse this class (label, folder name or index)", "C" },
+    { "class-level", 0, 0, G_OPTION_ARG_INT, &class_level, "The folders N levels down are the classes (default: those named after the model's labels)", "N" },
     { "all", 0, 0, G_OPTION_ARG_NONE, &all, "Analyse every class (the default)", NULL },
     { "method", 'm', 0, G_OPTION_ARG_STRING, &method_name, "Explanation method (default lrp-epsilon)", "NAME" },
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "A method or SpRAy parameter", "KEY=VALUE" },
@@ -470,6 +491,8 @@ rel_cli_spray (int argc, char **argv)
     return spray_fail (EXIT_USAGE, "nothing to write: give --out FILE and/or --json");
   if (class_name && all)
     return spray_fail (EXIT_USAGE, "--class and --all exclude each other");
+  if (class_level < 0)
+    return spray_fail (EXIT_USAGE, "--class-level: %d is not a folder level (1 is the dataset's subfolders)", class_level);
 #ifndef REL_HAVE_HDF5
   if (out)
     return spray_fail (1, "HDF5 output is unavailable: relevance-cli was built without libhdf5 (use --json)");
@@ -513,6 +536,7 @@ rel_cli_spray (int argc, char **argv)
   int status = 0;
   RelModel *model = NULL;
   g_autoptr(RelDataset) ds = NULL;
+  g_autoptr(RelDatasetLayout) layout = NULL;
   GArray *runs = g_array_new (FALSE, TRUE, sizeof (ClassRun));
   g_array_set_clear_func (runs, (GDestroyNotify) class_run_clear);
 
@@ -561,31 +585,53 @@ rel_cli_spray (int argc, char **argv)
       status = spray_fail (1, "%s: %s", argv[2], error->message);
       goto out;
     }
-  if (ds->n_classes == 0)
+  layout = rel_dataset_layout_new (argv[2], (const char *const *) ds->paths->pdata, ds->paths->len,
+                                   (const char *const *) model->labels, model->labels ? model->n_labels : 0,
+                                   rel_model_num_classes (model), class_level, &error);
+  if (layout == NULL)
     {
-      status = spray_fail (1, "%s has no class subfolders", argv[2]);
+      status = spray_fail (EXIT_USAGE, "--class-level: %s", error->message);
+      goto out;
+    }
+  if (layout->n_classes == 0)
+    {
+      if (layout->n_levels == 0)
+        status = spray_fail (1, "%s has no class subfolders", argv[2]);
+      else
+        {
+          /* Say so and ask: a guessed mapping would explain the wrong classes. */
+          g_autoptr(GString) levels = g_string_new (NULL);
+          for (int l = 1; l <= layout->n_levels; l++)
+            {
+              g_autofree char *names = rel_dataset_layout_describe_level (layout, l, 3);
+              g_string_append_printf (levels, "%s%d: %s", l > 1 ? "; " : "", l, names);
+            }
+          status = spray_fail (1, "no folder in %s is named after one of the model's classes; "
+                               "choose the class folders with --class-level N (%s)", argv[2], levels->str);
+        }
       goto out;
     }
 
-  for (int c = 0; c < ds->n_classes; c++)
+  int wanted = -1;
+  if (class_name && (wanted = rel_dataset_layout_find_class (layout, class_name)) < 0)
     {
-      if (class_name)
-        {
-          char *end = NULL;
-          long v = strtol (class_name, &end, 10);
-          gboolean by_index = end && *end == '\0' && end != class_name;
-          if (strcmp (ds->class_names[c], class_name) != 0 && !(by_index && v == c))
-            continue;
-        }
+      g_autofree char *known = g_strjoinv (", ", layout->class_names);
+      status = spray_fail (EXIT_USAGE, "no class “%s” in %s (its classes: %s)", class_name, argv[2], known);
+      goto out;
+    }
+  for (int c = 0; c < layout->n_classes; c++)
+    {
+      if (wanted >= 0 && c != wanted)
+        continue;
       ClassRun cr = { 0 };
-      cr.name = g_strdup (ds->class_names[c]);
+      cr.name = g_strdup (layout->class_names[c]);
+      cr.h5_name = g_strdup (cr.name);
+      g_strdelimit (cr.h5_name, "/", '-');
       cr.class_index = c;
-      g_autoptr(GPtrArray) paths = g_ptr_array_new ();
       GArray *idx = g_array_new (FALSE, FALSE, sizeof (int));
       for (guint i = 0; i < ds->paths->len; i++)
-        if (g_array_index (ds->labels, int, i) == c)
+        if (layout->image_class[i] == c)
           {
-            g_ptr_array_add (paths, g_ptr_array_index (ds->paths, i));
             int ii = (int) i;
             g_array_append_val (idx, ii);
           }
@@ -607,14 +653,17 @@ rel_cli_spray (int argc, char **argv)
           status = spray_fail (1, "class %s has %d images; SpRAy needs at least 3", cr->name, cr->n);
           goto out;
         }
-      /* the class's index among the model's outputs: the model's own label
-       * order when it names the class, else the dataset's (sorted folders) */
-      int model_class = cr->class_index;
-      for (int l = 0; model->labels && l < model->n_labels; l++)
-        if (g_strcmp0 (model->labels[l], cr->name) == 0)
-          model_class = l;
+      /* the class's index among the model's outputs, known only when its
+       * folder's name matched a label (or the output index) */
+      int model_class = layout->class_labels[cr->class_index];
+      if (model_class < 0 && target_text == NULL)
+        {
+          status = spray_fail (1, "class %s is none of the model's classes: choose the explained output with --target",
+                               cr->name);
+          goto out;
+        }
       cr->model_class = model_class;
-      RelTarget target = { REL_TARGET_CLASS, model_class, 0, FALSE };
+      RelTarget target = { REL_TARGET_CLASS, MAX (model_class, 0), 0, FALSE };
       if (target_text && !rel_target_parse (target_text, &target, &error))
         {
           status = spray_fail (EXIT_USAGE, "--target: %s", error->message);
@@ -687,7 +736,7 @@ rel_cli_spray (int argc, char **argv)
       json_builder_set_member_name (b, "method");
       json_builder_add_string_value (b, method->name);
       if (runs->len == 1)
-        json_class (b, &g_array_index (runs, ClassRun, 0), ds, model);
+        json_class (b, &g_array_index (runs, ClassRun, 0), ds, layout, model);
       else
         {
           json_builder_set_member_name (b, "classes");
@@ -695,7 +744,7 @@ rel_cli_spray (int argc, char **argv)
           for (guint c = 0; c < runs->len; c++)
             {
               json_builder_begin_object (b);
-              json_class (b, &g_array_index (runs, ClassRun, c), ds, model);
+              json_class (b, &g_array_index (runs, ClassRun, c), ds, layout, model);
               json_builder_end_object (b);
             }
           json_builder_end_array (b);

@@ -551,6 +551,102 @@ test_errors (void)
   }
 }
 
+/* A grey 28×28 PNG with a bright square at (@x, @y). */
+static void
+write_digit_png (const char *path, int x, int y)
+{
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 28, 28);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (path);
+  guint8 *px = gdk_pixbuf_get_pixels (pb);
+  int stride = gdk_pixbuf_get_rowstride (pb);
+
+  gdk_pixbuf_fill (pb, 0x202020ff);
+  for (int j = y; j < y + 8 && j < 28; j++)
+    for (int i = x; i < x + 8 && i < 28; i++)
+      memset (px + j * stride + i * 3, 0xf0, 3);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  gdk_pixbuf_save (pb, path, "png", &error, NULL);
+  g_assert_no_error (error);
+}
+
+/* spray reads a nested folder as the app does: the class folder is the one
+ * named after a label at any depth ("T-shirt-top" is "T-shirt/top", a folder
+ * cannot hold '/'), the levels above are groups; with no name matching it
+ * asks for --class-level instead of guessing. */
+static void
+test_spray_layout (void)
+{
+  const char *srcdir = g_getenv ("G_TEST_SRCDIR");
+  g_autofree char *demo = g_build_filename (srcdir ? srcdir : "tests", "..", "data", "demo", "model.onnx", NULL);
+  g_autofree char *unlabelled = fixture ("tiny-cnn", "model.onnx");
+  g_autofree char *root = tmp_path ("nested");
+  const char *groups[] = { "clean", "tagged" };
+
+  if (!g_file_test (demo, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("data/demo is not there");
+      return;
+    }
+  for (int g = 0; g < 2; g++)
+    for (int i = 0; i < 3; i++)
+      {
+        g_autofree char *name = g_strdup_printf ("%s/%s/T-shirt-top/%d.png", root, groups[g], i);
+        write_digit_png (name, 4 + 6 * i, g ? 18 : 4);
+      }
+  {
+    const char *const args[] = { "spray", demo, root, "--class", "T-shirt/top", "--json", "--no-tsne",
+                                 "--cache-dir", "", "--k", "2", NULL };
+    g_auto(Run) r;
+    g_autoptr(GError) error = NULL;
+    run_cli (&r, args);
+    g_assert_cmpint (r.status, ==, 0);
+    g_autoptr(JsonNode) node = json_from_string (r.out, &error);
+    g_assert_no_error (error);
+    JsonObject *o = json_node_get_object (node);
+    g_assert_cmpstr (json_object_get_string_member (o, "class"), ==, "T-shirt/top");
+    JsonArray *images = json_object_get_array_member (o, "images");
+    g_assert_cmpuint (json_array_get_length (images), ==, 6);
+    for (guint i = 0; i < 6; i++)
+      {
+        JsonObject *im = json_array_get_object_element (images, i);
+        const char *path = json_object_get_string_member (im, "path");
+        const char *group = json_object_get_string_member (im, "group");
+        g_assert_nonnull (strstr (path, group));
+      }
+    g_assert_true (json_object_has_member (o, "group_ari"));
+  }
+  {
+    /* the folder's own spelling finds the class too */
+    const char *const args[] = { "spray", demo, root, "--class", "t-shirt-top", "--json", "--no-tsne",
+                                 "--cache-dir", "", "--k", "2", NULL };
+    g_auto(Run) r;
+    run_cli (&r, args);
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_nonnull (strstr (r.out, "\"T-shirt/top\""));
+  }
+  {
+    const struct {
+      const char *args[10];
+      int status;
+      const char *needle;
+    } cases[] = {
+      /* no label to match: say so and ask, never a guessed class */
+      { { "spray", unlabelled, root, "--json" }, 1, "--class-level N (1: clean, tagged; 2: T-shirt-top)" },
+      /* a chosen level without a label needs the explained output */
+      { { "spray", unlabelled, root, "--class-level", "2", "--json" }, 1, "--target" },
+      { { "spray", demo, root, "--class-level", "3", "--json" }, 2, "no folder level 3" },
+      { { "spray", demo, root, "--class", "Sandal", "--json" }, 2, "its classes: T-shirt/top" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_auto(Run) r;
+        run_cli (&r, cases[i].args);
+        assert_one_error_line (&r, cases[i].status, cases[i].needle);
+      }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -570,6 +666,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/bench", test_bench);
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/errors", test_errors);
+  g_test_add_func ("/cli/spray-layout", test_spray_layout);
   status = g_test_run ();
 
   {
