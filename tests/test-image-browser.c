@@ -273,6 +273,18 @@ test_open_large (Fixture *f, gconstpointer data)
 
 /* ---- filters ---- */
 
+typedef struct {
+  Fixture *f;
+  guint    n;
+} VisibleCount;
+
+static gboolean
+visible_count_is (gpointer data)
+{
+  VisibleCount *v = data;
+  return n_visible (v->f) == v->n;
+}
+
 static void
 test_filters (Fixture *f, gconstpointer data)
 {
@@ -298,11 +310,14 @@ test_filters (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_visible (f), ==, 14);
 
   /* Predictions set directly: every third item of a class is wrong; loose
-   * images (no true label) are predicted but neither correct nor wrong. */
+   * images (no true label) are predicted but neither correct nor wrong.
+   * Without a model no class has a known output: the test gives it one. */
   for (guint i = 0; i < n; i++)
     {
       RelImageItem *item = item_at (items, i);
       int truth = rel_image_item_get_true_label (item);
+      g_assert_cmpint (rel_image_item_get_expected_label (item), ==, -1);
+      rel_image_item_set_truth (item, truth, rel_image_item_get_true_label_name (item), truth, NULL);
       gboolean wrong = truth >= 0 && i % 3 == 0;
       int predicted = truth < 0 ? 0 : wrong ? (truth + 1) % 3 : truth;
 
@@ -334,7 +349,9 @@ test_filters (Fixture *f, gconstpointer data)
           break;
         }
     }
-  run_for (0.05);
+  /* on the loop: under load the first frames can hold it back a while */
+  VisibleCount want = { f, (guint) wrong_count - 1 };
+  ui_test_wait_until (visible_count_is, &want, 30, "the re-filter");
   g_assert_cmpuint (n_visible (f), ==, (guint) wrong_count - 1);
 
   /* The grid shows the no-match page when nothing passes. */
@@ -508,6 +525,10 @@ test_predictor (Fixture *f, gconstpointer data)
   g_assert_true (rel_image_browser_is_predicting (f->browser));
   ui_test_wait_until (not_predicting, f->browser, 60, "the predictions");
   g_assert_cmpuint (rel_image_browser_get_n_predicted (f->browser), ==, before + n);
+  /* ... and the browser says so once, offering the folder level */
+  g_assert_nonnull (rel_image_browser_get_layout_prompt (f->browser));
+  g_assert_nonnull (strstr (rel_image_browser_get_layout_prompt (f->browser), "No folder name matches"));
+  g_assert_cmpuint (g_strv_length ((char **) rel_image_browser_get_class_names (f->browser)), ==, 0);
   RelContext ctx;
   rel_context_init (&ctx);
   RelImageItem *broken_item = item_at (items, n - 1);
@@ -535,10 +556,11 @@ test_predictor (Fixture *f, gconstpointer data)
       g_assert_cmpint (rel_image_item_get_predicted_label (item), ==, best);
       g_assert_cmpfloat_with_epsilon (rel_image_item_get_confidence (item), 1.0 / denom, 1e-4);
       g_assert_nonnull (rel_image_item_get_predicted_label_name (item));
-      /* Without names in the model, folder classNN maps to index by ImageFolder order. */
-      g_assert_cmpint (rel_image_item_get_expected_label (item), ==, rel_image_item_get_true_label (item));
-      g_assert_cmpint (rel_image_item_get_wrong (item), ==,
-                       rel_image_item_get_true_label (item) >= 0 && best != rel_image_item_get_true_label (item));
+      /* Without names in the model, folders classNN map to nothing: no
+       * truth, no wrong marker (no guessed mapping by sorted index). */
+      g_assert_cmpint (rel_image_item_get_true_label (item), ==, -1);
+      g_assert_cmpint (rel_image_item_get_expected_label (item), ==, -1);
+      g_assert_false (rel_image_item_get_wrong (item));
     }
 
   /* Dropping the model clears the predictions. */
@@ -582,22 +604,31 @@ test_label_mapping (Fixture *f, gconstpointer data)
   ui_test_wait_until (not_loading, f->browser, 30, "the scan");
   items = rel_image_browser_get_items (f->browser);
   g_assert_cmpuint (g_list_model_get_n_items (items), ==, 4);
-  /* Before a model: ImageFolder order. */
+  /* Before a model: the subfolders, but no output known for any. */
   for (guint i = 0; i < 4; i++)
-    g_assert_cmpint (rel_image_item_get_expected_label (item_at (items, i)), ==,
-                     rel_image_item_get_true_label (item_at (items, i)));
+    {
+      g_assert_cmpint (rel_image_item_get_true_label (item_at (items, i)), >=, 0);
+      g_assert_cmpint (rel_image_item_get_expected_label (item_at (items, i)), ==, -1);
+    }
 
   rel_image_browser_set_predictor (f->browser, model, 0);
   for (guint i = 0; i < 4; i++)
     {
       RelImageItem *item = item_at (items, i);
-      const char *name = rel_image_item_get_true_label_name (item);
+      g_autofree char *dir = g_path_get_dirname (rel_image_item_get_path (item));
+      g_autofree char *folder = g_path_get_basename (dir);
       guint c = 0;
 
-      while (g_strcmp0 (folders[c], name) != 0)
+      while (g_strcmp0 (folders[c], folder) != 0)
         c++;
       g_assert_cmpint (rel_image_item_get_expected_label (item), ==, expected[c]);
+      /* a matched class is named by the model's label */
+      if (expected[c] >= 0)
+        g_assert_cmpstr (rel_image_item_get_true_label_name (item), ==, rel_model_label (model, expected[c]));
+      else
+        g_assert_null (rel_image_item_get_true_label_name (item));
     }
+  g_assert_null (rel_image_browser_get_layout_prompt (f->browser));
   ui_test_wait_until (not_predicting, f->browser, 60, "the predictions");
   for (guint i = 0; i < 4; i++)
     {
@@ -633,6 +664,129 @@ test_label_mapping (Fixture *f, gconstpointer data)
     }
   rel_image_browser_set_class_filter (f->browser, label);
   g_assert_cmpuint (n_visible (f), ==, with_label);
+}
+
+static gboolean
+all_predicted (gpointer browser)
+{
+  GListModel *items = rel_image_browser_get_items (browser);
+  guint n = g_list_model_get_n_items (items);
+  for (guint i = 0; i < n; i++)
+    if (!rel_image_item_has_prediction (item_at (items, i)))
+      return FALSE;
+  return n > 0;
+}
+
+/* The demo's layout, images/<group>/<class>/: the class folders are those
+ * named after the model's labels (a folder "T-shirt-top" for the label
+ * "T-shirt/top"), the level above is a group filter; with no name matching,
+ * nothing is judged until the user picks the level. */
+static void
+test_nested_layout (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelModel) model = ui_test_load_fixture ("tiny-resnet");
+  const char *groups[] = { "clean", "tagged" };
+  const char *classes[] = { "T-shirt-top", "Sandal", "Bag" };
+  const int outputs[] = { 0, 2, 4 };
+  GListModel *items;
+
+  (void) data;
+  g_assert_true (rel_preprocess_set (model, "labels", "T-shirt/top\nTrouser\nSandal\nShirt\nBag\n", &error));
+  g_assert_no_error (error);
+  f->root = g_dir_make_tmp ("rel-browser-nested-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (int g = 0; g < 2; g++)
+    for (int c = 0; c < 3; c++)
+      {
+        g_autoptr(GBytes) png = make_png (32, class_colours[c], g, FALSE);
+        g_autofree char *dir = g_build_filename (f->root, groups[g], classes[c], NULL);
+        g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+        for (int i = 0; i < 2 + g; i++)
+          {
+            g_autofree char *file = g_strdup_printf ("%s/%d.png", dir, i);
+            write_bytes (file, png);
+          }
+      }
+  rel_image_browser_set_predictor (f->browser, model, 0);
+  rel_image_browser_open_folder (f->browser, f->root);
+  ui_test_wait_until (not_loading, f->browser, 30, "the scan");
+  items = rel_image_browser_get_items (f->browser);
+  g_assert_cmpuint (g_list_model_get_n_items (items), ==, 15);
+
+  /* classes from the class folders, in the model's order; groups from the level above */
+  const char *const *names = rel_image_browser_get_class_names (f->browser);
+  g_assert_cmpuint (g_strv_length ((char **) names), ==, 3);
+  g_assert_cmpstr (names[0], ==, "T-shirt/top");
+  g_assert_cmpstr (names[1], ==, "Sandal");
+  g_assert_cmpstr (names[2], ==, "Bag");
+  const char *const *gnames = rel_image_browser_get_group_names (f->browser);
+  g_assert_cmpuint (g_strv_length ((char **) gnames), ==, 2);
+  g_assert_cmpstr (gnames[0], ==, "clean");
+  g_assert_cmpstr (gnames[1], ==, "tagged");
+  g_assert_null (rel_image_browser_get_layout_prompt (f->browser));
+  for (guint i = 0; i < 15; i++)
+    {
+      RelImageItem *item = item_at (items, i);
+      g_autofree char *dir = g_path_get_dirname (rel_image_item_get_path (item));
+      g_autofree char *folder = g_path_get_basename (dir);
+      g_autofree char *gdir = g_path_get_dirname (dir);
+      g_autofree char *group = g_path_get_basename (gdir);
+      int c = 0;
+      while (g_strcmp0 (classes[c], folder) != 0)
+        c++;
+      g_assert_cmpint (rel_image_item_get_true_label (item), ==, c);
+      g_assert_cmpint (rel_image_item_get_expected_label (item), ==, outputs[c]);
+      g_assert_cmpstr (rel_image_item_get_group (item), ==, group);
+    }
+
+  /* the group filter, alone and with the class filter */
+  rel_image_browser_set_group_filter (f->browser, 1);
+  g_assert_cmpuint (n_visible (f), ==, 9);
+  rel_image_browser_set_class_filter (f->browser, 0);
+  g_assert_cmpuint (n_visible (f), ==, 3);
+  rel_image_browser_set_group_filter (f->browser, 0);
+  g_assert_cmpuint (n_visible (f), ==, 2);
+  rel_image_browser_set_group_filter (f->browser, -1);
+  rel_image_browser_set_class_filter (f->browser, -1);
+  g_assert_cmpuint (n_visible (f), ==, 15);
+
+  /* the T-shirt folder is judged against "T-shirt/top": predicted otherwise, it is wrong */
+  ui_test_wait_until (all_predicted, f->browser, 60, "the predictions");
+  for (guint i = 0; i < 15; i++)
+    {
+      RelImageItem *item = item_at (items, i);
+      int p = rel_image_item_get_predicted_label (item);
+      g_assert_cmpint (p, >=, 0);
+      g_assert_cmpint (rel_image_item_get_wrong (item), ==, p != rel_image_item_get_expected_label (item));
+    }
+
+  /* Labels that no folder carries: nothing is guessed, the banner asks. */
+  g_assert_true (rel_preprocess_set (model, "labels", "a\nb\nc\nd\ne\n", &error));
+  g_assert_no_error (error);
+  rel_image_browser_set_predictor (f->browser, NULL, 0);
+  rel_image_browser_set_predictor (f->browser, model, 0);
+  g_assert_cmpuint (g_strv_length ((char **) rel_image_browser_get_class_names (f->browser)), ==, 0);
+  g_assert_nonnull (rel_image_browser_get_layout_prompt (f->browser));
+  for (guint i = 0; i < 15; i++)
+    {
+      g_assert_cmpint (rel_image_item_get_true_label (item_at (items, i)), ==, -1);
+      g_assert_cmpint (rel_image_item_get_expected_label (item_at (items, i)), ==, -1);
+    }
+  /* the user's choice: level 2 holds the classes, without outputs */
+  rel_image_browser_set_class_level (f->browser, 2);
+  names = rel_image_browser_get_class_names (f->browser);
+  g_assert_cmpuint (g_strv_length ((char **) names), ==, 3);
+  g_assert_cmpstr (names[0], ==, "Bag");
+  g_assert_cmpuint (g_strv_length ((char **) rel_image_browser_get_group_names (f->browser)), ==, 2);
+  g_assert_nonnull (strstr (rel_image_browser_get_layout_prompt (f->browser), "do not match"));
+  ui_test_wait_until (all_predicted, f->browser, 60, "the predictions");
+  for (guint i = 0; i < 15; i++)
+    {
+      RelImageItem *item = item_at (items, i);
+      g_assert_cmpint (rel_image_item_get_true_label (item), >=, 0);
+      g_assert_false (rel_image_item_get_wrong (item));
+    }
 }
 
 /* ---- screenshot ---- */
@@ -673,6 +827,7 @@ test_screenshot (Fixture *f, gconstpointer data)
       RelImageItem *item = item_at (items, i);
       int truth = rel_image_item_get_true_label (item);
       int predicted = i % 7 == 3 ? (truth + 1) % 4 : truth;
+      rel_image_item_set_truth (item, truth, fruit[truth], truth, NULL);
       rel_image_item_set_prediction (item, predicted, fruit[predicted], 0.55 + 0.44 * ((i * 37) % 11) / 10.0);
     }
   g_assert_true (rel_image_browser_set_selected_item (f->browser, item_at (items, 1)));
@@ -709,6 +864,7 @@ main (int argc, char **argv)
   ADD ("thumbnails-activation", test_thumbnails_and_activation);
   ADD ("predictor", test_predictor);
   ADD ("label-mapping", test_label_mapping);
+  ADD ("nested-layout", test_nested_layout);
   ADD ("screenshot", test_screenshot);
   return g_test_run ();
 }

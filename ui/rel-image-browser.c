@@ -320,6 +320,10 @@ struct _RelImageBrowser {
   GtkWidget          *toolbar_separator;
   GtkDropDown        *class_dropdown;
   GtkDropDown        *correctness_dropdown;
+  GtkDropDown        *group_dropdown;
+  GtkWidget          *layout_banner;
+  GtkLabel           *layout_label;
+  GtkDropDown        *level_dropdown;
   GtkLabel           *status_label;
   GtkSpinner         *spinner;
   GtkProgressBar     *progress_bar;
@@ -332,9 +336,15 @@ struct _RelImageBrowser {
   GtkFilterListModel *filtered;
   GtkSingleSelection *selection;
 
-  char              **class_names;     /* the folder's classes */
-  int                *expected_map;    /* class → model label, or NULL (identity) */
+  char               *root;            /* the open folder, NULL for none */
+  char              **class_names;     /* the layout's classes (core/rel-dataset.h) */
+  char              **group_names;     /* the other folders around them */
+  int                 class_level;     /* the user's choice of the class folders' level; 0: by name */
+  gboolean            layout_unresolved;  /* a model, folders, and no name matched */
+  GPtrArray          *cells_to_update;    /* items on screen whose truth changed quietly */
+  guint               update_cells_id;
   int                 class_filter;
+  int                 group_filter;
   gboolean            filter_by_prediction;  /* no folder classes: the drop-down lists the model's */
   RelCorrectness      correctness;
   gboolean            updating_dropdown;
@@ -710,7 +720,6 @@ struct _Scanner {
   char            *root;
   volatile gint    cancel;
   /* under lock */
-  char           **class_names;
   GPtrArray       *paths;
   GArray          *labels;
   double           fraction;
@@ -720,7 +729,6 @@ struct _Scanner {
   /* main thread */
   GMainContext    *context;
   RelImageBrowser *browser;
-  gboolean         classes_taken;
 };
 
 static void
@@ -728,7 +736,6 @@ scanner_free (Scanner *s)
 {
   g_mutex_clear (&s->lock);
   g_free (s->root);
-  g_strfreev (s->class_names);
   g_ptr_array_unref (s->paths);
   g_array_unref (s->labels);
   g_clear_error (&s->error);
@@ -779,8 +786,6 @@ scanner_chunk (const RelDataset *ds, guint first, guint n, double fraction, gpoi
   Scanner *s = user_data;
 
   g_mutex_lock (&s->lock);
-  if (s->class_names == NULL)
-    s->class_names = g_strdupv (ds->class_names);
   for (guint i = first; i < first + n; i++)
     g_ptr_array_add (s->paths, g_strdup (ds->paths->pdata[i]));
   g_array_append_vals (s->labels, &g_array_index (ds->labels, int, first), n);
@@ -797,8 +802,6 @@ scanner_thread (gpointer data)
   RelDataset *ds = rel_dataset_scan (s->root, &s->cancel, scanner_chunk, s, &error);
 
   g_mutex_lock (&s->lock);
-  if (ds && s->class_names == NULL)
-    s->class_names = g_strdupv (ds->class_names);
   s->finished = TRUE;
   s->fraction = 1.0;
   s->error = error;
@@ -1241,6 +1244,13 @@ filter_func (gpointer object, gpointer user_data)
       if (label != self->class_filter)
         return FALSE;
     }
+  if (self->group_filter >= 0)
+    {
+      const char *group = rel_image_item_get_group (item);
+      if (group == NULL || self->group_names == NULL
+          || g_strcmp0 (group, self->group_names[self->group_filter]) != 0)
+        return FALSE;
+    }
   switch (self->correctness)
     {
     case REL_CORRECTNESS_CORRECT:
@@ -1257,7 +1267,7 @@ filter_func (gpointer object, gpointer user_data)
 static void
 apply_filter (RelImageBrowser *self)
 {
-  gboolean active = self->class_filter >= 0 || self->correctness != REL_CORRECTNESS_ALL;
+  gboolean active = self->class_filter >= 0 || self->group_filter >= 0 || self->correctness != REL_CORRECTNESS_ALL;
 
   /* No filter at all when showing everything: the filter model then passes
    * items through without calling anything per item. */
@@ -1375,80 +1385,145 @@ rebuild_class_dropdown (RelImageBrowser *self)
   apply_filter (self);
 }
 
-static char *
-normalize_name (const char *name)
-{
-  g_autofree char *lower = g_utf8_strdown (name, -1);
-
-  g_strdelimit (lower, "_-", ' ');
-  return g_strdup (g_strstrip (lower));
-}
-
-/* Folder class → model label: by name ("golden_retriever" matches "golden
- * retriever" and "tench, Tinca tinca" matches "tench"), else a folder named
- * by the index, else ImageFolder's sorted order when nothing matched. */
-static int *
-compute_expected_map (RelImageBrowser *self)
-{
-  int n = self->class_names ? (int) g_strv_length (self->class_names) : 0;
-  int k = self->model ? rel_model_num_classes (self->model) : 0;
-  g_autoptr(GHashTable) by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  int *map;
-  int matched = 0;
-
-  if (n == 0 || self->model == NULL)
-    return NULL;
-  for (int j = 0; self->model->labels && j < self->model->n_labels; j++)
-    {
-      g_auto(GStrv) parts = g_strsplit (self->model->labels[j], ",", 2);
-      g_hash_table_insert (by_name, normalize_name (self->model->labels[j]), GINT_TO_POINTER (j + 1));
-      if (parts[0])
-        {
-          char *first = normalize_name (parts[0]);
-          if (!g_hash_table_contains (by_name, first))
-            g_hash_table_insert (by_name, first, GINT_TO_POINTER (j + 1));
-          else
-            g_free (first);
-        }
-    }
-  map = g_new (int, n);
-  for (int i = 0; i < n; i++)
-    {
-      g_autofree char *key = normalize_name (self->class_names[i]);
-      char *end = NULL;
-      gint64 index = g_ascii_strtoll (key, &end, 10);
-
-      map[i] = GPOINTER_TO_INT (g_hash_table_lookup (by_name, key)) - 1;
-      if (map[i] < 0 && end && end != key && *end == '\0' && index >= 0 && index < k)
-        map[i] = (int) index;
-      matched += map[i] >= 0;
-    }
-  if (matched == 0)
-    for (int i = 0; i < n; i++)
-      map[i] = i < k ? i : -1;
-  return map;
-}
-
-static int
-expected_for (RelImageBrowser *self, int true_label)
-{
-  if (true_label < 0)
-    return -1;
-  return self->expected_map ? self->expected_map[true_label] : true_label;
-}
-
 static void
-apply_expected_map (RelImageBrowser *self)
+rebuild_group_dropdown (RelImageBrowser *self)
+{
+  g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
+  guint n = self->group_names ? g_strv_length (self->group_names) : 0;
+
+  gtk_string_list_append (list, _("All Groups"));
+  for (guint i = 0; i < n; i++)
+    gtk_string_list_append (list, self->group_names[i]);
+  self->updating_dropdown = TRUE;
+  gtk_drop_down_set_model (self->group_dropdown, G_LIST_MODEL (list));
+  gtk_drop_down_set_selected (self->group_dropdown, 0);
+  self->updating_dropdown = FALSE;
+  /* one group is no choice */
+  gtk_widget_set_visible (GTK_WIDGET (self->group_dropdown), n >= 2);
+  self->group_filter = -1;
+}
+
+/* The banner that asks for the class folders' level when no name matched,
+ * and stays (saying so) while a level the user chose is in force. */
+static void
+update_layout_banner (RelImageBrowser *self, const RelDatasetLayout *layout)
+{
+  gboolean show = self->model && layout && layout->n_levels > 0
+                  && (self->class_level > 0 || !layout->matched);
+  g_autoptr(GtkStringList) levels = gtk_string_list_new (NULL);
+
+  gtk_widget_set_visible (self->layout_banner, show);
+  if (!show)
+    return;
+  if (self->class_level == 0)
+    gtk_label_set_text (self->layout_label,
+                        _("No folder name matches the model’s classes, so no image has a true class. "
+                          "Which folders hold the classes?"));
+  else if (!layout->matched)
+    gtk_label_set_text (self->layout_label,
+                        _("The class folders’ names do not match the model’s classes: no prediction is marked wrong."));
+  else
+    gtk_label_set_text (self->layout_label, _("Classes from the folders you chose."));
+  gtk_string_list_append (levels, _("Not Chosen"));
+  for (int l = 1; l <= layout->n_levels; l++)
+    {
+      g_autofree char *names = rel_dataset_layout_describe_level (layout, l, 3);
+      /* Translators: a folder level below the opened folder, and its folders' names */
+      g_autofree char *item = g_strdup_printf (_("Level %d: %s"), l, names);
+      gtk_string_list_append (levels, item);
+    }
+  self->updating_dropdown = TRUE;
+  gtk_drop_down_set_model (self->level_dropdown, G_LIST_MODEL (levels));
+  gtk_drop_down_set_selected (self->level_dropdown, (guint) self->class_level);
+  self->updating_dropdown = FALSE;
+}
+
+static gboolean
+update_cells_idle (gpointer data)
+{
+  RelImageBrowser *self = data;
+
+  for (int i = 0; i < 24 && self->cells_to_update->len > 0; i++)
+    {
+      RelImageItem *item = g_ptr_array_steal_index (self->cells_to_update, self->cells_to_update->len - 1);
+      g_object_notify (G_OBJECT (item), "expected-label");
+      g_object_unref (item);
+    }
+  if (self->cells_to_update->len > 0)
+    return G_SOURCE_CONTINUE;
+  self->update_cells_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* True classes and groups of every item from the folder layout, matched
+ * against the model's labels (core/rel-dataset.h): nothing is guessed, an
+ * image without a known class in the model's outputs is never judged. */
+static void
+apply_layout (RelImageBrowser *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(RelDatasetLayout) layout = NULL;
+  int level = self->class_level;
 
-  g_clear_pointer (&self->expected_map, g_free);
-  self->expected_map = compute_expected_map (self);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(RelImageItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
-      rel_image_item_set_expected_label (item, expected_for (self, rel_image_item_get_true_label (item)));
+      RelImageItem *item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+      g_ptr_array_add (paths, item);
+      g_ptr_array_add (names, (gpointer) rel_image_item_get_path (item));
     }
+  /* Without a model there is nothing to match: ImageFolder's top level. */
+  if (self->model == NULL && level == 0)
+    level = 1;
+  if (self->root)
+    {
+      const char *const *labels = self->model ? (const char *const *) self->model->labels : NULL;
+      int n_labels = self->model ? self->model->n_labels : 0;
+      int n_out = self->model ? rel_model_num_classes (self->model) : 0;
+
+      layout = rel_dataset_layout_new (self->root, (const char *const *) names->pdata, n, labels, n_labels,
+                                       n_out, level, NULL);
+      if (layout == NULL && level > 0)
+        {
+          /* the chosen level no longer exists (another folder) */
+          if (self->model)
+            self->class_level = 0;
+          layout = rel_dataset_layout_new (self->root, (const char *const *) names->pdata, n, labels, n_labels,
+                                           n_out, self->class_level, NULL);
+        }
+    }
+  g_strfreev (self->class_names);
+  g_strfreev (self->group_names);
+  self->class_names = layout ? g_strdupv (layout->class_names) : NULL;
+  self->group_names = layout ? g_strdupv (layout->group_names) : NULL;
+  self->layout_unresolved = self->model && layout && layout->n_levels > 0 && !layout->matched;
+  for (guint i = 0; i < n; i++)
+    {
+      RelImageItem *item = paths->pdata[i];
+      int c = layout && i < layout->n_images ? layout->image_class[i] : -1;
+      int g = layout && i < layout->n_images ? layout->image_group[i] : -1;
+      /* Quietly: notifications per item and field stall the loop for a
+       * second on 10,000 images. */
+      rel_image_item_set_truth_quietly (item, c, c >= 0 ? layout->class_names[c] : NULL,
+                                        c >= 0 ? layout->class_labels[c] : -1,
+                                        g >= 0 ? layout->group_names[g] : NULL);
+    }
+  /* The cells on screen redraw a few per main-loop turn: a cell takes
+   * about a millisecond, and a grid holds hundreds. */
+  {
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init (&it, self->bound);
+    while (g_hash_table_iter_next (&it, &key, NULL))
+      g_ptr_array_add (self->cells_to_update, g_object_ref (key));
+    if (self->update_cells_id == 0 && self->cells_to_update->len > 0)
+      self->update_cells_id = g_idle_add_full (DELIVERY_PRIORITY, update_cells_idle, self, NULL);
+  }
+  update_layout_banner (self, layout);
+  rebuild_class_dropdown (self);
+  rebuild_group_dropdown (self);
+  schedule_refresh (self, TRUE);
 }
 
 static void
@@ -1458,7 +1533,6 @@ append_items (RelImageBrowser *self, RelImageItem **items, guint n)
 
   for (guint i = 0; i < n; i++)
     {
-      rel_image_item_set_expected_label (items[i], expected_for (self, rel_image_item_get_true_label (items[i])));
       g_signal_connect (items[i], "notify::wrong", G_CALLBACK (on_item_judgement), self);
       g_signal_connect (items[i], "notify::predicted-label", G_CALLBACK (on_item_judgement), self);
     }
@@ -1472,7 +1546,6 @@ browser_take_scan (RelImageBrowser *self, Scanner *s)
 {
   g_autoptr(GPtrArray) paths = NULL;
   g_autoptr(GArray) labels = NULL;
-  g_auto(GStrv) classes = NULL;
   gboolean finished;
   GError *error = NULL;
   double fraction;
@@ -1491,42 +1564,19 @@ browser_take_scan (RelImageBrowser *self, Scanner *s)
   g_array_append_vals (labels, s->labels->data, n);
   g_ptr_array_remove_range (s->paths, 0, n);
   g_array_remove_range (s->labels, 0, n);
-  if (!s->classes_taken && s->class_names)
-    {
-      classes = g_strdupv (s->class_names);
-      s->classes_taken = TRUE;
-    }
   finished = s->finished && s->paths->len == 0;
   if (finished)
     error = g_steal_pointer (&s->error);
   fraction = s->fraction;
   g_mutex_unlock (&s->lock);
 
-  if (classes)
-    {
-      /* Folder names are bytes: shown (and matched to labels) as UTF-8. */
-      for (guint i = 0; classes[i]; i++)
-        {
-          char *shown = g_filename_display_name (classes[i]);
-          g_free (classes[i]);
-          classes[i] = shown;
-        }
-      g_strfreev (self->class_names);
-      self->class_names = g_steal_pointer (&classes);
-      g_clear_pointer (&self->expected_map, g_free);
-      self->expected_map = compute_expected_map (self);
-      rebuild_class_dropdown (self);
-    }
+  /* The true classes need the whole tree (which level holds them): they
+   * arrive with the scan's end, in apply_layout. */
   if (n > 0)
     {
       g_autofree RelImageItem **items = g_new (RelImageItem *, n);
       for (guint i = 0; i < n; i++)
-        {
-          int label = g_array_index (labels, int, i);
-          const char *name = label >= 0 && self->class_names && label < (int) g_strv_length (self->class_names)
-                             ? self->class_names[label] : NULL;
-          items[i] = rel_image_item_new (paths->pdata[i], name ? label : -1, name);
-        }
+        items[i] = rel_image_item_new (paths->pdata[i], -1, NULL);
       append_items (self, items, n);
       for (guint i = 0; i < n; i++)
         g_object_unref (items[i]);
@@ -1541,6 +1591,7 @@ browser_take_scan (RelImageBrowser *self, Scanner *s)
       gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->spinner), self->predicting);
       gtk_spinner_set_spinning (self->spinner, self->predicting);
+      apply_layout (self);
       g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOADING]);
       schedule_refresh (self, FALSE);
       if (error && g_error_matches (error, REL_ERROR, REL_ERROR_CANCELLED))
@@ -1644,6 +1695,27 @@ on_class_selected (RelImageBrowser *self)
 }
 
 static void
+on_group_selected (RelImageBrowser *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->group_dropdown);
+
+  if (self->updating_dropdown)
+    return;
+  rel_image_browser_set_group_filter (self, selected == GTK_INVALID_LIST_POSITION || selected == 0
+                                            ? -1 : (int) selected - 1);
+}
+
+static void
+on_level_selected (RelImageBrowser *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->level_dropdown);
+
+  if (self->updating_dropdown || selected == GTK_INVALID_LIST_POSITION)
+    return;
+  rel_image_browser_set_class_level (self, (int) selected);
+}
+
+static void
 on_correctness_selected (RelImageBrowser *self)
 {
   guint selected = gtk_drop_down_get_selected (self->correctness_dropdown);
@@ -1689,6 +1761,9 @@ rel_image_browser_dispose (GObject *object)
     rel_image_browser_clear (self);
   g_clear_pointer (&self->loader, loader_detach);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_clear_handle_id (&self->update_cells_id, g_source_remove);
+  if (self->cells_to_update)
+    g_ptr_array_set_size (self->cells_to_update, 0);
   if (self->grid_view)
     gtk_grid_view_set_model (self->grid_view, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), REL_TYPE_IMAGE_BROWSER);
@@ -1709,7 +1784,9 @@ rel_image_browser_finalize (GObject *object)
   RelImageBrowser *self = REL_IMAGE_BROWSER (object);
 
   g_strfreev (self->class_names);
-  g_free (self->expected_map);
+  g_free (self->root);
+  g_strfreev (self->group_names);
+  g_ptr_array_unref (self->cells_to_update);
   g_hash_table_unref (self->thumb_tasks);
   g_hash_table_unref (self->bound);
   g_hash_table_unref (self->thumb_links);
@@ -1777,6 +1854,10 @@ rel_image_browser_class_init (RelImageBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, toolbar_separator);
   gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, class_dropdown);
   gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, correctness_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, group_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, layout_banner);
+  gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, layout_label);
+  gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, level_dropdown);
   gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, status_label);
   gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, spinner);
   gtk_widget_class_bind_template_child (widget_class, RelImageBrowser, progress_bar);
@@ -1800,6 +1881,8 @@ rel_image_browser_init (RelImageBrowser *self)
   load_css (GTK_WIDGET (self));
 
   self->class_filter = -1;
+  self->group_filter = -1;
+  self->cells_to_update = g_ptr_array_new_with_free_func (g_object_unref);
   self->thumb_tasks = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) thumb_task_unref);
   self->bound = g_hash_table_new (NULL, NULL);
   self->thumb_links = g_hash_table_new (NULL, NULL);
@@ -1838,7 +1921,13 @@ rel_image_browser_init (RelImageBrowser *self)
    * widened the homogeneous pair and with it the browser's column */
   gtk_drop_down_set_factory (self->correctness_dropdown, button_factory);
   gtk_drop_down_set_list_factory (self->correctness_dropdown, list_factory);
+  gtk_drop_down_set_factory (self->group_dropdown, button_factory);
+  gtk_drop_down_set_list_factory (self->group_dropdown, list_factory);
+  gtk_drop_down_set_factory (self->level_dropdown, button_factory);
+  gtk_drop_down_set_list_factory (self->level_dropdown, list_factory);
   g_signal_connect_swapped (self->class_dropdown, "notify::selected", G_CALLBACK (on_class_selected), self);
+  g_signal_connect_swapped (self->group_dropdown, "notify::selected", G_CALLBACK (on_group_selected), self);
+  g_signal_connect_swapped (self->level_dropdown, "notify::selected", G_CALLBACK (on_level_selected), self);
   g_signal_connect_swapped (self->correctness_dropdown, "notify::selected",
                             G_CALLBACK (on_correctness_selected), self);
   rebuild_class_dropdown (self);
@@ -1886,7 +1975,11 @@ rel_image_browser_clear (RelImageBrowser *self)
   g_hash_table_remove_all (self->bound);
   g_strfreev (self->class_names);
   self->class_names = NULL;
-  g_clear_pointer (&self->expected_map, g_free);
+  g_clear_pointer (&self->group_names, g_strfreev);
+  g_clear_pointer (&self->root, g_free);
+  self->layout_unresolved = FALSE;
+  gtk_widget_set_visible (self->layout_banner, FALSE);
+  rebuild_group_dropdown (self);
   /* The predictor's list refers to the old items: start over with the model. */
   if (self->predictor)
     {
@@ -1911,6 +2004,10 @@ rel_image_browser_open_folder (RelImageBrowser *self, const char *path)
   s = g_atomic_rc_box_new0 (Scanner);
   g_mutex_init (&s->lock);
   s->root = g_strdup (path);
+  if (g_strcmp0 (self->root, path) != 0)
+    self->class_level = 0;   /* another folder: find its classes by name again */
+  g_free (self->root);
+  self->root = g_strdup (path);
   s->paths = g_ptr_array_new_with_free_func (g_free);
   s->labels = g_array_new (FALSE, FALSE, sizeof (int));
   s->context = g_main_context_ref_thread_default ();
@@ -2067,9 +2164,8 @@ rel_image_browser_set_predictor (RelImageBrowser *self, RelModel *model, int bat
       g_autoptr(RelImageItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
       rel_image_item_clear_prediction (item);
     }
-  apply_expected_map (self);
-  if (!(self->class_names && self->class_names[0]))
-    rebuild_class_dropdown (self);   /* without folders, the classes come from the model */
+  if (self->scanner == NULL)
+    apply_layout (self);   /* else at the scan's end; without folders, the classes come from the model */
 
   if (model)
     {
@@ -2109,4 +2205,64 @@ rel_image_browser_get_n_predicted (RelImageBrowser *self)
 {
   g_return_val_if_fail (REL_IS_IMAGE_BROWSER (self), 0);
   return self->n_predicted;
+}
+
+const char *const *
+rel_image_browser_get_group_names (RelImageBrowser *self)
+{
+  static const char *const none[] = { NULL };
+
+  g_return_val_if_fail (REL_IS_IMAGE_BROWSER (self), none);
+  return self->group_names ? (const char *const *) self->group_names : none;
+}
+
+void
+rel_image_browser_set_group_filter (RelImageBrowser *self, int group_index)
+{
+  int n;
+
+  g_return_if_fail (REL_IS_IMAGE_BROWSER (self));
+  n = self->group_names ? (int) g_strv_length (self->group_names) : 0;
+  group_index = group_index < n ? MAX (group_index, -1) : -1;
+  if (group_index == self->group_filter)
+    return;
+  self->group_filter = group_index;
+  self->updating_dropdown = TRUE;
+  gtk_drop_down_set_selected (self->group_dropdown, (guint) (group_index + 1));
+  self->updating_dropdown = FALSE;
+  apply_filter (self);
+  schedule_refresh (self, FALSE);
+}
+
+int
+rel_image_browser_get_group_filter (RelImageBrowser *self)
+{
+  g_return_val_if_fail (REL_IS_IMAGE_BROWSER (self), -1);
+  return self->group_filter;
+}
+
+void
+rel_image_browser_set_class_level (RelImageBrowser *self, int level)
+{
+  g_return_if_fail (REL_IS_IMAGE_BROWSER (self));
+  level = MAX (level, 0);
+  if (level == self->class_level)
+    return;
+  self->class_level = level;
+  if (self->scanner == NULL)
+    apply_layout (self);
+}
+
+int
+rel_image_browser_get_class_level (RelImageBrowser *self)
+{
+  g_return_val_if_fail (REL_IS_IMAGE_BROWSER (self), 0);
+  return self->class_level;
+}
+
+const char *
+rel_image_browser_get_layout_prompt (RelImageBrowser *self)
+{
+  g_return_val_if_fail (REL_IS_IMAGE_BROWSER (self), NULL);
+  return gtk_widget_get_visible (self->layout_banner) ? gtk_label_get_text (self->layout_label) : NULL;
 }

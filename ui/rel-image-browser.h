@@ -45,8 +45,24 @@ gboolean      rel_image_browser_is_loading     (RelImageBrowser *self);
  * model the grid shows. Borrowed. */
 GListModel   *rel_image_browser_get_items      (RelImageBrowser *self);
 GListModel   *rel_image_browser_get_filtered   (RelImageBrowser *self);
-/* The folder's classes (NULL-terminated, borrowed; empty without subfolders). */
+/* The classes (NULL-terminated, borrowed): the model's labels that folder
+ * names match, the folders at the chosen level, or, without a model, the
+ * open folder's subfolders; empty when none. Known once the scan ended. */
 const char *const *rel_image_browser_get_class_names (RelImageBrowser *self);
+
+/* The groups: the folders around the class folders ("clean", "tagged"; see
+ * rel_dataset_layout_new), NULL-terminated, borrowed. -1 shows every group. */
+const char *const *rel_image_browser_get_group_names (RelImageBrowser *self);
+void          rel_image_browser_set_group_filter (RelImageBrowser *self, int group_index);
+int           rel_image_browser_get_group_filter (RelImageBrowser *self);
+/* The folder level (1 = the open folder's subfolders) whose folders are the
+ * classes; 0 (the default, and after opening another folder) finds it by
+ * matching folder names to the model's labels. When nothing matches, a
+ * banner says so and offers the levels; its text is the layout prompt (NULL
+ * while hidden). */
+void          rel_image_browser_set_class_level (RelImageBrowser *self, int level);
+int           rel_image_browser_get_class_level (RelImageBrowser *self);
+const char   *rel_image_browser_get_layout_prompt (RelImageBrowser *self);
 
 /* -1 shows every class. With class subfolders the filter is on the true
  * label; without, on the predicted label (the drop-down then lists the
@@ -64,9 +80,9 @@ gboolean      rel_image_browser_set_selected_item (RelImageBrowser *self, RelIma
 /* Predicts every item with @model (referenced; NULL stops predicting and
  * clears the predictions): batches of @batch_size images (<= 0: 32) on a
  * worker thread, the cells on screen first, results on the main loop. A
- * model change cancels the running work. Also maps the folder names to the
- * model's labels (by name, else by index as torchvision's ImageFolder) to
- * decide which predictions are wrong. "predicting" is TRUE while work remains. */
+ * model change cancels the running work. Also matches the folder names to
+ * the model's labels (rel_dataset_layout_new) to decide which predictions
+ * are wrong; an image without a matched class is never called wrong. "predicting" is TRUE while work remains. */
 void          rel_image_browser_set_predictor  (RelImageBrowser *self, RelModel *model, int batch_size);
 gboolean      rel_image_browser_is_predicting  (RelImageBrowser *self);
 

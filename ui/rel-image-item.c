@@ -13,6 +13,7 @@ struct _RelImageItem {
   char       *basename;
   int         true_label;
   char       *true_name;
+  char       *group;
   int         expected_label;
   int         predicted_label;
   char       *predicted_name;
@@ -51,6 +52,7 @@ rel_image_item_finalize (GObject *object)
   g_free (self->path);
   g_free (self->basename);
   g_free (self->true_name);
+  g_free (self->group);
   g_free (self->predicted_name);
   g_free (self->error);
   g_clear_object (&self->thumbnail);
@@ -150,6 +152,7 @@ const char *rel_image_item_get_path (RelImageItem *self) { return self->path; }
 const char *rel_image_item_get_basename (RelImageItem *self) { return self->basename; }
 int rel_image_item_get_true_label (RelImageItem *self) { return self->true_label; }
 const char *rel_image_item_get_true_label_name (RelImageItem *self) { return self->true_name; }
+const char *rel_image_item_get_group (RelImageItem *self) { return self->group; }
 int rel_image_item_get_expected_label (RelImageItem *self) { return self->expected_label; }
 gboolean rel_image_item_has_prediction (RelImageItem *self) { return self->predicted_label >= 0; }
 int rel_image_item_get_predicted_label (RelImageItem *self) { return self->predicted_label; }
@@ -183,6 +186,59 @@ rel_image_item_set_expected_label (RelImageItem *self, int label)
   self->expected_label = label;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_EXPECTED_LABEL]);
   update_wrong (self);
+}
+
+void
+rel_image_item_set_truth_quietly (RelImageItem *self, int true_label, const char *true_name,
+                                  int expected_label, const char *group)
+{
+  g_return_if_fail (REL_IS_IMAGE_ITEM (self));
+  true_label = MAX (true_label, -1);
+  self->true_label = true_label;
+  if (g_strcmp0 (true_name, self->true_name) != 0)
+    {
+      g_free (self->true_name);
+      self->true_name = true_label >= 0 ? g_strdup (true_name) : NULL;
+    }
+  if (g_strcmp0 (group, self->group) != 0)
+    {
+      g_free (self->group);
+      self->group = g_strdup (group);
+    }
+  self->expected_label = true_label >= 0 ? MAX (expected_label, -1) : -1;
+  self->wrong = self->predicted_label >= 0 && self->expected_label >= 0
+                && self->predicted_label != self->expected_label;
+}
+
+void
+rel_image_item_set_truth (RelImageItem *self, int true_label, const char *true_name, int expected_label,
+                          const char *group)
+{
+  GObject *object = G_OBJECT (self);
+
+  g_return_if_fail (REL_IS_IMAGE_ITEM (self));
+  g_object_freeze_notify (object);
+  true_label = MAX (true_label, -1);
+  if (true_label < 0)
+    true_name = NULL;
+  if (true_label != self->true_label)
+    {
+      self->true_label = true_label;
+      g_object_notify_by_pspec (object, props[PROP_TRUE_LABEL]);
+    }
+  if (g_strcmp0 (true_name, self->true_name) != 0)
+    {
+      g_free (self->true_name);
+      self->true_name = g_strdup (true_name);
+      g_object_notify_by_pspec (object, props[PROP_TRUE_LABEL_NAME]);
+    }
+  if (g_strcmp0 (group, self->group) != 0)
+    {
+      g_free (self->group);
+      self->group = g_strdup (group);
+    }
+  rel_image_item_set_expected_label (self, true_label >= 0 ? expected_label : -1);
+  g_object_thaw_notify (object);
 }
 
 void

@@ -27,8 +27,21 @@ RelImageItem *rel_image_item_new (const char *path, int true_label, const char *
 /* Immutable after construction, so worker threads may read them. */
 const char   *rel_image_item_get_path            (RelImageItem *self);
 const char   *rel_image_item_get_basename        (RelImageItem *self);  /* for display: valid UTF-8 */
+
+/* The dataset layout's answer (core/rel-dataset.h), main thread only: the
+ * class index among the browser's classes (-1: unknown) and its name, and
+ * the group (the other folders on the path, "clean"; NULL: none). */
 int           rel_image_item_get_true_label      (RelImageItem *self);
 const char   *rel_image_item_get_true_label_name (RelImageItem *self);  /* NULL when unknown */
+const char   *rel_image_item_get_group           (RelImageItem *self);
+/* Sets all of it at once; @expected_label is the class in the model's label
+ * space (-1: no known mapping, so never judged wrong). */
+void          rel_image_item_set_truth           (RelImageItem *self, int true_label, const char *true_name,
+                                                  int expected_label, const char *group);
+/* The same without notifications, for thousands of items at once: the
+ * caller redraws and re-filters what shows them (notify::wrong does not fire). */
+void          rel_image_item_set_truth_quietly   (RelImageItem *self, int true_label, const char *true_name,
+                                                  int expected_label, const char *group);
 
 /* The true class in the model's label space (-1: unknown). The browser sets it
  * when a model arrives, by matching folder names to the model's labels. */
