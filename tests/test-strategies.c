@@ -1,8 +1,10 @@
 /* test-strategies.c — the Strategies page of the window, headless under Xvfb.
  *
- * On the shipped demo (a CNN trained with a © tag on most Sandals) the
- * planted class's clean and tagged test images are mixed in one folder, as
- * in test-spray's acceptance test. The page's analysis must separate the two
+ * On the shipped demo (a CNN trained with a © tag on most Sandals), opened
+ * as shipped (images/clean/<class>, images/tagged/<class>: the class folders
+ * are found by name, clean and tagged are groups), the planted class's clean
+ * and tagged test images are analysed together. The page explains with the
+ * window's method (the one Explore shows). Its analysis must separate the two
  * strategies, its spectrum must mark the eigengap's k, changing k, the
  * neighbours or the pooling must re-cluster without explaining anything
  * again, a box selection must pick points, and a gallery thumbnail must open
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rel-explainer-panel.h"
 #include "rel-render.h"
 #include "rel-spray.h"
 #include "rel-window.h"
@@ -66,7 +69,7 @@ view_idle (gpointer data)
   return !rel_strategies_view_is_busy (REL_STRATEGIES_VIEW (data));
 }
 
-/* ARI of the view's clustering against clean/tagged, from the file names. */
+/* ARI of the view's clustering against clean/tagged, from the folder above the class folder. */
 static double
 tag_ari (RelStrategiesView *view, int *n_out)
 {
@@ -75,8 +78,10 @@ tag_ari (RelStrategiesView *view, int *n_out)
   g_autofree int *tagged = g_new (int, r->n);
   for (int i = 0; i < r->n; i++)
     {
-      g_autofree char *base = g_path_get_basename (rel_strategies_view_get_path (view, i));
-      tagged[i] = g_str_has_prefix (base, "tagged-");
+      g_autofree char *dir = g_path_get_dirname (rel_strategies_view_get_path (view, i));
+      g_autofree char *parent = g_path_get_dirname (dir);
+      g_autofree char *group = g_path_get_basename (parent);
+      tagged[i] = g_str_equal (group, "tagged");
     }
   *n_out = r->n;
   return rel_adjusted_rand_index (r->labels, tagged, r->n);
@@ -100,29 +105,29 @@ test_demo_strategies (void)
   g_autofree char *cls = g_strdup (planted ? planted : "Sandal");
   rel_model_unref (probe);
 
-  /* the planted class, clean and tagged mixed in one folder */
+  /* the shipped folder as it is: 1,000 images, the planted class in both groups */
   g_autofree char *tmp = g_dir_make_tmp ("strategies-XXXXXX", &error);
   g_assert_no_error (error);
-  g_autofree char *dir = g_build_filename (tmp, "data", NULL);
-  g_autofree char *cls_dir = g_build_filename (dir, cls, NULL);
+  g_autofree char *dir = g_build_filename (demo, "images", NULL);
   g_autofree char *cache = g_build_filename (tmp, "cache", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (cls_dir, 0700), ==, 0);
-  guint n_made = 0;
+  guint n_made = 0, n_images = 0;
   const char *kinds[] = { "clean", "tagged" };
   for (int k = 0; k < 2; k++)
     {
-      g_autofree char *src = g_build_filename (demo, "images", kinds[k], cls, NULL);
-      g_autoptr (GDir) d = g_dir_open (src, 0, &error);
+      g_autofree char *group = g_build_filename (dir, kinds[k], NULL);
+      g_autoptr (GDir) gd = g_dir_open (group, 0, &error);
       g_assert_no_error (error);
-      const char *name;
-      while ((name = g_dir_read_name (d)) != NULL)
+      const char *sub;
+      while ((sub = g_dir_read_name (gd)) != NULL)
         {
-          g_autofree char *target = g_build_filename (src, name, NULL);
-          g_autofree char *abs = g_canonicalize_filename (target, NULL);
-          g_autofree char *link_name = g_strdup_printf ("%s-%s", kinds[k], name);
-          g_autofree char *link = g_build_filename (cls_dir, link_name, NULL);
-          g_assert_cmpint (symlink (abs, link), ==, 0);
-          n_made++;
+          g_autofree char *src = g_build_filename (group, sub, NULL);
+          g_autoptr (GDir) d = g_dir_open (src, 0, &error);
+          g_assert_no_error (error);
+          while (g_dir_read_name (d) != NULL)
+            {
+              n_images++;
+              n_made += g_str_equal (sub, cls);
+            }
         }
     }
   g_assert_cmpuint (n_made, >=, 20);
@@ -135,8 +140,26 @@ test_demo_strategies (void)
   g_autoptr (GFile) dfile = g_file_new_for_path (dir);
   GFile *files[] = { mfile, dfile };
   g_assert_true (rel_window_open_files (window, files, 2));
-  Loading loading = { window, n_made };
-  ui_test_wait_until (folder_ready, &loading, WAIT_SECONDS, "the demo model and the mixed folder");
+  Loading loading = { window, n_images };
+  ui_test_wait_until (folder_ready, &loading, WAIT_SECONDS, "the demo model and its image folder");
+  /* the groups are a filter, not classes */
+  RelImageBrowser *browser = rel_window_get_browser (window);
+  const char *const *groups = rel_image_browser_get_group_names (browser);
+  g_assert_cmpuint (g_strv_length ((char **) groups), ==, 2);
+  g_assert_cmpstr (groups[0], ==, "clean");
+  g_assert_cmpstr (groups[1], ==, "tagged");
+  g_assert_cmpuint (g_strv_length ((char **) rel_image_browser_get_class_names (browser)), ==, 10);
+  g_assert_null (rel_image_browser_get_layout_prompt (browser));
+
+  /* one method per window: the page explains with Explore's */
+  RelExplainerPanel *panel = rel_window_get_explainer_panel (window);
+  g_assert_true (rel_explainer_panel_set_method (panel, "lrp-epsilon"));
+  g_assert_true (rel_explainer_panel_set_method (panel, "gradient"));
+  g_assert_cmpstr (rel_strategies_view_get_method_title (rel_window_get_strategies_view (window)), ==,
+                   rel_method_lookup ("gradient")->title);
+  g_assert_true (rel_explainer_panel_set_method (panel, "lrp-epsilon-plus-flat"));
+  g_assert_cmpstr (rel_strategies_view_get_method_title (rel_window_get_strategies_view (window)), ==,
+                   rel_method_lookup ("lrp-epsilon-plus-flat")->title);
 
   RelStrategiesView *view = rel_window_get_strategies_view (window);
   g_assert_nonnull (view);
@@ -242,6 +265,14 @@ test_demo_strategies (void)
       g_assert_no_error (error);
     }
 
+  /* another method in Explore: the clusters stay, saying where they came from */
+  g_assert_true (rel_explainer_panel_set_method (panel, "gradient"));
+  g_autofree char *stale = g_strdup_printf ("These clusters come from %s; Run explains the images again with %s.",
+                                            rel_method_lookup ("lrp-epsilon-plus-flat")->title,
+                                            rel_method_lookup ("gradient")->title);
+  g_assert_nonnull (ui_test_find_widget (GTK_WIDGET (view), drawn_label_reads, stale));
+  g_assert_true (rel_explainer_panel_set_method (panel, "lrp-epsilon-plus-flat"));
+
   /* a gallery thumbnail opens its image in the explore view */
   GtkWidget *thumb = rel_strategies_view_get_thumbnail (view, 1, 0);
   g_assert_nonnull (thumb);
@@ -252,6 +283,9 @@ test_demo_strategies (void)
   RelImageItem *sel = rel_image_browser_get_selected_item (rel_window_get_browser (window));
   g_assert_nonnull (sel);
   g_assert_cmpstr (rel_image_item_get_path (sel), ==, want);
+  /* ... where the canvas says what it explains, with the same method */
+  ui_test_wait_until ((UiTestCondition) rel_window_is_explained, window, WAIT_SECONDS, "the clicked image's map");
+  g_assert_true (rel_explainer_panel_get_method (panel) == rel_method_lookup ("lrp-epsilon-plus-flat"));
 
   /* a run cancelled at once leaves the previous analysis in place */
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "strategies");

@@ -290,6 +290,74 @@ test_explore (void)
   ui_test_remove_tree (more);
 }
 
+static gboolean
+visible_label_reads (GtkWidget *widget, gconstpointer text)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_is_drawable (widget)
+         && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
+}
+
+/* Waits until image @index of the browser is shown and explained. */
+static void
+select_and_explain (RelWindow *window, guint index)
+{
+  RelImageBrowser *browser = rel_window_get_browser (window);
+  g_autoptr (RelImageItem) item = g_list_model_get_item (rel_image_browser_get_filtered (browser), index);
+  g_assert_true (rel_image_browser_set_selected_item (browser, item));
+  while (g_strcmp0 (rel_window_get_input_path (window), rel_image_item_get_path (item)) != 0
+         || !rel_window_is_explained (window))
+    g_main_context_iteration (NULL, TRUE);
+  ui_test_wait_for_frame (GTK_WIDGET (window));
+}
+
+/* The canvas says which class its map explains; a class chosen for one image
+ * goes back to the prediction on the next, unless the target is pinned. */
+static void
+test_target (void)
+{
+  g_autofree char *images = NULL;
+  RelWindow *window = open_fixture ("tiny-cnn", &images);
+  RelPredictionPanel *prediction = rel_window_get_prediction_panel (window);
+  RelTarget t;
+
+  select_and_explain (window, 0);
+  rel_prediction_panel_get_target (prediction, &t);
+  g_assert_cmpint (t.kind, ==, REL_TARGET_PREDICTED);
+  g_autofree char *predicted = g_strdup_printf ("Explaining: Class %d (predicted)", t.a);
+  g_assert_nonnull (ui_test_find_widget (GTK_WIDGET (window), visible_label_reads, predicted));
+
+  /* another class for this image: named on the canvas */
+  int other = rel_prediction_panel_get_class_at (prediction, 1);
+  RelTarget chosen = { REL_TARGET_CLASS, other, 0, FALSE };
+  rel_prediction_panel_set_target (prediction, &chosen);
+  ui_test_wait_until (explained, window, WAIT_SECONDS, "the chosen class");
+  g_autofree char *not_predicted = g_strdup_printf ("Explaining: Class %d (not predicted)", other);
+  g_assert_nonnull (ui_test_find_widget (GTK_WIDGET (window), visible_label_reads, not_predicted));
+
+  /* the next image explains its own prediction */
+  select_and_explain (window, 1);
+  rel_prediction_panel_get_target (prediction, &t);
+  g_assert_cmpint (t.kind, ==, REL_TARGET_PREDICTED);
+  g_autofree char *next = g_strdup_printf ("Explaining: Class %d (predicted)", t.a);
+  g_assert_nonnull (ui_test_find_widget (GTK_WIDGET (window), visible_label_reads, next));
+
+  /* pinned, the class stays for the next image */
+  rel_prediction_panel_set_pinned (prediction, TRUE);
+  chosen.a = rel_prediction_panel_get_class_at (prediction, 2);
+  rel_prediction_panel_set_target (prediction, &chosen);
+  ui_test_wait_until (explained, window, WAIT_SECONDS, "the pinned class");
+  select_and_explain (window, 2);
+  rel_prediction_panel_get_target (prediction, &t);
+  g_assert_cmpint (t.kind, ==, REL_TARGET_CLASS);
+  g_assert_cmpint (t.a, ==, chosen.a);
+  g_autofree char *pinned = rel_prediction_panel_describe_target (prediction);
+  g_assert_nonnull (ui_test_find_widget (GTK_WIDGET (window), visible_label_reads, pinned));
+  g_assert_nonnull (strstr (pinned, "Explaining: Class"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  ui_test_remove_tree (images);
+}
+
 /* A malformed model dropped on the window: an error toast names the file, the
  * previous model stays and still explains. */
 static void
@@ -946,6 +1014,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/display-name", test_display_name);
   g_test_add_func ("/ui/empty", test_empty);
   g_test_add_func ("/ui/explore", test_explore);
+  g_test_add_func ("/ui/target", test_target);
   g_test_add_func ("/ui/bad-drop", test_bad_drop);
   g_test_add_func ("/ui/compare-and-export", test_compare_and_export);
   g_test_add_func ("/ui/export-failures", test_export_failures);

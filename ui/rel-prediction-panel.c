@@ -27,6 +27,7 @@ struct _RelPredictionPanel {
   GtkSwitch           *contrast_switch;
   AdwComboRow         *versus_row;
   GtkSwitch           *log_switch;
+  GtkToggleButton     *pin_button;
 
   int        k;
   int        n_classes;
@@ -446,6 +447,60 @@ rel_prediction_panel_set_logits (RelPredictionPanel *self, const RelTensor *logi
 /* ---- accessors ---- */
 
 void
+rel_prediction_panel_new_image (RelPredictionPanel *self)
+{
+  g_return_if_fail (REL_IS_PREDICTION_PANEL (self));
+  if (gtk_toggle_button_get_active (self->pin_button) || self->target.kind == REL_TARGET_PREDICTED)
+    return;
+  self->target.kind = REL_TARGET_PREDICTED;
+  sync_widgets (self);
+}
+
+void
+rel_prediction_panel_set_pinned (RelPredictionPanel *self, gboolean pinned)
+{
+  g_return_if_fail (REL_IS_PREDICTION_PANEL (self));
+  gtk_toggle_button_set_active (self->pin_button, pinned);
+}
+
+gboolean
+rel_prediction_panel_get_pinned (RelPredictionPanel *self)
+{
+  g_return_val_if_fail (REL_IS_PREDICTION_PANEL (self), FALSE);
+  return gtk_toggle_button_get_active (self->pin_button);
+}
+
+char *
+rel_prediction_panel_describe_target (RelPredictionPanel *self)
+{
+  RelTarget t;
+  g_autofree char *a = NULL, *b = NULL, *text = NULL;
+
+  g_return_val_if_fail (REL_IS_PREDICTION_PANEL (self), NULL);
+  if (self->n_classes == 0)
+    return NULL;
+  rel_prediction_panel_get_target (self, &t);
+  a = t.a >= 0 && t.a < self->n_classes ? g_strdup (self->labels[t.a]) : g_strdup_printf ("%d", t.a);
+  if (t.kind == REL_TARGET_CONTRAST)
+    {
+      b = t.b >= 0 && t.b < self->n_classes ? g_strdup (self->labels[t.b]) : g_strdup_printf ("%d", t.b);
+      /* Translators: the explained output, class A against class B */
+      text = g_strdup_printf (_("Explaining: %s vs %s"), a, b);
+    }
+  else if (t.kind == REL_TARGET_PREDICTED)
+    /* Translators: the explained class, which is the model's prediction */
+    text = g_strdup_printf (_("Explaining: %s (predicted)"), a);
+  else if (t.a == argmax (self))
+    text = g_strdup_printf (_("Explaining: %s"), a);
+  else
+    /* Translators: the explained class, which is not the prediction */
+    text = g_strdup_printf (_("Explaining: %s (not predicted)"), a);
+  if (t.log_prob)
+    return g_strdup_printf ("%s · log p", text);
+  return g_steal_pointer (&text);
+}
+
+void
 rel_prediction_panel_get_target (RelPredictionPanel *self, RelTarget *target)
 {
   g_return_if_fail (REL_IS_PREDICTION_PANEL (self));
@@ -603,6 +658,7 @@ rel_prediction_panel_class_init (RelPredictionPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelPredictionPanel, contrast_switch);
   gtk_widget_class_bind_template_child (widget_class, RelPredictionPanel, versus_row);
   gtk_widget_class_bind_template_child (widget_class, RelPredictionPanel, log_switch);
+  gtk_widget_class_bind_template_child (widget_class, RelPredictionPanel, pin_button);
 }
 
 static void

@@ -41,6 +41,16 @@ void       rel_prediction_panel_get_target (RelPredictionPanel *self, RelTarget 
 /* Sets the target (clamped to the classes shown) and emits target-changed. */
 void       rel_prediction_panel_set_target (RelPredictionPanel *self, const RelTarget *target);
 
+/* A new image is shown: unless the target is pinned, it goes back to the
+ * predicted class (no signal: the caller explains the new image anyway). */
+void       rel_prediction_panel_new_image  (RelPredictionPanel *self);
+/* The pin toggle beside the target: the chosen class stays for the next image. */
+void       rel_prediction_panel_set_pinned (RelPredictionPanel *self, gboolean pinned);
+gboolean   rel_prediction_panel_get_pinned (RelPredictionPanel *self);
+/* "Explaining: Sandal (predicted)" for the canvas and exports (g_free); NULL
+ * before an output. */
+char      *rel_prediction_panel_describe_target (RelPredictionPanel *self);
+
 /* Number of classes of the last output (0 before one), the class shown at
  * @rank (0-based; -1 beyond), and its softmax probability. */
 int        rel_prediction_panel_get_n_classes  (RelPredictionPanel *self);

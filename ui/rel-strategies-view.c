@@ -148,7 +148,10 @@ struct _RelStrategiesView {
   int              n_explained, n_heatmap_runs, marked_k;
   gboolean         updating;   /* setting widgets from code: no re-analysis */
 
-  GtkDropDown     *class_dd, *method_dd;
+  GtkDropDown     *class_dd;
+  GtkLabel        *method_label;
+  RelParams       *method;     /* the window's (Explore's) method and parameters */
+  char            *analysed_with;  /* the method title of the shown analysis */
   GtkStringList   *class_list;
   GtkDropDown     *k_dd;        /* Auto, 2, 3, … */
   GtkSpinButton   *nb_spin, *pool_spin;
@@ -281,15 +284,18 @@ class_name (RelStrategiesView *self, int c)
   return gtk_string_list_get_string (self->class_list, c);
 }
 
-static const RelMethodDef *
+/* The window's method and parameters, so a heatmap is the same on every page. */
+static RelParams *
 current_method (RelStrategiesView *self)
 {
-  const RelMethodDef *const *all = rel_methods ();
-  guint i = gtk_drop_down_get_selected (self->method_dd);
-  for (guint j = 0; all[j]; j++)
-    if (j == i)
-      return all[j];
-  return rel_method_lookup ("lrp-epsilon");
+  return self->method ? rel_params_copy (self->method) : rel_params_new (rel_method_lookup ("lrp-epsilon"));
+}
+
+static const char *
+method_title (const RelParams *params)
+{
+  const RelMethodDef *m = params ? rel_params_method (params) : NULL;
+  return m ? g_dgettext (GETTEXT_PACKAGE, m->title) : "";
 }
 
 #define K_MAX 10
@@ -364,7 +370,6 @@ set_busy (RelStrategiesView *self, gboolean busy)
   if (self->status_box)
     gtk_widget_set_visible (self->status_box, busy || *gtk_label_get_text (self->status));
   gtk_widget_set_sensitive (GTK_WIDGET (self->class_dd), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->method_dd), !busy);
 }
 
 static void
@@ -425,7 +430,9 @@ start_job (RelStrategiesView *self, gboolean full)
     {
       int c = current_class (self);
       t->model = rel_model_ref (self->model);
-      t->method = rel_params_new (current_method (self));
+      t->method = current_method (self);
+      g_free (self->analysed_with);
+      self->analysed_with = g_strdup (method_title (t->method));
       t->cls = c;
       t->cache_dir = g_strdup (self->cache_dir);
       t->paths = class_paths (self, c);
@@ -1354,19 +1361,12 @@ rel_strategies_view_init (RelStrategiesView *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->class_dd), _("The class whose explanations are clustered"));
   gtk_box_append (GTK_BOX (bar), labelled (_("Class"), GTK_WIDGET (self->class_dd)));
 
-  GtkStringList *methods = gtk_string_list_new (NULL);
-  const RelMethodDef *const *all = rel_methods ();
-  guint def = 0;
-  for (guint j = 0; all[j]; j++)
-    {
-      gtk_string_list_append (methods, g_dgettext (GETTEXT_PACKAGE, all[j]->title));
-      if (g_strcmp0 (all[j]->name, "lrp-epsilon") == 0)
-        def = j;
-    }
-  self->method_dd = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (methods), NULL));
-  gtk_drop_down_set_selected (self->method_dd, def);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->method_dd), _("The explanation method that makes the heatmaps"));
-  gtk_box_append (GTK_BOX (bar), labelled (_("Method"), GTK_WIDGET (self->method_dd)));
+  /* No method choice of its own: Explore's method and parameters make the
+   * heatmaps, so a thumbnail opens in Explore with the same map. */
+  self->method_label = GTK_LABEL (gtk_label_new (method_title (NULL)));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->method_label),
+                               _("The heatmaps use the method and parameters chosen in Explore"));
+  gtk_box_append (GTK_BOX (bar), labelled (_("Method"), GTK_WIDGET (self->method_label)));
 
   GtkStringList *ks = gtk_string_list_new (NULL);
   gtk_string_list_append (ks, C_("clusters", "Auto"));
@@ -1556,6 +1556,8 @@ rel_strategies_view_finalize (GObject *object)
   g_free (self->cache_dir);
   g_free (self->error);
   g_free (self->selected);
+  rel_params_free (self->method);
+  g_free (self->analysed_with);
   G_OBJECT_CLASS (rel_strategies_view_parent_class)->finalize (object);
 }
 
@@ -1723,4 +1725,28 @@ rel_strategies_view_hover (RelStrategiesView *self, int index)
   self->hover = MAX (index, -1);
   gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
   return TRUE;
+}
+
+void
+rel_strategies_view_set_method (RelStrategiesView *self, const RelParams *params)
+{
+  g_return_if_fail (REL_IS_STRATEGIES_VIEW (self));
+  rel_params_free (self->method);
+  self->method = params ? rel_params_copy (params) : NULL;
+  gtk_label_set_text (self->method_label, method_title (self->method));
+  /* the shown clusters stay, saying they came from another method */
+  if (self->an && self->job == NULL && g_strcmp0 (self->analysed_with, method_title (self->method)) != 0)
+    {
+      g_autofree char *msg = g_strdup_printf (_("These clusters come from %s; Run explains the images again with %s."),
+                                              self->analysed_with, method_title (self->method));
+      gtk_label_set_text (self->status, msg);
+      update_status_row (self);
+    }
+}
+
+const char *
+rel_strategies_view_get_method_title (RelStrategiesView *self)
+{
+  g_return_val_if_fail (REL_IS_STRATEGIES_VIEW (self), NULL);
+  return gtk_label_get_text (self->method_label);
 }

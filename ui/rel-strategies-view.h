@@ -30,6 +30,12 @@ void         rel_strategies_view_set_model    (RelStrategiesView *self, RelModel
 /* NULL: the core's default cache; "" disables it. */
 void         rel_strategies_view_set_cache_dir (RelStrategiesView *self, const char *dir);
 
+/* The method and parameters that make the heatmaps (copied): the window's,
+ * as Explore uses them; lrp-epsilon before the first call. A change keeps
+ * the shown analysis and says which method it came from. */
+void         rel_strategies_view_set_method   (RelStrategiesView *self, const RelParams *params);
+const char  *rel_strategies_view_get_method_title (RelStrategiesView *self);
+
 /* Selects the class by its label; FALSE if the model has no such label. */
 gboolean     rel_strategies_view_set_class    (RelStrategiesView *self, const char *label);
 /* Clusters (0: the eigengap's; 2 … 10), neighbours and pooling size, as the controls. */

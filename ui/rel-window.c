@@ -76,6 +76,7 @@ struct _RelWindow
   RelTensor    *input;
   RelTensor    *logits;
   char         *input_path;
+  char         *explained_path;   /* the image the target was last chosen for */
 
   RelExplainer *explainer;
   guint64       main_generation;
@@ -110,6 +111,7 @@ struct _RelWindow
   RelHeatmapView     *heatmap_view;
   RelColorbar        *colorbar;
   RelPredictionPanel *prediction_panel;
+  GtkLabel           *target_chip;
   RelExplainerPanel  *explainer_panel;
   GtkToggleButton    *mode_image;
   GtkToggleButton    *mode_heatmap;
@@ -289,6 +291,8 @@ update_column_toggles (RelWindow *self)
   gtk_widget_set_visible (self->side_toggle, explore);
 }
 
+static void update_target_chip (RelWindow *self);
+
 static void
 update_pages (RelWindow *self)
 {
@@ -314,6 +318,17 @@ update_pages (RelWindow *self)
   gboolean have_map = self->relevance != NULL;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", have_map);
   gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), have_map);
+  update_target_chip (self);
+}
+
+/* The canvas says what it explains. */
+static void
+update_target_chip (RelWindow *self)
+{
+  g_autofree char *text = self->input ? rel_prediction_panel_describe_target (self->prediction_panel) : NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->target_chip), text != NULL);
+  gtk_label_set_text (self->target_chip, text ? text : "");
 }
 
 /* ---- the selected image ---- */
@@ -417,6 +432,13 @@ input_done (RelJob *job, gpointer result, const GError *error, gpointer user_dat
     g_warning ("%s", view_error->message);
   rel_heatmap_view_set_relevance (self->heatmap_view, NULL, NULL);
   g_clear_pointer (&self->relevance, rel_tensor_unref);
+  /* Another image explains its own prediction unless the target is pinned. */
+  if (g_strcmp0 (self->input_path, self->explained_path) != 0)
+    {
+      rel_prediction_panel_new_image (self->prediction_panel);
+      g_free (self->explained_path);
+      self->explained_path = g_strdup (self->input_path);
+    }
   rel_prediction_panel_set_logits (self->prediction_panel, self->logits, self->model);
   update_pages (self);
   compare_invalidate (self);
@@ -563,6 +585,7 @@ submit_main (RelWindow *self)
     return;
   RelTarget target;
   rel_prediction_panel_get_target (self->prediction_panel, &target);
+  update_target_chip (self);
   self->compare_running = NULL;
   self->main_final = FALSE;
   /* The explained output is known before the map: progressive estimates
@@ -588,6 +611,8 @@ params_changed_cb (RelExplainerPanel *panel, gpointer params, gpointer user_data
   const RelMethodDef *method = rel_explainer_panel_get_method (panel);
   if (self->settings && method)
     g_settings_set_string (self->settings, "last-method", method->name);
+  /* one method per window: Strategies explains with the same */
+  rel_strategies_view_set_method (self->strategies, params);
   compare_invalidate (self);
   submit_main (self);
 }
@@ -1837,9 +1862,18 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
       stem = g_steal_pointer (&base);
     }
   const RelMethodDef *m = rel_explainer_panel_get_method (self->explainer_panel);
+  /* the explained target in the name: a file cannot be mistaken for another class's map */
+  RelTarget t;
+  rel_prediction_panel_get_target (self->prediction_panel, &t);
+  const char *la = self->model ? rel_model_label (self->model, t.a) : NULL;
+  const char *lb = self->model && t.kind == REL_TARGET_CONTRAST ? rel_model_label (self->model, t.b) : NULL;
+  g_autofree char *a = la ? g_strdup (la) : g_strdup_printf ("%d", t.a);
+  g_autofree char *b = lb ? g_strdup (lb) : g_strdup_printf ("%d", t.b);
+  g_autofree char *target = t.kind == REL_TARGET_CONTRAST ? g_strdup_printf ("%s-vs-%s", a, b) : g_strdup (a);
+  g_strdelimit (target, "/\\:", '-');
   g_autofree char *name = g_str_has_prefix (kind, "grid-")
     ? g_strdup_printf ("compare.%s", ext)
-    : g_strdup_printf ("%s-%s%s.%s", stem ? stem : "image", m ? m->name : "relevance",
+    : g_strdup_printf ("%s-%s-%s%s.%s", stem ? stem : "image", m ? m->name : "relevance", target,
                        g_str_equal (kind, "overlay-png") ? "-overlay" : "", ext);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   g_object_set_data_full (G_OBJECT (chooser), "rel-kind", g_strdup (kind), g_free);
@@ -2064,6 +2098,10 @@ rel_window_constructed (GObject *object)
   if (method == NULL || !rel_method_lookup (method))
     method = "lrp-epsilon-plus-flat";
   rel_explainer_panel_set_method (self->explainer_panel, method);
+  {
+    g_autoptr (RelParams) params = rel_explainer_panel_get_params (self->explainer_panel);
+    rel_strategies_view_set_method (self->strategies, params);
+  }
   update_recent_menu (self);
   update_pages (self);
 }
@@ -2133,6 +2171,7 @@ rel_window_finalize (GObject *object)
   g_free (self->model_name);
   g_free (self->load_path);
   g_free (self->input_path);
+  g_free (self->explained_path);
   g_free (self->error_message);
   g_free (self->pending_images);
   G_OBJECT_CLASS (rel_window_parent_class)->finalize (object);
@@ -2205,6 +2244,7 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelWindow, side_toggle);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, view_page_stack);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, heatmap_view);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, target_chip);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, colorbar);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, prediction_panel);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, explainer_panel);
