@@ -68,20 +68,17 @@ rel_inspect_find_class (RelModel *model, const char *name)
 int *
 rel_inspect_dataset_labels (RelModel *model, const RelDataset *ds)
 {
-  g_autofree int *by_folder = g_new (int, MAX (ds->n_classes, 1));
   int *labels = g_new (int, MAX (ds->paths->len, 1));
+  /* one reading of a folder for the whole program: class folders at any depth (core/rel-dataset.h) */
+  g_autoptr(RelDatasetLayout) layout =
+    rel_dataset_layout_new (ds->root, (const char *const *) ds->paths->pdata, ds->paths->len,
+                            (const char *const *) model->labels, model->labels ? model->n_labels : 0,
+                            rel_model_num_classes (model), 0, NULL);
 
-  for (int c = 0; c < ds->n_classes; c++)
-    {
-      by_folder[c] = -1;
-      for (int l = 0; model->labels && l < model->n_labels; l++)
-        if (label_matches (model->labels[l], ds->class_names[c]))
-          by_folder[c] = l;
-    }
   for (guint i = 0; i < ds->paths->len; i++)
     {
-      int f = g_array_index (ds->labels, int, i);
-      labels[i] = f >= 0 && f < ds->n_classes ? by_folder[f] : -1;
+      int c = layout ? layout->image_class[i] : -1;
+      labels[i] = c >= 0 ? layout->class_labels[c] : -1;
     }
   return labels;
 }

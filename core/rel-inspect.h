@@ -102,9 +102,9 @@ void              rel_inspect_result_free (RelInspectResult *result);
 /* The model output a class name means: a label (exact, or as a folder spells
  * it: '/' written '-', any case) or an index; −1 if none. */
 int        rel_inspect_find_class (RelModel *model, const char *name);
-/* The true class of every image of @ds as a model output index: the class
- * folder matched against the model's labels as rel_inspect_find_class does
- * (−1 where it matches none). A new array of ds->paths->len ints. */
+/* The true class of every image of @ds as a model output index: the folder
+ * on its path named after a label, at any depth, as rel_dataset_layout_new
+ * finds it (−1 where none matches). A new array of ds->paths->len ints. */
 int       *rel_inspect_dataset_labels (RelModel *model, const RelDataset *ds);
 /* Loads @path as @model's input (1×C×H×W) and, with @region, maps it onto the
  * input grid (*mask: H × W, g_free). Errors name the file. */
