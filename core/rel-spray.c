@@ -216,6 +216,12 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
   h->predicted = g_new (int, n);
   h->confidence = g_new (float, n);
   int batch = req->batch_size > 0 ? req->batch_size : 16;
+  /* the output size the model declares (0: dynamic), which an entry must match */
+  RelValue *out_value = rel_model_value (req->model, req->model->output);
+  int classes = out_value && out_value->ndim >= 1 && out_value->shape[out_value->ndim - 1] > 0
+                && out_value->shape[out_value->ndim - 1] <= G_MAXINT
+                ? (int) out_value->shape[out_value->ndim - 1] : 0;
+  gboolean read_cache_ok = TRUE, sized_by_cache = FALSE;
   for (int i = 0; i < n; i++)
     {
       if (req->cancel && g_atomic_int_get (req->cancel))
@@ -245,10 +251,16 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
       float conf = 0;
       g_autofree float *map = NULL;
       g_autofree float *probs = NULL;
-      gboolean hit = cache_file && read_cache (cache_file, key, &mh, &mw, &pred, &conf, &map, &n_out, &probs)
+      /* an entry is used only if it could have come from this model: a
+       * damaged one costs its recomputation, never a wrong prediction */
+      gboolean hit = cache_file && read_cache_ok && read_cache (cache_file, key, &mh, &mw, &pred, &conf, &map, &n_out, &probs)
+                     && (classes == 0 || n_out == classes) && pred >= 0 && pred < n_out && conf >= 0 && conf <= 1
                      && (i == 0 || (mh == h->height && mw == h->width && n_out == h->n_outputs));
       if (hit)
-        h->n_cached++;
+        {
+          h->n_cached++;
+          sized_by_cache |= i == 0;
+        }
       else
         {
           g_clear_pointer (&map, g_free);
@@ -301,6 +313,17 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
               g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "%d heatmaps of %d×%d do not fit in memory", n, mh, mw);
               return NULL;
             }
+        }
+      else if ((mh != h->height || mw != h->width || n_out != h->n_outputs) && sized_by_cache)
+        {
+          /* the first map came from an entry that does not fit the rest (a
+           * map size no other image gives): start again, reading no entry */
+          g_clear_pointer (&h->maps, g_free);
+          g_clear_pointer (&h->probs, g_free);
+          h->n_cached = h->n_explained = 0;
+          read_cache_ok = sized_by_cache = FALSE;
+          i = -1;
+          continue;
         }
       else if (mh != h->height || mw != h->width || n_out != h->n_outputs)
         {
