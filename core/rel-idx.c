@@ -158,12 +158,17 @@ rel_sample_set_load_idx (const char *images, const char *labels, GError **error)
 
   if ((f = idx_open (images, 3, idim, error)) == NULL)
     return NULL;
-  per = (int64_t) idim[1] * idim[2];
-  if (idim[1] > 65535 || idim[2] > 65535 || !check_values (idim[0], per, images, error))
+  /* the sides before their product, which two u32 sides would overflow */
+  if (idim[1] > 65535 || idim[2] > 65535)
     {
-      if (error && *error == NULL)
-        g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "%s: images of %u×%u are too large",
-                     images, idim[1], idim[2]);
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "%s: images of %u×%u are too large",
+                   images, idim[1], idim[2]);
+      gzclose (f);
+      return NULL;
+    }
+  per = (int64_t) idim[1] * idim[2];
+  if (!check_values (idim[0], per, images, error))
+    {
       gzclose (f);
       return NULL;
     }
