@@ -666,6 +666,7 @@ static const struct {
   { "spray",   "MODEL DATASET  cluster a class's explanations (SpRAy)" },
   { "inspect", "MODEL DATASET  test a suspected Clever Hans: relevance mass, removal, transplant" },
   { "correct", "MODEL DATASET  remove an artifact from a model (P-ClArC, A-ClArC)" },
+  { "evaluate", "MODEL INPUT|DATASET  score explanations: pixel flipping, infidelity, sensitivity, sanity checks" },
 };
 
 static void
@@ -754,12 +755,14 @@ run (int argc, char **argv)
     return rel_cli_inspect (argc, argv);
   if (strcmp (command, "correct") == 0)
     return rel_cli_correct (argc, argv);
+  if (strcmp (command, "evaluate") == 0)
+    return rel_cli_evaluate (argc, argv);
   if (strcmp (command, "help") == 0)
     {
       print_usage (stdout);
       return 0;
     }
-  print_error ("unknown command '%s' (commands: predict, explain, methods, bench, ops, train, spray, inspect, correct)", command);
+  print_error ("unknown command '%s' (commands: predict, explain, methods, bench, ops, train, spray, inspect, correct, evaluate)", command);
   return EXIT_USAGE;
 }
 
