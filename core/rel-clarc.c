@@ -117,6 +117,13 @@ rel_clarc_activations (RelModel *model, int value, RelTensor *const *inputs, int
           shape[0] = (int) t->shape[1];
           shape[1] = (int) t->shape[2];
           shape[2] = (int) t->shape[3];
+          if ((gint64) dim * n > REL_TENSOR_MAX_ELEMENTS)
+            {
+              g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
+                           "layer %s's activations of %d images are too large to keep (%" G_GSIZE_FORMAT
+                           " values each); choose a later layer or fewer images", layer_name (model, value), n, dim);
+              return NULL;
+            }
           if ((out = g_try_new (float, dim * MAX (n, 1))) == NULL)
             {
               g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory for %d activations of %s", n,
@@ -769,6 +776,16 @@ rel_clarc_run (const RelClarcRequest *req, GError **error)
         goto out;
       if ((x = rel_inspect_load (model, req->paths[i], NULL, NULL, error)) == NULL)
         goto out;
+      /* every image is kept in memory (twice with pasted copies): refuse
+       * before a large data set exhausts it */
+      if ((gint64) x->numel * (req->n + req->n_artifact) * (req->artifact_paths ? 1 : 2) > REL_TENSOR_MAX_ELEMENTS)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
+                       "%d images of %" G_GINT64_FORMAT " values are too many to correct in memory (at most %"
+                       G_GINT64_FORMAT "); give a smaller data set", req->n + req->n_artifact, x->numel,
+                       REL_TENSOR_MAX_ELEMENTS / x->numel / (req->artifact_paths ? 1 : 2));
+          goto out;
+        }
       if (req->artifact_paths == NULL)
         {
           g_autoptr(RelTensor) t = rel_tensor_copy (x, error);
