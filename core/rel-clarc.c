@@ -886,16 +886,28 @@ rel_clarc_run (const RelClarcRequest *req, GError **error)
       RelClarcLayerFigures *lf = &res->layers[l];
       RelClarcFigures fig;
 
+      g_autoptr(GError) local = NULL;
+
       report (req, layers[l], (double) l / res->n_layers);
-      if (value < 0
-          || (a1 = rel_clarc_activations (model, value, SET_X (&fit_art), SET_N (&fit_art), shape, req->cancel, error)) == NULL
-          || (a0 = rel_clarc_activations (model, value, SET_X (&fit_clean), SET_N (&fit_clean), shape, req->cancel, error)) == NULL
-          || (h1 = rel_clarc_activations (model, value, SET_X (&hold_art), SET_N (&hold_art), shape, req->cancel, error)) == NULL
-          || (h0 = rel_clarc_activations (model, value, SET_X (&hold_clean), SET_N (&hold_clean), shape, req->cancel, error)) == NULL
-          || (cav = rel_cav_fit (model, value, req->kind, shape, a1, SET_N (&fit_art), a0, SET_N (&fit_clean), error)) == NULL)
-        goto out;
-      rel_cav_evaluate (cav, h1, SET_N (&hold_art), h0, SET_N (&hold_clean));
       lf->layer = g_strdup (layers[l]);
+      lf->cav_accuracy = lf->cav_auc = lf->clean_accuracy = lf->flip_rate = NAN;
+      if (value < 0
+          || (a1 = rel_clarc_activations (model, value, SET_X (&fit_art), SET_N (&fit_art), shape, req->cancel, &local)) == NULL
+          || (a0 = rel_clarc_activations (model, value, SET_X (&fit_clean), SET_N (&fit_clean), shape, req->cancel, &local)) == NULL
+          || (h1 = rel_clarc_activations (model, value, SET_X (&hold_art), SET_N (&hold_art), shape, req->cancel, &local)) == NULL
+          || (h0 = rel_clarc_activations (model, value, SET_X (&hold_clean), SET_N (&hold_clean), shape, req->cancel, &local)) == NULL
+          || (cav = rel_cav_fit (model, value, req->kind, shape, a1, SET_N (&fit_art), a0, SET_N (&fit_clean), &local)) == NULL)
+        {
+          /* trying every layer: one too large to keep, or one the artifact
+           * leaves no trace in, is skipped */
+          if (res->n_layers > 1 && local
+              && (local->code == REL_ERROR_TOO_LARGE || local->code == REL_ERROR_FAILED))
+            continue;
+          if (local)
+            g_propagate_error (error, g_steal_pointer (&local));
+          goto out;
+        }
+      rel_cav_evaluate (cav, h1, SET_N (&hold_art), h0, SET_N (&hold_clean));
       lf->cav_accuracy = cav->accuracy;
       lf->cav_auc = cav->auc;
       lf->clean_accuracy = lf->flip_rate = NAN;
@@ -922,6 +934,12 @@ rel_clarc_run (const RelClarcRequest *req, GError **error)
             best_value = l;
           }
       }
+    }
+  if (best_cav == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED,
+                   "no layer gives a direction: each was too large to keep or showed no difference");
+      goto out;
     }
   res->layer = g_strdup (best_cav->layer);
   res->cav_accuracy = best_cav->accuracy;
