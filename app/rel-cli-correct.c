@@ -273,9 +273,11 @@ rel_cli_correct (int argc, char **argv)
       return 0;
     }
 
-  if (res->n_layers > 1)
-    for (int l = 0; l < res->n_layers; l++)
-      printf ("  layer %-16s CAV accuracy %.3f AUC %.3f  clean %.3f  flip %.3f\n", res->layers[l].layer,
+  for (int l = 0; res->n_layers > 1 && l < res->n_layers; l++)
+      if (isnan (res->layers[l].cav_accuracy))
+        printf ("  layer %-16s skipped (too large to keep, or no trace of the artifact)\n", res->layers[l].layer);
+      else
+        printf ("  layer %-16s CAV accuracy %.3f AUC %.3f  clean %.3f  flip %.3f\n", res->layers[l].layer,
               res->layers[l].cav_accuracy, res->layers[l].cav_auc, res->layers[l].clean_accuracy,
               res->layers[l].flip_rate);
   printf ("%s at layer %s (CAV accuracy %.3f, AUC %.3f on %d held-out images)\n", method_text, res->layer,
