@@ -163,6 +163,17 @@ rel_cli_correct (int argc, char **argv)
       if ((art = rel_dataset_scan (artifact_dir, NULL, NULL, NULL, &error)) == NULL)
         return rel_cli_fail (1, "%s", error->message);
       art_labels = rel_inspect_dataset_labels (model, art);
+      if (art->paths->len == 0)
+        return rel_cli_fail (1, "%s holds no images; a direction needs at least %d with the artifact",
+                             artifact_dir, 2 * REL_CLARC_MIN_IMAGES);
+      /* with a region too: the relevance mass is measured in it */
+      if (region)
+        {
+          g_autoptr(RelTensor) first = rel_inspect_load (model, g_ptr_array_index (art->paths, 0), region,
+                                                         &src_mask, &error);
+          if (first == NULL)
+            return rel_cli_fail (1, "%s", error->message);
+        }
     }
   else
     {
