@@ -103,7 +103,6 @@ new_dialog (RelWindow *window, const char *out, int subset)
   rel_train_dialog_set_arch (dialog, "tiny");
   rel_train_dialog_set_epochs (dialog, 1);
   rel_train_dialog_set_subset (dialog, subset);
-  rel_train_dialog_set_open_when_done (dialog, FALSE);
   gtk_window_present (GTK_WINDOW (dialog));
   ui_test_wait_for_frame (GTK_WIDGET (dialog));
   return dialog;
@@ -229,6 +228,15 @@ test_train (void)
   g_autofree char *run_dir = g_path_get_dirname (model_path);
   g_autofree char *tagged = g_build_filename (run_dir, "images", "tagged", "Sandal", NULL);
   g_assert_true (g_file_test (tagged, G_FILE_TEST_IS_DIR));
+
+  /* Issue 12, defect 10: the dialog says where the model is, and the button
+   * is the one way to open it (no "open when done" switch beside it) */
+  g_autofree char *saved = g_strdup_printf ("Saved as %s", model_path);
+  GtkWidget *saved_label = find_widget (GTK_WIDGET (dialog), GTK_TYPE_LABEL, saved);
+  g_assert_nonnull (saved_label);
+  g_assert_true (gtk_widget_get_mapped (saved_label));
+  g_assert_null (ui_test_find_descendant (GTK_WIDGET (dialog), GTK_TYPE_SWITCH));
+  g_assert_null (rel_window_get_model (window));
 
   /* "Open Model" loads it into the window */
   GtkWidget *open = find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, "_Open Model");

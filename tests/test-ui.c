@@ -731,6 +731,13 @@ test_settings (void)
   ui_test_wait_for_frame (GTK_WIDGET (prefs));
   g_assert_nonnull (ui_test_find_label (GTK_WIDGET (prefs), "Colour Map"));
   g_assert_nonnull (ui_test_find_label (GTK_WIDGET (prefs), "Compute Threads"));
+  /* issue 12, defect 10: no search for four rows; the opacity reads as a percentage */
+  g_assert_false (adw_preferences_window_get_search_enabled (ADW_PREFERENCES_WINDOW (prefs)));
+  g_autofree char *percent = g_strdup_printf ("%.0f %%", 100 * rel_heatmap_view_get_opacity (rel_window_get_heatmap_view (window)));
+  GtkLabel *opacity_value = ui_test_find_label (GTK_WIDGET (prefs), percent);
+  g_test_message ("opacity shown as “%s”", percent);
+  g_assert_nonnull (opacity_value);
+  g_assert_nonnull (gtk_widget_get_ancestor (GTK_WIDGET (opacity_value), GTK_TYPE_SCALE));
   g_autofree char *png = ui_test_output_path ("test-ui-preferences.png");
   g_assert_true (rel_widget_save_png (GTK_WIDGET (prefs), png, NULL));
   gtk_window_destroy (prefs);
@@ -873,6 +880,80 @@ test_loading_canvas (void)
   ui_test_remove_tree (images);
 }
 
+static gboolean
+button_with_action (GtkWidget *w, gconstpointer action)
+{
+  return GTK_IS_BUTTON (w) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (w)), action) == 0;
+}
+
+/* Issue 12, defect 10 (HIG): the empty canvas offers to open a folder, the
+ * heatmap toggle has its own icon (it borrowed the colour picker's), Alt+1/2/3
+ * switch pages, and the compare grid's cells grow until the columns fill the
+ * page. */
+static void
+test_hig (void)
+{
+  g_autofree char *images = NULL;
+  RelWindow *window = new_window ();
+  GtkWidget *w = GTK_WIDGET (window);
+  g_autofree char *model = ui_test_fixture_path ("tiny-cnn");
+  g_autoptr (GFile) mfile = g_file_new_for_path (model);
+
+  /* a model but no image: "No Image Selected" with an Open Folder button */
+  rel_window_open (window, mfile);
+  ui_test_wait_until (not_loading, window, WAIT_SECONDS, "the model");
+  ui_test_wait_for_frame (w);
+  GtkWidget *no_image = ui_test_find_widget (w, is_no_image_page, NULL);
+  g_assert_nonnull (no_image);
+  g_assert_true (gtk_widget_get_mapped (no_image));
+  GtkWidget *open_folder = ui_test_find_widget (no_image, button_with_action, "win.open-folder");
+  g_assert_nonnull (open_folder);
+  g_assert_true (gtk_widget_get_mapped (open_folder));
+
+  /* the heatmap toggle's icon is the app's own, and the theme has it */
+  GtkWidget *heatmap_toggle = ui_test_find_widget (w, tooltip_reads, "Heatmap");
+  g_assert_nonnull (heatmap_toggle);
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (heatmap_toggle)), ==, "relevance-heatmap-symbolic");
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gtk_widget_get_display (w)),
+                                          "relevance-heatmap-symbolic"));
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  window = open_fixture_at ("tiny-cnn", 1280, &images);
+  w = GTK_WIDGET (window);
+  AdwViewStack *stack = ADW_VIEW_STACK (ui_test_find_descendant (w, ADW_TYPE_VIEW_STACK));
+  g_assert_true (gtk_widget_activate_action (w, "win.show-page", "s", "strategies"));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "strategies");
+  g_assert_true (gtk_widget_activate_action (w, "win.show-page", "s", "explore"));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "explore");
+
+  const char *methods[] = { "gradient", "lrp-epsilon", "gradcam", "input-x-gradient", "guided-backprop",
+                            "deconvnet", NULL };
+  rel_window_set_compare_methods (window, methods);
+  g_assert_true (gtk_widget_activate_action (w, "win.show-page", "s", "compare"));
+  ui_test_wait_until (compare_done, window, WAIT_SECONDS, "the compare grid");
+  ui_test_wait_for_frame (w);
+  ui_test_wait_for_frame (w);
+  int cell = rel_window_get_compare_cell_size (window);
+  GtkWidget *grid = gtk_widget_get_ancestor (rel_window_get_compare_cell (window, 0), GTK_TYPE_FLOW_BOX);
+  int right = 0;
+  for (guint i = 0; i < 6; i++)
+    {
+      graphene_rect_t r;
+      GtkWidget *v = rel_window_get_compare_cell (window, i);
+      g_assert_cmpint (gtk_widget_get_width (v), >=, cell);
+      g_assert_true (gtk_widget_compute_bounds (v, grid, &r));
+      right = MAX (right, (int) (r.origin.x + r.size.width));
+    }
+  g_test_message ("cells of %d px; the last column ends at %d of %d px", cell, right, gtk_widget_get_width (grid));
+  g_assert_cmpint (cell, >, 200);
+  /* the columns fill the grid: what is left at the right is less than a cell's chrome and spacing */
+  g_assert_cmpint (gtk_widget_get_width (grid) - right, <, 40);
+  g_autofree char *shot = ui_test_output_path ("test-ui-compare-wide.png");
+  g_assert_true (rel_widget_save_png (w, shot, NULL));
+  gtk_window_destroy (GTK_WINDOW (window));
+  ui_test_remove_tree (images);
+}
+
 /* Narrow windows: the browser and then the side panel fold away instead of
  * being cut off at the window's edge, and the toolbar's toggles bring them
  * back over the heatmap. */
@@ -988,6 +1069,9 @@ test_shortcuts (void)
   g_assert_nonnull (ui_test_find_label (GTK_WIDGET (overlay), "Open a folder of images"));
   g_assert_nonnull (ui_test_find_label (GTK_WIDGET (overlay), "Zoom in"));
   g_assert_nonnull (ui_test_find_label (GTK_WIDGET (overlay), "Image browser"));
+  /* the pages' shortcuts are listed (issue 12, defect 10) */
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (overlay), "Pages"));
+  g_assert_nonnull (ui_test_find_label (GTK_WIDGET (overlay), "Strategies"));
   g_autofree char *png = ui_test_output_path ("test-ui-shortcuts.png");
   g_assert_true (rel_widget_save_png (GTK_WIDGET (overlay), png, NULL));
   gtk_window_destroy (overlay);
@@ -1025,6 +1109,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/settings", test_settings);
   g_test_add_func ("/ui/shortcuts", test_shortcuts);
   g_test_add_func ("/ui/loading-canvas", test_loading_canvas);
+  g_test_add_func ("/ui/hig", test_hig);
   g_test_add_func ("/ui/narrow", test_narrow);
   g_test_add_func ("/ui/narrow-german", test_narrow_german);
   g_test_add_func ("/ui/german", test_german);

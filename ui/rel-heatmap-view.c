@@ -858,8 +858,14 @@ rel_heatmap_view_get_map_scale (RelHeatmapView *self, RelNormMode norm, double p
   g_return_val_if_fail (REL_IS_HEATMAP_VIEW (self), 0);
   if (self->map == NULL)
     return 0;
-  return rel_heatmap_scale (self->map, (gsize) self->map_width * self->map_height, norm, percentile,
-                            self->shared_scale);
+  {
+    gsize n = (gsize) self->map_width * self->map_height;
+    double scale = rel_heatmap_scale (self->map, n, norm, percentile, self->shared_scale);
+    /* a grid's shared scale honours each map's floor too */
+    if (norm != REL_NORM_SHARED)
+      scale = MAX (scale, rel_heatmap_floor (self->map, n, self->reference));
+    return scale;
+  }
 }
 
 /* ---- Appearance ---- */

@@ -93,7 +93,6 @@ struct _RelTrainDialog
   GtkSpinButton  *rate_spin;
   AdwComboRow    *arch_row;
   GtkSpinButton  *epochs_spin;
-  GtkSwitch      *open_switch;
   RelTrainPlot   *plot;
   GtkProgressBar *progress_bar;
   GtkLabel       *status_label;
@@ -102,6 +101,7 @@ struct _RelTrainDialog
   GtkLabel       *flip_label;
   GtkLabel       *result_label;
   GtkButton      *open_button;
+  GtkLabel       *saved_label;
 };
 
 G_DEFINE_FINAL_TYPE (RelTrainDialog, rel_train_dialog, ADW_TYPE_WINDOW)
@@ -420,11 +420,11 @@ job_done (RelJob *job, gpointer result, const GError *error, gpointer user_data)
                                               100 * self->result->flip_rate, self->result->class_name);
   gtk_label_set_text (self->result_label, explain);
   gtk_widget_set_visible (self->results_box, TRUE);
+  /* where the run went, so the model can be found again later */
+  g_autofree char *saved = g_strdup_printf (_("Saved as %s"), self->result->model_path);
+  gtk_label_set_text (self->saved_label, saved);
   gtk_widget_set_sensitive (GTK_WIDGET (self->open_button), self->parent != NULL);
   gtk_widget_grab_focus (GTK_WIDGET (self->open_button));
-
-  if (gtk_switch_get_active (self->open_switch))
-    rel_train_dialog_open_model (self);
   g_signal_emit (self, signals[SIGNAL_FINISHED], 0, TRUE);
 }
 
@@ -646,13 +646,6 @@ rel_train_dialog_set_subset (RelTrainDialog *self, int n)
 }
 
 void
-rel_train_dialog_set_open_when_done (RelTrainDialog *self, gboolean open)
-{
-  g_return_if_fail (REL_IS_TRAIN_DIALOG (self));
-  gtk_switch_set_active (self->open_switch, open);
-}
-
-void
 rel_train_dialog_set_output_dir (RelTrainDialog *self, const char *dir)
 {
   g_return_if_fail (REL_IS_TRAIN_DIALOG (self) && dir != NULL);
@@ -756,7 +749,6 @@ rel_train_dialog_class_init (RelTrainDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelTrainDialog, rate_spin);
   gtk_widget_class_bind_template_child (widget_class, RelTrainDialog, arch_row);
   gtk_widget_class_bind_template_child (widget_class, RelTrainDialog, epochs_spin);
-  gtk_widget_class_bind_template_child (widget_class, RelTrainDialog, open_switch);
   gtk_widget_class_bind_template_child (widget_class, RelTrainDialog, plot);
   gtk_widget_class_bind_template_child (widget_class, RelTrainDialog, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, RelTrainDialog, status_label);
@@ -765,6 +757,7 @@ rel_train_dialog_class_init (RelTrainDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelTrainDialog, flip_label);
   gtk_widget_class_bind_template_child (widget_class, RelTrainDialog, result_label);
   gtk_widget_class_bind_template_child (widget_class, RelTrainDialog, open_button);
+  gtk_widget_class_bind_template_child (widget_class, RelTrainDialog, saved_label);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 

@@ -27,8 +27,6 @@ void        rel_train_dialog_set_arch        (RelTrainDialog *self, const char *
 void        rel_train_dialog_set_epochs      (RelTrainDialog *self, int epochs);
 /* Training images used (the first @n); 0: all. */
 void        rel_train_dialog_set_subset      (RelTrainDialog *self, int n);
-/* Whether the model opens in the parent window by itself when training ends. */
-void        rel_train_dialog_set_open_when_done (RelTrainDialog *self, gboolean open);
 /* Where runs are written (default: the user data dir's relevance/trained). */
 void        rel_train_dialog_set_output_dir  (RelTrainDialog *self, const char *dir);
 

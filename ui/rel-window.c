@@ -18,6 +18,7 @@
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <glib/gi18n.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +40,12 @@
 /* Images in the "images × one method" grid when fewer are selected. */
 #define COMPARE_MAX_IMAGES 12
 /* Side of a grid cell's canvas, and of a cell in exported grids. */
+/* The compare grid's cells: at least this side, growing with the window
+ * so that the columns fill its width. */
 #define COMPARE_CELL_SIZE 200
+#define COMPARE_SPACING 12      /* the grid's column spacing (rel-window.ui) */
+#define COMPARE_MARGIN 18       /* the grid's margins (rel-window.ui) */
+#define COMPARE_CELL_CHROME 20  /* a grid child's padding, the card's border and the view's margins */
 #define EXPORT_CELL_SIZE 224
 
 static const char *const default_compare_methods[] = {
@@ -56,6 +62,8 @@ typedef struct {
   RelImageItem   *item;     /* images × one method; NULL for methods × image */
   gboolean        done;
   gboolean        failed;
+  double          reference; /* what the map adds up to when fixed by the params (1 for
+                              * LRP from 1.0); NAN: the explained output */
 } CompareCell;
 
 struct _RelWindow
@@ -130,6 +138,10 @@ struct _RelWindow
   GtkToggleButton    *shared_toggle;
   GtkLabel           *compare_status;
   GtkFlowBox         *compare_grid;
+  GtkScrolledWindow  *compare_scroller;
+  int                 compare_cell;    /* the cells' heatmap side now */
+  int                 compare_columns;
+  guint               compare_fit_id;  /* idle that applies compare_cell */
   GMenu              *recent_section;
 };
 
@@ -990,6 +1002,18 @@ open_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   choose (REL_WINDOW (widget), CHOOSE_MODEL);
 }
 
+/* Alt+1/2/3: the pages, as the view switcher orders them. */
+static void
+show_page_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  RelWindow *self = REL_WINDOW (widget);
+  const char *page = g_variant_get_string (parameter, NULL);
+
+  if (self->model == NULL || adw_view_stack_get_child_by_name (self->view_stack, page) == NULL)
+    return;
+  adw_view_stack_set_visible_child_name (self->view_stack, page);
+}
+
 static void
 open_folder_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
@@ -1308,7 +1332,7 @@ compare_add_cell (RelWindow *self, const char *method, RelImageItem *item)
   gtk_widget_add_css_class (box, "card");
   gtk_widget_add_css_class (box, "compare-cell");
   GtkWidget *view = rel_heatmap_view_new ();
-  gtk_widget_set_size_request (view, COMPARE_CELL_SIZE, COMPARE_CELL_SIZE);
+  gtk_widget_set_size_request (view, self->compare_cell, self->compare_cell);
   gtk_widget_set_margin_top (view, 6);
   gtk_widget_set_margin_start (view, 6);
   gtk_widget_set_margin_end (view, 6);
@@ -1348,6 +1372,64 @@ compare_add_cell (RelWindow *self, const char *method, RelImageItem *item)
   gtk_flow_box_append (self->compare_grid, box);
   g_ptr_array_add (self->cells, cell);
   return cell;
+}
+
+/* Issue 12, defect 10: fixed 200 px cells left most of a wide window empty.
+ * From the viewport's width: as many columns of at least COMPARE_CELL_SIZE
+ * as fit (2…8, as the grid allows), each cell as wide as its share. */
+static gboolean
+compare_apply_cells (gpointer data)
+{
+  RelWindow *self = data;
+
+  self->compare_fit_id = 0;
+  gtk_flow_box_set_max_children_per_line (self->compare_grid, (guint) self->compare_columns);
+  for (guint i = 0; self->cells && i < self->cells->len; i++)
+    {
+      CompareCell *c = g_ptr_array_index (self->cells, i);
+      gtk_widget_set_size_request (GTK_WIDGET (c->view), self->compare_cell, self->compare_cell);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+compare_fit_cells (GtkAdjustment *hadj, RelWindow *self)
+{
+  int width = (int) gtk_adjustment_get_page_size (hadj) - 2 * COMPARE_MARGIN;
+  int chrome = COMPARE_CELL_CHROME, min_cell, columns, cell;
+
+  if (width <= 0)
+    return;
+  /* what a grid child adds around its heatmap, as the theme draws it */
+  if (self->cells && self->cells->len > 0)
+    {
+      CompareCell *c = g_ptr_array_index (self->cells, 0);
+      GtkWidget *child = gtk_widget_get_parent (c->widget);
+      int m, view_w;
+      gtk_widget_get_size_request (GTK_WIDGET (c->view), &view_w, NULL);
+      gtk_widget_measure (child ? child : c->widget, GTK_ORIENTATION_HORIZONTAL, -1, &m, NULL, NULL, NULL);
+      if (view_w > 0 && m > view_w)
+        chrome = m - view_w;
+    }
+  min_cell = COMPARE_CELL_SIZE + chrome;
+  columns = CLAMP ((width + COMPARE_SPACING) / (min_cell + COMPARE_SPACING), 2, 8);
+  cell = (width - (columns - 1) * COMPARE_SPACING) / columns - chrome;
+  /* never smaller than the minimum: a narrow window scrolls instead */
+  cell = MAX (cell, COMPARE_CELL_SIZE);
+  if (cell == self->compare_cell && columns == self->compare_columns)
+    return;
+  self->compare_cell = cell;
+  self->compare_columns = columns;
+  /* this runs while the page is allocated: resize the cells after it */
+  if (self->compare_fit_id == 0)
+    self->compare_fit_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, compare_apply_cells, self, NULL);
+}
+
+int
+rel_window_get_compare_cell_size (RelWindow *self)
+{
+  g_return_val_if_fail (REL_IS_WINDOW (self), 0);
+  return self->compare_cell;
 }
 
 static void
@@ -1426,6 +1508,10 @@ compare_update_cb (RelExplainer *explainer, RelExplainUpdate *update, gpointer u
     }
   cell->done = TRUE;
   self->compare_running = NULL;
+  /* the floor that keeps a near-zero map faint, as on the Explore canvas */
+  if (update->explanation)
+    rel_heatmap_view_set_reference (cell->view, isnan (cell->reference) ? update->explanation->explained_output
+                                                                         : cell->reference);
   if (update->error)
     {
       cell->failed = TRUE;
@@ -1483,6 +1569,7 @@ compare_continue (RelWindow *self)
       /* The panel's values for its own method, the table's defaults otherwise. */
       params = current == def ? rel_explainer_panel_get_params (self->explainer_panel) : rel_params_new (def);
       rel_heatmap_view_set_input (cell->view, input, &self->model->preprocess, NULL);
+      cell->reference = rel_params_reference_output (params, NAN);
       gtk_label_set_text (cell->subtitle, _("Computing…"));
       self->compare_running = cell;
       self->main_final = FALSE;
@@ -1912,6 +1999,13 @@ pref_threads_cb (GtkSpinButton *spin, gpointer user_data)
     rel_core_init (threads);
 }
 
+static char *
+format_percent (GtkScale *scale, double value, gpointer data)
+{
+  /* Translators: an opacity as a percentage */
+  return g_strdup_printf (_("%.0f %%"), value * 100);
+}
+
 GtkWindow *
 rel_window_show_preferences (RelWindow *self)
 {
@@ -1919,6 +2013,9 @@ rel_window_show_preferences (RelWindow *self)
   gtk_window_set_transient_for (GTK_WINDOW (prefs), GTK_WINDOW (self));
   gtk_window_set_modal (GTK_WINDOW (prefs), TRUE);
   gtk_window_set_default_size (GTK_WINDOW (prefs), 560, 520);
+
+  /* four rows need no search */
+  adw_preferences_window_set_search_enabled (ADW_PREFERENCES_WINDOW (prefs), FALSE);
 
   AdwPreferencesPage *page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
   AdwPreferencesGroup *look = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
@@ -1943,7 +2040,11 @@ rel_window_show_preferences (RelWindow *self)
   gtk_widget_set_valign (scale, GTK_ALIGN_CENTER);
   gtk_scale_set_draw_value (GTK_SCALE (scale), TRUE);
   gtk_scale_set_digits (GTK_SCALE (scale), 2);
+  /* a share of the heatmap's colour: read as a percentage, not 0.70 */
+  gtk_scale_set_format_value_func (GTK_SCALE (scale), format_percent, NULL, NULL);
   gtk_scale_set_value_pos (GTK_SCALE (scale), GTK_POS_LEFT);
+  gtk_widget_set_name (scale, "opacity-scale");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (scale), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Overlay Opacity"), -1);
   adw_action_row_add_suffix (ADW_ACTION_ROW (orow), scale);
   adw_preferences_group_add (look, orow);
   adw_preferences_page_add (page, look);
@@ -2143,6 +2244,7 @@ rel_window_dispose (GObject *object)
   RelWindow *self = REL_WINDOW (object);
   /* No callback may reach a window that is going away. */
   g_clear_pointer (&self->explainer, rel_explainer_free);
+  g_clear_handle_id (&self->compare_fit_id, g_source_remove);
   if (self->load_job)
     rel_job_cancel (self->load_job);
   g_clear_pointer (&self->load_job, rel_job_unref);
@@ -2265,6 +2367,7 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelWindow, shared_toggle);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, compare_status);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, compare_grid);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, compare_scroller);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, recent_section);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
@@ -2284,6 +2387,10 @@ rel_window_class_init (RelWindowClass *klass)
                                        "win.open-folder", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.preferences", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export", "s", "overlay-png");
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "explore");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s", "compare");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s", "strategies");
 }
 
 static void
@@ -2293,7 +2400,11 @@ rel_window_init (RelWindow *self)
   self->explainer = rel_explainer_new ();
   rel_colorbar_set_view (self->colorbar, self->heatmap_view);
   setup_toolbar (self);
+  self->compare_cell = COMPARE_CELL_SIZE;
+  self->compare_columns = 8;
   setup_compare (self);
+  g_signal_connect (gtk_scrolled_window_get_hadjustment (self->compare_scroller), "changed",
+                    G_CALLBACK (compare_fit_cells), self);
   /* SpRAy on the browser's images: built here as it needs the browser */
   self->strategies = REL_STRATEGIES_VIEW (rel_strategies_view_new (self->browser));
   adw_view_stack_add_titled (self->view_stack, GTK_WIDGET (self->strategies), "strategies", _("Strategies"));

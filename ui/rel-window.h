@@ -65,6 +65,9 @@ void        rel_window_show_compare (RelWindow *self, gboolean images);
 void        rel_window_show_strategies (RelWindow *self);
 void        rel_window_set_compare_methods (RelWindow *self, const char *const *methods);
 gboolean    rel_window_compare_is_done (RelWindow *self, guint *n_cells);
+/* The side of the compare cells' heatmaps now: at least 200 px, growing so the
+ * columns fill the page's width. */
+int         rel_window_get_compare_cell_size (RelWindow *self);
 GtkWidget  *rel_window_get_compare_cell (RelWindow *self, guint index);  /* its RelHeatmapView */
 /* What clicking a cell does: its method (or image) becomes the Explore view's. */
 void        rel_window_activate_compare_cell (RelWindow *self, guint index);
