@@ -1510,7 +1510,8 @@ apply_layout (RelImageBrowser *self)
                                         g >= 0 ? layout->group_names[g] : NULL);
     }
   /* The cells on screen redraw a few per main-loop turn: a cell takes
-   * about a millisecond, and a grid holds hundreds. */
+   * about a millisecond, and a grid holds hundreds. Ahead of drawing (at
+   * the idle priority a busy frame clock would hold them back for long). */
   {
     GHashTableIter it;
     gpointer key;
@@ -1518,7 +1519,7 @@ apply_layout (RelImageBrowser *self)
     while (g_hash_table_iter_next (&it, &key, NULL))
       g_ptr_array_add (self->cells_to_update, g_object_ref (key));
     if (self->update_cells_id == 0 && self->cells_to_update->len > 0)
-      self->update_cells_id = g_idle_add_full (DELIVERY_PRIORITY, update_cells_idle, self, NULL);
+      self->update_cells_id = g_idle_add_full (G_PRIORITY_DEFAULT, update_cells_idle, self, NULL);
   }
   update_layout_banner (self, layout);
   rebuild_class_dropdown (self);
@@ -2265,4 +2266,11 @@ rel_image_browser_get_layout_prompt (RelImageBrowser *self)
 {
   g_return_val_if_fail (REL_IS_IMAGE_BROWSER (self), NULL);
   return gtk_widget_get_visible (self->layout_banner) ? gtk_label_get_text (self->layout_label) : NULL;
+}
+
+const char *
+rel_image_browser_get_folder (RelImageBrowser *self)
+{
+  g_return_val_if_fail (REL_IS_IMAGE_BROWSER (self), NULL);
+  return self->root;
 }

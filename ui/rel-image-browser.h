@@ -50,6 +50,8 @@ GListModel   *rel_image_browser_get_filtered   (RelImageBrowser *self);
  * open folder's subfolders; empty when none. Known once the scan ended. */
 const char *const *rel_image_browser_get_class_names (RelImageBrowser *self);
 
+/* The open folder (borrowed; NULL when none). */
+const char   *rel_image_browser_get_folder     (RelImageBrowser *self);
 /* The groups: the folders around the class folders ("clean", "tagged"; see
  * rel_dataset_layout_new), NULL-terminated, borrowed. -1 shows every group. */
 const char *const *rel_image_browser_get_group_names (RelImageBrowser *self);

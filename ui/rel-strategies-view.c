@@ -346,6 +346,20 @@ class_paths (RelStrategiesView *self, int c)
   return (char **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
 }
 
+/* An image's name below the open folder ("tagged/Sandal/00008.png"): the
+ * groups often repeat file names, the folders tell them apart. */
+static char *
+shown_name (RelStrategiesView *self, const char *path)
+{
+  const char *root = rel_image_browser_get_folder (self->browser);
+  g_autofree char *canon = root ? g_canonicalize_filename (root, NULL) : NULL;
+  gsize n = canon ? strlen (canon) : 0;
+
+  if (canon && g_str_has_prefix (path, canon) && path[n] == '/')
+    return g_filename_display_name (path + n + 1);
+  return g_filename_display_basename (path);
+}
+
 /* ---- jobs ---- */
 
 /* The status row shows while busy or saying something. */
@@ -747,10 +761,9 @@ scatter_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer
       cairo_surface_t *img = hover_surface (self, i);
       int iw = cairo_image_surface_get_width (img), ih = cairo_image_surface_get_height (img);
       double side = 96, f = side / MAX (iw, ih);
-      g_autofree char *name = g_path_get_basename (self->an->data->paths[i]);
-      g_autofree char *utf8 = g_filename_display_name (name);
+      g_autofree char *utf8 = shown_name (self, self->an->data->paths[i]);
       pango_layout_set_text (layout, utf8, -1);
-      pango_layout_set_width (layout, (int) (side + 40) * PANGO_SCALE);
+      pango_layout_set_width (layout, (int) (side + 84) * PANGO_SCALE);
       pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_MIDDLE);
       int tw, th;
       pango_layout_get_pixel_size (layout, &tw, &th);
@@ -1176,8 +1189,7 @@ rebuild_gallery (RelStrategiesView *self)
           gtk_button_set_child (GTK_BUTTON (button), pic);
           gtk_widget_add_css_class (button, "flat");
           gtk_widget_add_css_class (button, "strategies-thumb");
-          g_autofree char *base = g_path_get_basename (h->paths[i]);
-          g_autofree char *name = g_filename_display_name (base);
+          g_autofree char *name = shown_name (self, h->paths[i]);
           g_autofree char *tip = g_strdup_printf (_("%s — confidence %.2f; click to explore"), name, h->hm->confidence[i]);
           gtk_widget_set_tooltip_text (button, tip);
           gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
