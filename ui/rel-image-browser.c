@@ -1443,7 +1443,7 @@ update_cells_idle (gpointer data)
 {
   RelImageBrowser *self = data;
 
-  for (int i = 0; i < 24 && self->cells_to_update->len > 0; i++)
+  for (int i = 0; i < 8 && self->cells_to_update->len > 0; i++)
     {
       RelImageItem *item = g_ptr_array_steal_index (self->cells_to_update, self->cells_to_update->len - 1);
       g_object_notify (G_OBJECT (item), "expected-label");
