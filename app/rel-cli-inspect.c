@@ -2,7 +2,8 @@
  * real? Relevance mass in a region, removal and transplant over a data set.
  *
  *   relevance-cli inspect MODEL DATASET --class C (--region x,y,w,h | --mask M.png)
- *       [--source IMAGE] --mode mass|remove|transplant [--method M] [--set K=V]...
+ *       [--source IMAGE [--place same|random [--seed S]]] --mode mass|remove|transplant
+ *       [--method M] [--set K=V]...
  *       [--fill zero|mean|blur|inpaint] [--json]
  *   relevance-cli inspect MODEL DATASET --class C --mode suggest [--share 0.5] [--mask-out M.png]
  *
@@ -220,12 +221,15 @@ rel_cli_inspect (int argc, char **argv)
   g_auto(GStrv) sets = NULL;
   gboolean json = FALSE;
   double share = 0.5;
-  g_autofree char *mask_out = NULL;
+  g_autofree char *mask_out = NULL, *place = NULL;
+  gint64 seed = 0;
   GOptionEntry entries[] = {
     { "class", 'c', 0, G_OPTION_ARG_STRING, &class_name, "The suspected class (label, folder name or index)", "C" },
     { "region", 'r', 0, G_OPTION_ARG_STRING, &region_text, "The region in image pixels", "X,Y,W,H" },
     { "mask", 0, 0, G_OPTION_ARG_FILENAME, &mask_path, "The region as a mask image (white inside, the images' size)", "MASK.png" },
     { "source", 0, 0, G_OPTION_ARG_FILENAME, &source, "Transplant: the image whose region is pasted", "IMAGE" },
+    { "place", 0, 0, G_OPTION_ARG_STRING, &place, "Transplant: same (the source's place, default) or random", "P" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Transplant at random places: the seed (default 0)", "S" },
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode_text, "mass, remove, transplant, or suggest (a region from the mean heatmap)", "MODE" },
     { "share", 0, 0, G_OPTION_ARG_DOUBLE, &share, "Suggest: share of the positive relevance the region holds (default 0.5)", "F" },
     { "mask-out", 0, 0, G_OPTION_ARG_FILENAME, &mask_out, "Suggest: write the region as a mask PNG (input grid)", "MASK.png" },
@@ -266,6 +270,8 @@ rel_cli_inspect (int argc, char **argv)
     return rel_cli_fail (EXIT_USAGE, "--mode is required (mass, remove or transplant)");
   if (!rel_inspect_mode_parse (mode_text, &mode, &error))
     return rel_cli_fail (EXIT_USAGE, "--mode: %s", error->message);
+  if (place && strcmp (place, "same") != 0 && strcmp (place, "random") != 0)
+    return rel_cli_fail (EXIT_USAGE, "--place must be same or random");
   if (fill_text && !rel_fill_parse (fill_text, &fill, &error))
     return rel_cli_fail (EXIT_USAGE, "--fill: %s", error->message);
   method = rel_method_lookup (method_name ? method_name : REL_INSPECT_DEFAULT_METHOD);
@@ -317,6 +323,8 @@ rel_cli_inspect (int argc, char **argv)
   req.fill = fill;
   req.source = src;
   req.source_mask = src_mask;
+  req.random_place = place && strcmp (place, "random") == 0;
+  req.seed = (guint64) seed;
   req.progress = on_progress;
   req.progress_data = (gpointer) rel_inspect_mode_name (mode);
   res = rel_inspect_run (&req, &error);
@@ -365,6 +373,8 @@ rel_cli_inspect (int argc, char **argv)
           g_autofree char *s = g_filename_display_name (source_path);
           json_builder_set_member_name (b, "source");
           json_builder_add_string_value (b, s);
+          json_builder_set_member_name (b, "place");
+          json_builder_add_string_value (b, req.random_place ? "random" : "same");
           rel_cli_json_number (b, "flip_rate", res->flip_rate);
           json_builder_set_member_name (b, "flip_candidates");
           json_builder_add_int_value (b, res->flip_candidates);

@@ -367,8 +367,15 @@ rel_inspect_run (const RelInspectRequest *req, GError **error)
                            req->paths[i]);
               return NULL;
             }
-          if (!rel_region_transplant (x, req->source, req->source_mask, error)
-              || !predict (model, x, req->target, &im.predicted_after, &im.probability_after, error))
+          {
+            int dx = 0, dy = 0;
+            if (req->random_place)
+              rel_region_random_shift (req->source_mask, (int) x->shape[2], (int) x->shape[3],
+                                       req->seed * 0x100000001b3ull + (guint64) i, &dx, &dy);
+            if (!rel_region_transplant_at (x, req->source, req->source_mask, dx, dy, error))
+              return NULL;
+          }
+          if (!predict (model, x, req->target, &im.predicted_after, &im.probability_after, error))
             return NULL;
           delta_sum += im.probability_after - im.probability_before;
           if (im.predicted_before != req->target)

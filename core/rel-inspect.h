@@ -81,6 +81,9 @@ typedef struct {
   RelFill             fill;          /* remove */
   const RelTensor    *source;        /* transplant: 1×C×H×W input whose region is pasted */
   const guint8       *source_mask;   /* transplant: where (H × W, the input grid) its pixels are pasted */
+  gboolean            random_place;  /* transplant: at a random place per image (seeded by @seed and
+                                      * the image's index) instead of the source's */
+  guint64             seed;
   RelInspectProgress  progress;
   gpointer            progress_data;
   volatile gint      *cancel;

@@ -477,6 +477,46 @@ rel_region_fill (RelTensor *input, const guint8 *mask, RelFill fill, const RelPr
 gboolean
 rel_region_transplant (RelTensor *input, const RelTensor *source, const guint8 *mask, GError **error)
 {
+  return rel_region_transplant_at (input, source, mask, 0, 0, error);
+}
+
+static guint64
+mix64 (guint64 z)
+{
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+void
+rel_region_random_shift (const guint8 *mask, int height, int width, guint64 seed, int *dx, int *dy)
+{
+  int x0 = width, y0 = height, x1 = -1, y1 = -1;
+  guint64 r = mix64 (seed + 0x9e3779b97f4a7c15ull);
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      if (mask[(gsize) y * width + x])
+        {
+          x0 = MIN (x0, x);
+          x1 = MAX (x1, x);
+          y0 = MIN (y0, y);
+          y1 = MAX (y1, y);
+        }
+  if (x1 < 0)
+    {
+      *dx = *dy = 0;
+      return;
+    }
+  /* the box's left edge anywhere in [0, width − box width] */
+  *dx = (int) (r % (guint64) (width - (x1 - x0))) - x0;
+  *dy = (int) (mix64 (r) % (guint64) (height - (y1 - y0))) - y0;
+}
+
+gboolean
+rel_region_transplant_at (RelTensor *input, const RelTensor *source, const guint8 *mask, int dx, int dy,
+                          GError **error)
+{
   gsize img;
 
   if (input->ndim != 4 || source->ndim != 4 || source->shape[0] != 1 || input->shape[1] != source->shape[1]
@@ -488,16 +528,29 @@ rel_region_transplant (RelTensor *input, const RelTensor *source, const guint8 *
       return FALSE;
     }
   img = (gsize) (source->numel);
-  for (int64_t i = 0; i < input->shape[0]; i++)
-    {
-      float *d = rel_tensor_f32 (input) + i * img;
-      const float *s = rel_tensor_f32 (source);
-      gsize plane = (gsize) input->shape[2] * input->shape[3];
-      for (int64_t ch = 0; ch < input->shape[1]; ch++)
-        for (gsize k = 0; k < plane; k++)
-          if (mask[k])
-            d[ch * plane + k] = s[ch * plane + k];
-    }
+  {
+    int64_t h = input->shape[2], w = input->shape[3];
+    gsize plane = (gsize) h * w;
+    for (int64_t y = 0; y < h; y++)
+      for (int64_t x = 0; x < w; x++)
+        if (mask[y * w + x] && (y + dy < 0 || y + dy >= h || x + dx < 0 || x + dx >= w))
+          {
+            g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                         "the region moved by %d,%d leaves the %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT " image",
+                         dx, dy, w, h);
+            return FALSE;
+          }
+    for (int64_t i = 0; i < input->shape[0]; i++)
+      {
+        float *d = rel_tensor_f32 (input) + i * img;
+        const float *s = rel_tensor_f32 (source);
+        for (int64_t ch = 0; ch < input->shape[1]; ch++)
+          for (int64_t y = 0; y < h; y++)
+            for (int64_t x = 0; x < w; x++)
+              if (mask[y * w + x])
+                d[ch * plane + (y + dy) * w + x + dx] = s[ch * plane + y * w + x];
+      }
+  }
   return TRUE;
 }
 

@@ -82,6 +82,13 @@ gboolean rel_region_fill       (RelTensor *input, const guint8 *mask, RelFill fi
 /* Copies @source's pixels (1×C×H×W) inside @mask into every image of @input. */
 gboolean rel_region_transplant (RelTensor *input, const RelTensor *source, const guint8 *mask,
                                 GError **error);
+/* The same, with the region's pixels landing @dx, @dy pixels away from where
+ * they are in the source; the shifted region must lie inside the image. */
+gboolean rel_region_transplant_at (RelTensor *input, const RelTensor *source, const guint8 *mask,
+                                   int dx, int dy, GError **error);
+/* A shift that keeps @mask's bounding box inside its H × W grid, drawn
+ * uniformly from the allowed range by @seed (a pure function of it). */
+void     rel_region_random_shift (const guint8 *mask, int height, int width, guint64 seed, int *dx, int *dy);
 
 /* ---- suggestion ---- */
 

@@ -250,6 +250,34 @@ test_region_fill (void)
     g_assert_true (rel_region_transplant (u, src, mask, &error));
     for (int i = 0; i < 144; i++)
       g_assert_cmpfloat (rel_tensor_f32 (u)[i], ==, mask[i] ? 7 : d[i]);
+    /* moved by (−3, +4): rows 8–11, columns 0–5 */
+    g_clear_pointer (&u, rel_tensor_unref);
+    u = rel_tensor_copy (t, &error);
+    rel_tensor_f32 (src)[4 * 12 + 3] = 9;
+    g_assert_true (rel_region_transplant_at (u, src, mask, -3, 4, &error));
+    for (int y = 0; y < 12; y++)
+      for (int x = 0; x < 12; x++)
+        g_assert_cmpfloat (rel_tensor_f32 (u)[y * 12 + x], ==,
+                           y == 8 && x == 0 ? 9 : (y >= 8 && x < 6) ? 7 : d[y * 12 + x]);
+    g_assert_false (rel_region_transplant_at (u, src, mask, -4, 0, &error));
+    g_assert_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+    /* random shifts keep the box inside and cover the range */
+    {
+      gboolean seen_lo = FALSE, seen_hi = FALSE;
+      for (guint64 seed = 0; seed < 400; seed++)
+        {
+          int dx, dy;
+          rel_region_random_shift (mask, 12, 12, seed, &dx, &dy);
+          g_assert_cmpint (3 + dx, >=, 0);
+          g_assert_cmpint (8 + dx, <=, 11);
+          g_assert_cmpint (4 + dy, >=, 0);
+          g_assert_cmpint (7 + dy, <=, 11);
+          seen_lo |= dx == -3;
+          seen_hi |= dx == 3;
+        }
+      g_assert_true (seen_lo && seen_hi);
+    }
   }
 }
 
@@ -419,6 +447,16 @@ test_demo_counterfactuals (void)
   g_assert_cmpfloat (tr->flip_rate, >=, 0.8);
   g_assert_cmpfloat (tr->mean_delta_probability, >, 0.5);
   g_assert_cmpint (tr->per_class[target].images, ==, 0);
+  /* at random places the tag hardly works: the model learnt its corner */
+  {
+    g_autoptr(RelInspectResult) rnd = NULL;
+    req.random_place = TRUE;
+    rnd = rel_inspect_run (&req, &error);
+    g_assert_no_error (error);
+    g_test_message ("transplant at random places: flip rate %.3f", rnd->flip_rate);
+    g_assert_cmpfloat (rnd->flip_rate, <, 0.2);
+    req.random_place = FALSE;
+  }
 
   /* remove it from the tagged Sandals: diffusion inpainting of the box */
   req.paths = (const char *const *) tagged.paths->pdata;
