@@ -12,11 +12,13 @@
 #include "rel-idx.h"
 #include "rel-dataset.h"
 #include "rel-error.h"
+#include "rel-file.h"
 #include "rel-image.h"
 #include "rel-npy.h"
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 const char *const rel_fashion_mnist_classes[10] = {
@@ -59,10 +61,17 @@ static gzFile
 idx_open (const char *path, int want_dims, guint32 *dims, GError **error)
 {
   guint8 head[4], sz[4];
-  gzFile f = gzopen (path, "rb");
+  gzFile f;
+  /* gzip can expand a small file a thousandfold: the sizes the header
+   * declares are checked against the limits before anything is read */
+  int fd = rel_file_open (path, "IDX file", G_MAXINT64, NULL, error);
 
+  if (fd < 0)
+    return NULL;
+  f = gzdopen (fd, "rb");
   if (f == NULL)
     {
+      close (fd);
       g_set_error (error, REL_ERROR, REL_ERROR_IO, "%s: cannot open", path);
       return NULL;
     }
@@ -258,12 +267,11 @@ rel_sample_set_load_npy (const char *images, const char *labels,
         }
       set->labels[i] = (int) yd[i];
     }
-  for (int64_t i = 0; i < x->numel; i++)
-    if (!isfinite (rel_tensor_f32 (x)[i]))
-      {
-        g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s: non-finite pixel value", images);
-        return NULL;
-      }
+  {
+    g_autofree char *what = g_strdup_printf ("the image stack %s", images);
+    if (!rel_tensor_check_finite (x, what, error))
+      return NULL;
+  }
   set->pixels = g_memdup2 (x->data, sizeof (float) * (gsize) x->numel);
   if (!finish_labels (set, class_names, labels, error))
     return NULL;

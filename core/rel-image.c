@@ -53,7 +53,9 @@
  * - Decoding: gdk-pixbuf, formats PNG, JPEG, BMP, TIFF, GIF (first frame),
  *   PNM and WebP where a loader is installed; other loaders (SVG, ICO, …) are
  *   refused. Dimensions are read from the file header first and refused over
- *   REL_IMAGE_MAX_SIDE per side or REL_IMAGE_MAX_PIXELS in total. A truncated
+ *   REL_IMAGE_MAX_SIDE per side or rel_image_max_pixels() in total (a
+ *   loader's size-prepared handler stops it before pixels are allocated;
+ *   only the loaders for these formats run, picked by the magic bytes). A truncated
  *   JPEG or uncompressed BMP is an error rather than a half-grey picture. EXIF
  *   orientation is not applied (PIL's Image.open does not either).
  * - Alpha is dropped, not composited, as PIL's convert("RGB") does, so the
@@ -76,6 +78,7 @@
 #include "rel-image.h"
 #include "rel-atomic-file.h"
 #include "rel-error.h"
+#include "rel-file.h"
 #include "rel-npy.h"
 
 #include <errno.h>
@@ -101,6 +104,17 @@ rel_image_free (RelImage *image)
     return;
   g_free (image->data);
   g_free (image);
+}
+
+gint64
+rel_image_max_pixels (void)
+{
+  const char *env = g_getenv ("RELEVANCE_MAX_MEGAPIXELS");
+  guint64 mp;
+
+  if (env == NULL || !g_ascii_string_to_unsigned (env, 10, 1, REL_IMAGE_MAX_MEGAPIXELS, &mp, NULL))
+    mp = REL_IMAGE_DEFAULT_MEGAPIXELS;
+  return (gint64) mp * 1000000;
 }
 
 static gboolean
@@ -131,17 +145,19 @@ rel_image_save_png_rgb8 (const guint8 *pixels, int width, int height, int rowstr
 static gboolean
 check_dimensions (int width, int height, const char *what, GError **error)
 {
+  gint64 limit = rel_image_max_pixels ();
+
   if (width <= 0 || height <= 0)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s has no pixels (%d×%d)", what, width, height);
       return FALSE;
     }
-  if (width > REL_IMAGE_MAX_SIDE || height > REL_IMAGE_MAX_SIDE
-      || (gint64) width * height > REL_IMAGE_MAX_PIXELS)
+  if (width > REL_IMAGE_MAX_SIDE || height > REL_IMAGE_MAX_SIDE || (gint64) width * height >= limit)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
-                   "%s is %d×%d pixels; the limit is %d per side and %" G_GINT64_FORMAT " pixels",
-                   what, width, height, REL_IMAGE_MAX_SIDE, (gint64) REL_IMAGE_MAX_PIXELS);
+                   "%s is %d×%d pixels; images must be under %" G_GINT64_FORMAT
+                   " megapixels and %d pixels per side (RELEVANCE_MAX_MEGAPIXELS)",
+                   what, width, height, limit / 1000000, REL_IMAGE_MAX_SIDE);
       return FALSE;
     }
   return TRUE;
@@ -192,29 +208,50 @@ rel_image_new_from_rgb8 (const guint8 *pixels, int width, int height, int rowstr
   return g_steal_pointer (&image);
 }
 
-static gboolean
-format_allowed (const char *name)
+/* The loader for the file's magic bytes; only these formats ever reach a
+ * gdk-pixbuf loader (SVG, ICO, XPM, … are not inputs). */
+static const char *
+sniff_format (const guint8 *d, gsize len)
 {
-  static const char *const allowed[] = { "png", "jpeg", "bmp", "tiff", "webp", "gif", "pnm", NULL };
-  return name && g_strv_contains (allowed, name);
+  if (len >= 8 && memcmp (d, "\x89PNG\r\n\x1a\n", 8) == 0)
+    return "png";
+  if (len >= 3 && d[0] == 0xff && d[1] == 0xd8 && d[2] == 0xff)
+    return "jpeg";
+  if (len >= 2 && d[0] == 'B' && d[1] == 'M')
+    return "bmp";
+  if (len >= 4 && (memcmp (d, "II*\0", 4) == 0 || memcmp (d, "MM\0*", 4) == 0))
+    return "tiff";
+  if (len >= 6 && (memcmp (d, "GIF87a", 6) == 0 || memcmp (d, "GIF89a", 6) == 0))
+    return "gif";
+  if (len >= 2 && d[0] == 'P' && d[1] >= '1' && d[1] <= '6')
+    return "pnm";
+  if (len >= 12 && memcmp (d, "RIFF", 4) == 0 && memcmp (d + 8, "WEBP", 4) == 0)
+    return "webp";
+  return NULL;
 }
 
 /* gdk-pixbuf decodes a JPEG cut short and an uncompressed BMP cut short without
  * an error, filling the rest with grey or zeros; refuse them. */
 static gboolean
-check_complete (const char *path, const char *format, GError **error)
+check_complete (const char *path, const char *format, const guint8 *d, gsize len, GError **error)
 {
-  g_autoptr(GMappedFile) map = NULL;
-  const guint8 *d;
-  gsize len;
-
+  if (strcmp (format, "png") == 0)
+    {
+      /* the loader stops at the last row it got; the IEND chunk (with its
+       * fixed CRC) says nothing was cut off */
+      static const guint8 iend[8] = { 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82 };
+      gboolean found = FALSE;
+      for (gsize i = len >= 8 ? len - 8 + 1 : 0; i-- > 0 && !found;)
+        found = memcmp (d + i, iend, sizeof iend) == 0;
+      if (!found)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "'%s' is a truncated PNG image (no IEND chunk)", path);
+          return FALSE;
+        }
+      return TRUE;
+    }
   if (strcmp (format, "jpeg") != 0 && strcmp (format, "bmp") != 0)
     return TRUE;
-  map = g_mapped_file_new (path, FALSE, NULL);
-  if (map == NULL)
-    return TRUE; /* the decoder will report why it cannot read */
-  d = (const guint8 *) g_mapped_file_get_contents (map);
-  len = g_mapped_file_get_length (map);
 
   if (strcmp (format, "jpeg") == 0)
     {
@@ -264,73 +301,151 @@ check_complete (const char *path, const char *format, GError **error)
   return TRUE;
 }
 
+typedef struct {
+  const char *what;
+  int         fit;          /* > 0: scale the shorter side down to this */
+  gboolean    probe;        /* stop after the header */
+  int         width, height;
+  GError     *error;        /* the size was refused */
+} SizeCheck;
+
+/* Called once the loader knows the declared size, before it allocates any
+ * pixels: a refused size (or a probe) sets 0×0, which makes every loader stop. */
+static void
+on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer data)
+{
+  SizeCheck *c = data;
+
+  c->width = width;
+  c->height = height;
+  if (!check_dimensions (width, height, c->what, &c->error) || c->probe)
+    {
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
+      return;
+    }
+  if (c->fit > 0 && MIN (width, height) > c->fit)
+    {
+      double s = (double) c->fit / MIN (width, height);
+      gdk_pixbuf_loader_set_size (loader, MAX (1, (int) (width * s + 0.5)), MAX (1, (int) (height * s + 0.5)));
+    }
+}
+
+/* Decodes @path through the core's checks: a regular file under the size cap,
+ * a supported format by its magic bytes, complete (JPEG, BMP), and a declared
+ * size within the limits before any pixel is allocated. */
+static GdkPixbuf *
+decode_file (const char *path, int fit, gboolean probe, int *width, int *height, GError **error)
+{
+  g_autoptr(GMappedFile) map = NULL;
+  g_autoptr(GdkPixbufLoader) loader = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *shown = rel_quote_path (path);
+  g_autofree char *what = g_strdup_printf ("'%s'", shown);
+  SizeCheck check = { what, fit, probe, 0, 0, NULL };
+  const guint8 *d;
+  const char *format;
+  gsize len, done = 0;
+  gboolean ok = TRUE;
+  GdkPixbuf *pixbuf;
+
+  map = rel_file_map (path, "image", REL_IMAGE_MAX_FILE_SIZE, error);
+  if (map == NULL)
+    return NULL;
+  d = (const guint8 *) g_mapped_file_get_contents (map);
+  len = g_mapped_file_get_length (map);
+  format = sniff_format (d, len);
+  if (format == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                   "'%s' is not an image in a supported format (PNG, JPEG, BMP, TIFF, GIF, PNM, WebP)", shown);
+      return NULL;
+    }
+  if (!probe && !check_complete (shown, format, d, len, error))
+    return NULL;
+  loader = gdk_pixbuf_loader_new_with_type (format, &local);
+  if (loader == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "'%s' is a %s image, which this system cannot decode",
+                   shown, format);
+      return NULL;
+    }
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &check);
+  /* in pieces, so a refused header stops the decoder before the rest is read */
+  while (ok && done < len && check.error == NULL && !(probe && check.width > 0))
+    {
+      gsize n = MIN (len - done, (gsize) 65536);
+      ok = gdk_pixbuf_loader_write (loader, d + done, n, &local);
+      done += n;
+    }
+  if (ok)
+    ok = gdk_pixbuf_loader_close (loader, local ? NULL : &local);
+  else
+    gdk_pixbuf_loader_close (loader, NULL);
+  if (width)
+    *width = check.width;
+  if (height)
+    *height = check.height;
+  if (check.error)
+    {
+      g_propagate_error (error, check.error);
+      return NULL;
+    }
+  if (probe)
+    {
+      if (check.width > 0)
+        return NULL;   /* the size is known: that is all a probe wanted */
+      ok = FALSE;
+    }
+  pixbuf = ok ? gdk_pixbuf_loader_get_pixbuf (loader) : NULL;
+  if (pixbuf == NULL)
+    {
+      g_autofree char *why = rel_quote (local ? local->message : "no picture in it", -1);
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "'%s' is a broken %s image: %s", shown, format, why);
+      return NULL;
+    }
+  if (!check_dimensions (gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf), what, error))
+    return NULL;
+  return g_object_ref (pixbuf);
+}
+
+gboolean
+rel_image_probe (const char *path, int *width, int *height, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  int w = 0, h = 0;
+
+  decode_file (path, 0, TRUE, &w, &h, &local);
+  if (local)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (width)
+    *width = w;
+  if (height)
+    *height = h;
+  return TRUE;
+}
+
+GdkPixbuf *
+rel_image_load_pixbuf (const char *path, int fit, GError **error)
+{
+  return decode_file (path, fit, FALSE, NULL, NULL, error);
+}
+
 RelImage *
 rel_image_load (const char *path, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
-  GdkPixbufFormat *format;
-  g_autofree char *name = NULL;
-  int width = 0, height = 0;
+  g_autoptr(GdkPixbuf) pixbuf = decode_file (path, 0, FALSE, NULL, NULL, error);
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "'%s' does not exist", path);
-      return NULL;
-    }
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "'%s' is not a regular file", path);
-      return NULL;
-    }
-  format = gdk_pixbuf_get_file_info (path, &width, &height);
-  name = format ? gdk_pixbuf_format_get_name (format) : NULL;
-  if (format == NULL)
-    {
-      if (g_access (path, R_OK) != 0)
-        g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot read '%s': %s", path, g_strerror (errno));
-      else
-        g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
-                     "'%s' is not an image in a known format, or is broken", path);
-      return NULL;
-    }
-  if (!format_allowed (name))
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
-                   "'%s' is a %s image; supported formats are PNG, JPEG, BMP, TIFF, GIF, PNM and WebP",
-                   path, name);
-      return NULL;
-    }
-  /* some loaders cannot tell the size without decoding; the decoded size is checked below */
-  if (width > 0 && height > 0)
-    {
-      g_autofree char *what = g_strdup_printf ("'%s'", path);
-      if (!check_dimensions (width, height, what, error))
-        return NULL;
-    }
-  if (!check_complete (path, name, error))
-    return NULL;
-
-  pixbuf = gdk_pixbuf_new_from_file (path, &local);
   if (pixbuf == NULL)
-    {
-      /* gdk-pixbuf's message repeats the file name: keep only the reason */
-      const char *why = local ? local->message : "unknown error";
-      const char *cut = strstr (why, "”: ");
-      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "'%s' is a broken %s image: %s",
-                   path, name, cut ? cut + strlen ("”: ") : why);
-      return NULL;
-    }
+    return NULL;
   if (gdk_pixbuf_get_bits_per_sample (pixbuf) != 8 || gdk_pixbuf_get_colorspace (pixbuf) != GDK_COLORSPACE_RGB)
     {
-      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "'%s' decodes to an unsupported pixel layout", path);
+      g_autofree char *shown = rel_quote_path (path);
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "'%s' decodes to an unsupported pixel layout", shown);
       return NULL;
     }
-  {
-    g_autofree char *what = g_strdup_printf ("'%s'", path);
-    if (!check_dimensions (gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf), what, error))
-      return NULL;
-  }
   return rel_image_new_from_rgb8 (gdk_pixbuf_read_pixels (pixbuf),
                                   gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf),
                                   gdk_pixbuf_get_rowstride (pixbuf), gdk_pixbuf_get_n_channels (pixbuf),
@@ -594,16 +709,17 @@ static gboolean
 looks_like_npy (const char *path)
 {
   char magic[6] = { 0 };
-  FILE *f;
   gboolean npy;
+  int fd;
 
   if (g_str_has_suffix (path, ".npy") || g_str_has_suffix (path, ".NPY"))
     return TRUE;
-  f = g_fopen (path, "rb");
-  if (f == NULL)
+  /* errors (a FIFO, a missing file) are reported by the image decoder */
+  fd = rel_file_open (path, "input", G_MAXINT64, NULL, NULL);
+  if (fd < 0)
     return FALSE;
-  npy = fread (magic, 1, sizeof magic, f) == sizeof magic && memcmp (magic, "\x93NUMPY", 6) == 0;
-  fclose (f);
+  npy = read (fd, magic, sizeof magic) == sizeof magic && memcmp (magic, "\x93NUMPY", 6) == 0;
+  close (fd);
   return npy;
 }
 
@@ -638,15 +754,22 @@ npy_input (RelModel *model, const char *path, GError **error)
         goto mismatch;
   if (t->shape[0] < 1)
     goto mismatch;
+  {
+    g_autofree char *shown = rel_quote_path (path);
+    g_autofree char *what = g_strdup_printf ("input '%s'", shown);
+    if (!rel_tensor_check_finite (t, what, error))
+      return NULL;
+  }
   return g_steal_pointer (&t);
 
 mismatch:
   {
     g_autofree char *got = rel_tensor_shape_string (t);
     g_autofree char *expect = in && in->ndim > 0 ? rel_shape_to_string (in->ndim, in->shape) : g_strdup ("N×C×H×W");
+    g_autofree char *shown = rel_quote_path (path);
     g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
                  "%s: an array of shape %s does not fit the model's input %s (a dimension ≤ 0 is free; "
-                 "the batch dimension may be omitted)", path, got, expect);
+                 "the batch dimension may be omitted)", shown, got, expect);
     return NULL;
   }
 }
@@ -666,7 +789,10 @@ rel_input_load (RelModel *model, const char *path, GError **error)
     return NULL;
   t = rel_image_to_tensor (image, &model->preprocess, error);
   if (t == NULL)
-    g_prefix_error (error, "%s: ", path);
+    {
+      g_autofree char *shown = rel_quote_path (path);
+      g_prefix_error (error, "%s: ", shown);
+    }
   return t;
 }
 
@@ -803,9 +929,10 @@ apply_channels (RelPreprocess *pp, int key, const char *value, const char *sourc
   double v[4];
   int n = parse_numbers (value, v, 4);
   int want = pp->channels;
+  g_autofree char *shown = rel_quote (value, -1);
 
   if (n < 0)
-    return bad_value (error, key, source, "'%s' is not a comma-separated list of 1 to 4 numbers", value);
+    return bad_value (error, key, source, "'%s' is not a comma-separated list of 1 to 4 numbers", shown);
   if (want >= 1 && want <= 4 && n != 1 && n != want)
     {
       if (want == 1)
@@ -864,22 +991,19 @@ load_labels (RelModel *model, int key, const Setting *s, char ***labels, int *n_
     {
       g_autofree char *path = NULL;
       g_autoptr(GError) local = NULL;
-      GStatBuf st;
       gsize len;
 
       if (s->value[0] == '\0')
         return bad_value (error, key, s->source, "the file name is empty");
       path = g_path_is_absolute (s->value) || s->base_dir == NULL
                ? g_strdup (s->value) : g_build_filename (s->base_dir, s->value, NULL);
-      if (g_stat (path, &st) != 0)
-        return bad_value (error, key, s->source, "cannot read '%s': %s", path, g_strerror (errno));
-      if (!S_ISREG (st.st_mode) || st.st_size > MAX_TEXT_FILE)
-        return bad_value (error, key, s->source, "'%s' is not a labels file (a regular text file under %d MiB)",
-                          path, MAX_TEXT_FILE >> 20);
-      if (!g_file_get_contents (path, &contents, &len, &local))
+      if (!rel_file_get_contents (path, "labels file", MAX_TEXT_FILE, &contents, &len, &local))
         return bad_value (error, key, s->source, "%s", local->message);
       if (memchr (contents, '\0', len) != NULL)
-        return bad_value (error, key, s->source, "'%s' is not a text file", path);
+        {
+          g_autofree char *shown = rel_quote_path (path);
+          return bad_value (error, key, s->source, "'%s' is not a text file", shown);
+        }
       text = contents;
     }
   if (!g_utf8_validate (text, -1, NULL))
@@ -903,6 +1027,9 @@ static gboolean
 apply_key (RelPreprocess *pp, int key, const char *value, const char *source, gboolean *range_set,
            GError **error)
 {
+  /* the value came from a file: quoted short and printable */
+  g_autofree char *shown = rel_quote (value, -1);
+
   switch (key)
     {
     case KEY_MEAN:
@@ -913,7 +1040,7 @@ apply_key (RelPreprocess *pp, int key, const char *value, const char *source, gb
       {
         double v;
         if (!parse_number (value, &v) || !(v > 0))
-          return bad_value (error, key, source, "'%s' is not a number greater than 0", value);
+          return bad_value (error, key, source, "'%s' is not a number greater than 0", shown);
         pp->scale = (float) v;
         return TRUE;
       }
@@ -922,7 +1049,7 @@ apply_key (RelPreprocess *pp, int key, const char *value, const char *source, gb
         guint64 v;
         g_autofree char *trimmed = g_strstrip (g_strdup (value));
         if (!g_ascii_string_to_unsigned (trimmed, 10, 0, REL_IMAGE_MAX_RESIZE, &v, NULL))
-          return bad_value (error, key, source, "'%s' is not an integer from 0 to %d", value, REL_IMAGE_MAX_RESIZE);
+          return bad_value (error, key, source, "'%s' is not an integer from 0 to %d", shown, REL_IMAGE_MAX_RESIZE);
         pp->resize = (int) v;
         return TRUE;
       }
@@ -934,14 +1061,14 @@ apply_key (RelPreprocess *pp, int key, const char *value, const char *source, gb
         else if (g_ascii_strcasecmp (trimmed, "bgr") == 0)
           pp->bgr = TRUE;
         else
-          return bad_value (error, key, source, "'%s' is neither rgb nor bgr", value);
+          return bad_value (error, key, source, "'%s' is neither rgb nor bgr", shown);
         return TRUE;
       }
     case KEY_INPUT_RANGE:
       {
         double v[2];
         if (parse_numbers (value, v, 2) != 2)
-          return bad_value (error, key, source, "'%s' is not two comma-separated numbers \"low,high\"", value);
+          return bad_value (error, key, source, "'%s' is not two comma-separated numbers \"low,high\"", shown);
         if (!(v[0] < v[1]))
           return bad_value (error, key, source, "low (%g) must be less than high (%g)", v[0], v[1]);
         pp->range_low = (float) v[0];
@@ -987,46 +1114,47 @@ read_sidecar (const char *model_path, Setting *settings, GError **error)
   g_autoptr(GKeyFile) kf = NULL;
   g_autoptr(GError) local = NULL;
   g_auto(GStrv) keys = NULL;
-  GStatBuf st;
+  g_autofree char *shown = rel_quote_path (path);
+  g_autofree char *text = NULL;
+  gsize len = 0;
 
-  if (g_stat (path, &st) != 0)
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
     return TRUE;   /* no sidecar */
-  if (!S_ISREG (st.st_mode) || st.st_size > MAX_TEXT_FILE)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "sidecar '%s' is not a settings file", path);
-      return FALSE;
-    }
+  if (!rel_file_get_contents (path, "sidecar", MAX_TEXT_FILE, &text, &len, error))
+    return FALSE;
   kf = g_key_file_new ();
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
+  if (!g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, &local))
     {
-      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "sidecar '%s': %s", path, local->message);
+      g_autofree char *why = rel_quote (local->message, -1);
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "sidecar '%s': %s", shown, why);
       return FALSE;
     }
   if (!g_key_file_has_group (kf, SIDECAR_GROUP))
     {
-      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "sidecar '%s' has no [%s] group", path, SIDECAR_GROUP);
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "sidecar '%s' has no [%s] group", shown, SIDECAR_GROUP);
       return FALSE;
     }
   keys = g_key_file_get_keys (kf, SIDECAR_GROUP, NULL, NULL);
-  source = g_strdup_printf ("sidecar '%s'", path);
+  source = g_strdup_printf ("sidecar '%s'", shown);
   base_dir = g_path_get_dirname (model_path);
   for (int i = 0; keys && keys[i]; i++)
     {
       int k = key_index (keys[i]);
       g_autofree char *value = NULL;
+      g_autofree char *key_shown = rel_quote (keys[i], -1);
 
       if (k < 0)
         {
           g_autofree char *valid = g_strjoinv (", ", (char **) key_names);
           g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
-                       "%s: unknown key '%s' in [%s] (known: %s)", source, keys[i], SIDECAR_GROUP, valid);
+                       "%s: unknown key '%s' in [%s] (known: %s)", source, key_shown, SIDECAR_GROUP, valid);
           return FALSE;
         }
       /* g_key_file_get_string unescapes \n, so multi-line labels fit on one line */
       value = g_key_file_get_string (kf, SIDECAR_GROUP, keys[i], &local);
       if (value == NULL)
         {
-          g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s: key '%s': %s", source, keys[i], local->message);
+          g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s: key '%s': %s", source, key_shown, local->message);
           return FALSE;
         }
       if (settings[k].value != NULL)
@@ -1060,9 +1188,10 @@ read_metadata (RelModel *model, Setting *settings, GError **error)
       if (k < 0)
         {
           g_autofree char *valid = g_strjoinv (", ", (char **) key_names);
+          g_autofree char *key_shown = rel_quote (key, -1);
           g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
                        "unknown key '%s' in the model's metadata (known after '%s': %s)",
-                       (const char *) key, KEY_PREFIX, valid);
+                       key_shown, KEY_PREFIX, valid);
           return FALSE;
         }
       setting_set (&settings[k], value ? value : "", "model metadata", base_dir);
@@ -1141,12 +1270,13 @@ rel_preprocess_set (RelModel *model, const char *key, const char *value, GError 
   int k = key ? key_index (key) : -1;
   float low, high;
   gboolean derived;
+  g_autofree char *key_shown = rel_quote (key, -1);
 
   if (k < 0)
     {
       g_autofree char *valid = g_strjoinv (", ", (char **) key_names);
       g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
-                   "unknown preprocessing key '%s' (known: %s)", key ? key : "(null)", valid);
+                   "unknown preprocessing key '%s' (known: %s)", key_shown, valid);
       return FALSE;
     }
   if (value == NULL)

@@ -11,12 +11,20 @@
 G_BEGIN_DECLS
 
 /* Limits checked from the file's header before an image is decoded: a side
- * over REL_IMAGE_MAX_SIDE or more than REL_IMAGE_MAX_PIXELS pixels (2^26, e.g.
- * 8192×8192; decoding one needs ~1 GiB) is REL_ERROR_TOO_LARGE. The `resize`
+ * over REL_IMAGE_MAX_SIDE, or rel_image_max_pixels() pixels or more, is
+ * REL_ERROR_TOO_LARGE. That limit is RELEVANCE_MAX_MEGAPIXELS million pixels
+ * (the environment, 1..REL_IMAGE_MAX_MEGAPIXELS; the CLI's --max-megapixels
+ * sets it), default 64: decoding an image costs ~16 bytes a pixel, so a
+ * 300-byte JPEG whose header says 16000×4000 is refused before it takes 1 GB.
+ * Files over REL_IMAGE_MAX_FILE_SIZE bytes are not read. The `resize`
  * setting is at most REL_IMAGE_MAX_RESIZE. */
 #define REL_IMAGE_MAX_SIDE   16384
-#define REL_IMAGE_MAX_PIXELS (G_GINT64_CONSTANT (1) << 26)
+#define REL_IMAGE_DEFAULT_MEGAPIXELS 64
+#define REL_IMAGE_MAX_MEGAPIXELS     268   /* 16384² */
+#define REL_IMAGE_MAX_FILE_SIZE (G_GINT64_CONSTANT (1) << 30)
 #define REL_IMAGE_MAX_RESIZE 8192
+
+gint64     rel_image_max_pixels  (void);
 
 /* An image decoded to float RGB(A) planes in [0,255]: CHW, channels 1 or 3. */
 typedef struct {
@@ -25,6 +33,13 @@ typedef struct {
 } RelImage;
 
 RelImage  *rel_image_load        (const char *path, GError **error);
+/* Reads only the header: the declared size, checked against the limits
+ * (REL_ERROR_TOO_LARGE), and the same file checks as rel_image_load. */
+gboolean   rel_image_probe       (const char *path, int *width, int *height, GError **error);
+/* Decoded through the same checks, the shorter side scaled down to @fit
+ * while decoding when @fit > 0 (thumbnails). */
+typedef struct _GdkPixbuf GdkPixbuf;
+GdkPixbuf *rel_image_load_pixbuf (const char *path, int fit, GError **error);
 RelImage  *rel_image_new_from_rgb8 (const guint8 *pixels, int width, int height, int rowstride,
                                     int n_channels, GError **error);
 void       rel_image_free        (RelImage *image);

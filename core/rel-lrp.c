@@ -32,6 +32,7 @@
 #include "rel-explain.h"
 #include "rel-blas.h"
 #include "rel-error.h"
+#include "rel-file.h"
 #include "rel-ops-window.h"
 
 #include <glib/gi18n-lib.h>   /* N_(): the method table is translated where it is shown */
@@ -1367,8 +1368,9 @@ parse_rule_value (const char *path, int line, const char *key, const char *text,
 
   if (end == text || *end != '\0' || !isfinite (d) || d < lo || d > hi)
     {
+      g_autofree char *shown = rel_quote (text, -1);
       g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
-                   "%s:%d: '%s' needs a number in [%g, %g], not '%s'", path, line, key, lo, hi, text);
+                   "%s:%d: '%s' needs a number in [%g, %g], not '%s'", path, line, key, lo, hi, shown);
       return FALSE;
     }
   *out = d;
@@ -1389,9 +1391,10 @@ parse_rule_line (const char *path, int line, char **tok, int n, LrpRule default_
     kind = LRP_ALPHA_BETA;
   if (kind == LRP_NONE)
     {
+      g_autofree char *shown = rel_quote (tok[1], -1);
       g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
                    "%s:%d: unknown rule '%s' (rules: epsilon, gamma, alpha-beta, zplus, zbox, flat, wsquare, pass)",
-                   path, line, tok[1]);
+                   path, line, shown);
       return FALSE;
     }
   r = default_rule;
@@ -1404,8 +1407,9 @@ parse_rule_line (const char *path, int line, char **tok, int n, LrpRule default_
 
       if (eq == NULL || eq == tok[k])
         {
+          g_autofree char *shown = rel_quote (tok[k], -1);
           g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
-                       "%s:%d: expected key=value after the rule, got '%s'", path, line, tok[k]);
+                       "%s:%d: expected key=value after the rule, got '%s'", path, line, shown);
           return FALSE;
         }
       key = g_strndup (tok[k], (gsize) (eq - tok[k]));
@@ -1423,8 +1427,9 @@ parse_rule_line (const char *path, int line, char **tok, int n, LrpRule default_
         ok = parse_rule_value (path, line, key, eq + 1, -1e6, 1e6, &r.high, error);
       else
         {
+          g_autofree char *shown = rel_quote (key, -1);
           g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
-                       "%s:%d: rule %s has no parameter '%s'", path, line, rule_names[kind], key);
+                       "%s:%d: rule %s has no parameter '%s'", path, line, rule_names[kind], shown);
           return FALSE;
         }
       if (!ok)
@@ -1455,7 +1460,6 @@ parse_rule_file (const char *path, LrpRule default_rule, GError **error)
   g_autofree char *text = NULL;
   g_auto(GStrv) rows = NULL;
   gsize len = 0;
-  GStatBuf st;
 
   g_array_set_clear_func (lines, rule_line_clear);
   if (path == NULL || *path == '\0')
@@ -1464,22 +1468,8 @@ parse_rule_file (const char *path, LrpRule default_rule, GError **error)
                    "lrp-custom needs a rule file: --set rules=FILE");
       return NULL;
     }
-  if (g_stat (path, &st) != 0)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot read the rule file %s: %s", path, g_strerror (errno));
-      return NULL;
-    }
-  if (!S_ISREG (st.st_mode) || st.st_size > LRP_RULES_MAX_BYTES)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
-                   "%s is not a rule file (not a regular file, or over %d bytes)", path, LRP_RULES_MAX_BYTES);
-      return NULL;
-    }
-  if (!g_file_get_contents (path, &text, &len, NULL))
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot read the rule file %s", path);
-      return NULL;
-    }
+  if (!rel_file_get_contents (path, "rule file", LRP_RULES_MAX_BYTES, &text, &len, error))
+    return NULL;
   if (len > LRP_RULES_MAX_BYTES || memchr (text, '\0', len) != NULL || !g_utf8_validate (text, (gssize) len, NULL))
     {
       g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s is not a UTF-8 text file", path);
@@ -1504,9 +1494,10 @@ parse_rule_file (const char *path, LrpRule default_rule, GError **error)
         continue;
       if (words->len < 2)
         {
+          g_autofree char *shown = rel_quote (words->pdata[0], -1);
           g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
                        "%s:%d: expected '<layer|op type|first|default> <rule> [key=value ...]', got '%s'",
-                       path, l + 1, (char *) words->pdata[0]);
+                       path, l + 1, shown);
           return NULL;
         }
       if (!parse_rule_line (path, l + 1, (char **) words->pdata, (int) words->len, default_rule, &rl, error))
@@ -1514,8 +1505,9 @@ parse_rule_file (const char *path, LrpRule default_rule, GError **error)
       for (guint k = 0; k < lines->len; k++)
         if (strcmp (g_array_index (lines, RuleLine, k).selector, rl.selector) == 0)
           {
+            g_autofree char *shown = rel_quote (rl.selector, -1);
             g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
-                         "%s:%d: '%s' already has a rule on line %d", path, l + 1, rl.selector,
+                         "%s:%d: '%s' already has a rule on line %d", path, l + 1, shown,
                          g_array_index (lines, RuleLine, k).line);
             g_free (rl.selector);
             return NULL;
@@ -1549,9 +1541,10 @@ assign_custom (LrpRun *run, GArray *lines, const char *path, LrpRule fallback, G
         int n = rel_model_find_node (model, rl->selector);
         if (n < 0)
           {
+            g_autofree char *shown = rel_quote (rl->selector, -1);
             g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
                          "%s:%d: the model has no layer, tensor or linear operator type named '%s'",
-                         path, rl->line, rl->selector);
+                         path, rl->line, shown);
             return FALSE;
           }
         if (!is_linear (&model->nodes[n]))

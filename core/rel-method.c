@@ -488,6 +488,10 @@ rel_explain (const RelMethodDef *method, const RelExplainRequest *req, GError **
       g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "method %s produced no relevance", method->name);
       return NULL;
     }
+  /* an overflowing model gives NaN/Inf maps: stop them here, where the
+   * position can still be named, not in a heatmap or a clustering */
+  if (!rel_tensor_check_finite (out->relevance, "the relevance map", error))
+    return NULL;
   out->relevance_sum = rel_tensor_sum (out->relevance);
   return g_steal_pointer (&out);
 }

@@ -16,6 +16,7 @@
 #include "rel-npy.h"
 #include "rel-atomic-file.h"
 #include "rel-error.h"
+#include "rel-file.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -210,7 +211,8 @@ parse_header (const char *text, gsize len, NpyHeader *h, GError **error)
         }
       else
         {
-          g_autofree char *msg = g_strdup_printf ("unexpected or repeated key '%s'", key);
+          g_autofree char *shown = rel_quote (key, -1);
+          g_autofree char *msg = g_strdup_printf ("unexpected or repeated key '%s'", shown);
           return parse_error (error, msg);
         }
       if (accept (&c, '}'))
@@ -298,8 +300,9 @@ rel_npy_load_data (const guint8 *data, gsize len, GError **error)
     f64 = TRUE;
   else
     {
+      g_autofree char *shown = rel_quote (h.descr, -1);
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
-                   ".npy data type '%s' is not supported (only '<f4' float32 and '<f8' float64)", h.descr);
+                   ".npy data type '%s' is not supported (only '<f4' float32 and '<f8' float64)", shown);
       g_free (h.descr);
       return NULL;
     }
@@ -361,22 +364,19 @@ truncated:
 RelTensor *
 rel_npy_load (const char *path, GError **error)
 {
-  g_autoptr(GError) local = NULL;
   g_autoptr(GMappedFile) map = NULL;
   RelTensor *t;
 
-  map = g_mapped_file_new (path, FALSE, &local);
+  map = rel_file_map (path, ".npy file", REL_NPY_MAX_FILE_SIZE, error);
   if (map == NULL)
-    {
-      g_set_error (error, REL_ERROR,
-                   g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? REL_ERROR_MISSING : REL_ERROR_IO,
-                   "cannot read '%s': %s", path, local->message);
-      return NULL;
-    }
+    return NULL;
   t = rel_npy_load_data ((const guint8 *) g_mapped_file_get_contents (map),
                          g_mapped_file_get_length (map), error);
   if (t == NULL)
-    g_prefix_error (error, "%s: ", path);
+    {
+      g_autofree char *shown = rel_quote_path (path);
+      g_prefix_error (error, "%s: ", shown);
+    }
   return t;
 }
 

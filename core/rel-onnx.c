@@ -13,6 +13,7 @@
  */
 #include "rel-onnx.h"
 #include "rel-error.h"
+#include "rel-file.h"
 #include "rel-image.h"
 
 #include "onnx.pb-c.h"
@@ -45,44 +46,15 @@
 static GMappedFile *
 map_file (const char *path, const char *what, GError **error)
 {
-  GStatBuf st;
   GMappedFile *mf;
-  g_autoptr(GError) local = NULL;
+  g_autofree char *shown = rel_quote_path (path);
 
-  if (g_stat (path, &st) != 0)
-    {
-      int e = errno;
-      g_set_error (error, REL_ERROR, e == ENOENT ? REL_ERROR_MISSING : REL_ERROR_IO,
-                   "cannot open %s '%s': %s", what, path, g_strerror (e));
-      return NULL;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "%s '%s' is not a regular file", what, path);
-      return NULL;
-    }
-  if ((gint64) st.st_size > REL_ONNX_MAX_FILE_SIZE)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
-                   "%s '%s' is %" G_GINT64_FORMAT " bytes; the limit is %" G_GINT64_FORMAT,
-                   what, path, (gint64) st.st_size, (gint64) REL_ONNX_MAX_FILE_SIZE);
-      return NULL;
-    }
-  if (st.st_size == 0)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s '%s' is empty", what, path);
-      return NULL;
-    }
-  mf = g_mapped_file_new (path, FALSE, &local);
+  mf = rel_file_map (path, what, REL_ONNX_MAX_FILE_SIZE, error);
   if (mf == NULL)
+    return NULL;
+  if (g_mapped_file_get_length (mf) == 0)
     {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot read %s '%s': %s", what, path, local->message);
-      return NULL;
-    }
-  /* the file may have changed between stat and map */
-  if (g_mapped_file_get_length (mf) == 0 || (gint64) g_mapped_file_get_length (mf) > REL_ONNX_MAX_FILE_SIZE)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s '%s' changed while being read", what, path);
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s '%s' is empty", what, shown);
       g_mapped_file_unref (mf);
       return NULL;
     }
@@ -451,21 +423,17 @@ read_external (const Onnx__TensorProto *tp, const char *name, const char *base_d
         && (real_file[strlen (real_base)] == '/' || strcmp (real_base, "/") == 0)))
     goto outside;
 
-  fd = g_open (real_file, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0)
-    {
-      int e = errno;
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot open external data file '%s' of tensor '%s': %s",
-                   location, name, g_strerror (e));
-      return NULL;
-    }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_IO, "external data '%s' of tensor '%s' is not a regular file",
-                   location, name);
-      close (fd);
-      return NULL;
-    }
+  {
+    g_autoptr(GError) local = NULL;
+    gint64 size = 0;
+    fd = rel_file_open (real_file, "external data file", G_MAXINT64, &size, &local);
+    if (fd < 0)
+      {
+        g_set_error (error, REL_ERROR, REL_ERROR_IO, "external data of tensor '%s': %s", name, local->message);
+        return NULL;
+      }
+    st.st_size = (off_t) size;
+  }
   if (offset > (guint64) st.st_size || length > (guint64) st.st_size - offset)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
@@ -506,7 +474,8 @@ static RelTensor *
 tensor_from_proto (const Onnx__TensorProto *tp, const char *fallback_name, const char *base_dir,
                    GError **error)
 {
-  const char *name = tp->name && tp->name[0] ? tp->name : fallback_name;
+  /* only for messages: a file's name may be long or not UTF-8 */
+  g_autofree char *name = rel_quote (tp->name && tp->name[0] ? tp->name : fallback_name, -1);
   int32_t t = tp->has_data_type ? tp->data_type : ONNX__TENSOR_PROTO__DATA_TYPE__UNDEFINED;
   gsize esize = raw_element_size (t);
   int64_t shape[REL_MAX_DIMS];
@@ -908,7 +877,8 @@ add_initializers (RelModel *model, const Onnx__GraphProto *g, const char *base_d
         }
       if (rel_model_find_value (model, tp->name) >= 0)
         {
-          g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "initializer '%s' appears twice", tp->name);
+          g_autofree char *shown = rel_quote (tp->name, -1);
+          g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "initializer '%s' appears twice", shown);
           return FALSE;
         }
       id = rel_model_intern_value (model, tp->name);
@@ -968,7 +938,7 @@ add_io (RelModel *model, const Onnx__GraphProto *g, GError **error)
   if (elem != 0 && elem != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
-                   "the model's input '%s' has data type %s; only float32 inputs are supported",
+                   "the model's input '%.80s' has data type %s; only float32 inputs are supported",
                    in->name, data_type_name (elem));
       return FALSE;
     }
@@ -1048,17 +1018,21 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
         }
       name = np->name && np->name[0] ? g_strdup (np->name)
                                      : g_strdup_printf ("%s_%" G_GSIZE_FORMAT, op_type, i);
+      /* names and types from the file, fit for messages */
+      g_autofree char *name_q = rel_quote (name, -1);
+      g_autofree char *op_q = rel_quote (op_type, -1);
+      g_autofree char *domain_q = rel_quote (np->domain, -1);
       if (!is_default_domain (np->domain))
         {
           g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
                        "node '%s' uses operator '%s' of domain '%s'; only the default ONNX domain (ai.onnx) is supported",
-                       name, op_type, np->domain);
+                       name_q, op_q, domain_q);
           return FALSE;
         }
       if (np->n_input > MAX_NODE_IO || np->n_output > MAX_NODE_IO || np->n_attribute > MAX_ATTRS)
         {
           g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
-                       "node '%s' (%s) has too many inputs, outputs or attributes", name, op_type);
+                       "node '%s' (%s) has too many inputs, outputs or attributes", name_q, op_q);
           return FALSE;
         }
       /* trailing omitted optional outputs (""), e.g. Dropout's mask, are dropped */
@@ -1067,7 +1041,7 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
         n_out--;
       if (n_out == 0)
         {
-          g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "node '%s' (%s) has no output", name, op_type);
+          g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "node '%s' (%s) has no output", name_q, op_q);
           return FALSE;
         }
 
@@ -1079,19 +1053,20 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
 
           if (n_out != 1)
             {
-              g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "Constant node '%s' must have one output", name);
+              g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "Constant node '%s' must have one output", name_q);
               return FALSE;
             }
-          t = constant_value (np, name, base_dir, error);
+          t = constant_value (np, name_q, base_dir, error);
           if (t == NULL)
             return FALSE;
           id = rel_model_intern_value (model, np->output[0]);
           v = rel_model_value (model, id);
           if (v->constant || id == model->input)
             {
+              g_autofree char *vname_q = rel_quote (v->name, -1);
               rel_tensor_unref (t);
               g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
-                           "tensor '%s' is produced more than once (node '%s')", v->name, name);
+                           "tensor '%s' is produced more than once (node '%s')", vname_q, name_q);
               return FALSE;
             }
           v->constant = t;
@@ -1107,7 +1082,7 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
           g_autofree char *supported = rel_op_names_joined ();
           g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
                        "unsupported operator '%s' (node '%s'); supported operators: %s",
-                       op_type, name, supported);
+                       op_q, name_q, supported);
           return FALSE;
         }
       /* kernels may rely on their required inputs being present */
@@ -1115,7 +1090,7 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
         if (np->input[k] == NULL || np->input[k][0] == '\0')
           {
             g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
-                         "node '%s' (%s) omits its required input %" G_GSIZE_FORMAT, name, op_type, k);
+                         "node '%s' (%s) omits its required input %" G_GSIZE_FORMAT, name_q, op_q, k);
             return FALSE;
           }
 
@@ -1147,7 +1122,7 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
           if (ap->name == NULL || ap->name[0] == '\0')
             {
               g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
-                           "node '%s' (%s) has an attribute without a name", node->name, op_type);
+                           "node '%s' (%s) has an attribute without a name", name_q, op_q);
               return FALSE;
             }
           node->n_attrs++;
@@ -1314,9 +1289,14 @@ load_model (const guint8 *data, gsize len, gboolean mapped, const char *base_dir
 RelModel *
 rel_model_load_from_data (const guint8 *data, gsize len, const char *base_dir, GError **error)
 {
+  RelModel *model;
+
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  return load_model (data, len, FALSE, base_dir, NULL, error);
+  model = load_model (data, len, FALSE, base_dir, NULL, error);
+  if (model == NULL && error && *error)
+    rel_error_make_printable (*error);
+  return model;
 }
 
 RelModel *
@@ -1334,8 +1314,13 @@ rel_model_load (const char *path, GError **error)
   dir = g_path_get_dirname (path);
   model = load_model ((const guint8 *) g_mapped_file_get_contents (mf),
                       g_mapped_file_get_length (mf), TRUE, dir, path, error);
-  if (model == NULL)
-    g_prefix_error (error, "%s: ", path);
+  if (model == NULL && error && *error)
+    {
+      g_autofree char *shown = rel_quote_path (path);
+      /* whatever file-derived text a message still holds: printable, bounded */
+      rel_error_make_printable (*error);
+      g_prefix_error (error, "%s: ", shown);
+    }
   return model;
 }
 
@@ -1381,7 +1366,11 @@ rel_onnx_load_tensor_file (const char *path, GError **error)
     return NULL;
   dir = g_path_get_dirname (path);
   t = load_tensor ((const guint8 *) g_mapped_file_get_contents (mf), g_mapped_file_get_length (mf), dir, error);
-  if (t == NULL)
-    g_prefix_error (error, "%s: ", path);
+  if (t == NULL && error && *error)
+    {
+      g_autofree char *shown = rel_quote_path (path);
+      rel_error_make_printable (*error);
+      g_prefix_error (error, "%s: ", shown);
+    }
   return t;
 }

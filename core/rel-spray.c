@@ -7,6 +7,7 @@
 #include "rel-spray.h"
 #include "rel-atomic-file.h"
 #include "rel-error.h"
+#include "rel-file.h"
 #include "rel-image.h"
 
 #include <glib/gstdio.h>
@@ -71,6 +72,8 @@ rel_spray_heatmaps_free (RelSprayHeatmaps *h)
 }
 
 #define CACHE_MAGIC "RSPRAY02"
+/* the largest entry worth reading: a map of REL_TENSOR_MAX_ELEMENTS values and 10⁶ outputs */
+#define CACHE_MAX_BYTES (G_GINT64_CONSTANT (64) + (REL_TENSOR_MAX_ELEMENTS + 1000000) * 4)
 
 typedef struct {
   char   magic[8];
@@ -106,7 +109,7 @@ read_cache (const char *file, const guint8 *key, int *h, int *w, int *pred, floa
 {
   g_autofree char *data = NULL;
   gsize len = 0;
-  if (!g_file_get_contents (file, &data, &len, NULL) || len < sizeof (CacheHeader))
+  if (!rel_file_get_contents (file, "cache entry", CACHE_MAX_BYTES, &data, &len, NULL) || len < sizeof (CacheHeader))
     return FALSE;
   CacheHeader hd;
   memcpy (&hd, data, sizeof hd);
@@ -115,6 +118,15 @@ read_cache (const char *file, const guint8 *key, int *h, int *w, int *pred, floa
       || hd.n_outputs < 1 || hd.n_outputs > 1000000
       || len != sizeof hd + ((gsize) hd.height * hd.width + hd.n_outputs) * sizeof (float))
     return FALSE;
+  /* a damaged entry (NaN/Inf where a finite map was stored) is a miss: the
+   * map is computed again, and that result is checked in rel_explain */
+  {
+    gsize values = (gsize) hd.height * hd.width + hd.n_outputs;
+    g_autofree float *check = g_new (float, values);
+    memcpy (check, data + sizeof hd, values * sizeof (float));
+    if (!isfinite (hd.confidence) || rel_find_nonfinite (check, (int64_t) values) >= 0)
+      return FALSE;
+  }
   *h = hd.height;
   *w = hd.width;
   *pred = hd.predicted;
@@ -160,6 +172,11 @@ predict (RelModel *model, RelTensor *input, volatile gint *cancel, int *pred, fl
       g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "the model has no float output");
       return FALSE;
     }
+  if (!rel_tensor_check_finite (out, "the model's output", error))
+    {
+      rel_activations_free (acts);
+      return FALSE;
+    }
   const float *o = rel_tensor_f32 (out);
   int best = 0;
   for (int c = 1; c < nc; c++)
@@ -199,7 +216,7 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
   g_autoptr(GChecksum) base = g_checksum_new (G_CHECKSUM_SHA256);
   if (cache_dir)
     {
-      g_autoptr(GMappedFile) mf = model_path ? g_mapped_file_new (model_path, FALSE, NULL) : NULL;
+      g_autoptr(GMappedFile) mf = model_path ? rel_file_map (model_path, "model", G_MAXINT64, NULL) : NULL;
       if (mf == NULL)
         g_clear_pointer (&cache_dir, g_free);
       else
@@ -272,7 +289,10 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
               return NULL;
             }
           if (!predict (req->model, input, req->cancel, &pred, &conf, &n_out, &probs, error))
-            return NULL;
+            {
+              g_prefix_error (error, "%s: ", paths[i]);
+              return NULL;
+            }
           RelExplainRequest er = {
             .model = req->model, .input = input, .target = req->target, .params = req->method_params,
             .seed = req->seed, .cancel = req->cancel,

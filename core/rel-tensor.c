@@ -267,6 +267,47 @@ rel_tensor_max_abs (const RelTensor *t)
   return m;
 }
 
+int64_t
+rel_find_nonfinite (const float *values, int64_t n)
+{
+  for (int64_t i = 0; i < n; i++)
+    if (!isfinite (values[i]))
+      return i;
+  return -1;
+}
+
+gboolean
+rel_tensor_check_finite (const RelTensor *t, const char *what, GError **error)
+{
+  int64_t at, rest;
+  GString *pos;
+  float v;
+
+  if (t == NULL || t->dtype != REL_DTYPE_FLOAT32)
+    return TRUE;
+  at = rel_find_nonfinite (rel_tensor_f32 (t), t->numel);
+  if (at < 0)
+    return TRUE;
+  v = rel_tensor_f32 (t)[at];
+  pos = g_string_new ("[");
+  rest = at;
+  {
+    int64_t idx[REL_MAX_DIMS];
+    for (int d = t->ndim - 1; d >= 0; d--)
+      {
+        idx[d] = t->shape[d] > 0 ? rest % t->shape[d] : 0;
+        rest = t->shape[d] > 0 ? rest / t->shape[d] : 0;
+      }
+    for (int d = 0; d < t->ndim; d++)
+      g_string_append_printf (pos, "%s%" G_GINT64_FORMAT, d ? ", " : "", (gint64) idx[d]);
+  }
+  g_string_append_c (pos, ']');
+  g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "%s holds %s at %s", what,
+               isnan (v) ? "NaN" : v > 0 ? "+Inf" : "-Inf", pos->str);
+  g_string_free (pos, TRUE);
+  return FALSE;
+}
+
 float
 rel_half_to_float (guint16 h)
 {

@@ -83,6 +83,13 @@ const char *rel_dtype_name (RelDType dtype);
 void       rel_tensor_fill      (RelTensor *t, float value);
 double     rel_tensor_sum       (const RelTensor *t);
 float      rel_tensor_max_abs   (const RelTensor *t);
+/* Index of the first NaN or ±Inf in @values (n of them), or -1. */
+int64_t    rel_find_nonfinite   (const float *values, int64_t n);
+/* REL_ERROR_INVALID_ARGUMENT naming @what, the value (NaN, inf, -inf) and
+ * its position as an index per dimension when a float32 @t is not finite
+ * everywhere: NaN/Inf from a file, a cache or an overflowing model must
+ * stop at the boundary, not flow into a heatmap or a clustering. */
+gboolean   rel_tensor_check_finite (const RelTensor *t, const char *what, GError **error);
 
 /* The 16-bit float formats of ONNX files. The core computes them in float32
  * (as it does double): the loader widens their bits exactly, and a Cast to

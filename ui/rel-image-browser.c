@@ -494,29 +494,17 @@ loader_deliver (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Decodes straight to thumbnail size; the header is read first so a huge
- * image is refused before its pixels are allocated. */
+/* Decodes straight to thumbnail size through the core's checks: a FIFO or
+ * a decompression bomb is refused from its header before any pixel is
+ * allocated, and the cell shows it as failed (its prediction says why). */
 static GdkPixbuf *
 decode_thumbnail (const char *path, int size)
 {
-  int width = 0, height = 0;
-  GdkPixbuf *scaled, *oriented;
+  g_autoptr(GdkPixbuf) scaled = rel_image_load_pixbuf (path, size, NULL);
 
-  if (gdk_pixbuf_get_file_info (path, &width, &height) == NULL)
-    return NULL;
-  if (width <= 0 || height <= 0 || width > REL_IMAGE_MAX_SIDE || height > REL_IMAGE_MAX_SIDE
-      || (gint64) width * height > REL_IMAGE_MAX_PIXELS)
-    return NULL;
-  /* Scale the shorter side to @size: the cell shows the image cropped to a square. */
-  if (width >= height)
-    scaled = gdk_pixbuf_new_from_file_at_scale (path, -1, MIN (size, height), TRUE, NULL);
-  else
-    scaled = gdk_pixbuf_new_from_file_at_scale (path, MIN (size, width), -1, TRUE, NULL);
   if (scaled == NULL)
     return NULL;
-  oriented = gdk_pixbuf_apply_embedded_orientation (scaled);
-  g_object_unref (scaled);
-  return oriented;
+  return gdk_pixbuf_apply_embedded_orientation (scaled);
 }
 
 static void
