@@ -219,6 +219,18 @@ is_input_file (const char *name)
   return FALSE;
 }
 
+gboolean
+rel_cli_skip_oversized (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (rel_image_probe (path, NULL, NULL, &error) || !g_error_matches (error, REL_ERROR, REL_ERROR_TOO_LARGE))
+    return FALSE;
+  fprintf (stderr, "relevance-cli: warning: %s; skipped\n", error->message);
+  fflush (stderr);
+  return TRUE;
+}
+
 static int
 compare_strings (gconstpointer a, gconstpointer b)
 {
@@ -432,6 +444,19 @@ rel_cli_explain (int argc, char **argv)
     if (!rel_folder_check_writable (out_dir, TRUE, &error))
       return fail ("%s", error->message);
 
+    /* before the progress bar starts, so warnings get lines of their own */
+    guint n_skipped = 0;
+    for (guint i = 0; i < files->len;)
+      {
+        g_autofree char *in_path = g_build_filename (dataset, (const char *) g_ptr_array_index (files, i), NULL);
+        if (rel_cli_skip_oversized (in_path))
+          {
+            g_ptr_array_remove_index (files, i);
+            n_skipped++;
+          }
+        else
+          i++;
+      }
     progress.enabled = TRUE;
     progress.total = (int) files->len;
     for (guint i = 0; i < files->len; i++)
@@ -476,7 +501,10 @@ rel_cli_explain (int argc, char **argv)
         draw_bar (&progress, 1.0);
       }
     fprintf (stderr, "\n");
-    printf ("explained %u inputs into %s\n", files->len, out_dir);
+    if (n_skipped > 0)
+      printf ("explained %u inputs into %s (%u skipped)\n", files->len, out_dir, n_skipped);
+    else
+      printf ("explained %u inputs into %s\n", files->len, out_dir);
   }
   return 0;
 }

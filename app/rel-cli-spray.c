@@ -630,7 +630,7 @@ rel_cli_spray (int argc, char **argv)
       cr.class_index = c;
       GArray *idx = g_array_new (FALSE, FALSE, sizeof (int));
       for (guint i = 0; i < ds->paths->len; i++)
-        if (layout->image_class[i] == c)
+        if (layout->image_class[i] == c && !rel_cli_skip_oversized (g_ptr_array_index (ds->paths, i)))
           {
             int ii = (int) i;
             g_array_append_val (idx, ii);

@@ -44,4 +44,11 @@ RelDataset *rel_cli_load_dataset (RelModel *model, const char *root, int **label
 gboolean rel_cli_bench_method (RelModel *model, const char *method, const char *const *sets,
                                RelTensor *input, GError **error);
 
+/* For the commands that read a whole folder: TRUE, after a warning line on
+ * stderr ("relevance-cli: warning: …; skipped"), when @path is an image whose
+ * header declares more pixels than the limit (a decompression bomb, or just
+ * too large): such a file is skipped and the rest goes on. Other problems
+ * are left for the reader to report. Implemented in app/rel-cli-explain.c. */
+gboolean rel_cli_skip_oversized (const char *path);
+
 G_END_DECLS

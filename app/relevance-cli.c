@@ -61,6 +61,21 @@ fail (int status, const GError *error)
   return status;
 }
 
+/* The image size limit lives in the environment, where the core reads it
+ * (rel_image_max_pixels), so it holds for every reader; set before any thread. */
+static gboolean
+parse_max_megapixels (const char *text)
+{
+  guint64 v;
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, REL_IMAGE_MAX_MEGAPIXELS, &v, NULL))
+    {
+      print_error ("--max-megapixels must be an integer from 1 to %d", REL_IMAGE_MAX_MEGAPIXELS);
+      return FALSE;
+    }
+  g_setenv ("RELEVANCE_MAX_MEGAPIXELS", text, TRUE);
+  return TRUE;
+}
+
 static gboolean
 parse_threads (const char *text, int *threads)
 {
@@ -672,11 +687,16 @@ static const struct {
 static void
 print_usage (FILE *f)
 {
-  fprintf (f, "Usage:\n  relevance-cli [--threads N] COMMAND [OPTION…]\n\nCommands:\n");
+  fprintf (f, "Usage:\n  relevance-cli [--threads N] [--max-megapixels N] COMMAND [OPTION…]\n\nCommands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-  fprintf (f, "\nGlobal options:\n  --threads N   worker threads (default %d)\n  --version     print the version\n"
-              "\n'relevance-cli COMMAND --help' describes a command's options.\n", DEFAULT_THREADS);
+  fprintf (f, "\nGlobal options:\n  --threads N   worker threads (default %d)\n"
+              "  --max-megapixels N\n"
+              "                images of N megapixels or more are refused unread (default %d;\n"
+              "                also RELEVANCE_MAX_MEGAPIXELS)\n"
+              "  --version     print the version\n"
+              "\n'relevance-cli COMMAND --help' describes a command's options.\n",
+           DEFAULT_THREADS, REL_IMAGE_DEFAULT_MEGAPIXELS);
 }
 
 static int
@@ -711,6 +731,16 @@ run (int argc, char **argv)
       else if (g_str_has_prefix (argv[i], "--threads="))
         {
           if (!parse_threads (argv[i] + strlen ("--threads="), &threads))
+            return EXIT_USAGE;
+        }
+      else if (strcmp (argv[i], "--max-megapixels") == 0)
+        {
+          if (!parse_max_megapixels (i + 1 < argc ? argv[++i] : NULL))
+            return EXIT_USAGE;
+        }
+      else if (g_str_has_prefix (argv[i], "--max-megapixels="))
+        {
+          if (!parse_max_megapixels (argv[i] + strlen ("--max-megapixels=")))
             return EXIT_USAGE;
         }
       else

@@ -971,7 +971,17 @@ run_forward (Predictor *p, GPtrArray *inputs, GPtrArray *items, const RelContext
       if (out)
         {
           int64_t k = out->numel / out->shape[0];
-          row_argmax_probability (rel_tensor_f32 (out) + i * k, k, &r->label, &r->confidence);
+          const float *row = rel_tensor_f32 (out) + i * k;
+          int64_t bad = rel_find_nonfinite (row, k);
+          if (bad >= 0)
+            {
+              /* an overflowing model: marked, not ranked by a NaN */
+              r->label = -1;
+              r->error = g_strdup_printf (_("The model's output is not finite (%s at class %d)"),
+                                          isnan (row[bad]) ? "NaN" : "Inf", (int) bad);
+            }
+          else
+            row_argmax_probability (row, k, &r->label, &r->confidence);
         }
       else
         {

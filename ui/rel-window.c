@@ -389,6 +389,12 @@ input_thread (RelJob *job, gpointer data, GError **error)
   RelActivations *acts = rel_model_forward (t->model, input, &ctx, error);
   if (acts == NULL)
     return NULL;
+  /* an overflowing model: say so instead of ranking classes by NaN */
+  if (!rel_tensor_check_finite (rel_activations_output (acts), "the model's output for this image", error))
+    {
+      rel_activations_free (acts);
+      return NULL;
+    }
   InputResult *r = g_new0 (InputResult, 1);
   r->forward_ms = (g_get_monotonic_time () - start) / 1000.0;
   r->logits = rel_tensor_ref (rel_activations_output (acts));
