@@ -175,6 +175,14 @@ typedef struct {
   double   last;
 } Progress;
 
+/* Ends the bar's line, if one was drawn. */
+static void
+end_bar (const Progress *p)
+{
+  if (p->enabled && isatty (STDERR_FILENO))
+    fputc ('\n', stderr);
+}
+
 static void
 draw_bar (Progress *p, double fraction)
 {
@@ -183,7 +191,8 @@ draw_bar (Progress *p, double fraction)
   int fill = (int) (overall * width + 0.5);
   char bar[64];
 
-  if (!p->enabled)
+  /* a live bar for people; a log or a test gets no carriage returns */
+  if (!p->enabled || !isatty (STDERR_FILENO))
     return;
   for (int i = 0; i < width; i++)
     bar[i] = i < fill ? '#' : '.';
@@ -477,30 +486,30 @@ rel_cli_explain (int argc, char **argv)
         input = rel_input_load (model, in_path, &error);
         if (input == NULL)
           {
-            fprintf (stderr, "\n");
+            end_bar (&progress);
             return fail ("%s: %s", in_path, error->message);
           }
         req.input = input;
         e = rel_explain (method, &req, &error);
         if (e == NULL)
           {
-            fprintf (stderr, "\n");
+            end_bar (&progress);
             return fail ("%s: %s: %s", in_path, method->name, error->message);
           }
         if (g_mkdir_with_parents (dst_dir, 0755) != 0)
           {
-            fprintf (stderr, "\n");
+            end_bar (&progress);
             return fail ("cannot create '%s'", dst_dir);
           }
         if (!write_output (dst, model, input, e, &style,
                            rel_params_reference_output (params, e->explained_output), NULL, &error))
           {
-            fprintf (stderr, "\n");
+            end_bar (&progress);
             return fail ("%s", error->message);
           }
         draw_bar (&progress, 1.0);
       }
-    fprintf (stderr, "\n");
+    end_bar (&progress);
     if (n_skipped > 0)
       printf ("explained %u inputs into %s (%u skipped)\n", files->len, out_dir, n_skipped);
     else

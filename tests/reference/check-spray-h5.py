@@ -125,7 +125,12 @@ def main():
         check_files(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
     print(f'1..{len(checks)}')
     for i, (ok, what) in enumerate(checks, 1):
-        print(f'{"ok" if ok else "not ok"} {i} {what}')
+        # one line per result; anything longer goes into '# ' diagnostics,
+        # since other lines are unknown TAP
+        head, *rest = what.splitlines() or ['']
+        print(f'{"ok" if ok else "not ok"} {i} {head}')
+        for line in rest:
+            print(f'# {line}')
     sys.exit(0 if all(ok for ok, _ in checks) else 1)
 
 
