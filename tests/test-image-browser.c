@@ -205,8 +205,8 @@ static void
 test_open_large (Fixture *f, gconstpointer data)
 {
   LoadLog log = { g_array_new (FALSE, FALSE, sizeof (guint)), 0, NULL };
-  UiTestStall stall = { 0, 0 };
-  gint64 t0, call_us;
+  UiTestStall stall = { 0 };
+  gint64 t0, call_us, call_cpu_us;
   guint tick;
 
   (void) data;
@@ -216,20 +216,25 @@ test_open_large (Fixture *f, gconstpointer data)
 
   tick = g_timeout_add_full (G_PRIORITY_HIGH, 2, ui_test_stall_tick, &stall, NULL);
   t0 = g_get_monotonic_time ();
+  call_cpu_us = ui_test_thread_cpu_us ();
   rel_image_browser_open_folder (f->browser, f->root);
+  call_cpu_us = ui_test_thread_cpu_us () - call_cpu_us;
   call_us = g_get_monotonic_time () - t0;
-  stall.last = g_get_monotonic_time ();
+  ui_test_stall_reset (&stall);
   g_assert_true (rel_image_browser_is_loading (f->browser));
   ui_test_wait_until (not_loading, f->browser, 60, "the scan");
   double total_ms = (g_get_monotonic_time () - t0) / 1000.0;
   ui_test_wait_for_frame (GTK_WIDGET (f->browser));
   g_source_remove (tick);
 
-  g_test_message ("open_folder returned in %.2f ms; all 10,000 in %.1f ms; longest main-loop stall %.1f ms; "
-                  "%u distinct counts", call_us / 1000.0, total_ms, stall.longest / 1000.0, log.counts->len);
-  /* Generous bounds: speed targets belong in benchmarks, this catches blocking. */
-  g_assert_cmpint (call_us, <, 100 * 1000);
-  g_assert_cmpint (stall.longest, <, 250 * 1000);
+  g_test_message ("open_folder returned in %.2f ms (%.2f ms CPU); all 10,000 in %.1f ms; longest main-loop "
+                  "stall %.1f ms, %.1f ms of it CPU; %u distinct counts", call_us / 1000.0, call_cpu_us / 1000.0,
+                  total_ms, stall.longest / 1000.0, stall.longest_cpu / 1000.0, log.counts->len);
+  /* The main thread's own CPU time, not wall-clock time: blocking work (the
+   * scan of 10,000 files on the main loop) costs it whatever the load, while
+   * a busy or sanitized machine only stretches the wall clock. */
+  g_assert_cmpint (call_cpu_us, <, 100 * 1000);
+  g_assert_cmpint (stall.longest_cpu, <, 250 * 1000);
 
   g_assert_cmpint (log.loaded, ==, 1);
   g_assert_no_error (log.error);

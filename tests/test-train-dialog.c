@@ -178,8 +178,11 @@ test_train (void)
   g_assert_true (rel_train_dialog_is_running (dialog));
   ui_test_wait_until (not_running, dialog, WAIT_SECONDS, "the training run");
   g_source_remove (ticker);
-  g_test_message ("longest main-loop stall %.1f ms", stall.longest / 1e3);
-  g_assert_cmpint (stall.longest, <, MAX_STALL_US);
+  g_test_message ("longest main-loop stall %.1f ms, %.1f ms of it the main thread's CPU time",
+                  stall.longest / 1e3, stall.longest_cpu / 1e3);
+  /* CPU time of the main thread between two ticks: a training step on the
+   * main loop would cost it, load and sanitizers only stretch wall time */
+  g_assert_cmpint (stall.longest_cpu, <, MAX_STALL_US);
   g_assert_cmpint (finished[0], ==, 1);
   if (finished[1] != 1)
     g_error ("the run failed: %s", rel_train_dialog_get_status (dialog));

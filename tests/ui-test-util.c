@@ -7,6 +7,8 @@
 
 #include "ui-test-util.h"
 
+#include <time.h>
+
 #include <adwaita.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -213,14 +215,35 @@ ui_test_remove_tree (const char *path)
   g_rmdir (path);
 }
 
+gint64
+ui_test_thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
 gboolean
 ui_test_stall_tick (gpointer stall)
 {
   UiTestStall *s = stall;
   gint64 now = g_get_monotonic_time ();
+  gint64 cpu = ui_test_thread_cpu_us ();
 
   if (s->last)
-    s->longest = MAX (s->longest, now - s->last);
+    {
+      s->longest = MAX (s->longest, now - s->last);
+      s->longest_cpu = MAX (s->longest_cpu, cpu - s->last_cpu);
+    }
   s->last = now;
+  s->last_cpu = cpu;
   return G_SOURCE_CONTINUE;
+}
+
+void
+ui_test_stall_reset (UiTestStall *stall)
+{
+  stall->last = g_get_monotonic_time ();
+  stall->last_cpu = ui_test_thread_cpu_us ();
 }

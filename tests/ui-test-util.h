@@ -76,13 +76,23 @@ char     *ui_test_output_path (const char *name);
  * removed, never followed. */
 void     ui_test_remove_tree (const char *path);
 
-/* The main loop's longest gap between two calls of ui_test_stall_tick
- * (a GSourceFunc taking the UiTestStall), in microseconds. */
+/* The main loop's longest gap between two calls of ui_test_stall_tick (a
+ * GSourceFunc taking the UiTestStall), in microseconds: as wall-clock time
+ * (longest; grows with the machine's load and under sanitizers, so only for
+ * messages and benchmarks) and as the main thread's own CPU time
+ * (longest_cpu; what a computation on the main loop costs, whatever else
+ * the machine runs: the figure tests assert on). */
 typedef struct {
   gint64 last;
   gint64 longest;
+  gint64 last_cpu;
+  gint64 longest_cpu;
 } UiTestStall;
 
 gboolean ui_test_stall_tick (gpointer stall);
+/* Restarts the measurement from now (both clocks). */
+void     ui_test_stall_reset (UiTestStall *stall);
+/* The calling thread's CPU time in microseconds. */
+gint64   ui_test_thread_cpu_us (void);
 
 G_END_DECLS
