@@ -388,7 +388,7 @@ test_idx (void)
   g_clear_error (&error);
   /* missing file */
   g_assert_null (rel_sample_set_load_idx ("/nonexistent/x", lab, &error));
-  g_assert_error (error, REL_ERROR, REL_ERROR_IO);
+  g_assert_error (error, REL_ERROR, REL_ERROR_MISSING);
   g_clear_error (&error);
 
   /* a .npy stack with labels beside it */
