@@ -358,6 +358,24 @@ flush_batch (RelModel *model, GArray *pending, int top, gboolean json, GError **
       return FALSE;
     }
   per_out = out->numel / total;
+  /* an overflowing model: name the input instead of ranking classes by NaN */
+  row = 0;
+  for (guint i = 0; i < pending->len; i++)
+    {
+      const PendingInput *p = &g_array_index (pending, PendingInput, i);
+      int64_t n = p->tensor->shape[0] * per_out;
+      int64_t bad = rel_find_nonfinite (rel_tensor_f32 (out) + row * per_out, n);
+      if (bad >= 0)
+        {
+          float v = rel_tensor_f32 (out)[row * per_out + bad];
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                       "%s: the model's output holds %s at sample %" G_GINT64_FORMAT ", class %" G_GINT64_FORMAT,
+                       p->path, isnan (v) ? "NaN" : v > 0 ? "+Inf" : "-Inf", bad / per_out, bad % per_out);
+          return FALSE;
+        }
+      row += p->tensor->shape[0];
+    }
+  row = 0;
   if (per_out > G_MAXINT)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "the model's output has too many classes");

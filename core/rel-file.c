@@ -45,7 +45,12 @@ rel_file_open (const char *path, const char *what, gint64 max_size, gint64 *size
   if (fd < 0)
     {
       int e = errno;
-      if (e == ENOENT)
+      struct stat pst;
+      /* a socket cannot be opened at all (ENXIO): say what it is */
+      if (e != ENOENT && stat (path, &pst) == 0 && !S_ISREG (pst.st_mode))
+        g_set_error (error, REL_ERROR, REL_ERROR_IO, "%s '%s' is %s, not a regular file", what, shown,
+                     kind_of (pst.st_mode));
+      else if (e == ENOENT)
         g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "%s '%s' does not exist", what, shown);
       else
         g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot read %s '%s': %s", what, shown, g_strerror (e));
