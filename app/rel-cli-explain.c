@@ -20,6 +20,7 @@
 #include "rel-colormap.h"
 #include "rel-core.h"
 #include "rel-error.h"
+#include "rel-file.h"
 #include "rel-explain.h"
 #include "rel-image.h"
 #include "rel-npy.h"
@@ -487,14 +488,20 @@ rel_cli_explain (int argc, char **argv)
         if (input == NULL)
           {
             end_bar (&progress);
-            return fail ("%s: %s", in_path, error->message);
+            {
+              g_autofree char *shown = rel_quote_path (in_path);
+              return fail ("%s: %s", shown, error->message);
+            }
           }
         req.input = input;
         e = rel_explain (method, &req, &error);
         if (e == NULL)
           {
             end_bar (&progress);
-            return fail ("%s: %s: %s", in_path, method->name, error->message);
+            {
+              g_autofree char *shown = rel_quote_path (in_path);
+              return fail ("%s: %s: %s", shown, method->name, error->message);
+            }
           }
         if (g_mkdir_with_parents (dst_dir, 0755) != 0)
           {

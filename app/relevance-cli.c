@@ -18,6 +18,7 @@
 #include "rel-cli.h"
 #include "rel-core.h"
 #include "rel-error.h"
+#include "rel-file.h"
 #include "rel-image.h"
 #include "rel-model.h"
 #include "rel-npy.h"
@@ -368,9 +369,10 @@ flush_batch (RelModel *model, GArray *pending, int top, gboolean json, GError **
       if (bad >= 0)
         {
           float v = rel_tensor_f32 (out)[row * per_out + bad];
+          g_autofree char *shown = rel_quote_path (p->path);
           g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
                        "%s: the model's output holds %s at sample %" G_GINT64_FORMAT ", class %" G_GINT64_FORMAT,
-                       p->path, isnan (v) ? "NaN" : v > 0 ? "+Inf" : "-Inf", bad / per_out, bad % per_out);
+                       shown, isnan (v) ? "NaN" : v > 0 ? "+Inf" : "-Inf", bad / per_out, bad % per_out);
           return FALSE;
         }
       row += p->tensor->shape[0];

@@ -246,6 +246,8 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
           g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
           return NULL;
         }
+      /* file names are quoted for messages (they may not be UTF-8) */
+      g_autofree char *shown = rel_quote_path (paths[i]);
       guint8 key[32];
       gsize key_len = 32;
       g_autofree char *cache_file = NULL;
@@ -255,7 +257,7 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
           GStatBuf st;
           if (g_stat (paths[i], &st) != 0)
             {
-              g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot read %s", paths[i]);
+              g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot read %s", shown);
               return NULL;
             }
           g_autofree char *t = g_strdup_printf ("\nimage=%s\nmtime=%" G_GINT64_FORMAT "\nsize=%" G_GINT64_FORMAT,
@@ -285,12 +287,12 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
           g_autoptr(RelTensor) input = rel_input_load (req->model, paths[i], error);
           if (input == NULL)
             {
-              g_prefix_error (error, "%s: ", paths[i]);
+              g_prefix_error (error, "%s: ", shown);
               return NULL;
             }
           if (!predict (req->model, input, req->cancel, &pred, &conf, &n_out, &probs, error))
             {
-              g_prefix_error (error, "%s: ", paths[i]);
+              g_prefix_error (error, "%s: ", shown);
               return NULL;
             }
           RelExplainRequest er = {
@@ -301,13 +303,13 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
           g_autoptr(RelExplanation) e = rel_explain (NULL, &er, error);
           if (e == NULL)
             {
-              g_prefix_error (error, "%s: ", paths[i]);
+              g_prefix_error (error, "%s: ", shown);
               return NULL;
             }
           RelTensor *r = e->relevance;
           if (r->ndim != 4 || r->shape[0] != 1)
             {
-              g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s: relevance is not 1×C×H×W", paths[i]);
+              g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s: relevance is not 1×C×H×W", shown);
               return NULL;
             }
           int c = (int) r->shape[1];
@@ -348,7 +350,7 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
       else if (mh != h->height || mw != h->width || n_out != h->n_outputs)
         {
           g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s: heatmap %d×%d, the others are %d×%d",
-                       paths[i], mh, mw, h->height, h->width);
+                       shown, mh, mw, h->height, h->width);
           return NULL;
         }
       memcpy (h->maps + (gsize) i * mh * mw, map, sizeof (float) * mh * mw);

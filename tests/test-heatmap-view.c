@@ -647,6 +647,43 @@ test_nearly_zero (Fixture *f, gconstpointer data)
   g_assert_cmpfloat_with_epsilon (rel_heatmap_view_get_scale (f->view), 0.02, 1e-6);
 }
 
+/* A map with NaN and ±Inf (an overflowing model; rel_explain refuses such
+ * maps, the canvas must not trust that): the non-finite cells draw as no
+ * relevance (the image shows through), the scale stays the finite maximum,
+ * and the rest of the map draws as before. */
+static void
+test_nonfinite_map (Fixture *f, gconstpointer data)
+{
+  g_autoptr (RelTensor) r = make_relevance (HOT_X, HOT_Y, FALSE);
+  g_autoptr (GError) error = NULL;
+  float *d = rel_tensor_f32 (r);
+  const int nx = 5, ny = 5;
+  guint8 rgb[3], hot[3];
+
+  for (int c = 0; c < 3; c++)
+    {
+      d[c * IH * IW + ny * IW + nx] = NAN;
+      d[c * IH * IW + ny * IW + nx + 2] = c ? 0.f : INFINITY;
+      d[c * IH * IW + (ny + 2) * IW + nx] = c ? 0.f : -INFINITY;
+    }
+  g_assert_true (rel_heatmap_view_set_relevance (f->view, r, &error));
+  g_assert_no_error (error);
+  double scale = rel_heatmap_view_get_scale (f->view);
+  g_assert_true (isfinite (scale));
+  g_assert_cmpfloat_with_epsilon (scale, 0.02, 1e-6);
+  Pixels a = render (GTK_WIDGET (f->view));
+  const int cells[3][2] = { { nx, ny }, { nx + 2, ny }, { nx, ny + 2 } };
+  for (int k = 0; k < 3; k++)
+    {
+      const guint8 *img = f->image + 3 * (cells[k][1] * IW + cells[k][0]);
+      image_pixel (&a, cells[k][0], cells[k][1], rgb);
+      assert_rgb (rgb, img[0], img[1], img[2], 2);
+    }
+  image_pixel (&a, HOT_X, HOT_Y, hot);
+  assert_rgb (hot, 255, 0, 0, 0);
+  g_free (a.data);
+}
+
 /* A picture worth looking at: a sky, a ground and a sun-like object, with
  * relevance on the object and some negative evidence in the sky. Its pixels
  * are checked at known points against the core's colour map: the sun's
@@ -788,6 +825,7 @@ main (int argc, char **argv)
   ADD ("colorbar", test_colorbar);
   ADD ("normalization", test_normalization);
   ADD ("nearly-zero", test_nearly_zero);
+  ADD ("nonfinite-map", test_nonfinite_map);
   ADD ("screenshot", test_screenshot);
   return g_test_run ();
 }

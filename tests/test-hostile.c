@@ -1042,7 +1042,10 @@ add_train_cases (GRand *rng)
   static const guint8 ihead[16] = { 0, 0, 8, 3, 0, 0, 0, 20, 0, 0, 0, 28, 0, 0, 0, 28 };
   static const guint8 lhead[8] = { 0, 0, 8, 1, 0, 0, 0, 20 };
   g_autofree char *out = tmp_path ("train-out/model.onnx");
+  g_autofree char *out_dir = g_path_get_dirname (out);
 
+  /* the output is checked before anything is read: it must be writable */
+  g_assert_cmpint (g_mkdir_with_parents (out_dir, 0755), ==, 0);
   g_byte_array_append (img, ihead, 16);
   g_byte_array_append (lab, lhead, 8);
   for (int i = 0; i < n; i++)
