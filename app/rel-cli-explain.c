@@ -296,7 +296,9 @@ print_conservation (const RelMethodDef *method, const RelExplanation *e, gboolea
 int
 rel_cli_explain (int argc, char **argv)
 {
-  g_autofree char *method_name = NULL, *target_text = NULL, *out_path = NULL;
+  g_auto(GStrv) method_names_given = NULL;
+  const char *method_name = NULL;
+  g_autofree char *target_text = NULL, *out_path = NULL;
   g_autofree char *dataset = NULL, *out_dir = NULL, *format = NULL;
   g_auto(GStrv) sets = NULL;
   gint64 seed = 0;
@@ -307,7 +309,7 @@ rel_cli_explain (int argc, char **argv)
   gdouble percentile = 0;
   PngStyle style = { REL_COLORMAP_BWR, REL_SIGN_BOTH, 0, FALSE };
   GOptionEntry entries[] = {
-    { "method", 'm', 0, G_OPTION_ARG_STRING, &method_name, "Explanation method (see 'relevance-cli methods')", "NAME" },
+    { "method", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &method_names_given, "Explanation method (see 'relevance-cli methods')", "NAME" },
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Method parameter (repeatable)", "KEY=VALUE" },
     { "target", 't', 0, G_OPTION_ARG_STRING, &target_text, "Class to explain: pred (default), an index, or A-B", "TARGET" },
     { "log-prob", 0, 0, G_OPTION_ARG_NONE, &log_prob, "Explain the log-probability instead of the logit", NULL },
@@ -383,6 +385,14 @@ rel_cli_explain (int argc, char **argv)
   if (dataset && overlay && !(format && strcmp (format, "png") == 0))
     return fail ("explain: --overlay needs --format png");
 
+  /* One method per run: a second --method used to replace the first silently. */
+  if (method_names_given && g_strv_length (method_names_given) > 1)
+    {
+      g_autofree char *list = g_strjoinv (", ", method_names_given);
+      return rel_cli_fail (2, "explain: --method given %u times (%s): one run explains with one method",
+                           g_strv_length (method_names_given), list);
+    }
+  method_name = method_names_given ? method_names_given[0] : NULL;
   method = lookup_method (method_name, &error);
   if (method == NULL)
     return fail ("%s", error->message);

@@ -472,6 +472,74 @@ unsupported_op_model (void)
   return dst;
 }
 
+/* The smallest green of a PNG heatmap: 255 where it is white, 0 where fully red or blue. */
+static int
+min_green (const char *png)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_file (png, &error);
+  int lowest = 255;
+
+  g_assert_no_error (error);
+  for (int y = 0; y < gdk_pixbuf_get_height (pb); y++)
+    for (int x = 0; x < gdk_pixbuf_get_width (pb); x++)
+      {
+        const guint8 *px = gdk_pixbuf_read_pixels (pb) + y * gdk_pixbuf_get_rowstride (pb)
+                           + x * gdk_pixbuf_get_n_channels (pb);
+        lowest = MIN (lowest, px[1]);
+      }
+  return lowest;
+}
+
+/* Issue 12, defect 5: Grad-CAM on the demo's tagged ankle boot is a 0.01 cell
+ * for a logit of 18.3; its PNG must not be drawn as a saturated red spot, and
+ * the CLI says why. The gradient of the same image still reaches full colour. */
+static void
+test_explain_near_zero (void)
+{
+  g_autofree char *model = g_test_build_filename (G_TEST_DIST, "..", "data", "demo", "model.onnx", NULL);
+  g_autofree char *image = g_test_build_filename (G_TEST_DIST, "..", "data", "demo", "images", "tagged",
+                                                  "Ankle boot", "00000.png", NULL);
+  g_autofree char *cam = tmp_path ("near-zero-gradcam.png");
+  g_autofree char *grad = tmp_path ("near-zero-gradient.png");
+  g_auto(Run) r = { 0 }, g = { 0 };
+
+  if (!g_file_test (image, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the demo's images are not in this tree");
+      return;
+    }
+  const char *args[] = { "explain", model, image, "--method", "gradcam", "-o", cam, NULL };
+  run_cli (&r, args);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.err, "(nearly) zero"));
+  g_assert_nonnull (strstr (r.err, "max |R| ="));
+  g_test_message ("gradcam: min green %d", min_green (cam));
+  g_assert_cmpint (min_green (cam), >=, 230);
+
+  const char *gargs[] = { "explain", model, image, "--method", "gradient", "-o", grad, NULL };
+  run_cli (&g, gargs);
+  g_assert_cmpint (g.status, ==, 0);
+  g_assert_null (strstr (g.err, "nearly"));
+  g_assert_cmpint (min_green (grad), ==, 0);
+}
+
+/* Issue 12, defect 8: a second --method used to replace the first silently;
+ * now it is a usage error and nothing is written. */
+static void
+test_explain_one_method (void)
+{
+  g_autofree char *model = fixture ("tiny-cnn", "model.onnx");
+  g_autofree char *input = fixture ("tiny-cnn", "input.npy");
+  g_autofree char *out = tmp_path ("two-methods.png");
+  g_auto(Run) r = { 0 };
+  const char *args[] = { "explain", model, input, "--method", "gradient", "--method", "lrp-epsilon", "-o", out, NULL };
+
+  run_cli (&r, args);
+  assert_one_error_line (&r, 2, "--method given 2 times (gradient, lrp-epsilon)");
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_errors (void)
 {
@@ -666,6 +734,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/bench", test_bench);
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/errors", test_errors);
+  g_test_add_func ("/cli/explain/near-zero", test_explain_near_zero);
+  g_test_add_func ("/cli/explain/one-method", test_explain_one_method);
   g_test_add_func ("/cli/spray-layout", test_spray_layout);
   status = g_test_run ();
 
