@@ -235,6 +235,12 @@ rel_cli_train (int argc, char **argv)
   test = test_path ? rel_sample_set_load (test_path, TRUE, &error) : rel_sample_set_load (dataset, TRUE, &error);
   if (test == NULL)
     return train_fail (1, "test set: %s", error->message);
+  if (train->n_skipped > 0 || test->n_skipped > 0)
+    {
+      fprintf (stderr, "relevance-cli: warning: %d image%s over the size limit (--max-megapixels); skipped\n",
+               train->n_skipped + test->n_skipped, train->n_skipped + test->n_skipped == 1 ? "" : "s");
+      fflush (stderr);
+    }
   if (test->channels != train->channels || test->height != train->height || test->width != train->width
       || test->n_classes != train->n_classes)
     return train_fail (1, "the test set's images or classes do not match the training set's");

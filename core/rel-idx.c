@@ -305,8 +305,19 @@ load_folder (const char *root, GError **error)
 
       if (label < 0)
         continue;
-      if ((img = rel_image_load (path, error)) == NULL)
-        return NULL;
+      {
+        g_autoptr(GError) local = NULL;
+        if ((img = rel_image_load (path, &local)) == NULL)
+          {
+            if (g_error_matches (local, REL_ERROR, REL_ERROR_TOO_LARGE))
+              {
+                set->n_skipped++;
+                continue;
+              }
+            g_propagate_error (error, g_steal_pointer (&local));
+            return NULL;
+          }
+      }
       if (set->pixels == NULL)
         {
           /* the first image fixes the size; grey, pixel units */
@@ -334,6 +345,11 @@ load_folder (const char *root, GError **error)
       set->labels[n++] = label;
     }
   set->n = n;
+  if (n == 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "%s: every image is over the size limit", root);
+      return NULL;
+    }
   if (!finish_labels (set, (const char *const *) ds->class_names, root, error))
     return NULL;
   return g_steal_pointer (&set);

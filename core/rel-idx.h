@@ -25,6 +25,7 @@ typedef struct {
   float   *pixels;         /* n·C·H·W values */
   int     *labels;         /* n class indices in [0, n_classes) */
   int      n_classes;
+  int      n_skipped;      /* image folders: files over the image size limit, left out */
   char   **class_names;    /* NULL-terminated, n_classes names */
 } RelSampleSet;
 
@@ -49,7 +50,9 @@ RelSampleSet *rel_sample_set_load_npy (const char *images, const char *labels,
  *     "images-idx3" with "labels-idx1" in the name);
  *   - a .npy images file with "<name>-labels.npy" or "labels.npy" beside it;
  *   - an image folder with one subfolder per class (rel-dataset.h); every
- *     image is converted to grey (BT.601 luma) at the first image's size. For
+ *     image is converted to grey (BT.601 luma) at the first image's size;
+ *     an image over the size limit (rel-image.h) is left out and counted in
+ *     n_skipped, as a decompression bomb in a folder must not stop the rest. For
  *     such a folder, @test selects its "test" subfolder when there is one
  *     alongside "train". */
 RelSampleSet *rel_sample_set_load     (const char *path, gboolean test, GError **error);

@@ -1004,6 +1004,18 @@ add_dataset_cases (const char *demo_model, GRand *rng)
                   "--dataset", ds, "--out-dir", out, "--method", "gradient", NULL);
     c->want_warning = TRUE;
   }
+  /* the same for training on an image folder */
+  {
+    g_autofree char *ds = small_dataset ("train-with-bomb", 4);
+    g_autofree char *p = g_build_filename (ds, "Bag", "zz-bomb.png", NULL);
+    g_autofree char *out = tmp_path ("dataset-out/train-with-bomb.onnx");
+    g_autofree char *out_dir = g_path_get_dirname (out);
+    write_file (p, bomb->data, bomb->len);
+    g_assert_cmpint (g_mkdir_with_parents (out_dir, 0755), ==, 0);
+    Case *c = add_case (EXPECT_OK, "skipped", "train on an image folder holding a bomb", "train", "--dataset", ds,
+                        "--epochs", "1", "-o", out, NULL);
+    c->want_warning = TRUE;
+  }
   /* a broken image in a folder: one clean error */
   {
     g_autofree char *ds = small_dataset ("with-cut", 4);
