@@ -61,7 +61,7 @@ static const char *const sim_choices[] = { "spearman", "ssim", "sign", NULL };
   { "blur-sigma", REL_PARAM_FLOAT, N_("Blur fill: Gaussian σ (0: a quarter of the patch)"), 0, 0, 64, "px", NULL, NULL, FALSE }, \
   { "score", REL_PARAM_CHOICE, N_("The model's score per step"), 0, 0, 0, "", score_choices, score_def, FALSE }, \
   { "steps", REL_PARAM_INT, N_("Patches removed (0: all)"), 0, 0, 65536, "", NULL, NULL, FALSE }, \
-  { "batch", REL_PARAM_INT, N_("Perturbed inputs per forward pass"), 8, 1, 256, "", NULL, NULL, FALSE }
+  { "batch", REL_PARAM_INT, N_("Perturbed inputs per forward pass (0: by input size)"), 0, 0, 256, "", NULL, NULL, FALSE }
 
 static const RelParamSpec flip_params[] = { FLIP_PARAMS ("zero", "logit") };
 static const RelParamSpec deletion_params[] = { FLIP_PARAMS ("zero", "probability") };
@@ -76,7 +76,7 @@ static const RelParamSpec infidelity_params[] = {
   { "indicator", REL_PARAM_BOOL, N_("Square: weigh the map by the square's indicator instead of I"), 1, 0, 1, "", NULL, NULL, FALSE },
   { "rescale", REL_PARAM_BOOL, N_("Scale the map by the least-squares optimal factor first"), 0, 0, 1, "", NULL, NULL, FALSE },
   { "score", REL_PARAM_CHOICE, N_("The model's score"), 0, 0, 0, "", score_choices, "logit", FALSE },
-  { "batch", REL_PARAM_INT, N_("Perturbed inputs per forward pass"), 8, 1, 256, "", NULL, NULL, FALSE },
+  { "batch", REL_PARAM_INT, N_("Perturbed inputs per forward pass (0: by input size)"), 0, 0, 256, "", NULL, NULL, FALSE },
 };
 
 static const RelParamSpec sensitivity_params[] = {
@@ -304,39 +304,16 @@ cancelled (const Eval *ev, GError **error)
   return FALSE;
 }
 
-/* The score of every row of @logits: the target's value (logit, contrast or
- * log-probability) or its softmax probability. */
-static void
-row_scores (const Eval *ev, const RelTensor *logits, gboolean probability, double *out)
-{
-  int64_t k = logits->shape[logits->ndim - 1];
-  int64_t rows = logits->numel / MAX (k, 1);
-  const float *z = rel_tensor_f32 (logits);
-
-  if (!probability)
-    {
-      rel_target_values (&ev->target, logits, out);
-      return;
-    }
-  for (int64_t r = 0; r < rows; r++)
-    {
-      const float *zr = z + r * k;
-      double mx = zr[0], sum = 0;
-      for (int64_t j = 1; j < k; j++)
-        mx = MAX (mx, zr[j]);
-      for (int64_t j = 0; j < k; j++)
-        sum += exp (zr[j] - mx);
-      out[r] = exp (zr[ev->target.a] - mx) / sum;
-    }
-}
-
-/* Scores of the first @n rows of @batch. */
+/* Scores of the first @n rows of @batch. rel_grad_batch without gradients
+ * is a forward pass that runs the two halves of a batch on the two cores
+ * side by side (faster than one pass on two threads); a probability is the
+ * exponential of the log-softmax value. */
 static gboolean
 batch_scores (Eval *ev, RelTensor *batch, int n, gboolean probability, double *out, GError **error)
 {
-  g_autoptr(RelActivations) acts = NULL;
   int64_t shape[4] = { n, ev->c, ev->h, ev->w };
   g_autoptr(RelTensor) view = NULL;
+  RelTarget t = ev->target;
 
   if (batch->shape[0] != n)
     {
@@ -344,11 +321,30 @@ batch_scores (Eval *ev, RelTensor *batch, int n, gboolean probability, double *o
         return FALSE;
       memcpy (view->data, batch->data, (gsize) n * ev->per * sizeof (float));
     }
-  acts = rel_model_forward (ev->req->model, view ? view : batch, &ev->ctx, error);
-  if (acts == NULL)
+  if (probability)
+    t.log_prob = TRUE;
+  if (!rel_grad_batch (ev->req->model, &t, view ? view : batch, NULL, NULL, &ev->ctx, NULL, out, NULL, error))
     return FALSE;
-  row_scores (ev, rel_activations_output (acts), probability, out);
+  if (probability)
+    for (int i = 0; i < n; i++)
+      out[i] = exp (out[i]);
   return TRUE;
+}
+
+/* The "batch" parameter, 0 meaning: keep a pass's inputs under 0.65 M floats
+ * (4 images at 224², as rel_explain_batch_size measured on ResNet-18), at
+ * most 8, even so the two halves match. */
+static int
+batch_param (const Eval *ev, const RelParams *p)
+{
+  int b = rel_params_get_int (p, "batch");
+  if (b <= 0)
+    {
+      b = (int) CLAMP ((int64_t) 650000 / MAX (ev->per, 1), 1, 8);
+      if (b > 2 && b % 2 == 1)
+        b--;
+    }
+  return MAX (1, MIN (b, ev->max_batch));
 }
 
 static gboolean
@@ -476,7 +472,7 @@ flip_curve (Eval *ev, const RelParams *p, FlipOrder order, gboolean insert, doub
   int patch = rel_params_get_int (p, "patch");
   double sigma = rel_params_get_float (p, "blur-sigma");
   gboolean prob = strcmp (rel_params_get_string (p, "score"), "probability") == 0;
-  int batch = MIN (rel_params_get_int (p, "batch"), ev->max_batch);
+  int batch = batch_param (ev, p);
   int ny, nx, np, L;
   g_autofree float *map = rel_eval_pixel_map (req->relevance);
   g_autofree Patch *order_arr = NULL;
@@ -668,7 +664,7 @@ run_infidelity (const RelMetricDef *metric, const RelMetricRequest *req, RelMetr
     }
   if (!eval_init (&ev, req, error))
     return FALSE;
-  batch = MIN (rel_params_get_int (p, "batch"), ev.max_batch);
+  batch = batch_param (&ev, p);
   fs = g_new (double, batch);
   if (!batch_scores (&ev, req->input, 1, prob, &f0, error))
     return FALSE;

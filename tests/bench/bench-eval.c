@@ -240,7 +240,10 @@ main (int argc, char **argv)
   for (int i = 1; i < argc; i++)
     {
       if (strcmp (argv[i], "--repeat") == 0 && i + 1 < argc)
-        repeat = MAX (1, atoi (argv[++i]));
+        {
+          repeat = atoi (argv[++i]);
+          repeat = MAX (repeat, 1);
+        }
       else if (strcmp (argv[i], "--patch") == 0 && i + 1 < argc)
         patch = atoi (argv[++i]);
       else if (strcmp (argv[i], "--batch") == 0 && i + 1 < argc)
