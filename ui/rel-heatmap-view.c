@@ -346,7 +346,7 @@ snapshot_pill (GtkWidget *widget, GtkWidget *label, GtkSnapshot *snapshot)
       GskRoundedRect pill;
       gsk_rounded_rect_init_from_rect (&pill, &GRAPHENE_RECT_INIT (b.origin.x - 8, b.origin.y - 4,
                                                                    b.size.width + 16, b.size.height + 8),
-                                       (b.size.height + 8) / 2);
+                                       MIN ((b.size.height + 8) / 2, 12));
       gtk_snapshot_push_rounded_clip (snapshot, &pill);
       gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0, 0, 0, 0.72 }, &pill.bounds);
       gtk_snapshot_pop (snapshot);
@@ -419,12 +419,18 @@ rel_heatmap_view_size_allocate (GtkWidget *widget, int width, int height, int ba
   gtk_widget_size_allocate (self->hover_label,
                             &(GtkAllocation) { 20, self->label_at_top ? 16 : MAX (0, height - lh - 16), lw, lh },
                             -1);
-  /* The notice sits at the top, centred, clear of the readout's bottom place. */
-  gtk_widget_measure (self->notice_label, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &lw, NULL, NULL);
-  lw = MIN (lw, MAX (0, width - 40));
-  gtk_widget_measure (self->notice_label, GTK_ORIENTATION_VERTICAL, lw, NULL, &lh, NULL, NULL);
-  gtk_widget_size_allocate (self->notice_label,
-                            &(GtkAllocation) { (width - lw) / 2, 16, lw, lh }, -1);
+  /* The notice sits at the top, clear of the readout's bottom place; on a
+   * large canvas in its right half, leaving the top left to what the window
+   * puts there (the explained target). */
+  {
+    int room = width >= 400 ? width / 2 - 28 : width - 40, lmin;
+    gtk_widget_measure (self->notice_label, GTK_ORIENTATION_HORIZONTAL, -1, &lmin, &lw, NULL, NULL);
+    lw = MAX (MIN (lw, MAX (0, room)), MIN (lmin, MAX (0, width - 40)));
+    gtk_widget_measure (self->notice_label, GTK_ORIENTATION_VERTICAL, lw, NULL, &lh, NULL, NULL);
+    gtk_widget_size_allocate (self->notice_label,
+                              &(GtkAllocation) { width >= 400 ? width - lw - 20 : (width - lw) / 2, 16, lw, lh },
+                              -1);
+  }
   /* The spinner: in the middle while there is no map yet, in a corner while
    * a map is refined. */
   {
