@@ -297,7 +297,7 @@ classify (RelIncremental *inc, int i, const RelContext *ctx)
                     || strcmp (node->op_type, "AveragePool") == 0;
   const RelTensor *y;
 
-  if (node->n_outputs != 1 || node->n_inputs < 1 || node->n_inputs > 16 || !is_plane (cv[node->outputs[0]]))
+  if (node->n_outputs != 1 || node->n_inputs < 1 || !is_plane (cv[node->outputs[0]]))
     return NODE_FULL;
   y = cv[node->outputs[0]];
   if (window)
@@ -461,7 +461,7 @@ rel_incremental_new (RelModel *model, RelTensor *input, const int *rects, int n_
           const RelTensor *y = inc->clean->values[out];
           int *size = inc->size + out * 2;
           int *rr = g_new (int, (gsize) n_rects * 4);
-          const int *in[16];
+          g_autofree const int **in = g_new0 (const int *, MAX (node->n_inputs, 1));
 
           size[0] = size[1] = 1;
           for (int r = 0; r < n_rects; r++)
@@ -689,7 +689,7 @@ run_window (Pass *p, int i, const RelContext *ctx, GError **error)
       const Variant *v = g_ptr_array_index (np->variants, k);
       g_autoptr(RelTensor) xs = NULL;
       g_autofree int64_t *starts = NULL;
-      RelTensor *inputs[16] = { NULL };
+      g_autofree RelTensor **inputs = g_new0 (RelTensor *, MAX (node->n_inputs, 1));
       RelTensor *outputs[1] = { NULL };
       int g = 0;
 
@@ -744,8 +744,8 @@ run_pointwise (Pass *p, int i, const RelContext *ctx, GError **error)
   int out = node->outputs[0];
   const int *size = inc->size + out * 2;
   const RelTensor *yc = inc->clean->values[out];
-  RelTensor *inputs[16] = { NULL };
-  RelTensor *owned[16] = { NULL };
+  g_autofree RelTensor **inputs = g_new0 (RelTensor *, MAX (node->n_inputs, 1));
+  g_autofree RelTensor **owned = g_new0 (RelTensor *, MAX (node->n_inputs, 1));
   RelTensor *outputs[1] = { NULL };
   gboolean ok = TRUE;
 
@@ -800,10 +800,10 @@ run_full (Pass *p, int i, const RelContext *ctx, GError **error)
 {
   RelIncremental *inc = p->inc;
   const RelNode *node = &inc->model->nodes[i];
-  RelTensor *inputs[16] = { NULL };
+  g_autofree RelTensor **inputs = g_new0 (RelTensor *, MAX (node->n_inputs, 1));
   RelTensor *outputs[8] = { NULL };
 
-  if (node->n_inputs > 16 || node->n_outputs > 8)
+  if (node->n_outputs > 8)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "node '%s' has too many inputs or outputs",
                    node->name);
@@ -893,7 +893,7 @@ run_part (RelIncremental *inc, const RelTensor *replacement, int first, int n, c
       for (int i = 0; i < model->n_nodes; i++)
         {
           const RelNode *node = &model->nodes[i];
-          const int *ins[16];
+          g_autofree const int **ins = g_new0 (const int *, MAX (node->n_inputs, 1));
           int out = node->outputs[0];
 
           if (inc->plan[i].kind != NODE_WINDOW && inc->plan[i].kind != NODE_POINTWISE)

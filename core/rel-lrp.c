@@ -358,13 +358,13 @@ mismatch:
 static RelTensor *
 lin_forward (const Lin *L, RelTensor *x, RelTensor *w, const RelTensor *b, GError **error)
 {
-  RelTensor *in[16] = { NULL };
-  RelTensor *out[8] = { NULL };
   const RelNode *node = L->node;
+  g_autofree RelTensor **in = g_new0 (RelTensor *, MAX (node->n_inputs, 1));
+  RelTensor *out[8] = { NULL };
 
   gboolean fused = FALSE;
 
-  for (int k = 0; k < node->n_inputs && k < 16; k++)
+  for (int k = 0; k < node->n_inputs; k++)
     in[k] = L->inputs[k];
   in[L->xi] = x;
   in[L->wi] = w;
@@ -402,13 +402,14 @@ lin_forward (const Lin *L, RelTensor *x, RelTensor *w, const RelTensor *b, GErro
 static RelTensor *
 lin_vjp (const Lin *L, RelTensor *w, const RelTensor *s, GError **error)
 {
-  RelTensor *in[16] = { NULL };
-  RelTensor *out[8] = { NULL };
-  RelTensor *grad[16] = { NULL };
-  gboolean need[16] = { FALSE };
   const RelNode *node = L->node;
+  int n_in = MAX (node->n_inputs, 1);
+  g_autofree RelTensor **in = g_new0 (RelTensor *, n_in);
+  RelTensor *out[8] = { NULL };
+  g_autofree RelTensor **grad = g_new0 (RelTensor *, n_in);
+  g_autofree gboolean *need = g_new0 (gboolean, n_in);
 
-  for (int k = 0; k < node->n_inputs && k < 16; k++)
+  for (int k = 0; k < node->n_inputs; k++)
     in[k] = L->inputs[k];
   in[L->xi] = L->x;
   in[L->wi] = w;
@@ -418,12 +419,12 @@ lin_vjp (const Lin *L, RelTensor *w, const RelTensor *s, GError **error)
   need[L->xi] = TRUE;
   if (!node->op->backward (node, in, out, s, grad, need, L->ctx, error))
     {
-      for (int k = 0; k < 16; k++)
+      for (int k = 0; k < node->n_inputs; k++)
         if (grad[k])
           rel_tensor_unref (grad[k]);
       return NULL;
     }
-  for (int k = 0; k < 16; k++)
+  for (int k = 0; k < node->n_inputs; k++)
     if (k != L->xi && grad[k])
       rel_tensor_unref (grad[k]);
   if (grad[L->xi] == NULL)
@@ -1611,7 +1612,7 @@ zennit_forward (LrpRun *run, RelActivations *acts, GError **error)
   for (int i = from; i < model->n_nodes && ok; i++)
     {
       const RelNode *node = &model->nodes[i];
-      RelTensor *inputs[16] = { NULL };
+      g_autofree RelTensor **inputs = g_new0 (RelTensor *, MAX (node->n_inputs, 1));
       RelTensor *outputs[8] = { NULL };
 
       if (ctx->cancel && g_atomic_int_get (ctx->cancel))
@@ -1620,7 +1621,7 @@ zennit_forward (LrpRun *run, RelActivations *acts, GError **error)
           ok = FALSE;
           break;
         }
-      if (node->n_inputs > 16 || node->n_outputs > 8 || node->n_outputs < 1)
+      if (node->n_outputs > 8 || node->n_outputs < 1)
         {
           g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
                        "node '%s' has too many inputs or outputs", node->name);

@@ -429,10 +429,10 @@ rel_node_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **out
 static gboolean
 run_node (const RelNode *node, RelTensor **values, const RelContext *ctx, GError **error)
 {
-  RelTensor *inputs[16] = { NULL };
+  g_autofree RelTensor **inputs = g_new0 (RelTensor *, MAX (node->n_inputs, 1));
   RelTensor *outputs[8] = { NULL };
 
-  if (node->n_inputs > (int) G_N_ELEMENTS (inputs) || node->n_outputs > (int) G_N_ELEMENTS (outputs))
+  if (node->n_outputs > (int) G_N_ELEMENTS (outputs))
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
                    "node '%s' has too many inputs or outputs", node->name);
@@ -941,10 +941,11 @@ backward_values_run (RelModel *model, RelActivations *acts,
   for (int i = model->n_nodes - 1; i >= 0; i--)
     {
       const RelNode *node = &model->nodes[i];
-      RelTensor *inputs[16] = { NULL };
+      int n_in = MAX (node->n_inputs, 1);
+      g_autofree RelTensor **inputs = g_new0 (RelTensor *, n_in);
       RelTensor *outputs[8] = { NULL };
-      RelTensor *grad_inputs[16] = { NULL };
-      gboolean need[16] = { FALSE };
+      g_autofree RelTensor **grad_inputs = g_new0 (RelTensor *, n_in);
+      g_autofree gboolean *need = g_new0 (gboolean, n_in);
       const RelTensor *gouts[8] = { NULL };
       gboolean any = FALSE, handled = FALSE;
       RelTensor *gout = grads->values[node->outputs[0]];

@@ -32,7 +32,7 @@
 #define MAX_NODES        100000
 #define MAX_INITIALIZERS 100000
 #define MAX_VALUES       1000000
-#define MAX_NODE_IO      4096
+#define MAX_NODE_IO      REL_OP_MAX_INPUTS
 #define MAX_ATTRS        1024
 #define MAX_NESTING      64
 #define MIN_OPSET        1

@@ -64,6 +64,12 @@ typedef gboolean (*RelOpBackwardOutputsFunc) (const RelNode *node, RelTensor *co
                                               RelTensor **grad_inputs, const gboolean *need,
                                               const RelContext *ctx, GError **error);
 
+/* The most inputs (and outputs) a node may have: the ONNX loader's bound on a
+ * hostile file. Variadic operators (Concat, Sum, Mean, Max, Min) accept this
+ * many, so DenseNet's Concats of every earlier layer load, however deep the
+ * block; the engines allocate their per-node arrays to the node's count. */
+#define REL_OP_MAX_INPUTS 4096
+
 struct _RelOpDef {
   const char       *name;         /* ONNX op_type */
   int               min_inputs;

@@ -1608,15 +1608,15 @@ static gboolean
 var_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
              const RelContext *ctx, GError **error)
 {
-  RelTensor *full[16] = { NULL };
   int64_t shape[REL_MAX_DIMS];
   VarKind kind = var_kind (node);
   int n = node->n_inputs, nd;
+  g_autofree RelTensor **full = g_new0 (RelTensor *, MAX (n, 1));
   RelTensor *y;
 
-  if (n < 1 || n > 16)
+  if (n < 1)
     {
-      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "%d operands; 1 to 16 are supported", n);
+      g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "no operands");
       return FALSE;
     }
   if (!var_broadcast (node, inputs, full, &nd, shape, error)
@@ -1656,17 +1656,17 @@ var_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *o
               const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
               const RelContext *ctx, GError **error)
 {
-  RelTensor *full[16] = { NULL };
+  int n = node->n_inputs, nd;
+  g_autofree RelTensor **full = g_new0 (RelTensor *, MAX (n, 1));
   const RelTensor *y = outputs[0];
   const float *g = rel_tensor_f32 (grad_output), *py;
   g_autoptr(RelTensor) tmp = NULL;
   g_autofree float *ties = NULL;
   int64_t shape[REL_MAX_DIMS];
   VarKind kind = var_kind (node);
-  int n = node->n_inputs, nd;
   gboolean ok = FALSE;
 
-  if (n < 1 || n > 16 || !require_f32 (inputs[0], "the input", error)
+  if (n < 1 || !require_f32 (inputs[0], "the input", error)
       || !require_same_shape (grad_output, y, error))
     return FALSE;
   if (!var_broadcast (node, inputs, full, &nd, shape, error)
@@ -2479,10 +2479,10 @@ const RelOpDef rel_ops_elementwise[] = {
   { "Mul", 2, 2, 1, REL_OP_CLASS_OTHER, mul_prepare, bin_forward, bin_backward, NULL },
   { "Div", 2, 2, 1, REL_OP_CLASS_OTHER, div_prepare, bin_forward, bin_backward, NULL },
   { "Pow", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, pow_forward, pow_backward, NULL },
-  { "Sum", 1, 16, 1, REL_OP_CLASS_MIX, NULL, var_forward, var_backward, NULL },
-  { "Mean", 1, 16, 1, REL_OP_CLASS_MIX, NULL, var_forward, var_backward, NULL },
-  { "Max", 1, 16, 1, REL_OP_CLASS_ROUTE, NULL, var_forward, var_backward, NULL },
-  { "Min", 1, 16, 1, REL_OP_CLASS_ROUTE, NULL, var_forward, var_backward, NULL },
+  { "Sum", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_MIX, NULL, var_forward, var_backward, NULL },
+  { "Mean", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_MIX, NULL, var_forward, var_backward, NULL },
+  { "Max", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_ROUTE, NULL, var_forward, var_backward, NULL },
+  { "Min", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_ROUTE, NULL, var_forward, var_backward, NULL },
   { "Relu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, relu_prepare, un_forward, un_backward, NULL },
   { "LeakyRelu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, leaky_relu_prepare, un_forward, un_backward, NULL },
   { "Elu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, elu_prepare, un_forward, un_backward, NULL },

@@ -2579,7 +2579,7 @@ const RelOpDef rel_ops_shape[] = {
   { "Squeeze", 1, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, squeeze_forward, reshape_grad_backward, SP },
   { "Unsqueeze", 1, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, unsqueeze_forward, reshape_grad_backward, SP },
   { "Transpose", 1, 1, 1, REL_OP_CLASS_ROUTE, generic_prepare, transpose_forward, transpose_backward, SP },
-  { "Concat", 1, 16, 1, REL_OP_CLASS_ROUTE, concat_prepare, concat_forward, concat_backward, SP },
+  { "Concat", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_ROUTE, concat_prepare, concat_forward, concat_backward, SP },
   { "Slice", 1, 5, 1, REL_OP_CLASS_ROUTE, generic_prepare, slice_forward, slice_backward, SP },
   { "Gather", 2, 2, 1, REL_OP_CLASS_ROUTE, generic_prepare, gather_forward, gather_backward, SP },
   { "Pad", 1, 4, 1, REL_OP_CLASS_ROUTE, pad_prepare, pad_forward, pad_backward, SP },

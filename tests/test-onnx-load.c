@@ -761,6 +761,181 @@ test_node_limit (void)
   builder_clear (&b);
 }
 
+/* DenseNet concatenates every earlier layer's output: Concat (and Sum, Mean,
+ * Max, Min) take as many inputs as the loader accepts per node. A 40-input
+ * Concat of Relus of the input and a 20-input Sum of them load, compute and
+ * differentiate: Y = concat(relu(k·X)), S = Σ_k relu(k·X) feeds the output. */
+static void
+test_many_inputs (void)
+{
+  enum { N_CAT = 40, N_SUM = 20 };
+  static const int64_t x_dims[] = { -1, 3, 4, 4 }, y_dims[] = { -1, 3 * N_CAT, 4, 4 };
+  const char *variadic[] = { "Concat", "Sum", "Mean", "Max", "Min" };
+
+  for (gsize v = 0; v < G_N_ELEMENTS (variadic); v++)
+    {
+      const char *op = variadic[v];
+      gboolean cat = v == 0;
+      int n = cat ? N_CAT : N_SUM;
+      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RelModel) m = NULL;
+      g_autoptr(RelTensor) x = NULL, seed = NULL, grad = NULL;
+      g_autoptr(RelActivations) acts = NULL;
+      const char *out[] = { "Y", NULL };
+      RelTensor *y;
+      Builder b;
+      Onnx__NodeProto *node;
+
+      builder_init (&b, 13);
+      b_input (&b, "X", 4, x_dims);
+      for (int k = 0; k < n; k++)
+        {
+          char *s = g_strdup_printf ("s%d", k), *sn = g_strdup_printf ("S%d", k);
+          char *r = g_strdup_printf ("r%d", k);
+          float scale = (float) (k + 1) * (k % 2 ? -0.5f : 1.f);
+          const char *mul_in[] = { "X", s, NULL }, *mul_out[] = { sn, NULL };
+          const char *relu_in[] = { sn, NULL }, *relu_out[] = { r, NULL };
+          b_init_f32 (&b, s, 0, NULL, &scale);
+          b_node (&b, "Mul", NULL, mul_in, mul_out);
+          b_node (&b, "Relu", NULL, relu_in, relu_out);
+          g_ptr_array_add (names, s);
+          g_ptr_array_add (names, sn);
+          g_ptr_array_add (names, r);
+        }
+      {
+        g_autofree const char **in = g_new0 (const char *, n + 1);
+        for (int k = 0; k < n; k++)
+          in[k] = g_ptr_array_index (names, k * 3 + 2);
+        node = b_node (&b, op, "wide_node", in, out);
+        if (cat)
+          {
+            Onnx__AttributeProto *a = b_attr (&b, node, "axis", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+            a->has_i = TRUE;
+            a->i = 1;
+          }
+      }
+      b_output (&b, "Y", 4, cat ? y_dims : x_dims);
+      m = build_and_load (&b, &error);
+      builder_clear (&b);
+      g_assert_no_error (error);
+
+      x = rel_tensor_new_f32 (4, (int64_t[]) { 1, 3, 4, 4 }, &error);
+      for (int64_t i = 0; i < x->numel; i++)
+        rel_tensor_f32 (x)[i] = (float) (i % 7) - 3.f;
+      acts = rel_model_forward (m, x, NULL, &error);
+      g_assert_no_error (error);
+      y = rel_activations_output (acts);
+      g_assert_cmpint (y->numel, ==, cat ? x->numel * N_CAT : x->numel);
+      for (int64_t i = 0; i < y->numel; i++)
+        {
+          int64_t k = cat ? i / x->numel : 0, j = cat ? i % x->numel : i;
+          float xv = rel_tensor_f32 (x)[j];
+          double want = 0;
+          if (cat)
+            want = MAX (0.f, xv * (float) (k + 1) * (k % 2 ? -0.5f : 1.f));
+          else
+            for (int kk = 0; kk < n; kk++)
+              {
+                double r = MAX (0.f, xv * (float) (kk + 1) * (kk % 2 ? -0.5f : 1.f));
+                if (kk == 0)
+                  want = r;
+                else if (v == 1 || v == 2)
+                  want += r;
+                else
+                  want = v == 3 ? MAX (want, r) : MIN (want, r);
+              }
+          if (v == 2)
+            want /= n;
+          g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (y)[i], want, 1e-4 * (1 + fabs (want)));
+        }
+      /* the gradient of ΣY: for Concat and Sum, Σ_k k-th scale where relu is on */
+      seed = rel_tensor_new_like (y, &error);
+      rel_tensor_fill (seed, 1.f);
+      grad = rel_model_backward (m, acts, seed, NULL, &error);
+      g_assert_no_error (error);
+      if (v <= 2)
+        for (int64_t j = 0; j < x->numel; j++)
+          {
+            float xv = rel_tensor_f32 (x)[j];
+            double want = 0;
+            for (int kk = 0; kk < n; kk++)
+              {
+                float s = (float) (kk + 1) * (kk % 2 ? -0.5f : 1.f);
+                want += xv * s > 0 ? s : 0;
+              }
+            if (v == 2)
+              want /= n;
+            g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (grad)[j], want, 1e-4 * (1 + fabs (want)));
+          }
+      g_test_message ("%s with %d inputs: loaded, forward and backward checked", op, n);
+    }
+}
+
+/* Wrong input ranks and dynamic shapes: one error naming the node (or the input). */
+static void
+test_rank_and_dynamic (void)
+{
+  static const int64_t k[] = { 3, 3 };
+  static const float w[4 * 3 * 9] = { 0 };
+  static const int64_t w_dims4[] = { 4, 3, 3, 3 };
+  const char *in[] = { "X", "W", NULL }, *out[] = { "Y", NULL };
+
+  /* a rank-3 input into a 2-D Conv: refused at load, naming the Conv */
+  {
+    static const int64_t x3[] = { 1, 3, 8 };
+    g_autoptr(GError) error = NULL;
+    Builder b;
+    builder_init (&b, 13);
+    b_input (&b, "X", 3, x3);
+    b_init_f32 (&b, "W", 4, w_dims4, w);
+    b_attr_ints (&b, b_node (&b, "Conv", "conv_wants_4d", in, out), "kernel_shape", 2, k);
+    b_output (&b, "Y", 3, x3);
+    g_assert_null (build_and_load (&b, &error));
+    g_assert_nonnull (error);
+    g_assert_true (error->domain == REL_ERROR);
+    assert_message_has (error, "conv_wants_4d");
+    builder_clear (&b);
+  }
+  /* height and width left dynamic: the model loads, and asking for its input
+   * shape (what every image needs) names the input and the dimension */
+  {
+    static const int64_t xd[] = { -1, 3, -1, -1 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RelModel) m = NULL;
+    g_autoptr(RelTensor) x = NULL, wrong = NULL;
+    g_autoptr(RelActivations) acts = NULL;
+    int64_t shape[REL_MAX_DIMS];
+    int ndim;
+    Builder b;
+    builder_init (&b, 13);
+    b_input (&b, "X", 4, xd);
+    b_init_f32 (&b, "W", 4, w_dims4, w);
+    b_attr_ints (&b, b_node (&b, "Conv", "the_conv", in, out), "kernel_shape", 2, k);
+    b_output (&b, "Y", 4, xd);
+    m = build_and_load (&b, &error);
+    builder_clear (&b);
+    g_assert_no_error (error);
+    g_assert_false (rel_model_input_shape (m, 1, &ndim, shape, &error));
+    g_assert_error (error, REL_ERROR, REL_ERROR_SHAPE);
+    assert_message_has (error, "'X'");
+    assert_message_has (error, "dynamic dimension 2");
+    g_clear_error (&error);
+    /* a concrete input runs; one of the wrong rank is refused naming the input */
+    x = rel_tensor_new_f32 (4, (int64_t[]) { 1, 3, 5, 6 }, &error);
+    acts = rel_model_forward (m, x, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (rel_activations_output (acts)->shape[3], ==, 4);
+    wrong = rel_tensor_new_f32 (2, (int64_t[]) { 3, 5 }, &error);
+    g_clear_pointer (&acts, rel_activations_free);
+    acts = rel_model_forward (m, wrong, NULL, &error);
+    g_assert_null (acts);
+    g_assert_error (error, REL_ERROR, REL_ERROR_SHAPE);
+    assert_message_has (error, "'X'");
+    assert_message_has (error, "3×5");
+  }
+}
+
 /* Constant nodes become constants at load, in all their attribute forms. */
 static void
 test_constant_forms (void)
@@ -1952,6 +2127,8 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx-load/inputs", test_inputs);
   g_test_add_func ("/onnx-load/unsupported-op", test_unsupported_op);
   g_test_add_func ("/onnx-load/node-limit", test_node_limit);
+  g_test_add_func ("/onnx-load/many-inputs", test_many_inputs);
+  g_test_add_func ("/onnx-load/rank-and-dynamic", test_rank_and_dynamic);
   g_test_add_func ("/onnx-load/constant-forms", test_constant_forms);
   g_test_add_func ("/onnx-load/bad-weights", test_bad_weights);
   g_test_add_func ("/onnx-load/tensor-data", test_tensor_data);
