@@ -1,6 +1,6 @@
 /* rel-ops-shape.c — operators that move, select or describe elements:
  * Reshape/Flatten/Squeeze/Unsqueeze (free views), Transpose, Concat, Split,
- * Slice, Gather, GatherElements, Pad, Expand, Tile, Trilu, CumSum,
+ * Slice, Gather, GatherElements, ScatterND, Pad, Expand, Tile, Trilu, CumSum,
  * DepthToSpace/SpaceToDepth, the Reduce* family, and the int64 shape
  * arithmetic exporters emit (Shape, Size, Constant, ConstantOfShape, Cast,
  * Range, ArgMax/ArgMin).
@@ -2437,6 +2437,240 @@ gather_elements_backward (const RelNode *node, RelTensor *const *inputs, RelTens
   return TRUE;
 }
 
+/* ---- ScatterND: copy of the data with slices at index tuples replaced (or
+ * combined by reduction add/mul/max/min). Swin's attention mask is built by
+ * index assignments the exporter writes as ScatterND. ---- */
+
+typedef enum { SND_NONE, SND_ADD, SND_MUL, SND_MAX, SND_MIN } SndReduction;
+
+/* Validates the shapes and indices; sets the number of index tuples, the
+ * slice length, and offs[t], the data offset of tuple t's slice. */
+static gboolean
+scatter_nd_plan (const RelNode *node, RelTensor *const *inputs, SndReduction *red, int64_t *n_tuples,
+                 int64_t *slice, int64_t **offs, GError **error)
+{
+  const RelTensor *x = inputs[0], *idx = inputs[1], *u = inputs[2];
+  const char *r = rel_node_attr_string (node, "reduction", "none");
+  int64_t k, xs[REL_MAX_DIMS];
+
+  if (strcmp (r, "none") == 0)
+    *red = SND_NONE;
+  else if (strcmp (r, "add") == 0)
+    *red = SND_ADD;
+  else if (strcmp (r, "mul") == 0)
+    *red = SND_MUL;
+  else if (strcmp (r, "max") == 0)
+    *red = SND_MAX;
+  else if (strcmp (r, "min") == 0)
+    *red = SND_MIN;
+  else
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "ScatterND reduction '%s' is not supported", r);
+      return FALSE;
+    }
+  if (x == NULL || idx == NULL || u == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "ScatterND needs data, indices and updates");
+      return FALSE;
+    }
+  if (idx->dtype != REL_DTYPE_INT64 || idx->ndim < 1 || u->dtype != x->dtype)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "ScatterND needs integer indices of rank ≥ 1 and updates of the data's type");
+      return FALSE;
+    }
+  k = idx->shape[idx->ndim - 1];
+  if (k < 1 || k > x->ndim || u->ndim != idx->ndim - 1 + x->ndim - k)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "ScatterND indices address %" G_GINT64_FORMAT " of the data's %d axes, "
+                   "and the updates must have rank %" G_GINT64_FORMAT, k, x->ndim,
+                   (int64_t) idx->ndim - 1 + x->ndim - k);
+      return FALSE;
+    }
+  for (int d = 0; d < u->ndim; d++)
+    if (u->shape[d] != (d < idx->ndim - 1 ? idx->shape[d] : x->shape[d - (idx->ndim - 1) + k]))
+      {
+        g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "ScatterND updates have the wrong extent along axis %d", d);
+        return FALSE;
+      }
+  contiguous_strides (x->ndim, x->shape, xs);
+  *slice = k < x->ndim ? xs[k - 1] : 1;
+  *n_tuples = idx->numel / k;
+  *offs = g_new (int64_t, MAX (*n_tuples, 1));
+  for (int64_t t = 0; t < *n_tuples; t++)
+    {
+      int64_t off = 0;
+      for (int64_t d = 0; d < k; d++)
+        {
+          int64_t v = rel_tensor_i64 (idx)[t * k + d];
+          if (v < -x->shape[d] || v >= x->shape[d])
+            {
+              g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                           "ScatterND index %" G_GINT64_FORMAT " is out of range for axis %" G_GINT64_FORMAT
+                           " of extent %" G_GINT64_FORMAT, v, d, x->shape[d]);
+              g_clear_pointer (offs, g_free);
+              return FALSE;
+            }
+          off += (v < 0 ? v + x->shape[d] : v) * xs[d];
+        }
+      (*offs)[t] = off;
+    }
+  return TRUE;
+}
+
+static double
+snd_combine (SndReduction red, double acc, double v)
+{
+  switch (red)
+    {
+    case SND_ADD: return acc + v;
+    case SND_MUL: return acc * v;
+    case SND_MAX: return v > acc || isnan (v) ? v : acc;
+    case SND_MIN: return v < acc || isnan (v) ? v : acc;
+    case SND_NONE:
+    default:      return v;
+    }
+}
+
+static gboolean
+scatter_nd_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                    const RelContext *ctx, GError **error)
+{
+  g_autofree int64_t *offs = NULL;
+  const RelTensor *u = inputs[2];
+  int64_t n_tuples, slice;
+  SndReduction red;
+  RelTensor *y;
+
+  if (!scatter_nd_plan (node, inputs, &red, &n_tuples, &slice, &offs, error)
+      || !(y = rel_tensor_copy (inputs[0], error)))
+    return FALSE;
+  /* tuples in order: with reduction none a repeated index keeps the last write */
+  for (int64_t t = 0; t < n_tuples; t++)
+    for (int64_t e = 0; e < slice; e++)
+      {
+        int64_t o = offs[t] + e, j = t * slice + e;
+        if (y->dtype == REL_DTYPE_FLOAT32)
+          rel_tensor_f32 (y)[o] = (float) snd_combine (red, rel_tensor_f32 (y)[o], rel_tensor_f32 (u)[j]);
+        else
+          rel_tensor_i64 (y)[o] = red == SND_NONE ? rel_tensor_i64 (u)[j]
+                                  : (int64_t) snd_combine (red, (double) rel_tensor_i64 (y)[o],
+                                                           (double) rel_tensor_i64 (u)[j]);
+      }
+  outputs[0] = y;
+  return TRUE;
+}
+
+/* The VJP for each reduction: none routes each output element's gradient to
+ * whoever wrote it last (data where nothing was written); add copies it to the
+ * data and to every update; mul multiplies by the other factors of the
+ * element's product; max/min give it to the winners, shared among ties. */
+static gboolean
+scatter_nd_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                     const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                     const RelContext *ctx, GError **error)
+{
+  g_autofree int64_t *offs = NULL, *last = NULL;
+  g_autofree double *prod = NULL, *ties = NULL;
+  g_autofree int *zeros = NULL;
+  const RelTensor *x = inputs[0], *u = inputs[2], *y = outputs[0];
+  const float *g = rel_tensor_f32 (grad_output), *px, *pu, *py;
+  int64_t n_tuples, slice;
+  SndReduction red;
+  float *gx = NULL, *gu = NULL;
+
+  if (!need[0] && !need[2])
+    return TRUE;
+  if (!scatter_nd_plan (node, inputs, &red, &n_tuples, &slice, &offs, error)
+      || !check_grad (grad_output, y, error) || !require_f32 (x, "the data", error))
+    return FALSE;
+  px = rel_tensor_f32 (x);
+  pu = rel_tensor_f32 (u);
+  py = rel_tensor_f32 (y);
+  if (need[0])
+    {
+      if (!(grad_inputs[0] = rel_tensor_new_like (x, error)))
+        return FALSE;
+      gx = rel_tensor_f32 (grad_inputs[0]);
+    }
+  if (need[2])
+    {
+      if (!(grad_inputs[2] = rel_tensor_new_like (u, error)))
+        return FALSE;
+      gu = rel_tensor_f32 (grad_inputs[2]);
+    }
+  switch (red)
+    {
+    case SND_NONE:
+      last = g_new (int64_t, MAX (x->numel, 1));
+      for (int64_t i = 0; i < x->numel; i++)
+        last[i] = -1;
+      for (int64_t t = 0; t < n_tuples; t++)
+        for (int64_t e = 0; e < slice; e++)
+          last[offs[t] + e] = t * slice + e;
+      for (int64_t i = 0; gx && i < x->numel; i++)
+        gx[i] = last[i] < 0 ? g[i] : 0.0f;
+      for (int64_t t = 0; gu && t < n_tuples; t++)
+        for (int64_t e = 0; e < slice; e++)
+          gu[t * slice + e] = last[offs[t] + e] == t * slice + e ? g[offs[t] + e] : 0.0f;
+      break;
+    case SND_ADD:
+      if (gx)
+        memcpy (gx, g, x->numel * sizeof (float));
+      for (int64_t t = 0; gu && t < n_tuples; t++)
+        for (int64_t e = 0; e < slice; e++)
+          gu[t * slice + e] = g[offs[t] + e];
+      break;
+    case SND_MUL:
+      /* per element: the product of its non-zero updates and how many are zero,
+       * so each factor's "product of the others" needs no division by zero */
+      prod = g_new (double, MAX (x->numel, 1));
+      zeros = g_new0 (int, MAX (x->numel, 1));
+      for (int64_t i = 0; i < x->numel; i++)
+        prod[i] = 1.0;
+      for (int64_t t = 0; t < n_tuples; t++)
+        for (int64_t e = 0; e < slice; e++)
+          {
+            double v = pu[t * slice + e];
+            if (v == 0)
+              zeros[offs[t] + e]++;
+            else
+              prod[offs[t] + e] *= v;
+          }
+      for (int64_t i = 0; gx && i < x->numel; i++)
+        gx[i] = zeros[i] ? 0.0f : (float) (g[i] * prod[i]);
+      for (int64_t t = 0; gu && t < n_tuples; t++)
+        for (int64_t e = 0; e < slice; e++)
+          {
+            int64_t o = offs[t] + e;
+            double v = pu[t * slice + e];
+            int others_zero = zeros[o] - (v == 0);
+            gu[t * slice + e] = others_zero ? 0.0f
+                                : (float) (g[o] * px[o] * (v == 0 ? prod[o] : prod[o] / v));
+          }
+      break;
+    case SND_MAX:
+    case SND_MIN:
+      ties = g_new (double, MAX (x->numel, 1));
+      for (int64_t i = 0; i < x->numel; i++)
+        ties[i] = px[i] == py[i];
+      for (int64_t t = 0; t < n_tuples; t++)
+        for (int64_t e = 0; e < slice; e++)
+          ties[offs[t] + e] += pu[t * slice + e] == py[offs[t] + e];
+      for (int64_t i = 0; gx && i < x->numel; i++)
+        gx[i] = px[i] == py[i] ? (float) (g[i] / ties[i]) : 0.0f;
+      for (int64_t t = 0; gu && t < n_tuples; t++)
+        for (int64_t e = 0; e < slice; e++)
+          {
+            int64_t o = offs[t] + e;
+            gu[t * slice + e] = pu[t * slice + e] == py[o] ? (float) (g[o] / ties[o]) : 0.0f;
+          }
+      break;
+    }
+  return TRUE;
+}
+
 /* ---- DepthToSpace, SpaceToDepth: a 6-D transpose of a reshaped NCHW tensor ---- */
 
 /* The output (6-D, permuted) shape and the input strides read in its order. */
@@ -2604,6 +2838,7 @@ const RelOpDef rel_ops_shape[] = {
   { "CumSum", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, cumsum_forward, cumsum_backward, NULL },
   { "Trilu", 1, 2, 1, REL_OP_CLASS_ROUTE, NULL, trilu_forward, trilu_backward, NULL },
   { "GatherElements", 2, 2, 1, REL_OP_CLASS_ROUTE, NULL, gather_elements_forward, gather_elements_backward, NULL },
+  { "ScatterND", 3, 3, 1, REL_OP_CLASS_ROUTE, NULL, scatter_nd_forward, scatter_nd_backward, NULL },
   { "DepthToSpace", 1, 1, 1, REL_OP_CLASS_ROUTE, d2s_prepare, d2s_forward, d2s_backward, NULL },
   { "SpaceToDepth", 1, 1, 1, REL_OP_CLASS_ROUTE, d2s_prepare, d2s_forward, d2s_backward, NULL },
   { "Size", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, size_forward, zero_backward, NULL },
