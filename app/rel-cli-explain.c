@@ -7,7 +7,9 @@
  *
  * --dataset explains the images one after another (each sampling method
  * batches its own perturbed inputs) and mirrors DIR's sub-folders in the
- * output names, so class folders survive.
+ * output names, so class folders survive. --target true explains each
+ * image's true class, the folder on its path named after a model label
+ * (core/rel-dataset.h; --class-level N names the level instead).
  *   relevance-cli methods [--json]
  *   relevance-cli bench MODEL --method NAME [--set key=value]... (timed by relevance-cli.c;
  *                                  NAME:key=value,... is the short form)
@@ -19,6 +21,7 @@
 #include "rel-atomic-file.h"
 #include "rel-colormap.h"
 #include "rel-core.h"
+#include "rel-dataset.h"
 #include "rel-error.h"
 #include "rel-file.h"
 #include "rel-explain.h"
@@ -305,13 +308,14 @@ rel_cli_explain (int argc, char **argv)
   g_autofree char *colormap = NULL, *sign = NULL;
   g_autofree char *pp_mean = NULL, *pp_std = NULL, *pp_scale = NULL, *pp_resize = NULL;
   gboolean log_prob = FALSE, overlay = FALSE, verbose = FALSE;
-  gint batch = 0;
+  gint batch = 0, class_level = 0;
   gdouble percentile = 0;
   PngStyle style = { REL_COLORMAP_BWR, REL_SIGN_BOTH, 0, FALSE };
   GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &method_names_given, "Explanation method (see 'relevance-cli methods')", "NAME" },
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Method parameter (repeatable)", "KEY=VALUE" },
-    { "target", 't', 0, G_OPTION_ARG_STRING, &target_text, "Class to explain: pred (default), an index, or A-B", "TARGET" },
+    { "target", 't', 0, G_OPTION_ARG_STRING, &target_text, "Class to explain: pred (default), an index, A-B, or with --dataset true (the class folder's)", "TARGET" },
+    { "class-level", 0, 0, G_OPTION_ARG_INT, &class_level, "With --target true: the folders N levels down are the classes", "N" },
     { "log-prob", 0, 0, G_OPTION_ARG_NONE, &log_prob, "Explain the log-probability instead of the logit", NULL },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the sampling methods (default 0)", "S" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_path, "Output: .npy (relevance) or .png (heatmap)", "FILE" },
@@ -399,7 +403,12 @@ rel_cli_explain (int argc, char **argv)
   params = build_params (method, sets, &error);
   if (params == NULL)
     return fail ("%s", error->message);
-  if (!rel_target_parse (target_text, &req.target, &error))
+  gboolean target_true = g_strcmp0 (target_text, "true") == 0;
+  if (target_true && dataset == NULL)
+    return fail ("explain: --target true needs --dataset (its folders give the true class)");
+  if (class_level < 0 || (class_level > 0 && !target_true))
+    return fail ("explain: --class-level N (N ≥ 1) goes with --dataset and --target true");
+  if (!rel_target_parse (target_true ? NULL : target_text, &req.target, &error))
     return fail ("%s", error->message);
   req.target.log_prob = log_prob;
 
@@ -460,6 +469,36 @@ rel_cli_explain (int argc, char **argv)
     if (files->len == 0)
       return fail ("%s: no images or .npy files found", dataset);
     g_ptr_array_sort (files, compare_strings);
+    /* --target true: each file's class from the folder layout, all known before any work */
+    g_autofree int *true_class = NULL;
+    if (target_true)
+      {
+        g_autofree char *root = g_canonicalize_filename (dataset, NULL);
+        g_autoptr(GPtrArray) abs = g_ptr_array_new_with_free_func (g_free);
+        for (guint i = 0; i < files->len; i++)
+          g_ptr_array_add (abs, g_build_filename (root, g_ptr_array_index (files, i), NULL));
+        g_autoptr(RelDatasetLayout) layout =
+          rel_dataset_layout_new (root, (const char *const *) abs->pdata, abs->len,
+                                  (const char *const *) model->labels, model->labels ? model->n_labels : 0,
+                                  rel_model_num_classes (model), class_level, &error);
+        if (layout == NULL)
+          return fail ("explain: --class-level: %s", error->message);
+        true_class = g_new (int, files->len);
+        guint unknown = 0;
+        const char *example = NULL;
+        for (guint i = 0; i < files->len; i++)
+          {
+            int c = layout->image_class[i];
+            true_class[i] = c >= 0 ? layout->class_labels[c] : -1;
+            if (true_class[i] < 0 && unknown++ == 0)
+              example = g_ptr_array_index (files, i);
+          }
+        if (unknown > 0)
+          return fail ("explain: %u of %u files have no true class among the model's outputs (%s, for one): "
+                       "no folder on their path is named after one of its labels%s",
+                       unknown, files->len, example,
+                       layout->matched || class_level > 0 ? "" : "; choose the class folders with --class-level N");
+      }
     /* an unwritable output folder fails before the first explanation */
     if (!rel_folder_check_writable (out_dir, TRUE, &error))
       return fail ("%s", error->message);
@@ -504,6 +543,11 @@ rel_cli_explain (int argc, char **argv)
             }
           }
         req.input = input;
+        if (true_class)
+          {
+            req.target.kind = REL_TARGET_CLASS;
+            req.target.a = true_class[i];
+          }
         e = rel_explain (method, &req, &error);
         if (e == NULL)
           {

@@ -654,16 +654,11 @@ rel_cli_spray (int argc, char **argv)
           goto out;
         }
       /* the class's index among the model's outputs, known only when its
-       * folder's name matched a label (or the output index) */
+       * folder's name matched a label (or the output index); a class of a
+       * chosen level that matches none explains each image's prediction */
       int model_class = layout->class_labels[cr->class_index];
-      if (model_class < 0 && target_text == NULL)
-        {
-          status = spray_fail (1, "class %s is none of the model's classes: choose the explained output with --target",
-                               cr->name);
-          goto out;
-        }
       cr->model_class = model_class;
-      RelTarget target = { REL_TARGET_CLASS, MAX (model_class, 0), 0, FALSE };
+      RelTarget target = { model_class >= 0 ? REL_TARGET_CLASS : REL_TARGET_PREDICTED, MAX (model_class, 0), 0, FALSE };
       if (target_text && !rel_target_parse (target_text, &target, &error))
         {
           status = spray_fail (EXIT_USAGE, "--target: %s", error->message);

@@ -685,6 +685,20 @@ test_spray_layout (void)
     g_assert_true (json_object_has_member (o, "group_ari"));
   }
   {
+    /* a chosen level: its folders are the classes, each image explained for its prediction */
+    const char *const args[] = { "spray", unlabelled, root, "--class-level", "1", "--class", "tagged", "--json",
+                                 "--no-tsne", "--cache-dir", "", "--k", "2", NULL };
+    g_auto(Run) r;
+    g_autoptr(GError) error = NULL;
+    run_cli (&r, args);
+    g_assert_cmpint (r.status, ==, 0);
+    g_autoptr(JsonNode) node = json_from_string (r.out, &error);
+    g_assert_no_error (error);
+    JsonObject *o = json_node_get_object (node);
+    g_assert_cmpstr (json_object_get_string_member (o, "class"), ==, "tagged");
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "images")), ==, 3);
+  }
+  {
     /* the folder's own spelling finds the class too */
     const char *const args[] = { "spray", demo, root, "--class", "t-shirt-top", "--json", "--no-tsne",
                                  "--cache-dir", "", "--k", "2", NULL };
@@ -701,10 +715,75 @@ test_spray_layout (void)
     } cases[] = {
       /* no label to match: say so and ask, never a guessed class */
       { { "spray", unlabelled, root, "--json" }, 1, "--class-level N (1: clean, tagged; 2: T-shirt-top)" },
-      /* a chosen level without a label needs the explained output */
-      { { "spray", unlabelled, root, "--class-level", "2", "--json" }, 1, "--target" },
       { { "spray", demo, root, "--class-level", "3", "--json" }, 2, "no folder level 3" },
       { { "spray", demo, root, "--class", "Sandal", "--json" }, 2, "its classes: T-shirt/top" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_auto(Run) r;
+        run_cli (&r, cases[i].args);
+        assert_one_error_line (&r, cases[i].status, cases[i].needle);
+      }
+  }
+}
+
+/* explain --dataset --target true explains each image's class folder (found
+ * below a group, 'T-shirt-top' for "T-shirt/top"): the same map as naming
+ * that output; without a matching label it refuses before any work. */
+static void
+test_explain_true_class (void)
+{
+  const char *srcdir = g_getenv ("G_TEST_SRCDIR");
+  g_autofree char *demo = g_build_filename (srcdir ? srcdir : "tests", "..", "data", "demo", "model.onnx", NULL);
+  g_autofree char *unlabelled = fixture ("tiny-cnn", "model.onnx");
+  g_autofree char *root = tmp_path ("true-class");
+  g_autofree char *out = tmp_path ("true-class-out");
+  g_autofree char *shirt = g_build_filename (root, "tagged", "T-shirt-top", "0.png", NULL);
+  g_autofree char *bag = g_build_filename (root, "clean", "Bag", "1.png", NULL);
+
+  if (!g_file_test (demo, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("data/demo is not there");
+      return;
+    }
+  write_digit_png (shirt, 4, 18);
+  write_digit_png (bag, 10, 6);
+  {
+    const char *const args[] = { "explain", demo, "--dataset", root, "--out-dir", out, "--method", "gradient",
+                                 "--target", "true", NULL };
+    g_auto(Run) r;
+    run_cli (&r, args);
+    g_assert_cmpint (r.status, ==, 0);
+  }
+  const struct { const char *image, *out, *index; } checks[] = {
+    { shirt, "tagged/T-shirt-top/0.npy", "0" },   /* T-shirt/top */
+    { bag, "clean/Bag/1.npy", "8" },              /* Bag */
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (checks); i++)
+    {
+      g_autofree char *ref = tmp_path ("true-class-ref.npy");
+      const char *const args[] = { "explain", demo, checks[i].image, "--method", "gradient", "--target",
+                                   checks[i].index, "-o", ref, NULL };
+      g_auto(Run) r;
+      run_cli (&r, args);
+      g_assert_cmpint (r.status, ==, 0);
+      g_autofree char *got_path = g_build_filename (out, checks[i].out, NULL);
+      g_autoptr(RelTensor) got = load_npy (got_path);
+      g_autoptr(RelTensor) want = load_npy (ref);
+      g_assert_cmpint (got->numel, ==, want->numel);
+      g_assert_cmpmem (got->data, sizeof (float) * got->numel, want->data, sizeof (float) * want->numel);
+    }
+  {
+    const struct {
+      const char *args[14];
+      int status;
+      const char *needle;
+    } cases[] = {
+      { { "explain", unlabelled, "--dataset", root, "--out-dir", out, "--method", "gradient", "--target", "true" },
+        1, "--class-level N" },
+      { { "explain", demo, shirt, "--method", "gradient", "--target", "true", "-o", "x.npy" }, 1, "needs --dataset" },
+      { { "explain", demo, "--dataset", root, "--out-dir", out, "--method", "gradient", "--target", "true",
+          "--class-level", "3" }, 1, "no folder level 3" },
     };
     for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
       {
@@ -737,6 +816,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/explain/near-zero", test_explain_near_zero);
   g_test_add_func ("/cli/explain/one-method", test_explain_one_method);
   g_test_add_func ("/cli/spray-layout", test_spray_layout);
+  g_test_add_func ("/cli/explain-true-class", test_explain_true_class);
   status = g_test_run ();
 
   {

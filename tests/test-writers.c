@@ -491,7 +491,7 @@ test_spray (void)
   g_auto(Run) r = { 0 };
 
   {
-    const char *args[] = { "spray", model, spray_data, "--cache-dir", "", "--no-tsne", "-o", out, NULL };
+    const char *args[] = { "spray", model, spray_data, "--class-level", "1", "--cache-dir", "", "--no-tsne", "-o", out, NULL };
     run_cli (&r, 0, args);
     if (r.status == 1 && strstr (r.err, "HDF5 output is unavailable"))
       {
@@ -517,7 +517,7 @@ test_spray (void)
   guint limits[] = { 1024, (guint) ((sa + sb) / 2) };
   for (gsize l = 0; l < G_N_ELEMENTS (limits); l++)
     {
-      const char *args[] = { "spray", model, spray_data, "--cache-dir", "", "--no-tsne", "--k", "3",
+      const char *args[] = { "spray", model, spray_data, "--class-level", "1", "--cache-dir", "", "--no-tsne", "--k", "3",
                              "-o", out, NULL };
       run_cli (&r, limits[l], args);
       assert_failed (&r, FALSE, g_strerror (EFBIG));
@@ -534,16 +534,16 @@ test_spray (void)
   g_autofree char *snap = snapshot (dir);
   if (have_dev_full ())
     {
-      const char *a1[] = { "spray", model, spray_data, "--cache-dir", "", "-o", full, NULL };
+      const char *a1[] = { "spray", model, spray_data, "--class-level", "1", "--cache-dir", "", "-o", full, NULL };
       run_cli (&r, 0, a1);
       assert_failed (&r, TRUE, "/dev/full");
       run_clear (&r);
-      const char *a2[] = { "spray", model, spray_data, "--cache-dir", "", "-o", out, "--attribution", full, NULL };
+      const char *a2[] = { "spray", model, spray_data, "--class-level", "1", "--cache-dir", "", "-o", out, "--attribution", full, NULL };
       run_cli (&r, 0, a2);
       assert_failed (&r, TRUE, "/dev/full");
       run_clear (&r);
     }
-  const char *a3[] = { "spray", model, spray_data, "--cache-dir", "", "-o", missing, NULL };
+  const char *a3[] = { "spray", model, spray_data, "--class-level", "1", "--cache-dir", "", "-o", missing, NULL };
   run_cli (&r, 0, a3);
   assert_failed (&r, TRUE, "does not exist");
   run_clear (&r);

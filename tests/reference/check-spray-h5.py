@@ -110,7 +110,7 @@ def main():
             data = os.path.join(tmp, 'data')
             make_dataset(data)
             out = os.path.join(tmp, 'spray.analysis.h5')
-            r = subprocess.run([cli, 'spray', model, data, '--all', '--method', 'gradient', '--set', 'pool=14',
+            r = subprocess.run([cli, 'spray', model, data, '--class-level', '1', '--all', '--method', 'gradient', '--set', 'pool=14',
                                 '--set', 'max-k=4', '--set', 'iterations=300', '--cache-dir', os.path.join(tmp, 'cache'),
                                 '--out', out, '--json'], capture_output=True, text=True)
             check(r.returncode == 0, f'relevance-cli spray exits 0 ({r.stderr.strip()[-300:]})')
