@@ -59,7 +59,7 @@ rel_cli_correct (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *class_name = NULL, *region_text = NULL, *mask_path = NULL, *source = NULL;
   g_autofree char *artifact_dir = NULL, *layer = NULL, *method_text = NULL, *direction = NULL, *out = NULL;
-  g_autofree char *explain_method = NULL;
+  g_autofree char *explain_method = NULL, *group = NULL, *artifact_group = NULL;
   gboolean json = FALSE;
   int epochs = 0;
   double holdout = 0.5;
@@ -69,7 +69,9 @@ rel_cli_correct (int argc, char **argv)
     { "region", 'r', 0, G_OPTION_ARG_STRING, &region_text, "The artifact's region in image pixels", "X,Y,W,H" },
     { "mask", 0, 0, G_OPTION_ARG_FILENAME, &mask_path, "The artifact's region as a mask image", "MASK.png" },
     { "source", 0, 0, G_OPTION_ARG_FILENAME, &source, "The image whose region holds the artifact", "IMAGE" },
+    { "group", 'g', 0, G_OPTION_ARG_STRING, &group, "DATASET's artifact-free group (e.g. clean), when it has groups", "G" },
     { "artifact-folder", 0, 0, G_OPTION_ARG_FILENAME, &artifact_dir, "Images that carry the artifact", "DIR" },
+    { "artifact-group", 0, 0, G_OPTION_ARG_STRING, &artifact_group, "The group of DATASET (or of --artifact-folder) that carries the artifact", "G" },
     { "layer", 'l', 0, G_OPTION_ARG_STRING, &layer, "The layer (node name), or auto", "L" },
     { "method", 0, 0, G_OPTION_ARG_STRING, &method_text, "p-clarc or a-clarc", "M" },
     { "direction", 0, 0, G_OPTION_ARG_STRING, &direction, "full (C×H×W, default) or channel (max-pooled)", "D" },
@@ -104,7 +106,8 @@ rel_cli_correct (int argc, char **argv)
     return rel_cli_fail (EXIT_USAGE, "usage: relevance-cli correct MODEL DATASET --class C (--region X,Y,W,H | --mask M.png | --artifact-folder DIR) --layer L|auto --method p-clarc|a-clarc -o CORRECTED.onnx");
   if (class_name == NULL)
     return rel_cli_fail (EXIT_USAGE, "--class is required");
-  if ((region_text != NULL) + (mask_path != NULL) > 1 || (region_text == NULL && mask_path == NULL && artifact_dir == NULL))
+  if ((region_text != NULL) + (mask_path != NULL) > 1
+      || (region_text == NULL && mask_path == NULL && artifact_dir == NULL && artifact_group == NULL))
     return rel_cli_fail (EXIT_USAGE, "give the artifact as --region X,Y,W,H, --mask MASK.png or --artifact-folder DIR");
   if (out == NULL)
     return rel_cli_fail (EXIT_USAGE, "-o CORRECTED.onnx is required");
@@ -149,8 +152,10 @@ rel_cli_correct (int argc, char **argv)
     }
   if (layer && strcmp (layer, "auto") != 0 && rel_clarc_find_layer (model, layer, &error) < 0)
     return rel_cli_fail (1, "--layer: %s", error->message);
-  if ((ds = rel_cli_load_dataset (model, argv[2], &labels, &error)) == NULL)
+  if ((ds = rel_cli_load_dataset_group (model, argv[2], group, TRUE, &labels, &error)) == NULL)
     return rel_cli_fail (1, "%s", error->message);
+  if (artifact_group && artifact_dir == NULL)
+    artifact_dir = g_strdup (argv[2]);
   {
     int n_target = 0;
     for (guint i = 0; i < ds->paths->len; i++)
@@ -160,9 +165,8 @@ rel_cli_correct (int argc, char **argv)
   }
   if (artifact_dir)
     {
-      if ((art = rel_dataset_scan (artifact_dir, NULL, NULL, NULL, &error)) == NULL)
+      if ((art = rel_cli_load_dataset_group (model, artifact_dir, artifact_group, FALSE, &art_labels, &error)) == NULL)
         return rel_cli_fail (1, "%s", error->message);
-      art_labels = rel_inspect_dataset_labels (model, art);
       if (art->paths->len == 0)
         return rel_cli_fail (1, "%s holds no images; a direction needs at least %d with the artifact",
                              artifact_dir, 2 * REL_CLARC_MIN_IMAGES);
@@ -181,11 +185,19 @@ rel_cli_correct (int argc, char **argv)
         source_path = g_strdup (source);
       else
         {
-          int pick = rel_inspect_pick_source (model, (const char *const *) ds->paths->pdata, labels,
-                                              (int) ds->paths->len, target, region, REL_FILL_INPAINT, NULL, &error);
+          /* from every group of DATASET: the artifact is in the tagged ones */
+          g_autofree int *all_labels = NULL;
+          g_autoptr(RelDataset) all = group ? rel_cli_load_dataset (model, argv[2], &all_labels, &error) : NULL;
+          RelDataset *from = group ? all : ds;
+          int pick;
+          if (group && all == NULL)
+            return rel_cli_fail (1, "%s", error->message);
+          pick = rel_inspect_pick_source (model, (const char *const *) from->paths->pdata,
+                                          group ? all_labels : labels, (int) from->paths->len, target, region,
+                                          REL_FILL_INPAINT, NULL, &error);
           if (pick < 0)
             return rel_cli_fail (1, "%s (give --source IMAGE)", error->message);
-          source_path = g_strdup (g_ptr_array_index (ds->paths, pick));
+          source_path = g_strdup (g_ptr_array_index (from->paths, pick));
         }
       if ((src = rel_inspect_load (model, source_path, region, &src_mask, &error)) == NULL)
         return rel_cli_fail (1, "%s", error->message);

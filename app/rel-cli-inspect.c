@@ -79,7 +79,20 @@ rel_cli_class_list (RelModel *model)
 RelDataset *
 rel_cli_load_dataset (RelModel *model, const char *root, int **labels, GError **error)
 {
+  return rel_cli_load_dataset_group (model, root, NULL, FALSE, labels, error);
+}
+
+RelDataset *
+rel_cli_load_dataset_group (RelModel *model, const char *root, const char *group, gboolean need_group,
+                            int **labels, GError **error)
+{
   g_autoptr(RelDataset) ds = rel_dataset_scan (root, NULL, NULL, NULL, error);
+  g_autoptr(RelDatasetLayout) layout = NULL;
+  g_autofree int *lab = NULL;
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autoptr(GArray) kept = NULL;
+  int gi = -1;
+
   if (ds == NULL)
     return NULL;
   if (ds->paths->len == 0)
@@ -87,13 +100,65 @@ rel_cli_load_dataset (RelModel *model, const char *root, int **labels, GError **
       g_set_error (error, REL_ERROR, REL_ERROR_MISSING, "%s holds no images", root);
       return NULL;
     }
-  *labels = rel_inspect_dataset_labels (model, ds);
+  lab = rel_inspect_dataset_labels (model, ds);
+  layout = rel_dataset_layout_new (ds->root, (const char *const *) ds->paths->pdata, ds->paths->len,
+                                   (const char *const *) model->labels, model->labels ? model->n_labels : 0,
+                                   rel_model_num_classes (model), 0, NULL);
+  if (layout == NULL || layout->n_groups == 0)
+    {
+      if (group)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                       "%s has no groups above its class folders, so no group “%s”", root, group);
+          return NULL;
+        }
+      *labels = g_steal_pointer (&lab);
+      return g_steal_pointer (&ds);
+    }
+  for (int g = 0; group && g < layout->n_groups; g++)
+    if (strcmp (layout->group_names[g], group) == 0)
+      gi = g;
+  if (gi < 0 && (group || need_group))
+    {
+      g_autofree char *list = g_strjoinv (", ", layout->group_names);
+      if (group)
+        g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "%s has no group “%s” (its groups: %s)",
+                     root, group, list);
+      else
+        g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                     "%s mixes the groups %s: name the artifact-free one with --group", root, list);
+      return NULL;
+    }
+  if (gi < 0)
+    {
+      *labels = g_steal_pointer (&lab);
+      return g_steal_pointer (&ds);
+    }
+  /* keep the group's images only */
+  paths = g_ptr_array_new_with_free_func (g_free);
+  kept = g_array_new (FALSE, FALSE, sizeof (int));
+  {
+    int *out = g_new (int, MAX (ds->paths->len, 1)), n = 0;
+    for (guint i = 0; i < ds->paths->len; i++)
+      if (layout->image_group[i] == gi)
+        {
+          g_ptr_array_add (paths, g_strdup (g_ptr_array_index (ds->paths, i)));
+          g_array_append_val (kept, g_array_index (ds->labels, int, i));
+          out[n++] = lab[i];
+        }
+    g_ptr_array_unref (ds->paths);
+    g_array_unref (ds->labels);
+    ds->paths = g_steal_pointer (&paths);
+    ds->labels = g_steal_pointer (&kept);
+    *labels = out;
+  }
   return g_steal_pointer (&ds);
 }
 
 /* --mode suggest: the region the class's mean heatmap points at. */
 static int
-inspect_suggest (const char *model_path, const char *root, const char *class_name, const char *method_name,
+inspect_suggest (const char *model_path, const char *root, const char *group, const char *class_name,
+                 const char *method_name,
                  char **sets, double share, const char *mask_out, gboolean json)
 {
   g_autoptr(GError) error = NULL;
@@ -129,7 +194,7 @@ inspect_suggest (const char *model_path, const char *root, const char *class_nam
       g_autofree char *list = rel_cli_class_list (model);
       return rel_cli_fail (1, "the model has no class “%s” (its classes: %s)", class_name, list);
     }
-  if ((ds = rel_cli_load_dataset (model, root, &labels, &error)) == NULL)
+  if ((ds = rel_cli_load_dataset_group (model, root, group, FALSE, &labels, &error)) == NULL)
     return rel_cli_fail (1, "%s", error->message);
   req.model = model;
   req.paths = (const char *const *) ds->paths->pdata;
@@ -221,12 +286,13 @@ rel_cli_inspect (int argc, char **argv)
   g_auto(GStrv) sets = NULL;
   gboolean json = FALSE;
   double share = 0.5;
-  g_autofree char *mask_out = NULL, *place = NULL;
+  g_autofree char *mask_out = NULL, *place = NULL, *group = NULL;
   gint64 seed = 0;
   GOptionEntry entries[] = {
     { "class", 'c', 0, G_OPTION_ARG_STRING, &class_name, "The suspected class (label, folder name or index)", "C" },
     { "region", 'r', 0, G_OPTION_ARG_STRING, &region_text, "The region in image pixels", "X,Y,W,H" },
     { "mask", 0, 0, G_OPTION_ARG_FILENAME, &mask_path, "The region as a mask image (white inside, the images' size)", "MASK.png" },
+    { "group", 'g', 0, G_OPTION_ARG_STRING, &group, "Only the images of this group (a folder above the classes, e.g. clean)", "G" },
     { "source", 0, 0, G_OPTION_ARG_FILENAME, &source, "Transplant: the image whose region is pasted", "IMAGE" },
     { "place", 0, 0, G_OPTION_ARG_STRING, &place, "Transplant: same (the source's place, default) or random", "P" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Transplant at random places: the seed (default 0)", "S" },
@@ -263,7 +329,7 @@ rel_cli_inspect (int argc, char **argv)
   if (class_name == NULL)
     return rel_cli_fail (EXIT_USAGE, "--class is required");
   if (g_strcmp0 (mode_text, "suggest") == 0)
-    return inspect_suggest (argv[1], argv[2], class_name, method_name, sets, share, mask_out, json);
+    return inspect_suggest (argv[1], argv[2], group, class_name, method_name, sets, share, mask_out, json);
   if ((region_text == NULL) == (mask_path == NULL))
     return rel_cli_fail (EXIT_USAGE, "give the region as either --region X,Y,W,H or --mask MASK.png");
   if (mode_text == NULL)
@@ -293,7 +359,7 @@ rel_cli_inspect (int argc, char **argv)
       g_autofree char *list = rel_cli_class_list (model);
       return rel_cli_fail (1, "the model has no class “%s” (its classes: %s)", class_name, list);
     }
-  if ((ds = rel_cli_load_dataset (model, argv[2], &labels, &error)) == NULL)
+  if ((ds = rel_cli_load_dataset_group (model, argv[2], group, FALSE, &labels, &error)) == NULL)
     return rel_cli_fail (1, "%s", error->message);
 
   if (mode == REL_INSPECT_TRANSPLANT)
@@ -302,11 +368,19 @@ rel_cli_inspect (int argc, char **argv)
         source_path = g_strdup (source);
       else
         {
-          int pick = rel_inspect_pick_source (model, (const char *const *) ds->paths->pdata, labels,
-                                              (int) ds->paths->len, target, region, fill, NULL, &error);
+          /* from every group of DATASET: the artifact is in the tagged ones */
+          g_autofree int *all_labels = NULL;
+          g_autoptr(RelDataset) all = group ? rel_cli_load_dataset (model, argv[2], &all_labels, &error) : NULL;
+          RelDataset *from = group ? all : ds;
+          int pick;
+          if (group && all == NULL)
+            return rel_cli_fail (1, "%s", error->message);
+          pick = rel_inspect_pick_source (model, (const char *const *) from->paths->pdata,
+                                          group ? all_labels : labels, (int) from->paths->len, target, region,
+                                          fill, NULL, &error);
           if (pick < 0)
             return rel_cli_fail (1, "%s (give --source IMAGE)", error->message);
-          source_path = g_strdup (g_ptr_array_index (ds->paths, pick));
+          source_path = g_strdup (g_ptr_array_index (from->paths, pick));
         }
       if ((src = rel_inspect_load (model, source_path, region, &src_mask, &error)) == NULL)
         return rel_cli_fail (1, "%s", error->message);

@@ -33,6 +33,11 @@ void  rel_cli_json_number (JsonBuilder *b, const char *name, double v);
 /* Scans the image folder @root and gives every image's class as a model
  * output (rel_inspect_dataset_labels); an empty folder is an error. */
 RelDataset *rel_cli_load_dataset (RelModel *model, const char *root, int **labels, GError **error);
+/* The same, keeping only the images of @group (a folder level above the
+ * classes, "clean" in data/demo/images; NULL: all). With @need_group a folder
+ * that has groups but no @group named is an error listing them. */
+RelDataset *rel_cli_load_dataset_group (RelModel *model, const char *root, const char *group,
+                                        gboolean need_group, int **labels, GError **error);
 
 /* `relevance-cli bench --method NAME` for any NAME other than "forward": runs
  * one explanation of @method for the predicted class of every sample of

@@ -391,6 +391,7 @@ test_cli_errors (void)
   g_autofree char *model = demo_path ("model.onnx");
   g_autofree char *clean = demo_path ("images/clean");
   g_autofree char *tagged = demo_path ("images/tagged/Sandal");
+  g_autofree char *images = demo_path ("images");
   g_autofree char *source = demo_path ("images/tagged/Sandal/00008.png");
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("test-clarc-cli-XXXXXX", &error);
@@ -412,6 +413,11 @@ test_cli_errors (void)
     { "has no images of class Trouser", { "correct", model, tagged, "--class", "Trouser", "--region", "15,15,12,12",
                                          "--layer", "auto", "--method", "p-clarc", "-o", out, NULL } },
     { "the image is 28×28", { "inspect", model, clean, "--class", "Sandal", "--mask", bigmask, "--mode", "remove", NULL } },
+    { "mixes the groups clean, tagged: name the artifact-free one with --group",
+      { "correct", model, images, "--class", "Sandal", "--region", "15,15,12,12", "--layer", "auto", "--method",
+        "p-clarc", "-o", out, NULL } },
+    { "has no group “dirty” (its groups: clean, tagged)",
+      { "inspect", model, images, "--group", "dirty", "--class", "Sandal", "--region", "15,15,12,12", "--mode", "mass", NULL } },
   };
 
   if (cli == NULL)
