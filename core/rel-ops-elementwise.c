@@ -1406,7 +1406,12 @@ dropout_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outp
       const RelTensor *t = inputs[2];
       gboolean training = t->numel > 0 && (t->dtype == REL_DTYPE_FLOAT32 ? rel_tensor_f32 (t)[0] != 0
                                                                           : rel_tensor_i64 (t)[0] != 0);
-      if (training)
+      /* ratio 0 keeps every element unscaled: training mode is the identity
+       * then. torchvision's Swin calls F.dropout(p=0.0) without passing
+       * training=False, so its exports carry such nodes. */
+      const RelTensor *r = node->n_inputs > 1 ? inputs[1] : NULL;
+      gboolean zero_ratio = r && r->numel == 1 && r->dtype == REL_DTYPE_FLOAT32 && rel_tensor_f32 (r)[0] == 0.0f;
+      if (training && !zero_ratio)
         {
           g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "Dropout in training mode is not supported");
           return FALSE;
