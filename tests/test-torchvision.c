@@ -29,22 +29,46 @@
  * and still catches a wrong padding, stride or BN epsilon. */
 #define REL_TOLERANCE 1e-4
 
+/* The architectures users bring (issue 15) are checked against PyTorch's
+ * float64 results: logits within 1e-5 of max|logit|, and the input gradient
+ * at cosine ≥ 0.9999. Their float32 gradients are ill-conditioned (GoogLeNet's
+ * float32 gradient in PyTorch itself is only at cosine ~0.85 to the float64
+ * one), so a float32 reference would measure PyTorch's rounding, not ours. */
+#define F64_TOLERANCE 1e-5
+
 typedef struct {
   const char *set;     /* folder under tests/fixtures */
   const char *folder;
   const char *model;
   int classes;
+  gboolean f64;        /* references logits_f64.npy and gradient_f64.npy */
 } Case;
 
 static const Case cases[] = {
-  { "torchvision-small", "resnet18",     "model.onnx",    10 },
-  { "torchvision-small", "resnet18",     "model-bn.onnx", 10 },
-  { "torchvision-small", "mobilenet_v2", "model.onnx",    10 },
-  { "torchvision-small", "vgg16",        "model.onnx",    10 },
-  { "large",             "resnet18",     "model.onnx",    1000 },
-  { "large",             "resnet18",     "model-bn.onnx", 1000 },
-  { "large",             "mobilenet_v2", "model.onnx",    1000 },
-  { "large",             "vgg16",        "model.onnx",    1000 },
+  { "torchvision-small", "resnet18",        "model.onnx",         10 },
+  { "torchvision-small", "resnet18",        "model-bn.onnx",      10 },
+  { "torchvision-small", "mobilenet_v2",    "model.onnx",         10 },
+  { "torchvision-small", "vgg16",           "model.onnx",         10 },
+  /* narrow DenseNet-121 (Concats of up to 24 inputs) and a two-stage Swin
+   * (roll, ScatterND-built shifted-window mask), committed */
+  { "torchvision-small", "densenet121",     "model.onnx",         10, TRUE },
+  { "torchvision-small", "swin_t",          "model.onnx",         10, TRUE },
+  { "large",             "resnet18",        "model.onnx",         1000 },
+  { "large",             "resnet18",        "model-bn.onnx",      1000 },
+  { "large",             "mobilenet_v2",    "model.onnx",         1000 },
+  { "large",             "vgg16",           "model.onnx",         1000 },
+  { "large",             "densenet121",     "model.onnx",         1000, TRUE },
+  { "large",             "densenet121",     "model-opset17.onnx", 1000, TRUE },
+  { "large",             "googlenet",       "model.onnx",         1000, TRUE },
+  { "large",             "googlenet",       "model-opset17.onnx", 1000, TRUE },
+  { "large",             "efficientnet_b0", "model.onnx",         1000, TRUE },
+  { "large",             "efficientnet_b0", "model-opset17.onnx", 1000, TRUE },
+  { "large",             "convnext_tiny",   "model.onnx",         1000, TRUE },
+  { "large",             "convnext_tiny",   "model-opset17.onnx", 1000, TRUE },
+  { "large",             "vit_b_16",        "model.onnx",         1000, TRUE },
+  { "large",             "vit_b_16",        "model-opset17.onnx", 1000, TRUE },
+  { "large",             "swin_t",          "model.onnx",         1000, TRUE },
+  { "large",             "swin_t",          "model-opset17.onnx", 1000, TRUE },
 };
 
 static char *
@@ -85,7 +109,7 @@ rel_error_row (const float *a, const float *ref, int64_t n)
 }
 
 static void
-check_logits (const char *what, RelTensor *out, RelTensor *ref, int64_t batch)
+check_logits (const char *what, RelTensor *out, RelTensor *ref, int64_t batch, double tolerance)
 {
   int64_t n = ref->numel;
 
@@ -102,7 +126,7 @@ check_logits (const char *what, RelTensor *out, RelTensor *ref, int64_t batch)
       g_test_message ("%s batch %" G_GINT64_FORMAT " row %" G_GINT64_FORMAT
                       ": max|diff|/max|ref| = %.3e, argmax %d (PyTorch %d)",
                       what, batch, b, err, am, am_ref);
-      g_assert_cmpfloat (err, <=, REL_TOLERANCE);
+      g_assert_cmpfloat (err, <=, tolerance);
       g_assert_cmpint (am, ==, am_ref);
     }
 }
@@ -114,7 +138,7 @@ test_network (gconstpointer data)
   g_autofree char *dir = set_dir (c->set);
   g_autofree char *model_path = g_build_filename (dir, c->folder, c->model, NULL);
   g_autofree char *input_path = g_build_filename (dir, c->folder, "input.npy", NULL);
-  g_autofree char *logits_path = g_build_filename (dir, c->folder, "logits.npy", NULL);
+  g_autofree char *logits_path = g_build_filename (dir, c->folder, c->f64 ? "logits_f64.npy" : "logits.npy", NULL);
   g_autofree char *what = g_strdup_printf ("%s/%s/%s", c->set, c->folder, c->model);
   g_autoptr(GError) error = NULL;
   g_autoptr(RelModel) model = NULL;
@@ -122,6 +146,7 @@ test_network (gconstpointer data)
   g_autoptr(RelActivations) acts = NULL, acts2 = NULL;
   int64_t shape2[REL_MAX_DIMS];
   RelContext ctx;
+  double tol = c->f64 ? F64_TOLERANCE : REL_TOLERANCE;
 
   if (!g_file_test (model_path, G_FILE_TEST_EXISTS)
       || !g_file_test (input_path, G_FILE_TEST_EXISTS)
@@ -147,7 +172,7 @@ test_network (gconstpointer data)
   rel_context_init (&ctx);
   acts = rel_model_forward (model, input, &ctx, &error);
   g_assert_no_error (error);
-  check_logits (what, rel_activations_output (acts), ref, 1);
+  check_logits (what, rel_activations_output (acts), ref, 1, tol);
 
   /* The export has a dynamic batch axis: a batch of two copies must give the
    * reference twice (catches a batch stride or a constant folded at batch 1). */
@@ -160,7 +185,7 @@ test_network (gconstpointer data)
   g_clear_pointer (&acts, rel_activations_free);  /* VGG-16's activations are large */
   acts2 = rel_model_forward (model, input2, &ctx, &error);
   g_assert_no_error (error);
-  check_logits (what, rel_activations_output (acts2), ref, 2);
+  check_logits (what, rel_activations_output (acts2), ref, 2, tol);
 }
 
 /* The gradient of logits[PyTorch's arg-max] with respect to the input against
@@ -173,7 +198,8 @@ test_gradient (gconstpointer data)
   const Case *c = data;
   g_autofree char *dir = set_dir (c->set);
   g_autofree char *sub = g_build_filename (c->set, c->folder, NULL);
-  g_autofree char *grad_path = g_build_filename (dir, c->folder, "gradient.npy", NULL);
+  const char *grad_file = c->f64 ? "gradient_f64.npy" : "gradient.npy";
+  g_autofree char *grad_path = g_build_filename (dir, c->folder, grad_file, NULL);
   g_autoptr(RelModel) model = NULL;
   g_autoptr(RelTensor) input = NULL, ref = NULL, logits = NULL;
   g_autoptr(RelExplanation) e = NULL;
@@ -183,13 +209,14 @@ test_gradient (gconstpointer data)
 
   if (!g_file_test (grad_path, G_FILE_TEST_EXISTS))
     {
-      fixture_missing ("%s absent: /usr/bin/python3 tests/reference/make-torchvision.py --small makes it", grad_path);
+      fixture_missing ("%s absent: /usr/bin/python3 tests/reference/make-torchvision.py%s makes it", grad_path,
+                       strcmp (c->set, "large") == 0 ? "" : " --small");
       return;
     }
   model = fixture_model (sub, c->model);
   input = fixture_npy (sub, "input.npy");
-  ref = fixture_npy (sub, "gradient.npy");
-  logits = fixture_npy (sub, "logits.npy");
+  ref = fixture_npy (sub, grad_file);
+  logits = fixture_npy (sub, c->f64 ? "logits_f64.npy" : "logits.npy");
   req.model = model;
   req.input = input;
   req.target.kind = REL_TARGET_CLASS;
@@ -211,7 +238,10 @@ test_gradient (gconstpointer data)
   g_test_message ("%s/%s gradient of logit %d: cosine %.8f, max err %.2e x max|ref|",
                   sub, c->model, req.target.a, cosine, max_err / max_ref);
   g_assert_cmpfloat (cosine, >=, 0.9999);
-  g_assert_cmpfloat (max_err / max_ref, <=, 1e-3);
+  /* against float64 only the direction is asked for: single elements of an
+   * ill-conditioned gradient may carry float32's rounding several-fold */
+  if (!c->f64)
+    g_assert_cmpfloat (max_err / max_ref, <=, 1e-3);
 }
 
 int
@@ -231,7 +261,7 @@ main (int argc, char **argv)
         continue;
       name = g_strdup_printf ("/torchvision/%s/%s/%s", c->set, c->folder, c->model);
       g_test_add_data_func (name, c, test_network);
-      if (strcmp (c->set, "large") != 0)
+      if (strcmp (c->set, "large") != 0 || c->f64)
         {
           g_autofree char *gname = g_strdup_printf ("/torchvision/%s/%s/%s/gradient", c->set, c->folder, c->model);
           g_test_add_data_func (gname, c, test_gradient);

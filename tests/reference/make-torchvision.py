@@ -169,16 +169,144 @@ def save_npy(path, arr, written):
     written.append((path, arr.shape, arr.dtype))
 
 
+# The architectures users bring (issue 15): (folder, constructor, seed). Each
+# is exported at opsets 13 (model.onnx) and 17 (model-opset17.onnx, where
+# LayerNorm becomes LayerNormalization), with PyTorch's float64 logits and
+# float64 input gradient (gradient_f64.npy), the reference the ill-conditioned
+# gradients of the deep networks need (float32 against float32 is itself only
+# ~0.9 cosine on GoogLeNet).
+MORE = [('densenet121', 'densenet121', 3), ('googlenet', 'googlenet', 4),
+        ('efficientnet_b0', 'efficientnet_b0', 5), ('convnext_tiny', 'convnext_tiny', 6),
+        ('vit_b_16', 'vit_b_16', 7), ('swin_t', 'swin_t', 8)]
+# Narrow committed variants of the two whose operators only these graphs
+# exercise: DenseNet's many-input Concats and Swin's shifted windows
+# (torch.roll, the attention mask's index assignments exported as ScatterND).
+MORE_SMALL = [('densenet121', 'densenet121', 3), ('swin_t', 'swin_t', 8)]
+OPSETS = (13, 17)
+
+
+def randomise_layernorm(model, gen):
+    """LayerNorm starts as γ=1, β=0 too; give it distinct values."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.LayerNorm) and m.elementwise_affine:
+            m.weight.data = 0.5 + torch.rand(m.weight.shape, generator=gen)
+            m.bias.data = 0.2 * torch.randn(m.bias.shape, generator=gen)
+
+
+def build_more(name, seed, small):
+    torch.manual_seed(seed)
+    tvm = torchvision.models
+    if not small:
+        kwargs = {'aux_logits': False, 'init_weights': True} if name == 'googlenet' else {}
+        model = getattr(tvm, name)(weights=None, **kwargs)
+    elif name == 'densenet121':
+        # DenseNet-121's block configuration (6, 12, 24, 16): Concats of up to
+        # 24 inputs, with growth 4 instead of 32
+        model = tvm.DenseNet(growth_rate=4, block_config=(6, 12, 24, 16), num_init_features=8,
+                             bn_size=2, num_classes=10)
+    elif name == 'swin_t':
+        # Swin-T's classes with two stages of two blocks: 32×32 input, 4×4
+        # patches → 8×8 tokens in 4×4 windows shifted by 2 (roll + mask),
+        # then PatchMerging to 4×4 (one window: no shift)
+        model = torchvision.models.SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[2, 2],
+                                                   num_heads=[2, 4], window_size=[4, 4],
+                                                   stochastic_depth_prob=0.0, num_classes=10)
+    else:
+        raise ValueError(name)
+    for m in model.modules():
+        # ViT's head starts as zeros, which makes the logits constant and the
+        # gradient zero: give such a layer PyTorch's default init
+        if isinstance(m, torch.nn.Linear) and not m.weight.detach().any():
+            m.reset_parameters()
+    gen = torch.Generator().manual_seed(seed + 1000)
+    randomise_batchnorm(model, gen)
+    randomise_biases(model, gen)
+    randomise_layernorm(model, gen)
+    return model.eval()
+
+
+def export_at(model, x, path, opset):
+    kwargs = dict(
+        opset_version=opset,
+        input_names=['input'],
+        output_names=['logits'],
+        dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}},
+        do_constant_folding=True,
+    )
+    # No torch.no_grad() here: nn.MultiheadAttention (ViT) takes its fused
+    # fast path, which the exporter cannot write, when grad mode is off.
+    torch.onnx.export(model, x, path, **kwargs)
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    return dict(sorted(collections.Counter(n.op_type for n in m.graph.node).items()))
+
+
+def make_more(out, folder, ctor, seed, small, written):
+    d = os.path.join(out, folder)
+    os.makedirs(d, exist_ok=True)
+    model = build_more(ctor, seed, small)
+    size = (32 if ctor == 'swin_t' else 64) if small else 224
+    x = make_input(seed=1234, size=size)
+    with torch.no_grad():
+        logits = model(x).float().numpy()
+    target = int(np.argmax(logits[0]))
+    model.double()
+    x64 = x.double().requires_grad_(True)
+    logits64 = model(x64)
+    logits64[0, target].backward()
+    grad64 = x64.grad.numpy().astype(np.float64)
+    logits64 = logits64.detach().numpy()
+    model.float()
+    for p in model.parameters():
+        p.grad = None
+    ops = {}
+    # the committed narrow copies keep to opset 13 (size); the large set has both
+    for opset in (OPSETS[:1] if small else OPSETS):
+        name = 'model.onnx' if opset == 13 else f'model-opset{opset}.onnx'
+        ops[name] = export_at(model, x, os.path.join(d, name), opset)
+        written.append((os.path.join(d, name), None, None))
+    save_npy(os.path.join(d, 'input.npy'), x.numpy(), written)
+    save_npy(os.path.join(d, 'logits.npy'), logits.astype(np.float32), written)
+    save_npy(os.path.join(d, 'logits_f64.npy'), logits64, written)
+    save_npy(os.path.join(d, 'gradient_f64.npy'), grad64, written)
+    top = np.argsort(-logits[0])[:2]
+    meta = {
+        'torch': torch.__version__,
+        'torchvision': torchvision.__version__,
+        'opsets': list(OPSETS[:1] if small else OPSETS),
+        'seed': seed,
+        'input_seed': 1234,
+        'input_shape': list(x.shape),
+        'classes': int(logits.shape[1]),
+        'argmax': target,
+        'top2_margin': float(logits[0, top[0]] - logits[0, top[1]]),
+        'max_abs_logit': float(np.abs(logits).max()),
+        'f32_vs_f64_rel': float(np.abs(logits - logits64).max() / np.abs(logits64).max()),
+        'ops': ops,
+    }
+    with open(os.path.join(d, 'meta.json'), 'w') as f:
+        json.dump(meta, f, indent=2)
+    written.append((os.path.join(d, 'meta.json'), None, None))
+    print(f'{folder}: argmax {target} (margin {meta["top2_margin"]:.4g}, '
+          f'max|logit| {meta["max_abs_logit"]:.4g}, f32/f64 gap {meta["f32_vs_f64_rel"]:.2e}); '
+          f'ops {ops}', flush=True)
+
+
 def main():
     args = sys.argv[1:]
     small = '--small' in args
     args = [a for a in args if a != '--small']
+    only = None
+    if args and args[0].startswith('--only='):
+        only = set(args.pop(0)[len('--only='):].split(','))
     out = os.path.abspath(args[0] if args else SMALL_OUT if small else DEFAULT_OUT)
     os.makedirs(out, exist_ok=True)
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     written = []
     nets = [('resnet18', 'resnet18', 0), ('vgg16', 'vgg16', 1), ('mobilenet_v2', 'mobilenet_v2', 2)]
     for folder, ctor, seed in nets:
+        if only is not None and folder not in only:
+            continue
         d = os.path.join(out, folder)
         os.makedirs(d, exist_ok=True)
         if small:
@@ -229,6 +357,9 @@ def main():
               f'max|logit| {meta["max_abs_logit"]:.4g}, f32/f64 gap {meta["f32_vs_f64_rel"]:.2e}); '
               f'ops {ops["model.onnx"]}', flush=True)
         del model
+    for folder, ctor, seed in (MORE_SMALL if small else MORE):
+        if only is None or folder in only:
+            make_more(out, folder, ctor, seed, small, written)
     print('wrote:')
     for path, shape, dtype in written:
         size = os.path.getsize(path)
