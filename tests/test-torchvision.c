@@ -42,7 +42,14 @@ typedef struct {
   const char *model;
   int classes;
   gboolean f64;        /* references logits_f64.npy and gradient_f64.npy */
+  double min_cosine;   /* of the gradient to the reference; 0: 0.9999 */
 } Case;
+
+/* Random-weight GoogLeNet's input gradient is so ill-conditioned that no
+ * float32 computation reaches the float64 one: PyTorch's own float32
+ * autograd gradient is at cosine 0.811 to it (measured on the generated
+ * fixture), ours at 0.807. The floor asks for as good as float32 can be. */
+#define GOOGLENET_MIN_COSINE 0.79
 
 static const Case cases[] = {
   { "torchvision-small", "resnet18",        "model.onnx",         10 },
@@ -59,8 +66,8 @@ static const Case cases[] = {
   { "large",             "vgg16",           "model.onnx",         1000 },
   { "large",             "densenet121",     "model.onnx",         1000, TRUE },
   { "large",             "densenet121",     "model-opset17.onnx", 1000, TRUE },
-  { "large",             "googlenet",       "model.onnx",         1000, TRUE },
-  { "large",             "googlenet",       "model-opset17.onnx", 1000, TRUE },
+  { "large",             "googlenet",       "model.onnx",         1000, TRUE, GOOGLENET_MIN_COSINE },
+  { "large",             "googlenet",       "model-opset17.onnx", 1000, TRUE, GOOGLENET_MIN_COSINE },
   { "large",             "efficientnet_b0", "model.onnx",         1000, TRUE },
   { "large",             "efficientnet_b0", "model-opset17.onnx", 1000, TRUE },
   { "large",             "convnext_tiny",   "model.onnx",         1000, TRUE },
@@ -237,7 +244,7 @@ test_gradient (gconstpointer data)
   cosine = dot / sqrt (na * nb);
   g_test_message ("%s/%s gradient of logit %d: cosine %.8f, max err %.2e x max|ref|",
                   sub, c->model, req.target.a, cosine, max_err / max_ref);
-  g_assert_cmpfloat (cosine, >=, 0.9999);
+  g_assert_cmpfloat (cosine, >=, c->min_cosine > 0 ? c->min_cosine : 0.9999);
   /* against float64 only the direction is asked for: single elements of an
    * ill-conditioned gradient may carry float32's rounding several-fold */
   if (!c->f64)
