@@ -1,28 +1,65 @@
 #!/bin/sh
-# Prints "N passed, N failed[, N skipped]" for a meson test run, counting the
-# individual TAP results of every test program (meson 1.0 only counts programs).
+# Prints "N passed, N failed[, N skipped]" for one or more meson test runs,
+# counting the individual TAP results of every test program (meson 1.0 only
+# counts programs).
 #
-#   tests/summary.sh build/meson-logs/testlog.json [MESON_STATUS]
+#   tests/summary.sh build/meson-logs/testlog.json [MESON_STATUS [LOG2 STATUS2 ...]]
 #
 # A program that failed without a "not ok" line (it crashed, timed out or broke
 # its plan) counts as one failure; a program without TAP output counts as one
-# result by its exit status. A non-zero MESON_STATUS with nothing failed in the
-# log counts as one failure too. Exits 1 if anything failed or nothing ran.
+# result by its exit status. A non-zero MESON_STATUS with nothing failed in its
+# log counts as one failure too, as does a missing log. Failures from the second
+# and later logs are named with their build folder (e.g. "build-san: tensor").
+# Exits 1 if anything failed or nothing ran.
 #
 # Copyright 2026 The Relevance authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-log=${1:?usage: summary.sh TESTLOG.json [MESON_STATUS]}
-meson_status=${2:-0}
+[ $# -ge 1 ] || { echo "usage: summary.sh TESTLOG.json [MESON_STATUS [TESTLOG2.json STATUS2 ...]]" >&2; exit 2; }
 
-if [ ! -s "$log" ]; then
-  echo "no test log at $log: no test ran" >&2
+# Pairs of log and status; a missing log is a failure of its own.
+files=""
+statuses=""
+labels=""
+missing=""
+n=0
+while [ $# -gt 0 ]; do
+  log=$1
+  st=${2:-0}
+  shift
+  [ $# -gt 0 ] && shift
+  n=$((n + 1))
+  label=""
+  if [ $n -gt 1 ]; then
+    label=$(basename "$(dirname "$(dirname "$log")")")
+  fi
+  if [ ! -s "$log" ]; then
+    echo "no test log at $log: no test ran" >&2
+    missing="$missing  ${label:+$label: }no test log at $log (meson status $st)
+"
+    continue
+  fi
+  files="$files
+$log"
+  statuses="$statuses $st"
+  labels="$labels ${label:--}"
+done
+
+if [ -z "$files" ]; then
+  printf 'Failures:\n%s' "$missing"
   echo "0 passed, 1 failed"
   exit 1
 fi
 
 # testlog.json holds one JSON object per test program, one per line.
-awk -v meson_status="$meson_status" '
+# One awk over all logs; file i gets statuses[i] and labels[i] ("-": none).
+old_ifs=$IFS
+IFS='
+'
+# shellcheck disable=SC2086  # the list is newline-separated on purpose
+set -- $files
+IFS=$old_ifs
+SUMMARY_MISSING=$missing awk -v statuses="$statuses" -v labels="$labels" '
 # The JSON string value of "key" in line s, unescaped (just enough of JSON for
 # TAP text: \n \t \" \\ \/ and \uXXXX, which becomes "?"). Whole-string gsubs
 # keep it linear: a conformance test can print megabytes.
@@ -46,8 +83,33 @@ function json_string(s, key,    start, end_) {
   return s
 }
 
+BEGIN {
+  nfiles = split(statuses, status_of, " ")
+  split(labels, label_of, " ")
+  file = 0
+  missing = ENVIRON["SUMMARY_MISSING"]
+  if (missing != "") {
+    failed = gsub(/\n/, "\n", missing)
+    failures = missing
+  }
+}
+
+FNR == 1 {
+  if (file > 0) finish_file()
+  file++
+  file_failed = 0
+  prefix = label_of[file] == "-" ? "" : label_of[file] ": "
+}
+
+function finish_file() {
+  if (file_failed == 0 && status_of[file] != 0) {
+    failed++
+    failures = failures "  " prefix "meson test exited with status " status_of[file] "\n"
+  }
+}
+
 {
-  name = json_string($0, "name")
+  name = prefix json_string($0, "name")
   result = json_string($0, "result")
   n = split(json_string($0, "stdout"), lines, "\n")
   ok = 0; bad = 0; skip = 0
@@ -77,13 +139,11 @@ function json_string(s, key,    start, end_) {
     failures = failures "  " name ": " result " after " ok " passing result(s)\n"
   }
   passed += ok; failed += bad; skipped += skip; programs++
+  file_failed += bad
 }
 
 END {
-  if (failed == 0 && meson_status != 0) {
-    failed = 1
-    failures = failures "  meson test exited with status " meson_status "\n"
-  }
+  if (file > 0) finish_file()
   if (passed + failed == 0 && skipped == 0) {
     failed = 1
     failures = failures "  no test ran\n"
@@ -95,4 +155,4 @@ END {
     printf ", %d skipped", skipped
   printf "\n"
   exit failed > 0 ? 1 : 0
-}' "$log"
+}' "$@"
