@@ -4,7 +4,10 @@
 Run once with Debian's Python (python3-numpy and python3-pil for the images);
 the suite only reads the files it wrote, which are committed. Seeds named ok-*
 must be accepted by their target and bad-* refused (the corpus tests check
-both); others only must not crash. Each is a few KB at most.
+both); others only must not crash. Each is a few KB at most. The corpora also
+hold the fuzzers' findings as regression cases, which this script does not
+write (npy/bad-non-utf8-key.npy, preprocess/bad-non-utf8-override,
+idx/bad-side-product-overflow).
 
 Copyright 2026 The Relevance authors
 SPDX-License-Identifier: GPL-3.0-or-later
@@ -254,7 +257,7 @@ def spray_cache():
     put("spray-cache", "bad-negative-dims", cache_entry(-8, 8, 4, 5, 0.5, values=[], probs=[]))
     nan = np.zeros(8 * 8, np.float32)
     nan[10] = np.nan
-    put("spray-cache", "nan-map", cache_entry(8, 8, 4, 5, 0.5, values=nan))
+    put("spray-cache", "bad-nan-map", cache_entry(8, 8, 4, 5, 0.5, values=nan))
 
 
 def main():
