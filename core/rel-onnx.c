@@ -36,7 +36,7 @@
 #define MAX_ATTRS        1024
 #define MAX_NESTING      64
 #define MIN_OPSET        1
-#define MAX_OPSET        19
+#define MAX_OPSET        20
 #define MIN_IR_VERSION   3
 #define MAX_IR_VERSION   11
 

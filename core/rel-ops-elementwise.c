@@ -609,6 +609,7 @@ typedef enum {
   UN_EXP, UN_LOG, UN_SQRT, UN_NEG, UN_ABS, UN_CLIP, UN_SOFTPLUS, UN_RECIPROCAL,
   UN_SELU, UN_CELU, UN_THRESHOLDED_RELU, UN_SOFTSIGN, UN_ERF, UN_FLOOR, UN_CEIL, UN_ROUND, UN_SIGN,
   UN_SIN, UN_COS, UN_TAN, UN_ASIN, UN_ACOS, UN_ATAN, UN_SINH, UN_COSH, UN_ASINH, UN_ACOSH, UN_ATANH,
+  UN_GELU,
 } UnKind;
 
 typedef struct {
@@ -677,6 +678,23 @@ UN_PREPARE (cosh_prepare, UN_COSH, 0, 0)
 UN_PREPARE (asinh_prepare, UN_ASINH, 0, 0)
 UN_PREPARE (acosh_prepare, UN_ACOSH, 0, 0)
 UN_PREPARE (atanh_prepare, UN_ATANH, 0, 0)
+
+/* Gelu (opset 20): x·Φ(x), or its tanh approximation; alpha = 1 marks "tanh" */
+static gboolean
+gelu_prepare (RelModel *m, RelNode *n, GError **e)
+{
+  const char *approx = rel_node_attr_string (n, "approximate", "none");
+
+  if (strcmp (approx, "none") != 0 && strcmp (approx, "tanh") != 0)
+    {
+      g_set_error (e, REL_ERROR, REL_ERROR_UNSUPPORTED, "Gelu approximation '%s' is not supported", approx);
+      return FALSE;
+    }
+  if (!un_prepare (n, UN_GELU, 0, 0, e))
+    return FALSE;
+  ((UnParams *) n->params)->alpha = strcmp (approx, "tanh") == 0;
+  return TRUE;
+}
 
 static gboolean
 un_params (const RelNode *node, const UnParams **p, GError **error)
@@ -848,6 +866,14 @@ un_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
     case UN_ERF:
       for (int64_t i = 0; i < n; i++)
         y[i] = erff (x[i]);
+      break;
+    case UN_GELU:
+      for (int64_t i = 0; i < n; i++)
+        {
+          double v = x[i];
+          y[i] = (float) (a != 0 ? 0.5 * v * (1.0 + tanh (0.7978845608028654 * (v + 0.044715 * v * v * v)))
+                                 : 0.5 * v * (1.0 + erf (v * 0.7071067811865476)));
+        }
       break;
     case UN_FLOOR:
       for (int64_t i = 0; i < n; i++)
@@ -1068,6 +1094,20 @@ un_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *ou
     case UN_ERF:
       for (int64_t i = 0; i < n; i++)
         d[i] = g[i] * 1.1283791670955126f * expf (-x[i] * x[i]);
+      break;
+    case UN_GELU:
+      for (int64_t i = 0; i < n; i++)
+        {
+          double v = x[i], dy;
+          if (a != 0)
+            {
+              double t = tanh (0.7978845608028654 * (v + 0.044715 * v * v * v));
+              dy = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * 0.7978845608028654 * (1.0 + 3 * 0.044715 * v * v);
+            }
+          else
+            dy = 0.5 * (1.0 + erf (v * 0.7071067811865476)) + v * 0.3989422804014327 * exp (-0.5 * v * v);
+          d[i] = (float) (g[i] * dy);
+        }
       break;
     case UN_FLOOR:
     case UN_CEIL:
@@ -2507,6 +2547,7 @@ const RelOpDef rel_ops_elementwise[] = {
   { "ThresholdedRelu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, thresholded_relu_prepare, un_forward, un_backward, NULL },
   { "Softsign", 1, 1, 1, REL_OP_CLASS_ACTIVATION, softsign_prepare, un_forward, un_backward, NULL },
   { "Erf", 1, 1, 1, REL_OP_CLASS_OTHER, erf_prepare, un_forward, un_backward, NULL },
+  { "Gelu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, gelu_prepare, un_forward, un_backward, NULL },
   { "Floor", 1, 1, 1, REL_OP_CLASS_OTHER, floor_prepare, un_forward, un_backward, NULL },
   { "Ceil", 1, 1, 1, REL_OP_CLASS_OTHER, ceil_prepare, un_forward, un_backward, NULL },
   { "Round", 1, 1, 1, REL_OP_CLASS_OTHER, round_prepare, un_forward, un_backward, NULL },

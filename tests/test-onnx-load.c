@@ -523,11 +523,32 @@ test_header_checks (void)
   {
     g_autoptr(GError) error = NULL;
     build_trivial (&b);
-    ((Onnx__OperatorSetIdProto *) b.opsets->pdata[0])->version = 20;
+    ((Onnx__OperatorSetIdProto *) b.opsets->pdata[0])->version = 21;
     g_assert_null (build_and_load (&b, &error));
     g_assert_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED);
-    assert_message_has (error, "opset 20");
+    assert_message_has (error, "opset 21");
     builder_clear (&b);
+  }
+  /* opset 20, where Gelu became an operator (PyTorch ≥ 2.1 exports it) */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RelModel) m = NULL;
+    g_autoptr(RelTensor) x = NULL;
+    g_autoptr(RelActivations) acts = NULL;
+    const char *in[] = { "X", NULL }, *out[] = { "Y", NULL };
+    builder_init (&b, 20);
+    b_input (&b, "X", 4, img_dims);
+    b_node (&b, "Gelu", "gelu", in, out);
+    b_output (&b, "Y", 4, img_dims);
+    m = build_and_load (&b, &error);
+    builder_clear (&b);
+    g_assert_no_error (error);
+    x = rel_tensor_new_f32 (4, (int64_t[]) { 1, 3, 4, 4 }, &error);
+    rel_tensor_fill (x, 1.f);
+    acts = rel_model_forward (m, x, NULL, &error);
+    g_assert_no_error (error);
+    /* Gelu(1) = Φ(1) = 0.841344746… */
+    g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (rel_activations_output (acts))[5], 0.8413447f, 1e-6);
   }
   /* opset too old: there is none before 1 */
   {

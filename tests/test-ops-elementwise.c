@@ -271,6 +271,8 @@ unary_ref (const UnaryCase *u, double x)
     return x / (1 + fabs (x));
   if (strcmp (op, "Erf") == 0)
     return erf (x);
+  if (strcmp (op, "Gelu") == 0)   /* x·Φ(x), the standard normal's CDF */
+    return 0.5 * x * erfc (-x / sqrt (2.0));
   {
     static const struct { const char *name; double (*f) (double); } trig[] = {
       { "Sin", sin }, { "Cos", cos }, { "Tan", tan }, { "Asin", asin }, { "Acos", acos },
@@ -306,6 +308,7 @@ static const UnaryCase unary_cases[] = {
   { "ThresholdedRelu", -3, 3, "alpha", 0.5f },
   { "Softsign", -3, 3 },
   { "Erf", -2, 2 },
+  { "Gelu", -4, 4 },
   { "Sin", -3, 3 },
   { "Cos", -3, 3 },
   { "Tan", -1.2f, 1.2f },
@@ -356,6 +359,44 @@ test_unary (void)
         g_error ("%s backward: %s", u->op, error->message);
       grad_check_node_free (node);
     }
+}
+
+/* Gelu's tanh approximation (opset 20, approximate="tanh"), against the
+ * formula in the ONNX definition and finite differences; an unknown
+ * approximation is refused. */
+static void
+test_gelu_tanh (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (31);
+  int64_t shape[2] = { 3, 9 };
+  g_autoptr(RelTensor) x = random_f32 (rand, 2, shape, -4, 4);
+  g_autoptr(RelTensor) y = NULL;
+  g_autoptr(GError) error = NULL;
+  RelNode *node = grad_check_node_new ("Gelu", 1, 1);
+  RelTensor *in[1] = { x };
+  gboolean check[1] = { TRUE };
+  GradCheckOptions opts = { .h = 1e-3, .rel_tol = 1e-2, .abs_tol = 1e-3 };
+
+  grad_check_node_set_string (node, "approximate", "tanh");
+  y = grad_check_forward (node, in, &error);
+  g_assert_no_error (error);
+  for (int64_t i = 0; i < x->numel; i++)
+    {
+      double v = rel_tensor_f32 (x)[i];
+      double want = 0.5 * v * (1 + tanh (sqrt (2 / G_PI) * (v + 0.044715 * v * v * v)));
+      double exact = 0.5 * v * erfc (-v / sqrt (2.0));
+      g_assert_cmpfloat_with_epsilon (rel_tensor_f32 (y)[i], want, 1e-5 * (1 + fabs (want)));
+      /* the approximation is close to, but not, the exact Gelu */
+      g_assert_cmpfloat_with_epsilon (want, exact, 1e-3);
+    }
+  if (!grad_check_run (node, in, check, &opts, NULL, &error))
+    g_error ("Gelu tanh backward: %s", error->message);
+  g_clear_pointer (&y, rel_tensor_unref);
+  grad_check_node_set_string (node, "approximate", "sigmoid");
+  y = grad_check_forward (node, in, &error);
+  g_assert_null (y);
+  g_assert_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED);
+  grad_check_node_free (node);
 }
 
 /* Clip's opset-11 form: min and max as (optional) inputs. */
@@ -818,5 +859,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-elementwise/compare-where", test_compare_where);
   g_test_add_func ("/ops-elementwise/lrn-instance-norm", test_lrn_instance_norm);
   g_test_add_func ("/ops-elementwise/identity-dropout", test_identity_dropout);
+  g_test_add_func ("/ops-elementwise/gelu-tanh", test_gelu_tanh);
   return g_test_run ();
 }
