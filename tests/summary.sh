@@ -8,7 +8,8 @@
 # A program that failed without a "not ok" line (it crashed, timed out or broke
 # its plan) counts as one failure; a program without TAP output counts as one
 # result by its exit status. A non-zero MESON_STATUS with nothing failed in its
-# log counts as one failure too, as does a missing log. Failures from the second
+# log counts as one failure too, as does a missing log. A TAP program that also
+# prints plain (non-TAP, non-comment) lines on stdout fails once for them. Failures from the second
 # and later logs are named with their build folder (e.g. "build-san: tensor").
 # Exits 1 if anything failed or nothing ran.
 #
@@ -112,7 +113,7 @@ function finish_file() {
   name = prefix json_string($0, "name")
   result = json_string($0, "result")
   n = split(json_string($0, "stdout"), lines, "\n")
-  ok = 0; bad = 0; skip = 0
+  ok = 0; bad = 0; skip = 0; unknown = 0
   for (j = 1; j <= n; j++) {
     line = lines[j]
     if (line ~ /^(not )?ok([ \t]|$)/) {
@@ -128,7 +129,16 @@ function finish_file() {
     } else if (line ~ /^Bail out!/) {
       bad++
       failures = failures "  " name ": " line "\n"
+    } else if (line !~ /^(#|1\.\.|TAP version|[ \t]|$)/) {
+      # Plain text in a TAP stream: meson only warns about it, and it hides
+      # diagnostics that belong in g_test_message ("# ...").
+      if (unknown++ == 0)
+        first_unknown = line
     }
+  }
+  if (unknown > 0 && ok + bad + skip > 0) {
+    bad++
+    failures = failures "  " name ": " unknown " line(s) of unknown TAP output, the first: " substr(first_unknown, 1, 120) "\n"
   }
   if (ok + bad + skip == 0) {
     if (result == "OK") ok = 1
