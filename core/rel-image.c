@@ -84,6 +84,7 @@
 #include <errno.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -884,7 +885,8 @@ parse_number (const char *text, double *out)
     return FALSE;
   while (g_ascii_isspace (*end))
     end++;
-  if (*end != '\0' || !isfinite (v))
+  /* Settings are kept as float: 1e96 is a finite double but an infinite float. */
+  if (*end != '\0' || !isfinite (v) || fabs (v) > FLT_MAX)
     return FALSE;
   *out = v;
   return TRUE;
@@ -894,6 +896,14 @@ parse_number (const char *text, double *out)
 static int
 parse_numbers (const char *text, double *out, int max)
 {
+  int commas = 0;
+
+  /* Count first: a hostile value can hold 10^5 numbers, and splitting it all
+   * only to refuse it is wasted work (quadratic under ASan's strstr). */
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == ',' && ++commas >= max)
+      return -1;
+
   g_auto(GStrv) parts = g_strsplit (text, ",", -1);
   int n = (int) g_strv_length (parts);
 
