@@ -932,6 +932,27 @@ compute_range (const RelPreprocess *pp, float *low, float *high)
   *high = (float) hi;
 }
 
+/* The derived input range, refused when the settings leave none: a mean of
+ * 1e33 maps every pixel to one float, and LRP's bounds and the noise scale
+ * need low < high. */
+static gboolean
+derive_range (RelPreprocess *pp, GError **error)
+{
+  float low, high;
+
+  compute_range (pp, &low, &high);
+  if (!(isfinite (low) && isfinite (high) && low < high))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "mean, std and scale map every pixel value to the same number (%g to %g); "
+                   "give smaller values or an input_range", low, high);
+      return FALSE;
+    }
+  pp->range_low = low;
+  pp->range_high = high;
+  return TRUE;
+}
+
 static gboolean
 apply_channels (RelPreprocess *pp, int key, const char *value, const char *source, float *dst, gboolean positive,
                 GError **error)
@@ -1251,8 +1272,8 @@ rel_model_resolve_preprocess (RelModel *model, GError **error)
   for (int k = KEY_MEAN; k < N_KEYS; k++)
     if (chosen[k] && !apply_key (&pp, k, chosen[k]->value, chosen[k]->source, &range_set, error))
       goto out;
-  if (!range_set)
-    compute_range (&pp, &pp.range_low, &pp.range_high);
+  if (!range_set && !derive_range (&pp, error))
+    goto out;
   for (int k = KEY_LABELS; k <= KEY_LABELS_FILE; k++)
     if (chosen[k] && !load_labels (model, k, chosen[k], &labels, &n_labels, error))
       goto out;
@@ -1307,8 +1328,8 @@ rel_preprocess_set (RelModel *model, const char *key, const char *value, GError 
   derived = low == pp.range_low && high == pp.range_high;
   if (!apply_key (&pp, k, value, "override", NULL, error))
     return FALSE;
-  if (derived && k != KEY_INPUT_RANGE)
-    compute_range (&pp, &pp.range_low, &pp.range_high);
+  if (derived && k != KEY_INPUT_RANGE && !derive_range (&pp, error))
+    return FALSE;
   model->preprocess = pp;
   return TRUE;
 }
