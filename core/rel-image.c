@@ -274,6 +274,22 @@ check_complete (const char *path, const char *format, const guint8 *d, gsize len
       return TRUE;
     }
 
+  /* BMP: gdk-pixbuf's loader allocates the info header's declared size before
+   * reading it (a 76-byte file asked for 3.5 GB), so the headers and the pixel
+   * data must start inside the file */
+  if (len >= 18)
+    {
+      guint32 offset = d[10] | d[11] << 8 | d[12] << 16 | (guint32) d[13] << 24;
+      guint32 header = d[14] | d[15] << 8 | d[16] << 16 | (guint32) d[17] << 24;
+      if ((guint64) header + 14 > len || offset > len)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                       "'%s' is a broken BMP image (its header declares %u and %u bytes; the file has %" G_GSIZE_FORMAT ")",
+                       path, header, offset, len);
+          return FALSE;
+        }
+    }
+
   /* BMP: for BI_RGB data the pixel array's size is known from the header */
   if (len >= 54)
     {
