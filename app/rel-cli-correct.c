@@ -66,7 +66,7 @@ rel_cli_correct (int argc, char **argv)
   gint64 seed = 0;
   GOptionEntry entries[] = {
     { "class", 'c', 0, G_OPTION_ARG_STRING, &class_name, "The class the artifact speaks for", "C" },
-    { "region", 'r', 0, G_OPTION_ARG_STRING, &region_text, "The artifact's region in image pixels", "X,Y,W,H" },
+    { "region", 'r', 0, G_OPTION_ARG_STRING, &region_text, "The artifact's region in image pixels", "X,Y,W,H|FILE.json" },
     { "mask", 0, 0, G_OPTION_ARG_FILENAME, &mask_path, "The artifact's region as a mask image", "MASK.png" },
     { "source", 0, 0, G_OPTION_ARG_FILENAME, &source, "The image whose region holds the artifact", "IMAGE" },
     { "group", 'g', 0, G_OPTION_ARG_STRING, &group, "DATASET's artifact-free group (e.g. clean), when it has groups", "G" },
@@ -130,7 +130,7 @@ rel_cli_correct (int argc, char **argv)
   }
   if (region_text || mask_path)
     {
-      region = region_text ? rel_region_parse (region_text, &error) : rel_region_load_mask (mask_path, &error);
+      region = region_text ? rel_cli_region (region_text, &error) : rel_region_load_mask (mask_path, &error);
       if (region == NULL)
         return rel_cli_fail (1, "%s", error->message);
     }

@@ -162,7 +162,7 @@ rel_cli_evaluate (int argc, char **argv)
     { "metric", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &metric_lists, "Metrics, comma-separated (repeatable)", "NAME[,NAME…]" },
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "A parameter of the metrics or methods that have it; NAME.KEY=VALUE for one", "KEY=VALUE" },
     { "target", 't', 0, G_OPTION_ARG_STRING, &target_text, "Class to explain: pred (default), an index, or A-B", "TARGET" },
-    { "region", 'r', 0, G_OPTION_ARG_STRING, &region_text, "Ground truth for localisation, in image pixels", "X,Y,W,H" },
+    { "region", 'r', 0, G_OPTION_ARG_STRING, &region_text, "Ground truth for localisation, in image pixels", "X,Y,W,H|FILE.json" },
     { "mask", 0, 0, G_OPTION_ARG_FILENAME, &mask_path, "Ground truth as a mask image (white inside)", "MASK.png" },
     { "limit", 'n', 0, G_OPTION_ARG_INT, &limit, "A folder: at most N images (the first N in order)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of random draws (default 0)", "S" },
@@ -242,7 +242,7 @@ rel_cli_evaluate (int argc, char **argv)
     return rel_cli_fail (EXIT_USAGE, "--target: %s", error->message);
   if (region_text || mask_path)
     {
-      region = region_text ? rel_region_parse (region_text, &error) : rel_region_load_mask (mask_path, &error);
+      region = region_text ? rel_cli_region (region_text, &error) : rel_region_load_mask (mask_path, &error);
       if (region == NULL)
         return rel_cli_fail (1, "%s", error->message);
     }

@@ -1,7 +1,7 @@
 /* rel-cli-inspect.c — `relevance-cli inspect`: is a suspected Clever Hans
  * real? Relevance mass in a region, removal and transplant over a data set.
  *
- *   relevance-cli inspect MODEL DATASET --class C (--region x,y,w,h | --mask M.png)
+ *   relevance-cli inspect MODEL DATASET --class C (--region x,y,w,h|FILE.json | --mask M.png)
  *       [--source IMAGE [--place same|random [--seed S]]] --mode mass|remove|transplant
  *       [--method M] [--set K=V]...
  *       [--fill zero|mean|blur|inpaint] [--json]
@@ -74,6 +74,14 @@ rel_cli_class_list (RelModel *model)
   for (int c = 0; c < rel_model_num_classes (model); c++)
     g_string_append_printf (s, "%s%s", c ? ", " : "", rel_model_label (model, c) ? rel_model_label (model, c) : "?");
   return g_string_free (s, FALSE);
+}
+
+RelRegion *
+rel_cli_region (const char *text, GError **error)
+{
+  if (g_str_has_suffix (text, ".json") || g_str_has_suffix (text, ".JSON"))
+    return rel_region_load_json (text, NULL, error);
+  return rel_region_parse (text, error);
 }
 
 RelDataset *
@@ -290,7 +298,7 @@ rel_cli_inspect (int argc, char **argv)
   gint64 seed = 0;
   GOptionEntry entries[] = {
     { "class", 'c', 0, G_OPTION_ARG_STRING, &class_name, "The suspected class (label, folder name or index)", "C" },
-    { "region", 'r', 0, G_OPTION_ARG_STRING, &region_text, "The region in image pixels", "X,Y,W,H" },
+    { "region", 'r', 0, G_OPTION_ARG_STRING, &region_text, "The region in image pixels, or a region file", "X,Y,W,H|FILE.json" },
     { "mask", 0, 0, G_OPTION_ARG_FILENAME, &mask_path, "The region as a mask image (white inside, the images' size)", "MASK.png" },
     { "group", 'g', 0, G_OPTION_ARG_STRING, &group, "Only the images of this group (a folder above the classes, e.g. clean)", "G" },
     { "source", 0, 0, G_OPTION_ARG_FILENAME, &source, "Transplant: the image whose region is pasted", "IMAGE" },
@@ -347,7 +355,7 @@ rel_cli_inspect (int argc, char **argv)
   for (int i = 0; sets && sets[i]; i++)
     if (!rel_params_set_assignment (params, sets[i], &error))
       return rel_cli_fail (EXIT_USAGE, "--set %s: %s", sets[i], error->message);
-  region = region_text ? rel_region_parse (region_text, &error) : rel_region_load_mask (mask_path, &error);
+  region = region_text ? rel_cli_region (region_text, &error) : rel_region_load_mask (mask_path, &error);
   if (region == NULL)
     return rel_cli_fail (1, "%s", error->message);
 

@@ -11,6 +11,7 @@
 
 #include "rel-dataset.h"
 #include "rel-model.h"
+#include "rel-region.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,8 @@ int rel_cli_evaluate (int argc, char **argv); /* app/rel-cli-evaluate.c */
 int   rel_cli_fail (int status, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* "T-shirt/top, Trouser, …": the model's classes, for error messages; g_free. */
 char *rel_cli_class_list (RelModel *model);
+/* --region's value: "x,y,w,h", or a region file (FILE.json, rel_region_load_json). */
+RelRegion *rel_cli_region (const char *text, GError **error);
 /* A member @name with @v, or null when it is not finite. */
 void  rel_cli_json_number (JsonBuilder *b, const char *name, double v);
 /* Scans the image folder @root and gives every image's class as a model

@@ -471,6 +471,13 @@ rel_inspect_run (const RelInspectRequest *req, GError **error)
 RelRegion *
 rel_inspect_suggest (const RelInspectRequest *req, double share, int *n_used, GError **error)
 {
+  return rel_inspect_suggest_map (req, share, n_used, NULL, NULL, NULL, error);
+}
+
+RelRegion *
+rel_inspect_suggest_map (const RelInspectRequest *req, double share, int *n_used,
+                         float **mean_map, int *map_height, int *map_width, GError **error)
+{
   RelModel *model = req->model;
   g_autoptr(RelParams) own = NULL;
   const RelParams *params = req->method_params;
@@ -536,5 +543,14 @@ rel_inspect_suggest (const RelInspectRequest *req, double share, int *n_used, GE
     mean[k] = (float) (sum[k] / used);
   if (n_used)
     *n_used = used;
-  return rel_region_suggest (mean, h, w, share, error);
+  {
+    RelRegion *r = rel_region_suggest (mean, h, w, share, error);
+    if (r && mean_map)
+      {
+        *mean_map = g_steal_pointer (&mean);
+        *map_height = h;
+        *map_width = w;
+      }
+    return r;
+  }
 }

@@ -98,6 +98,10 @@ RelInspectResult *rel_inspect_run  (const RelInspectRequest *req, GError **error
  * input grid (H × W); *n_used gets the number of images averaged. req->region,
  * mode, fill and source are not used. */
 RelRegion        *rel_inspect_suggest (const RelInspectRequest *req, double share, int *n_used, GError **error);
+/* The same, also handing out the mean map it was cut from (H × W floats,
+ * g_free; untouched on error), for showing it. */
+RelRegion        *rel_inspect_suggest_map (const RelInspectRequest *req, double share, int *n_used,
+                                           float **mean_map, int *map_height, int *map_width, GError **error);
 void              rel_inspect_result_free (RelInspectResult *result);
 
 /* ---- helpers shared with the correction (rel-clarc.c) and the CLI ---- */

@@ -6,6 +6,10 @@
 #include "rel-region.h"
 #include "rel-error.h"
 #include "rel-image.h"
+#include "rel-atomic-file.h"
+#include "rel-file.h"
+
+#include <json-glib/json-glib.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -149,6 +153,225 @@ rel_region_describe (const RelRegion *region)
     return g_strdup_printf ("mask %d×%d, bounding box %d,%d,%d,%d", region->mask_width, region->mask_height,
                             region->x, region->y, region->width, region->height);
   return g_strdup_printf ("%d,%d,%d,%d", region->x, region->y, region->width, region->height);
+}
+
+/* ---- JSON ---- */
+
+gboolean
+rel_region_save_json (const RelRegion *region, const char *name, const char *path, GError **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  RelAtomicFile *file;
+
+  g_return_val_if_fail (region != NULL && path != NULL, FALSE);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_string_value (b, "relevance-region");
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, 1);
+  if (name)
+    {
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, name);
+    }
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, region->is_mask ? "mask" : "rect");
+  if (region->is_mask)
+    {
+      g_autofree char *row = g_new (char, region->mask_width + 1);
+      json_builder_set_member_name (b, "mask_width");
+      json_builder_add_int_value (b, region->mask_width);
+      json_builder_set_member_name (b, "mask_height");
+      json_builder_add_int_value (b, region->mask_height);
+      json_builder_set_member_name (b, "rows");
+      json_builder_begin_array (b);
+      for (int y = 0; y < region->mask_height; y++)
+        {
+          for (int x = 0; x < region->mask_width; x++)
+            row[x] = region->mask[(gsize) y * region->mask_width + x] ? '1' : '0';
+          row[region->mask_width] = '\0';
+          json_builder_add_string_value (b, row);
+        }
+      json_builder_end_array (b);
+    }
+  else
+    {
+      const char *keys[] = { "x", "y", "width", "height" };
+      const int vals[] = { region->x, region->y, region->width, region->height };
+      for (int i = 0; i < 4; i++)
+        {
+          json_builder_set_member_name (b, keys[i]);
+          json_builder_add_int_value (b, vals[i]);
+        }
+    }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, !region->is_mask);
+  text = json_generator_to_data (gen, &len);
+  if ((file = rel_atomic_file_open (path, error)) == NULL)
+    return FALSE;
+  if (!rel_atomic_file_write (file, text, len, error) || !rel_atomic_file_write (file, "\n", 1, error))
+    {
+      rel_atomic_file_abort (file);
+      return FALSE;
+    }
+  return rel_atomic_file_commit (file, error);
+}
+
+/* An integer member in [lo, hi]; FALSE with an error naming it otherwise. */
+static gboolean
+json_int_member (JsonObject *o, const char *key, gint64 lo, gint64 hi, const char *path, int *out, GError **error)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  double d;
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n)
+      || (json_node_get_value_type (n) != G_TYPE_INT64 && json_node_get_value_type (n) != G_TYPE_DOUBLE))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s: “%s” must be a number", path, key);
+      return FALSE;
+    }
+  d = json_node_get_value_type (n) == G_TYPE_INT64 ? (double) json_node_get_int (n) : json_node_get_double (n);
+  if (!(d >= (double) lo && d <= (double) hi) || d != floor (d))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "%s: “%s” must be an integer from %" G_GINT64_FORMAT
+                   " to %" G_GINT64_FORMAT, path, key, lo, hi);
+      return FALSE;
+    }
+  *out = (int) d;
+  return TRUE;
+}
+
+static const char *
+json_string_member (JsonObject *o, const char *key)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+RelRegion *
+rel_region_load_json (const char *path, char **name, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *shown = rel_quote_path (path);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) local = NULL;
+  JsonNode *root;
+  JsonObject *o;
+  const char *format, *kind;
+  gsize len = 0;
+  int version;
+
+  if (name)
+    *name = NULL;
+  if (!rel_file_get_contents (path, "region file", REL_REGION_JSON_MAX_BYTES, &text, &len, error))
+    return NULL;
+  if (!json_parser_load_from_data (parser, text, (gssize) len, &local))
+    {
+      g_autofree char *why = rel_quote (local->message, -1);
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s is not a JSON file (%s)", shown, why);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s: a region file holds one JSON object", shown);
+      return NULL;
+    }
+  o = json_node_get_object (root);
+  format = json_string_member (o, "format");
+  if (g_strcmp0 (format, "relevance-region") != 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s is not a region file (no \"format\": \"relevance-region\")", shown);
+      return NULL;
+    }
+  if (!json_int_member (o, "version", 1, G_MAXINT, shown, &version, error))
+    return NULL;
+  if (version != 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "%s: region file version %d is newer than this program reads (1)",
+                   shown, version);
+      return NULL;
+    }
+  if (json_object_has_member (o, "name") && json_string_member (o, "name") == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s: “name” must be a string", shown);
+      return NULL;
+    }
+  kind = json_string_member (o, "kind");
+  if (g_strcmp0 (kind, "rect") == 0)
+    {
+      int x, y, w, h;
+      RelRegion *r;
+      if (!json_int_member (o, "x", 0, REL_REGION_MAX_SIDE, shown, &x, error)
+          || !json_int_member (o, "y", 0, REL_REGION_MAX_SIDE, shown, &y, error)
+          || !json_int_member (o, "width", 1, REL_REGION_MAX_SIDE, shown, &w, error)
+          || !json_int_member (o, "height", 1, REL_REGION_MAX_SIDE, shown, &h, error))
+        return NULL;
+      if ((r = rel_region_new_rect (x, y, w, h, error)) != NULL && name)
+        *name = g_strdup (json_string_member (o, "name"));
+      return r;
+    }
+  if (g_strcmp0 (kind, "mask") == 0)
+    {
+      int w, h;
+      JsonNode *rows_node = json_object_get_member (o, "rows");
+      JsonArray *rows;
+      g_autofree guint8 *mask = NULL;
+      RelRegion *r;
+
+      if (!json_int_member (o, "mask_width", 1, REL_REGION_MAX_SIDE, shown, &w, error)
+          || !json_int_member (o, "mask_height", 1, REL_REGION_MAX_SIDE, shown, &h, error))
+        return NULL;
+      if (rows_node == NULL || !JSON_NODE_HOLDS_ARRAY (rows_node)
+          || json_array_get_length (rows = json_node_get_array (rows_node)) != (guint) h)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s: “rows” must be an array of %d strings (mask_height)",
+                       shown, h);
+          return NULL;
+        }
+      /* every row's length first, so the mask's allocation is bounded by
+       * what the file really holds, not by the sizes it claims */
+      for (int y = 0; y < h; y++)
+        {
+          JsonNode *rn = json_array_get_element (rows, y);
+          const char *row = rn && JSON_NODE_HOLDS_VALUE (rn) && json_node_get_value_type (rn) == G_TYPE_STRING
+                            ? json_node_get_string (rn) : NULL;
+          if (row == NULL || strlen (row) != (size_t) w)
+            {
+              g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s: row %d of the mask is not a string of %d characters",
+                           shown, y, w);
+              return NULL;
+            }
+        }
+      mask = g_new (guint8, (gsize) w * h);
+      for (int y = 0; y < h; y++)
+        {
+          const char *row = json_node_get_string (json_array_get_element (rows, y));
+          for (int x = 0; x < w; x++)
+            {
+              if (row[x] != '0' && row[x] != '1')
+                {
+                  g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s: row %d of the mask holds a character other than 0 and 1",
+                               shown, y);
+                  return NULL;
+                }
+              mask[(gsize) y * w + x] = row[x] == '1';
+            }
+        }
+      if ((r = rel_region_new_mask (mask, w, h, error)) != NULL && name)
+        *name = g_strdup (json_string_member (o, "name"));
+      return r;
+    }
+  g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "%s: “kind” must be \"rect\" or \"mask\"", shown);
+  return NULL;
 }
 
 static gboolean

@@ -40,6 +40,17 @@ RelRegion *rel_region_load_mask (const char *path, GError **error);
 RelRegion *rel_region_new_mask  (const guint8 *mask, int width, int height, GError **error);
 RelRegion *rel_region_copy      (const RelRegion *region);
 void       rel_region_free      (RelRegion *region);
+/* A region as a small JSON file (what the app saves per data set and the
+ * CLI's --region FILE.json reads):
+ *   {"format": "relevance-region", "version": 1, "name": "tag",
+ *    "kind": "rect", "x": 15, "y": 15, "width": 12, "height": 12}
+ * or "kind": "mask" with "mask_width", "mask_height" and "rows", one string
+ * of '0'/'1' per row. @name may be NULL. Written atomically. */
+#define REL_REGION_JSON_MAX_BYTES (64 * 1024 * 1024)
+gboolean   rel_region_save_json (const RelRegion *region, const char *name, const char *path, GError **error);
+/* Every field is checked (types, ranges, the mask's size against its rows);
+ * *name (may be NULL) gets the name or NULL. */
+RelRegion *rel_region_load_json (const char *path, char **name, GError **error);
 /* "x,y,w,h" for a rectangle, "mask w×h, bounding box x,y,w,h" for a mask; g_free. */
 char      *rel_region_describe  (const RelRegion *region);
 

@@ -100,6 +100,99 @@ test_region_parse (void)
     }
 }
 
+/* Regions as JSON: a rectangle and a mask come back as they were written;
+ * every malformed file is refused with a message naming what is wrong. */
+static void
+write_text (const char *path, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_region_json (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("region-json-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "r.json", NULL);
+  g_autofree char *name = NULL;
+  g_assert_no_error (error);
+
+  g_autoptr(RelRegion) rect = rel_region_new_rect (15, 15, 12, 12, &error);
+  g_assert_true (rel_region_save_json (rect, "tag “©”", path, &error));
+  g_assert_no_error (error);
+  g_autoptr(RelRegion) back = rel_region_load_json (path, &name, &error);
+  g_assert_no_error (error);
+  g_assert_false (back->is_mask);
+  g_assert_cmpint (back->x, ==, 15);
+  g_assert_cmpint (back->y, ==, 15);
+  g_assert_cmpint (back->width, ==, 12);
+  g_assert_cmpint (back->height, ==, 12);
+  g_assert_cmpstr (name, ==, "tag “©”");
+
+  /* a mask: an L shape, whose bounding box is not the mask */
+  guint8 mk[5 * 3] = { 0 };
+  mk[1 * 5 + 1] = mk[2 * 5 + 1] = mk[2 * 5 + 2] = mk[2 * 5 + 3] = 1;
+  g_autoptr(RelRegion) mr = rel_region_new_mask (mk, 5, 3, &error);
+  g_assert_true (rel_region_save_json (mr, NULL, path, &error));
+  g_clear_pointer (&name, g_free);
+  g_autoptr(RelRegion) mback = rel_region_load_json (path, &name, &error);
+  g_assert_no_error (error);
+  g_assert_null (name);
+  g_assert_true (mback->is_mask);
+  g_assert_cmpint (mback->mask_width, ==, 5);
+  g_assert_cmpint (mback->mask_height, ==, 3);
+  g_assert_cmpmem (mback->mask, 15, mk, 15);
+  g_assert_cmpint (mback->x, ==, 1);
+  g_assert_cmpint (mback->y, ==, 1);
+  g_assert_cmpint (mback->width, ==, 3);
+  g_assert_cmpint (mback->height, ==, 2);
+
+  struct { const char *text; const char *says; } bad[] = {
+    { "", "one JSON object" },
+    { "{\"format\": \"relevance-region\", ", "not a JSON file" },
+    { "[1,2]", "one JSON object" },
+    { "{\"kind\":\"rect\",\"x\":1,\"y\":1,\"width\":2,\"height\":2}", "not a region file" },
+    { "{\"format\":\"relevance-region\",\"version\":2,\"kind\":\"rect\"}", "newer" },
+    { "{\"format\":\"relevance-region\",\"version\":1,\"kind\":\"circle\"}", "“kind”" },
+    { "{\"format\":\"relevance-region\",\"version\":1,\"kind\":\"rect\",\"x\":-1,\"y\":1,\"width\":2,\"height\":2}", "“x”" },
+    { "{\"format\":\"relevance-region\",\"version\":1,\"kind\":\"rect\",\"x\":1.5,\"y\":1,\"width\":2,\"height\":2}", "“x”" },
+    { "{\"format\":\"relevance-region\",\"version\":1,\"kind\":\"rect\",\"x\":1,\"y\":1,\"width\":0,\"height\":2}", "“width”" },
+    { "{\"format\":\"relevance-region\",\"version\":1,\"kind\":\"rect\",\"x\":1,\"y\":1,\"width\":2,\"height\":1e300}", "“height”" },
+    { "{\"format\":\"relevance-region\",\"version\":1,\"kind\":\"rect\",\"x\":\"1\",\"y\":1,\"width\":2,\"height\":2}", "“x”" },
+    { "{\"format\":\"relevance-region\",\"version\":1,\"name\":3,\"kind\":\"rect\",\"x\":1,\"y\":1,\"width\":2,\"height\":2}", "“name”" },
+    /* a mask that claims a huge size but holds two short rows */
+    { "{\"format\":\"relevance-region\",\"version\":1,\"kind\":\"mask\",\"mask_width\":16384,\"mask_height\":2,\"rows\":[\"01\",\"10\"]}", "row 0" },
+    { "{\"format\":\"relevance-region\",\"version\":1,\"kind\":\"mask\",\"mask_width\":2,\"mask_height\":3,\"rows\":[\"01\",\"10\"]}", "“rows”" },
+    { "{\"format\":\"relevance-region\",\"version\":1,\"kind\":\"mask\",\"mask_width\":2,\"mask_height\":2,\"rows\":[\"01\",\"1x\"]}", "row 1" },
+    { "{\"format\":\"relevance-region\",\"version\":1,\"kind\":\"mask\",\"mask_width\":2,\"mask_height\":2,\"rows\":[\"00\",\"00\"]}", "empty" },
+    { "{\"format\":\"relevance-region\",\"version\":1,\"kind\":\"mask\",\"mask_width\":2,\"mask_height\":1,\"rows\":[7]}", "row 0" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) e = NULL;
+      write_text (path, bad[i].text);
+      g_autoptr(RelRegion) r = rel_region_load_json (path, NULL, &e);
+      g_assert_null (r);
+      g_assert_nonnull (e);
+      if (strstr (e->message, bad[i].says) == NULL)
+        g_error ("file %" G_GSIZE_FORMAT " (%s): “%s” does not say “%s”", i, bad[i].text, e->message, bad[i].says);
+    }
+  /* a folder and a missing file */
+  {
+    g_autoptr(GError) e = NULL;
+    g_assert_null (rel_region_load_json (dir, NULL, &e));
+    g_assert_nonnull (e);
+    g_clear_error (&e);
+    g_autofree char *missing = g_build_filename (dir, "none.json", NULL);
+    g_assert_null (rel_region_load_json (missing, NULL, &e));
+    g_assert_error (e, REL_ERROR, REL_ERROR_MISSING);
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static void
 test_region_map (void)
 {
@@ -602,11 +695,72 @@ test_cli_suggest (void)
   g_rmdir (dir);
 }
 
+/* --region FILE.json reads a saved region: the same figures as the same
+ * rectangle given as x,y,w,h; a broken file is one line on stderr. */
+static void
+test_cli_region_json (void)
+{
+  const char *cli = g_getenv ("RELEVANCE_CLI");
+  g_autofree char *model = demo_path ("model.onnx");
+  g_autofree char *sandals = demo_path ("images/tagged");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL, *file = NULL, *bad = NULL;
+  double after[2];
+
+  if (cli == NULL)
+    {
+      g_test_skip ("RELEVANCE_CLI is not set");
+      return;
+    }
+  dir = g_dir_make_tmp ("test-inspect-XXXXXX", &error);
+  g_assert_no_error (error);
+  file = g_build_filename (dir, "tag.json", NULL);
+  {
+    g_autoptr(RelRegion) r = rel_region_new_rect (15, 15, 12, 12, &error);
+    g_assert_true (rel_region_save_json (r, "tag", file, &error));
+    g_assert_no_error (error);
+  }
+  for (int k = 0; k < 2; k++)
+    {
+      const char *argv[] = { cli, "inspect", model, sandals, "--class", "Sandal", "--mode", "remove",
+                             "--fill", "zero", "--json", "--region", k ? file : "15,15,12,12", NULL };
+      g_autofree char *out = NULL, *err = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      int status = 0;
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+      g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+      JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+      g_assert_cmpint (json_object_get_int_member (o, "images"), ==, 50);
+      g_assert_cmpstr (json_object_get_string_member (o, "region"), ==, "15,15,12,12");
+      after[k] = json_object_get_double_member (o, "accuracy_after");
+    }
+  g_test_message ("zero fill on the tagged Sandals: accuracy after %.3f (x,y,w,h) / %.3f (JSON)", after[0], after[1]);
+  g_assert_cmpfloat (after[0], ==, after[1]);
+  g_assert_cmpfloat (after[0], <, 0.9);
+  bad = g_build_filename (dir, "bad.json", NULL);
+  g_assert_true (g_file_set_contents (bad, "{\"format\":\"relevance-region\",\"version\":1,\"kind\":\"rect\",\"x\":-3}", -1, &error));
+  {
+    const char *argv[] = { cli, "inspect", model, sandals, "--class", "Sandal", "--mode", "remove", "--region", bad, NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    int status = 0;
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+    g_assert_false (g_spawn_check_wait_status (status, NULL));
+    g_assert_cmpstr (out, ==, "");
+    g_assert_nonnull (strstr (err, "“x” must be an integer"));
+    g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);
+  }
+  g_unlink (file);
+  g_unlink (bad);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/inspect/region/parse", test_region_parse);
+  g_test_add_func ("/inspect/region/json", test_region_json);
   g_test_add_func ("/inspect/region/map", test_region_map);
   g_test_add_func ("/inspect/region/score", test_region_score);
   g_test_add_func ("/inspect/region/fill", test_region_fill);
@@ -616,5 +770,6 @@ main (int argc, char **argv)
   g_test_add_func ("/inspect/demo/counterfactuals", test_demo_counterfactuals);
   g_test_add_func ("/inspect/demo/cancel", test_cancel);
   g_test_add_func ("/inspect/cli/suggest", test_cli_suggest);
+  g_test_add_func ("/inspect/cli/region-json", test_cli_region_json);
   return g_test_run ();
 }
