@@ -8,12 +8,17 @@
  * Compare grid share that explainer: the grid's cells are submitted one after
  * another, and whichever view is shown owns the worker.
  *
+ * The Compare page, the actions and the heatmap's look live in
+ * rel-window-compare.c, rel-window-actions.c and rel-window-preferences.c
+ * (rel-window-private.h is what they share). A page of its own is added with
+ * one rel_window_add_page() line in rel_window_init().
+ *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
-#include "rel-window.h"
+#include "rel-window-private.h"
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
@@ -33,117 +38,10 @@
 #include "rel-job.h"
 #include "rel-npy.h"
 #include "rel-prediction-panel.h"
-#include "rel-train-dialog.h"
 
 /* How many models the Recent Models menu offers. */
 #define RECENT_MAX 8
-/* Images in the "images × one method" grid when fewer are selected. */
-#define COMPARE_MAX_IMAGES 12
-/* Side of a grid cell's canvas, and of a cell in exported grids. */
-/* The compare grid's cells: at least this side, growing with the window
- * so that the columns fill its width. */
-#define COMPARE_CELL_SIZE 200
-#define COMPARE_SPACING 12      /* the grid's column spacing (rel-window.ui) */
-#define COMPARE_MARGIN 18       /* the grid's margins (rel-window.ui) */
-#define COMPARE_CELL_CHROME 20  /* a grid child's padding, the card's border and the view's margins */
 #define EXPORT_CELL_SIZE 224
-
-static const char *const default_compare_methods[] = {
-  "gradient", "smoothgrad", "integrated-gradients", "lrp-epsilon-plus-flat", "gradcam", "occlusion", NULL
-};
-
-typedef struct {
-  RelWindow      *window;   /* not owned */
-  GtkWidget      *widget;   /* the cell's box, owned by the grid */
-  RelHeatmapView *view;
-  GtkLabel       *title;
-  GtkLabel       *subtitle;
-  char           *method;
-  RelImageItem   *item;     /* images × one method; NULL for methods × image */
-  gboolean        done;
-  gboolean        failed;
-  double          reference; /* what the map adds up to when fixed by the params (1 for
-                              * LRP from 1.0); NAN: the explained output */
-} CompareCell;
-
-struct _RelWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  GSettings    *settings;
-  RelModel     *model;
-  char         *model_name;
-  RelJob       *load_job;
-  char         *load_path;
-  gboolean      loading;
-  char         *error_message;   /* the last error shown, for tests */
-  char         *pending_images;  /* a folder or image to open once a model is there */
-
-  /* The selected image: decoded and predicted on a job. */
-  RelJob       *input_job;
-  RelTensor    *input;
-  RelTensor    *logits;
-  char         *input_path;
-  char         *explained_path;   /* the image the target was last chosen for */
-
-  RelExplainer *explainer;
-  guint64       main_generation;
-  gboolean      main_final;      /* the Explore view's explanation is complete */
-  RelTensor    *relevance;       /* the map on the canvas (latest estimate) */
-  double        forward_ms;      /* one forward pass of the current input, measured */
-  guint         n_updates;
-  double        conservation_sum, conservation_out;
-
-  /* Compare grid. */
-  GPtrArray    *cells;           /* CompareCell*, grid order */
-  GPtrArray    *compare_methods; /* method names (char*) */
-  gboolean      compare_dirty;
-  guint64       compare_generation;
-  CompareCell  *compare_running;
-
-  /* Template children. */
-  AdwToastOverlay    *toast_overlay;
-  AdwViewSwitcherTitle *switcher_title;
-  GtkStack           *stack;
-  AdwViewStack       *view_stack;
-  GtkSpinner         *spinner;
-  GtkLabel           *model_label;
-  GtkMenuButton      *export_button;
-  RelImageBrowser    *browser;
-  AdwFlap            *browser_flap;
-  AdwFlap            *side_flap;
-  GtkWidget          *browser_toggle;
-  GtkWidget          *side_toggle;
-  RelStrategiesView  *strategies;
-  GtkStack           *view_page_stack;
-  RelHeatmapView     *heatmap_view;
-  RelColorbar        *colorbar;
-  RelPredictionPanel *prediction_panel;
-  GtkLabel           *target_chip;
-  RelExplainerPanel  *explainer_panel;
-  GtkToggleButton    *mode_image;
-  GtkToggleButton    *mode_heatmap;
-  GtkToggleButton    *mode_overlay;
-  GtkAdjustment      *opacity_adjustment;
-  GtkWidget          *opacity_scale;
-  GtkDropDown        *colormap_dropdown;
-  GtkDropDown        *sign_dropdown;
-  GtkDropDown        *norm_dropdown;
-  GtkButton          *zoom_in_button;
-  GtkButton          *zoom_out_button;
-  GtkButton          *zoom_fit_button;
-  GtkToggleButton    *compare_methods_toggle;
-  GtkToggleButton    *compare_images_toggle;
-  GtkMenuButton      *compare_methods_button;
-  GtkToggleButton    *shared_toggle;
-  GtkLabel           *compare_status;
-  GtkFlowBox         *compare_grid;
-  GtkScrolledWindow  *compare_scroller;
-  int                 compare_cell;    /* the cells' heatmap side now */
-  int                 compare_columns;
-  guint               compare_fit_id;  /* idle that applies compare_cell */
-  GMenu              *recent_section;
-};
 
 G_DEFINE_FINAL_TYPE (RelWindow, rel_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -154,8 +52,6 @@ enum { SIGNAL_MODEL_CHANGED, SIGNAL_LOAD_FAILED, SIGNAL_RELEVANCE_UPDATED, SIGNA
 static guint signals[N_SIGNALS];
 
 static void submit_main (RelWindow *self);
-static void compare_invalidate (RelWindow *self);
-static void compare_continue (RelWindow *self);
 
 char *
 rel_model_display_name (RelModel *model, const char *path)
@@ -221,8 +117,8 @@ show_error_heading (RelWindow *self, const char *heading, const char *message)
 }
 
 /* A file that could not be opened. */
-static void
-show_error (RelWindow *self, const char *path, const char *message)
+void
+rel_window_show_error (RelWindow *self, const char *path, const char *message)
 {
   g_autofree char *name = path ? g_filename_display_basename (path) : g_strdup ("?");
   g_autofree char *heading = g_strdup_printf (_("Could not open “%s”"), name);
@@ -435,7 +331,7 @@ input_done (RelJob *job, gpointer result, const GError *error, gpointer user_dat
     {
       rel_heatmap_view_set_busy (self->heatmap_view, FALSE);
       update_pages (self);
-      show_error (self, self->input_path, error ? error->message : _("The image could not be read."));
+      rel_window_show_error (self, self->input_path, error ? error->message : _("The image could not be read."));
       return;
     }
   g_clear_pointer (&self->input, rel_tensor_unref);
@@ -459,7 +355,7 @@ input_done (RelJob *job, gpointer result, const GError *error, gpointer user_dat
     }
   rel_prediction_panel_set_logits (self->prediction_panel, self->logits, self->model);
   update_pages (self);
-  compare_invalidate (self);
+  rel_window_compare_invalidate (self);
   submit_main (self);
 }
 
@@ -631,7 +527,7 @@ params_changed_cb (RelExplainerPanel *panel, gpointer params, gpointer user_data
     g_settings_set_string (self->settings, "last-method", method->name);
   /* one method per window: Strategies explains with the same */
   rel_strategies_view_set_method (self->strategies, params);
-  compare_invalidate (self);
+  rel_window_compare_invalidate (self);
   submit_main (self);
 }
 
@@ -639,7 +535,7 @@ static void
 target_changed_cb (RelPredictionPanel *panel, gpointer target, gpointer user_data)
 {
   RelWindow *self = REL_WINDOW (user_data);
-  compare_invalidate (self);
+  rel_window_compare_invalidate (self);
   submit_main (self);
 }
 
@@ -681,7 +577,7 @@ load_done (RelJob *job, gpointer result, const GError *error, gpointer user_data
   if (model == NULL)
     {
       const char *message = error ? error->message : _("The file is not a model.");
-      show_error (self, path, message);
+      rel_window_show_error (self, path, message);
       update_pages (self);
       g_signal_emit (self, signals[SIGNAL_LOAD_FAILED], 0, message);
       return;
@@ -704,7 +600,7 @@ load_done (RelJob *job, gpointer result, const GError *error, gpointer user_data
   rel_prediction_panel_set_logits (self->prediction_panel, NULL, model);
   rel_image_browser_set_predictor (self->browser, model, 0);
   rel_strategies_view_set_model (self->strategies, model);
-  compare_invalidate (self);
+  rel_window_compare_invalidate (self);
 
   if (self->pending_images)
     {
@@ -732,7 +628,7 @@ rel_window_open (RelWindow *self, GFile *file)
     {
       g_autofree char *uri = g_file_get_uri (file);
       const char *message = _("Only local files can be opened.");
-      show_error (self, uri, message);
+      rel_window_show_error (self, uri, message);
       g_signal_emit (self, signals[SIGNAL_LOAD_FAILED], 0, message);
       return;
     }
@@ -929,770 +825,30 @@ rel_window_drop_value (RelWindow *self, const GValue *value)
   return drop_cb (NULL, value, 0, 0, self);
 }
 
-/* ---- file choosers ---- */
-
-typedef enum { CHOOSE_MODEL, CHOOSE_FOLDER, CHOOSE_IMAGES } ChooseKind;
-
-static void
-chooser_response (GtkNativeDialog *chooser, int response, gpointer user_data)
-{
-  RelWindow *self = REL_WINDOW (user_data);
-  ChooseKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "rel-kind"));
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
-      g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (g_object_unref);
-      for (guint i = 0; i < g_list_model_get_n_items (files); i++)
-        g_ptr_array_add (list, g_list_model_get_item (files, i));
-      if (kind == CHOOSE_MODEL && list->len > 0)
-        rel_window_open (self, list->pdata[0]);
-      else if (list->len > 0)
-        rel_window_open_files (self, (GFile *const *) list->pdata, list->len);
-    }
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
-}
-
-static void
-add_filter (GtkFileChooser *chooser, const char *name, const char *const *patterns)
-{
-  GtkFileFilter *filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, name);
-  for (int i = 0; patterns[i]; i++)
-    gtk_file_filter_add_pattern (filter, patterns[i]);
-  gtk_file_chooser_add_filter (chooser, filter);
-  g_object_unref (filter);
-}
-
-static void
-choose (RelWindow *self, ChooseKind kind)
-{
-  static const char *const onnx[] = { "*.onnx", NULL };
-  static const char *const pictures[] = { "*.png", "*.jpg", "*.jpeg", "*.bmp", "*.webp", "*.npy",
-                                          "*.PNG", "*.JPG", "*.JPEG", NULL };
-  static const char *const all[] = { "*", NULL };
-  const char *title = kind == CHOOSE_MODEL ? _("Open Model")
-                    : kind == CHOOSE_FOLDER ? _("Open Folder") : _("Open Images");
-  /* GtkFileDialog is GTK 4.10; Debian 12 has 4.8. */
-  GtkFileChooserNative *chooser =
-    gtk_file_chooser_native_new (title, GTK_WINDOW (self),
-                                 kind == CHOOSE_FOLDER ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
-                                                       : GTK_FILE_CHOOSER_ACTION_OPEN,
-                                 _("_Open"), _("_Cancel"));
-  g_object_set_data (G_OBJECT (chooser), "rel-kind", GINT_TO_POINTER (kind));
-  if (kind == CHOOSE_MODEL)
-    {
-      add_filter (GTK_FILE_CHOOSER (chooser), _("ONNX Models"), onnx);
-      add_filter (GTK_FILE_CHOOSER (chooser), _("All Files"), all);
-      if (self->model && self->model->path)
-        {
-          g_autoptr (GFile) current = g_file_new_for_path (self->model->path);
-          g_autoptr (GFile) folder = g_file_get_parent (current);
-          if (folder)
-            gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
-        }
-    }
-  else if (kind == CHOOSE_IMAGES)
-    {
-      gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
-      add_filter (GTK_FILE_CHOOSER (chooser), _("Images"), pictures);
-      add_filter (GTK_FILE_CHOOSER (chooser), _("All Files"), all);
-    }
-  g_signal_connect (chooser, "response", G_CALLBACK (chooser_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
-static void
-open_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  choose (REL_WINDOW (widget), CHOOSE_MODEL);
-}
-
-/* Alt+1/2/3: the pages, as the view switcher orders them. */
-static void
-show_page_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  RelWindow *self = REL_WINDOW (widget);
-  const char *page = g_variant_get_string (parameter, NULL);
-
-  if (self->model == NULL || adw_view_stack_get_child_by_name (self->view_stack, page) == NULL)
-    return;
-  adw_view_stack_set_visible_child_name (self->view_stack, page);
-}
-
-static void
-open_folder_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  choose (REL_WINDOW (widget), CHOOSE_FOLDER);
-}
-
-static void
-open_images_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  choose (REL_WINDOW (widget), CHOOSE_IMAGES);
-}
-
-static void
-open_demo_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  RelWindow *self = REL_WINDOW (widget);
-  if (!rel_window_open_demo (self))
-    show_error (self, "demo", _("The demo model is not installed."));
-}
-
-static void
-open_recent_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  g_autoptr (GFile) file = g_file_new_for_path (g_variant_get_string (parameter, NULL));
-  rel_window_open (REL_WINDOW (widget), file);
-}
-
-/* ---- view toolbar ---- */
-
-static const char *const colormap_ids[] = { "bwr", "coldnhot", "hot", "viridis", "gray", NULL };
-static const char *const sign_ids[] = { "both", "positive", "negative", "absolute", NULL };
-static const char *const norm_ids[] = { "max-abs", "percentile", NULL };
-
-static guint
-index_of (const char *const *ids, const char *id)
-{
-  for (guint i = 0; ids[i]; i++)
-    if (g_strcmp0 (ids[i], id) == 0)
-      return i;
-  return 0;
-}
-
-/* The schema's enum calls Zennit's "hot" map "fire". */
-static const char *
-colormap_from_setting (const char *nick)
-{
-  return g_strcmp0 (nick, "fire") == 0 ? "hot" : nick;
-}
-
-static const char *
-colormap_to_setting (const char *name)
-{
-  return g_strcmp0 (name, "hot") == 0 ? "fire" : name;
-}
-
-static void
-apply_colormap (RelWindow *self, const char *name)
-{
-  g_autofree char *current = NULL;
-  g_object_get (self->heatmap_view, "colormap", &current, NULL);
-  if (g_strcmp0 (current, name) != 0)
-    g_object_set (self->heatmap_view, "colormap", name, NULL);
-  guint idx = index_of (colormap_ids, name);
-  if (gtk_drop_down_get_selected (self->colormap_dropdown) != idx)
-    gtk_drop_down_set_selected (self->colormap_dropdown, idx);
-  if (self->settings)
-    {
-      g_autofree char *stored = g_settings_get_string (self->settings, "colormap");
-      if (g_strcmp0 (colormap_from_setting (stored), name) != 0)
-        g_settings_set_string (self->settings, "colormap", colormap_to_setting (name));
-    }
-}
-
-static void
-apply_sign (RelWindow *self, const char *name)
-{
-  g_object_set (self->heatmap_view, "sign-mode", name, NULL);
-  guint idx = index_of (sign_ids, name);
-  if (gtk_drop_down_get_selected (self->sign_dropdown) != idx)
-    gtk_drop_down_set_selected (self->sign_dropdown, idx);
-  if (self->settings)
-    {
-      g_autofree char *stored = g_settings_get_string (self->settings, "sign-mode");
-      if (g_strcmp0 (stored, name) != 0)
-        g_settings_set_string (self->settings, "sign-mode", name);
-    }
-}
-
-static void
-apply_opacity (RelWindow *self, double opacity)
-{
-  if (rel_heatmap_view_get_opacity (self->heatmap_view) != opacity)
-    rel_heatmap_view_set_opacity (self->heatmap_view, opacity);
-  if (gtk_adjustment_get_value (self->opacity_adjustment) != opacity)
-    gtk_adjustment_set_value (self->opacity_adjustment, opacity);
-  if (self->settings && g_settings_get_double (self->settings, "opacity") != opacity)
-    g_settings_set_double (self->settings, "opacity", opacity);
-}
-
-static void
-colormap_selected_cb (GtkDropDown *dropdown, GParamSpec *pspec, gpointer user_data)
-{
-  guint idx = gtk_drop_down_get_selected (dropdown);
-  if (idx < g_strv_length ((char **) colormap_ids))
-    apply_colormap (REL_WINDOW (user_data), colormap_ids[idx]);
-}
-
-static void
-sign_selected_cb (GtkDropDown *dropdown, GParamSpec *pspec, gpointer user_data)
-{
-  guint idx = gtk_drop_down_get_selected (dropdown);
-  if (idx < g_strv_length ((char **) sign_ids))
-    apply_sign (REL_WINDOW (user_data), sign_ids[idx]);
-}
-
-static void
-norm_selected_cb (GtkDropDown *dropdown, GParamSpec *pspec, gpointer user_data)
-{
-  RelWindow *self = REL_WINDOW (user_data);
-  guint idx = gtk_drop_down_get_selected (dropdown);
-  if (idx < g_strv_length ((char **) norm_ids))
-    g_object_set (self->heatmap_view, "normalization", norm_ids[idx], NULL);
-}
-
-static void
-opacity_changed_cb (GtkAdjustment *adjustment, gpointer user_data)
-{
-  apply_opacity (REL_WINDOW (user_data), gtk_adjustment_get_value (adjustment));
-}
-
-static void
-settings_changed_cb (GSettings *settings, const char *key, gpointer user_data)
-{
-  RelWindow *self = REL_WINDOW (user_data);
-  if (g_strcmp0 (key, "colormap") == 0)
-    {
-      g_autofree char *nick = g_settings_get_string (settings, key);
-      apply_colormap (self, colormap_from_setting (nick));
-    }
-  else if (g_strcmp0 (key, "opacity") == 0)
-    apply_opacity (self, g_settings_get_double (settings, key));
-  else if (g_strcmp0 (key, "sign-mode") == 0)
-    {
-      g_autofree char *name = g_settings_get_string (settings, key);
-      apply_sign (self, name);
-    }
-  else if (g_strcmp0 (key, "threads") == 0)
-    rel_core_init (g_settings_get_int (settings, key));
-}
-
-static void
-display_mode_cb (GtkToggleButton *button, gpointer user_data)
-{
-  RelWindow *self = REL_WINDOW (user_data);
-  if (!gtk_toggle_button_get_active (button))
-    return;
-  const char *mode = button == self->mode_image ? "image"
-                   : button == self->mode_heatmap ? "heatmap" : "overlay";
-  g_object_set (self->heatmap_view, "display-mode", mode, NULL);
-  /* Opacity only means something while blending. */
-  gtk_widget_set_sensitive (self->opacity_scale, button == self->mode_overlay);
-}
-
-static void
-zoom_clicked_cb (GtkButton *button, gpointer user_data)
-{
-  RelWindow *self = REL_WINDOW (user_data);
-  double zoom = rel_heatmap_view_get_zoom (self->heatmap_view);
-  if (button == self->zoom_in_button)
-    rel_heatmap_view_set_zoom (self->heatmap_view, MIN (zoom * 1.25, 64.0));
-  else if (button == self->zoom_out_button)
-    rel_heatmap_view_set_zoom (self->heatmap_view, MAX (zoom / 1.25, 1.0));
-  else
-    rel_heatmap_view_zoom_fit (self->heatmap_view);
-}
-
-static GtkStringList *
-string_list (const char *const *labels)
-{
-  GtkStringList *list = gtk_string_list_new (NULL);
-  for (int i = 0; labels[i]; i++)
-    gtk_string_list_append (list, labels[i]);
-  return list;
-}
-
-static void
-setup_toolbar (RelWindow *self)
-{
-  const char *colormaps[] = { _("Blue–White–Red"), _("Cold and Hot"), _("Fire"), _("Viridis"), _("Gray"), NULL };
-  const char *signs[] = { _("Both Signs"), _("Positive"), _("Negative"), _("Absolute"), NULL };
-  const char *norms[] = { _("Largest Value"), _("99.5th Percentile"), NULL };
-  g_autoptr (GtkStringList) c = string_list (colormaps);
-  g_autoptr (GtkStringList) s = string_list (signs);
-  g_autoptr (GtkStringList) n = string_list (norms);
-  gtk_drop_down_set_model (self->colormap_dropdown, G_LIST_MODEL (c));
-  gtk_drop_down_set_model (self->sign_dropdown, G_LIST_MODEL (s));
-  gtk_drop_down_set_model (self->norm_dropdown, G_LIST_MODEL (n));
-
-  g_signal_connect (self->colormap_dropdown, "notify::selected", G_CALLBACK (colormap_selected_cb), self);
-  g_signal_connect (self->sign_dropdown, "notify::selected", G_CALLBACK (sign_selected_cb), self);
-  g_signal_connect (self->norm_dropdown, "notify::selected", G_CALLBACK (norm_selected_cb), self);
-  g_signal_connect (self->opacity_adjustment, "value-changed", G_CALLBACK (opacity_changed_cb), self);
-  g_signal_connect (self->mode_image, "toggled", G_CALLBACK (display_mode_cb), self);
-  g_signal_connect (self->mode_heatmap, "toggled", G_CALLBACK (display_mode_cb), self);
-  g_signal_connect (self->mode_overlay, "toggled", G_CALLBACK (display_mode_cb), self);
-  g_signal_connect (self->zoom_in_button, "clicked", G_CALLBACK (zoom_clicked_cb), self);
-  g_signal_connect (self->zoom_out_button, "clicked", G_CALLBACK (zoom_clicked_cb), self);
-  g_signal_connect (self->zoom_fit_button, "clicked", G_CALLBACK (zoom_clicked_cb), self);
-}
-
-/* ---- compare grid ---- */
-
-static void
-compare_cell_free (gpointer data)
-{
-  CompareCell *cell = data;
-  g_free (cell->method);
-  g_clear_object (&cell->item);
-  g_free (cell);
-}
-
-static gboolean compare_images_mode (RelWindow *self);
-
-static void
-compare_update_status (RelWindow *self)
-{
-  guint done = 0;
-  for (guint i = 0; i < self->cells->len; i++)
-    done += ((CompareCell *) self->cells->pdata[i])->done;
-  g_autofree char *text = NULL;
-  if (self->cells->len == 0)
-    text = g_strdup (self->input ? _("Choose methods to compare") : _("Select an image first"));
-  else if (done < self->cells->len)
-    text = g_strdup_printf (_("Computing %u of %u…"), done + 1, self->cells->len);
-  else
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u heatmap", "%u heatmaps", self->cells->len),
-                            self->cells->len);
-  /* Which image the methods look at. */
-  if (self->cells->len > 0 && !compare_images_mode (self) && self->input_path)
-    {
-      g_autofree char *name = g_filename_display_basename (self->input_path);
-      g_autofree char *full = g_strdup_printf ("%s · %s", name, text);
-      gtk_label_set_text (self->compare_status, full);
-      return;
-    }
-  gtk_label_set_text (self->compare_status, text);
-}
-
-static void
-compare_apply_scale (RelWindow *self)
-{
-  gboolean shared = gtk_toggle_button_get_active (self->shared_toggle);
-  double scale = 0;
-  for (guint i = 0; i < self->cells->len && shared; i++)
-    {
-      CompareCell *cell = self->cells->pdata[i];
-      if (cell->done && !cell->failed)
-        scale = MAX (scale, rel_heatmap_view_get_map_scale (cell->view, REL_NORM_MAX_ABS, 99.5));
-    }
-  for (guint i = 0; i < self->cells->len; i++)
-    {
-      CompareCell *cell = self->cells->pdata[i];
-      if (shared && scale > 0)
-        {
-          rel_heatmap_view_set_shared_scale (cell->view, scale);
-          rel_heatmap_view_set_normalization (cell->view, REL_NORM_SHARED);
-        }
-      else
-        rel_heatmap_view_set_normalization (cell->view, REL_NORM_MAX_ABS);
-    }
-}
-
-static void
-shared_toggled_cb (GtkToggleButton *button, gpointer user_data)
-{
-  compare_apply_scale (REL_WINDOW (user_data));
-}
-
-static gboolean
-compare_is_shown (RelWindow *self)
-{
-  return g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "compare") == 0;
-}
-
-static void
-activate_cell (RelWindow *self, CompareCell *cell)
-{
-  /* Leave the grid first: the change below invalidates it, and it must not
-   * rebuild (freeing @cell) while shown. */
-  g_autoptr (RelImageItem) item = cell->item ? g_object_ref (cell->item) : NULL;
-  g_autofree char *method = g_strdup (cell->method);
-  adw_view_stack_set_visible_child_name (self->view_stack, "explore");
-  if (item)
-    rel_image_browser_set_selected_item (self->browser, item);
-  else
-    rel_explainer_panel_set_method (self->explainer_panel, method);
-}
-
-static void
-cell_pressed_cb (GtkGestureClick *gesture, int n_press, double x, double y, gpointer user_data)
-{
-  CompareCell *cell = user_data;
-  activate_cell (cell->window, cell);
-}
-
-static CompareCell *
-compare_add_cell (RelWindow *self, const char *method, RelImageItem *item)
-{
-  const RelMethodDef *def = rel_method_lookup (method);
-  CompareCell *cell = g_new0 (CompareCell, 1);
-  cell->window = self;
-  cell->method = g_strdup (method);
-  cell->item = item ? g_object_ref (item) : NULL;
-
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  gtk_widget_add_css_class (box, "card");
-  gtk_widget_add_css_class (box, "compare-cell");
-  GtkWidget *view = rel_heatmap_view_new ();
-  gtk_widget_set_size_request (view, self->compare_cell, self->compare_cell);
-  gtk_widget_set_margin_top (view, 6);
-  gtk_widget_set_margin_start (view, 6);
-  gtk_widget_set_margin_end (view, 6);
-  gtk_widget_set_can_target (view, FALSE);
-  g_object_bind_property (self->heatmap_view, "colormap", view, "colormap", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->heatmap_view, "sign-mode", view, "sign-mode", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->heatmap_view, "opacity", view, "opacity", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->heatmap_view, "display-mode", view, "display-mode", G_BINDING_SYNC_CREATE);
-  gtk_box_append (GTK_BOX (box), view);
-
-  const char *title = item ? rel_image_item_get_basename (item) : (def ? _(def->title) : method);
-  GtkWidget *label = gtk_label_new (title);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 20);
-  gtk_widget_add_css_class (label, "heading");
-  gtk_box_append (GTK_BOX (box), label);
-  GtkWidget *sub = gtk_label_new (_("Waiting…"));
-  gtk_label_set_ellipsize (GTK_LABEL (sub), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (sub), 24);
-  gtk_widget_add_css_class (sub, "dim-label");
-  gtk_widget_add_css_class (sub, "caption");
-  gtk_widget_set_margin_bottom (sub, 8);
-  gtk_box_append (GTK_BOX (box), sub);
-
-  g_autofree char *tooltip = item ? g_strdup (rel_image_item_get_basename (item))
-                                  : g_strdup (def ? _(def->description) : method);
-  gtk_widget_set_tooltip_text (box, tooltip);
-  GtkGesture *click = gtk_gesture_click_new ();
-  g_signal_connect (click, "pressed", G_CALLBACK (cell_pressed_cb), cell);
-  gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (click));
-  gtk_widget_set_cursor_from_name (box, "pointer");
-
-  cell->widget = box;
-  cell->view = REL_HEATMAP_VIEW (view);
-  cell->title = GTK_LABEL (label);
-  cell->subtitle = GTK_LABEL (sub);
-  gtk_flow_box_append (self->compare_grid, box);
-  g_ptr_array_add (self->cells, cell);
-  return cell;
-}
-
-/* Issue 12, defect 10: fixed 200 px cells left most of a wide window empty.
- * From the viewport's width: as many columns of at least COMPARE_CELL_SIZE
- * as fit (2…8, as the grid allows), each cell as wide as its share. */
-static gboolean
-compare_apply_cells (gpointer data)
-{
-  RelWindow *self = data;
-
-  self->compare_fit_id = 0;
-  gtk_flow_box_set_max_children_per_line (self->compare_grid, (guint) self->compare_columns);
-  for (guint i = 0; self->cells && i < self->cells->len; i++)
-    {
-      CompareCell *c = g_ptr_array_index (self->cells, i);
-      gtk_widget_set_size_request (GTK_WIDGET (c->view), self->compare_cell, self->compare_cell);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-compare_fit_cells (GtkAdjustment *hadj, RelWindow *self)
-{
-  int width = (int) gtk_adjustment_get_page_size (hadj) - 2 * COMPARE_MARGIN;
-  int chrome = COMPARE_CELL_CHROME, min_cell, columns, cell;
-
-  if (width <= 0)
-    return;
-  /* what a grid child adds around its heatmap, as the theme draws it */
-  if (self->cells && self->cells->len > 0)
-    {
-      CompareCell *c = g_ptr_array_index (self->cells, 0);
-      GtkWidget *child = gtk_widget_get_parent (c->widget);
-      int m, view_w;
-      gtk_widget_get_size_request (GTK_WIDGET (c->view), &view_w, NULL);
-      gtk_widget_measure (child ? child : c->widget, GTK_ORIENTATION_HORIZONTAL, -1, &m, NULL, NULL, NULL);
-      if (view_w > 0 && m > view_w)
-        chrome = m - view_w;
-    }
-  min_cell = COMPARE_CELL_SIZE + chrome;
-  columns = CLAMP ((width + COMPARE_SPACING) / (min_cell + COMPARE_SPACING), 2, 8);
-  cell = (width - (columns - 1) * COMPARE_SPACING) / columns - chrome;
-  /* never smaller than the minimum: a narrow window scrolls instead */
-  cell = MAX (cell, COMPARE_CELL_SIZE);
-  if (cell == self->compare_cell && columns == self->compare_columns)
-    return;
-  self->compare_cell = cell;
-  self->compare_columns = columns;
-  /* this runs while the page is allocated: resize the cells after it */
-  if (self->compare_fit_id == 0)
-    self->compare_fit_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, compare_apply_cells, self, NULL);
-}
-
-int
-rel_window_get_compare_cell_size (RelWindow *self)
-{
-  g_return_val_if_fail (REL_IS_WINDOW (self), 0);
-  return self->compare_cell;
-}
-
-static void
-compare_clear (RelWindow *self)
-{
-  self->compare_generation = 0;
-  self->compare_running = NULL;
-  GtkWidget *child;
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->compare_grid))))
-    gtk_flow_box_remove (self->compare_grid, child);
-  g_ptr_array_set_size (self->cells, 0);
-}
-
-static gboolean
-compare_images_mode (RelWindow *self)
-{
-  return gtk_toggle_button_get_active (self->compare_images_toggle);
-}
-
-static void
-compare_rebuild (RelWindow *self)
-{
-  compare_clear (self);
-  self->compare_dirty = FALSE;
-  if (self->model == NULL)
-    {
-      compare_update_status (self);
-      return;
-    }
-  if (compare_images_mode (self))
-    {
-      const RelMethodDef *m = rel_explainer_panel_get_method (self->explainer_panel);
-      GListModel *filtered = rel_image_browser_get_filtered (self->browser);
-      guint n = MIN (g_list_model_get_n_items (filtered), COMPARE_MAX_IMAGES);
-      RelImageItem *selected = rel_image_browser_get_selected_item (self->browser);
-      if (selected)
-        compare_add_cell (self, m ? m->name : "gradient", selected);
-      for (guint i = 0; i < n; i++)
-        {
-          g_autoptr (RelImageItem) item = g_list_model_get_item (filtered, i);
-          if (item != selected && self->cells->len < COMPARE_MAX_IMAGES)
-            compare_add_cell (self, m ? m->name : "gradient", item);
-        }
-    }
-  else if (self->input)
-    {
-      for (guint i = 0; i < self->compare_methods->len; i++)
-        compare_add_cell (self, self->compare_methods->pdata[i], NULL);
-    }
-  compare_update_status (self);
-  compare_continue (self);
-}
-
-static void
-compare_invalidate (RelWindow *self)
-{
-  self->compare_dirty = TRUE;
-  if (compare_is_shown (self))
-    compare_rebuild (self);
-}
-
-static void
-compare_update_cb (RelExplainer *explainer, RelExplainUpdate *update, gpointer user_data)
-{
-  RelWindow *self = REL_WINDOW (user_data);
-  CompareCell *cell = self->compare_running;
-  if (cell == NULL || update->generation != self->compare_generation)
-    return;
-  if (update->estimate)
-    rel_heatmap_view_set_relevance (cell->view, update->estimate, NULL);
-  if (!update->is_final)
-    {
-      g_autofree char *text = g_strdup_printf (_("%.0f %%"), 100 * update->fraction);
-      gtk_label_set_text (cell->subtitle, text);
-      return;
-    }
-  cell->done = TRUE;
-  self->compare_running = NULL;
-  /* the floor that keeps a near-zero map faint, as on the Explore canvas */
-  if (update->explanation)
-    rel_heatmap_view_set_reference (cell->view, isnan (cell->reference) ? update->explanation->explained_output
-                                                                         : cell->reference);
-  if (update->error)
-    {
-      cell->failed = TRUE;
-      gtk_label_set_text (cell->subtitle, update->error->message);
-      gtk_widget_set_tooltip_text (cell->widget, update->error->message);
-    }
-  else
-    {
-      g_autofree char *text = g_strdup_printf (_("%.0f ms"), update->elapsed_ms);
-      if (cell->item)
-        {
-          const RelMethodDef *def = rel_method_lookup (cell->method);
-          g_free (text);
-          text = g_strdup_printf (_("%s · %.0f ms"), def ? _(def->title) : cell->method, update->elapsed_ms);
-        }
-      gtk_label_set_text (cell->subtitle, text);
-    }
-  compare_apply_scale (self);
-  compare_update_status (self);
-  compare_continue (self);
-}
-
-/* Submits the next cell that has no map yet; the grid is done when none is left. */
-static void
-compare_continue (RelWindow *self)
-{
-  if (!compare_is_shown (self) || self->compare_running || self->model == NULL)
-    return;
-  for (guint i = 0; i < self->cells->len; i++)
-    {
-      CompareCell *cell = self->cells->pdata[i];
-      if (cell->done)
-        continue;
-
-      g_autoptr (RelTensor) input = NULL;
-      g_autoptr (GError) error = NULL;
-      RelTarget target = { REL_TARGET_PREDICTED, 0, 0, FALSE };
-      g_autoptr (RelParams) params = NULL;
-      const RelMethodDef *def = rel_method_lookup (cell->method);
-      const RelMethodDef *current = rel_explainer_panel_get_method (self->explainer_panel);
-
-      if (cell->item)
-        input = rel_input_load (self->model, rel_image_item_get_path (cell->item), &error);
-      else
-        {
-          input = self->input ? rel_tensor_ref (self->input) : NULL;
-          rel_prediction_panel_get_target (self->prediction_panel, &target);
-        }
-      if (def == NULL || input == NULL)
-        {
-          cell->done = cell->failed = TRUE;
-          gtk_label_set_text (cell->subtitle, error ? error->message : _("Unknown method"));
-          continue;
-        }
-      /* The panel's values for its own method, the table's defaults otherwise. */
-      params = current == def ? rel_explainer_panel_get_params (self->explainer_panel) : rel_params_new (def);
-      rel_heatmap_view_set_input (cell->view, input, &self->model->preprocess, NULL);
-      cell->reference = rel_params_reference_output (params, NAN);
-      gtk_label_set_text (cell->subtitle, _("Computing…"));
-      self->compare_running = cell;
-      self->main_final = FALSE;
-      self->compare_generation = rel_explainer_submit (self->explainer, self->model, input, params,
-                                                       &target, 1, 0, compare_update_cb, self);
-      return;
-    }
-  compare_update_status (self);
-  g_signal_emit (self, signals[SIGNAL_COMPARE_DONE], 0);
-}
-
 static void
 visible_page_cb (AdwViewStack *stack, GParamSpec *pspec, gpointer user_data)
 {
   RelWindow *self = REL_WINDOW (user_data);
   update_column_toggles (self);
-  if (compare_is_shown (self))
-    {
-      if (self->compare_dirty)
-        compare_rebuild (self);
-      else
-        compare_continue (self);
-    }
+  if (rel_window_compare_is_shown (self))
+    rel_window_compare_shown (self);
   else
     {
-      /* The grid may have taken the worker over; give it back. */
-      if (self->compare_running)
-        {
-          self->compare_running = NULL;
-          rel_explainer_cancel (self->explainer);
-        }
+      rel_window_compare_hidden (self);
       if (!self->main_final)
         submit_main (self);
     }
 }
 
+/* ---- pages of their own ---- */
+
+/* Adds @page (a widget of its own .c/.h/.ui) to the view switcher after the
+ * pages already there; Alt+N shows the Nth. */
 static void
-compare_mode_cb (GtkToggleButton *button, gpointer user_data)
+rel_window_add_page (RelWindow *self, GtkWidget *page, const char *name, const char *title, const char *icon_name)
 {
-  RelWindow *self = REL_WINDOW (user_data);
-  if (!gtk_toggle_button_get_active (button))
-    return;
-  gtk_widget_set_visible (GTK_WIDGET (self->compare_methods_button), !compare_images_mode (self));
-  compare_invalidate (self);
-}
-
-static void
-method_check_cb (GtkCheckButton *check, gpointer user_data)
-{
-  RelWindow *self = REL_WINDOW (user_data);
-  const char *name = g_object_get_data (G_OBJECT (check), "rel-method");
-  gboolean active = gtk_check_button_get_active (check);
-  guint index;
-  gboolean present = g_ptr_array_find_with_equal_func (self->compare_methods, name, g_str_equal, &index);
-  if (active && !present)
-    {
-      /* Keep the table's order, so the grid does not depend on click order. */
-      g_ptr_array_add (self->compare_methods, g_strdup (name));
-      const RelMethodDef *const *all = rel_methods ();
-      g_autoptr (GPtrArray) sorted = g_ptr_array_new_with_free_func (g_free);
-      for (int i = 0; all[i]; i++)
-        if (g_ptr_array_find_with_equal_func (self->compare_methods, all[i]->name, g_str_equal, NULL))
-          g_ptr_array_add (sorted, g_strdup (all[i]->name));
-      g_ptr_array_set_size (self->compare_methods, 0);
-      for (guint i = 0; i < sorted->len; i++)
-        g_ptr_array_add (self->compare_methods, g_strdup (sorted->pdata[i]));
-    }
-  else if (!active && present)
-    g_ptr_array_remove_index (self->compare_methods, index);
-  else
-    return;
-  compare_invalidate (self);
-}
-
-static void
-setup_compare (RelWindow *self)
-{
-  self->cells = g_ptr_array_new_with_free_func (compare_cell_free);
-  self->compare_methods = g_ptr_array_new_with_free_func (g_free);
-  for (int i = 0; default_compare_methods[i]; i++)
-    if (rel_method_lookup (default_compare_methods[i]))
-      g_ptr_array_add (self->compare_methods, g_strdup (default_compare_methods[i]));
-
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  const RelMethodDef *const *all = rel_methods ();
-  for (int i = 0; all[i]; i++)
-    {
-      GtkWidget *check = gtk_check_button_new_with_label (_(all[i]->title));
-      gtk_widget_set_tooltip_text (check, _(all[i]->description));
-      g_object_set_data (G_OBJECT (check), "rel-method", (gpointer) all[i]->name);
-      gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
-                                   g_ptr_array_find_with_equal_func (self->compare_methods, all[i]->name,
-                                                                     g_str_equal, NULL));
-      g_signal_connect (check, "toggled", G_CALLBACK (method_check_cb), self);
-      gtk_box_append (GTK_BOX (box), check);
-    }
-  GtkWidget *scroller = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
-  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 420);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), box);
-  GtkWidget *popover = gtk_popover_new ();
-  gtk_popover_set_child (GTK_POPOVER (popover), scroller);
-  gtk_menu_button_set_popover (self->compare_methods_button, popover);
-
-  g_signal_connect (self->compare_methods_toggle, "toggled", G_CALLBACK (compare_mode_cb), self);
-  g_signal_connect (self->compare_images_toggle, "toggled", G_CALLBACK (compare_mode_cb), self);
-  g_signal_connect (self->shared_toggle, "toggled", G_CALLBACK (shared_toggled_cb), self);
-  g_signal_connect (self->view_stack, "notify::visible-child-name", G_CALLBACK (visible_page_cb), self);
-}
-
-void
-rel_window_show_compare (RelWindow *self, gboolean images)
-{
-  g_return_if_fail (REL_IS_WINDOW (self));
-  gtk_toggle_button_set_active (images ? self->compare_images_toggle : self->compare_methods_toggle, TRUE);
-  adw_view_stack_set_visible_child_name (self->view_stack, "compare");
+  AdwViewStackPage *stack_page = adw_view_stack_add_titled (self->view_stack, page, name, title);
+  adw_view_stack_page_set_icon_name (stack_page, icon_name);
 }
 
 void
@@ -1700,48 +856,6 @@ rel_window_show_strategies (RelWindow *self)
 {
   g_return_if_fail (REL_IS_WINDOW (self));
   adw_view_stack_set_visible_child_name (self->view_stack, "strategies");
-}
-
-void
-rel_window_set_compare_methods (RelWindow *self, const char *const *methods)
-{
-  g_return_if_fail (REL_IS_WINDOW (self));
-  g_ptr_array_set_size (self->compare_methods, 0);
-  for (int i = 0; methods && methods[i]; i++)
-    if (rel_method_lookup (methods[i]))
-      g_ptr_array_add (self->compare_methods, g_strdup (methods[i]));
-  compare_invalidate (self);
-}
-
-gboolean
-rel_window_compare_is_done (RelWindow *self, guint *n_cells)
-{
-  g_return_val_if_fail (REL_IS_WINDOW (self), FALSE);
-  if (n_cells)
-    *n_cells = self->cells->len;
-  if (self->compare_dirty)
-    return FALSE;
-  for (guint i = 0; i < self->cells->len; i++)
-    if (!((CompareCell *) self->cells->pdata[i])->done)
-      return FALSE;
-  return TRUE;
-}
-
-void
-rel_window_activate_compare_cell (RelWindow *self, guint index)
-{
-  g_return_if_fail (REL_IS_WINDOW (self));
-  if (index < self->cells->len)
-    activate_cell (self, self->cells->pdata[index]);
-}
-
-GtkWidget *
-rel_window_get_compare_cell (RelWindow *self, guint index)
-{
-  g_return_val_if_fail (REL_IS_WINDOW (self), NULL);
-  if (index >= self->cells->len)
-    return NULL;
-  return GTK_WIDGET (((CompareCell *) self->cells->pdata[index])->view);
 }
 
 /* ---- export ---- */
@@ -1974,136 +1088,6 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
-/* ---- preferences ---- */
-
-static void
-pref_colormap_cb (AdwComboRow *row, GParamSpec *pspec, gpointer user_data)
-{
-  guint idx = adw_combo_row_get_selected (row);
-  if (idx < g_strv_length ((char **) colormap_ids))
-    apply_colormap (REL_WINDOW (user_data), colormap_ids[idx]);
-}
-
-static void
-pref_method_cb (AdwComboRow *row, GParamSpec *pspec, gpointer user_data)
-{
-  RelWindow *self = REL_WINDOW (user_data);
-  const RelMethodDef *const *all = rel_methods ();
-  guint idx = adw_combo_row_get_selected (row);
-  if (self->settings && idx != GTK_INVALID_LIST_POSITION && all[idx])
-    g_settings_set_string (self->settings, "default-method", all[idx]->name);
-}
-
-static void
-pref_threads_cb (GtkSpinButton *spin, gpointer user_data)
-{
-  RelWindow *self = REL_WINDOW (user_data);
-  int threads = gtk_spin_button_get_value_as_int (spin);
-  if (self->settings)
-    g_settings_set_int (self->settings, "threads", threads);
-  else
-    rel_core_init (threads);
-}
-
-static char *
-format_percent (GtkScale *scale, double value, gpointer data)
-{
-  /* Translators: an opacity as a percentage */
-  return g_strdup_printf (_("%.0f %%"), value * 100);
-}
-
-GtkWindow *
-rel_window_show_preferences (RelWindow *self)
-{
-  GtkWidget *prefs = adw_preferences_window_new ();
-  gtk_window_set_transient_for (GTK_WINDOW (prefs), GTK_WINDOW (self));
-  gtk_window_set_modal (GTK_WINDOW (prefs), TRUE);
-  gtk_window_set_default_size (GTK_WINDOW (prefs), 560, 520);
-
-  /* four rows need no search */
-  adw_preferences_window_set_search_enabled (ADW_PREFERENCES_WINDOW (prefs), FALSE);
-
-  AdwPreferencesPage *page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
-  AdwPreferencesGroup *look = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (look, _("Heatmap"));
-
-  const char *colormaps[] = { _("Blue–White–Red"), _("Cold and Hot"), _("Fire"), _("Viridis"), _("Gray"), NULL };
-  g_autoptr (GtkStringList) cmodel = string_list (colormaps);
-  GtkWidget *crow = adw_combo_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (crow), _("Colour Map"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (crow), _("Diverging maps show positive and negative relevance"));
-  adw_combo_row_set_model (ADW_COMBO_ROW (crow), G_LIST_MODEL (cmodel));
-  g_autofree char *current = NULL;
-  g_object_get (self->heatmap_view, "colormap", &current, NULL);
-  adw_combo_row_set_selected (ADW_COMBO_ROW (crow), index_of (colormap_ids, current));
-  g_signal_connect_object (crow, "notify::selected", G_CALLBACK (pref_colormap_cb), self, 0);
-  adw_preferences_group_add (look, crow);
-
-  GtkWidget *orow = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (orow), _("Overlay Opacity"));
-  GtkWidget *scale = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, self->opacity_adjustment);
-  gtk_widget_set_size_request (scale, 200, -1);
-  gtk_widget_set_valign (scale, GTK_ALIGN_CENTER);
-  gtk_scale_set_draw_value (GTK_SCALE (scale), TRUE);
-  gtk_scale_set_digits (GTK_SCALE (scale), 2);
-  /* a share of the heatmap's colour: read as a percentage, not 0.70 */
-  gtk_scale_set_format_value_func (GTK_SCALE (scale), format_percent, NULL, NULL);
-  gtk_scale_set_value_pos (GTK_SCALE (scale), GTK_POS_LEFT);
-  gtk_widget_set_name (scale, "opacity-scale");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (scale), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Overlay Opacity"), -1);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (orow), scale);
-  adw_preferences_group_add (look, orow);
-  adw_preferences_page_add (page, look);
-
-  AdwPreferencesGroup *explain = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (explain, _("Explanations"));
-  g_autoptr (GtkStringList) mmodel = gtk_string_list_new (NULL);
-  const RelMethodDef *const *all = rel_methods ();
-  g_autofree char *def = self->settings ? g_settings_get_string (self->settings, "default-method") : NULL;
-  guint def_idx = 0;
-  for (int i = 0; all[i]; i++)
-    {
-      gtk_string_list_append (mmodel, _(all[i]->title));
-      if (g_strcmp0 (def, all[i]->name) == 0)
-        def_idx = i;
-    }
-  GtkWidget *mrow = adw_combo_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (mrow), _("Default Method"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (mrow), _("Used when a model is opened for the first time"));
-  adw_combo_row_set_model (ADW_COMBO_ROW (mrow), G_LIST_MODEL (mmodel));
-  adw_combo_row_set_selected (ADW_COMBO_ROW (mrow), def_idx);
-  g_signal_connect_object (mrow, "notify::selected", G_CALLBACK (pref_method_cb), self, 0);
-  adw_preferences_group_add (explain, mrow);
-
-  GtkWidget *trow = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (trow), _("Compute Threads"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (trow), _("Threads for matrix products; 0 chooses automatically"));
-  GtkWidget *spin = gtk_spin_button_new_with_range (0, 64, 1);
-  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), self->settings ? g_settings_get_int (self->settings, "threads") : 0);
-  g_signal_connect_object (spin, "value-changed", G_CALLBACK (pref_threads_cb), self, 0);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (trow), spin);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (trow), spin);
-  adw_preferences_group_add (explain, trow);
-  adw_preferences_page_add (page, explain);
-
-  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (prefs), page);
-  gtk_window_present (GTK_WINDOW (prefs));
-  return GTK_WINDOW (prefs);
-}
-
-static void
-preferences_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  rel_window_show_preferences (REL_WINDOW (widget));
-}
-
-static void
-train_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  gtk_window_present (GTK_WINDOW (rel_train_dialog_new (GTK_WINDOW (widget))));
-}
-
 /* ---- accessors for tests and the benchmark ---- */
 
 RelHeatmapView *
@@ -2190,18 +1174,11 @@ rel_window_constructed (GObject *object)
                                    g_settings_get_int (self->settings, "window-height"));
       if (g_settings_get_boolean (self->settings, "window-maximized"))
         gtk_window_maximize (GTK_WINDOW (self));
-      g_autofree char *nick = g_settings_get_string (self->settings, "colormap");
-      apply_colormap (self, colormap_from_setting (nick));
-      g_autofree char *sign = g_settings_get_string (self->settings, "sign-mode");
-      apply_sign (self, sign);
-      apply_opacity (self, g_settings_get_double (self->settings, "opacity"));
       last_method = g_settings_get_string (self->settings, "last-method");
       default_method = g_settings_get_string (self->settings, "default-method");
       method = *last_method ? last_method : default_method;
-      g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self, 0);
     }
-  else
-    apply_opacity (self, gtk_adjustment_get_value (self->opacity_adjustment));
+  rel_window_look_load (self);
   if (method == NULL || !rel_method_lookup (method))
     method = "lrp-epsilon-plus-flat";
   rel_explainer_panel_set_method (self->explainer_panel, method);
@@ -2260,7 +1237,7 @@ rel_window_dispose (GObject *object)
   if (self->settings)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   if (self->cells)
-    compare_clear (self);
+    rel_window_compare_clear (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), REL_TYPE_WINDOW);
   G_OBJECT_CLASS (rel_window_parent_class)->dispose (object);
 }
@@ -2283,18 +1260,6 @@ rel_window_finalize (GObject *object)
   g_free (self->error_message);
   g_free (self->pending_images);
   G_OBJECT_CLASS (rel_window_parent_class)->finalize (object);
-}
-
-/* F9 / Shift+F9: hide or show the image browser / the side panel. In a wide
- * window that gives the heatmap the room (a projector demo); in a narrow one
- * it slides the column in over the heatmap. */
-static void
-toggle_flap_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  RelWindow *self = REL_WINDOW (widget);
-  AdwFlap *flap = g_str_equal (action_name, "win.toggle-browser") ? self->browser_flap : self->side_flap;
-
-  adw_flap_set_reveal_flap (flap, !adw_flap_get_reveal_flap (flap));
 }
 
 static void
@@ -2376,27 +1341,9 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelWindow, compare_scroller);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, recent_section);
 
-  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
-  gtk_widget_class_install_action (widget_class, "win.open-folder", NULL, open_folder_action);
-  gtk_widget_class_install_action (widget_class, "win.open-images", NULL, open_images_action);
-  gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
-  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  rel_window_actions_class_init (widget_class);
   gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
-  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
-  gtk_widget_class_install_action (widget_class, "win.train", NULL, train_action);
-  gtk_widget_class_install_action (widget_class, "win.toggle-browser", NULL, toggle_flap_action);
-  gtk_widget_class_install_action (widget_class, "win.toggle-panel", NULL, toggle_flap_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-browser", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, GDK_SHIFT_MASK, "win.toggle-panel", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "win.open-folder", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.preferences", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export", "s", "overlay-png");
-  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "explore");
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s", "compare");
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s", "strategies");
 }
 
 static void
@@ -2405,17 +1352,13 @@ rel_window_init (RelWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->explainer = rel_explainer_new ();
   rel_colorbar_set_view (self->colorbar, self->heatmap_view);
-  setup_toolbar (self);
-  self->compare_cell = COMPARE_CELL_SIZE;
-  self->compare_columns = 8;
-  setup_compare (self);
-  g_signal_connect (gtk_scrolled_window_get_hadjustment (self->compare_scroller), "changed",
-                    G_CALLBACK (compare_fit_cells), self);
-  /* SpRAy on the browser's images: built here as it needs the browser */
+  rel_window_look_init (self);
+  rel_window_compare_init (self);
+  g_signal_connect (self->view_stack, "notify::visible-child-name", G_CALLBACK (visible_page_cb), self);
+
+  /* Pages after Explore and Compare (rel-window.ui): one line each. */
   self->strategies = REL_STRATEGIES_VIEW (rel_strategies_view_new (self->browser));
-  adw_view_stack_add_titled (self->view_stack, GTK_WIDGET (self->strategies), "strategies", _("Strategies"));
-  adw_view_stack_page_set_icon_name (adw_view_stack_get_page (self->view_stack, GTK_WIDGET (self->strategies)),
-                                     "view-dual-symbolic");
+  rel_window_add_page (self, GTK_WIDGET (self->strategies), "strategies", _("Strategies"), "view-dual-symbolic");
 
   g_signal_connect (self->browser, "notify::selected-item", G_CALLBACK (selected_item_cb), self);
   g_signal_connect (self->browser, "folder-loaded", G_CALLBACK (folder_loaded_cb), self);
