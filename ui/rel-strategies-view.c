@@ -21,6 +21,7 @@
 #include "rel-core.h"
 #include "rel-error.h"
 #include "rel-image.h"
+#include "rel-inspect-page.h"
 #include "rel-job.h"
 
 #define GALLERY_MAX 36      /* thumbnails shown per cluster */
@@ -167,6 +168,7 @@ struct _RelStrategiesView {
   GtkLabel        *scatter_label, *spectrum_label;
   GtkBox          *gallery;
   GPtrArray       *thumb_buttons;   /* per cluster: GPtrArray of buttons */
+  GPtrArray       *inspect_buttons; /* per cluster: its card's Inspect button (NULL: no card) */
 
   /* scatter view state */
   double           zoom, cx, cy;    /* data-space centre of the view */
@@ -180,6 +182,9 @@ struct _RelStrategiesView {
 };
 
 G_DEFINE_FINAL_TYPE (RelStrategiesView, rel_strategies_view, ADW_TYPE_BIN)
+
+enum { SIGNAL_INSPECT_CLUSTER, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static void rebuild_results (RelStrategiesView *self);
 static void start_job (RelStrategiesView *self, gboolean full);
@@ -1052,6 +1057,12 @@ thumb_clicked (GtkButton *button, RelStrategiesView *self)
   open_image (self, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "index")));
 }
 
+static void
+inspect_clicked (GtkButton *button, RelStrategiesView *self)
+{
+  g_signal_emit (self, signals[SIGNAL_INSPECT_CLUSTER], 0, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "cluster")));
+}
+
 static ThumbMode
 current_mode (RelStrategiesView *self)
 {
@@ -1086,6 +1097,7 @@ rebuild_gallery (RelStrategiesView *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->gallery))))
     gtk_box_remove (self->gallery, child);
   g_ptr_array_set_size (self->thumb_buttons, 0);
+  g_ptr_array_set_size (self->inspect_buttons, 0);
   if (self->an == NULL)
     return;
   const RelSprayResult *r = self->an->r;
@@ -1097,6 +1109,7 @@ rebuild_gallery (RelStrategiesView *self)
       const RelSprayCluster *cl = &r->clusters[c];
       GPtrArray *buttons = g_ptr_array_new ();
       g_ptr_array_add (self->thumb_buttons, buttons);
+      g_ptr_array_add (self->inspect_buttons, NULL);
 
       GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
       gtk_widget_add_css_class (card, "card");
@@ -1134,6 +1147,16 @@ rebuild_gallery (RelStrategiesView *self)
       GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
       gtk_widget_set_hexpand (spacer, TRUE);
       gtk_box_append (GTK_BOX (head), spacer);
+      {
+        GtkWidget *inspect = gtk_button_new_with_mnemonic (_("_Inspect…"));
+        gtk_widget_set_valign (inspect, GTK_ALIGN_CENTER);
+        gtk_widget_set_tooltip_text (inspect, _("Is this strategy a shortcut? Measure, remove and transplant its region, "
+                                                "and correct the model"));
+        g_object_set_data (G_OBJECT (inspect), "cluster", GINT_TO_POINTER (c));
+        g_signal_connect (inspect, "clicked", G_CALLBACK (inspect_clicked), self);
+        gtk_box_append (GTK_BOX (head), inspect);
+        g_ptr_array_index (self->inspect_buttons, c) = inspect;
+      }
       if (cl->prototype && side > 0)
         {
           GtkWidget *pbox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
@@ -1343,6 +1366,7 @@ rel_strategies_view_init (RelStrategiesView *self)
   self->zoom = 1, self->cx = self->cy = NAN;
   self->hover = -1;
   self->thumb_buttons = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  self->inspect_buttons = g_ptr_array_new ();
 
   GtkWidget *root = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
 
@@ -1555,6 +1579,7 @@ rel_strategies_view_dispose (GObject *object)
     clear_hover_surfaces (self, self->an->data->n);
   g_clear_pointer (&self->an, analysis_free);
   g_clear_pointer (&self->thumb_buttons, g_ptr_array_unref);
+  g_clear_pointer (&self->inspect_buttons, g_ptr_array_unref);
   g_clear_object (&self->class_list);
   G_OBJECT_CLASS (rel_strategies_view_parent_class)->dispose (object);
 }
@@ -1579,6 +1604,9 @@ rel_strategies_view_class_init (RelStrategiesViewClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   object_class->dispose = rel_strategies_view_dispose;
   object_class->finalize = rel_strategies_view_finalize;
+
+  signals[SIGNAL_INSPECT_CLUSTER] = g_signal_new ("inspect-cluster", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
 }
 
 GtkWidget *
@@ -1761,4 +1789,95 @@ rel_strategies_view_get_method_title (RelStrategiesView *self)
 {
   g_return_val_if_fail (REL_IS_STRATEGIES_VIEW (self), NULL);
   return gtk_label_get_text (self->method_label);
+}
+
+GtkWidget *
+rel_strategies_view_get_inspect_button (RelStrategiesView *self, int cluster)
+{
+  g_return_val_if_fail (REL_IS_STRATEGIES_VIEW (self), NULL);
+  if (cluster < 0 || cluster >= (int) self->inspect_buttons->len)
+    return NULL;
+  return g_ptr_array_index (self->inspect_buttons, cluster);
+}
+
+/* The true class of @item as a model output: its folder's, or −1. */
+static int
+item_label (RelImageItem *item)
+{
+  return rel_image_item_get_expected_label (item);
+}
+
+gboolean
+rel_strategies_view_fill_inspect_page (RelStrategiesView *self, int cluster, RelInspectPage *page)
+{
+  g_return_val_if_fail (REL_IS_STRATEGIES_VIEW (self), FALSE);
+  if (self->an == NULL || self->model == NULL || cluster < 0 || cluster >= self->an->r->n_clusters)
+    return FALSE;
+  const RelSprayResult *r = self->an->r;
+  Heatmaps *h = self->an->data;
+  int id = r->clusters[cluster].id;
+  g_autoptr (GHashTable) in_cluster = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
+  g_autoptr (GArray) labels = g_array_new (FALSE, FALSE, sizeof (int));
+  for (int i = 0; i < h->n; i++)
+    if (r->labels[i] == id)
+      {
+        g_ptr_array_add (paths, h->paths[i]);
+        g_hash_table_add (in_cluster, h->paths[i]);
+      }
+
+  /* the reference: the browser's images outside the cluster; with groups
+   * (clean/tagged), only the group holding the fewest of the cluster's
+   * images, the likeliest to be free of its artifact */
+  GListModel *items = rel_image_browser_get_items (self->browser);
+  guint n = g_list_model_get_n_items (items);
+  const char *const *groups = rel_image_browser_get_group_names (self->browser);
+  const char *group = NULL;
+  if (groups && groups[0])
+    {
+      int best = G_MAXINT;
+      for (int g = 0; groups[g]; g++)
+        {
+          int count = 0;
+          for (guint i = 0; i < n; i++)
+            {
+              g_autoptr (RelImageItem) item = g_list_model_get_item (items, i);
+              count += g_strcmp0 (rel_image_item_get_group (item), groups[g]) == 0
+                       && g_hash_table_contains (in_cluster, rel_image_item_get_path (item));
+            }
+          if (count < best)
+            best = count, group = groups[g];
+        }
+    }
+  g_autoptr (GPtrArray) ref = g_ptr_array_new ();
+  g_autoptr (GArray) ref_labels = g_array_new (FALSE, FALSE, sizeof (int));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (RelImageItem) item = g_list_model_get_item (items, i);
+      const char *path = rel_image_item_get_path (item);
+      int label = item_label (item);
+      if (g_hash_table_contains (in_cluster, path) || (group && g_strcmp0 (rel_image_item_get_group (item), group) != 0))
+        continue;
+      g_ptr_array_add (ref, (gpointer) path);
+      g_array_append_val (ref_labels, label);
+    }
+  /* the cluster's own labels: the browser's, by path */
+  for (guint k = 0; k < paths->len; k++)
+    {
+      int label = -1;
+      for (guint i = 0; i < n && label < 0; i++)
+        {
+          g_autoptr (RelImageItem) item = g_list_model_get_item (items, i);
+          if (g_strcmp0 (rel_image_item_get_path (item), g_ptr_array_index (paths, k)) == 0)
+            label = item_label (item);
+        }
+      g_array_append_val (labels, label);
+    }
+  g_autofree char *title = g_strdup_printf (_("Cluster %d of %s"), cluster + 1, class_name (self, h->cls));
+  if (rel_inspect_page_get_model (page) != self->model)
+    rel_inspect_page_set_model (page, self->model);
+  rel_inspect_page_set_cluster (page, title, h->cls, (const char *const *) paths->pdata, (const int *) labels->data,
+                                (int) paths->len);
+  rel_inspect_page_set_reference (page, (const char *const *) ref->pdata, (const int *) ref_labels->data, (int) ref->len);
+  return TRUE;
 }

@@ -14,6 +14,7 @@
 #include <adwaita.h>
 
 #include "rel-image-browser.h"
+#include "rel-inspect-page.h"
 #include "rel-model.h"
 #include "rel-spray.h"
 
@@ -65,5 +66,14 @@ int          rel_strategies_view_select_box   (RelStrategiesView *self, double x
 
 /* Shows point @index as hovered (its thumbnail and name), -1 none; FALSE if out of range. */
 gboolean     rel_strategies_view_hover        (RelStrategiesView *self, int index);
+
+/* Signal "inspect-cluster" (int cluster): the user chose "Inspect" on a
+ * cluster's card. */
+/* That card's button, or NULL. */
+GtkWidget   *rel_strategies_view_get_inspect_button (RelStrategiesView *self, int cluster);
+/* Hands @page the model, the cluster's images and the reference images:
+ * the browser's others, with groups only those of the group holding the
+ * fewest of the cluster's images. FALSE without an analysis or such a cluster. */
+gboolean     rel_strategies_view_fill_inspect_page (RelStrategiesView *self, int cluster, RelInspectPage *page);
 
 G_END_DECLS
