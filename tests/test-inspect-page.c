@@ -10,7 +10,8 @@
  * removing it lowers the Sandal probability, pasting it flips most clean
  * images of other classes to Sandal, and P-ClArC stops the flips.
  *
- * INSPECT_SCREENSHOT=FILE.png saves the page after the correction.
+ * INSPECT_SCREENSHOT=FILE.png saves the page after the correction (how
+ * data/screenshots/inspect.png was made).
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -139,9 +140,10 @@ assert_same_result (const RelInspectResult *page, const RelInspectResult *core)
 }
 
 static void
-on_use_model (RelInspectPage *page, gpointer model, gpointer data)
+on_use_model (RelInspectPage *page, const char *path, gpointer data)
 {
-  *(gpointer *) data = model;
+  g_free (*(char **) data);
+  *(char **) data = g_strdup (path);
 }
 
 static void
@@ -180,7 +182,7 @@ test_demo (void)
   RelInspectPage *page = REL_INSPECT_PAGE (rel_inspect_page_new ());
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
   gtk_window_present (GTK_WINDOW (window));
-  gpointer used_model = NULL;
+  g_autofree char *used_model = NULL;
   g_signal_connect (page, "use-model", G_CALLBACK (on_use_model), &used_model);
 
   /* nothing to inspect yet: the steps refuse with a reason */
@@ -360,15 +362,6 @@ test_demo (void)
   g_assert_cmpfloat (c->after.clean_accuracy, >=, c->before.clean_accuracy - 0.05);
   g_assert_cmpfloat (c->after.relevance_mass, <, c->before.relevance_mass);
   g_assert_nonnull (c->corrected);
-  GtkWidget *use = GTK_WIDGET (ui_test_find_label (GTK_WIDGET (page), "_Use Corrected Model"));
-  if (use == NULL)
-    use = GTK_WIDGET (ui_test_find_label (GTK_WIDGET (page), "Use Corrected Model"));
-  g_assert_nonnull (use);
-  GtkWidget *button = gtk_widget_get_ancestor (use, GTK_TYPE_BUTTON);
-  g_assert_true (gtk_widget_get_sensitive (button));
-  g_signal_emit_by_name (button, "clicked");
-  g_assert_true (used_model == c->corrected);
-
   const char *shot = g_getenv ("INSPECT_SCREENSHOT");
   if (shot)
     {
@@ -385,6 +378,36 @@ test_demo (void)
       g_assert_no_error (error);
     }
 
+  /* "Use Corrected Model" writes it (on the job runner) and hands the window its path */
+  GtkWidget *use = GTK_WIDGET (ui_test_find_label (GTK_WIDGET (page), "Use Corrected Model"));
+  g_assert_nonnull (use);
+  GtkWidget *button = gtk_widget_get_ancestor (use, GTK_TYPE_BUTTON);
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  ui_test_wait_until (page_idle, page, WAIT_SECONDS, "writing the corrected model");
+  g_assert_null (rel_inspect_page_get_error (page));
+  g_assert_nonnull (used_model);
+  g_assert_true (g_str_has_prefix (used_model, g_get_user_cache_dir ()));
+  {
+    /* the file is the correction: it reloads with the projection recorded, and
+     * "Save Corrected Model" writes the same bytes */
+    RelModel *back = rel_model_load (used_model, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (g_hash_table_lookup (back->metadata, "clarc.layer"));
+    g_assert_cmpstr (g_hash_table_lookup (back->metadata, "clarc.layer"), ==, "MaxPool_5");
+    rel_model_unref (back);
+    g_autofree char *saved = g_build_filename (g_get_user_cache_dir (), "saved.onnx", NULL);
+    g_assert_true (rel_inspect_page_save_corrected (page, saved));
+    ui_test_wait_until (page_idle, page, WAIT_SECONDS, "saving the corrected model");
+    g_autofree char *a = NULL, *b = NULL;
+    gsize la = 0, lb = 0;
+    g_assert_true (g_file_get_contents (used_model, &a, &la, NULL));
+    g_assert_true (g_file_get_contents (saved, &b, &lb, NULL));
+    g_assert_cmpmem (a, la, b, lb);
+    g_unlink (saved);
+    g_unlink (used_model);
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   images_clear (&all_tagged);
   images_clear (&reference);
@@ -395,8 +418,13 @@ test_demo (void)
 int
 main (int argc, char **argv)
 {
+  /* "Use Corrected Model" writes below the user's cache: a fresh one per run */
+  g_autofree char *cache = g_dir_make_tmp ("inspect-page-cache-XXXXXX", NULL);
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   if (!ui_test_init_app (&argc, &argv))
     return 0;
   g_test_add_func ("/inspect-page/demo", test_demo);
-  return g_test_run ();
+  int status = g_test_run ();
+  ui_test_remove_tree (cache);
+  return status;
 }

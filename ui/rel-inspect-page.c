@@ -8,6 +8,7 @@
 #include "rel-inspect-page.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@ typedef enum {
   JOB_REMOVE,
   JOB_TRANSPLANT,
   JOB_CORRECT,
+  JOB_EXPORT,
 } JobKind;
 
 struct _RelInspectPage
@@ -82,6 +84,7 @@ struct _RelInspectPage
   RelInspectResult *results[3];                 /* by RelInspectMode */
   int              rows[3];
   RelClarcResult  *correction;
+  gboolean         export_use;
 };
 
 G_DEFINE_FINAL_TYPE (RelInspectPage, rel_inspect_page, ADW_TYPE_BIN)
@@ -166,6 +169,8 @@ typedef struct {
   char           *layer;
   RelJob         *job;
   int             done, total;
+  char           *out_path;       /* JOB_EXPORT */
+  gboolean        use;            /* JOB_EXPORT: load it into the window afterwards */
 } Task;
 
 static void
@@ -177,6 +182,7 @@ task_free (Task *t)
   g_clear_pointer (&t->region, rel_region_free);
   g_free (t->source_path);
   g_free (t->layer);
+  g_free (t->out_path);
   g_free (t);
 }
 
@@ -381,6 +387,23 @@ correct_run (RelJob *job, gpointer data, GError **error)
   return rel_clarc_run (&req, error);
 }
 
+static gpointer
+export_run (RelJob *job, gpointer data, GError **error)
+{
+  Task *t = data;
+  g_autofree char *dir = g_path_get_dirname (t->out_path);
+  rel_job_progress (job, 0, _("Writing the corrected model…"));
+  if (t->use && g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int e = errno;
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "%s: %s", dir, g_strerror (e));
+      return NULL;
+    }
+  if (!rel_onnx_export (t->model, t->out_path, error))
+    return NULL;
+  return g_strdup (t->out_path);
+}
+
 /* ---- results ---- */
 
 /* The summaries of @r from its images, as rel_inspect_run makes them: the
@@ -582,6 +605,18 @@ job_done (RelJob *job, gpointer result, const GError *error, gpointer user_data)
                                                         s->used), s->used);
       set_status (self, msg, FALSE);
       suggestion_free (s);
+    }
+  else if (kind == JOB_EXPORT)
+    {
+      g_autofree char *path = result;
+      gboolean use = self->export_use;
+      g_autofree char *msg = g_strdup_printf (use ? _("Wrote the corrected model to %s; loading it.")
+                                                  : _("Saved the corrected model to %s."), path);
+      set_status (self, msg, FALSE);
+      set_busy (self, FALSE);
+      if (use)
+        g_signal_emit (self, signals[SIGNAL_USE_MODEL], 0, path);
+      return;
     }
   else if (kind == JOB_CORRECT)
     {
@@ -1234,28 +1269,71 @@ cancel_clicked (GtkButton *b, RelInspectPage *self)
   rel_inspect_page_cancel (self);
 }
 
+/* Writes the corrected model on the job runner (a large model takes a while). */
+static gboolean
+export_model (RelInspectPage *self, const char *path, gboolean use)
+{
+  if (self->correction == NULL || self->correction->corrected == NULL)
+    {
+      set_status (self, _("Correct the model first."), TRUE);
+      return FALSE;
+    }
+  g_autoptr (RelModel) corrected = rel_model_ref (self->correction->corrected);
+  rel_inspect_page_cancel (self);
+  Task *t = g_new0 (Task, 1);
+  t->model = g_steal_pointer (&corrected);
+  t->out_path = g_strdup (path);
+  t->use = use;
+  self->export_use = use;
+  start (self, JOB_EXPORT, t, export_run, g_free);
+  return TRUE;
+}
+
+/* Where "Use Corrected Model" writes the file the window then opens. */
+static char *
+use_path (RelInspectPage *self)
+{
+  const RelClarcResult *c = self->correction;
+  g_autofree char *name = g_strdup_printf ("corrected-%s-%s.onnx", c->method == REL_CLARC_P ? "pclarc" : "aclarc",
+                                           c->layer ? c->layer : "layer");
+  for (char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.' && *p != '_')
+      *p = '_';
+  return g_build_filename (g_get_user_cache_dir (), "relevance", "corrected", name, NULL);
+}
+
+gboolean
+rel_inspect_page_use_corrected (RelInspectPage *self)
+{
+  g_return_val_if_fail (REL_IS_INSPECT_PAGE (self), FALSE);
+  if (self->correction == NULL)
+    return export_model (self, NULL, TRUE);
+  g_autofree char *path = use_path (self);
+  return export_model (self, path, TRUE);
+}
+
+gboolean
+rel_inspect_page_save_corrected (RelInspectPage *self, const char *path)
+{
+  g_return_val_if_fail (REL_IS_INSPECT_PAGE (self), FALSE);
+  return export_model (self, path, FALSE);
+}
+
 static void
 use_model_clicked (GtkButton *b, RelInspectPage *self)
 {
-  if (self->correction && self->correction->corrected)
-    g_signal_emit (self, signals[SIGNAL_USE_MODEL], 0, self->correction->corrected);
+  rel_inspect_page_use_corrected (self);
 }
 
 static void
 save_model_response (GtkNativeDialog *dialog, int response, RelInspectPage *self)
 {
-  if (response == GTK_RESPONSE_ACCEPT && self->correction && self->correction->corrected)
+  if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
-      if (path && !rel_onnx_export (self->correction->corrected, path, &error))
-        set_status (self, error->message, TRUE);
-      else if (path)
-        {
-          g_autofree char *msg = g_strdup_printf (_("Saved the corrected model to %s."), path);
-          set_status (self, msg, FALSE);
-        }
+      if (path)
+        rel_inspect_page_save_corrected (self, path);
     }
   g_object_unref (dialog);
 }
@@ -1578,6 +1656,18 @@ rel_inspect_page_set_region (RelInspectPage *self, const RelRegion *region)
   update_state (self);
 }
 
+int
+rel_inspect_page_get_n_cluster (RelInspectPage *self)
+{
+  return (int) self->cluster_paths->len;
+}
+
+int
+rel_inspect_page_get_n_reference (RelInspectPage *self)
+{
+  return (int) self->ref_paths->len;
+}
+
 const RelRegion *
 rel_inspect_page_get_region (RelInspectPage *self)
 {
@@ -1700,7 +1790,7 @@ rel_inspect_page_class_init (RelInspectPageClass *klass)
   object_class->finalize = rel_inspect_page_finalize;
 
   signals[SIGNAL_USE_MODEL] = g_signal_new ("use-model", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                                            NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+                                            NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/relevance/Relevance/rel-inspect-page.ui");
   gtk_widget_class_bind_template_child (widget_class, RelInspectPage, stack);

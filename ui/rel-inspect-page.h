@@ -40,6 +40,10 @@ void         rel_inspect_page_set_cluster    (RelInspectPage *self, const char *
 void         rel_inspect_page_set_reference  (RelInspectPage *self, const char *const *paths,
                                               const int *labels, int n);
 
+/* How many images the cluster and the reference hold. */
+int          rel_inspect_page_get_n_cluster   (RelInspectPage *self);
+int          rel_inspect_page_get_n_reference (RelInspectPage *self);
+
 /* The region in the shown image's pixels (copied; NULL clears). */
 void         rel_inspect_page_set_region     (RelInspectPage *self, const RelRegion *region);
 const RelRegion *rel_inspect_page_get_region (RelInspectPage *self);
@@ -71,7 +75,12 @@ const RelInspectResult *rel_inspect_page_get_result (RelInspectPage *self, RelIn
 int          rel_inspect_page_get_suggest_images (RelInspectPage *self);
 const RelClarcResult *rel_inspect_page_get_correction (RelInspectPage *self);
 
-/* Signal "use-model" (RelModel *corrected): the user asked to load the
- * corrected model into the window. */
+/* Write the corrected model to @path, or to the user's cache to load it in
+ * the window, on the job runner; FALSE before a correction. */
+gboolean     rel_inspect_page_save_corrected (RelInspectPage *self, const char *path);
+gboolean     rel_inspect_page_use_corrected  (RelInspectPage *self);
+
+/* Signal "use-model" (const char *path): the corrected model was written to
+ * @path for the window to open. */
 
 G_END_DECLS

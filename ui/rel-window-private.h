@@ -80,6 +80,7 @@ struct _RelWindow
   GtkWidget          *browser_toggle;
   GtkWidget          *side_toggle;
   RelStrategiesView  *strategies;
+  RelInspectPage     *inspect;
   GtkStack           *view_page_stack;
   RelHeatmapView     *heatmap_view;
   RelColorbar        *colorbar;

@@ -34,6 +34,7 @@
 #include "rel-heatmap-view.h"
 #include "rel-image-browser.h"
 #include "rel-strategies-view.h"
+#include "rel-inspect-page.h"
 #include "rel-image.h"
 #include "rel-job.h"
 #include "rel-npy.h"
@@ -600,6 +601,7 @@ load_done (RelJob *job, gpointer result, const GError *error, gpointer user_data
   rel_prediction_panel_set_logits (self->prediction_panel, NULL, model);
   rel_image_browser_set_predictor (self->browser, model, 0);
   rel_strategies_view_set_model (self->strategies, model);
+  rel_inspect_page_set_model (self->inspect, model);
   rel_window_compare_invalidate (self);
 
   if (self->pending_images)
@@ -849,6 +851,29 @@ rel_window_add_page (RelWindow *self, GtkWidget *page, const char *name, const c
 {
   AdwViewStackPage *stack_page = adw_view_stack_add_titled (self->view_stack, page, name, title);
   adw_view_stack_page_set_icon_name (stack_page, icon_name);
+}
+
+/* "Inspect" on a Strategies cluster: the Inspect page takes it over. */
+static void
+inspect_cluster_cb (RelStrategiesView *view, int cluster, RelWindow *self)
+{
+  if (rel_strategies_view_fill_inspect_page (view, cluster, self->inspect))
+    adw_view_stack_set_visible_child_name (self->view_stack, "inspect");
+}
+
+/* "Use Corrected Model": the page wrote it; it loads like any model, so a
+ * failure keeps the current one and Explore and Strategies then show it. */
+static void
+use_corrected_model_cb (RelInspectPage *page, const char *path, RelWindow *self)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  rel_window_open (self, file);
+}
+
+RelInspectPage *
+rel_window_get_inspect_page (RelWindow *self)
+{
+  return self->inspect;
 }
 
 void
@@ -1359,6 +1384,10 @@ rel_window_init (RelWindow *self)
   /* Pages after Explore and Compare (rel-window.ui): one line each. */
   self->strategies = REL_STRATEGIES_VIEW (rel_strategies_view_new (self->browser));
   rel_window_add_page (self, GTK_WIDGET (self->strategies), "strategies", _("Strategies"), "view-dual-symbolic");
+  self->inspect = REL_INSPECT_PAGE (rel_inspect_page_new ());
+  rel_window_add_page (self, GTK_WIDGET (self->inspect), "inspect", _("Inspect"), "system-search-symbolic");
+  g_signal_connect (self->strategies, "inspect-cluster", G_CALLBACK (inspect_cluster_cb), self);
+  g_signal_connect (self->inspect, "use-model", G_CALLBACK (use_corrected_model_cb), self);
 
   g_signal_connect (self->browser, "notify::selected-item", G_CALLBACK (selected_item_cb), self);
   g_signal_connect (self->browser, "folder-loaded", G_CALLBACK (folder_loaded_cb), self);

@@ -86,6 +86,7 @@ RelExplainerPanel  *rel_window_get_explainer_panel  (RelWindow *self);
 RelPredictionPanel *rel_window_get_prediction_panel (RelWindow *self);
 RelImageBrowser    *rel_window_get_browser          (RelWindow *self);
 RelStrategiesView  *rel_window_get_strategies_view  (RelWindow *self);
+RelInspectPage     *rel_window_get_inspect_page     (RelWindow *self);
 
 /* A human name for a model file: metadata_props "name" when present, else the
  * file name without ".onnx", or its folder's name for a generic "model.onnx". */
