@@ -97,3 +97,33 @@ rel_lapack_syevr (int n, float *a, int il, int iu, float *w, float *z, GError **
     }
   return TRUE;
 }
+
+gboolean
+rel_lapack_orthonormalise (int m, int n, float *a, GError **error)
+{
+  g_autofree float *tau = g_new (float, MAX (1, n));
+  lapack_int info = LAPACKE_sgeqrf (LAPACK_ROW_MAJOR, m, n, a, n, tau);
+  if (info == 0)
+    info = LAPACKE_sorgqr (LAPACK_ROW_MAJOR, m, n, n, a, n, tau);
+  if (info != 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "QR factorisation failed (LAPACK info %d)", (int) info);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+rel_lapack_gesvd (int m, int n, float *a, float *s, float *vt, GError **error)
+{
+  int r = MIN (m, n);
+  g_autofree float *superb = g_new (float, MAX (1, r));
+  lapack_int info = LAPACKE_sgesvd (LAPACK_ROW_MAJOR, 'N', 'S', m, n, a, n, s, NULL, 1, vt, n, superb);
+  if (info != 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "singular value decomposition failed (LAPACK sgesvd info %d)",
+                   (int) info);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -41,4 +41,13 @@ gboolean rel_lapack_posv (int n, float *a, float *b, GError **error);
  * row-major) of the symmetric n×n matrix @a, indices il..iu (1-based). */
 gboolean rel_lapack_syevr (int n, float *a, int il, int iu, float *w, float *z, GError **error);
 
+/* Replaces the m × n (m ≥ n) row-major @a by the Q of its thin QR
+ * factorisation (orthonormal columns spanning the same space). */
+gboolean rel_lapack_orthonormalise (int m, int n, float *a, GError **error);
+
+/* Thin SVD of the m × n row-major @a (overwritten): singular values @s
+ * (min(m, n), descending) and the right singular vectors as the rows of @vt
+ * (min(m, n) × n). */
+gboolean rel_lapack_gesvd (int m, int n, float *a, float *s, float *vt, GError **error);
+
 G_END_DECLS

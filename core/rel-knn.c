@@ -188,6 +188,7 @@ rel_spray_knn (const float *x, int n, int d, int k, int *idx, float *dist2,
 }
 
 static const char *const kernel_choices[] = { "binary", "gaussian", NULL };
+static const char *const knn_choices[] = { "auto", "exact", "approximate", NULL };
 
 static const RelParamSpec affinity_specs[] = {
   { "neighbors", REL_PARAM_INT, "Neighbours per image in the kNN graph", 10, 1, 1000, "" },
@@ -195,6 +196,13 @@ static const RelParamSpec affinity_specs[] = {
     kernel_choices, "binary" },
   { "bandwidth", REL_PARAM_FLOAT, "Gaussian σ; 0 picks the mean distance to the k-th neighbour", 0, 0, 1e6, "",
     NULL, NULL, FALSE },
+  { "knn", REL_PARAM_CHOICE, "Neighbour search: exact, approximate (RP forest + NN-descent), or auto "
+    "(approximate from 100,000 images)", 0, 0, 0, "", knn_choices, "auto" },
+  { "pca", REL_PARAM_INT, "Principal components the approximate search works in (0: the pooled maps as they are)",
+    48, 0, 4096, "" },
+  { "sketch", REL_PARAM_INT, "Random-projection dimensions of what the principal components leave (with pca > 0)",
+    16, 0, 4096, "" },
+  { "knn-seed", REL_PARAM_INT, "Seed of the approximate search's forest and of the PCA sketch", 0, 0, G_MAXINT, "" },
 };
 
 static const RelMethodDef affinity_def = {
@@ -206,6 +214,37 @@ const RelMethodDef *
 rel_spray_stage_affinity (void)
 {
   return &affinity_def;
+}
+
+gboolean
+rel_spray_knn_auto (const float *x, int n, int d, int k, const RelParams *affinity, int *idx, float *dist2,
+                    gboolean *approximate, volatile gint *cancel, RelSprayProgress progress,
+                    gpointer progress_data, GError **error)
+{
+  g_autoptr(RelParams) defaults = NULL;
+  if (affinity == NULL)
+    affinity = defaults = rel_params_new (&affinity_def);
+  const char *mode = rel_params_get_string (affinity, "knn");
+  gboolean approx = g_strcmp0 (mode, "approximate") == 0
+                    || (g_strcmp0 (mode, "auto") == 0 && n >= REL_SPRAY_APPROX_MIN);
+  if (approximate)
+    *approximate = approx;
+  if (!approx)
+    return rel_spray_knn (x, n, d, k, idx, dist2, cancel, progress, progress_data, error);
+  int dp = rel_params_get_int (affinity, "pca");
+  guint64 seed = (guint64) rel_params_get_int (affinity, "knn-seed");
+  if (dp <= 0 || dp >= d || dp >= n)
+    return rel_spray_knn_approx (x, n, d, k, seed, idx, dist2, cancel, progress, progress_data, error);
+  int ds = rel_params_get_int (affinity, "sketch");
+  g_autofree float *y = g_try_new (float, (gsize) n * (dp + ds));
+  if (y == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory for the PCA of %d points", n);
+      return FALSE;
+    }
+  if (!rel_spray_project (x, n, d, dp, ds, seed, y, NULL, NULL, error))
+    return FALSE;
+  return rel_spray_knn_approx (y, n, dp + ds, k, seed, idx, dist2, cancel, progress, progress_data, error);
 }
 
 typedef struct { int i, j; float v; } Triplet;

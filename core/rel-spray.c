@@ -617,7 +617,8 @@ analyse (const float *x, int n, int dim, int pool,
       g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "out of memory for the kNN graph");
       return NULL;
     }
-  if (!rel_spray_knn (x, n, dim, k_nn, idx, dist2, cancel, progress, progress_data, error))
+  if (!rel_spray_knn_auto (x, n, dim, k_nn, p[1], idx, dist2, &r->knn_approximate, cancel, progress,
+                           progress_data, error))
     return NULL;
   g_autoptr(RelSparse) w = rel_spray_affinity (idx, dist2, n, k_nn, p[1], error);
   if (w == NULL)

@@ -25,13 +25,14 @@ G_BEGIN_DECLS
 
 #define REL_SPRAY_DENSE_MAX 2000     /* "auto" solver: dense ssyevr up to this N */
 #define REL_SPRAY_MAX_POINTS 1000000 /* refuse larger analyses before allocating */
+#define REL_SPRAY_APPROX_MIN 100000  /* knn "auto": the approximate search from this N */
 
 /* Progress of a long stage: @fraction in [0,1]; @stage names it ("heatmaps", "knn", …). */
 typedef void (*RelSprayProgress) (const char *stage, double fraction, gpointer user_data);
 
 /* ---- stage parameter tables (RelMethodDef with run == NULL) ---- */
 const RelMethodDef *rel_spray_stage_preprocess (void); /* pool, abs, norm */
-const RelMethodDef *rel_spray_stage_affinity   (void); /* neighbors, kernel, bandwidth */
+const RelMethodDef *rel_spray_stage_affinity   (void); /* neighbors, kernel, bandwidth, knn, pca, knn-seed */
 const RelMethodDef *rel_spray_stage_eigen      (void); /* eigenvalues, solver, tol, max-iter, seed */
 const RelMethodDef *rel_spray_stage_cluster    (void); /* algorithm, k, n-init, seed, eps, min-samples, max-k */
 const RelMethodDef *rel_spray_stage_tsne       (void); /* perplexity, iterations, theta, seed */
@@ -99,6 +100,36 @@ void rel_sparse_mm (const RelSparse *s, const float *x, int m, float *y);
 gboolean rel_spray_knn (const float *x, int n, int d, int k, int *idx, float *dist2,
                         volatile gint *cancel, RelSprayProgress progress, gpointer progress_data,
                         GError **error);
+/* Approximate k nearest neighbours, same contract as rel_spray_knn: a
+ * random-projection forest seeds the lists, synchronous NN-descent passes
+ * refine them. Deterministic for a @seed, whatever the thread count. */
+gboolean rel_spray_knn_approx (const float *x, int n, int d, int k, guint64 seed, int *idx, float *dist2,
+                               volatile gint *cancel, RelSprayProgress progress, gpointer progress_data,
+                               GError **error);
+/* Randomised PCA (rel-pca.c): the coordinates @y (n × dp) of the mean-centred
+ * rows of @x (n × d) on their @dp leading principal components; @components
+ * (dp × d, unit rows, largest-magnitude entry positive) and @singular (dp,
+ * the centred matrix's singular values, descending) may be NULL. Seeded,
+ * deterministic. */
+gboolean rel_spray_pca (const float *x, int n, int d, int dp, guint64 seed, float *y, float *components,
+                        float *singular, GError **error);
+/* The same @dp coordinates followed by @ds more: a Gaussian sketch (scaled
+ * by 1/√ds, Johnson–Lindenstrauss) of each row's residual off the principal
+ * subspace. @y is n × (dp + ds). Distances in @y approximate the full ones:
+ * the leading components carry the structure exactly, the sketch keeps the
+ * residual's energy, which PCA alone drops (where isotropic noise makes most
+ * of the distance, dropping it turns the kNN graph inside a cluster into a
+ * chain along its largest direction, and the eigengap then splits it). */
+gboolean rel_spray_project (const float *x, int n, int d, int dp, int ds, guint64 seed, float *y,
+                            float *components, float *singular, GError **error);
+/* The kNN the affinity parameters ask for: "knn" exact, approximate or auto
+ * (approximate from REL_SPRAY_APPROX_MIN points); the approximate search
+ * works on the "pca" leading components when that is > 0 and < d, so
+ * @dist2 are then distances in that projection. *approximate (may be NULL)
+ * says which ran. */
+gboolean rel_spray_knn_auto (const float *x, int n, int d, int k, const RelParams *affinity,
+                             int *idx, float *dist2, gboolean *approximate, volatile gint *cancel,
+                             RelSprayProgress progress, gpointer progress_data, GError **error);
 /* The symmetric affinity W = (A + Aᵀ)/2 of the kNN graph A: binary (1 per
  * neighbour) or Gaussian exp(−d²/(2σ²)), σ from the "bandwidth" parameter or,
  * when it is 0, the mean distance to the k-th neighbour. */
@@ -168,6 +199,7 @@ typedef struct {
   int     max_k;
   int   **kmeans_by_k;      /* index k (0 and 1 NULL) */
   double  seconds_knn, seconds_eigen, seconds_cluster, seconds_tsne;
+  gboolean knn_approximate;  /* the approximate search made the kNN graph */
 } RelSprayResult;
 
 /* Runs everything after the heatmaps on preprocessed @x (n × dim); @predicted,
