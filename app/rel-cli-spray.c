@@ -2,7 +2,7 @@
  * data set's classes, written in ViRelAy's HDF5 layout and/or as JSON.
  *
  *   relevance-cli spray MODEL DATASET [--class C | --all] [--method NAME]
- *       [--set key=value]... [--k K] [--neighbors N] [--pool S] [--target T]
+ *       [--set key=value]... [--k K] [--neighbors N] [--knn MODE] [--pool S] [--target T]
  *       [--cache-dir DIR] [--no-tsne] [--json] [--out FILE [--attribution FILE]]
  *
  * DATASET is an image folder whose class folders (at any depth) are named
@@ -11,7 +11,7 @@
  * the classes instead. Every image of the chosen class(es) is explained (for the class itself unless --target says
  * otherwise; the heatmaps are cached, see core/rel-spray.h), then analysed.
  * --set keys belong to the method or to one of SpRAy's stages (pool, abs,
- * norm, neighbors, kernel, bandwidth, eigenvalues, solver, tol, max-iter,
+ * norm, neighbors, kernel, bandwidth, knn, pca, sketch, knn-seed, eigenvalues, solver, tol, max-iter,
  * algorithm, k, n-init, eps, min-samples, max-k, nearest, perplexity,
  * iterations, theta, seed); the method's own keys win.
  *
@@ -460,7 +460,7 @@ rel_cli_spray (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *class_name = NULL, *method_name = NULL, *out = NULL, *attribution = NULL;
-  g_autofree char *cache_dir = NULL, *target_text = NULL;
+  g_autofree char *cache_dir = NULL, *target_text = NULL, *knn = NULL;
   g_auto(GStrv) sets = NULL;
   gboolean all = FALSE, json = FALSE, no_tsne = FALSE;
   int k = -1, neighbors = -1, pool = -1, class_level = 0;
@@ -472,6 +472,7 @@ rel_cli_spray (int argc, char **argv)
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "A method or SpRAy parameter", "KEY=VALUE" },
     { "k", 'k', 0, G_OPTION_ARG_INT, &k, "Clusters (default: the eigengap's suggestion)", "K" },
     { "neighbors", 0, 0, G_OPTION_ARG_INT, &neighbors, "Neighbours in the kNN graph (default 10)", "N" },
+    { "knn", 0, 0, G_OPTION_ARG_STRING, &knn, "Neighbour search: auto (approximate from 100,000 images), exact or approximate", "MODE" },
     { "pool", 0, 0, G_OPTION_ARG_INT, &pool, "Pooled heatmap side (default 32)", "S" },
     { "target", 't', 0, G_OPTION_ARG_STRING, &target_text, "Explained output: pred, a class or a-b (default: the class analysed)", "T" },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &cache_dir, "Heatmap cache (default ~/.cache/relevance/spray; empty: off)", "DIR" },
@@ -563,6 +564,11 @@ rel_cli_spray (int argc, char **argv)
     if (neighbors >= 0 && !rel_params_set (sp[1], "neighbors", (kv = g_strdup_printf ("%d", neighbors)), &error))
       {
         status = spray_fail (EXIT_USAGE, "--neighbors: %s", error->message);
+        goto out;
+      }
+    if (knn && !rel_params_set (sp[1], "knn", knn, &error))
+      {
+        status = spray_fail (EXIT_USAGE, "--knn: %s", error->message);
         goto out;
       }
     g_clear_pointer (&kv, g_free);
