@@ -61,7 +61,9 @@ struct _RelIncremental {
   int             n_rects;
   int            *rects;     /* 4 per perturbation, clipped to the input plane */
   int             n_local;
-  int64_t         full_row;  /* largest per-row element count a full-size node reads or writes */
+  int64_t         full_row;
+  int             chain_done; /* rel_incremental_forward_chain: rectangles applied to the clean input */
+  gboolean        chain_owned; /* the LOCAL clean activations are private copies */  /* largest per-row element count a full-size node reads or writes */
 };
 
 static const char *const pointwise_ops[] = {
@@ -868,22 +870,14 @@ input_patches (Pass *p, int first, const RelTensor *replacement, GError **error)
   return t;
 }
 
-static RelTensor *
-run_part (RelIncremental *inc, const RelTensor *replacement, int first, int n, const RelContext *ctx,
-          GError **error)
+/* Every perturbation's rectangles (first … first + n − 1) through the LOCAL
+ * nodes: the tight ones and where each value's patch sits. */
+static void
+pass_rects (RelIncremental *inc, int first, int n, int *tight, int *pos)
 {
   RelModel *model = inc->model;
-  const int nv = inc->n_values;
-  g_autofree int *tight = g_new (int, (gsize) n * nv * 4);
-  g_autofree int *pos = g_new0 (int, (gsize) n * nv * 2);
-  g_autofree RelTensor **vals = g_new0 (RelTensor *, nv);
-  g_autofree RelTensor **mat = g_new0 (RelTensor *, nv);
-  Pass p = { inc, n, tight, pos, vals, mat };
-  RelTensor *result = NULL;
-  gboolean ok = TRUE;
-  int in = model->input;
+  const int nv = inc->n_values, in = model->input;
 
-  /* every perturbation's rectangles through the LOCAL nodes */
   for (int b = 0; b < n; b++)
     {
       int *tb = tight + (gsize) b * nv * 4;
@@ -893,21 +887,54 @@ run_part (RelIncremental *inc, const RelTensor *replacement, int first, int n, c
       for (int i = 0; i < model->n_nodes; i++)
         {
           const RelNode *node = &model->nodes[i];
-          g_autofree const int **ins = g_new0 (const int *, MAX (node->n_inputs, 1));
+          const int *ins[16];
+          g_autofree const int **many = NULL;
+          const int **use = ins;
           int out = node->outputs[0];
 
           if (inc->plan[i].kind != NODE_WINDOW && inc->plan[i].kind != NODE_POINTWISE)
             continue;
+          if (node->n_inputs > 16)
+            use = many = g_new0 (const int *, node->n_inputs);
           for (int k = 0; k < node->n_inputs; k++)
-            ins[k] = node->inputs[k] >= 0 && inc->kind[node->inputs[k]] == VAL_LOCAL
+            use[k] = node->inputs[k] >= 0 && inc->kind[node->inputs[k]] == VAL_LOCAL
                      ? tb + node->inputs[k] * 4 : NULL;
-          node_rect (inc, i, ins, tb + out * 4);
+          node_rect (inc, i, use, tb + out * 4);
           patch_pos (tb + out * 4, inc->size + out * 2, inc->clean->values[out], pb + out * 2);
         }
     }
+}
 
-  vals[in] = input_patches (&p, first, replacement, error);
-  ok = vals[in] != NULL;
+/* A pass over perturbations first … first + n − 1, or, with @boundary (a
+ * chain, see rel_incremental_forward_chain), only the FULL nodes of n inputs
+ * whose LOCAL values read by them are given in full in boundary[v]. */
+static RelTensor *
+run_part (RelIncremental *inc, const RelTensor *replacement, int first, int n, RelTensor **boundary,
+          const RelContext *ctx, GError **error)
+{
+  RelModel *model = inc->model;
+  const int nv = inc->n_values;
+  g_autofree int *tight = boundary ? NULL : g_new (int, (gsize) n * nv * 4);
+  g_autofree int *pos = boundary ? NULL : g_new0 (int, (gsize) n * nv * 2);
+  g_autofree RelTensor **vals = g_new0 (RelTensor *, nv);
+  g_autofree RelTensor **mat = g_new0 (RelTensor *, nv);
+  Pass p = { inc, n, tight, pos, vals, mat };
+  RelTensor *result = NULL;
+  gboolean ok = TRUE;
+  int in = model->input;
+
+  if (boundary)
+    {
+      for (int v = 0; v < nv; v++)
+        if (boundary[v])
+          mat[v] = rel_tensor_ref (boundary[v]);
+    }
+  else
+    {
+      pass_rects (inc, first, n, tight, pos);
+      vals[in] = input_patches (&p, first, replacement, error);
+      ok = vals[in] != NULL;
+    }
   for (int i = 0; i < model->n_nodes && ok; i++)
     {
       const RelNode *node = &model->nodes[i];
@@ -918,6 +945,8 @@ run_part (RelIncremental *inc, const RelTensor *replacement, int first, int n, c
           ok = FALSE;
           break;
         }
+      if (boundary && inc->plan[i].kind != NODE_FULL)
+        continue;
       switch (inc->plan[i].kind)
         {
         case NODE_CONST:
@@ -990,6 +1019,7 @@ typedef struct {
   RelIncremental  *inc;
   const RelTensor *replacement;
   int              first, n;
+  RelTensor      **boundary;
   RelContext       ctx;
   RelTensor       *result;
   GError          *error;
@@ -999,35 +1029,31 @@ static gpointer
 half_thread (gpointer data)
 {
   HalfJob *h = data;
-  h->result = run_part (h->inc, h->replacement, h->first, h->n, &h->ctx, &h->error);
+  h->result = run_part (h->inc, h->replacement, h->first, h->n, h->boundary, &h->ctx, &h->error);
   return NULL;
 }
 
-RelTensor *
-rel_incremental_forward (RelIncremental *inc, const RelTensor *replacement, int first, int n,
-                         const RelContext *ctx, GError **error)
+/* How a batch of n splits over the threads: rows [0, n1) here, the rest on a
+ * second thread. */
+static int
+first_half (const RelContext *ctx, int n)
 {
-  const RelTensor *x = inc->clean->values[inc->model->input];
-  RelContext local;
+  return ctx->n_threads >= 2 && n >= 2 ? (n + 1) / 2 : n;
+}
+
+/* run_part over a batch, its two halves side by side on two cores (as
+ * rel_grad_batch) when the context has two threads; a chain's boundary
+ * tensors come per half (@bnd1 for rows n1 … n − 1). */
+static RelTensor *
+run_batch (RelIncremental *inc, const RelTensor *replacement, int first, int n, RelTensor **bnd0,
+           RelTensor **bnd1, const RelContext *ctx, GError **error)
+{
+  int n1 = first_half (ctx, n);
   RelTensor *result;
 
-  if (ctx == NULL)
+  if (n1 < n)
     {
-      rel_context_init (&local);
-      ctx = &local;
-    }
-  if (replacement == NULL || !rel_tensor_same_shape (replacement, x) || replacement->dtype != REL_DTYPE_FLOAT32
-      || first < 0 || n < 1 || first > inc->n_rects - n)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
-                   "incremental forward: bad replacement or perturbation range");
-      return NULL;
-    }
-  if (ctx->n_threads >= 2 && n >= 2)
-    {
-      /* two halves side by side, each on one core (as rel_grad_batch) */
-      int n1 = (n + 1) / 2;
-      HalfJob h = { inc, replacement, first + n1, n - n1, *ctx, NULL, NULL };
+      HalfJob h = { inc, replacement, first + n1, n - n1, bnd1, *ctx, NULL, NULL };
       g_autoptr(RelTensor) r1 = NULL;
       g_autoptr(RelTensor) r2 = NULL;
       RelContext one = *ctx;
@@ -1039,7 +1065,7 @@ rel_incremental_forward (RelIncremental *inc, const RelTensor *replacement, int 
       thread = g_thread_try_new ("rel-incremental", half_thread, &h, NULL);
       if (thread == NULL)
         half_thread (&h);
-      r1 = run_part (inc, replacement, first, n1, &one, error);
+      r1 = run_part (inc, replacement, first, n1, bnd0, &one, error);
       if (thread)
         g_thread_join (thread);
       rel_blas_single_end ();
@@ -1070,8 +1096,202 @@ rel_incremental_forward (RelIncremental *inc, const RelTensor *replacement, int 
     }
   if (ctx->n_threads >= 2)
     rel_blas_single_begin ();
-  result = run_part (inc, replacement, first, n, ctx, error);
+  result = run_part (inc, replacement, first, n, bnd0, ctx, error);
   if (ctx->n_threads >= 2)
     rel_blas_single_end ();
+  return result;
+}
+
+static gboolean
+check_forward_args (RelIncremental *inc, const RelTensor *replacement, int first, int n, GError **error)
+{
+  const RelTensor *x = inc->clean->values[inc->model->input];
+
+  if (replacement == NULL || !rel_tensor_same_shape (replacement, x) || replacement->dtype != REL_DTYPE_FLOAT32
+      || first < 0 || n < 1 || first > inc->n_rects - n)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "incremental forward: bad replacement or perturbation range");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+RelTensor *
+rel_incremental_forward (RelIncremental *inc, const RelTensor *replacement, int first, int n,
+                         const RelContext *ctx, GError **error)
+{
+  RelContext local;
+
+  if (ctx == NULL)
+    {
+      rel_context_init (&local);
+      ctx = &local;
+    }
+  if (!check_forward_args (inc, replacement, first, n, error))
+    return NULL;
+  return run_batch (inc, replacement, first, n, NULL, NULL, ctx, error);
+}
+
+/* ---- chains (pixel flipping) ---- */
+
+/* Writes value @v's recomputed patch into its clean activation. */
+static void
+commit (const Pass *p, int v)
+{
+  RelTensor *clean = p->inc->clean->values[v];
+  const int *size = p->inc->size + v * 2, *pp = pass_pos (p, 0, v);
+  int64_t C = clean->shape[1], H = clean->shape[2], W = clean->shape[3];
+  const float *src = rel_tensor_f32 (p->vals[v]);
+  float *dst = rel_tensor_f32 (clean);
+
+  for (int64_t c = 0; c < C; c++)
+    for (int y = 0; y < size[0]; y++)
+      memcpy (dst + (c * H + pp[0] + y) * W + pp[1], src + (c * size[0] + y) * size[1],
+              sizeof (float) * (size_t) size[1]);
+}
+
+/* One link: the clean input takes rectangle @r from @replacement, and every
+ * LOCAL activation is recomputed on its patch and written back, so the clean
+ * activations become those of the new input. */
+static gboolean
+chain_step (RelIncremental *inc, const RelTensor *replacement, int r, const RelContext *ctx, GError **error)
+{
+  RelModel *model = inc->model;
+  const int nv = inc->n_values;
+  g_autofree int *tight = g_new (int, (gsize) nv * 4);
+  g_autofree int *pos = g_new0 (int, (gsize) nv * 2);
+  g_autofree RelTensor **vals = g_new0 (RelTensor *, nv);
+  g_autofree RelTensor **mat = g_new0 (RelTensor *, nv);
+  Pass p = { inc, 1, tight, pos, vals, mat };
+  gboolean ok;
+
+  pass_rects (inc, r, 1, tight, pos);
+  vals[model->input] = input_patches (&p, r, replacement, error);
+  ok = vals[model->input] != NULL;
+  if (ok)
+    commit (&p, model->input);
+  for (int i = 0; i < model->n_nodes && ok; i++)
+    {
+      if (inc->plan[i].kind == NODE_WINDOW)
+        ok = run_window (&p, i, ctx, error);
+      else if (inc->plan[i].kind == NODE_POINTWISE)
+        ok = run_pointwise (&p, i, ctx, error);
+      else
+        continue;
+      /* later nodes lay this patch over the clean value: already there, the same */
+      if (ok)
+        commit (&p, model->nodes[i].outputs[0]);
+    }
+  for (int v = 0; v < nv; v++)
+    {
+      if (vals[v])
+        rel_tensor_unref (vals[v]);
+      if (mat[v])
+        rel_tensor_unref (mat[v]);
+    }
+  return ok;
+}
+
+RelTensor *
+rel_incremental_forward_chain (RelIncremental *inc, const RelTensor *replacement, int first, int n,
+                               const RelContext *ctx, GError **error)
+{
+  RelModel *model = inc->model;
+  const int nv = inc->n_values;
+  RelContext local;
+  g_autofree gboolean *edge = NULL;
+  g_autofree RelTensor **bnd = NULL;
+  int n1;
+  RelTensor *result = NULL;
+  gboolean ok = TRUE;
+
+  if (ctx == NULL)
+    {
+      rel_context_init (&local);
+      ctx = &local;
+    }
+  if (!check_forward_args (inc, replacement, first, n, error))
+    return NULL;
+  if (first != inc->chain_done)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "incremental chain: step %d asked for after %d (steps run in order, once)", first,
+                   inc->chain_done);
+      return NULL;
+    }
+  if (!inc->chain_owned)
+    {
+      /* the clean activations may share tensors with the caller (the input)
+       * or with each other (Identity): the chain writes into private copies */
+      for (int v = 0; v < nv; v++)
+        if (inc->kind[v] == VAL_LOCAL)
+          {
+            RelTensor *t = rel_tensor_copy (inc->clean->values[v], error);
+            if (t == NULL)
+              return NULL;
+            rel_tensor_unref (inc->clean->values[v]);
+            inc->clean->values[v] = t;
+          }
+      inc->chain_owned = TRUE;
+    }
+
+  /* the LOCAL values a FULL node reads (and a LOCAL output): each link's
+   * copy of them in full feeds the batched FULL part */
+  edge = g_new0 (gboolean, nv);
+  for (int i = 0; i < model->n_nodes; i++)
+    if (inc->plan[i].kind == NODE_FULL)
+      for (int k = 0; k < model->nodes[i].n_inputs; k++)
+        {
+          int v = model->nodes[i].inputs[k];
+          if (v >= 0 && inc->kind[v] == VAL_LOCAL)
+            edge[v] = TRUE;
+        }
+  if (inc->kind[model->output] == VAL_LOCAL)
+    edge[model->output] = TRUE;
+  n1 = first_half (ctx, n);
+  bnd = g_new0 (RelTensor *, (gsize) nv * 2);
+  for (int v = 0; v < nv && ok; v++)
+    if (edge[v])
+      {
+        const RelTensor *c = inc->clean->values[v];
+        bnd[v] = rel_tensor_new_4d (n1, c->shape[1], c->shape[2], c->shape[3], error);
+        if (n1 < n)
+          bnd[nv + v] = rel_tensor_new_4d (n - n1, c->shape[1], c->shape[2], c->shape[3], error);
+        ok = bnd[v] != NULL && (n1 == n || bnd[nv + v] != NULL);
+      }
+
+    /* the links one after the other (each reads the previous one's state) */
+  for (int j = 0; j < n && ok; j++)
+    {
+      if (ctx->cancel && g_atomic_int_get (ctx->cancel))
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
+          ok = FALSE;
+          break;
+        }
+      if (!chain_step (inc, replacement, first + j, ctx, error))
+        {
+          /* some activations hold the new input, some the old: no going on */
+          inc->chain_done = G_MININT;
+          ok = FALSE;
+          break;
+        }
+      inc->chain_done++;
+      for (int v = 0; v < nv; v++)
+        if (edge[v])
+          {
+            const RelTensor *c = inc->clean->values[v];
+            RelTensor *dst = j < n1 ? bnd[v] : bnd[nv + v];
+            memcpy (rel_tensor_f32 (dst) + (j < n1 ? j : j - n1) * c->numel, rel_tensor_f32 (c),
+                    sizeof (float) * (size_t) c->numel);
+          }
+    }
+  /* … and the rest of the network on all of them at once */
+  if (ok)
+    result = run_batch (inc, replacement, first, n, bnd, bnd + nv, ctx, error);
+  for (int v = 0; v < nv * 2; v++)
+    if (bnd[v])
+      rel_tensor_unref (bnd[v]);
   return result;
 }

@@ -47,7 +47,20 @@ void            rel_incremental_free (RelIncremental *inc);
 RelTensor      *rel_incremental_forward (RelIncremental *inc, const RelTensor *replacement,
                                          int first, int n, const RelContext *ctx, GError **error);
 
-/* The clean forward pass (borrowed). */
+/* Pixel flipping's chain of inputs, where each differs from the one before
+ * by one rectangle: the clean input takes rectangle first, first + 1, …,
+ * first + n − 1 from @replacement in turn, and row j of the result is the
+ * model output after rectangle first + j. Each link recomputes the LOCAL
+ * activations on its rectangle only and writes them into the clean ones
+ * (which thereby follow the chain: later rel_incremental_forward calls
+ * perturb the chain's current input); the rest of the network runs batched
+ * over the n links. Calls must continue the chain: @first is the number of
+ * rectangles applied so far. */
+RelTensor      *rel_incremental_forward_chain (RelIncremental *inc, const RelTensor *replacement,
+                                               int first, int n, const RelContext *ctx, GError **error);
+
+/* The clean forward pass (borrowed). After a chain, only the activations of
+ * LOCAL values follow it. */
 RelActivations *rel_incremental_clean (RelIncremental *inc);
 /* How many nodes run on rectangles. */
 int             rel_incremental_n_local (const RelIncremental *inc);

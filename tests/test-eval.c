@@ -337,6 +337,82 @@ test_not_applicable (void)
   }
 }
 
+/* The incremental curves (the default: a chain of incremental passes, see
+ * rel_incremental_forward_chain) equal a full forward pass per step, for
+ * every fill, both orders, logit and probability scores, on tiny-cnn and the
+ * narrow torchvision ResNet-18 (whose early stages run on rectangles). */
+static void
+test_incremental (void)
+{
+  static const struct { const char *dir, *map; } models[] = {
+    { "tiny-cnn", "input_x_gradient.npy" },
+    { "torchvision-small/resnet18", "gradient.npy" },
+  };
+  static const struct { const char *metric; const char *sets[3]; } cases[] = {
+    { "aopc-morf", { "fill=zero", NULL } },
+    { "aopc-lerf", { "fill=noise", "batch=5", NULL } },
+    { "deletion", { "fill=mean", NULL } },
+    { "insertion", { "fill=blur", "batch=1", NULL } },
+    { "abpc", { "fill=blur", "score=probability", NULL } },
+  };
+  double worst = 0;
+
+  for (gsize m = 0; m < G_N_ELEMENTS (models); m++)
+    {
+      g_autoptr(RelModel) model = fixture_model (models[m].dir, "model.onnx");
+      g_autoptr(RelTensor) x = fixture_npy (models[m].dir, "input.npy");
+      g_autoptr(RelTensor) r = fixture_npy (models[m].dir, models[m].map);
+      int target;
+
+      if (!model || !x || !r)
+        return;
+      target = m == 0 ? fixture_target ("tiny-cnn") : 0;
+      for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+        {
+          const char *plain_sets[4] = { NULL };
+          int ns = 0;
+          g_autoptr(RelMetricResult) inc = NULL, plain = NULL;
+          double scale = 0;
+
+          for (ns = 0; cases[c].sets[ns]; ns++)
+            plain_sets[ns] = cases[c].sets[ns];
+          plain_sets[ns] = "incremental=false";
+          inc = run_metric (model, x, r, target, cases[c].metric, cases[c].sets, NULL, NULL, 3);
+          plain = run_metric (model, x, r, target, cases[c].metric, plain_sets, NULL, NULL, 3);
+          g_assert_null (inc->not_applicable);
+          /* 7×7 patches of 4 at 28², 16×16 at 64²; and step 0 */
+          g_assert_cmpint (inc->n_steps, ==, m == 0 ? 50 : 257);
+          g_assert_cmpint (inc->n_steps, ==, plain->n_steps);
+          for (int k = 0; k < plain->n_steps; k++)
+            {
+              scale = MAX (scale, fabs (plain->scores[k]));
+              if (plain->scores2)
+                scale = MAX (scale, fabs (plain->scores2[k]));
+            }
+          g_assert_cmpfloat (scale, >, 0);
+          for (int k = 0; k < plain->n_steps; k++)
+            {
+              g_assert_cmpfloat (inc->steps[k], ==, plain->steps[k]);
+              worst = MAX (worst, fabs (inc->scores[k] - plain->scores[k]) / scale);
+              if (plain->scores2)
+                worst = MAX (worst, fabs (inc->scores2[k] - plain->scores2[k]) / scale);
+            }
+          /* the curve moves: the comparison is not between two flat lines */
+          {
+            double moved = 0;
+            for (int k = 0; k < plain->n_steps; k++)
+              moved = MAX (moved, fabs (plain->scores[k] - plain->scores[0]));
+            g_assert_cmpfloat (moved, >, 1e-3 * scale);
+          }
+          g_assert_cmpfloat (fabs (inc->value - plain->value), <=, 1e-5 * scale);
+          g_test_message ("%s %s: %.8g (incremental) vs %.8g (a pass per step)", models[m].dir, cases[c].metric,
+                          inc->value, plain->value);
+        }
+    }
+  g_test_message ("incremental vs plain: worst |Δscore| %.3g × max|score|", worst);
+  g_assert_cmpfloat (worst, <=, 1e-5);
+}
+
 static void
 on_progress (const RelMetricResult *partial, double fraction, gpointer data)
 {
@@ -362,6 +438,7 @@ test_progress_cancel (void)
   g_autoptr(RelMetricResult) res = NULL;
   RelMetricRequest req = { 0 };
   volatile gint cancel = 0;
+  g_autoptr(RelParams) p = rel_metric_params_new (rel_metric_lookup ("aopc-morf"));
 
   if (!model || !x || !r)
     return;
@@ -369,11 +446,15 @@ test_progress_cancel (void)
   req.input = x;
   req.target = (RelTarget) { REL_TARGET_CLASS, 4, 0, FALSE };
   req.relevance = r;
+  req.params = p;
+  req.n_threads = 1;   /* one chain: two threads split it in halves, the second reported at its end */
   req.progress = on_progress;
   req.progress_data = fr;
+  rel_params_set (p, "batch", "8", &error);
+  g_assert_no_error (error);
   res = rel_metric_run (rel_metric_lookup ("aopc-morf"), &req, &error);
   g_assert_no_error (error);
-  /* 50 steps in batches of 8: 7 reports, rising to 1 */
+  /* 49 steps after the clean one in batches of 8: 7 reports, rising to 1 */
   g_assert_cmpint (fr->len, ==, 7);
   for (guint i = 1; i < fr->len; i++)
     g_assert_cmpfloat (g_array_index (fr, double, i), >, g_array_index (fr, double, i - 1));
@@ -522,6 +603,7 @@ main (int argc, char **argv)
   g_test_add_func ("/eval/complexity", test_complexity);
   g_test_add_func ("/eval/reference", test_reference);
   g_test_add_func ("/eval/random-abpc", test_random_abpc);
+  g_test_add_func ("/eval/incremental", test_incremental);
   g_test_add_func ("/eval/not-applicable", test_not_applicable);
   g_test_add_func ("/eval/progress-cancel", test_progress_cancel);
   g_test_add_func ("/eval/randomisation", test_randomisation);

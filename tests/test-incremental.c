@@ -3,7 +3,8 @@
  * of strided/padded/dilated/grouped convolutions, pools with ceil mode and
  * both count_include_pad settings, BatchNormalization, element-wise ops and
  * residual Adds, windows at the borders and larger than the stride, with the
- * zero, mean and blur fills; and torchvision's ResNet-18 and MobileNetV2:
+ * zero, mean and blur fills; chains of rectangles as pixel flipping runs
+ * them; and torchvision's ResNet-18 and MobileNetV2:
  * the committed narrow ones (tests/fixtures/torchvision-small, 64×64) on
  * every run, the full-size ones when tests/fixtures/large exists.
  *
@@ -562,6 +563,143 @@ test_odd_rects (void)
   g_assert_null (bad);
 }
 
+/* ---- chains (pixel flipping) ---- */
+
+/* The chain's reference: input k is input k − 1 with rects[k] from @fill,
+ * one full forward pass each. */
+static RelTensor *
+brute_chain (RelModel *m, const RelTensor *x, const RelTensor *fill, const int *rects, int n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelTensor) cur = rel_tensor_copy (x, &error);
+  int64_t C = x->shape[1], H = x->shape[2], W = x->shape[3];
+  RelTensor *out = NULL;
+
+  g_assert_no_error (error);
+  for (int i = 0; i < n; i++)
+    {
+      const int *r = rects + i * 4;
+      g_autoptr(RelTensor) step = NULL;
+      for (int64_t c = 0; c < C; c++)
+        for (int y = MAX (r[0], 0); y < MIN (r[2], H); y++)
+          for (int xx = MAX (r[1], 0); xx < MIN (r[3], W); xx++)
+            rel_tensor_f32 (cur)[(c * H + y) * W + xx] = rel_tensor_f32 (fill)[(c * H + y) * W + xx];
+      /* the rectangle is already in: brute_force's one "perturbation" of cur is cur itself */
+      step = brute_force (m, cur, cur, r, 1);
+      if (out == NULL)
+        {
+          int64_t shape[REL_MAX_DIMS];
+          memcpy (shape, step->shape, sizeof shape);
+          shape[0] = n;
+          out = rel_tensor_new_f32 (step->ndim, shape, &error);
+          g_assert_no_error (error);
+        }
+      memcpy (rel_tensor_f32 (out) + i * step->numel, rel_tensor_f32 (step), sizeof (float) * step->numel);
+    }
+  return out;
+}
+
+/* Rectangles of a p×p grid (or windows of @window at stride p) in a seeded
+ * random order, as pixel flipping removes them. */
+static int *
+shuffled_rects (int h, int w, int p, int window, guint32 seed, int *n)
+{
+  g_autofree int *grid = grid_rects (h, w, window, p, n);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  int *r = g_new (int, (gsize) *n * 4);
+  g_autofree int *perm = g_new (int, *n);
+
+  for (int i = 0; i < *n; i++)
+    perm[i] = i;
+  for (int i = *n - 1; i > 0; i--)
+    {
+      int j = g_rand_int_range (rand, 0, i + 1), t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+  for (int i = 0; i < *n; i++)
+    memcpy (r + i * 4, grid + perm[i] * 4, 4 * sizeof (int));
+  return r;
+}
+
+/* rel_incremental_forward_chain equals a full pass per link: on the fixture
+ * networks and the narrow ResNet-18 / MobileNetV2, with patches and
+ * overlapping windows in random order, in batches of 1, 5 (two threads) and
+ * 16 (one thread), the three fills; after the chain, an ordinary
+ * incremental forward perturbs the chain's last input; and the steps must
+ * come in order. */
+static void
+test_chain (void)
+{
+  static const struct { const char *dir, *file; int p, window; } cases[] = {
+    { "tiny-cnn", "model.onnx", 4, 4 },
+    { "tiny-resnet", "model.onnx", 4, 6 },
+    { "tiny-mobilenet", "model.onnx", 4, 4 },
+    { "torchvision-small/resnet18", "model.onnx", 8, 8 },
+    { "torchvision-small/mobilenet_v2", "model.onnx", 8, 11 },
+  };
+  static const int batches[][2] = { { 1, 2 }, { 5, 2 }, { 16, 1 } };
+  double worst = 0;
+
+  for (gsize k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      g_autoptr(RelModel) m = fixture_model (cases[k].dir, cases[k].file);
+      g_autoptr(RelTensor) x = fixture_npy (cases[k].dir, "input.npy");
+      int h = (int) x->shape[2], w = (int) x->shape[3], n;
+      g_autofree int *rects = shuffled_rects (h, w, cases[k].p, cases[k].window, 7 + k, &n);
+      g_autoptr(RelTensor) fill = make_fill (x, (int) (k % 3));
+      g_autoptr(RelTensor) ref = brute_chain (m, x, fill, rects, n);
+      g_autofree char *what = g_strdup_printf ("chain %s, %d rectangles", cases[k].dir, n);
+
+      for (gsize b = 0; b < G_N_ELEMENTS (batches); b++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(RelIncremental) inc = NULL;
+          g_autoptr(RelTensor) got = NULL;
+          g_autoptr(RelTensor) bad = NULL;
+          RelContext ctx;
+          int64_t k_out = ref->numel / n;
+
+          rel_context_init (&ctx);
+          ctx.n_threads = batches[b][1];
+          inc = rel_incremental_new (m, x, rects, n, REL_INCREMENTAL_DEFAULT_FRACTION, &ctx, &error);
+          g_assert_no_error (error);
+          g_assert_cmpint (rel_incremental_n_local (inc), >, 0);
+          got = rel_tensor_new_like (ref, &error);
+          g_assert_no_error (error);
+          for (int done = 0; done < n; )
+            {
+              int nb = MIN (batches[b][0], n - done);
+              g_autoptr(RelTensor) y = rel_incremental_forward_chain (inc, fill, done, nb, &ctx, &error);
+              g_assert_no_error (error);
+              g_assert_cmpint (y->shape[0], ==, nb);
+              memcpy (rel_tensor_f32 (got) + done * k_out, rel_tensor_f32 (y), sizeof (float) * y->numel);
+              done += nb;
+            }
+          worst = MAX (worst, assert_close (got, ref, what));
+          /* the input was not written to */
+          {
+            g_autoptr(RelTensor) x2 = fixture_npy (cases[k].dir, "input.npy");
+            g_assert_cmpmem (x->data, x->numel * 4, x2->data, x2->numel * 4);
+          }
+          /* out of order */
+          bad = rel_incremental_forward_chain (inc, fill, 0, 1, &ctx, &error);
+          g_assert_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT);
+          g_assert_null (bad);
+          g_clear_error (&error);
+          /* the fully flipped input is the fill: perturbing it with the fill changes nothing */
+          {
+            g_autoptr(RelTensor) again = rel_incremental_forward (inc, fill, 0, 1, &ctx, &error);
+            g_autoptr(RelTensor) last = rel_tensor_new_like (again, &error);
+            g_assert_no_error (error);
+            memcpy (rel_tensor_f32 (last), rel_tensor_f32 (ref) + (n - 1) * k_out, sizeof (float) * k_out);
+            assert_close (again, last, "forward after a chain");
+          }
+        }
+    }
+  g_test_message ("chains: worst max abs diff %.3g x max|ref|", worst);
+}
+
 /* ---- torchvision networks (tests/fixtures/torchvision-small, large) ---- */
 
 typedef struct {
@@ -637,6 +775,7 @@ main (int argc, char **argv)
   g_test_add_func ("/incremental/fraction-zero", test_fraction_zero);
   g_test_add_func ("/incremental/random-graphs", test_random_graphs);
   g_test_add_func ("/incremental/odd-rects", test_odd_rects);
+  g_test_add_func ("/incremental/chain", test_chain);
   for (gsize i = 0; i < G_N_ELEMENTS (large_cases); i++)
     {
       const LargeCase *lc = &large_cases[i];

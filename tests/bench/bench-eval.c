@@ -1,9 +1,11 @@
 /* bench-eval.c — evaluation metrics (core/rel-eval.c): the speed of a
  * pixel-flipping curve, and the README's figures on the Clever-Hans demo.
  *
- *   bench-eval MODEL.onnx INPUT.npy [--repeat N] [--patch P] [--batch B]
+ *   bench-eval MODEL.onnx INPUT.npy [--repeat N] [--patch P] [--batch B] [--plain]
  *       one MoRF curve over every P×P patch (16 by default at 224²) of a
- *       gradient map: median_ms=… min_ms=… max_ms=… steps=…
+ *       gradient map: median_ms=… min_ms=… max_ms=… steps=…; the steps
+ *       run as a chain of incremental passes, or with --plain a full
+ *       forward pass each (incremental=false)
  *   bench-eval --demo DATA_DEMO_DIR [--images N]
  *       on the tagged Sandal images: methods ranked by AOPC (MoRF), relevance
  *       mass accuracy in the tag's box per method, and the cascading
@@ -49,7 +51,7 @@ explain (RelModel *model, RelTensor *x, const char *method, GError **error)
 }
 
 static int
-bench_flip (const char *model_path, const char *input_path, int repeat, int patch, int batch)
+bench_flip (const char *model_path, const char *input_path, int repeat, int patch, int batch, gboolean plain)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(RelModel) model = rel_model_load (model_path, &error);
@@ -74,6 +76,8 @@ bench_flip (const char *model_path, const char *input_path, int repeat, int patc
       g_autofree char *v = g_strdup_printf ("%d", batch);
       rel_params_set (p, "batch", v, NULL);
     }
+  if (plain)
+    rel_params_set (p, "incremental", "false", NULL);
   for (int i = -1; i < repeat; i++)
     {
       RelMetricRequest req = { 0 };
@@ -92,8 +96,8 @@ bench_flip (const char *model_path, const char *input_path, int repeat, int patc
       steps = r->n_steps - 1;
     }
   qsort (ms, repeat, sizeof (double), cmp_double);
-  printf ("aopc-morf %s: median_ms=%.1f min_ms=%.1f max_ms=%.1f steps=%d threads=%d\n", model_path,
-          ms[repeat / 2], ms[0], ms[repeat - 1], steps, rel_core_threads ());
+  printf ("aopc-morf%s %s: median_ms=%.1f min_ms=%.1f max_ms=%.1f steps=%d threads=%d\n", plain ? " (plain)" : "",
+          model_path, ms[repeat / 2], ms[0], ms[repeat - 1], steps, rel_core_threads ());
   return 0;
 }
 
@@ -232,6 +236,7 @@ int
 main (int argc, char **argv)
 {
   int repeat = 5, patch = 0, batch = 0, images = 0;
+  gboolean plain = FALSE;
   const char *demo = NULL;
   const char *pos[2] = { NULL, NULL };
   int npos = 0;
@@ -250,6 +255,8 @@ main (int argc, char **argv)
         batch = atoi (argv[++i]);
       else if (strcmp (argv[i], "--images") == 0 && i + 1 < argc)
         images = atoi (argv[++i]);
+      else if (strcmp (argv[i], "--plain") == 0)
+        plain = TRUE;
       else if (strcmp (argv[i], "--demo") == 0 && i + 1 < argc)
         demo = argv[++i];
       else if (npos < 2)
@@ -259,8 +266,8 @@ main (int argc, char **argv)
     return bench_demo (demo, images);
   if (npos != 2)
     {
-      fprintf (stderr, "usage: bench-eval MODEL.onnx INPUT.npy [--repeat N] [--patch P] [--batch B] | --demo DIR [--images N]\n");
+      fprintf (stderr, "usage: bench-eval MODEL.onnx INPUT.npy [--repeat N] [--patch P] [--batch B] [--plain] | --demo DIR [--images N]\n");
       return 2;
     }
-  return bench_flip (pos[0], pos[1], repeat, patch, batch);
+  return bench_flip (pos[0], pos[1], repeat, patch, batch, plain);
 }
