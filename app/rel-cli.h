@@ -23,6 +23,7 @@ int rel_cli_spray   (int argc, char **argv);  /* app/rel-cli-spray.c */
 int rel_cli_inspect (int argc, char **argv);  /* app/rel-cli-inspect.c */
 int rel_cli_correct (int argc, char **argv);  /* app/rel-cli-correct.c */
 int rel_cli_evaluate (int argc, char **argv); /* app/rel-cli-evaluate.c */
+int rel_cli_concepts (int argc, char **argv); /* app/rel-cli-concepts.c */
 
 /* Shared by inspect and correct (app/rel-cli-inspect.c). */
 /* Prints "relevance-cli: MESSAGE" (one line) on stderr and returns @status. */

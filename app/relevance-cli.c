@@ -702,6 +702,7 @@ static const struct {
   { "inspect", "MODEL DATASET  test a suspected Clever Hans: relevance mass, removal, transplant" },
   { "correct", "MODEL DATASET  remove an artifact from a model (P-ClArC, A-ClArC)" },
   { "evaluate", "MODEL INPUT|DATASET  score explanations: pixel flipping, infidelity, sensitivity, sanity checks" },
+  { "concepts", "MODEL INPUT  the channels a prediction relies on, their heatmaps and reference images (CRP)" },
 };
 
 static void
@@ -807,12 +808,14 @@ run (int argc, char **argv)
     return rel_cli_correct (argc, argv);
   if (strcmp (command, "evaluate") == 0)
     return rel_cli_evaluate (argc, argv);
+  if (strcmp (command, "concepts") == 0)
+    return rel_cli_concepts (argc, argv);
   if (strcmp (command, "help") == 0)
     {
       print_usage (stdout);
       return 0;
     }
-  print_error ("unknown command '%s' (commands: predict, explain, methods, bench, ops, train, spray, inspect, correct, evaluate)", command);
+  print_error ("unknown command '%s' (commands: predict, explain, methods, bench, ops, train, spray, inspect, correct, evaluate, concepts)", command);
   return EXIT_USAGE;
 }
 

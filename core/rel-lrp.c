@@ -30,6 +30,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-explain.h"
+#include "rel-lrp.h"
 #include "rel-blas.h"
 #include "rel-error.h"
 #include "rel-file.h"
@@ -291,7 +292,38 @@ typedef struct {
   float              gemm_beta;  /* Gemm's beta (the bias is added here, not by the kernel) */
   gboolean           conv;
   const RelContext  *ctx;
+  RelTensor        **zslot;     /* this node's 2 cached rule denominators (batch 1), or NULL */
 } Lin;
+
+/* A rule's denominator z depends on the forward pass only, not on the
+ * relevance: the batch-1 pass keeps it, and a conditional pass over a batch
+ * of copies of the same input (rel-lrp.h) tiles it instead of running the
+ * modified layer again. NULL when there is nothing to reuse. */
+static RelTensor *
+lin_z_cached (const Lin *L, int slot, GError **error)
+{
+  const RelTensor *z;
+  int64_t shape[REL_MAX_DIMS], n;
+  RelTensor *o;
+
+  if (L->zslot == NULL || (z = L->zslot[slot]) == NULL || L->x->ndim < 1 || (n = L->x->shape[0]) <= 1
+      || z->ndim < 1 || z->shape[0] != 1)
+    return NULL;
+  memcpy (shape, z->shape, sizeof shape);
+  shape[0] = n;
+  if (!(o = rel_tensor_new_uninit (REL_DTYPE_FLOAT32, z->ndim, shape, error)))
+    return NULL;
+  for (int64_t k = 0; k < n; k++)
+    memcpy (rel_tensor_f32 (o) + k * z->numel, rel_tensor_f32 (z), (size_t) z->numel * sizeof (float));
+  return o;
+}
+
+static void
+lin_z_store (const Lin *L, int slot, RelTensor *z)
+{
+  if (L->zslot && L->x->ndim >= 1 && L->x->shape[0] == 1 && L->zslot[slot] == NULL)
+    L->zslot[slot] = rel_tensor_ref (z);
+}
 
 /* Adds a (modified) bias to a layer output the kernel computed without one. */
 static gboolean
@@ -497,14 +529,18 @@ rule_alpha_beta (const Lin *L, const RelTensor *R, float alpha, float beta, GErr
     return NULL;
 
   /* positive contributions */
-  if (!(zp = lin_forward (L, xp, wp, bp, error)))
-    return NULL;
-  if (has_neg)
+  if (!(zp = lin_z_cached (L, 0, NULL)))
     {
-      g_autoptr(RelTensor) t = lin_forward (L, xn, wn, NULL, error);
-      if (t == NULL)
+      if (!(zp = lin_forward (L, xp, wp, bp, error)))
         return NULL;
-      t_axpy (zp, 1.f, t);
+      if (has_neg)
+        {
+          g_autoptr(RelTensor) t = lin_forward (L, xn, wn, NULL, error);
+          if (t == NULL)
+            return NULL;
+          t_axpy (zp, 1.f, t);
+        }
+      lin_z_store (L, 0, zp);
     }
   if (!(sp = t_div_stab (R, zp, LRP_STAB, NULL, 0, L->ctx->n_threads, error)))
     return NULL;
@@ -514,14 +550,18 @@ rule_alpha_beta (const Lin *L, const RelTensor *R, float alpha, float beta, GErr
 
   if (beta != 0.f)
     {
-      if (!(zn = lin_forward (L, xp, wn, bn, error)))
-        goto fail;
-      if (has_neg)
+      if (!(zn = lin_z_cached (L, 1, NULL)))
         {
-          g_autoptr(RelTensor) t = lin_forward (L, xn, wp, NULL, error);
-          if (t == NULL)
+          if (!(zn = lin_forward (L, xp, wn, bn, error)))
             goto fail;
-          t_axpy (zn, 1.f, t);
+          if (has_neg)
+            {
+              g_autoptr(RelTensor) t = lin_forward (L, xn, wp, NULL, error);
+              if (t == NULL)
+                goto fail;
+              t_axpy (zn, 1.f, t);
+            }
+          lin_z_store (L, 1, zn);
         }
       if (!(sn = t_div_stab (R, zn, LRP_STAB, NULL, 0, L->ctx->n_threads, error)))
         goto fail;
@@ -556,16 +596,24 @@ rule_gamma (const Lin *L, const RelTensor *R, float gamma, GError **error)
   if (L->b && (!(bp = t_gamma (L->b, gamma, +1, error)) || !(bn = t_gamma (L->b, gamma, -1, error))))
     return NULL;
 
-  if (!(zp = lin_forward (L, xp, wp, bp, error)) || !(zn = lin_forward (L, xp, wn, bn, error)))
-    return NULL;
-  if (has_neg)
+  zp = lin_z_cached (L, 0, NULL);
+  zn = zp ? lin_z_cached (L, 1, NULL) : NULL;
+  if (zn == NULL)
     {
-      g_autoptr(RelTensor) t1 = lin_forward (L, xn, wn, NULL, error);
-      g_autoptr(RelTensor) t2 = t1 ? lin_forward (L, xn, wp, NULL, error) : NULL;
-      if (t2 == NULL)
+      g_clear_pointer (&zp, rel_tensor_unref);
+      if (!(zp = lin_forward (L, xp, wp, bp, error)) || !(zn = lin_forward (L, xp, wn, bn, error)))
         return NULL;
-      t_axpy (zp, 1.f, t1);
-      t_axpy (zn, 1.f, t2);
+      if (has_neg)
+        {
+          g_autoptr(RelTensor) t1 = lin_forward (L, xn, wn, NULL, error);
+          g_autoptr(RelTensor) t2 = t1 ? lin_forward (L, xn, wp, NULL, error) : NULL;
+          if (t2 == NULL)
+            return NULL;
+          t_axpy (zp, 1.f, t1);
+          t_axpy (zn, 1.f, t2);
+        }
+      lin_z_store (L, 0, zp);
+      lin_z_store (L, 1, zn);
     }
   if (!(gp = t_div_stab (R, zp, LRP_STAB, L->z, +1, L->ctx->n_threads, error))
       || !(gn = t_div_stab (R, zn, LRP_STAB, L->z, -1, L->ctx->n_threads, error)))
@@ -596,12 +644,16 @@ rule_zbox (const Lin *L, const RelTensor *R, RelTensor *low, RelTensor *high, GE
     return NULL;
   if (L->b && (!(bp = t_clamp (L->b, +1, error)) || !(bn = t_clamp (L->b, -1, error))))
     return NULL;
-  if (!(z = rel_tensor_copy (L->z, error))
-      || !(zl = lin_forward (L, low, wp, bp, error))
-      || !(zh = lin_forward (L, high, wn, bn, error)))
-    return NULL;
-  t_axpy (z, -1.f, zl);
-  t_axpy (z, -1.f, zh);
+  if (!(z = lin_z_cached (L, 0, NULL)))
+    {
+      if (!(z = rel_tensor_copy (L->z, error))
+          || !(zl = lin_forward (L, low, wp, bp, error))
+          || !(zh = lin_forward (L, high, wn, bn, error)))
+        return NULL;
+      t_axpy (z, -1.f, zl);
+      t_axpy (z, -1.f, zh);
+      lin_z_store (L, 0, z);
+    }
   if (!(s = t_div_stab (R, z, LRP_STAB, NULL, 0, L->ctx->n_threads, error)))
     return NULL;
   if (!lin_accumulate (L, &acc, 1.f, L->x, L->w, s, error)
@@ -628,8 +680,12 @@ rule_flat_wsquare (const Lin *L, const RelTensor *R, gboolean flat, GError **err
     return NULL;
   if (!flat && L->b && !(b = t_square (L->b, error)))
     return NULL;
-  if (!(z = lin_forward (L, ones, w, b, error)))
-    return NULL;
+  if (!(z = lin_z_cached (L, 0, NULL)))
+    {
+      if (!(z = lin_forward (L, ones, w, b, error)))
+        return NULL;
+      lin_z_store (L, 0, z);
+    }
   if (!(s = t_div_stab (R, z, LRP_STAB, NULL, 0, L->ctx->n_threads, error)))
     return NULL;
   return lin_vjp (L, w, s, error);
@@ -655,6 +711,7 @@ typedef struct {
   double            norm_unit;
   int               n_channels;
   GArray           *conservation;
+  RelTensor       **zcache;     /* 2 per node (see lin_z_cached), or NULL: not kept */
 } LrpRun;
 
 static void
@@ -668,6 +725,11 @@ lrp_run_clear (LrpRun *run)
         if (run->fold_b[i])
           rel_tensor_unref (run->fold_b[i]);
       }
+  if (run->zcache)
+    for (int i = 0; i < 2 * run->model->n_nodes; i++)
+      if (run->zcache[i])
+        rel_tensor_unref (run->zcache[i]);
+  g_free (run->zcache);
   g_free (run->fold_w);
   g_free (run->fold_b);
   g_free (run->fold_out);
@@ -995,15 +1057,18 @@ bounds_like (const LrpRun *run, const RelTensor *x, const RelTensor *input, doub
     return NULL;
   d = rel_tensor_f32 (t);
   if (x->numel == input->numel && input->ndim >= 2 && input->shape[1] == run->n_channels
-      && input->shape[0] == 1)
+      && input->shape[0] >= 1)
     {
-      int64_t inner = input->numel / run->n_channels;
-      for (int c = 0; c < run->n_channels; c++)
-        {
-          float v = (float) ((u * run->norm_unit - run->norm_mean[c]) / run->norm_std[c]);
-          for (int64_t i = c * inner; i < (c + 1) * inner; i++)
-            d[i] = v;
-        }
+      /* a batch of copies of the input (conditional LRP) maps each copy alike */
+      int64_t inner = input->numel / (input->shape[0] * run->n_channels);
+      for (int64_t n = 0; n < input->shape[0]; n++)
+        for (int c = 0; c < run->n_channels; c++)
+          {
+            float v = (float) ((u * run->norm_unit - run->norm_mean[c]) / run->norm_std[c]);
+            float *p = d + (n * run->n_channels + c) * inner;
+            for (int64_t i = 0; i < inner; i++)
+              p[i] = v;
+          }
     }
   else
     rel_tensor_fill (t, (float) ((u * run->norm_unit - run->norm_mean[0]) / run->norm_std[0]));
@@ -1094,6 +1159,7 @@ hook_linear (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *out
   L.gemm_beta = strcmp (node->op_type, "Gemm") == 0 ? rel_node_attr_float (node, "beta", 1.f) : 1.f;
   L.conv = is_conv (node);
   L.ctx = run->ctx;
+  L.zslot = run->zcache ? run->zcache + 2 * i : NULL;
   if (L.w == NULL || L.z == NULL || L.x->dtype != REL_DTYPE_FLOAT32 || L.w->dtype != REL_DTYPE_FLOAT32)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
@@ -1147,7 +1213,8 @@ hook_linear (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *out
     }
   if (rx == NULL)
     return FALSE;
-  record_conservation (run, i, rx, R);
+  if (run->conservation)
+    record_conservation (run, i, rx, R);
   grad_inputs[xi] = rx;
   return TRUE;
 }
@@ -1759,31 +1826,49 @@ build_composite (LrpMethod m, const RelParams *params, LrpComposite *c, GError *
   return TRUE;
 }
 
+/* What one LRP run keeps: the plan, both passes, the resolved target. A
+ * RelRelevancePass (rel-lrp.h) holds one so that conditional passes can
+ * start from any value below the output. */
+typedef struct {
+  LrpRun          run;
+  RelContext      ctx;
+  RelActivations *acts;
+  RelActivations *grads;
+  int             cls;
+  double          explained;
+} LrpState;
+
+static void
+lrp_state_clear (LrpState *st)
+{
+  lrp_run_clear (&st->run);
+  g_clear_pointer (&st->acts, rel_activations_free);
+  g_clear_pointer (&st->grads, rel_activations_free);
+}
+
+/* @keep_z: keep each rule's denominators for conditional passes (rel-lrp.h). */
 static gboolean
-lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *req,
-             RelExplanation *out, GError **error)
+lrp_state_run (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *req, gboolean keep_z,
+               LrpState *st, GError **error)
 {
   g_autoptr(RelParams) defaults = NULL;
   const RelParams *params = req->params;
-  g_autoptr(RelActivations) acts = NULL;
-  g_autoptr(RelActivations) grads = NULL;
   g_autoptr(RelTensor) seed = NULL;
   g_autofree int *n_consumers = NULL;
-  LrpRun run = { 0 };
+  LrpRun *run = &st->run;
   LrpComposite comp;
-  RelContext ctx;
   RelTensor *logits;
-  gboolean ok = FALSE;
-  double explained = 0;
-  int cls = -1, n_values;
+  int n_values;
   RelModel *model = req->model;
   g_autoptr(GArray) lines = NULL;
   const char *rules_path = NULL;
 
+  memset (st, 0, sizeof *st);
+  st->cls = -1;
   if (params == NULL)
     params = defaults = rel_params_new (method);
-  rel_context_init (&ctx);
-  ctx.cancel = req->cancel;
+  rel_context_init (&st->ctx);
+  st->ctx.cancel = req->cancel;
   if (!build_composite (m, params, &comp, error))
     return FALSE;
   if (m == M_CUSTOM)
@@ -1794,33 +1879,35 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
         return FALSE;
     }
 
-  acts = rel_model_forward (model, req->input, &ctx, error);
-  if (acts == NULL)
+  st->acts = rel_model_forward (model, req->input, &st->ctx, error);
+  if (st->acts == NULL)
     return FALSE;
 
-  run.model = model;
-  run.acts = acts;
-  run.ctx = &ctx;
-  run.zennit_bn = param_present (params, "bn-merge")
-                  && strcmp (rel_params_get_string (params, "bn-merge"), "zennit") == 0;
-  run.rules = g_new0 (LrpRule, MAX (model->n_nodes, 1));
-  run.fold_w = g_new0 (RelTensor *, MAX (model->n_nodes, 1));
-  run.fold_b = g_new0 (RelTensor *, MAX (model->n_nodes, 1));
-  run.fold_out = g_new (int, MAX (model->n_nodes, 1));
-  run.absorbed = g_new0 (gboolean, MAX (model->n_nodes, 1));
-  run.bn_k = g_new (double, MAX (model->n_nodes, 1));
-  run.out_k = g_new (double, MAX (model->n_nodes, 1));
-  run.conservation = g_array_new (FALSE, TRUE, sizeof (RelLayerConservation));
-  run.first = -1;
+  run->model = model;
+  run->acts = st->acts;
+  run->ctx = &st->ctx;
+  run->zennit_bn = param_present (params, "bn-merge")
+                   && strcmp (rel_params_get_string (params, "bn-merge"), "zennit") == 0;
+  run->rules = g_new0 (LrpRule, MAX (model->n_nodes, 1));
+  run->fold_w = g_new0 (RelTensor *, MAX (model->n_nodes, 1));
+  run->fold_b = g_new0 (RelTensor *, MAX (model->n_nodes, 1));
+  run->fold_out = g_new (int, MAX (model->n_nodes, 1));
+  run->absorbed = g_new0 (gboolean, MAX (model->n_nodes, 1));
+  run->bn_k = g_new (double, MAX (model->n_nodes, 1));
+  run->out_k = g_new (double, MAX (model->n_nodes, 1));
+  run->conservation = g_array_new (FALSE, TRUE, sizeof (RelLayerConservation));
+  run->first = -1;
+  if (keep_z)
+    run->zcache = g_new0 (RelTensor *, 2 * MAX (model->n_nodes, 1));
 
   /* plan: consumers, BN folding, the first linear layer, rules */
-  n_values = acts->n_values;
+  n_values = st->acts->n_values;
   n_consumers = g_new0 (int, MAX (n_values, 1));
   for (int i = 0; i < model->n_nodes; i++)
     {
       const RelNode *node = &model->nodes[i];
-      run.fold_out[i] = -1;
-      run.bn_k[i] = run.out_k[i] = 1.0;
+      run->fold_out[i] = -1;
+      run->bn_k[i] = run->out_k[i] = 1.0;
       for (int k = 0; k < node->n_inputs; k++)
         if (node->inputs[k] >= 0 && node->inputs[k] < n_values)
           n_consumers[node->inputs[k]]++;
@@ -1829,36 +1916,36 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
     {
       const RelNode *node = &model->nodes[i];
       if (node->op->klass == REL_OP_CLASS_NORM && strcmp (node->op_type, "BatchNormalization") == 0
-          && !try_fold_bn (&run, i, n_consumers, error))
-        goto done;
-      if (!try_fold_bias_add (&run, i, n_consumers, error))
-        goto done;
-      if (run.first < 0 && is_linear (node))
-        run.first = i;
+          && !try_fold_bn (run, i, n_consumers, error))
+        return FALSE;
+      if (!try_fold_bias_add (run, i, n_consumers, error))
+        return FALSE;
+      if (run->first < 0 && is_linear (node))
+        run->first = i;
     }
   for (int i = 0; i < model->n_nodes; i++)
-    mark_torch_folded_bn (&run, i);
+    mark_torch_folded_bn (run, i);
   for (int i = 0; i < model->n_nodes; i++)
     {
       const RelNode *node = &model->nodes[i];
       if (!is_linear (node))
         continue;
-      run.rules[i] = is_conv (node) ? comp.conv : comp.dense;
-      if (i == run.first && comp.first.kind != LRP_NONE)
-        run.rules[i] = comp.first;
+      run->rules[i] = is_conv (node) ? comp.conv : comp.dense;
+      if (i == run->first && comp.first.kind != LRP_NONE)
+        run->rules[i] = comp.first;
     }
-  if (lines && !assign_custom (&run, lines, rules_path, comp.dense, error))
-    goto done;
-  prepare_normalisation (&run, req->input);
+  if (lines && !assign_custom (run, lines, rules_path, comp.dense, error))
+    return FALSE;
+  prepare_normalisation (run, req->input);
 
   /* the folds are known now, so Zennit's network can run (the bias-Add folds
    * above read the exact pass's shapes only) */
-  if (run.zennit_bn && !zennit_forward (&run, acts, error))
-    goto done;
-  logits = rel_activations_output (acts);
-  seed = rel_target_seed (&req->target, logits, 1.0, &cls, &explained, error);
+  if (run->zennit_bn && !zennit_forward (run, st->acts, error))
+    return FALSE;
+  logits = rel_activations_output (st->acts);
+  seed = rel_target_seed (&req->target, logits, 1.0, &st->cls, &st->explained, error);
   if (seed == NULL)
-    goto done;
+    return FALSE;
   if (!param_present (params, "initial") || strcmp (rel_params_get_string (params, "initial"), "one") != 0)
     {
       /* start from the explained scores themselves, so the map sums to the
@@ -1867,31 +1954,42 @@ lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *r
       t_mul (seed, logits, 1);
     }
 
-  grads = rel_model_backward_values (model, acts, -1, seed, lrp_hook, &run, &ctx, error);
-  if (grads == NULL)
+  st->grads = rel_model_backward_values (model, st->acts, -1, seed, lrp_hook, run, &st->ctx, error);
+  return st->grads != NULL;
+}
+
+static gboolean
+lrp_explain (LrpMethod m, const RelMethodDef *method, const RelExplainRequest *req,
+             RelExplanation *out, GError **error)
+{
+  LrpState st;
+  gboolean ok = FALSE;
+  RelModel *model = req->model;
+
+  if (!lrp_state_run (m, method, req, FALSE, &st, error))
     goto done;
-  out->relevance = grads->values[model->input];
-  grads->values[model->input] = NULL;
+  out->relevance = st.grads->values[model->input];
+  st.grads->values[model->input] = NULL;
   if (out->relevance == NULL && !(out->relevance = rel_tensor_new_like (req->input, error)))
     goto done;
-  out->target_class = cls;
-  out->explained_output = explained;
+  out->target_class = st.cls;
+  out->explained_output = st.explained;
   out->relevance_sum = t_sum (out->relevance);
   /* the hook saw layers from the output down; report them input first */
   {
-    GArray *c = run.conservation;
+    GArray *c = st.run.conservation;
     for (guint a = 0, b = c->len ? c->len - 1 : 0; a < b; a++, b--)
       {
         RelLayerConservation t = g_array_index (c, RelLayerConservation, a);
         g_array_index (c, RelLayerConservation, a) = g_array_index (c, RelLayerConservation, b);
         g_array_index (c, RelLayerConservation, b) = t;
       }
-    out->conservation = g_steal_pointer (&run.conservation);
+    out->conservation = g_steal_pointer (&st.run.conservation);
   }
   ok = TRUE;
 
 done:
-  lrp_run_clear (&run);
+  lrp_state_clear (&st);
   return ok;
 }
 
@@ -2009,3 +2107,381 @@ const RelMethodDef rel_methods_lrp[] = {
               params_custom, run_custom),
   { NULL },
 };
+
+/* ---- passes kept for conditional relevance (rel-lrp.h) ---- */
+
+typedef gboolean (*LrpRunFn) (const RelMethodDef *, const RelExplainRequest *, RelExplanation *, GError **);
+
+static gboolean
+lrp_method_of (const RelMethodDef *method, LrpMethod *m)
+{
+  static const struct { LrpRunFn fn; LrpMethod m; } map[] = {
+    { run_epsilon, M_EPSILON }, { run_gamma, M_GAMMA }, { run_alpha_beta, M_ALPHA_BETA },
+    { run_zplus, M_ZPLUS }, { run_wsquare, M_WSQUARE }, { run_flat, M_FLAT },
+    { run_epsilon_plus, M_EPSILON_PLUS }, { run_epsilon_plus_flat, M_EPSILON_PLUS_FLAT },
+    { run_epsilon_gamma_box, M_EPSILON_GAMMA_BOX },
+    { run_epsilon_alpha2_beta1, M_EPSILON_ALPHA2_BETA1 },
+    { run_epsilon_alpha2_beta1_flat, M_EPSILON_ALPHA2_BETA1_FLAT }, { run_custom, M_CUSTOM },
+  };
+
+  for (gsize k = 0; k < G_N_ELEMENTS (map); k++)
+    if (method->run == map[k].fn)
+      {
+        *m = map[k].m;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static gboolean
+is_input_x_gradient (const RelMethodDef *method)
+{
+  return strcmp (method->name, "input-x-gradient") == 0;
+}
+
+struct _RelRelevancePass {
+  RelModel  *model;   /* a reference */
+  RelTensor *input;   /* a reference */
+  RelTensor *map;     /* the unconditional map */
+  gboolean   lrp;     /* else input × gradient, whose grads are plain gradients */
+  LrpState   st;
+};
+
+gboolean
+rel_relevance_pass_supports (const RelMethodDef *method)
+{
+  LrpMethod m;
+  return method && (lrp_method_of (method, &m) || is_input_x_gradient (method));
+}
+
+void
+rel_relevance_pass_free (RelRelevancePass *pass)
+{
+  if (pass == NULL)
+    return;
+  lrp_state_clear (&pass->st);
+  g_clear_pointer (&pass->map, rel_tensor_unref);
+  g_clear_pointer (&pass->input, rel_tensor_unref);
+  g_clear_pointer (&pass->model, rel_model_unref);
+  g_free (pass);
+}
+
+RelRelevancePass *
+rel_relevance_pass_new (const RelMethodDef *method, const RelExplainRequest *req, GError **error)
+{
+  g_autoptr(RelRelevancePass) pass = NULL;
+  LrpMethod m = M_EPSILON;
+  RelTensor *g;
+
+  if (req->params)
+    method = rel_params_method (req->params);
+  if (method == NULL || req->model == NULL || req->input == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "no method, model or input for a relevance pass");
+      return NULL;
+    }
+  if (!rel_relevance_pass_supports (method))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "method %s cannot be conditioned on channels: use an LRP method or input-x-gradient",
+                   method->name);
+      return NULL;
+    }
+  if (req->input->ndim < 1 || req->input->shape[0] != 1 || req->input->dtype != REL_DTYPE_FLOAT32)
+    {
+      g_autofree char *shape = rel_tensor_shape_string (req->input);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "a relevance pass takes one float input (batch 1), got shape %s", shape);
+      return NULL;
+    }
+  pass = g_new0 (RelRelevancePass, 1);
+  pass->model = rel_model_ref (req->model);
+  pass->input = rel_tensor_ref (req->input);
+  pass->lrp = lrp_method_of (method, &m);
+  if (pass->lrp)
+    {
+      if (!lrp_state_run (m, method, req, TRUE, &pass->st, error))
+        return NULL;
+      /* conditional passes record no per-layer sums */
+      for (guint i = 0; i < pass->st.run.conservation->len; i++)
+        g_free (g_array_index (pass->st.run.conservation, RelLayerConservation, i).layer);
+      g_clear_pointer (&pass->st.run.conservation, g_array_unref);
+      g = pass->st.grads->values[req->model->input];
+      pass->map = g ? rel_tensor_copy (g, error) : rel_tensor_new_like (req->input, error);
+    }
+  else
+    {
+      g_autoptr(RelTensor) seed = NULL;
+      LrpState *st = &pass->st;
+
+      memset (st, 0, sizeof *st);
+      rel_context_init (&st->ctx);
+      st->ctx.cancel = req->cancel;
+      if (!(st->acts = rel_model_forward (req->model, req->input, &st->ctx, error)))
+        return NULL;
+      seed = rel_target_seed (&req->target, rel_activations_output (st->acts), 1.0, &st->cls, &st->explained, error);
+      if (seed == NULL)
+        return NULL;
+      st->grads = rel_model_backward_values (req->model, st->acts, -1, seed, NULL, NULL, &st->ctx, error);
+      if (st->grads == NULL)
+        return NULL;
+      g = st->grads->values[req->model->input];
+      pass->map = g ? rel_tensor_copy (g, error) : rel_tensor_new_like (req->input, error);
+      if (pass->map)
+        t_mul (pass->map, req->input, 1);
+    }
+  if (pass->map == NULL || !rel_tensor_check_finite (pass->map, "the relevance map", error))
+    return NULL;
+  return g_steal_pointer (&pass);
+}
+
+RelModel *
+rel_relevance_pass_model (RelRelevancePass *pass)
+{
+  return pass->model;
+}
+
+int
+rel_relevance_pass_target_class (RelRelevancePass *pass)
+{
+  return pass->st.cls;
+}
+
+double
+rel_relevance_pass_explained_output (RelRelevancePass *pass)
+{
+  return pass->st.explained;
+}
+
+RelTensor *
+rel_relevance_pass_input_map (RelRelevancePass *pass)
+{
+  return pass->map;
+}
+
+RelTensor *
+rel_relevance_pass_activation (RelRelevancePass *pass, int value)
+{
+  if (value < 0 || value >= pass->st.acts->n_values)
+    return NULL;
+  return pass->st.acts->values[value];
+}
+
+static gboolean
+check_layer_value (RelRelevancePass *pass, int value, GError **error)
+{
+  RelTensor *a = rel_relevance_pass_activation (pass, value);
+
+  if (a == NULL || a->dtype != REL_DTYPE_FLOAT32 || a->ndim < 2 || a->shape[0] != 1 || a->shape[1] < 1
+      || rel_model_value (pass->model, value)->constant != NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "value '%s' is not a layer output with channels (a float tensor of batch 1 computed from the input)",
+                   value >= 0 && value < pass->st.acts->n_values ? rel_model_value (pass->model, value)->name : "?");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+RelTensor *
+rel_relevance_pass_relevance_at (RelRelevancePass *pass, int value, GError **error)
+{
+  RelTensor *a, *g, *r;
+
+  if (!check_layer_value (pass, value, error))
+    return NULL;
+  a = pass->st.acts->values[value];
+  g = pass->st.grads->values[value];
+  if (g == NULL)
+    return rel_tensor_new_like (a, error);
+  if ((r = rel_tensor_copy (g, error)) && !pass->lrp)
+    t_mul (r, a, 1);
+  return r;
+}
+
+/* @t (batch 1) as a batch of @n copies. */
+static RelTensor *
+t_tile (const RelTensor *t, int64_t n, GError **error)
+{
+  int64_t shape[REL_MAX_DIMS];
+  RelTensor *o;
+
+  memcpy (shape, t->shape, sizeof shape);
+  shape[0] = n;
+  if (!(o = rel_tensor_new_uninit (t->dtype, t->ndim, shape, error)))
+    return NULL;
+  for (int64_t k = 0; k < n; k++)
+    memcpy ((char *) o->data + k * t->numel * 4, t->data, (size_t) t->numel * 4);
+  return o;
+}
+
+/* The forward pass's values as a batch of @n: every computed float value of
+ * batch 1 is repeated, constants and the rest are shared. */
+static RelActivations *
+acts_tile (RelRelevancePass *pass, int64_t n, GError **error)
+{
+  RelActivations *src = pass->st.acts;
+  g_autoptr(RelActivations) t = g_new0 (RelActivations, 1);
+
+  t->model = src->model;
+  t->n_values = src->n_values;
+  t->values = g_new0 (RelTensor *, MAX (src->n_values, 1));
+  for (int v = 0; v < src->n_values; v++)
+    {
+      RelTensor *a = src->values[v];
+      if (a == NULL)
+        continue;
+      if (rel_model_value (pass->model, v)->constant == NULL && a->dtype == REL_DTYPE_FLOAT32
+          && a->ndim >= 1 && a->shape[0] == 1)
+        {
+          if (!(t->values[v] = t_tile (a, n, error)))
+            return NULL;
+        }
+      else
+        t->values[v] = rel_tensor_ref (a);
+    }
+  return g_steal_pointer (&t);
+}
+
+/* One batched backward pass from value @value with @seeds (b × the value's
+ * shape without batch) as its relevance; the input maps go to @out. */
+static gboolean
+pass_from_seeds (RelRelevancePass *pass, int value, RelTensor *seeds, float *out, GError **error)
+{
+  RelModel *model = pass->model;
+  int64_t b = seeds->shape[0];
+  g_autoptr(RelActivations) tiled = NULL;
+  g_autoptr(RelActivations) grads = NULL;
+  RelTensor *rin;
+
+  if (!(tiled = acts_tile (pass, b, error)))
+    return FALSE;
+  if (pass->lrp)
+    {
+      RelActivations *keep = pass->st.run.acts;
+      pass->st.run.acts = tiled;
+      grads = rel_model_backward_values (model, tiled, value, seeds, lrp_hook, &pass->st.run,
+                                         &pass->st.ctx, error);
+      pass->st.run.acts = keep;
+    }
+  else
+    grads = rel_model_backward_values (model, tiled, value, seeds, NULL, NULL, &pass->st.ctx, error);
+  if (grads == NULL)
+    return FALSE;
+  rin = grads->values[model->input];
+  if (rin == NULL)
+    {
+      memset (out, 0, (size_t) (b * pass->input->numel) * sizeof (float));
+      return TRUE;
+    }
+  if (!pass->lrp)
+    t_mul (rin, tiled->values[model->input], 1);
+  memcpy (out, rel_tensor_f32 (rin), (size_t) rin->numel * sizeof (float));
+  return TRUE;
+}
+
+RelTensor *
+rel_relevance_pass_from_seeds (RelRelevancePass *pass, int value, const RelTensor *seeds, int max_batch,
+                               GError **error)
+{
+  g_autoptr(RelTensor) out = NULL;
+  RelTensor *a;
+  int64_t shape[REL_MAX_DIMS], n;
+
+  if (!check_layer_value (pass, value, error))
+    return NULL;
+  a = pass->st.acts->values[value];
+  if (seeds == NULL || seeds->dtype != REL_DTYPE_FLOAT32 || seeds->ndim != a->ndim || seeds->shape[0] < 1
+      || seeds->numel != seeds->shape[0] * a->numel)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "the seeds do not have the shape of '%s' (a batch of them)",
+                   rel_model_value (pass->model, value)->name);
+      return NULL;
+    }
+  if (max_batch <= 0)
+    max_batch = 8;
+  n = seeds->shape[0];
+  memcpy (shape, pass->input->shape, sizeof shape);
+  shape[0] = n;
+  if (!(out = rel_tensor_new (REL_DTYPE_FLOAT32, pass->input->ndim, shape, error)))
+    return NULL;
+  for (int64_t first = 0; first < n; first += max_batch)
+    {
+      int64_t b = MIN (max_batch, n - first);
+      int64_t sh[REL_MAX_DIMS];
+      g_autoptr(RelTensor) part = NULL;
+
+      memcpy (sh, a->shape, sizeof sh);
+      sh[0] = b;
+      if (!(part = rel_tensor_new_from_f32 (a->ndim, sh, rel_tensor_f32 (seeds) + first * a->numel, error))
+          || !pass_from_seeds (pass, value, part, rel_tensor_f32 (out) + first * pass->input->numel, error))
+        return NULL;
+    }
+  if (!rel_tensor_check_finite (out, "the conditional relevance maps", error))
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
+RelTensor *
+rel_relevance_pass_conditional (RelRelevancePass *pass, int value, const float *masks, int64_t mask_len,
+                                int n_masks, int max_batch, GError **error)
+{
+  g_autoptr(RelTensor) out = NULL;
+  RelTensor *a, *g;
+  RelModel *model = pass->model;
+  int64_t shape[REL_MAX_DIMS], c_count, inner, in_numel;
+
+  if (!check_layer_value (pass, value, error))
+    return NULL;
+  if (n_masks < 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "no channel masks to condition on");
+      return NULL;
+    }
+  if (max_batch <= 0)
+    max_batch = 8;
+  a = pass->st.acts->values[value];
+  g = pass->st.grads->values[value];
+  c_count = a->shape[1];
+  inner = a->numel / c_count;
+  if (masks == NULL || (mask_len != c_count && mask_len != a->numel))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "a mask on '%s' needs %" G_GINT64_FORMAT " (per channel) or %" G_GINT64_FORMAT " (per element) weights",
+                   rel_model_value (model, value)->name, c_count, a->numel);
+      return NULL;
+    }
+  in_numel = pass->input->numel;
+  memcpy (shape, pass->input->shape, sizeof shape);
+  shape[0] = n_masks;
+  if (!(out = rel_tensor_new (REL_DTYPE_FLOAT32, pass->input->ndim, shape, error)))
+    return NULL;
+  if (g == NULL)
+    return g_steal_pointer (&out);   /* no relevance reaches the value: every map is zero */
+
+  for (int first = 0; first < n_masks; first += max_batch)
+    {
+      int b = MIN (max_batch, n_masks - first);
+      g_autoptr(RelTensor) seed = NULL;
+
+      if (!(seed = t_tile (g, b, error)))
+        return NULL;
+      for (int k = 0; k < b; k++)
+        {
+          const float *mk = masks + (int64_t) (first + k) * mask_len;
+          float *s = rel_tensor_f32 (seed) + (int64_t) k * g->numel;
+          if (mask_len == c_count)
+            for (int64_t c = 0; c < c_count; c++)
+              for (int64_t i = 0; i < inner; i++)
+                s[c * inner + i] *= mk[c];
+          else
+            for (int64_t i = 0; i < g->numel; i++)
+              s[i] *= mk[i];
+        }
+      if (!pass_from_seeds (pass, value, seed, rel_tensor_f32 (out) + (int64_t) first * in_numel, error))
+        return NULL;
+    }
+  if (!rel_tensor_check_finite (out, "the conditional relevance maps", error))
+    return NULL;
+  return g_steal_pointer (&out);
+}
