@@ -64,6 +64,12 @@ folder_ready (gpointer data)
 }
 
 static gboolean
+inspect_idle (gpointer data)
+{
+  return !rel_inspect_page_is_busy (REL_INSPECT_PAGE (data));
+}
+
+static gboolean
 view_idle (gpointer data)
 {
   return !rel_strategies_view_is_busy (REL_STRATEGIES_VIEW (data));
@@ -286,6 +292,57 @@ test_demo_strategies (void)
   /* ... where the canvas says what it explains, with the same method */
   ui_test_wait_until ((UiTestCondition) rel_window_is_explained, window, WAIT_SECONDS, "the clicked image's map");
   g_assert_true (rel_explainer_panel_get_method (panel) == rel_method_lookup ("lrp-epsilon-plus-flat"));
+
+  /* "Inspect" on the tagged cluster opens the Inspect page with its images and,
+   * as reference, the clean group's images outside it; the tag's transplant
+   * there flips most of the other classes to the planted class */
+  {
+    r = rel_strategies_view_get_result (view);
+    int tagged_cluster = -1, in_cluster = 0, clean_in_cluster = 0;
+    for (int c = 0; c < r->n_clusters && tagged_cluster < 0; c++)
+      {
+        int tagged = 0, size = 0, clean = 0;
+        for (int i = 0; i < r->n; i++)
+          if (r->labels[i] == r->clusters[c].id)
+            {
+              g_autofree char *d = g_path_get_dirname (rel_strategies_view_get_path (view, i));
+              g_autofree char *p = g_path_get_dirname (d);
+              g_autofree char *g = g_path_get_basename (p);
+              size++;
+              tagged += g_str_equal (g, "tagged");
+              clean += g_str_equal (g, "clean");
+            }
+        if (2 * tagged > size)
+          tagged_cluster = c, in_cluster = size, clean_in_cluster = clean;
+      }
+    g_assert_cmpint (tagged_cluster, >=, 0);
+    GtkWidget *inspect_button = rel_strategies_view_get_inspect_button (view, tagged_cluster);
+    g_assert_nonnull (inspect_button);
+    g_signal_emit_by_name (inspect_button, "clicked");
+    g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (stack)), ==, "inspect");
+    RelInspectPage *page = rel_window_get_inspect_page (window);
+    g_assert_cmpint (rel_inspect_page_get_n_cluster (page), ==, in_cluster);
+    g_assert_cmpint (rel_inspect_page_get_n_reference (page), ==, (int) (n_images / 2) - clean_in_cluster);
+    g_assert_true (rel_inspect_page_suggest (page));
+    ui_test_wait_until ((UiTestCondition) inspect_idle, page, WAIT_SECONDS, "the suggested region");
+    g_assert_null (rel_inspect_page_get_error (page));
+    const RelRegion *reg = rel_inspect_page_get_region (page);
+    g_assert_nonnull (reg);
+    g_assert_true (rel_inspect_page_run (page, REL_INSPECT_TRANSPLANT));
+    ui_test_wait_until ((UiTestCondition) inspect_idle, page, WAIT_SECONDS, "the transplant");
+    g_assert_null (rel_inspect_page_get_error (page));
+    const RelInspectResult *tr = rel_inspect_page_get_result (page, REL_INSPECT_TRANSPLANT);
+    g_test_message ("Inspect from cluster %d (%d images, %d clean): region %d,%d,%d,%d, transplant into %d reference images flips %.3f",
+                    tagged_cluster + 1, in_cluster, clean_in_cluster, reg->x, reg->y, reg->width, reg->height,
+                    tr->n_images, tr->flip_rate);
+    g_assert_cmpfloat (tr->flip_rate, >=, 0.7);
+    const char *inspect_shot = g_getenv ("INSPECT_WINDOW_SCREENSHOT");
+    if (inspect_shot)
+      {
+        ui_test_wait_for_frame (GTK_WIDGET (window));
+        g_assert_true (rel_widget_save_png (GTK_WIDGET (window), inspect_shot, &error));
+      }
+  }
 
   /* a run cancelled at once leaves the previous analysis in place */
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "strategies");
