@@ -3,7 +3,7 @@
  *
  *   relevance-cli correct MODEL DATASET --class C
  *       (--region x,y,w,h | --mask M.png) [--source IMAGE] | --artifact-folder DIR
- *       --layer L|auto --method p-clarc|a-clarc [--direction full|channel]
+ *       --layer L|auto --method p-clarc|a-clarc [--direction full|channel] [--cav pattern|logistic]
  *       [--epochs N] [--holdout 0.5] [--seed S] -o CORRECTED.onnx [--json]
  *
  * DATASET holds artifact-free images, one subfolder per class. The artifact is
@@ -59,6 +59,7 @@ rel_cli_correct (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *class_name = NULL, *region_text = NULL, *mask_path = NULL, *source = NULL;
   g_autofree char *artifact_dir = NULL, *layer = NULL, *method_text = NULL, *direction = NULL, *out = NULL;
+  g_autofree char *cav_text = NULL;
   g_autofree char *explain_method = NULL, *group = NULL, *artifact_group = NULL;
   gboolean json = FALSE;
   int epochs = 0;
@@ -75,6 +76,7 @@ rel_cli_correct (int argc, char **argv)
     { "layer", 'l', 0, G_OPTION_ARG_STRING, &layer, "The layer (node name), or auto", "L" },
     { "method", 0, 0, G_OPTION_ARG_STRING, &method_text, "p-clarc or a-clarc", "M" },
     { "direction", 0, 0, G_OPTION_ARG_STRING, &direction, "full (C×H×W, default) or channel (max-pooled)", "D" },
+    { "cav", 0, 0, G_OPTION_ARG_STRING, &cav_text, "How the direction is fitted: pattern (mean difference, default) or logistic", "FIT" },
     { "explain", 0, 0, G_OPTION_ARG_STRING, &explain_method, "Explainer for the relevance mass (default " REL_INSPECT_DEFAULT_METHOD ")", "NAME" },
     { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, "A-ClArC: fine-tuning epochs (default 5)", "N" },
     { "holdout", 0, 0, G_OPTION_ARG_DOUBLE, &holdout, "Share of the images held out for the figures (default 0.5)", "F" },
@@ -97,6 +99,7 @@ rel_cli_correct (int argc, char **argv)
   RelClarcRequest req = { 0 };
   RelClarcMethod method;
   RelCavKind kind = REL_CAV_FULL;
+  RelCavFit fit = REL_CAV_PATTERN;
   int target;
 
   g_option_context_add_main_entries (octx, entries, NULL);
@@ -118,6 +121,8 @@ rel_cli_correct (int argc, char **argv)
     return rel_cli_fail (EXIT_USAGE, "--direction must be full or channel");
   if (direction && strcmp (direction, "channel") == 0)
     kind = REL_CAV_CHANNEL;
+  if (cav_text && !rel_cav_fit_parse (cav_text, &fit, &error))
+    return rel_cli_fail (EXIT_USAGE, "--cav: %s", error->message);
   if (!(holdout > 0 && holdout < 1))
     return rel_cli_fail (EXIT_USAGE, "--holdout must lie between 0 and 1");
   if (epochs < 0 || epochs > 1000)
@@ -220,6 +225,7 @@ rel_cli_correct (int argc, char **argv)
   req.layer = layer;
   req.method = method;
   req.kind = kind;
+  req.fit = fit;
   req.holdout = holdout;
   req.epochs = epochs;
   req.seed = (guint64) seed;
@@ -253,6 +259,8 @@ rel_cli_correct (int argc, char **argv)
       json_builder_add_string_value (b, res->layer);
       json_builder_set_member_name (b, "direction");
       json_builder_add_string_value (b, kind == REL_CAV_FULL ? "full" : "channel");
+      json_builder_set_member_name (b, "cav");
+      json_builder_add_string_value (b, rel_cav_fit_name (fit));
       rel_cli_json_number (b, "cav_accuracy", res->cav_accuracy);
       rel_cli_json_number (b, "cav_auc", res->cav_auc);
       json_figures (b, "before", &res->before);

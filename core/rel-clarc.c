@@ -188,9 +188,116 @@ score (const RelCav *cav, const float *a, double *f)
   return s;
 }
 
+gboolean
+rel_cav_fit_parse (const char *text, RelCavFit *fit, GError **error)
+{
+  if (g_strcmp0 (text, "pattern") == 0)
+    *fit = REL_CAV_PATTERN;
+  else if (g_strcmp0 (text, "logistic") == 0)
+    *fit = REL_CAV_LOGISTIC;
+  else
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "a direction is fitted by pattern or logistic, not “%s”", text ? text : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+const char *
+rel_cav_fit_name (RelCavFit fit)
+{
+  return fit == REL_CAV_LOGISTIC ? "logistic" : "pattern";
+}
+
+/* Logistic regression on @n rows of @x (dim each, centred), labels @y (0/1):
+ * minimises mean log(1 + exp(−s (wᵀx + b))) + λ/2 ‖w‖² (s = ±1) by Nesterov's
+ * accelerated gradient with step 1/L, L = λmax(XᵀX/n)/4 + λ from a power
+ * iteration. λ is relative to λmax so the fit does not depend on the
+ * activations' scale; it also keeps w finite when the sets separate, as they
+ * do in a layer with more dimensions than images. */
+static void
+logistic_fit (const double *x, const guint8 *y, int n, int dim, double *w)
+{
+  g_autofree double *v = g_new (double, dim), *u = g_new (double, dim);
+  g_autofree double *z = g_new0 (double, dim), *prev = g_new0 (double, dim), *grad = g_new (double, dim);
+  g_autofree double *xw = g_new (double, n);
+  double lmax = 0, lambda, step, b = 0, zb = 0, prevb = 0, t = 1;
+
+  /* λmax of XᵀX/n: power iteration from a fixed start */
+  for (int k = 0; k < dim; k++)
+    v[k] = 1.0 / sqrt (dim) * (1 + 0.01 * (k % 7));
+  for (int it = 0; it < 30; it++)
+    {
+      double norm = 0;
+      memset (u, 0, sizeof (double) * dim);
+      for (int i = 0; i < n; i++)
+        {
+          const double *r = x + (gsize) i * dim;
+          double d = 0;
+          for (int k = 0; k < dim; k++)
+            d += r[k] * v[k];
+          for (int k = 0; k < dim; k++)
+            u[k] += d * r[k] / n;
+        }
+      for (int k = 0; k < dim; k++)
+        norm += u[k] * u[k];
+      norm = sqrt (norm);
+      lmax = norm;
+      if (!(norm > 0))
+        break;
+      for (int k = 0; k < dim; k++)
+        v[k] = u[k] / norm;
+    }
+  lambda = 0.01 * MAX (lmax, 1e-12) / 4;
+  step = 1.0 / (MAX (lmax, 1e-12) / 4 + 0.25 + lambda);   /* the bias's column of ones adds ≤ 1/4 */
+  memset (w, 0, sizeof (double) * dim);
+  for (int it = 0; it < 500; it++)
+    {
+      double gb = 0, tn;
+      /* gradient at the look-ahead point z */
+      for (int i = 0; i < n; i++)
+        {
+          const double *r = x + (gsize) i * dim;
+          double d = zb;
+          for (int k = 0; k < dim; k++)
+            d += r[k] * z[k];
+          xw[i] = d;
+        }
+      for (int k = 0; k < dim; k++)
+        grad[k] = lambda * z[k];
+      for (int i = 0; i < n; i++)
+        {
+          /* d/dd log(1 + exp(−s d)) = −s σ(−s d) */
+          double sgn = y[i] ? 1 : -1, g = -sgn / (1 + exp (sgn * xw[i])) / n;
+          const double *r = x + (gsize) i * dim;
+          for (int k = 0; k < dim; k++)
+            grad[k] += g * r[k];
+          gb += g;
+        }
+      memcpy (prev, w, sizeof (double) * dim);
+      prevb = b;
+      for (int k = 0; k < dim; k++)
+        w[k] = z[k] - step * grad[k];
+      b = zb - step * gb;
+      tn = (1 + sqrt (1 + 4 * t * t)) / 2;
+      for (int k = 0; k < dim; k++)
+        z[k] = w[k] + (t - 1) / tn * (w[k] - prev[k]);
+      zb = b + (t - 1) / tn * (b - prevb);
+      t = tn;
+    }
+}
+
 RelCav *
 rel_cav_fit (RelModel *model, int value, RelCavKind kind, const int shape[3],
              const float *with, int n_with, const float *without, int n_without, GError **error)
+{
+  return rel_cav_fit_with (model, value, kind, REL_CAV_PATTERN, shape, with, n_with, without, n_without, error);
+}
+
+RelCav *
+rel_cav_fit_with (RelModel *model, int value, RelCavKind kind, RelCavFit fit, const int shape[3],
+                  const float *with, int n_with, const float *without, int n_without, GError **error)
 {
   g_autoptr(RelCav) cav = g_new0 (RelCav, 1);
   gsize full = (gsize) shape[0] * shape[1] * shape[2], plane = (gsize) shape[1] * shape[2];
@@ -248,14 +355,47 @@ rel_cav_fit (RelModel *model, int value, RelCavKind kind, const int shape[3],
                    "the artifact leaves no direction there", cav->layer);
       return NULL;
     }
+  if (fit == REL_CAV_LOGISTIC)
+    {
+      int n = n_with + n_without;
+      g_autofree double *x = g_new (double, (gsize) n * cav->dim);
+      g_autofree guint8 *y = g_new (guint8, n);
+      g_autofree double *w = g_new (double, cav->dim);
+      double wn = 0;
+      for (int i = 0; i < n; i++)
+        {
+          double *r = x + (gsize) i * cav->dim;
+          features (cav, i < n_with ? with + (gsize) i * full : without + (gsize) (i - n_with) * full, r);
+          for (int k = 0; k < cav->dim; k++)
+            r[k] -= (m1[k] * n_with + m0[k] * n_without) / n;
+          y[i] = i < n_with;
+        }
+      logistic_fit (x, y, n, cav->dim, w);
+      for (int k = 0; k < cav->dim; k++)
+        wn += w[k] * w[k];
+      wn = sqrt (wn);
+      if (!(wn > 0) || !isfinite (wn))
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_FAILED,
+                       "at layer %s the logistic regression found no direction between the images with and "
+                       "without the artifact", cav->layer);
+          return NULL;
+        }
+      for (int k = 0; k < cav->dim; k++)
+        f[k] = w[k] / wn;
+    }
+  else
+    for (int k = 0; k < cav->dim; k++)
+      f[k] = (m1[k] - m0[k]) / norm;
   for (int k = 0; k < cav->dim; k++)
     {
-      cav->direction[k] = (float) ((m1[k] - m0[k]) / norm);
+      cav->direction[k] = (float) f[k];
       cav->direction[cav->dim + k] = (float) m0[k];
       if (kind == REL_CAV_FULL)
         cav->mean[k] = (float) m0[k];
     }
-  /* the with-mean scores ‖m1 − m0‖ (full) and the without-mean 0: cut half-way */
+  /* scores are vᵀ(f − m0): the without-mean scores 0, the with-mean
+   * vᵀ(m1 − m0); cut half-way */
   cav->threshold = 0;
   for (int k = 0; k < cav->dim; k++)
     cav->threshold += cav->direction[k] * (m1[k] - m0[k]);
@@ -896,7 +1036,8 @@ rel_clarc_run (const RelClarcRequest *req, GError **error)
           || (a0 = rel_clarc_activations (model, value, SET_X (&fit_clean), SET_N (&fit_clean), shape, req->cancel, &local)) == NULL
           || (h1 = rel_clarc_activations (model, value, SET_X (&hold_art), SET_N (&hold_art), shape, req->cancel, &local)) == NULL
           || (h0 = rel_clarc_activations (model, value, SET_X (&hold_clean), SET_N (&hold_clean), shape, req->cancel, &local)) == NULL
-          || (cav = rel_cav_fit (model, value, req->kind, shape, a1, SET_N (&fit_art), a0, SET_N (&fit_clean), &local)) == NULL)
+          || (cav = rel_cav_fit_with (model, value, req->kind, req->fit, shape, a1, SET_N (&fit_art), a0,
+                                        SET_N (&fit_clean), &local)) == NULL)
         {
           /* trying every layer: one too large to keep, or one the artifact
            * leaves no trace in, is skipped */

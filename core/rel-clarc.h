@@ -42,6 +42,15 @@ typedef enum {
   REL_CAV_CHANNEL,   /* per channel, spatially max-pooled; projected at every position */
 } RelCavKind;
 
+/* How the direction is estimated from the two sets. */
+typedef enum {
+  REL_CAV_PATTERN,   /* the signal: difference of the means (Anders et al.; what projection needs) */
+  REL_CAV_LOGISTIC,  /* the filter: an L2-regularised logistic regression's weights */
+} RelCavFit;
+
+gboolean    rel_cav_fit_parse (const char *text, RelCavFit *fit, GError **error);
+const char *rel_cav_fit_name  (RelCavFit fit);
+
 typedef enum {
   REL_CLARC_P,       /* projective */
   REL_CLARC_A,       /* augmentive */
@@ -75,6 +84,14 @@ float     *rel_clarc_activations (RelModel *model, int value, RelTensor *const *
 /* Fits the direction from activations (each C·H·W) of @n_with images with the
  * artifact and @n_without without. */
 RelCav    *rel_cav_fit      (RelModel *model, int value, RelCavKind kind, const int shape[3],
+                             const float *with, int n_with, const float *without, int n_without,
+                             GError **error);
+/* The same with the direction estimated by @fit. For REL_CAV_LOGISTIC the
+ * weights of a logistic regression (features centred on the pooled mean, L2
+ * penalty 0.01 × the largest eigenvalue of their covariance / 4, accelerated
+ * gradient descent), normalised; the threshold lies half-way between the two
+ * sets' mean scores. z̄ is the artifact-free mean either way. */
+RelCav    *rel_cav_fit_with (RelModel *model, int value, RelCavKind kind, RelCavFit fit, const int shape[3],
                              const float *with, int n_with, const float *without, int n_without,
                              GError **error);
 /* Accuracy (threshold from the fit) and AUC of the score vᵀ(a − z̄) on other
@@ -136,6 +153,7 @@ typedef struct {
   const char        *layer;           /* node name; NULL or "auto": choose */
   RelClarcMethod     method;
   RelCavKind         kind;
+  RelCavFit          fit;             /* REL_CAV_PATTERN (0) unless asked */
   double             holdout;         /* share of images held out (0.5) */
   int                epochs;          /* A-ClArC (default 5 when 0) */
   guint64            seed;

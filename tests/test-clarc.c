@@ -341,6 +341,73 @@ test_lrp_projection (void)
   demo_clear (&d);
 }
 
+/* Two Gaussian sets with one shared, strongly correlated covariance
+ * Σ = [[1, 0.9], [0.9, 1]] and means 0 and (1, 0): the mean difference
+ * (pattern) points along (1, 0), the Bayes-optimal linear separator (which a
+ * logistic regression approaches with many samples) along Σ⁻¹ (1, 0) ∝
+ * (1, −0.9). Held out, the logistic direction separates the sets at the
+ * optimum Φ(‖Σ^−½ Δm‖ / 2) = Φ(1.147) ≈ 0.874, the pattern at Φ(0.5) ≈ 0.69. */
+static void
+gaussian_set (GRand *rng, int n, double shift, float *out)
+{
+  for (int i = 0; i < n; i++)
+    {
+      double u1 = g_rand_double_range (rng, 1e-12, 1), u2 = g_rand_double (rng);
+      double z1 = sqrt (-2 * log (u1)) * cos (2 * G_PI * u2), z2 = sqrt (-2 * log (u1)) * sin (2 * G_PI * u2);
+      /* Cholesky of Σ: [[1, 0], [0.9, √0.19]] */
+      out[2 * i] = (float) (z1 + shift);
+      out[2 * i + 1] = (float) (0.9 * z1 + sqrt (0.19) * z2);
+    }
+}
+
+static void
+test_cav_logistic (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = demo_path ("model.onnx");
+  g_autoptr(RelModel) model = rel_model_load (path, &error);
+  g_autoptr(GRand) rng = g_rand_new_with_seed (7);
+  const int n = 3000, shape[3] = { 2, 1, 1 };
+  g_autofree float *w1 = g_new (float, 2 * n), *w0 = g_new (float, 2 * n);
+  g_autofree float *h1 = g_new (float, 2 * n), *h0 = g_new (float, 2 * n);
+  g_autoptr(RelCav) pattern = NULL, logistic = NULL;
+  const double lda[2] = { 1 / sqrt (1.81), -0.9 / sqrt (1.81) };
+  RelCavFit fit;
+  int value;
+
+  g_assert_no_error (error);
+  value = rel_clarc_find_layer (model, "MaxPool_5", &error);
+  g_assert_no_error (error);
+  gaussian_set (rng, n, 1, w1);
+  gaussian_set (rng, n, 0, w0);
+  gaussian_set (rng, n, 1, h1);
+  gaussian_set (rng, n, 0, h0);
+
+  pattern = rel_cav_fit_with (model, value, REL_CAV_FULL, REL_CAV_PATTERN, shape, w1, n, w0, n, &error);
+  g_assert_no_error (error);
+  logistic = rel_cav_fit_with (model, value, REL_CAV_FULL, REL_CAV_LOGISTIC, shape, w1, n, w0, n, &error);
+  g_assert_no_error (error);
+  rel_cav_evaluate (pattern, h1, n, h0, n);
+  rel_cav_evaluate (logistic, h1, n, h0, n);
+  g_test_message ("pattern (%.3f, %.3f): held-out accuracy %.3f AUC %.3f; logistic (%.3f, %.3f): %.3f / %.3f",
+                  pattern->direction[0], pattern->direction[1], pattern->accuracy, pattern->auc,
+                  logistic->direction[0], logistic->direction[1], logistic->accuracy, logistic->auc);
+  /* unit length, and each where its theory puts it */
+  g_assert_cmpfloat_with_epsilon (hypot (logistic->direction[0], logistic->direction[1]), 1, 1e-6);
+  g_assert_cmpfloat (pattern->direction[0], >=, 0.99);
+  g_assert_cmpfloat (logistic->direction[0] * lda[0] + logistic->direction[1] * lda[1], >=, 0.99);
+  g_assert_cmpfloat (logistic->accuracy, >=, 0.85);
+  g_assert_cmpfloat (pattern->accuracy, <=, 0.73);
+  g_assert_cmpfloat (logistic->auc, >, pattern->auc + 0.1);
+  /* z̄ is the artifact-free mean either way */
+  g_assert_cmpfloat (logistic->mean[0], ==, pattern->mean[0]);
+  g_assert_cmpfloat (logistic->mean[1], ==, pattern->mean[1]);
+
+  g_assert_true (rel_cav_fit_parse ("logistic", &fit, &error) && fit == REL_CAV_LOGISTIC);
+  g_assert_false (rel_cav_fit_parse ("svm", &fit, &error));
+  g_assert_nonnull (strstr (error->message, "“svm”"));
+}
+
 static void
 test_bad_input (void)
 {
@@ -400,6 +467,7 @@ test_cli_errors (void)
   struct {
     const char *expect;
     const char *args[16];
+    gboolean    usage;      /* a usage error: exit status 2 */
   } cases[] = {
     { "no layer “conv9”", { "correct", model, clean, "--class", "Sandal", "--region", "15,15,12,12", "--source", source,
                            "--layer", "conv9", "--method", "p-clarc", "-o", out, NULL } },
@@ -416,6 +484,9 @@ test_cli_errors (void)
     { "mixes the groups clean, tagged: name the artifact-free one with --group",
       { "correct", model, images, "--class", "Sandal", "--region", "15,15,12,12", "--layer", "auto", "--method",
         "p-clarc", "-o", out, NULL } },
+    { "pattern or logistic, not “svm”", { "correct", model, clean, "--class", "Sandal", "--region", "15,15,12,12",
+                                           "--layer", "auto", "--method", "p-clarc", "--cav", "svm", "-o", out, NULL },
+      TRUE },
     { "has no group “dirty” (its groups: clean, tagged)",
       { "inspect", model, images, "--group", "dirty", "--class", "Sandal", "--region", "15,15,12,12", "--mode", "mass", NULL } },
   };
@@ -450,7 +521,7 @@ test_cli_errors (void)
                                    &err_text, &status, &error));
       g_test_message ("%s → %s", cases[c].args[0], err_text);
       g_assert_false (g_spawn_check_wait_status (status, NULL));
-      g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+      g_assert_cmpint (WEXITSTATUS (status), ==, cases[c].usage ? 2 : 1);
       g_assert_true (g_str_has_prefix (err_text, "relevance-cli: "));
       g_assert_cmpint (strchr (err_text, '\n') - err_text, ==, (int) strlen (err_text) - 1);
       g_assert_nonnull (strstr (err_text, cases[c].expect));
@@ -468,6 +539,7 @@ main (int argc, char **argv)
   g_test_add_func ("/clarc/demo/p-clarc-channel", test_p_clarc_channel);
   g_test_add_func ("/clarc/demo/a-clarc", test_a_clarc);
   g_test_add_func ("/clarc/lrp-projection", test_lrp_projection);
+  g_test_add_func ("/clarc/cav-logistic", test_cav_logistic);
   g_test_add_func ("/clarc/bad-input", test_bad_input);
   g_test_add_func ("/clarc/cli-errors", test_cli_errors);
   return g_test_run ();
