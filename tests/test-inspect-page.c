@@ -287,6 +287,21 @@ test_demo (void)
     g_test_message ("mass on %d tagged Sandals: %.3f (rank %.3f)", r->n_images, r->relevance_mass, r->rank_accuracy);
     assert_same_result (r, core);
     g_assert_cmpfloat (r->relevance_mass, >=, 0.35);
+    /* the contrast: the clean Sandals of the reference put far less on the tag's box */
+    Images clean_class = { g_ptr_array_new_with_free_func (g_free), g_array_new (FALSE, FALSE, sizeof (int)) };
+    for (guint i = 0; i < reference.paths->len; i++)
+      if (g_array_index (reference.labels, int, i) == target)
+        {
+          g_ptr_array_add (clean_class.paths, g_strdup (g_ptr_array_index (reference.paths, i)));
+          g_array_append_val (clean_class.labels, target);
+        }
+    g_autoptr (RelInspectResult) core_ref = core_run (model, &clean_class, target, tag, REL_INSPECT_MASS, 0, NULL, NULL);
+    const RelInspectResult *rm = rel_inspect_page_get_reference_mass (page);
+    g_test_message ("mass on %d clean Sandals of the reference: %.3f", rm->n_images, rm->relevance_mass);
+    g_assert_cmpint (rm->n_images, ==, core_ref->n_images);
+    g_assert_cmpfloat_with_epsilon (rm->relevance_mass, core_ref->relevance_mass, 1e-12);
+    g_assert_cmpfloat (rm->relevance_mass, <, r->relevance_mass - 0.15);
+    images_clear (&clean_class);
   }
 
   /* 3: removing the tag lowers the Sandal probability */

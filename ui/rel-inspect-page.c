@@ -82,6 +82,7 @@ struct _RelInspectPage
   JobKind          job_kind;
   char            *error;
   RelInspectResult *results[3];                 /* by RelInspectMode */
+  RelInspectResult *ref_mass;                   /* mass on the class's reference images */
   int              rows[3];
   RelClarcResult  *correction;
   gboolean         export_use;
@@ -169,6 +170,9 @@ typedef struct {
   char           *layer;
   RelJob         *job;
   int             done, total;
+  char          **ref_paths;      /* JOB_MASS: the reference, for the class's own images */
+  int            *ref_labels;
+  int             n_ref;
   char           *out_path;       /* JOB_EXPORT */
   gboolean        use;            /* JOB_EXPORT: load it into the window afterwards */
 } Task;
@@ -183,6 +187,8 @@ task_free (Task *t)
   g_free (t->source_path);
   g_free (t->layer);
   g_free (t->out_path);
+  g_strfreev (t->ref_paths);
+  g_free (t->ref_labels);
   g_free (t);
 }
 
@@ -203,6 +209,7 @@ suggestion_free (Suggestion *s)
 typedef struct {
   RelInspectImage *images;
   int              n;
+  int              set;          /* 0: the step's images, 1: mass on the class's reference images */
 } Chunk;
 
 static void
@@ -270,6 +277,58 @@ takes_part (RelInspectMode mode, int label, int target)
          || (mode == REL_INSPECT_TRANSPLANT && label >= 0 && label != target);
 }
 
+/* Runs @mode on the images @sel picks from @paths/@labels in chunks, pushing
+ * each chunk's per-image results (tagged with @set) as it finishes. */
+static gboolean
+run_chunks (Task *t, RelInspectMode mode, char **paths_all, const int *labels_all, GArray *sel, int set,
+            const RelTensor *source, const guint8 *source_mask, int *delivered, GError **last, GError **error)
+{
+  for (guint start = 0; start < sel->len; start += CHUNK, t->done += CHUNK)
+    {
+      int m = MIN (CHUNK, (int) (sel->len - start));
+      g_autofree const char **paths = g_new (const char *, m);
+      g_autofree int *labels = g_new (int, m);
+      g_autoptr (GError) local = NULL;
+      for (int k = 0; k < m; k++)
+        {
+          int i = g_array_index (sel, int, start + k);
+          paths[k] = paths_all[i];
+          labels[k] = labels_all[i];
+        }
+      RelInspectRequest req = {
+        .model = t->model, .paths = paths, .labels = labels, .n = m, .target = t->target, .region = t->region,
+        .mode = mode, .fill = t->fill, .source = source, .source_mask = source_mask,
+        .progress = on_core_progress, .progress_data = t, .cancel = rel_job_cancel_flag (t->job),
+      };
+      g_autoptr (RelInspectResult) r = rel_inspect_run (&req, &local);
+      if (r == NULL)
+        {
+          /* mass: a chunk none of whose images is predicted as the class
+           * has nothing to measure; every other failure ends the step */
+          if (mode == REL_INSPECT_MASS && g_error_matches (local, REL_ERROR, REL_ERROR_MISSING))
+            {
+              g_clear_error (last);
+              *last = g_steal_pointer (&local);
+              continue;
+            }
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      Chunk *c = g_new0 (Chunk, 1);
+      c->set = set;
+      c->n = r->n_images;
+      c->images = g_new (RelInspectImage, MAX (c->n, 1));
+      for (int k = 0; k < c->n; k++)
+        {
+          c->images[k] = r->images[k];
+          c->images[k].index = g_array_index (sel, int, start + r->images[k].index);
+        }
+      *delivered += c->n;
+      rel_job_push (t->job, c);
+    }
+  return TRUE;
+}
+
 static gpointer
 inspect_run (RelJob *job, gpointer data, GError **error)
 {
@@ -280,8 +339,9 @@ inspect_run (RelJob *job, gpointer data, GError **error)
   g_autoptr (RelTensor) source = NULL;
   g_autofree guint8 *source_mask = NULL;
   g_autoptr (GArray) sel = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GArray) ref_sel = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr (GError) last = NULL;
-  int delivered = 0;
+  int delivered = 0, ref_delivered = 0;
 
   for (int i = 0; i < t->n; i++)
     if (takes_part (mode, t->labels[i], t->target))
@@ -295,57 +355,25 @@ inspect_run (RelJob *job, gpointer data, GError **error)
                    class_label (t->model, t->target, buf));
       return NULL;
     }
+  /* mass: the class's reference images too, the strategy's contrast */
+  for (int i = 0; mode == REL_INSPECT_MASS && i < t->n_ref; i++)
+    if (t->ref_labels[i] == t->target)
+      g_array_append_val (ref_sel, i);
   if (mode == REL_INSPECT_TRANSPLANT
       && (source = rel_inspect_load (t->model, t->source_path, t->region, &source_mask, error)) == NULL)
     return NULL;
-  t->total = (int) sel->len;
-  for (t->done = 0; t->done < t->total; t->done += CHUNK)
-    {
-      int m = MIN (CHUNK, t->total - t->done);
-      g_autofree const char **paths = g_new (const char *, m);
-      g_autofree int *labels = g_new (int, m);
-      g_autoptr (GError) local = NULL;
-      for (int k = 0; k < m; k++)
-        {
-          int i = g_array_index (sel, int, t->done + k);
-          paths[k] = t->paths[i];
-          labels[k] = t->labels[i];
-        }
-      RelInspectRequest req = {
-        .model = t->model, .paths = paths, .labels = labels, .n = m, .target = t->target, .region = t->region,
-        .mode = mode, .fill = t->fill, .source = source, .source_mask = source_mask,
-        .progress = on_core_progress, .progress_data = t, .cancel = rel_job_cancel_flag (job),
-      };
-      g_autoptr (RelInspectResult) r = rel_inspect_run (&req, &local);
-      if (r == NULL)
-        {
-          /* mass: a chunk none of whose images is predicted as the class
-           * has nothing to measure; every other failure ends the step */
-          if (mode == REL_INSPECT_MASS && g_error_matches (local, REL_ERROR, REL_ERROR_MISSING))
-            {
-              g_clear_error (&last);
-              last = g_steal_pointer (&local);
-              continue;
-            }
-          g_propagate_error (error, g_steal_pointer (&local));
-          return NULL;
-        }
-      Chunk *c = g_new0 (Chunk, 1);
-      c->n = r->n_images;
-      c->images = g_new (RelInspectImage, MAX (c->n, 1));
-      for (int k = 0; k < c->n; k++)
-        {
-          c->images[k] = r->images[k];
-          c->images[k].index = g_array_index (sel, int, t->done + r->images[k].index);
-        }
-      delivered += c->n;
-      rel_job_push (job, c);
-    }
+  t->total = (int) (sel->len + ref_sel->len);
+  t->done = 0;
+  if (!run_chunks (t, mode, t->paths, t->labels, sel, 0, source, source_mask, &delivered, &last, error))
+    return NULL;
   if (delivered == 0)
     {
       g_propagate_error (error, g_steal_pointer (&last));
       return NULL;
     }
+  g_clear_error (&last);
+  if (!run_chunks (t, mode, t->ref_paths, t->ref_labels, ref_sel, 1, NULL, NULL, &ref_delivered, &last, error))
+    return NULL;
   return NULL;
 }
 
@@ -558,6 +586,12 @@ job_items (RelJob *job, GPtrArray *items, gpointer user_data)
   for (guint k = 0; k < items->len; k++)
     {
       Chunk *c = g_ptr_array_index (items, k);
+      if (c->set == 1)
+        {
+          for (int i = 0; self->ref_mass && i < c->n; i++)
+            self->ref_mass->images[self->ref_mass->n_images++] = c->images[i];
+          continue;
+        }
       for (int i = 0; i < c->n; i++)
         {
           r->images[r->n_images++] = c->images[i];
@@ -573,6 +607,8 @@ job_items (RelJob *job, GPtrArray *items, gpointer user_data)
         }
     }
   summarise (r);
+  if (self->ref_mass)
+    summarise (self->ref_mass);
   update_state (self);
 }
 
@@ -708,6 +744,16 @@ rel_inspect_page_run (RelInspectPage *self, RelInspectMode mode)
   t->fill = (RelFill) gtk_drop_down_get_selected (self->fill_dd);
   g_clear_pointer (&self->results[mode], rel_inspect_result_free);
   self->results[mode] = result_new (self, mode, t->n);
+  if (mode == REL_INSPECT_MASS)
+    {
+      t->n_ref = (int) self->ref_paths->len;
+      t->ref_paths = g_new0 (char *, t->n_ref + 1);
+      for (int i = 0; i < t->n_ref; i++)
+        t->ref_paths[i] = g_strdup (g_ptr_array_index (self->ref_paths, i));
+      t->ref_labels = g_memdup2 (self->ref_labels->data, sizeof (int) * MAX (t->n_ref, 1));
+      g_clear_pointer (&self->ref_mass, rel_inspect_result_free);
+      self->ref_mass = result_new (self, mode, t->n_ref);
+    }
   self->rows[mode] = 0;
   GtkListBox *list = mode == REL_INSPECT_REMOVE ? self->remove_list : mode == REL_INSPECT_TRANSPLANT ? self->transplant_list : NULL;
   if (list)
@@ -772,6 +818,12 @@ rel_inspect_page_get_result (RelInspectPage *self, RelInspectMode mode)
 {
   g_return_val_if_fail (mode <= REL_INSPECT_TRANSPLANT, NULL);
   return self->results[mode];
+}
+
+const RelInspectResult *
+rel_inspect_page_get_reference_mass (RelInspectPage *self)
+{
+  return self->ref_mass;
 }
 
 int
@@ -895,7 +947,21 @@ update_state (RelInspectPage *self)
       g_autofree char *v = fmt (m->relevance_mass, "%.3f"), *k = fmt (m->rank_accuracy, "%.3f");
       g_autofree char *t = g_strdup_printf (_("Relevance mass <b>%s</b> · rank accuracy %s over %d images predicted %s"),
                                             v, k, m->n_images, cls);
-      gtk_label_set_markup (self->mass_label, t);
+      const RelInspectResult *rm = self->ref_mass;
+      int nm = 0;
+      for (int i = 0; rm && i < rm->n_images; i++)
+        nm += isfinite (rm->images[i].mass);
+      if (nm > 0)
+        {
+          g_autofree char *rv = fmt (rm->relevance_mass, "%.3f");
+          g_autofree char *more = g_strdup_printf (ngettext ("; %s on %d reference image of %s outside the cluster",
+                                                             "; %s on %d reference images of %s outside the cluster", nm),
+                                                   rv, nm, cls);
+          g_autofree char *both = g_strconcat (t, more, NULL);
+          gtk_label_set_markup (self->mass_label, both);
+        }
+      else
+        gtk_label_set_markup (self->mass_label, t);
     }
   else
     gtk_label_set_text (self->mass_label, _("The share of the class’s positive relevance inside the region, "
@@ -1557,6 +1623,7 @@ forget_results (RelInspectPage *self)
       g_clear_pointer (&self->results[m], rel_inspect_result_free);
       self->rows[m] = 0;
     }
+  g_clear_pointer (&self->ref_mass, rel_inspect_result_free);
   GtkListBox *lists[] = { self->remove_list, self->transplant_list };
   for (int i = 0; i < 2; i++)
     {
@@ -1764,6 +1831,7 @@ rel_inspect_page_finalize (GObject *object)
   RelInspectPage *self = REL_INSPECT_PAGE (object);
   for (int m = 0; m < 3; m++)
     g_clear_pointer (&self->results[m], rel_inspect_result_free);
+  g_clear_pointer (&self->ref_mass, rel_inspect_result_free);
   g_clear_pointer (&self->correction, rel_clarc_result_free);
   g_clear_pointer (&self->model, rel_model_unref);
   g_clear_pointer (&self->region, rel_region_free);

@@ -71,6 +71,9 @@ const char  *rel_inspect_page_get_status     (RelInspectPage *self);
 /* The figures so far of @mode (grows while it runs; NULL before). Image
  * indices refer to the cluster (mass, remove) or the reference (transplant). */
 const RelInspectResult *rel_inspect_page_get_result (RelInspectPage *self, RelInspectMode mode);
+/* Mass also runs on the reference images of the cluster's class (the
+ * strategies it is not): their figures (image indices into the reference). */
+const RelInspectResult *rel_inspect_page_get_reference_mass (RelInspectPage *self);
 /* Images the suggestion averaged (0 before). */
 int          rel_inspect_page_get_suggest_images (RelInspectPage *self);
 const RelClarcResult *rel_inspect_page_get_correction (RelInspectPage *self);
