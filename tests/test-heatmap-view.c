@@ -790,7 +790,7 @@ test_screenshot (Fixture *f, gconstpointer data)
   if (path)
     {
       g_autoptr (GError) error = NULL;
-      g_assert_true (rel_widget_save_png (window, path, &error));
+      ui_test_save_png (window, path);
       g_assert_no_error (error);
 
       /* And dark, zoomed in, another map: for looking at, not for asserting. */
@@ -802,7 +802,7 @@ test_screenshot (Fixture *f, gconstpointer data)
                                 gtk_widget_get_width (view) / 2.0 + 40, gtk_widget_get_height (view) / 2.0 - 30);
       ui_test_wait_for_frame (window);
       ui_test_wait_for_frame (view);
-      g_assert_true (rel_widget_save_png (window, dark, &error));
+      ui_test_save_png (window, dark);
       g_assert_no_error (error);
       g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
     }

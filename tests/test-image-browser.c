@@ -809,7 +809,7 @@ test_screenshot (Fixture *f, gconstpointer data)
   (void) data;
   /* The empty state, on request, to look at. */
   if (g_getenv ("REL_BROWSER_SCREENSHOT_EMPTY"))
-    g_assert_true (rel_widget_save_png (f->window, g_getenv ("REL_BROWSER_SCREENSHOT_EMPTY"), &error));
+    ui_test_save_png (f->window, g_getenv ("REL_BROWSER_SCREENSHOT_EMPTY"));
   f->root = g_dir_make_tmp ("rel-browser-shot-XXXXXX", &error);
   g_assert_no_error (error);
   for (int c = 0; c < 4; c++)
@@ -840,7 +840,7 @@ test_screenshot (Fixture *f, gconstpointer data)
   ui_test_wait_until (thumbnails_ready, &shown, 30, "thumbnails");
   run_for (0.2);
   ui_test_wait_for_frame (GTK_WIDGET (f->browser));
-  g_assert_true (rel_widget_save_png (f->window, out ? out : "/tmp/image-browser.png", &error));
+  ui_test_save_png (f->window, out ? out : "/tmp/image-browser.png");
   g_assert_no_error (error);
 
   /* The wrong predictions' count matches i % 7 == 3 over 40 items. */
@@ -852,7 +852,7 @@ test_screenshot (Fixture *f, gconstpointer data)
       adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
       run_for (0.2);
       ui_test_wait_for_frame (GTK_WIDGET (f->browser));
-      g_assert_true (rel_widget_save_png (f->window, g_getenv ("REL_BROWSER_SCREENSHOT_DARK"), &error));
+      ui_test_save_png (f->window, g_getenv ("REL_BROWSER_SCREENSHOT_DARK"));
       adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
     }
 }

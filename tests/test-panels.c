@@ -758,7 +758,7 @@ test_choices_whole (void)
           if (g_getenv ("RELEVANCE_PANELS_PNG"))
             {
               g_autofree char *path = g_build_filename (g_getenv ("RELEVANCE_PANELS_PNG"), "panels-baseline-blur.png", NULL);
-              g_assert_true (rel_widget_save_png (window, path, NULL));
+              ui_test_save_png (window, path);
             }
         }
     }
@@ -810,7 +810,7 @@ test_render (void)
           g_autoptr(GError) error = NULL;
           g_autofree char *name = g_strdup_printf ("panels-%s.png", shots[i]);
           g_autofree char *path = g_build_filename (dir, name, NULL);
-          g_assert_true (rel_widget_save_png (window, path, &error));
+          ui_test_save_png (window, path);
           g_assert_no_error (error);
         }
     }

@@ -185,7 +185,7 @@ test_demo_strategies (void)
   if (empty_shot)
     {
       ui_test_wait_for_frame (GTK_WIDGET (window));
-      g_assert_true (rel_widget_save_png (GTK_WIDGET (window), empty_shot, &error));
+      ui_test_save_png (GTK_WIDGET (window), empty_shot);
     }
 
   /* the eigengap's k */
@@ -195,7 +195,7 @@ test_demo_strategies (void)
   if (running_shot)
     {
       ui_test_wait_for_frame (GTK_WIDGET (window));
-      g_assert_true (rel_widget_save_png (GTK_WIDGET (window), running_shot, &error));
+      ui_test_save_png (GTK_WIDGET (window), running_shot);
     }
   ui_test_wait_until (view_idle, view, WAIT_SECONDS, "the analysis");
   g_assert_null (rel_strategies_view_get_error (view));
@@ -267,7 +267,7 @@ test_demo_strategies (void)
   if (shot)
     {
       ui_test_wait_for_frame (GTK_WIDGET (window));
-      g_assert_true (rel_widget_save_png (GTK_WIDGET (window), shot, &error));
+      ui_test_save_png (GTK_WIDGET (window), shot);
       g_assert_no_error (error);
     }
 

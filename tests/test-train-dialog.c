@@ -222,7 +222,7 @@ test_train (void)
   g_assert_nonnull (acc_label);
   g_assert_true (gtk_widget_get_mapped (acc_label));
   g_autofree char *png = ui_test_output_path ("test-train-dialog.png");
-  g_assert_true (rel_widget_save_png (GTK_WIDGET (dialog), png, NULL));
+  ui_test_save_png (GTK_WIDGET (dialog), png);
 
   /* the run's folder: the model and clean/tagged test images */
   const char *model_path = rel_train_dialog_get_model_path (dialog);
@@ -407,7 +407,7 @@ test_german (void)
   g_assert_nonnull (find_widget (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "Präparierte Klasse"));
   g_assert_cmpstr (rel_train_dialog_get_status (dialog), ==, "Nicht gestartet");
   g_autofree char *png = ui_test_output_path ("test-train-dialog-de.png");
-  g_assert_true (rel_widget_save_png (GTK_WIDGET (dialog), png, NULL));
+  ui_test_save_png (GTK_WIDGET (dialog), png);
   gtk_window_destroy (GTK_WINDOW (dialog));
   ui_test_set_language (NULL);
 }

@@ -388,7 +388,7 @@ test_bad_drop (void)
   g_assert_nonnull (toast);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (toast)));
   g_autofree char *shot = ui_test_output_path ("test-ui-error.png");
-  g_assert_true (rel_widget_save_png (GTK_WIDGET (window), shot, NULL));
+  ui_test_save_png (GTK_WIDGET (window), shot);
 
   /* The previous model still explains. */
   guint before = rel_window_get_n_updates (window);
@@ -462,7 +462,7 @@ test_compare_and_export (void)
   g_assert_cmpfloat (fabs (rel_heatmap_view_get_scale (b) - top), <, 1e-9 * top);
   ui_test_wait_for_frame (GTK_WIDGET (window));
   g_autofree char *shot = ui_test_output_path ("test-ui-compare.png");
-  g_assert_true (rel_widget_save_png (GTK_WIDGET (window), shot, NULL));
+  ui_test_save_png (GTK_WIDGET (window), shot);
 
   g_autoptr (GError) error = NULL;
   g_autofree char *png = g_build_filename (images, "grid.png", NULL);
@@ -643,7 +643,7 @@ test_export_failures (void)
   /* the toast of the last failed save, for a look */
   ui_test_wait_for_frame (GTK_WIDGET (window));
   g_autofree char *shot = ui_test_output_path ("test-ui-export-failed.png");
-  g_assert_true (rel_widget_save_png (GTK_WIDGET (window), shot, NULL));
+  ui_test_save_png (GTK_WIDGET (window), shot);
   gtk_window_destroy (GTK_WINDOW (window));
   ui_test_remove_tree (dir);
   ui_test_remove_tree (images);
@@ -739,7 +739,7 @@ test_settings (void)
   g_assert_nonnull (opacity_value);
   g_assert_nonnull (gtk_widget_get_ancestor (GTK_WIDGET (opacity_value), GTK_TYPE_SCALE));
   g_autofree char *png = ui_test_output_path ("test-ui-preferences.png");
-  g_assert_true (rel_widget_save_png (GTK_WIDGET (prefs), png, NULL));
+  ui_test_save_png (GTK_WIDGET (prefs), png);
   gtk_window_destroy (prefs);
   gtk_window_destroy (GTK_WINDOW (window));
   g_settings_reset (settings, "colormap");
@@ -949,7 +949,7 @@ test_hig (void)
   /* the columns fill the grid: what is left at the right is less than a cell's chrome and spacing */
   g_assert_cmpint (gtk_widget_get_width (grid) - right, <, 40);
   g_autofree char *shot = ui_test_output_path ("test-ui-compare-wide.png");
-  g_assert_true (rel_widget_save_png (w, shot, NULL));
+  ui_test_save_png (w, shot);
   gtk_window_destroy (GTK_WINDOW (window));
   ui_test_remove_tree (images);
 }
@@ -1073,7 +1073,7 @@ test_shortcuts (void)
   g_assert_nonnull (ui_test_find_label (GTK_WIDGET (overlay), "Pages"));
   g_assert_nonnull (ui_test_find_label (GTK_WIDGET (overlay), "Strategies"));
   g_autofree char *png = ui_test_output_path ("test-ui-shortcuts.png");
-  g_assert_true (rel_widget_save_png (GTK_WIDGET (overlay), png, NULL));
+  ui_test_save_png (GTK_WIDGET (overlay), png);
   gtk_window_destroy (overlay);
 }
 

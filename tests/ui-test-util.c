@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "rel-error.h"
 #include "rel-render.h"
 #include "fixture-util.h"
 
@@ -125,6 +126,26 @@ ui_test_wait_for_frame (GtkWidget *widget)
   /* It queues a draw of @widget itself, so the frame shows its current state. */
   rel_widget_after_next_frame (widget, ui_test_set_flag, &drawn, NULL);
   ui_test_wait_until (ui_test_flag_set, &drawn, FRAME_TIMEOUT_SECONDS, "a frame");
+}
+
+void
+ui_test_save_png (GtkWidget *widget, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* Anything that queues a draw between a frame and the capture (focus
+   * arriving from the X server, a spinner) drops the widget's last drawing
+   * until the next frame, so the capture waits for frames, as the app's
+   * --screenshot does. A file that cannot be written fails at once. */
+  for (int tries = 0; tries < 50; tries++)
+    {
+      g_clear_error (&error);
+      ui_test_wait_for_frame (widget);
+      if (rel_widget_save_png (widget, path, &error)
+          || g_error_matches (error, REL_ERROR, REL_ERROR_IO))
+        break;
+    }
+  g_assert_no_error (error);
 }
 
 GtkWidget *

@@ -50,6 +50,8 @@ gboolean ui_test_flag_set (gpointer flag);
 /* Runs the main loop until @widget has drawn a frame in its current state
  * (a minute at most). */
 void     ui_test_wait_for_frame (GtkWidget *widget);
+/* Saves @widget's drawing as a PNG, waiting for frames until it has one. */
+void     ui_test_save_png       (GtkWidget *widget, const char *path);
 
 typedef gboolean (*UiTestWidgetMatch) (GtkWidget *widget, gconstpointer data);
 
