@@ -447,7 +447,10 @@ test_canonization_resnet18 (gconstpointer data)
         g_test_message ("%s/resnet18 BN kept vs folded, %-24s cosine %.8f, max err %.2e", set, methods[m], cosine, err);
         g_assert_cmpint (a->target_class, ==, b->target_class);
         g_assert_cmpfloat (cosine, >=, 0.9999);
-        g_assert_cmpfloat (err, <=, strcmp (set, "large") == 0 ? 1e-3 : 1e-4);
+        /* plain LRP-ε divides by pre-activations near zero, which magnifies
+         * the fold's rounding: 6.8e-6 of max|R| in OpenBLAS's summation order,
+         * 1.0e-4 in the AVX-512 kernel's; a wrong fold costs O(1) */
+        g_assert_cmpfloat (err, <=, 1e-3);
       }
   }
 }

@@ -51,11 +51,19 @@ typedef struct {
  * fixture), ours at 0.807. The floor asks for as good as float32 can be. */
 #define GOOGLENET_MIN_COSINE 0.79
 
+/* The small VGG-16's float32 forward pass has max-pool windows whose two
+ * largest inputs differ by less than float32 rounding (102 windows with a gap
+ * below 1e-5 of the layer's max, the smallest 6e-8: measured in float64 on
+ * the fixture), so which input wins, and where that window's gradient goes,
+ * depends on summation order: 1.0 with OpenBLAS's, 0.9976 with the AVX-512
+ * kernel's. A wrong operator costs far more than 0.01. */
+#define VGG16_MIN_COSINE 0.99
+
 static const Case cases[] = {
   { "torchvision-small", "resnet18",        "model.onnx",         10 },
   { "torchvision-small", "resnet18",        "model-bn.onnx",      10 },
   { "torchvision-small", "mobilenet_v2",    "model.onnx",         10 },
-  { "torchvision-small", "vgg16",           "model.onnx",         10 },
+  { "torchvision-small", "vgg16",           "model.onnx",         10, FALSE, VGG16_MIN_COSINE },
   /* narrow DenseNet-121 (Concats of up to 24 inputs) and a two-stage Swin
    * (roll, ScatterND-built shifted-window mask), committed */
   { "torchvision-small", "densenet121",     "model.onnx",         10, TRUE },
@@ -246,8 +254,9 @@ test_gradient (gconstpointer data)
                   sub, c->model, req.target.a, cosine, max_err / max_ref);
   g_assert_cmpfloat (cosine, >=, c->min_cosine > 0 ? c->min_cosine : 0.9999);
   /* against float64 only the direction is asked for: single elements of an
-   * ill-conditioned gradient may carry float32's rounding several-fold */
-  if (!c->f64)
+   * ill-conditioned gradient may carry float32's rounding several-fold, and
+   * a max-pool near-tie moves a whole window's gradient (VGG16_MIN_COSINE) */
+  if (!c->f64 && c->min_cosine == 0)
     g_assert_cmpfloat (max_err / max_ref, <=, 1e-3);
 }
 
