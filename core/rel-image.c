@@ -233,6 +233,70 @@ sniff_format (const guint8 *d, gsize len)
 
 /* gdk-pixbuf decodes a JPEG cut short and an uncompressed BMP cut short without
  * an error, filling the rest with grey or zeros; refuse them. */
+/* One number of a PNM header, after whitespace and '#' comments; FALSE if
+ * there is none (the decoder then refuses the file itself). */
+static gboolean
+pnm_number (const guint8 *d, gsize len, gsize *pos, guint64 *value)
+{
+  gsize i = *pos;
+
+  for (;;)
+    {
+      while (i < len && g_ascii_isspace (d[i]))
+        i++;
+      if (i < len && d[i] == '#')
+        {
+          while (i < len && d[i] != '\n' && d[i] != '\r')
+            i++;
+          continue;
+        }
+      break;
+    }
+  if (i >= len || !g_ascii_isdigit (d[i]))
+    return FALSE;
+  *value = 0;
+  for (; i < len && g_ascii_isdigit (d[i]); i++)
+    *value = MIN (*value * 10 + (guint64) (d[i] - '0'), G_GUINT64_CONSTANT (1) << 30);
+  *pos = i;
+  return TRUE;
+}
+
+/* PNM: gdk-pixbuf fills what a file leaves out, so a header declaring 45
+ * megapixels over four bytes of data decoded (slowly) into a picture. The
+ * binary forms need exactly their pixel bytes; the ASCII forms at least one
+ * character per sample. */
+static gboolean
+check_pnm (const char *path, const guint8 *d, gsize len, GError **error)
+{
+  int kind = d[1] - '0';
+  gboolean has_maxval = kind != 1 && kind != 4;
+  guint64 w, h, maxval = 1;
+  gsize pos = 2;
+
+  if (!pnm_number (d, len, &pos, &w) || !pnm_number (d, len, &pos, &h)
+      || (has_maxval && !pnm_number (d, len, &pos, &maxval)))
+    return TRUE;
+  pos++;   /* the one whitespace character before the data */
+  guint64 samples = w * h * (kind == 3 || kind == 6 ? 3 : 1);
+  guint64 need;
+  if (kind == 4)
+    need = (w + 7) / 8 * h;
+  else if (kind >= 5)
+    need = samples * (maxval > 255 ? 2 : 1);
+  else
+    need = samples;
+  guint64 have = pos <= len ? len - pos : 0;
+  if (have < need)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
+                   "'%s' is a truncated PNM image (%" G_GUINT64_FORMAT "×%" G_GUINT64_FORMAT
+                   " pixels need %s%" G_GUINT64_FORMAT " bytes of data; the file has %" G_GUINT64_FORMAT ")",
+                   path, w, h, kind <= 3 ? "at least " : "", need, have);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 check_complete (const char *path, const char *format, const guint8 *d, gsize len, GError **error)
 {
@@ -251,6 +315,8 @@ check_complete (const char *path, const char *format, const guint8 *d, gsize len
         }
       return TRUE;
     }
+  if (strcmp (format, "pnm") == 0)
+    return check_pnm (path, d, len, error);
   if (strcmp (format, "jpeg") != 0 && strcmp (format, "bmp") != 0)
     return TRUE;
 
