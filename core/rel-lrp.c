@@ -90,7 +90,7 @@ rule_make (LrpKind kind)
 static RelTensor *
 t_clamp (const RelTensor *t, int sign, GError **error)
 {
-  RelTensor *o = rel_tensor_new_like (t, error);
+  RelTensor *o = rel_tensor_new_like_uninit (t, error);
   const float *a;
   float *d;
 
@@ -111,7 +111,7 @@ t_clamp (const RelTensor *t, int sign, GError **error)
 static RelTensor *
 t_gamma (const RelTensor *t, float gamma, int sign, GError **error)
 {
-  RelTensor *o = rel_tensor_new_like (t, error);
+  RelTensor *o = rel_tensor_new_like_uninit (t, error);
   const float *a;
   float *d;
 
@@ -130,7 +130,7 @@ t_gamma (const RelTensor *t, float gamma, int sign, GError **error)
 static RelTensor *
 t_square (const RelTensor *t, GError **error)
 {
-  RelTensor *o = rel_tensor_new_like (t, error);
+  RelTensor *o = rel_tensor_new_like_uninit (t, error);
   const float *a;
   float *d;
 
@@ -158,7 +158,7 @@ t_scaled (const RelTensor *t, double k, GError **error)
 static RelTensor *
 t_ones_like (const RelTensor *t, GError **error)
 {
-  RelTensor *o = rel_tensor_new_like (t, error);
+  RelTensor *o = rel_tensor_new_like_uninit (t, error);
   if (o)
     rel_tensor_fill (o, 1.f);
   return o;
@@ -271,7 +271,7 @@ t_div_stab (const RelTensor *r, const RelTensor *z, float eps, const RelTensor *
                    "relevance of shape %s does not match the layer output %s", a, b);
       return NULL;
     }
-  o = rel_tensor_new_like (z, error);
+  o = rel_tensor_new_like_uninit (z, error);
   if (o == NULL)
     return NULL;
   j = (EwJob) { rel_tensor_f32 (o), rel_tensor_f32 (r), rel_tensor_f32 (z),
@@ -2318,18 +2318,30 @@ t_tile (const RelTensor *t, int64_t n, GError **error)
 /* The forward pass's values as a batch of @n: every computed float value of
  * batch 1 is repeated, constants and the rest are shared. */
 static RelActivations *
-acts_tile (RelRelevancePass *pass, int64_t n, GError **error)
+acts_tile (RelRelevancePass *pass, int from, int64_t n, GError **error)
 {
   RelActivations *src = pass->st.acts;
   g_autoptr(RelActivations) t = g_new0 (RelActivations, 1);
+  g_autofree gboolean *needed = g_new0 (gboolean, MAX (src->n_values, 1));
+  int limit = rel_model_value (pass->model, from)->producer;
 
+  /* a pass from @from reads the values of the nodes up to its producer,
+   * and the outputs of what the LRP plan folded into them */
+  for (int v = 0; v < src->n_values; v++)
+    {
+      int p = rel_model_value (pass->model, v)->producer;
+      needed[v] = p <= limit;
+    }
+  for (int i = 0; pass->lrp && i <= limit; i++)
+    if (pass->st.run.fold_out[i] >= 0)
+      needed[pass->st.run.fold_out[i]] = TRUE;
   t->model = src->model;
   t->n_values = src->n_values;
   t->values = g_new0 (RelTensor *, MAX (src->n_values, 1));
   for (int v = 0; v < src->n_values; v++)
     {
       RelTensor *a = src->values[v];
-      if (a == NULL)
+      if (a == NULL || !needed[v])
         continue;
       if (rel_model_value (pass->model, v)->constant == NULL && a->dtype == REL_DTYPE_FLOAT32
           && a->ndim >= 1 && a->shape[0] == 1)
@@ -2354,7 +2366,7 @@ pass_from_seeds (RelRelevancePass *pass, int value, RelTensor *seeds, float *out
   g_autoptr(RelActivations) grads = NULL;
   RelTensor *rin;
 
-  if (!(tiled = acts_tile (pass, b, error)))
+  if (!(tiled = acts_tile (pass, value, b, error)))
     return FALSE;
   if (pass->lrp)
     {

@@ -1,6 +1,7 @@
 /* test-concepts.c — Concept Relevance Propagation (core/rel-concepts.c).
  *
- * Conservation: on the reference fixtures, for every LRP method and for
+ * Conservation: on the reference fixtures and torchvision's ResNet-18 (the
+ * narrow committed one), for every LRP method and for
  * input × gradient, the conditional heatmaps of all channels of a layer
  * that every path goes through sum to the unconditional map (max error
  * ≤ 1e-4 × max|map|, float32), the unconditional map is rel_explain's, and
@@ -141,10 +142,24 @@ check_layer (RelModel *model, RelRelevancePass *pass, int node, const RelExplana
     }
 }
 
+typedef struct {
+  const char *dir;
+  gboolean    all_layers;   /* the first, the middle and the default layer; else the default only */
+} ConservationCase;
+
+static const ConservationCase conservation_cases[] = {
+  { "tiny-cnn", TRUE },
+  { "tiny-resnet", TRUE },
+  { "tiny-mobilenet", TRUE },
+  /* torchvision's ResNet-18 (narrow, 64×64): the last block's output, 64 channels */
+  { "torchvision-small/resnet18", FALSE },
+};
+
 static void
 test_conservation (gconstpointer data)
 {
-  const char *dir = data;
+  const ConservationCase *cc = data;
+  const char *dir = cc->dir;
   g_autoptr(RelModel) model = fixture_model (dir, "model.onnx");
   g_autoptr(RelTensor) x = fixture_npy (dir, "input.npy");
   g_autofree char *rules = NULL;
@@ -192,10 +207,10 @@ test_conservation (gconstpointer data)
           if (g_str_has_prefix (model->nodes[i].op_type, "Conv"))
             convs[n_convs++] = i;
         g_assert_cmpint (n_convs, >=, 2);
-        pick[0] = convs[0];
-        pick[1] = convs[n_convs / 2];
-        pick[2] = default_node;
-        for (int k = 0; k < 3; k++)
+        pick[0] = default_node;
+        pick[1] = convs[0];
+        pick[2] = convs[n_convs / 2];
+        for (int k = 0; k < (cc->all_layers ? 3 : 1); k++)
           {
             check_layer (model, pass, pick[k], ex, (*m)->name);
             n_cut += rel_concept_value_is_cut (model, model->nodes[pick[k]].outputs[0]);
@@ -411,9 +426,11 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_data_func ("/concepts/conservation/tiny-cnn", "tiny-cnn", test_conservation);
-  g_test_add_data_func ("/concepts/conservation/tiny-resnet", "tiny-resnet", test_conservation);
-  g_test_add_data_func ("/concepts/conservation/tiny-mobilenet", "tiny-mobilenet", test_conservation);
+  for (gsize k = 0; k < G_N_ELEMENTS (conservation_cases); k++)
+    {
+      g_autofree char *name = g_strdup_printf ("/concepts/conservation/%s", conservation_cases[k].dir);
+      g_test_add_data_func (name, &conservation_cases[k], test_conservation);
+    }
   g_test_add_func ("/concepts/zennit-crp", test_zennit_crp);
   if (g_getenv ("RELEVANCE_CLI"))
     g_test_add_func ("/concepts/cli", test_cli);
