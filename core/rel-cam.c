@@ -25,9 +25,9 @@ find_layer (RelModel *model, const char *layer, GError **error)
 
   if (layer == NULL || *layer == '\0')
     {
-      for (int i = model->n_nodes - 1; i >= 0; i--)
-        if (strcmp (model->nodes[i].op_type, "Conv") == 0)
-          return model->nodes[i].outputs[0];
+      int i = rel_model_default_cam_layer (model);
+      if (i >= 0)
+        return model->nodes[i].outputs[0];
       g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
                    "the model has no Conv layer: name one with layer=…");
       return -1;

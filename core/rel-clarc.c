@@ -497,12 +497,12 @@ add_constant (RelModel *m, const char *name, RelTensor *t)
 }
 
 static RelNode
-make_node (RelModel *m, const char *name, const char *op, const int *inputs, int n_inputs, const char *output)
+make_node (RelModel *m, const char *name, RelOpId op, const int *inputs, int n_inputs, const char *output)
 {
   RelNode node = { 0 };
   node.name = g_strdup (name);
-  node.op_type = g_strdup (op);
-  node.op = rel_op_lookup (op);
+  node.op = rel_op_get (op);
+  node.op_type = g_strdup (node.op->name);
   node.n_inputs = n_inputs;
   node.inputs = g_memdup2 (inputs, sizeof (int) * (gsize) n_inputs);
   node.n_outputs = 1;
@@ -575,20 +575,20 @@ rel_clarc_project_model (RelModel *model, const RelCav *cav, GError **error)
         s = fresh_name (copy, "clarc.score");
         p = fresh_name (copy, "clarc.component");
         in[0] = layer, in[1] = id_mean;
-        added[0] = make_node (copy, c, "Sub", in, 2, c);
+        added[0] = make_node (copy, c, REL_OP_SUB, in, 2, c);
         in[0] = added[0].outputs[0], in[1] = id_dir;
-        added[1] = make_node (copy, w, "Mul", in, 2, w);
+        added[1] = make_node (copy, w, REL_OP_MUL, in, 2, w);
         in[0] = added[1].outputs[0], in[1] = id_axes;
-        added[2] = make_node (copy, s, "ReduceSum", in, 2, s);
+        added[2] = make_node (copy, s, REL_OP_REDUCE_SUM, in, 2, s);
         added[2].n_attrs = 1;
         added[2].attrs = g_new0 (RelAttr, 1);
         added[2].attrs[0].name = g_strdup ("keepdims");
         added[2].attrs[0].type = REL_ATTR_INT;
         added[2].attrs[0].i = 1;
         in[0] = added[2].outputs[0], in[1] = id_dir;
-        added[3] = make_node (copy, p, "Mul", in, 2, p);
+        added[3] = make_node (copy, p, REL_OP_MUL, in, 2, p);
         in[0] = layer, in[1] = added[3].outputs[0];
-        added[4] = make_node (copy, out_name, "Sub", in, 2, out_name);
+        added[4] = make_node (copy, out_name, REL_OP_SUB, in, 2, out_name);
         n_added = 5;
       }
     else
@@ -616,7 +616,7 @@ rel_clarc_project_model (RelModel *model, const RelCav *cav, GError **error)
         in[0] = layer;
         in[1] = add_constant (copy, n_w, g_steal_pointer (&wt));
         in[2] = add_constant (copy, n_b, g_steal_pointer (&bt));
-        added[0] = make_node (copy, out_name, "Conv", in, 3, out_name);
+        added[0] = make_node (copy, out_name, REL_OP_CONV, in, 3, out_name);
         added[0].n_attrs = 1;
         added[0].attrs = g_new0 (RelAttr, 1);
         added[0].attrs[0].name = g_strdup ("kernel_shape");
@@ -1128,7 +1128,7 @@ rel_clarc_run (const RelClarcRequest *req, GError **error)
       res->corrected = copy;
       after = rel_model_value (copy, rel_model_find_value (copy, rel_model_value (model, best_cav->value)->name))->producer;
       for (int i = after + 1; i < copy->n_nodes; i++)
-        if (strcmp (copy->nodes[i].op_type, "Conv") == 0 || strcmp (copy->nodes[i].op_type, "Gemm") == 0)
+        if (rel_node_is (&copy->nodes[i], REL_OP_CONV) || rel_node_is (&copy->nodes[i], REL_OP_GEMM))
           g_ptr_array_add (trainable, copy->nodes[i].name);
       g_ptr_array_add (trainable, NULL);
       if (trainable->len == 1)

@@ -1101,9 +1101,9 @@ randomise_layer (RelModel *model, const RelNode *node, guint64 seed, guint64 str
   RelRng rng;
   RelTensor *nw;
 
-  if (strcmp (node->op_type, "Gemm") == 0)
+  if (rel_node_is (node, REL_OP_GEMM))
     fan_in = w->ndim == 2 ? (rel_node_attr_int (node, "transB", 0) ? w->shape[1] : w->shape[0]) : w->numel;
-  else if (strcmp (node->op_type, "MatMul") == 0)
+  else if (rel_node_is (node, REL_OP_MATMUL))
     fan_in = w->ndim >= 2 ? w->shape[w->ndim - 2] : w->numel;
   else
     fan_in = w->numel / MAX (w->shape[0], 1);

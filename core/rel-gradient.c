@@ -642,7 +642,7 @@ relu_hook (RelModel *model, int node_index, RelTensor *const *inputs, RelTensor 
   const float *go, *x;
   float *gi;
 
-  if (strcmp (node->op_type, "Relu") != 0 || !need[0])
+  if (!rel_node_is (node, REL_OP_RELU) || !need[0])
     return TRUE;
   grad_inputs[0] = rel_tensor_new_like (inputs[0], error);
   if (grad_inputs[0] == NULL)
@@ -798,9 +798,9 @@ stem_macs (RelModel *model, RelActivations *acts)
 
       if (y == NULL || w == NULL || y->ndim < 1 || w->ndim < 1 || y->shape[y->ndim - 1] <= 0)
         continue;
-      if (strcmp (node->op_type, "Conv") == 0 && w->shape[0] > 0)
+      if (rel_node_has (node, REL_OP_CONVOLUTION) && w->shape[0] > 0)
         macs += (double) y->numel * (double) (w->numel / w->shape[0]);
-      else if (strcmp (node->op_type, "Gemm") == 0 || strcmp (node->op_type, "MatMul") == 0)
+      else if (node->op && node->op->klass == REL_OP_CLASS_LINEAR)
         macs += (double) y->numel * (double) (w->numel / y->shape[y->ndim - 1]);
     }
   return macs;

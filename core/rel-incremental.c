@@ -66,24 +66,6 @@ struct _RelIncremental {
   gboolean        chain_owned; /* the LOCAL clean activations are private copies */  /* largest per-row element count a full-size node reads or writes */
 };
 
-static const char *const pointwise_ops[] = {
-  "Add", "Sub", "Mul", "Div", "Pow", "Sum", "Mean", "Max", "Min",
-  "Relu", "LeakyRelu", "Elu", "PRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
-  "Softplus", "Exp", "Log", "Sqrt", "Reciprocal", "Selu", "Celu", "ThresholdedRelu", "Softsign",
-  "Erf", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh",
-  "Cosh", "Asinh", "Acosh", "Atanh", "Neg", "Abs", "Identity", "Dropout", "BatchNormalization",
-  NULL
-};
-
-static gboolean
-is_pointwise (const char *op_type)
-{
-  for (int i = 0; pointwise_ops[i]; i++)
-    if (strcmp (op_type, pointwise_ops[i]) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 static gboolean
 is_plane (const RelTensor *t)
 {
@@ -295,8 +277,7 @@ classify (RelIncremental *inc, int i, const RelContext *ctx)
   const RelNode *node = &inc->model->nodes[i];
   RelTensor **cv = inc->clean->values;
   NodePlan *np = &inc->plan[i];
-  gboolean window = strcmp (node->op_type, "Conv") == 0 || strcmp (node->op_type, "MaxPool") == 0
-                    || strcmp (node->op_type, "AveragePool") == 0;
+  gboolean window = rel_node_has (node, REL_OP_WINDOW);
   const RelTensor *y;
 
   if (node->n_outputs != 1 || node->n_inputs < 1 || !is_plane (cv[node->outputs[0]]))
@@ -314,11 +295,13 @@ classify (RelIncremental *inc, int i, const RelContext *ctx)
       for (int k = 1; k < node->n_inputs; k++)
         if (node->inputs[k] >= 0 && inc->kind[node->inputs[k]] != VAL_CONST)
           return NODE_FULL;
-      if (!rel_window_parse (node, strcmp (node->op_type, "Conv") != 0, &w, &ignored))
+      /* a weighted window (Conv) takes its kernel from the weight's shape */
+      if (!rel_window_parse (node, node->op->klass != REL_OP_CLASS_LINEAR, &w, &ignored))
         return NODE_FULL;
-      if (strcmp (node->op_type, "Conv") == 0)
+      if (node->op->klass == REL_OP_CLASS_LINEAR)
         {
-          const RelTensor *wt = node->n_inputs > 1 && node->inputs[1] >= 0 ? cv[node->inputs[1]] : NULL;
+          int wi = node->op->weight_input;
+          const RelTensor *wt = node->n_inputs > wi && node->inputs[wi] >= 0 ? cv[node->inputs[wi]] : NULL;
           if (wt == NULL || wt->ndim != 4)
             return NODE_FULL;
           kernel[0] = wt->shape[2];
@@ -338,7 +321,7 @@ classify (RelIncremental *inc, int i, const RelContext *ctx)
         np->ek[d] = (np->g.kernel[d] - 1) * np->g.dilation[d] + 1;
       /* zeros are Conv's padding and −inf MaxPool's; AveragePool's divisor
        * depends on where the padding is, so it keeps the op's own pads */
-      if (strcmp (node->op_type, "Conv") == 0)
+      if (node->op->window_pad == REL_OP_PAD_ZERO)
         {
           np->explicit_pad = TRUE;
           return NODE_WINDOW;
@@ -347,16 +330,16 @@ classify (RelIncremental *inc, int i, const RelContext *ctx)
       if (np->g.pad_begin[0] >= np->ek[0] || np->g.pad_begin[1] >= np->ek[1]
           || np->g.pad_end[0] >= np->ek[0] || np->g.pad_end[1] >= np->ek[1])
         return NODE_FULL;
-      if (strcmp (node->op_type, "MaxPool") == 0)
+      if (node->op->window_pad == REL_OP_PAD_NEG_INF)
         {
           np->explicit_pad = TRUE;
           np->pad_value = -INFINITY;
         }
       return NODE_WINDOW;
     }
-  if (!is_pointwise (node->op_type))
+  if (!rel_node_has (node, REL_OP_POINTWISE) && !rel_node_has (node, REL_OP_CHANNEL_AFFINE))
     return NODE_FULL;
-  if (strcmp (node->op_type, "BatchNormalization") == 0 && ctx && ctx->training)
+  if (rel_node_has (node, REL_OP_CHANNEL_AFFINE) && ctx && ctx->training)
     return NODE_FULL;
   for (int k = 0; k < node->n_inputs; k++)
     {
@@ -372,7 +355,7 @@ classify (RelIncremental *inc, int i, const RelContext *ctx)
         }
       else if (inc->kind[v] != VAL_CONST || t == NULL)
         return NODE_FULL;
-      else if (strcmp (node->op_type, "BatchNormalization") == 0)
+      else if (rel_node_has (node, REL_OP_CHANNEL_AFFINE))
         {
           if (k == 0)
             return NODE_FULL;

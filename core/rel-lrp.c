@@ -756,7 +756,7 @@ is_linear (const RelNode *node)
 static gboolean
 is_conv (const RelNode *node)
 {
-  return g_str_has_prefix (node->op_type, "Conv");
+  return rel_node_has (node, REL_OP_CONVOLUTION);
 }
 
 static RelTensor *
@@ -770,16 +770,10 @@ value_constant (RelModel *model, int id)
 static void
 linear_operands (const RelNode *node, int xi, int *wi, int *bi)
 {
-  if (is_conv (node))
-    {
-      *wi = 1;
-      *bi = node->n_inputs > 2 ? 2 : -1;
-    }
-  else
-    {
-      *wi = xi == 0 ? 1 : 0;
-      *bi = strcmp (node->op_type, "Gemm") == 0 && node->n_inputs > 2 ? 2 : -1;
-    }
+  const RelOpDef *op = node->op;
+
+  *wi = (op->flags & REL_OP_OPERANDS_SWAP) && xi == op->weight_input ? 0 : op->weight_input;
+  *bi = op->bias_input > 0 && node->n_inputs > op->bias_input ? op->bias_input : -1;
 }
 
 /* Folds BatchNormalization node @j into its producer if that is a Conv or
@@ -808,8 +802,8 @@ try_fold_bn (LrpRun *run, int j, const int *n_consumers, GError **error)
       || bn->inputs[0] == model->output)
     return TRUE;
   lin = &model->nodes[p];
-  conv = strcmp (lin->op_type, "Conv") == 0;   /* ConvTranspose keeps its outputs on axis 1 of W */
-  if (!conv && strcmp (lin->op_type, "Gemm") != 0)
+  conv = is_conv (lin);   /* W[out, in, k…]: a ConvTranspose would keep its outputs on axis 1 */
+  if (!conv && !rel_node_is (lin, REL_OP_GEMM))
     return TRUE;
   if (lin->n_inputs < 2 || lin->inputs[0] < 0 || value_constant (model, lin->inputs[0]))
     return TRUE;
@@ -892,7 +886,7 @@ mark_torch_folded_bn (LrpRun *run, int i)
   const RelNode *node = &model->nodes[i];
   const double torch_bn_eps = 1e-5;
 
-  if (!run->zennit_bn || !is_conv (node) || strcmp (node->op_type, "Conv") != 0
+  if (!run->zennit_bn || !rel_node_is (node, REL_OP_CONV)
       || run->fold_w[i] || node->n_inputs < 3 || node->inputs[1] < 0 || node->inputs[2] < 0
       || g_strcmp0 (model->producer_name, "pytorch") != 0)
     return;
@@ -919,7 +913,7 @@ try_fold_bias_add (LrpRun *run, int j, const int *n_consumers, GError **error)
   float beta = 1.f;
   gboolean conv;
 
-  if (strcmp (add->op_type, "Add") != 0 || add->n_inputs != 2 || add->inputs[0] < 0 || add->inputs[1] < 0)
+  if (!rel_node_is (add, REL_OP_ADD) || add->n_inputs != 2 || add->inputs[0] < 0 || add->inputs[1] < 0)
     return TRUE;
   for (int k = 0; k < 2; k++)
     {
@@ -968,7 +962,7 @@ try_fold_bias_add (LrpRun *run, int j, const int *n_consumers, GError **error)
         return TRUE;
   if (m <= 0 || (b && b->numel != m && b->numel != 1))
     return TRUE;
-  if (strcmp (lin->op_type, "Gemm") == 0)
+  if (rel_node_is (lin, REL_OP_GEMM))
     {
       beta = rel_node_attr_float (lin, "beta", 1.f);
       if (beta == 0.f)
@@ -1156,7 +1150,7 @@ hook_linear (LrpRun *run, int i, RelTensor *const *inputs, RelTensor *const *out
         return FALSE;
       R = r_scaled;
     }
-  L.gemm_beta = strcmp (node->op_type, "Gemm") == 0 ? rel_node_attr_float (node, "beta", 1.f) : 1.f;
+  L.gemm_beta = rel_node_is (node, REL_OP_GEMM) ? rel_node_attr_float (node, "beta", 1.f) : 1.f;
   L.conv = is_conv (node);
   L.ctx = run->ctx;
   L.zslot = run->zcache ? run->zcache + 2 * i : NULL;
@@ -1265,26 +1259,26 @@ projection_direction (RelModel *model, int i)
   int p, h;
   const RelTensor *v = NULL;
 
-  if (strcmp (sub->op_type, "Sub") != 0 || sub->n_inputs != 2 || sub->inputs[0] < 0 || sub->inputs[1] < 0)
+  if (!rel_node_is (sub, REL_OP_SUB) || sub->n_inputs != 2 || sub->inputs[0] < 0 || sub->inputs[1] < 0)
     return NULL;
   h = sub->inputs[0];
   if ((p = rel_model_value (model, sub->inputs[1])->producer) < 0)
     return NULL;
   mul2 = &model->nodes[p];
-  if (strcmp (mul2->op_type, "Mul") != 0 || mul2->n_inputs != 2 || mul2->inputs[0] < 0 || mul2->inputs[1] < 0
+  if (!rel_node_is (mul2, REL_OP_MUL) || mul2->n_inputs != 2 || mul2->inputs[0] < 0 || mul2->inputs[1] < 0
       || (v = rel_model_value (model, mul2->inputs[1])->constant) == NULL
       || (p = rel_model_value (model, mul2->inputs[0])->producer) < 0)
     return NULL;
   red = &model->nodes[p];
-  if (strcmp (red->op_type, "ReduceSum") != 0 || red->inputs[0] < 0
+  if (!rel_node_is (red, REL_OP_REDUCE_SUM) || red->inputs[0] < 0
       || (p = rel_model_value (model, red->inputs[0])->producer) < 0)
     return NULL;
   mul1 = &model->nodes[p];
-  if (strcmp (mul1->op_type, "Mul") != 0 || mul1->n_inputs != 2 || mul1->inputs[0] < 0
+  if (!rel_node_is (mul1, REL_OP_MUL) || mul1->n_inputs != 2 || mul1->inputs[0] < 0
       || mul1->inputs[1] != mul2->inputs[1] || (p = rel_model_value (model, mul1->inputs[0])->producer) < 0)
     return NULL;
   sub1 = &model->nodes[p];
-  if (strcmp (sub1->op_type, "Sub") != 0 || sub1->n_inputs != 2 || sub1->inputs[0] != h || sub1->inputs[1] < 0
+  if (!rel_node_is (sub1, REL_OP_SUB) || sub1->n_inputs != 2 || sub1->inputs[0] != h || sub1->inputs[1] < 0
       || rel_model_value (model, sub1->inputs[1])->constant == NULL)
     return NULL;
   return v->dtype == REL_DTYPE_FLOAT32 ? v : NULL;
@@ -1350,7 +1344,7 @@ lrp_hook (RelModel *model, int i, RelTensor *const *inputs, RelTensor *const *ou
           }
       return TRUE;
     }
-  if (node->op->klass == REL_OP_CLASS_MIX && strcmp (node->op_type, "Sub") == 0)
+  if (rel_node_is (node, REL_OP_SUB))
     {
       const RelTensor *v = projection_direction (model, i);
       if (v && need[0])
@@ -1915,7 +1909,7 @@ lrp_state_run (LrpMethod m, const RelMethodDef *method, const RelExplainRequest 
   for (int i = 0; i < model->n_nodes; i++)
     {
       const RelNode *node = &model->nodes[i];
-      if (node->op->klass == REL_OP_CLASS_NORM && strcmp (node->op_type, "BatchNormalization") == 0
+      if (node->op->klass == REL_OP_CLASS_NORM && rel_node_has (node, REL_OP_CHANNEL_AFFINE)
           && !try_fold_bn (run, i, n_consumers, error))
         return FALSE;
       if (!try_fold_bias_add (run, i, n_consumers, error))

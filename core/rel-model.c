@@ -1065,14 +1065,9 @@ rel_model_backward (RelModel *model, RelActivations *acts, const RelTensor *seed
 static gboolean
 node_affine (RelModel *model, const RelNode *node, const gboolean *stem)
 {
-  static const char *const any_stem[] = { "Add", "Sub", "Concat", "Identity", "Neg", "Flatten", "Transpose",
-                                          "Reshape", "Squeeze", "Unsqueeze", "AveragePool",
-                                          "GlobalAveragePool", NULL };
-  static const char *const first_stem[] = { "Conv", "Gemm", "BatchNormalization", "Div", "Pad", NULL };
-  const char *op = node->op_type;
   int n_stem = 0, first = -1;
 
-  if (node->n_outputs != 1)
+  if (node->n_outputs != 1 || node->op == NULL)
     return FALSE;
   for (int k = 0; k < node->n_inputs; k++)
     {
@@ -1090,21 +1085,21 @@ node_affine (RelModel *model, const RelNode *node, const gboolean *stem)
     }
   if (n_stem == 0)
     return FALSE;
-  if (g_strv_contains (any_stem, op))
+  if (rel_node_has (node, REL_OP_AFFINE_ANY))
     {
       /* an AveragePool with count_include_pad = 0 is still linear; Pad in
        * reflect/edge mode too, but it is not listed */
       return TRUE;
     }
-  if (g_strv_contains (first_stem, op))
+  if (rel_node_has (node, REL_OP_AFFINE_FIRST))
     {
       if (n_stem != 1 || first != 0)
         return FALSE;
-      if (strcmp (op, "Pad") == 0 && strcmp (rel_node_attr_string (node, "mode", "constant"), "constant") != 0)
+      if (rel_node_is (node, REL_OP_PAD) && strcmp (rel_node_attr_string (node, "mode", "constant"), "constant") != 0)
         return FALSE;
       return TRUE;
     }
-  if (strcmp (op, "MatMul") == 0 || strcmp (op, "Mul") == 0)
+  if (rel_node_has (node, REL_OP_AFFINE_ONE))
     return n_stem == 1;
   return FALSE;
 }
@@ -1125,8 +1120,7 @@ rel_model_affine_stem (RelModel *model)
         continue;
       in_stem[i] = TRUE;
       stem[node->outputs[0]] = TRUE;
-      weighted |= strcmp (node->op_type, "Conv") == 0 || strcmp (node->op_type, "Gemm") == 0
-                  || strcmp (node->op_type, "MatMul") == 0;
+      weighted |= node->op->klass == REL_OP_CLASS_LINEAR;
     }
   if (!weighted || stem[model->output])
     return -1;
@@ -1147,4 +1141,20 @@ rel_model_affine_stem (RelModel *model)
         }
     }
   return exit == model->input ? -1 : exit;
+}
+
+int
+rel_model_default_cam_layer (RelModel *model)
+{
+  for (int i = model->n_nodes - 1; i >= 0; i--)
+    if (rel_model_is_cam_layer (model, i))
+      return i;
+  return -1;
+}
+
+gboolean
+rel_model_is_cam_layer (RelModel *model, int i)
+{
+  g_return_val_if_fail (i >= 0 && i < model->n_nodes, FALSE);
+  return rel_node_has (&model->nodes[i], REL_OP_CAM_LAYER) && model->nodes[i].n_outputs >= 1;
 }

@@ -120,6 +120,22 @@ const RelAttr *rel_node_attr    (const RelNode *node, const char *name);
 int64_t   rel_node_attr_int     (const RelNode *node, const char *name, int64_t fallback);
 float     rel_node_attr_float   (const RelNode *node, const char *name, float fallback);
 const char *rel_node_attr_string (const RelNode *node, const char *name, const char *fallback);
+/* Whether @node runs op @id; whether its op has every flag in @flags. */
+static inline gboolean
+rel_node_is (const RelNode *node, RelOpId id)
+{
+  return node->op != NULL && node->op->id == id;
+}
+static inline gboolean
+rel_node_has (const RelNode *node, RelOpFlags flags)
+{
+  return node->op != NULL && (node->op->flags & flags) == flags;
+}
+/* The layer Grad-CAM explains when none is named: the output of the last
+ * node whose op allows it (REL_OP_CAM_LAYER), -1 if none. */
+int       rel_model_default_cam_layer (RelModel *model);
+/* Whether Grad-CAM may take node @i's output as its layer (the layer list). */
+gboolean  rel_model_is_cam_layer      (RelModel *model, int i);
 /* Copies up to @max ints into @out; returns the count, or -1 if absent. */
 int       rel_node_attr_ints    (const RelNode *node, const char *name, int64_t *out, int max);
 /* The input shape with the batch dimension set to @batch (dynamic dims must be

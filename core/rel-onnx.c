@@ -976,19 +976,20 @@ check_value_count (RelModel *model, GError **error)
 static gboolean
 check_legacy_node (const RelModel *model, const RelNode *node, GError **error)
 {
-  static const char *const legacy_broadcast_ops[] = { "Add", "Sub", "Mul", "Div", NULL };
+  /* node->op is set when the model is prepared, after loading */
+  const RelOpDef *op = rel_op_lookup (node->op_type);
 
   if (model->opset >= 7)
     return TRUE;
   if (rel_node_attr_int (node, "broadcast", 0) == 1 && rel_node_attr (node, "axis") != NULL
-      && !g_strv_contains (legacy_broadcast_ops, node->op_type))
+      && !(op->flags & REL_OP_LEGACY_BROADCAST))
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
                    "node '%s' (%s) broadcasts at an axis (opset %" G_GINT64_FORMAT "), which only Add, Sub, Mul "
                    "and Div support", node->name, node->op_type, model->opset);
       return FALSE;
     }
-  if (strcmp (node->op_type, "BatchNormalization") == 0 && rel_node_attr_int (node, "spatial", 1) == 0)
+  if (op->id == REL_OP_BATCH_NORMALIZATION && rel_node_attr_int (node, "spatial", 1) == 0)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
                    "node '%s': BatchNormalization with spatial = 0 (statistics per activation) is not supported",
@@ -1045,7 +1046,8 @@ add_nodes (RelModel *model, const Onnx__GraphProto *g, const char *base_dir, GEr
           return FALSE;
         }
 
-      if (strcmp (op_type, "Constant") == 0)
+      /* a Constant becomes the value itself, not a node */
+      if (strcmp (op_type, rel_op_name (REL_OP_CONSTANT)) == 0)
         {
           RelValue *v;
           RelTensor *t;

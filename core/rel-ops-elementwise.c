@@ -610,6 +610,7 @@ typedef enum {
   UN_SELU, UN_CELU, UN_THRESHOLDED_RELU, UN_SOFTSIGN, UN_ERF, UN_FLOOR, UN_CEIL, UN_ROUND, UN_SIGN,
   UN_SIN, UN_COS, UN_TAN, UN_ASIN, UN_ACOS, UN_ATAN, UN_SINH, UN_COSH, UN_ASINH, UN_ACOSH, UN_ATANH,
   UN_GELU,
+  UN_COUNT
 } UnKind;
 
 typedef struct {
@@ -722,6 +723,220 @@ clip_bounds (const UnParams *p, RelTensor *const *inputs, int n_inputs, float *l
   return TRUE;
 }
 
+/* Per-kind loops: y = f(x) and d = g·f'(x) (which may read y = f(x)). a and b
+ * are the op's alpha and beta (Selu's gamma), lo and hi Clip's bounds. Each
+ * loop is its own function so it vectorises on its own. */
+typedef struct {
+  float a, b, lo, hi;
+} UnArgs;
+
+typedef void (*UnMapFunc)  (const UnArgs *u, const float *restrict x, float *restrict y, int64_t n);
+typedef void (*UnGradFunc) (const UnArgs *u, const float *restrict x, const float *restrict y,
+                            const float *restrict g, float *restrict d, int64_t n);
+
+/* y[i] = EXPR, reading x[i] (and a, b, lo, hi) */
+#define UN_MAP(fn, EXPR)                                                              \
+  static void fn (const UnArgs *u, const float *restrict x, float *restrict y, int64_t n) \
+  {                                                                                   \
+    const float a = u->a, b = u->b, lo = u->lo, hi = u->hi;                           \
+    (void) a; (void) b; (void) lo; (void) hi;                                         \
+    for (int64_t i = 0; i < n; i++)                                                   \
+      y[i] = (EXPR);                                                                  \
+  }
+/* d[i] = EXPR, reading x[i], y[i] and g[i]; g[i] is read into gi first so the
+ * selects compile to blends, not branches */
+#define UN_GRAD(fn, EXPR)                                                             \
+  static void fn (const UnArgs *u, const float *restrict x, const float *restrict y,  \
+                  const float *restrict g, float *restrict d, int64_t n)              \
+  {                                                                                   \
+    const float a = u->a, b = u->b, lo = u->lo, hi = u->hi;                           \
+    (void) a; (void) b; (void) lo; (void) hi; (void) y;                               \
+    for (int64_t i = 0; i < n; i++)                                                   \
+      {                                                                               \
+        float gi = g[i];                                                              \
+        d[i] = (EXPR);                                                                \
+      }                                                                               \
+  }
+
+/* ternaries rather than fminf/fmaxf, which are library calls without -ffast-math */
+static inline float
+un_clamp01 (float z)
+{
+  return z < 0.0f ? 0.0f : z > 1.0f ? 1.0f : z;
+}
+
+static inline float
+un_gelu (float xf, float a)
+{
+  double v = xf;
+  return (float) (a != 0 ? 0.5 * v * (1.0 + tanh (0.7978845608028654 * (v + 0.044715 * v * v * v)))
+                         : 0.5 * v * (1.0 + erf (v * 0.7071067811865476)));
+}
+
+static inline float
+un_gelu_grad (float xf, float gi, float a)
+{
+  double v = xf, dy;
+  if (a != 0)
+    {
+      double t = tanh (0.7978845608028654 * (v + 0.044715 * v * v * v));
+      dy = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * 0.7978845608028654 * (1.0 + 3 * 0.044715 * v * v);
+    }
+  else
+    dy = 0.5 * (1.0 + erf (v * 0.7071067811865476)) + v * 0.3989422804014327 * exp (-0.5 * v * v);
+  return (float) (gi * dy);
+}
+
+static inline float
+un_softsign_grad (float xi, float gi)
+{
+  float t = 1.0f + fabsf (xi);
+  return gi / (t * t);
+}
+
+UN_MAP (relu_f, x[i] > 0 ? x[i] : 0)
+UN_GRAD (relu_g, x[i] > 0 ? gi : 0.0f)
+UN_MAP (leaky_relu_f, x[i] >= 0 ? x[i] : a * x[i])
+UN_GRAD (leaky_relu_g, x[i] >= 0 ? gi : a * gi)
+UN_MAP (elu_f, x[i] > 0 ? x[i] : a * expm1f (x[i]))
+UN_GRAD (elu_g, x[i] > 0 ? gi : gi * (y[i] + a))
+UN_MAP (sigmoid_f, 1.0f / (1.0f + expf (-x[i])))
+UN_GRAD (sigmoid_g, gi * y[i] * (1.0f - y[i]))
+UN_MAP (hard_sigmoid_f, un_clamp01 (a * x[i] + b))
+UN_GRAD (hard_sigmoid_g, a * x[i] + b > 0 && a * x[i] + b < 1 ? a * gi : 0.0f)
+UN_MAP (hard_swish_f, x[i] * un_clamp01 (x[i] / 6.0f + 0.5f))
+UN_GRAD (hard_swish_g, x[i] <= -3.0f ? 0.0f : x[i] >= 3.0f ? gi : gi * (x[i] / 3.0f + 0.5f))
+UN_MAP (tanh_f, tanhf (x[i]))
+UN_GRAD (tanh_g, gi * (1.0f - y[i] * y[i]))
+UN_MAP (exp_f, expf (x[i]))
+UN_GRAD (exp_g, gi * y[i])
+UN_MAP (log_f, logf (x[i]))
+UN_GRAD (log_g, gi / x[i])
+UN_MAP (sqrt_f, sqrtf (x[i]))
+UN_GRAD (sqrt_g, gi * 0.5f / y[i])
+UN_MAP (neg_f, -x[i])
+UN_GRAD (neg_g, -gi)
+UN_MAP (abs_f, fabsf (x[i]))
+UN_GRAD (abs_g, x[i] > 0 ? gi : x[i] < 0 ? -gi : 0)
+UN_MAP (clip_f, x[i] < lo ? lo : x[i] > hi ? hi : x[i])
+/* like torch.clamp: the gradient passes where the bounds are not exceeded */
+UN_GRAD (clip_g, x[i] >= lo && x[i] <= hi ? gi : 0.0f)
+UN_MAP (softplus_f, x[i] > 20.0f ? x[i] : log1pf (expf (x[i])))
+UN_GRAD (softplus_g, gi / (1.0f + expf (-x[i])))
+UN_MAP (reciprocal_f, 1.0f / x[i])
+UN_GRAD (reciprocal_g, -gi * y[i] * y[i])
+UN_MAP (selu_f, b * (x[i] > 0 ? x[i] : a * expm1f (x[i])))
+UN_GRAD (selu_g, x[i] > 0 ? b * gi : gi * (y[i] + a * b))
+UN_MAP (celu_f, x[i] > 0 ? x[i] : a * expm1f (x[i] / a))
+UN_GRAD (celu_g, x[i] > 0 ? gi : gi * (y[i] / a + 1.0f))
+UN_MAP (thresholded_relu_f, x[i] > a ? x[i] : 0)
+UN_GRAD (thresholded_relu_g, x[i] > a ? gi : 0)
+UN_MAP (softsign_f, x[i] / (1.0f + fabsf (x[i])))
+UN_GRAD (softsign_g, un_softsign_grad (x[i], gi))
+UN_MAP (erf_f, erff (x[i]))
+UN_GRAD (erf_g, gi * 1.1283791670955126f * expf (-x[i] * x[i]))
+UN_MAP (gelu_f, un_gelu (x[i], a))
+UN_GRAD (gelu_g, un_gelu_grad (x[i], gi, a))
+UN_MAP (floor_f, floorf (x[i]))
+UN_MAP (ceil_f, ceilf (x[i]))
+/* halves to even, as ONNX specifies (the default rounding mode) */
+UN_MAP (round_f, nearbyintf (x[i]))
+UN_MAP (sign_f, x[i] > 0 ? 1.0f : x[i] < 0 ? -1.0f : x[i])
+UN_MAP (sin_f, sinf (x[i]))
+UN_GRAD (sin_g, gi * cosf (x[i]))
+UN_MAP (cos_f, cosf (x[i]))
+UN_GRAD (cos_g, -gi * sinf (x[i]))
+UN_MAP (tan_f, tanf (x[i]))
+UN_GRAD (tan_g, gi * (1.0f + y[i] * y[i]))
+UN_MAP (asin_f, asinf (x[i]))
+UN_GRAD (asin_g, gi / sqrtf (1.0f - x[i] * x[i]))
+UN_MAP (acos_f, acosf (x[i]))
+UN_GRAD (acos_g, -gi / sqrtf (1.0f - x[i] * x[i]))
+UN_MAP (atan_f, atanf (x[i]))
+UN_GRAD (atan_g, gi / (1.0f + x[i] * x[i]))
+UN_MAP (sinh_f, sinhf (x[i]))
+UN_GRAD (sinh_g, gi * coshf (x[i]))
+UN_MAP (cosh_f, coshf (x[i]))
+UN_GRAD (cosh_g, gi * sinhf (x[i]))
+UN_MAP (asinh_f, asinhf (x[i]))
+UN_GRAD (asinh_g, gi / sqrtf (x[i] * x[i] + 1.0f))
+UN_MAP (acosh_f, acoshf (x[i]))
+UN_GRAD (acosh_g, gi / sqrtf (x[i] * x[i] - 1.0f))
+UN_MAP (atanh_f, atanhf (x[i]))
+UN_GRAD (atanh_g, gi / (1.0f - x[i] * x[i]))
+
+/* One row per UnKind, in its order; a NULL gradient is zero almost everywhere
+ * (piecewise constant). */
+static const struct {
+  UnMapFunc  map;
+  UnGradFunc grad;
+} un_kernels[] = {
+  [UN_RELU] = { relu_f, relu_g },
+  [UN_LEAKY_RELU] = { leaky_relu_f, leaky_relu_g },
+  [UN_ELU] = { elu_f, elu_g },
+  [UN_SIGMOID] = { sigmoid_f, sigmoid_g },
+  [UN_HARD_SIGMOID] = { hard_sigmoid_f, hard_sigmoid_g },
+  [UN_HARD_SWISH] = { hard_swish_f, hard_swish_g },
+  [UN_TANH] = { tanh_f, tanh_g },
+  [UN_EXP] = { exp_f, exp_g },
+  [UN_LOG] = { log_f, log_g },
+  [UN_SQRT] = { sqrt_f, sqrt_g },
+  [UN_NEG] = { neg_f, neg_g },
+  [UN_ABS] = { abs_f, abs_g },
+  [UN_CLIP] = { clip_f, clip_g },
+  [UN_SOFTPLUS] = { softplus_f, softplus_g },
+  [UN_RECIPROCAL] = { reciprocal_f, reciprocal_g },
+  [UN_SELU] = { selu_f, selu_g },
+  [UN_CELU] = { celu_f, celu_g },
+  [UN_THRESHOLDED_RELU] = { thresholded_relu_f, thresholded_relu_g },
+  [UN_SOFTSIGN] = { softsign_f, softsign_g },
+  [UN_ERF] = { erf_f, erf_g },
+  [UN_FLOOR] = { floor_f, NULL },
+  [UN_CEIL] = { ceil_f, NULL },
+  [UN_ROUND] = { round_f, NULL },
+  [UN_SIGN] = { sign_f, NULL },
+  [UN_SIN] = { sin_f, sin_g },
+  [UN_COS] = { cos_f, cos_g },
+  [UN_TAN] = { tan_f, tan_g },
+  [UN_ASIN] = { asin_f, asin_g },
+  [UN_ACOS] = { acos_f, acos_g },
+  [UN_ATAN] = { atan_f, atan_g },
+  [UN_SINH] = { sinh_f, sinh_g },
+  [UN_COSH] = { cosh_f, cosh_g },
+  [UN_ASINH] = { asinh_f, asinh_g },
+  [UN_ACOSH] = { acosh_f, acosh_g },
+  [UN_ATANH] = { atanh_f, atanh_g },
+  [UN_GELU] = { gelu_f, gelu_g },
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (un_kernels) == UN_COUNT);
+
+/* Neg and Clip on int64 data: shape arithmetic, and int8/uint8 files that load as int64. */
+static gboolean
+un_forward_int64 (const UnParams *p, const RelTensor *xt, float lo, float hi, RelTensor **out, GError **error)
+{
+  RelTensor *yt = rel_tensor_new_like (xt, error);
+
+  if (yt == NULL)
+    return FALSE;
+  if (p->kind == UN_NEG)
+    for (int64_t i = 0; i < xt->numel; i++)
+      rel_tensor_i64 (yt)[i] = (int64_t) (0 - (uint64_t) rel_tensor_i64 (xt)[i]);
+  else
+    {
+      /* integer data: bounds compare exactly; NaN or out-of-range bounds do
+       * not bound (and must not reach an int cast) */
+      int64_t ilo = !(lo > -9.2e18f) ? G_MININT64 : lo > 9.2e18f ? G_MAXINT64 : (int64_t) ceilf (lo);
+      int64_t ihi = !(hi < 9.2e18f) ? G_MAXINT64 : hi < -9.2e18f ? G_MININT64 : (int64_t) floorf (hi);
+      for (int64_t i = 0; i < xt->numel; i++)
+        {
+          int64_t v = rel_tensor_i64 (xt)[i];
+          rel_tensor_i64 (yt)[i] = v < ilo ? ilo : v > ihi ? ihi : v;
+        }
+    }
+  *out = yt;
+  return TRUE;
+}
+
 static gboolean
 un_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
             const RelContext *ctx, GError **error)
@@ -729,43 +944,14 @@ un_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
   const UnParams *p;
   const RelTensor *xt = inputs[0];
   RelTensor *yt;
-  const float *restrict x;
-  float *restrict y;
-  float lo = 0, hi = 0, a, b;
-  int64_t n;
+  UnArgs u = { 0 };
 
   if (!un_params (node, &p, error))
     return FALSE;
-  if (p->kind == UN_CLIP && !clip_bounds (p, inputs, node->n_inputs, &lo, &hi, error))
+  if (p->kind == UN_CLIP && !clip_bounds (p, inputs, node->n_inputs, &u.lo, &u.hi, error))
     return FALSE;
-  if (p->kind == UN_NEG && xt->dtype == REL_DTYPE_INT64)
-    {
-      /* Neg appears in shape arithmetic too */
-      yt = rel_tensor_new_like (xt, error);
-      if (yt == NULL)
-        return FALSE;
-      for (int64_t i = 0; i < xt->numel; i++)
-        rel_tensor_i64 (yt)[i] = (int64_t) (0 - (uint64_t) rel_tensor_i64 (xt)[i]);
-      outputs[0] = yt;
-      return TRUE;
-    }
-  if (p->kind == UN_CLIP && xt->dtype == REL_DTYPE_INT64)
-    {
-      /* integer data (int8/uint8 files load as int64): bounds compare exactly */
-      /* NaN or out-of-range bounds do not bound (and must not reach an int cast) */
-      int64_t ilo = !(lo > -9.2e18f) ? G_MININT64 : lo > 9.2e18f ? G_MAXINT64 : (int64_t) ceilf (lo);
-      int64_t ihi = !(hi < 9.2e18f) ? G_MAXINT64 : hi < -9.2e18f ? G_MININT64 : (int64_t) floorf (hi);
-      yt = rel_tensor_new_like (xt, error);
-      if (yt == NULL)
-        return FALSE;
-      for (int64_t i = 0; i < xt->numel; i++)
-        {
-          int64_t v = rel_tensor_i64 (xt)[i];
-          rel_tensor_i64 (yt)[i] = v < ilo ? ilo : v > ihi ? ihi : v;
-        }
-      outputs[0] = yt;
-      return TRUE;
-    }
+  if ((p->kind == UN_NEG || p->kind == UN_CLIP) && xt->dtype == REL_DTYPE_INT64)
+    return un_forward_int64 (p, xt, u.lo, u.hi, &outputs[0], error);
   if (!require_f32 (xt, "the input", error))
     return FALSE;
   if (p->kind == UN_RELU)
@@ -773,171 +959,31 @@ un_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
   yt = rel_tensor_new_like (xt, error);
   if (yt == NULL)
     return FALSE;
-  x = rel_tensor_f32 (xt);
-  y = rel_tensor_f32 (yt);
-  n = xt->numel;
-  a = p->alpha;
-  b = p->beta;
-  switch (p->kind)
-    {
-    case UN_RELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] > 0 ? x[i] : 0;
-      break;
-    case UN_LEAKY_RELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] >= 0 ? x[i] : a * x[i];
-      break;
-    case UN_ELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] > 0 ? x[i] : a * expm1f (x[i]);
-      break;
-    case UN_SIGMOID:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = 1.0f / (1.0f + expf (-x[i]));
-      break;
-    /* ternaries rather than fminf/fmaxf, which are library calls without -ffast-math */
-    case UN_HARD_SIGMOID:
-      for (int64_t i = 0; i < n; i++)
-        {
-          float z = a * x[i] + b;
-          y[i] = z < 0.0f ? 0.0f : z > 1.0f ? 1.0f : z;
-        }
-      break;
-    case UN_HARD_SWISH:
-      for (int64_t i = 0; i < n; i++)
-        {
-          float z = x[i] / 6.0f + 0.5f;
-          y[i] = x[i] * (z < 0.0f ? 0.0f : z > 1.0f ? 1.0f : z);
-        }
-      break;
-    case UN_TANH:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = tanhf (x[i]);
-      break;
-    case UN_EXP:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = expf (x[i]);
-      break;
-    case UN_LOG:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = logf (x[i]);
-      break;
-    case UN_SQRT:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = sqrtf (x[i]);
-      break;
-    case UN_NEG:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = -x[i];
-      break;
-    case UN_ABS:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = fabsf (x[i]);
-      break;
-    case UN_CLIP:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
-      break;
-    case UN_SOFTPLUS:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] > 20.0f ? x[i] : log1pf (expf (x[i]));
-      break;
-    case UN_RECIPROCAL:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = 1.0f / x[i];
-      break;
-    case UN_SELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = b * (x[i] > 0 ? x[i] : a * expm1f (x[i]));
-      break;
-    case UN_CELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] > 0 ? x[i] : a * expm1f (x[i] / a);
-      break;
-    case UN_THRESHOLDED_RELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] > a ? x[i] : 0;
-      break;
-    case UN_SOFTSIGN:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] / (1.0f + fabsf (x[i]));
-      break;
-    case UN_ERF:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = erff (x[i]);
-      break;
-    case UN_GELU:
-      for (int64_t i = 0; i < n; i++)
-        {
-          double v = x[i];
-          y[i] = (float) (a != 0 ? 0.5 * v * (1.0 + tanh (0.7978845608028654 * (v + 0.044715 * v * v * v)))
-                                 : 0.5 * v * (1.0 + erf (v * 0.7071067811865476)));
-        }
-      break;
-    case UN_FLOOR:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = floorf (x[i]);
-      break;
-    case UN_CEIL:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = ceilf (x[i]);
-      break;
-    case UN_ROUND:
-      /* halves to even, as ONNX specifies (the default rounding mode) */
-      for (int64_t i = 0; i < n; i++)
-        y[i] = nearbyintf (x[i]);
-      break;
-    case UN_SIGN:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] > 0 ? 1.0f : x[i] < 0 ? -1.0f : x[i];
-      break;
-    case UN_SIN:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = sinf (x[i]);
-      break;
-    case UN_COS:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = cosf (x[i]);
-      break;
-    case UN_TAN:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = tanf (x[i]);
-      break;
-    case UN_ASIN:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = asinf (x[i]);
-      break;
-    case UN_ACOS:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = acosf (x[i]);
-      break;
-    case UN_ATAN:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = atanf (x[i]);
-      break;
-    case UN_SINH:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = sinhf (x[i]);
-      break;
-    case UN_COSH:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = coshf (x[i]);
-      break;
-    case UN_ASINH:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = asinhf (x[i]);
-      break;
-    case UN_ACOSH:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = acoshf (x[i]);
-      break;
-    case UN_ATANH:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = atanhf (x[i]);
-      break;
-    }
+  u.a = p->alpha;
+  u.b = p->beta;
+  un_kernels[p->kind].map (&u, rel_tensor_f32 (xt), rel_tensor_f32 (yt), xt->numel);
   outputs[0] = yt;
+  return TRUE;
+}
+
+/* Clip's bounds receive the gradient of the elements they clipped. */
+static gboolean
+clip_bounds_backward (const RelNode *node, RelTensor *const *inputs, const float *x, const float *g,
+                      int64_t n, float lo, float hi, RelTensor **grad_inputs, const gboolean *need,
+                      GError **error)
+{
+  for (int k = 1; k <= 2 && k < node->n_inputs; k++)
+    if (need[k] && inputs[k])
+      {
+        double acc = 0;
+        for (int64_t i = 0; i < n; i++)
+          if (k == 1 ? x[i] < lo : x[i] > hi)
+            acc += g[i];
+        grad_inputs[k] = rel_tensor_new_like (inputs[k], error);
+        if (grad_inputs[k] == NULL)
+          return FALSE;
+        rel_tensor_f32 (grad_inputs[k])[0] = (float) acc;
+      }
   return TRUE;
 }
 
@@ -949,42 +995,21 @@ un_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *ou
   const UnParams *p;
   const RelTensor *xt = inputs[0];
   RelTensor *gt;
-  /* restrict: the gradient is a fresh tensor, so the loops can vectorise */
-  const float *restrict x, *restrict y, *restrict g;
-  float *restrict d;
-  float lo = 0, hi = 0, a, b;
-  int64_t n;
+  const float *x, *g;
+  UnArgs u = { 0 };
 
   if (!un_params (node, &p, error))
     return FALSE;
   if (!require_f32 (xt, "the input", error) || !require_same_shape (grad_output, outputs[0], error)
       || !require_same_shape (grad_output, xt, error))
     return FALSE;
-  if (p->kind == UN_CLIP && !clip_bounds (p, inputs, node->n_inputs, &lo, &hi, error))
+  if (p->kind == UN_CLIP && !clip_bounds (p, inputs, node->n_inputs, &u.lo, &u.hi, error))
     return FALSE;
   x = rel_tensor_f32 (xt);
-  y = rel_tensor_f32 (outputs[0]);
   g = rel_tensor_f32 (grad_output);
-  n = xt->numel;
-  a = p->alpha;
-  b = p->beta;
-
-  if (p->kind == UN_CLIP)
-    {
-      /* the bounds receive the gradient of the elements they clipped */
-      for (int k = 1; k <= 2 && k < node->n_inputs; k++)
-        if (need[k] && inputs[k])
-          {
-            double acc = 0;
-            for (int64_t i = 0; i < n; i++)
-              if (k == 1 ? x[i] < lo : x[i] > hi)
-                acc += g[i];
-            grad_inputs[k] = rel_tensor_new_like (inputs[k], error);
-            if (grad_inputs[k] == NULL)
-              return FALSE;
-            rel_tensor_f32 (grad_inputs[k])[0] = (float) acc;
-          }
-    }
+  if (p->kind == UN_CLIP
+      && !clip_bounds_backward (node, inputs, x, g, xt->numel, u.lo, u.hi, grad_inputs, need, error))
+    return FALSE;
   if (!need[0])
     return TRUE;
   if (p->kind == UN_RELU)
@@ -992,174 +1017,10 @@ un_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *ou
   gt = rel_tensor_new_like (xt, error);
   if (gt == NULL)
     return FALSE;
-  d = rel_tensor_f32 (gt);
-  switch (p->kind)
-    {
-    /* g[i] is read unconditionally so the selects compile to blends, not branches */
-    case UN_RELU:
-      for (int64_t i = 0; i < n; i++)
-        {
-          float gi = g[i];
-          d[i] = x[i] > 0 ? gi : 0.0f;
-        }
-      break;
-    case UN_LEAKY_RELU:
-      for (int64_t i = 0; i < n; i++)
-        {
-          float gi = g[i];
-          d[i] = x[i] >= 0 ? gi : a * gi;
-        }
-      break;
-    case UN_ELU:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = x[i] > 0 ? g[i] : g[i] * (y[i] + a);
-      break;
-    case UN_SIGMOID:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] * y[i] * (1.0f - y[i]);
-      break;
-    case UN_HARD_SIGMOID:
-      for (int64_t i = 0; i < n; i++)
-        {
-          float z = a * x[i] + b, gi = g[i];
-          d[i] = z > 0 && z < 1 ? a * gi : 0.0f;
-        }
-      break;
-    case UN_HARD_SWISH:
-      for (int64_t i = 0; i < n; i++)
-        {
-          float xi = x[i], gi = g[i];
-          d[i] = xi <= -3.0f ? 0.0f : xi >= 3.0f ? gi : gi * (xi / 3.0f + 0.5f);
-        }
-      break;
-    case UN_TANH:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] * (1.0f - y[i] * y[i]);
-      break;
-    case UN_EXP:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] * y[i];
-      break;
-    case UN_LOG:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] / x[i];
-      break;
-    case UN_SQRT:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] * 0.5f / y[i];
-      break;
-    case UN_NEG:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = -g[i];
-      break;
-    case UN_ABS:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = x[i] > 0 ? g[i] : x[i] < 0 ? -g[i] : 0;
-      break;
-    case UN_CLIP:
-      /* like torch.clamp: the gradient passes where the bounds are not exceeded */
-      for (int64_t i = 0; i < n; i++)
-        {
-          float gi = g[i];
-          d[i] = x[i] >= lo && x[i] <= hi ? gi : 0.0f;
-        }
-      break;
-    case UN_SOFTPLUS:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] / (1.0f + expf (-x[i]));
-      break;
-    case UN_RECIPROCAL:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = -g[i] * y[i] * y[i];
-      break;
-    case UN_SELU:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = x[i] > 0 ? b * g[i] : g[i] * (y[i] + a * b);
-      break;
-    case UN_CELU:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = x[i] > 0 ? g[i] : g[i] * (y[i] / a + 1.0f);
-      break;
-    case UN_THRESHOLDED_RELU:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = x[i] > a ? g[i] : 0;
-      break;
-    case UN_SOFTSIGN:
-      for (int64_t i = 0; i < n; i++)
-        {
-          float t = 1.0f + fabsf (x[i]);
-          d[i] = g[i] / (t * t);
-        }
-      break;
-    case UN_ERF:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] * 1.1283791670955126f * expf (-x[i] * x[i]);
-      break;
-    case UN_GELU:
-      for (int64_t i = 0; i < n; i++)
-        {
-          double v = x[i], dy;
-          if (a != 0)
-            {
-              double t = tanh (0.7978845608028654 * (v + 0.044715 * v * v * v));
-              dy = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * 0.7978845608028654 * (1.0 + 3 * 0.044715 * v * v);
-            }
-          else
-            dy = 0.5 * (1.0 + erf (v * 0.7071067811865476)) + v * 0.3989422804014327 * exp (-0.5 * v * v);
-          d[i] = (float) (g[i] * dy);
-        }
-      break;
-    case UN_FLOOR:
-    case UN_CEIL:
-    case UN_ROUND:
-    case UN_SIGN:
-      /* piecewise constant: zero almost everywhere */
-      break;
-    case UN_SIN:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] * cosf (x[i]);
-      break;
-    case UN_COS:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = -g[i] * sinf (x[i]);
-      break;
-    case UN_TAN:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] * (1.0f + y[i] * y[i]);
-      break;
-    case UN_ASIN:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] / sqrtf (1.0f - x[i] * x[i]);
-      break;
-    case UN_ACOS:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = -g[i] / sqrtf (1.0f - x[i] * x[i]);
-      break;
-    case UN_ATAN:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] / (1.0f + x[i] * x[i]);
-      break;
-    case UN_SINH:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] * coshf (x[i]);
-      break;
-    case UN_COSH:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] * sinhf (x[i]);
-      break;
-    case UN_ASINH:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] / sqrtf (x[i] * x[i] + 1.0f);
-      break;
-    case UN_ACOSH:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] / sqrtf (x[i] * x[i] - 1.0f);
-      break;
-    case UN_ATANH:
-      for (int64_t i = 0; i < n; i++)
-        d[i] = g[i] / (1.0f - x[i] * x[i]);
-      break;
-    }
+  u.a = p->alpha;
+  u.b = p->beta;
+  if (un_kernels[p->kind].grad)
+    un_kernels[p->kind].grad (&u, x, rel_tensor_f32 (outputs[0]), g, rel_tensor_f32 (gt), xt->numel);
   grad_inputs[0] = gt;
   return TRUE;
 }
@@ -2519,73 +2380,122 @@ zero_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
 /* ---- the table ---- */
 
 const RelOpDef rel_ops_elementwise[] = {
-  { "Add", 2, 2, 1, REL_OP_CLASS_MIX, add_prepare, bin_forward, bin_backward, NULL },
-  { "Sub", 2, 2, 1, REL_OP_CLASS_MIX, sub_prepare, bin_forward, bin_backward, NULL },
-  { "Mul", 2, 2, 1, REL_OP_CLASS_OTHER, mul_prepare, bin_forward, bin_backward, NULL },
-  { "Div", 2, 2, 1, REL_OP_CLASS_OTHER, div_prepare, bin_forward, bin_backward, NULL },
-  { "Pow", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, pow_forward, pow_backward, NULL },
-  { "Sum", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_MIX, NULL, var_forward, var_backward, NULL },
-  { "Mean", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_MIX, NULL, var_forward, var_backward, NULL },
-  { "Max", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_ROUTE, NULL, var_forward, var_backward, NULL },
-  { "Min", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_ROUTE, NULL, var_forward, var_backward, NULL },
-  { "Relu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, relu_prepare, un_forward, un_backward, NULL },
-  { "LeakyRelu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, leaky_relu_prepare, un_forward, un_backward, NULL },
-  { "Elu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, elu_prepare, un_forward, un_backward, NULL },
-  { "PRelu", 2, 2, 1, REL_OP_CLASS_ACTIVATION, NULL, prelu_forward, prelu_backward, NULL },
-  { "Clip", 1, 3, 1, REL_OP_CLASS_ACTIVATION, clip_prepare, un_forward, un_backward, NULL },
-  { "Sigmoid", 1, 1, 1, REL_OP_CLASS_ACTIVATION, sigmoid_prepare, un_forward, un_backward, NULL },
-  { "HardSigmoid", 1, 1, 1, REL_OP_CLASS_ACTIVATION, hard_sigmoid_prepare, un_forward, un_backward, NULL },
-  { "HardSwish", 1, 1, 1, REL_OP_CLASS_ACTIVATION, hard_swish_prepare, un_forward, un_backward, NULL },
-  { "Tanh", 1, 1, 1, REL_OP_CLASS_ACTIVATION, tanh_prepare, un_forward, un_backward, NULL },
-  { "Softplus", 1, 1, 1, REL_OP_CLASS_ACTIVATION, softplus_prepare, un_forward, un_backward, NULL },
-  { "Exp", 1, 1, 1, REL_OP_CLASS_OTHER, exp_prepare, un_forward, un_backward, NULL },
-  { "Log", 1, 1, 1, REL_OP_CLASS_OTHER, log_prepare, un_forward, un_backward, NULL },
-  { "Sqrt", 1, 1, 1, REL_OP_CLASS_OTHER, sqrt_prepare, un_forward, un_backward, NULL },
-  { "Reciprocal", 1, 1, 1, REL_OP_CLASS_OTHER, reciprocal_prepare, un_forward, un_backward, NULL },
-  { "Selu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, selu_prepare, un_forward, un_backward, NULL },
-  { "Celu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, celu_prepare, un_forward, un_backward, NULL },
-  { "ThresholdedRelu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, thresholded_relu_prepare, un_forward, un_backward, NULL },
-  { "Softsign", 1, 1, 1, REL_OP_CLASS_ACTIVATION, softsign_prepare, un_forward, un_backward, NULL },
-  { "Erf", 1, 1, 1, REL_OP_CLASS_OTHER, erf_prepare, un_forward, un_backward, NULL },
-  { "Gelu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, gelu_prepare, un_forward, un_backward, NULL },
-  { "Floor", 1, 1, 1, REL_OP_CLASS_OTHER, floor_prepare, un_forward, un_backward, NULL },
-  { "Ceil", 1, 1, 1, REL_OP_CLASS_OTHER, ceil_prepare, un_forward, un_backward, NULL },
-  { "Round", 1, 1, 1, REL_OP_CLASS_OTHER, round_prepare, un_forward, un_backward, NULL },
-  { "Sign", 1, 1, 1, REL_OP_CLASS_OTHER, sign_prepare, un_forward, un_backward, NULL },
-  { "Sin", 1, 1, 1, REL_OP_CLASS_OTHER, sin_prepare, un_forward, un_backward, NULL },
-  { "Cos", 1, 1, 1, REL_OP_CLASS_OTHER, cos_prepare, un_forward, un_backward, NULL },
-  { "Tan", 1, 1, 1, REL_OP_CLASS_OTHER, tan_prepare, un_forward, un_backward, NULL },
-  { "Asin", 1, 1, 1, REL_OP_CLASS_OTHER, asin_prepare, un_forward, un_backward, NULL },
-  { "Acos", 1, 1, 1, REL_OP_CLASS_OTHER, acos_prepare, un_forward, un_backward, NULL },
-  { "Atan", 1, 1, 1, REL_OP_CLASS_OTHER, atan_prepare, un_forward, un_backward, NULL },
-  { "Sinh", 1, 1, 1, REL_OP_CLASS_OTHER, sinh_prepare, un_forward, un_backward, NULL },
-  { "Cosh", 1, 1, 1, REL_OP_CLASS_OTHER, cosh_prepare, un_forward, un_backward, NULL },
-  { "Asinh", 1, 1, 1, REL_OP_CLASS_OTHER, asinh_prepare, un_forward, un_backward, NULL },
-  { "Acosh", 1, 1, 1, REL_OP_CLASS_OTHER, acosh_prepare, un_forward, un_backward, NULL },
-  { "Atanh", 1, 1, 1, REL_OP_CLASS_OTHER, atanh_prepare, un_forward, un_backward, NULL },
-  { "Neg", 1, 1, 1, REL_OP_CLASS_OTHER, neg_prepare, un_forward, un_backward, NULL },
-  { "Abs", 1, 1, 1, REL_OP_CLASS_OTHER, abs_prepare, un_forward, un_backward, NULL },
-  { "Softmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, softmax_forward, softmax_backward, NULL },
-  { "LogSoftmax", 1, 1, 1, REL_OP_CLASS_OTHER, log_softmax_prepare, softmax_forward, softmax_backward, NULL },
+  { REL_OP_ADD, "Add", 2, 2, 1, REL_OP_CLASS_MIX, add_prepare, bin_forward, bin_backward, NULL,
+    .flags = REL_OP_POINTWISE | REL_OP_AFFINE_ANY | REL_OP_LEGACY_BROADCAST },
+  { REL_OP_SUB, "Sub", 2, 2, 1, REL_OP_CLASS_MIX, sub_prepare, bin_forward, bin_backward, NULL,
+    .flags = REL_OP_POINTWISE | REL_OP_AFFINE_ANY | REL_OP_LEGACY_BROADCAST },
+  { REL_OP_MUL, "Mul", 2, 2, 1, REL_OP_CLASS_OTHER, mul_prepare, bin_forward, bin_backward, NULL,
+    .flags = REL_OP_POINTWISE | REL_OP_AFFINE_ONE | REL_OP_LEGACY_BROADCAST },
+  { REL_OP_DIV, "Div", 2, 2, 1, REL_OP_CLASS_OTHER, div_prepare, bin_forward, bin_backward, NULL,
+    .flags = REL_OP_POINTWISE | REL_OP_AFFINE_FIRST | REL_OP_LEGACY_BROADCAST },
+  { REL_OP_POW, "Pow", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, pow_forward, pow_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_SUM, "Sum", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_MIX, NULL, var_forward, var_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_MEAN, "Mean", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_MIX, NULL, var_forward, var_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_MAX, "Max", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_ROUTE, NULL, var_forward, var_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_MIN, "Min", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_ROUTE, NULL, var_forward, var_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_RELU, "Relu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, relu_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_LEAKY_RELU, "LeakyRelu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, leaky_relu_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_ELU, "Elu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, elu_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_PRELU, "PRelu", 2, 2, 1, REL_OP_CLASS_ACTIVATION, NULL, prelu_forward, prelu_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_CLIP, "Clip", 1, 3, 1, REL_OP_CLASS_ACTIVATION, clip_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_SIGMOID, "Sigmoid", 1, 1, 1, REL_OP_CLASS_ACTIVATION, sigmoid_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_HARD_SIGMOID, "HardSigmoid", 1, 1, 1, REL_OP_CLASS_ACTIVATION, hard_sigmoid_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_HARD_SWISH, "HardSwish", 1, 1, 1, REL_OP_CLASS_ACTIVATION, hard_swish_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_TANH, "Tanh", 1, 1, 1, REL_OP_CLASS_ACTIVATION, tanh_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_SOFTPLUS, "Softplus", 1, 1, 1, REL_OP_CLASS_ACTIVATION, softplus_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_EXP, "Exp", 1, 1, 1, REL_OP_CLASS_OTHER, exp_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_LOG, "Log", 1, 1, 1, REL_OP_CLASS_OTHER, log_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_SQRT, "Sqrt", 1, 1, 1, REL_OP_CLASS_OTHER, sqrt_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_RECIPROCAL, "Reciprocal", 1, 1, 1, REL_OP_CLASS_OTHER, reciprocal_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_SELU, "Selu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, selu_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_CELU, "Celu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, celu_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_THRESHOLDED_RELU, "ThresholdedRelu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, thresholded_relu_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_SOFTSIGN, "Softsign", 1, 1, 1, REL_OP_CLASS_ACTIVATION, softsign_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_ERF, "Erf", 1, 1, 1, REL_OP_CLASS_OTHER, erf_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_GELU, "Gelu", 1, 1, 1, REL_OP_CLASS_ACTIVATION, gelu_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_FLOOR, "Floor", 1, 1, 1, REL_OP_CLASS_OTHER, floor_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_CEIL, "Ceil", 1, 1, 1, REL_OP_CLASS_OTHER, ceil_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_ROUND, "Round", 1, 1, 1, REL_OP_CLASS_OTHER, round_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_SIGN, "Sign", 1, 1, 1, REL_OP_CLASS_OTHER, sign_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_SIN, "Sin", 1, 1, 1, REL_OP_CLASS_OTHER, sin_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_COS, "Cos", 1, 1, 1, REL_OP_CLASS_OTHER, cos_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_TAN, "Tan", 1, 1, 1, REL_OP_CLASS_OTHER, tan_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_ASIN, "Asin", 1, 1, 1, REL_OP_CLASS_OTHER, asin_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_ACOS, "Acos", 1, 1, 1, REL_OP_CLASS_OTHER, acos_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_ATAN, "Atan", 1, 1, 1, REL_OP_CLASS_OTHER, atan_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_SINH, "Sinh", 1, 1, 1, REL_OP_CLASS_OTHER, sinh_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_COSH, "Cosh", 1, 1, 1, REL_OP_CLASS_OTHER, cosh_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_ASINH, "Asinh", 1, 1, 1, REL_OP_CLASS_OTHER, asinh_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_ACOSH, "Acosh", 1, 1, 1, REL_OP_CLASS_OTHER, acosh_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_ATANH, "Atanh", 1, 1, 1, REL_OP_CLASS_OTHER, atanh_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_NEG, "Neg", 1, 1, 1, REL_OP_CLASS_OTHER, neg_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE | REL_OP_AFFINE_ANY },
+  { REL_OP_ABS, "Abs", 1, 1, 1, REL_OP_CLASS_OTHER, abs_prepare, un_forward, un_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_SOFTMAX, "Softmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, softmax_forward, softmax_backward, NULL },
+  { REL_OP_LOG_SOFTMAX, "LogSoftmax", 1, 1, 1, REL_OP_CLASS_OTHER, log_softmax_prepare, softmax_forward, softmax_backward, NULL },
   /* not NORM: LRP folds NORM ops into a neighbouring linear layer, which only BatchNorm allows */
-  { "LayerNormalization", 2, 3, 3, REL_OP_CLASS_OTHER, layer_norm_prepare, layer_norm_forward, layer_norm_backward, NULL },
-  { "Equal", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
-  { "Less", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
-  { "LessOrEqual", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
-  { "Greater", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
-  { "GreaterOrEqual", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
-  { "And", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
-  { "Or", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
-  { "Xor", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
-  { "IsNaN", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, is_special_forward, zero_backward, NULL },
-  { "IsInf", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, is_special_forward, zero_backward, NULL },
-  { "Not", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, not_forward, zero_backward, NULL },
-  { "Where", 3, 3, 1, REL_OP_CLASS_ROUTE, NULL, where_forward, where_backward, NULL },
-  { "LRN", 1, 1, 1, REL_OP_CLASS_OTHER, lrn_prepare, lrn_forward, lrn_backward, NULL },
-  { "InstanceNormalization", 3, 3, 1, REL_OP_CLASS_OTHER, NULL, instance_norm_forward, instance_norm_backward, NULL },
-  { "Hardmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, hardmax_forward, zero_backward, NULL },
-  { "Mod", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, mod_forward, mod_backward, NULL },
-  { "Identity", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, identity_forward, identity_backward, NULL },
-  { "Dropout", 1, 3, 2, REL_OP_CLASS_ROUTE, dropout_prepare, dropout_forward, identity_backward, NULL },
-  { NULL },
+  { REL_OP_LAYER_NORMALIZATION, "LayerNormalization", 2, 3, 3, REL_OP_CLASS_OTHER, layer_norm_prepare, layer_norm_forward, layer_norm_backward, NULL },
+  { REL_OP_EQUAL, "Equal", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { REL_OP_LESS, "Less", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { REL_OP_LESS_OR_EQUAL, "LessOrEqual", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { REL_OP_GREATER, "Greater", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { REL_OP_GREATER_OR_EQUAL, "GreaterOrEqual", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { REL_OP_AND, "And", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { REL_OP_OR, "Or", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { REL_OP_XOR, "Xor", 2, 2, 1, REL_OP_CLASS_SHAPE, NULL, cmp_forward, zero_backward, NULL },
+  { REL_OP_IS_NAN, "IsNaN", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, is_special_forward, zero_backward, NULL },
+  { REL_OP_IS_INF, "IsInf", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, is_special_forward, zero_backward, NULL },
+  { REL_OP_NOT, "Not", 1, 1, 1, REL_OP_CLASS_SHAPE, NULL, not_forward, zero_backward, NULL },
+  { REL_OP_WHERE, "Where", 3, 3, 1, REL_OP_CLASS_ROUTE, NULL, where_forward, where_backward, NULL },
+  { REL_OP_LRN, "LRN", 1, 1, 1, REL_OP_CLASS_OTHER, lrn_prepare, lrn_forward, lrn_backward, NULL },
+  { REL_OP_INSTANCE_NORMALIZATION, "InstanceNormalization", 3, 3, 1, REL_OP_CLASS_OTHER, NULL, instance_norm_forward, instance_norm_backward, NULL },
+  { REL_OP_HARDMAX, "Hardmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, hardmax_forward, zero_backward, NULL },
+  { REL_OP_MOD, "Mod", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, mod_forward, mod_backward, NULL },
+  { REL_OP_IDENTITY, "Identity", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, identity_forward, identity_backward, NULL,
+    .flags = REL_OP_POINTWISE | REL_OP_AFFINE_ANY },
+  { REL_OP_DROPOUT, "Dropout", 1, 3, 2, REL_OP_CLASS_ROUTE, dropout_prepare, dropout_forward, identity_backward, NULL,
+    .flags = REL_OP_POINTWISE },
+  { REL_OP_COUNT, NULL },
 };
+REL_OP_TABLE_CHECK (rel_ops_elementwise, REL_OPS_NORM_END, REL_OPS_ELEMENTWISE_END);

@@ -2372,8 +2372,12 @@ matmul_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const
 }
 
 const RelOpDef rel_ops_linear[] = {
-  { "Conv",   2, 3, 1, REL_OP_CLASS_LINEAR, conv_prepare, conv_forward,   conv_backward,   conv_free_params },
-  { "Gemm",   2, 3, 1, REL_OP_CLASS_LINEAR, gemm_prepare, gemm_forward,   gemm_backward,   NULL },
-  { "MatMul", 2, 2, 1, REL_OP_CLASS_LINEAR, NULL,         matmul_forward, matmul_backward, NULL },
-  { NULL },
+  { REL_OP_CONV, "Conv",   2, 3, 1, REL_OP_CLASS_LINEAR, conv_prepare, conv_forward,   conv_backward,   conv_free_params,
+    .flags = REL_OP_WINDOW | REL_OP_CONVOLUTION | REL_OP_CAM_LAYER | REL_OP_AFFINE_FIRST, .window_pad = REL_OP_PAD_ZERO, .weight_input = 1, .bias_input = 2 },
+  { REL_OP_GEMM, "Gemm",   2, 3, 1, REL_OP_CLASS_LINEAR, gemm_prepare, gemm_forward,   gemm_backward,   NULL,
+    .flags = REL_OP_OPERANDS_SWAP | REL_OP_AFFINE_FIRST, .weight_input = 1, .bias_input = 2 },
+  { REL_OP_MATMUL, "MatMul", 2, 2, 1, REL_OP_CLASS_LINEAR, NULL,         matmul_forward, matmul_backward, NULL,
+    .flags = REL_OP_OPERANDS_SWAP | REL_OP_AFFINE_ONE, .weight_input = 1 },
+  { REL_OP_COUNT, NULL },
 };
+REL_OP_TABLE_CHECK (rel_ops_linear, 0, REL_OPS_LINEAR_END);

@@ -135,8 +135,9 @@ attr_int (const char *name, int64_t v)
 
 /* Adds a node reading the running activation and @consts, producing a new one. */
 static void
-add_node (Builder *b, const char *op, const char *const *consts, int n_consts, RelAttr *attrs, int n_attrs)
+add_node (Builder *b, RelOpId id, const char *const *consts, int n_consts, RelAttr *attrs, int n_attrs)
 {
+  const char *op = rel_op_name (id);
   RelNode node = { 0 };
   g_autofree char *out = g_strdup_printf ("%s_%d", op, b->counter);
 
@@ -193,7 +194,7 @@ add_conv (Builder *b, int64_t cin, int64_t cout, int64_t k, GError **error)
 
   if (!add_constant (b, w, 4, ws, (double) (cin * k * k), error) || !add_constant (b, bias, 1, bs, 0, error))
     return FALSE;
-  add_node (b, "Conv", consts, 2, attrs, 3);
+  add_node (b, REL_OP_CONV, consts, 2, attrs, 3);
   return TRUE;
 }
 
@@ -208,7 +209,7 @@ add_gemm (Builder *b, int64_t in, int64_t out, GError **error)
 
   if (!add_constant (b, w, 2, ws, (double) in, error) || !add_constant (b, bias, 1, bs, 0, error))
     return FALSE;
-  add_node (b, "Gemm", consts, 2, attrs, 1);
+  add_node (b, REL_OP_GEMM, consts, 2, attrs, 1);
   return TRUE;
 }
 
@@ -235,7 +236,7 @@ add_bn (Builder *b, int64_t c, GError **error)
         rel_tensor_fill (rel_model_value (b->model, rel_model_find_value (b->model, names[i]))->constant, 1.f);
     }
   if (ok)
-    add_node (b, "BatchNormalization", (const char *const *) names, 4, attrs, 1);
+    add_node (b, REL_OP_BATCH_NORMALIZATION, (const char *const *) names, 4, attrs, 1);
   else
     g_free (attrs[0].name);
   for (int i = 0; i < 4; i++)
@@ -248,13 +249,13 @@ add_pool (Builder *b)
 {
   int64_t ks[2] = { 2, 2 };
   RelAttr attrs[2] = { attr_ints ("kernel_shape", 2, ks), attr_ints ("strides", 2, ks) };
-  add_node (b, "MaxPool", NULL, 0, attrs, 2);
+  add_node (b, REL_OP_MAX_POOL, NULL, 0, attrs, 2);
 }
 
 static void
-add_simple (Builder *b, const char *op)
+add_simple (Builder *b, RelOpId op)
 {
-  if (strcmp (op, "Flatten") == 0)
+  if (op == REL_OP_FLATTEN)
     {
       RelAttr a = attr_int ("axis", 1);
       add_node (b, op, NULL, 0, &a, 1);
@@ -319,9 +320,9 @@ rel_train_build (const char *arch, int channels, int height, int width,
 
   if (strcmp (arch, "mlp") == 0)
     {
-      add_simple (&b, "Flatten");
+      add_simple (&b, REL_OP_FLATTEN);
       ok = add_gemm (&b, (int64_t) channels * height * width, 128, error);
-      add_simple (&b, "Relu");
+      add_simple (&b, REL_OP_RELU);
       ok = ok && add_gemm (&b, 128, n_classes, error);
     }
   else
@@ -330,17 +331,17 @@ rel_train_build (const char *arch, int channels, int height, int width,
       gboolean bn = strcmp (arch, "tiny-bn") == 0;
       ok = add_conv (&b, channels, c1, 5, error);
       ok = ok && (!bn || add_bn (&b, c1, error));
-      add_simple (&b, "Relu");
+      add_simple (&b, REL_OP_RELU);
       add_pool (&b);
       ok = ok && add_conv (&b, c1, c2, 5, error);
       ok = ok && (!bn || add_bn (&b, c2, error));
-      add_simple (&b, "Relu");
+      add_simple (&b, REL_OP_RELU);
       add_pool (&b);
-      add_simple (&b, "Flatten");
+      add_simple (&b, REL_OP_FLATTEN);
       if (strcmp (arch, "small") == 0 || strcmp (arch, "tiny-fc") == 0)
         {
           ok = ok && add_gemm (&b, c2 * h4 * w4, 64, error);
-          add_simple (&b, "Relu");
+          add_simple (&b, REL_OP_RELU);
           ok = ok && add_gemm (&b, 64, n_classes, error);
         }
       else
@@ -502,8 +503,8 @@ collect_params (RelModel *model, const char *const *trainable)
   for (int i = 0; i < model->n_nodes; i++)
     {
       const RelNode *node = &model->nodes[i];
-      gboolean bn = strcmp (node->op_type, "BatchNormalization") == 0;
-      if (strcmp (node->op_type, "Conv") != 0 && strcmp (node->op_type, "Gemm") != 0 && !bn)
+      gboolean bn = rel_node_has (node, REL_OP_CHANNEL_AFFINE);
+      if (node->op == NULL || (node->op->klass != REL_OP_CLASS_LINEAR && !bn))
         continue;
       if (trainable && !g_strv_contains (trainable, node->name))
         continue;
@@ -532,7 +533,7 @@ rel_train_update_bn_stats (RelModel *model, RelActivations *acts)
       int64_t n, c, plane, count;
       float momentum;
 
-      if (strcmp (node->op_type, "BatchNormalization") != 0 || node->n_inputs < 5
+      if (!rel_node_is (node, REL_OP_BATCH_NORMALIZATION) || node->n_inputs < 5
           || node->inputs[0] < 0 || node->inputs[3] < 0 || node->inputs[4] < 0)
         continue;
       x = rel_activations_get (acts, node->inputs[0]);

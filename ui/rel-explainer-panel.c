@@ -640,7 +640,7 @@ build_layer (ParamRow *pr, RelModel *model, const char *v)
   gtk_string_list_append (titles, _("Last convolution"));
   if (model)
     for (int n = 0; n < model->n_nodes; n++)
-      if (g_strcmp0 (model->nodes[n].op_type, "Conv") == 0 && model->nodes[n].name)
+      if (rel_model_is_cam_layer (model, n) && model->nodes[n].name)
         {
           gtk_string_list_append (pr->layers, model->nodes[n].name);
           gtk_string_list_append (titles, model->nodes[n].name);
