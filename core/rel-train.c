@@ -504,7 +504,8 @@ collect_params (RelModel *model, const char *const *trainable)
     {
       const RelNode *node = &model->nodes[i];
       gboolean bn = rel_node_has (node, REL_OP_CHANNEL_AFFINE);
-      if (node->op == NULL || (node->op->klass != REL_OP_CLASS_LINEAR && !bn))
+      /* the layers the trainer updates (MatMul weights stay as they are) */
+      if (!rel_node_is (node, REL_OP_CONV) && !rel_node_is (node, REL_OP_GEMM) && !bn)
         continue;
       if (trainable && !g_strv_contains (trainable, node->name))
         continue;
