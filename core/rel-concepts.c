@@ -16,8 +16,7 @@
 static gboolean
 is_layer_node (const RelNode *node)
 {
-  return g_str_has_prefix (node->op_type, "Conv") || strcmp (node->op_type, "Gemm") == 0
-         || strcmp (node->op_type, "MatMul") == 0;
+  return node->op != NULL && node->op->klass == REL_OP_CLASS_LINEAR;
 }
 
 char **
@@ -85,7 +84,7 @@ rel_concept_default_layer (RelModel *model)
   for (int i = 0; i < model->n_nodes; i++)
     {
       const RelNode *node = &model->nodes[i];
-      if (!g_str_has_prefix (node->op_type, "Conv") || node->n_outputs < 1)
+      if (!rel_node_has (node, REL_OP_CONVOLUTION) || node->n_outputs < 1)
         continue;
       last_conv = i;
       if (rel_concept_value_is_cut (model, node->outputs[0]))
@@ -97,7 +96,7 @@ rel_concept_default_layer (RelModel *model)
   {
     gboolean later_conv = FALSE;
     for (int i = last_cut_conv + 1; last_cut_conv >= 0 && i <= last_conv; i++)
-      if (g_str_has_prefix (model->nodes[i].op_type, "Conv"))
+      if (rel_node_has (&model->nodes[i], REL_OP_CONVOLUTION))
         later_conv = TRUE;
     if (last_cut_conv >= 0 && !later_conv)
       return last_cut_conv;
