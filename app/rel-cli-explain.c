@@ -27,6 +27,7 @@
 #include "rel-explain.h"
 #include "rel-image.h"
 #include "rel-npy.h"
+#include "rel-shard.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <json-glib/json-glib.h>
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <glib/gstdio.h>
 
 static int
 fail (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
@@ -50,7 +52,7 @@ fail (const char *fmt, ...)
   va_end (ap);
   /* one line, whatever the message carries */
   g_strdelimit (msg, "\n\r", ' ');
-  fprintf (stderr, "relevance-cli: %s\n", msg);
+  fprintf (stderr, "%s: %s\n", rel_cli_name (), msg);
   return 1;
 }
 
@@ -296,9 +298,98 @@ print_conservation (const RelMethodDef *method, const RelExplanation *e, gboolea
       }
 }
 
+/* The model's bytes and the options but --shard: what a merge checks. */
+static char *
+explain_settings_digest (const char *model_path, int argc, char **argv, GError **error)
+{
+  g_autoptr(GChecksum) cs = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  if (!rel_file_get_contents (model_path, "model", G_GINT64_CONSTANT (1) << 34, &data, &len, error))
+    return NULL;
+  g_checksum_update (cs, (const guchar *) data, len);
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--shard"))
+        {
+          i++;
+          continue;
+        }
+      if (!g_str_has_prefix (argv[i], "--shard="))
+        g_checksum_update (cs, (const guchar *) argv[i], strlen (argv[i]) + 1);
+    }
+  return g_strdup (g_checksum_get_string (cs));
+}
+
+/* An entry of an explain part: the output's name under --out-dir and its bytes. */
+static void
+add_output_entry (RelPartWriter *w, guint32 index, const char *name, const void *data, gsize len)
+{
+  gsize nl = strlen (name);
+  g_autofree guint8 *buf = g_malloc (4 + nl + len);
+  guint32 le = GUINT32_TO_LE ((guint32) nl);
+  memcpy (buf, &le, 4);
+  memcpy (buf + 4, name, nl);
+  memcpy (buf + 4 + nl, data, len);
+  rel_part_writer_add (w, index, buf, 4 + nl + len);
+}
+
+int
+rel_cli_explain_merge (RelPart *const *parts, const RelShardSlot *slots, int n_items, GError **error)
+{
+  g_autofree char *out_dir = g_key_file_get_string (parts[0]->header, "part", "out-dir", NULL);
+  int skipped = g_key_file_get_integer (parts[0]->header, "part", "skipped", NULL);
+  if (out_dir == NULL)
+    return fail ("the parts name no output folder");
+  /* every entry is checked before the first file is written */
+  for (int i = 0; i < n_items; i++)
+    {
+      gsize len = 0;
+      const guint8 *p = g_bytes_get_data (parts[slots[i].part]->data[slots[i].entry], &len);
+      guint32 nl = 0;
+      if (len >= 4)
+        memcpy (&nl, p, 4);
+      nl = GUINT32_FROM_LE (nl);
+      g_autofree char *name = len >= 4 && nl <= len - 4 ? g_strndup ((const char *) p + 4, nl) : NULL;
+      if (name == NULL || strlen (name) != nl || nl == 0 || g_path_is_absolute (name) || strstr (name, "..") != NULL)
+        return fail ("a part holds a malformed or unsafe output name");
+    }
+  if (!rel_folder_check_writable (out_dir, TRUE, error))
+    return fail ("%s", (*error)->message);
+  for (int i = 0; i < n_items; i++)
+    {
+      gsize len = 0;
+      const guint8 *p = g_bytes_get_data (parts[slots[i].part]->data[slots[i].entry], &len);
+      guint32 nl;
+      memcpy (&nl, p, 4);
+      nl = GUINT32_FROM_LE (nl);
+      g_autofree char *name = g_strndup ((const char *) p + 4, nl);
+      g_autofree char *dst = g_build_filename (out_dir, name, NULL);
+      g_autofree char *dst_dir = g_path_get_dirname (dst);
+      if (g_mkdir_with_parents (dst_dir, 0755) != 0)
+        return fail ("cannot create '%s'", dst_dir);
+      if (!rel_file_set_contents (dst, p + 4 + nl, len - 4 - nl, error))
+        return fail ("%s", (*error)->message);
+    }
+  if (skipped > 0)
+    printf ("explained %d inputs into %s (%d skipped)\n", n_items, out_dir, skipped);
+  else
+    printf ("explained %d inputs into %s\n", n_items, out_dir);
+  return 0;
+}
+
 int
 rel_cli_explain (int argc, char **argv)
 {
+  return rel_cli_explain_run (argc, argv, NULL);
+}
+
+int
+rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
+{
+  g_auto(GStrv) original = g_strdupv (argv);
+  int original_argc = argc;
+  g_autofree char *shard_text = NULL;
   g_auto(GStrv) method_names_given = NULL;
   const char *method_name = NULL;
   g_autofree char *target_text = NULL, *out_path = NULL;
@@ -328,6 +419,7 @@ rel_cli_explain (int argc, char **argv)
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, "File type --dataset writes: npy (default) or png", "npy|png" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Perturbed inputs per pass for sampling methods", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print the per-layer conservation table of LRP", NULL },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text, "With --dataset: explain only shard K of N into OUT-DIR.part-K-of-N (join with relevance-cli merge)", "K/N" },
     /* the same preprocessing overrides as predict */
     { "mean", 0, 0, G_OPTION_ARG_STRING, &pp_mean, "Per-channel mean subtracted after scaling", "M[,M,M]" },
     { "std", 0, 0, G_OPTION_ARG_STRING, &pp_std, "Per-channel standard deviation", "S[,S,S]" },
@@ -360,6 +452,16 @@ rel_cli_explain (int argc, char **argv)
     return fail ("explain: no --out FILE given");
   if (dataset != NULL && out_dir == NULL)
     return fail ("explain: --dataset needs --out-dir DIR");
+  int shard_k = 0, shard_n = 0;
+  if (shard_text && !rel_shard_parse (shard_text, &shard_k, &shard_n, &error))
+    return fail ("explain: %s", error->message);
+  if (shard_text && dataset == NULL)
+    return fail ("explain: --shard goes with --dataset");
+  if (shard_out)
+    {
+      shard_k = shard_out->k;
+      shard_n = shard_out->n;
+    }
   if (format && strcmp (format, "npy") != 0 && strcmp (format, "png") != 0)
     return fail ("explain: --format must be npy or png, not '%s'", format);
   if (batch < 0 || batch > 4096)
@@ -499,8 +601,15 @@ rel_cli_explain (int argc, char **argv)
                        unknown, files->len, example,
                        layout->matched || class_level > 0 ? "" : "; choose the class folders with --class-level N");
       }
-    /* an unwritable output folder fails before the first explanation */
-    if (!rel_folder_check_writable (out_dir, TRUE, &error))
+    /* an unwritable output folder fails before the first explanation (a
+     * shard writes only its part, next to the folder) */
+    g_autofree char *trimmed = g_strdup (out_dir);
+    while (strlen (trimmed) > 1 && g_str_has_suffix (trimmed, G_DIR_SEPARATOR_S))
+      trimmed[strlen (trimmed) - 1] = '\0';
+    g_autofree char *part_path = shard_n > 0 ? g_strdup_printf ("%s.part-%d-of-%d", trimmed, shard_k, shard_n) : NULL;
+    if (shard_n == 0 && !rel_folder_check_writable (out_dir, TRUE, &error))
+      return fail ("%s", error->message);
+    if (shard_n > 0 && shard_out == NULL && !rel_file_check_writable (part_path, &error))
       return fail ("%s", error->message);
 
     /* before the progress bar starts, so warnings get lines of their own */
@@ -516,21 +625,64 @@ rel_cli_explain (int argc, char **argv)
         else
           i++;
       }
+    g_autofree int *owner = NULL;
+    RelPartWriter *part_writer = NULL;
+    g_autofree char *tmp_dir = NULL;
+    guint n_mine = files->len;
+    if (shard_n > 0)
+      {
+        g_autofree gint64 *sizes = g_new (gint64, files->len);
+        for (guint i = 0; i < files->len; i++)
+          {
+            g_autofree char *in_path = g_build_filename (dataset, (const char *) g_ptr_array_index (files, i), NULL);
+            GStatBuf st;
+            sizes[i] = g_stat (in_path, &st) == 0 ? (gint64) st.st_size : 0;
+          }
+        owner = rel_shard_assign (sizes, (int) files->len, shard_n);
+        n_mine = 0;
+        for (guint i = 0; i < files->len; i++)
+          n_mine += owner[i] == shard_k - 1;
+        g_autofree char *settings = explain_settings_digest (original[1], original_argc, original, &error);
+        if (settings == NULL)
+          return fail ("%s: %s", original[1], error->message);
+        g_autofree char *list = rel_shard_digest ((const char *const *) files->pdata, (int) files->len);
+        g_autoptr(GKeyFile) header = g_key_file_new ();
+        g_key_file_set_string (header, "part", "command", "explain");
+        g_key_file_set_integer (header, "part", "shard", shard_k);
+        g_key_file_set_integer (header, "part", "shards", shard_n);
+        g_key_file_set_int64 (header, "part", "items", files->len);
+        g_key_file_set_string (header, "part", "list", list);
+        g_key_file_set_string (header, "part", "settings", settings);
+        g_key_file_set_string (header, "part", "out-dir", out_dir);
+        g_key_file_set_integer (header, "part", "skipped", (int) n_skipped);
+        part_writer = rel_part_writer_new (header);
+        /* each output is made by the same writer as in a whole run, in a
+         * private folder, and its bytes go into the part */
+        tmp_dir = g_dir_make_tmp ("relevance-shard-XXXXXX", &error);
+        if (tmp_dir == NULL)
+          {
+            g_bytes_unref (rel_part_writer_finish (part_writer));
+            return fail ("cannot make a temporary folder: %s", error->message);
+          }
+      }
     progress.enabled = TRUE;
-    progress.total = (int) files->len;
+    progress.total = (int) n_mine;
+    int done = 0;
     for (guint i = 0; i < files->len; i++)
       {
+        if (owner && owner[i] != shard_k - 1)
+          continue;
         const char *rel = g_ptr_array_index (files, i);
         g_autofree char *in_path = g_build_filename (dataset, rel, NULL);
         const char *dot = strrchr (rel, '.');
         g_autofree char *stem = g_strndup (rel, dot ? (gsize) (dot - rel) : strlen (rel));
         g_autofree char *name = g_strconcat (stem, ext, NULL);
-        g_autofree char *dst = g_build_filename (out_dir, name, NULL);
+        g_autofree char *dst = part_writer ? g_strconcat (tmp_dir, G_DIR_SEPARATOR_S "out", ext, NULL) : g_build_filename (out_dir, name, NULL);
         g_autofree char *dst_dir = g_path_get_dirname (dst);
         g_autoptr(RelTensor) input = NULL;
         g_autoptr(RelExplanation) e = NULL;
 
-        progress.index = (int) i;
+        progress.index = done++;
         progress.last = -1;
         draw_bar (&progress, 0.0);
         input = rel_input_load (model, in_path, &error);
@@ -568,9 +720,32 @@ rel_cli_explain (int argc, char **argv)
             end_bar (&progress);
             return fail ("%s", error->message);
           }
+        if (part_writer)
+          {
+            g_autofree char *bytes = NULL;
+            gsize len = 0;
+            if (!g_file_get_contents (dst, &bytes, &len, &error))
+              return fail ("%s", error->message);
+            g_unlink (dst);
+            add_output_entry (part_writer, i, name, bytes, len);
+          }
         draw_bar (&progress, 1.0);
       }
     end_bar (&progress);
+    if (part_writer)
+      {
+        g_rmdir (tmp_dir);
+        g_autoptr(GBytes) bytes = rel_part_writer_finish (part_writer);
+        if (shard_out)
+          {
+            shard_out->part = g_bytes_ref (bytes);
+            return 0;
+          }
+        if (!rel_file_set_contents (part_path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+          return fail ("%s", error->message);
+        printf ("shard %d/%d: explained %d of %u inputs into %s\n", shard_k, shard_n, done, files->len, part_path);
+        return 0;
+      }
     if (n_skipped > 0)
       printf ("explained %u inputs into %s (%u skipped)\n", files->len, out_dir, n_skipped);
     else

@@ -46,7 +46,7 @@ rel_cli_fail (int status, const char *fmt, ...)
   for (char *p = msg; *p; p++)
     if (*p == '\n')
       *p = ' ';
-  fprintf (stderr, "relevance-cli: %s\n", msg);
+  fprintf (stderr, "%s: %s\n", rel_cli_name (), msg);
   return status;
 }
 

@@ -37,12 +37,15 @@
 #include "rel-dataset.h"
 #include "rel-error.h"
 #include "rel-spray.h"
+#include "rel-shard.h"
+#include "rel-file.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <glib/gstdio.h>
 
 #ifdef REL_HAVE_HDF5
 #include <hdf5.h>
@@ -64,7 +67,7 @@ spray_fail (int status, const char *fmt, ...)
   for (char *p = msg; *p; p++)
     if (*p == '\n')
       *p = ' ';
-  fprintf (stderr, "relevance-cli: %s\n", msg);
+  fprintf (stderr, "%s: %s\n", rel_cli_name (), msg);
   return status;
 }
 
@@ -122,9 +125,15 @@ h5_dataset (hid_t file, const char *path, hid_t filetype, hid_t memtype, int ran
 {
   hid_t lcpl = H5Pcreate (H5P_LINK_CREATE);
   hid_t space = H5Screate_simple (rank, dims, NULL);
+  /* no creation times: the same analysis gives the same bytes (a merged
+   * sharded run, an MPI run, a single run) */
+  hid_t dcpl = H5Pcreate (H5P_DATASET_CREATE);
   hid_t ds = -1;
-  if (lcpl >= 0 && space >= 0 && H5Pset_create_intermediate_group (lcpl, 1) >= 0)
-    ds = H5Dcreate2 (file, path, filetype, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  if (lcpl >= 0 && space >= 0 && dcpl >= 0 && H5Pset_create_intermediate_group (lcpl, 1) >= 0
+      && H5Pset_obj_track_times (dcpl, 0) >= 0)
+    ds = H5Dcreate2 (file, path, filetype, space, lcpl, dcpl, H5P_DEFAULT);
+  if (dcpl >= 0)
+    H5Pclose (dcpl);
   if (space >= 0)
     H5Sclose (space);
   if (lcpl >= 0)
@@ -455,8 +464,102 @@ json_class (JsonBuilder *b, const ClassRun *cr, const RelDataset *ds, const RelD
   json_builder_end_array (b);
 }
 
+/* ---- shards: a part holds each explained image's heatmap record ---- */
+
+typedef struct {
+  gint32 height, width, n_outputs, predicted;
+  float  confidence;
+} MapRecord;
+
+static void
+add_map_record (RelPartWriter *w, guint32 index, const RelSprayHeatmaps *h, int i)
+{
+  MapRecord rec = { h->height, h->width, h->n_outputs, h->predicted[i], h->confidence[i] };
+  gsize hw = (gsize) h->height * h->width, len = sizeof rec + sizeof (float) * (hw + h->n_outputs);
+  g_autofree guint8 *buf = g_malloc (len);
+  memcpy (buf, &rec, sizeof rec);
+  memcpy (buf + sizeof rec, h->maps + (gsize) i * hw, sizeof (float) * hw);
+  memcpy (buf + sizeof rec + sizeof (float) * hw, h->probs + (gsize) i * h->n_outputs, sizeof (float) * h->n_outputs);
+  rel_part_writer_add (w, index, buf, len);
+}
+
+/* The heatmaps of @n items (@slots into @parts) as one RelSprayHeatmaps. */
+static RelSprayHeatmaps *
+heatmaps_from_parts (RelPart *const *parts, const RelShardSlot *slots, const int *items, int n, GError **error)
+{
+  g_autoptr(RelSprayHeatmaps) h = g_new0 (RelSprayHeatmaps, 1);
+  h->n = n;
+  h->predicted = g_new (int, MAX (n, 1));
+  h->confidence = g_new (float, MAX (n, 1));
+  for (int i = 0; i < n; i++)
+    {
+      const RelShardSlot *sl = &slots[items[i]];
+      gsize len = 0;
+      const guint8 *p = g_bytes_get_data (parts[sl->part]->data[sl->entry], &len);
+      MapRecord rec;
+      if (len < sizeof rec)
+        goto bad;
+      memcpy (&rec, p, sizeof rec);
+      if (rec.height < 1 || rec.width < 1 || rec.height > 65536 || rec.width > 65536 || rec.n_outputs < 1
+          || rec.n_outputs > 1000000
+          || len != sizeof rec + sizeof (float) * ((gsize) rec.height * rec.width + rec.n_outputs))
+        goto bad;
+      if (i == 0)
+        {
+          h->height = rec.height;
+          h->width = rec.width;
+          h->n_outputs = rec.n_outputs;
+          h->maps = g_try_new (float, (gsize) n * rec.height * rec.width);
+          h->probs = g_try_new (float, (gsize) n * rec.n_outputs);
+          if (h->maps == NULL || h->probs == NULL)
+            {
+              g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "%d heatmaps do not fit in memory", n);
+              return NULL;
+            }
+        }
+      else if (rec.height != h->height || rec.width != h->width || rec.n_outputs != h->n_outputs)
+        goto bad;
+      gsize hw = (gsize) h->height * h->width;
+      memcpy (h->maps + (gsize) i * hw, p + sizeof rec, sizeof (float) * hw);
+      memcpy (h->probs + (gsize) i * h->n_outputs, p + sizeof rec + sizeof (float) * hw, sizeof (float) * h->n_outputs);
+      h->predicted[i] = rec.predicted;
+      h->confidence[i] = rec.confidence;
+    }
+  return g_steal_pointer (&h);
+bad:
+  g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "a part holds a malformed heatmap record");
+  return NULL;
+}
+
+/* What must match between the parts and the run that merges them: the
+ * model's bytes and every option but --shard and --cache-dir (a node-local
+ * cache is fine). */
+static char *
+settings_digest (const char *model_path, int argc, char **argv, GError **error)
+{
+  g_autoptr(GChecksum) cs = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  if (!rel_file_get_contents (model_path, "model", G_GINT64_CONSTANT (1) << 34, &data, &len, error))
+    return NULL;
+  g_checksum_update (cs, (const guchar *) data, len);
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--shard") || g_str_equal (argv[i], "--cache-dir"))
+        {
+          i++;
+          continue;
+        }
+      if (g_str_has_prefix (argv[i], "--shard=") || g_str_has_prefix (argv[i], "--cache-dir="))
+        continue;
+      g_checksum_update (cs, (const guchar *) argv[i], strlen (argv[i]) + 1);
+    }
+  return g_strdup (g_checksum_get_string (cs));
+}
+
+
 int
-rel_cli_spray (int argc, char **argv)
+rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliShard *shard_out)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *class_name = NULL, *method_name = NULL, *out = NULL, *attribution = NULL;
@@ -464,6 +567,10 @@ rel_cli_spray (int argc, char **argv)
   g_auto(GStrv) sets = NULL;
   gboolean all = FALSE, json = FALSE, no_tsne = FALSE;
   int k = -1, neighbors = -1, pool = -1, class_level = 0;
+  g_autofree char *shard_text = NULL;
+  /* before parsing, which removes the options */
+  g_auto(GStrv) original = g_strdupv (argv);
+  int original_argc = argc;
   GOptionEntry entries[] = {
     { "class", 0, 0, G_OPTION_ARG_STRING, &class_name, "Analyse this class (label, folder name or index)", "C" },
     { "class-level", 0, 0, G_OPTION_ARG_INT, &class_level, "The folders N levels down are the classes (default: those named after the model's labels)", "N" },
@@ -480,6 +587,7 @@ rel_cli_spray (int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the analysis as one JSON object", NULL },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Analysis file (HDF5, ViRelAy layout)", "FILE" },
     { "attribution", 0, 0, G_OPTION_ARG_FILENAME, &attribution, "Attribution file (HDF5; default next to --out)", "FILE" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text, "Explain only shard K of N and write OUT.part-K-of-N (join with relevance-cli merge)", "K/N" },
     { NULL }
   };
   g_autoptr(GOptionContext) octx = g_option_context_new ("MODEL DATASET — cluster a class's explanations (SpRAy)");
@@ -490,6 +598,19 @@ rel_cli_spray (int argc, char **argv)
     return spray_fail (EXIT_USAGE, "usage: relevance-cli spray MODEL DATASET [--class C|--all] [--json] [--out FILE]");
   if (out == NULL && !json)
     return spray_fail (EXIT_USAGE, "nothing to write: give --out FILE and/or --json");
+  int shard_k = 0, shard_n = 0;
+  if (shard_text && !rel_shard_parse (shard_text, &shard_k, &shard_n, &error))
+    return spray_fail (EXIT_USAGE, "%s", error->message);
+  if (shard_out && shard_text == NULL)
+    {
+      shard_k = shard_out->k;
+      shard_n = shard_out->n;
+    }
+  if (shard_n > 0 && out == NULL && shard_out == NULL)
+    return spray_fail (EXIT_USAGE, "--shard needs --out FILE: the part is written to FILE.part-K-of-N");
+  g_autofree char *settings = settings_digest (original_argc > 1 ? original[1] : "", original_argc, original, &error);
+  if (settings == NULL && argc >= 2)
+    return spray_fail (1, "%s: %s", argv[1], error->message);
   if (class_name && all)
     return spray_fail (EXIT_USAGE, "--class and --all exclude each other");
   if (class_level < 0)
@@ -519,7 +640,10 @@ rel_cli_spray (int argc, char **argv)
       if (strcmp (attr_path, out) == 0)
         return spray_fail (EXIT_USAGE, "--attribution must differ from --out");
       /* refuse now, not after explaining the whole data set */
-      if (!rel_file_check_writable (out, &error) || !rel_file_check_writable (attr_path, &error))
+      g_autofree char *part_path = shard_n > 0 ? g_strdup_printf ("%s.part-%d-of-%d", out, shard_k, shard_n) : NULL;
+      if (shard_out == NULL && part_path && !rel_file_check_writable (part_path, &error))
+        return spray_fail (1, "%s", error->message);
+      if (shard_n == 0 && (!rel_file_check_writable (out, &error) || !rel_file_check_writable (attr_path, &error)))
         return spray_fail (1, "%s", error->message);
     }
 
@@ -539,6 +663,13 @@ rel_cli_spray (int argc, char **argv)
   g_autoptr(RelDataset) ds = NULL;
   g_autoptr(RelDatasetLayout) layout = NULL;
   GArray *runs = g_array_new (FALSE, TRUE, sizeof (ClassRun));
+  /* the shard bookkeeping, declared before the first goto */
+  int n_items = 0, item_base = 0;
+  g_autofree const char **item_path = NULL;
+  g_autofree char *list_digest = NULL;
+  g_autofree int *owner = NULL;
+  g_autoptr(GKeyFile) part_header = NULL;
+  RelPartWriter *part_writer = NULL;
   g_array_set_clear_func (runs, (GDestroyNotify) class_run_clear);
 
   for (int i = 0; sets && sets[i]; i++)
@@ -651,6 +782,68 @@ rel_cli_spray (int argc, char **argv)
       goto out;
     }
 
+  /* every image of every class run, in run order: what shards split and
+   * what a part's entries index */
+  for (guint c = 0; c < runs->len; c++)
+    n_items += g_array_index (runs, ClassRun, c).n;
+  item_path = (const char **) g_new (const char *, MAX (n_items, 1));
+  {
+    int o = 0;
+    for (guint c = 0; c < runs->len; c++)
+      {
+        ClassRun *cr = &g_array_index (runs, ClassRun, c);
+        for (int i = 0; i < cr->n; i++)
+          item_path[o++] = g_ptr_array_index (ds->paths, cr->dataset_index[i]);
+      }
+  }
+  list_digest = rel_shard_digest (item_path, n_items);
+  if (merge)
+    {
+      g_autofree char *list = g_key_file_get_string (merge->parts[0]->header, "part", "list", NULL);
+      g_autofree char *set = g_key_file_get_string (merge->parts[0]->header, "part", "settings", NULL);
+      if (merge->n_items != n_items || g_strcmp0 (list, list_digest) != 0)
+        {
+          status = spray_fail (1, "%s changed since the parts were made (its image list differs)", argv[2]);
+          goto out;
+        }
+      if (g_strcmp0 (set, settings) != 0)
+        {
+          status = spray_fail (1, "%s changed since the parts were made", argv[1]);
+          goto out;
+        }
+    }
+  if (shard_n > 0)
+    {
+      g_autofree gint64 *sizes = g_new (gint64, MAX (n_items, 1));
+      for (int i = 0; i < n_items; i++)
+        {
+          GStatBuf st;
+          sizes[i] = g_stat (item_path[i], &st) == 0 ? (gint64) st.st_size : 0;
+        }
+      owner = rel_shard_assign (sizes, n_items, shard_n);
+      part_header = g_key_file_new ();
+      g_key_file_set_string (part_header, "part", "command", "spray");
+      g_key_file_set_integer (part_header, "part", "shard", shard_k);
+      g_key_file_set_integer (part_header, "part", "shards", shard_n);
+      g_key_file_set_int64 (part_header, "part", "items", n_items);
+      g_key_file_set_string (part_header, "part", "list", list_digest);
+      g_key_file_set_string (part_header, "part", "settings", settings);
+      /* the command line, less --shard, that the merge runs again */
+      g_autoptr(GStrvBuilder) args = g_strv_builder_new ();
+      for (int i = 0; i < original_argc; i++)
+        {
+          if (g_str_equal (original[i], "--shard"))
+            {
+              i++;
+              continue;
+            }
+          if (!g_str_has_prefix (original[i], "--shard="))
+            g_strv_builder_add (args, original[i]);
+        }
+      g_auto(GStrv) av = g_strv_builder_end (args);
+      g_key_file_set_string_list (part_header, "part", "args", (const char *const *) av, g_strv_length (av));
+      part_writer = rel_part_writer_new (part_header);
+    }
   for (guint c = 0; c < runs->len; c++)
     {
       ClassRun *cr = &g_array_index (runs, ClassRun, c);
@@ -671,17 +864,44 @@ rel_cli_spray (int argc, char **argv)
           goto out;
         }
       g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+      g_autoptr(GArray) mine = g_array_new (FALSE, FALSE, sizeof (int));
       for (int i = 0; i < cr->n; i++)
-        g_ptr_array_add (paths, g_ptr_array_index (ds->paths, cr->dataset_index[i]));
+        if (owner == NULL || owner[item_base + i] == shard_k - 1)
+          {
+            int g = item_base + i;
+            g_array_append_val (mine, g);
+            g_ptr_array_add (paths, g_ptr_array_index (ds->paths, cr->dataset_index[i]));
+          }
+      item_base += cr->n;
       RelSprayHeatmapRequest req = {
         .model = model, .model_path = argv[1], .method_params = mp, .target = target,
         .cache_dir = cache_dir, .progress = on_progress, .progress_data = cr->name,
       };
-      cr->heatmaps = rel_spray_heatmaps (&req, (const char *const *) paths->pdata, cr->n, &error);
+      if (merge)
+        {
+          g_autofree int *items = g_new (int, MAX (cr->n, 1));
+          for (int i = 0; i < cr->n; i++)
+            items[i] = item_base - cr->n + i;
+          cr->heatmaps = heatmaps_from_parts (merge->parts, merge->slots, items, cr->n, &error);
+        }
+      else if (paths->len == 0)
+        continue;  /* this shard has none of the class's images */
+      else
+        cr->heatmaps = rel_spray_heatmaps (&req, (const char *const *) paths->pdata, (int) paths->len, &error);
       if (cr->heatmaps == NULL)
         {
+          if (shard_out)
+            shard_out->failed_item = error && error->message ? g_strdup (error->message) : NULL;
           status = spray_fail (1, "%s", error->message);
           goto out;
+        }
+      if (part_writer)
+        {
+          for (guint i = 0; i < mine->len; i++)
+            add_map_record (part_writer, (guint32) g_array_index (mine, int, i), cr->heatmaps, (int) i);
+          fprintf (stderr, "%s: %u of %d images explained for shard %d/%d (%d cached)\n", cr->name, mine->len,
+                   cr->n, shard_k, shard_n, cr->heatmaps->n_cached);
+          continue;
         }
       cr->x = rel_spray_preprocess (cr->heatmaps->maps, cr->n, cr->heatmaps->height, cr->heatmaps->width,
                                     sp[0], &cr->dim, &error);
@@ -706,6 +926,24 @@ rel_cli_spray (int argc, char **argv)
       fprintf (stderr, "%s: %d images (%d explained, %d cached), suggested k %d, %d clusters\n",
                cr->name, cr->n, cr->heatmaps->n_explained, cr->heatmaps->n_cached,
                cr->result->suggested_k, cr->result->n_clusters);
+    }
+
+  if (part_writer)
+    {
+      g_autoptr(GBytes) bytes = rel_part_writer_finish (g_steal_pointer (&part_writer));
+      if (shard_out)
+        {
+          shard_out->part = g_bytes_ref (bytes);
+          goto out;
+        }
+      g_autofree char *part_path = g_strdup_printf ("%s.part-%d-of-%d", out, shard_k, shard_n);
+      if (!rel_file_set_contents (part_path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+        {
+          status = spray_fail (1, "%s", error->message);
+          goto out;
+        }
+      printf ("shard %d/%d written to %s\n", shard_k, shard_n, part_path);
+      goto out;
     }
 
 #ifdef REL_HAVE_HDF5
@@ -759,10 +997,18 @@ rel_cli_spray (int argc, char **argv)
     }
 
 out:
+  if (part_writer)
+    g_bytes_unref (rel_part_writer_finish (part_writer));
   g_array_unref (runs);
   for (int s = 0; s < 5; s++)
     rel_params_free (sp[s]);
   if (model)
     rel_model_unref (model);
   return status;
+}
+
+int
+rel_cli_spray (int argc, char **argv)
+{
+  return rel_cli_spray_run (argc, argv, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include "rel-dataset.h"
 #include "rel-model.h"
 #include "rel-region.h"
+#include "rel-shard.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,45 @@ int rel_cli_explain (int argc, char **argv);  /* app/rel-cli-explain.c */
 int rel_cli_methods (int argc, char **argv);  /* app/rel-cli-explain.c */
 int rel_cli_train   (int argc, char **argv);  /* app/rel-cli-train.c */
 int rel_cli_spray   (int argc, char **argv);  /* app/rel-cli-spray.c */
+int rel_cli_merge   (int argc, char **argv);  /* app/rel-cli-merge.c */
+
+/* A merge's input to spray: the parts (checked by rel_shard_check_parts)
+ * and where each item is in them. */
+typedef struct {
+  RelPart *const     *parts;
+  int                 n_parts;
+  const RelShardSlot *slots;
+  int                 n_items;
+} RelCliSprayParts;
+
+/* An in-process shard (an MPI rank): k of n; on return @part holds the part
+ * (NULL on failure, with @failed_item the message). */
+typedef struct {
+  int     k, n;
+  GBytes *part;
+  char   *failed_item;
+} RelCliShard;
+
+/* The merge of @parts (loaded, named @names in messages): explain's or spray's. */
+int rel_cli_merge_parts (RelPart *const *parts, int n_parts, const char *const *names);
+
+/* The name error lines start with: "relevance-cli", or under MPI
+ * "relevance-cli: rank R" (app/rel-cli-mpi.c). */
+const char *rel_cli_name (void);
+/* Whether mpirun started this process as one of several ranks. */
+gboolean rel_cli_mpi_wanted (void);
+/* explain --dataset or spray as one rank of an MPI job; rank 0 writes. */
+int rel_cli_mpi_run (const char *command, int argc, char **argv);
+
+/* explain with shard_out: only that shard's share, into a part in memory. */
+int rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out);
+/* Writes the outputs held by explain parts (checked) into their --out-dir. */
+int rel_cli_explain_merge (RelPart *const *parts, const RelShardSlot *slots, int n_items, GError **error);
+
+/* spray with the heatmaps from @merge's parts instead of explaining, or only
+ * shard @shard_out's share into a part in memory; both NULL: rel_cli_spray. */
+int rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliShard *shard_out);
+
 int rel_cli_inspect (int argc, char **argv);  /* app/rel-cli-inspect.c */
 int rel_cli_correct (int argc, char **argv);  /* app/rel-cli-correct.c */
 int rel_cli_evaluate (int argc, char **argv); /* app/rel-cli-evaluate.c */

@@ -699,6 +699,7 @@ static const struct {
   { "ops",     "              the supported ONNX operators" },
   { "train",   "--dataset PATH  train a small CNN, optionally with a planted artifact" },
   { "spray",   "MODEL DATASET  cluster a class's explanations (SpRAy)" },
+  { "merge",   "PART…  join the parts of a --shard K/N run of explain --dataset or spray" },
   { "inspect", "MODEL DATASET  test a suspected Clever Hans: relevance mass, removal, transplant" },
   { "correct", "MODEL DATASET  remove an artifact from a model (P-ClArC, A-ClArC)" },
   { "evaluate", "MODEL INPUT|DATASET  score explanations: pixel flipping, infidelity, sensitivity, sanity checks" },
@@ -794,6 +795,14 @@ run (int argc, char **argv)
     return cmd_bench (argc, argv, threads);
   if (strcmp (command, "ops") == 0)
     return cmd_ops (argc, argv, threads);
+  if ((strcmp (command, "spray") == 0 || strcmp (command, "explain") == 0) && rel_cli_mpi_wanted ())
+    {
+      gboolean dataset = strcmp (command, "spray") == 0;
+      for (int a = 1; a < argc && !dataset; a++)
+        dataset = strcmp (argv[a], "--dataset") == 0 || g_str_has_prefix (argv[a], "--dataset=");
+      if (dataset)
+        return rel_cli_mpi_run (command, argc, argv);
+    }
   if (strcmp (command, "explain") == 0)
     return rel_cli_explain (argc, argv);
   if (strcmp (command, "methods") == 0)
@@ -802,6 +811,8 @@ run (int argc, char **argv)
     return rel_cli_train (argc, argv);
   if (strcmp (command, "spray") == 0)
     return rel_cli_spray (argc, argv);
+  if (strcmp (command, "merge") == 0)
+    return rel_cli_merge (argc, argv);
   if (strcmp (command, "inspect") == 0)
     return rel_cli_inspect (argc, argv);
   if (strcmp (command, "correct") == 0)
@@ -815,7 +826,7 @@ run (int argc, char **argv)
       print_usage (stdout);
       return 0;
     }
-  print_error ("unknown command '%s' (commands: predict, explain, methods, bench, ops, train, spray, inspect, correct, evaluate, concepts)", command);
+  print_error ("unknown command '%s' (commands: predict, explain, methods, bench, ops, train, spray, merge, inspect, correct, evaluate, concepts)", command);
   return EXIT_USAGE;
 }
 
