@@ -56,6 +56,40 @@ read_exact (gzFile f, void *buf, gsize len, const char *path, GError **error)
   return TRUE;
 }
 
+/* Reads @len bytes into a buffer that grows with what actually arrives: a
+ * header may declare 100,000 images over 20 images' bytes, and allocating
+ * (and, under MALLOC_PERTURB_, touching) the declared size first made such a
+ * file cost seconds before it was refused. NULL with @error set if the data
+ * ends early or memory runs out. */
+static guint8 *
+read_grown (gzFile f, gsize len, const char *path, GError **error)
+{
+  gsize cap = MIN (len, (gsize) 1 << 20), done = 0;
+  g_autofree guint8 *buf = g_try_malloc (MAX (cap, 1));
+
+  while (buf != NULL && done < len)
+    {
+      if (done == cap)
+        {
+          guint8 *grown;
+          cap = len - cap < cap ? len : 2 * cap;
+          grown = g_try_realloc (buf, cap);
+          if (grown == NULL)
+            break;
+          buf = grown;
+        }
+      if (!read_exact (f, buf + done, cap - done, path, error))
+        return NULL;
+      done = cap;
+    }
+  if (buf == NULL || done < len)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "%s: out of memory", path);
+      return NULL;
+    }
+  return g_steal_pointer (&buf);
+}
+
 /* Opens an IDX file and reads its header; dims[] gets @want_dims sizes. */
 static gzFile
 idx_open (const char *path, int want_dims, guint32 *dims, GError **error)
@@ -185,20 +219,16 @@ rel_sample_set_load_idx (const char *images, const char *labels, GError **error)
   set->channels = 1;
   set->height = (int) idim[1];
   set->width = (int) idim[2];
-  buf = g_try_malloc ((gsize) (set->n * per));
-  set->pixels = buf ? g_try_new (float, (gsize) (set->n * per)) : NULL;
+  buf = read_grown (f, (gsize) (set->n * per), images, error);
+  gzclose (f);
+  if (buf == NULL)
+    return NULL;
+  set->pixels = g_try_new (float, (gsize) (set->n * per));
   if (set->pixels == NULL)
     {
-      gzclose (f);
       g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "%s: out of memory", images);
       return NULL;
     }
-  if (!read_exact (f, buf, (gsize) (set->n * per), images, error))
-    {
-      gzclose (f);
-      return NULL;
-    }
-  gzclose (f);
   for (int64_t i = 0; i < set->n * per; i++)
     set->pixels[i] = buf[i];
 
