@@ -139,6 +139,12 @@ assert_same_result (const RelInspectResult *page, const RelInspectResult *core)
     }
 }
 
+static gboolean
+is_canvas (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_DRAWING_AREA (widget) && g_strcmp0 (gtk_widget_get_tooltip_text (widget), "Drag to mark the region") == 0;
+}
+
 static void
 on_use_model (RelInspectPage *page, const char *path, gpointer data)
 {
@@ -246,6 +252,37 @@ test_demo (void)
   g_assert_cmpint (region->x, ==, box[0]);
   g_assert_cmpint (region->width, ==, box[2]);
   g_autoptr (RelRegion) tag = rel_region_copy (region);
+
+  /* dragging on the canvas marks the input pixels under the drag: from the
+   * middle of pixel (3, 4) to the middle of pixel (9, 6) is the box 3,4,7,3 */
+  {
+    GtkWidget *canvas = ui_test_find_widget (GTK_WIDGET (page), is_canvas, NULL);
+    g_assert_nonnull (canvas);
+    ui_test_wait_for_frame (window);
+    double w = gtk_widget_get_width (canvas), h = gtk_widget_get_height (canvas);
+    double s = MIN (w / 28, h / 28), ox = (w - 28 * s) / 2, oy = (h - 28 * s) / 2;
+    g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (canvas);
+    GtkGesture *drag = NULL;
+    for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+      {
+        g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
+        if (GTK_IS_GESTURE_DRAG (c))
+          drag = GTK_GESTURE (c);
+      }
+    g_assert_nonnull (drag);
+    double x0 = ox + 3.5 * s, y0 = oy + 4.5 * s, x1 = ox + 9.5 * s, y1 = oy + 6.5 * s;
+    g_signal_emit_by_name (drag, "drag-begin", x0, y0);
+    g_signal_emit_by_name (drag, "drag-update", (x1 - x0) / 2, (y1 - y0) / 2);
+    g_signal_emit_by_name (drag, "drag-end", x1 - x0, y1 - y0);
+    const RelRegion *drawn = rel_inspect_page_get_region (page);
+    g_test_message ("dragged %d,%d,%d,%d", drawn->x, drawn->y, drawn->width, drawn->height);
+    g_assert_cmpint (drawn->x, ==, 3);
+    g_assert_cmpint (drawn->y, ==, 4);
+    g_assert_cmpint (drawn->width, ==, 7);
+    g_assert_cmpint (drawn->height, ==, 3);
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "3, 4, 7, 3");
+    rel_inspect_page_set_region (page, tag);
+  }
 
   /* regions round-trip through JSON; a hostile file leaves the region alone */
   {
