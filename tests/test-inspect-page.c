@@ -29,6 +29,7 @@
 #include "rel-error.h"
 #include "rel-inspect-page.h"
 #include "rel-render.h"
+#include "rel-explain.h"
 
 #define WAIT_SECONDS 300
 #define REFERENCE_PER_CLASS 12
@@ -414,6 +415,38 @@ test_demo (void)
   g_assert_cmpfloat (c->after.clean_accuracy, >=, c->before.clean_accuracy - 0.05);
   g_assert_cmpfloat (c->after.relevance_mass, <, c->before.relevance_mass);
   g_assert_nonnull (c->corrected);
+  {
+    /* the shown image's heatmap before and after: the first is the model's
+     * own (rel_explain here), and the corrected model puts less on the tag */
+    const float *before = NULL, *after = NULL;
+    int hw = 0, hh = 0, n_in = 0;
+    g_assert_true (rel_inspect_page_get_heatmaps (page, &before, &after, &hw, &hh));
+    g_autoptr (RelTensor) x = rel_inspect_load (model, g_ptr_array_index (cluster.paths, source), NULL, NULL, &error);
+    g_assert_no_error (error);
+    const RelMethodDef *method = rel_method_lookup (REL_INSPECT_DEFAULT_METHOD);
+    g_autoptr (RelParams) params = rel_params_new (method);
+    RelExplainRequest er = { .model = model, .input = x, .params = params };
+    er.target.kind = REL_TARGET_CLASS;
+    er.target.a = target;
+    g_autoptr (RelExplanation) e = rel_explain (method, &er, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (hw * hh, ==, (int) (e->relevance->shape[2] * e->relevance->shape[3]));
+    double mx = 0, diff = 0;
+    for (int p = 0; p < hw * hh; p++)
+      {
+        double v = 0;
+        for (int ch = 0; ch < e->relevance->shape[1]; ch++)
+          v += rel_tensor_f32 (e->relevance)[ch * hw * hh + p];
+        mx = MAX (mx, fabs (v));
+        diff = MAX (diff, fabs (v - before[p]));
+      }
+    g_assert_cmpfloat (diff, <=, 1e-5 * mx);
+    g_autofree guint8 *m = rel_region_input_mask (tag, 28, 28, &model->preprocess, &n_in, &error);
+    g_assert_no_error (error);
+    RelRegionScore sb = rel_region_score (before, 1, hh, hw, m), sa = rel_region_score (after, 1, hh, hw, m);
+    g_test_message ("the shown image's relevance mass on the tag: %.3f before, %.3f after", sb.mass, sa.mass);
+    g_assert_cmpfloat (sa.mass, <, sb.mass - 0.1);
+  }
   const char *shot = g_getenv ("INSPECT_SCREENSHOT");
   if (shot)
     {

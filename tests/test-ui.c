@@ -1093,6 +1093,44 @@ test_display_name (void)
     }
 }
 
+/* The Inspect page in the window: it follows the window's model, shows
+ * what to do before a cluster is chosen, and its "use-model" (Use Corrected
+ * Model) opens the written file like any model: a new one replaces the
+ * model, a missing one leaves it. */
+static void
+test_inspect_page (void)
+{
+  g_autofree char *images = NULL;
+  RelWindow *window = open_fixture ("tiny-cnn", &images);
+  RelInspectPage *page = rel_window_get_inspect_page (window);
+  g_assert_nonnull (page);
+  g_assert_true (rel_inspect_page_get_model (page) == rel_window_get_model (window));
+  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (page), ADW_TYPE_VIEW_STACK);
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "inspect");
+  ui_test_wait_for_frame (GTK_WIDGET (window));
+  assert_label_shown (GTK_WIDGET (window), "Nothing to Inspect Yet");
+
+  gboolean changed = FALSE, failed = FALSE;
+  g_signal_connect_swapped (window, "model-changed", G_CALLBACK (ui_test_set_flag), &changed);
+  g_signal_connect_swapped (window, "load-failed", G_CALLBACK (ui_test_set_flag), &failed);
+  g_autofree char *resnet = ui_test_fixture_path ("tiny-resnet");
+  g_signal_emit_by_name (page, "use-model", resnet);
+  ui_test_wait_until (ui_test_flag_set, &changed, WAIT_SECONDS, "the corrected model to load");
+  g_test_message ("after use-model: %s", rel_window_get_model_name (window));
+  g_assert_false (g_str_equal (rel_window_get_model_name (window), "tiny-cnn"));
+  g_assert_true (rel_inspect_page_get_model (page) == rel_window_get_model (window));
+  RelModel *model = rel_window_get_model (window);
+
+  g_autofree char *missing = g_build_filename (images, "corrected-pclarc-none.onnx", NULL);
+  g_signal_emit_by_name (page, "use-model", missing);
+  ui_test_wait_until (ui_test_flag_set, &failed, WAIT_SECONDS, "the missing model to fail");
+  g_assert_true (rel_window_get_model (window) == model);
+  g_assert_true (rel_inspect_page_get_model (page) == model);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  ui_test_remove_tree (images);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1104,6 +1142,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/explore", test_explore);
   g_test_add_func ("/ui/target", test_target);
   g_test_add_func ("/ui/bad-drop", test_bad_drop);
+  g_test_add_func ("/ui/inspect-page", test_inspect_page);
   g_test_add_func ("/ui/compare-and-export", test_compare_and_export);
   g_test_add_func ("/ui/export-failures", test_export_failures);
   g_test_add_func ("/ui/settings", test_settings);

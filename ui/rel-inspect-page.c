@@ -85,6 +85,10 @@ struct _RelInspectPage
   RelInspectResult *ref_mass;                   /* mass on the class's reference images */
   int              rows[3];
   RelClarcResult  *correction;
+  float           *heat_before, *heat_after;     /* the shown image, before and after the correction */
+  int              heat_w, heat_h;
+  GtkWidget       *heat_box;
+  GtkDrawingArea  *heat_areas[2];
   gboolean         export_use;
 };
 
@@ -397,6 +401,21 @@ on_clarc_progress (const char *stage, double fraction, gpointer data)
   rel_job_progress (t->job, CLAMP (fraction, 0, 1), msg);
 }
 
+typedef struct {
+  RelClarcResult *res;
+  float          *before, *after;   /* the shown image's class heatmap, channels summed */
+  int             h, w;
+} CorrectOut;
+
+static void
+correct_out_free (CorrectOut *o)
+{
+  g_clear_pointer (&o->res, rel_clarc_result_free);
+  g_free (o->before);
+  g_free (o->after);
+  g_free (o);
+}
+
 static gpointer
 correct_run (RelJob *job, gpointer data, GError **error)
 {
@@ -412,7 +431,46 @@ correct_run (RelJob *job, gpointer data, GError **error)
     .layer = t->layer, .method = t->method, .kind = REL_CAV_FULL, .holdout = 0.5,
     .progress = on_clarc_progress, .progress_data = t, .cancel = rel_job_cancel_flag (job),
   };
-  return rel_clarc_run (&req, error);
+  g_autoptr (RelClarcResult) res = rel_clarc_run (&req, error);
+  if (res == NULL)
+    return NULL;
+  /* the shown image's heatmap of the class before and after: where the
+   * corrected model looks instead */
+  rel_job_progress (job, 1.0, _("Explaining the shown image with both models…"));
+  const RelMethodDef *method = rel_method_lookup (REL_INSPECT_DEFAULT_METHOD);
+  g_autoptr (RelParams) params = rel_params_new (method);
+  g_autoptr (RelTensor) x = rel_inspect_load (t->model, t->source_path, NULL, NULL, error);
+  if (x == NULL)
+    return NULL;
+  CorrectOut *out = g_new0 (CorrectOut, 1);
+  for (int k = 0; k < 2; k++)
+    {
+      RelExplainRequest er = { 0 };
+      er.model = k ? res->corrected : t->model;
+      er.input = x;
+      er.target.kind = REL_TARGET_CLASS;
+      er.target.a = t->target;
+      er.params = params;
+      er.cancel = rel_job_cancel_flag (job);
+      g_autoptr (RelExplanation) e = rel_explain (method, &er, error);
+      if (e == NULL)
+        {
+          correct_out_free (out);
+          return NULL;
+        }
+      int c = (int) e->relevance->shape[1], h = (int) e->relevance->shape[2], w = (int) e->relevance->shape[3];
+      float *map = g_new0 (float, (gsize) h * w);
+      for (int ch = 0; ch < c; ch++)
+        for (gsize p = 0; p < (gsize) h * w; p++)
+          map[p] += rel_tensor_f32 (e->relevance)[ch * (gsize) h * w + p];
+      if (k)
+        out->after = map;
+      else
+        out->before = map;
+      out->h = h, out->w = w;
+    }
+  out->res = g_steal_pointer (&res);
+  return out;
 }
 
 static gpointer
@@ -656,8 +714,15 @@ job_done (RelJob *job, gpointer result, const GError *error, gpointer user_data)
     }
   else if (kind == JOB_CORRECT)
     {
+      CorrectOut *o = result;
       g_clear_pointer (&self->correction, rel_clarc_result_free);
-      self->correction = result;
+      self->correction = g_steal_pointer (&o->res);
+      g_free (self->heat_before);
+      g_free (self->heat_after);
+      self->heat_before = g_steal_pointer (&o->before);
+      self->heat_after = g_steal_pointer (&o->after);
+      self->heat_w = o->w, self->heat_h = o->h;
+      correct_out_free (o);
       set_status (self, _("Corrected. Save the model or use it in the window."), FALSE);
     }
   else
@@ -778,7 +843,7 @@ rel_inspect_page_correct (RelInspectPage *self)
   t->layer = li == 0 || li == GTK_INVALID_LIST_POSITION ? NULL
                                                          : g_strdup (gtk_string_list_get_string (self->layer_list, li));
   g_clear_pointer (&self->correction, rel_clarc_result_free);
-  start (self, JOB_CORRECT, t, correct_run, (GDestroyNotify) rel_clarc_result_free);
+  start (self, JOB_CORRECT, t, correct_run, (GDestroyNotify) correct_out_free);
   return TRUE;
 }
 
@@ -836,6 +901,19 @@ const RelClarcResult *
 rel_inspect_page_get_correction (RelInspectPage *self)
 {
   return self->correction;
+}
+
+gboolean
+rel_inspect_page_get_heatmaps (RelInspectPage *self, const float **before, const float **after, int *width,
+                               int *height)
+{
+  if (self->heat_before == NULL || self->heat_after == NULL)
+    return FALSE;
+  *before = self->heat_before;
+  *after = self->heat_after;
+  *width = self->heat_w;
+  *height = self->heat_h;
+  return TRUE;
 }
 
 /* ---- the figures on screen ---- */
@@ -1002,6 +1080,9 @@ update_state (RelInspectPage *self)
     gtk_label_set_text (self->correct_label, _("Fit the artifact’s direction in a layer and project it out (P-ClArC) "
                                                "or fine-tune the head on images carrying it (A-ClArC)."));
   update_correction_grid (self);
+  gtk_widget_set_visible (self->heat_box, self->correction && self->heat_before && self->heat_after);
+  gtk_widget_queue_draw (GTK_WIDGET (self->heat_areas[0]));
+  gtk_widget_queue_draw (GTK_WIDGET (self->heat_areas[1]));
   gtk_drawing_area_set_content_height (self->mass_chart, 20 * MAX (1, classes_shown (m)));
   gtk_drawing_area_set_content_height (self->transplant_chart, 20 * MAX (1, classes_shown (tr)));
   gtk_widget_queue_draw (GTK_WIDGET (self->mass_chart));
@@ -1086,6 +1167,83 @@ canvas_geometry (RelInspectPage *self, double *scale, double *ox, double *oy)
   return TRUE;
 }
 
+/* @map (w × h) over the image: positive relevance red, negative blue,
+ * scaled by the largest |value| of @map and @other (so two maps compare). */
+static void
+paint_map (cairo_t *cr, const float *map, const float *other, int w, int h)
+{
+  double mx = 0;
+  for (int k = 0; k < w * h; k++)
+    mx = MAX (mx, MAX (fabs (map[k]), other ? fabs (other[k]) : 0));
+  for (int y = 0; mx > 0 && y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        double v = map[y * w + x] / mx;
+        if (fabs (v) < 0.02)
+          continue;
+        if (v > 0)
+          cairo_set_source_rgba (cr, 0.9, 0.1, 0.1, 0.75 * v);
+        else
+          cairo_set_source_rgba (cr, 0.1, 0.3, 0.95, -0.75 * v);
+        cairo_rectangle (cr, x, y, 1, 1);
+        cairo_fill (cr);
+      }
+}
+
+/* The pixels of @mask (w × h) tinted and outlined; @s is the drawing scale. */
+static void
+paint_outline (cairo_t *cr, const guint8 *mask, int w, int h, double s)
+{
+  cairo_set_source_rgba (cr, 1, 0.85, 0.1, 0.18);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (mask[y * w + x])
+        cairo_rectangle (cr, x, y, 1, 1);
+  cairo_fill (cr);
+  cairo_set_source_rgb (cr, 1, 0.85, 0.1);
+  cairo_set_line_width (cr, 2.0 / s);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        if (!mask[y * w + x])
+          continue;
+        if (x == 0 || !mask[y * w + x - 1])
+          cairo_move_to (cr, x, y), cairo_line_to (cr, x, y + 1);
+        if (x == w - 1 || !mask[y * w + x + 1])
+          cairo_move_to (cr, x + 1, y), cairo_line_to (cr, x + 1, y + 1);
+        if (y == 0 || !mask[(y - 1) * w + x])
+          cairo_move_to (cr, x, y), cairo_line_to (cr, x + 1, y);
+        if (y == h - 1 || !mask[(y + 1) * w + x])
+          cairo_move_to (cr, x, y + 1), cairo_line_to (cr, x + 1, y + 1);
+      }
+  cairo_stroke (cr);
+}
+
+/* The shown image's class heatmap before (data 0) or after (1) the correction. */
+static void
+draw_heat (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  RelInspectPage *self = g_object_get_data (G_OBJECT (area), "page");
+  gboolean after = GPOINTER_TO_INT (data);
+  const float *map = after ? self->heat_after : self->heat_before;
+  const float *other = after ? self->heat_before : self->heat_after;
+  if (map == NULL || self->source_surface == NULL || self->heat_w != self->grid_w || self->heat_h != self->grid_h)
+    return;
+  double s = MIN ((double) width / self->grid_w, (double) height / self->grid_h);
+  cairo_translate (cr, (width - s * self->grid_w) / 2, (height - s * self->grid_h) / 2);
+  cairo_scale (cr, s, s);
+  /* the image dimmed on black, so the relevance stands out */
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  cairo_rectangle (cr, 0, 0, self->grid_w, self->grid_h);
+  cairo_fill (cr);
+  cairo_set_source_surface (cr, self->source_surface, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_paint_with_alpha (cr, 0.5);
+  paint_map (cr, map, other, self->heat_w, self->heat_h);
+  if (self->grid_mask)
+    paint_outline (cr, self->grid_mask, self->grid_w, self->grid_h, s);
+}
+
 static void
 draw_canvas (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
 {
@@ -1103,52 +1261,10 @@ draw_canvas (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer 
   /* the cluster's mean heatmap: positive relevance in red, negative in blue */
   if (self->mean_map && gtk_toggle_button_get_active (self->heatmap_toggle) && self->map_w == self->grid_w
       && self->map_h == self->grid_h)
-    {
-      double mx = 0;
-      for (int k = 0; k < self->map_w * self->map_h; k++)
-        mx = MAX (mx, fabs (self->mean_map[k]));
-      for (int y = 0; mx > 0 && y < self->map_h; y++)
-        for (int x = 0; x < self->map_w; x++)
-          {
-            double v = self->mean_map[y * self->map_w + x] / mx;
-            if (fabs (v) < 0.02)
-              continue;
-            if (v > 0)
-              cairo_set_source_rgba (cr, 0.9, 0.1, 0.1, 0.75 * v);
-            else
-              cairo_set_source_rgba (cr, 0.1, 0.3, 0.95, -0.75 * v);
-            cairo_rectangle (cr, x, y, 1, 1);
-            cairo_fill (cr);
-          }
-    }
+    paint_map (cr, self->mean_map, NULL, self->map_w, self->map_h);
   /* the region as the model sees it: its input pixels outlined */
   if (self->grid_mask)
-    {
-      int w = self->grid_w, h = self->grid_h;
-      cairo_set_source_rgba (cr, 1, 0.85, 0.1, 0.18);
-      for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-          if (self->grid_mask[y * w + x])
-            cairo_rectangle (cr, x, y, 1, 1);
-      cairo_fill (cr);
-      cairo_set_source_rgb (cr, 1, 0.85, 0.1);
-      cairo_set_line_width (cr, 2.0 / s);
-      for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-          {
-            if (!self->grid_mask[y * w + x])
-              continue;
-            if (x == 0 || !self->grid_mask[y * w + x - 1])
-              cairo_move_to (cr, x, y), cairo_line_to (cr, x, y + 1);
-            if (x == w - 1 || !self->grid_mask[y * w + x + 1])
-              cairo_move_to (cr, x + 1, y), cairo_line_to (cr, x + 1, y + 1);
-            if (y == 0 || !self->grid_mask[(y - 1) * w + x])
-              cairo_move_to (cr, x, y), cairo_line_to (cr, x + 1, y);
-            if (y == h - 1 || !self->grid_mask[(y + 1) * w + x])
-              cairo_move_to (cr, x, y + 1), cairo_line_to (cr, x + 1, y + 1);
-          }
-      cairo_stroke (cr);
-    }
+    paint_outline (cr, self->grid_mask, self->grid_w, self->grid_h, s);
   cairo_restore (cr);
   if (self->dragging)
     {
@@ -1601,6 +1717,36 @@ build_steps (RelInspectPage *self)
   gtk_grid_set_row_spacing (self->correct_grid, 4);
   gtk_widget_set_visible (GTK_WIDGET (self->correct_grid), FALSE);
   gtk_box_append (s4, GTK_WIDGET (self->correct_grid));
+  self->heat_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  for (int k = 0; k < 2; k++)
+    {
+      GtkWidget *col = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+      GtkWidget *a = gtk_drawing_area_new ();
+      gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (a), 140);
+      gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (a), 140);
+      g_object_set_data (G_OBJECT (a), "page", self);
+      gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (a), draw_heat, GINT_TO_POINTER (k), NULL);
+      self->heat_areas[k] = GTK_DRAWING_AREA (a);
+      GtkWidget *l = gtk_label_new (k ? _("after") : _("before"));
+      gtk_widget_add_css_class (l, "dim-label");
+      gtk_widget_add_css_class (l, "caption");
+      gtk_box_append (GTK_BOX (col), a);
+      gtk_box_append (GTK_BOX (col), l);
+      gtk_box_append (GTK_BOX (self->heat_box), col);
+    }
+  {
+    GtkWidget *l = gtk_label_new (_("The shown image’s heatmap of the class (LRP ε-plus-flat), before and after "
+                                    "the correction, on one scale."));
+    gtk_label_set_wrap (GTK_LABEL (l), TRUE);
+    gtk_label_set_xalign (GTK_LABEL (l), 0);
+    gtk_widget_set_valign (l, GTK_ALIGN_CENTER);
+    gtk_widget_set_hexpand (l, TRUE);
+    gtk_widget_set_size_request (l, 120, -1);
+    gtk_widget_add_css_class (l, "dim-label");
+    gtk_box_append (GTK_BOX (self->heat_box), l);
+  }
+  gtk_widget_set_visible (self->heat_box, FALSE);
+  gtk_box_append (s4, self->heat_box);
   self->save_model_button = GTK_BUTTON (pill (_("_Save Corrected Model…"), FALSE));
   self->use_model_button = GTK_BUTTON (pill (_("_Use Corrected Model"), FALSE));
   gtk_box_append (s4, action_row (GTK_WIDGET (self->save_model_button), GTK_WIDGET (self->use_model_button), NULL));
@@ -1632,6 +1778,8 @@ forget_results (RelInspectPage *self)
         gtk_list_box_remove (lists[i], child);
     }
   g_clear_pointer (&self->correction, rel_clarc_result_free);
+  g_clear_pointer (&self->heat_before, g_free);
+  g_clear_pointer (&self->heat_after, g_free);
   g_clear_pointer (&self->error, g_free);
 }
 
@@ -1780,6 +1928,9 @@ rel_inspect_page_set_source (RelInspectPage *self, int index)
   if (index < 0 || index >= (int) self->cluster_paths->len || index == self->source)
     return;
   self->source = index;
+  /* the heatmaps before/after were of the previous image */
+  g_clear_pointer (&self->heat_before, g_free);
+  g_clear_pointer (&self->heat_after, g_free);
   load_source (self);
 }
 
@@ -1843,6 +1994,8 @@ rel_inspect_page_finalize (GObject *object)
   g_array_unref (self->ref_labels);
   g_free (self->grid_mask);
   g_free (self->mean_map);
+  g_free (self->heat_before);
+  g_free (self->heat_after);
   g_free (self->title);
   g_free (self->error);
   G_OBJECT_CLASS (rel_inspect_page_parent_class)->finalize (object);

@@ -77,6 +77,10 @@ const RelInspectResult *rel_inspect_page_get_reference_mass (RelInspectPage *sel
 /* Images the suggestion averaged (0 before). */
 int          rel_inspect_page_get_suggest_images (RelInspectPage *self);
 const RelClarcResult *rel_inspect_page_get_correction (RelInspectPage *self);
+/* After a correction: the shown image's heatmap of the class (channels
+ * summed, width × height) with the model and with the corrected one. */
+gboolean     rel_inspect_page_get_heatmaps   (RelInspectPage *self, const float **before, const float **after,
+                                              int *width, int *height);
 
 /* Write the corrected model to @path, or to the user's cache to load it in
  * the window, on the job runner; FALSE before a correction. */
