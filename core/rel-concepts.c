@@ -538,3 +538,73 @@ done:
   fields_clear (&rf);
   return ok ? g_steal_pointer (&refs) : NULL;
 }
+
+/* ---- on the job runner ---- */
+
+typedef struct {
+  RelModel      *model;
+  RelParams     *params;
+  int            value;
+  char         **paths;
+  int            n_paths;
+  RelConceptMode mode;
+  int            per_concept;
+  int           *box_channels;
+  int            n_box;
+  RelJob        *job;   /* not owned: the job outlives its data */
+} RefsJob;
+
+static void
+refs_job_free (gpointer data)
+{
+  RefsJob *j = data;
+
+  rel_model_unref (j->model);
+  rel_params_free (j->params);
+  g_strfreev (j->paths);
+  g_free (j->box_channels);
+  g_free (j);
+}
+
+static void
+refs_job_progress (int done, int total, gpointer data)
+{
+  RefsJob *j = data;
+  g_autofree char *msg = g_strdup_printf ("%d / %d images", done, total);
+
+  rel_job_progress (j->job, total > 0 ? (double) done / total : 1.0, msg);
+}
+
+static gpointer
+refs_job_run (RelJob *job, gpointer data, GError **error)
+{
+  RefsJob *j = data;
+
+  j->job = job;
+  return rel_concept_references_compute (j->model, j->params, j->value, (const char *const *) j->paths,
+                                         j->n_paths, j->mode, j->per_concept, j->box_channels, j->n_box,
+                                         rel_job_cancel_flag (job), refs_job_progress, j, error);
+}
+
+RelJob *
+rel_concept_references_job (RelModel *model, const RelParams *params, int value,
+                            const char *const *paths, int n_paths, RelConceptMode mode,
+                            int per_concept, const int *box_channels, int n_box,
+                            RelJobProgressFunc progress, RelJobDoneFunc done, gpointer user_data)
+{
+  RefsJob *j = g_new0 (RefsJob, 1);
+
+  j->model = rel_model_ref (model);
+  j->params = params ? rel_params_copy (params) : rel_params_new (rel_method_lookup ("lrp-epsilon-plus-flat"));
+  j->value = value;
+  j->paths = g_new0 (char *, MAX (n_paths, 0) + 1);
+  for (int i = 0; i < n_paths; i++)
+    j->paths[i] = g_strdup (paths[i]);
+  j->n_paths = MAX (n_paths, 0);
+  j->mode = mode;
+  j->per_concept = per_concept;
+  j->box_channels = n_box > 0 ? g_memdup2 (box_channels, sizeof (int) * (gsize) n_box) : NULL;
+  j->n_box = MAX (n_box, 0);
+  return rel_job_run (refs_job_run, j, refs_job_free, (GDestroyNotify) rel_concept_references_free,
+                      progress, done, user_data);
+}

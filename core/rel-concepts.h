@@ -15,6 +15,7 @@
  */
 #pragma once
 
+#include "rel-job.h"
 #include "rel-lrp.h"
 
 G_BEGIN_DECLS
@@ -105,6 +106,16 @@ RelConceptReferences *rel_concept_references_compute (RelModel *model, const Rel
                                                       volatile gint *cancel,
                                                       RelConceptProgress progress, gpointer user_data,
                                                       GError **error);
+
+/* The same on the job runner (rel-job.h), for the app: progress per image
+ * ("12 / 1000 images"), cancellable with rel_job_cancel; @done gets a
+ * RelConceptReferences (transfer full) or the error. @model is referenced,
+ * @params, @paths and @box_channels are copied. The job is started; unref
+ * it when done with it. */
+RelJob *rel_concept_references_job (RelModel *model, const RelParams *params, int value,
+                                    const char *const *paths, int n_paths, RelConceptMode mode,
+                                    int per_concept, const int *box_channels, int n_box,
+                                    RelJobProgressFunc progress, RelJobDoneFunc done, gpointer user_data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RelConceptReferences, rel_concept_references_free)
 

@@ -309,6 +309,151 @@ test_zennit_crp (void)
                   worst_cos, worst_err, worst_rel);
 }
 
+/* ---- reference images ---- */
+
+typedef struct {
+  RelConceptReferences *refs;
+  GError               *error;
+  double                last_fraction;
+  gboolean              done, backwards;
+} JobResult;
+
+static void
+on_refs_progress (RelJob *job, double fraction, const char *message, gpointer data)
+{
+  JobResult *r = data;
+  r->backwards |= fraction < r->last_fraction;
+  r->last_fraction = fraction;
+}
+
+static void
+on_refs_done (RelJob *job, gpointer result, const GError *error, gpointer data)
+{
+  JobResult *r = data;
+  r->refs = result;
+  r->error = error ? g_error_copy (error) : NULL;
+  r->done = TRUE;
+}
+
+/* RelMax and ActMax over a few perturbed copies of the concepts fixture's
+ * input (and one file that is not an image, which is skipped): each value is
+ * what a pass on that image gives the channel, lists are best first, the
+ * crops lie inside the receptive field the architecture allows, and the job
+ * runner's result is the direct call's. */
+static void
+test_references (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelModel) model = fixture_model ("concepts", "model.onnx");
+  g_autoptr(RelTensor) x = fixture_npy ("concepts", "input.npy");
+  g_autoptr(RelParams) params = rel_params_new (rel_method_lookup ("lrp-epsilon-plus-flat"));
+  g_autofree char *tmp = g_dir_make_tmp ("concepts-refs-XXXXXX", NULL);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) layers = rel_concept_layers (model);
+  GRand *rng = g_rand_new_with_seed (3);
+  int node, value, box_channels[] = { 0, 5, 9 };
+  const int n_images = 7;
+
+  g_assert_true (rel_concept_resolve_layer (model, layers[2], &node, &value, &error));
+  for (int i = 0; i < n_images; i++)
+    {
+      g_autoptr(RelTensor) y = rel_tensor_copy (x, NULL);
+      char *p = g_strdup_printf ("%s/%d.npy", tmp, i);
+      for (int64_t k = 0; k < y->numel; k++)
+        rel_tensor_f32 (y)[k] = CLAMP (rel_tensor_f32 (y)[k] + (float) (g_rand_double (rng) - 0.5), 0.f, 1.f);
+      g_assert_true (rel_npy_save (p, y, NULL));
+      g_ptr_array_add (paths, p);
+    }
+  g_rand_free (rng);
+  {
+    char *junk = g_strdup_printf ("%s/junk.png", tmp);
+    g_assert_true (g_file_set_contents (junk, "not a PNG", -1, NULL));
+    g_ptr_array_add (paths, junk);
+  }
+
+  for (int mode = 0; mode < 2; mode++)
+    {
+      g_autoptr(RelConceptReferences) refs = NULL;
+      JobResult jr = { 0 };
+      g_autoptr(RelJob) job = NULL;
+
+      refs = rel_concept_references_compute (model, params, value, (const char *const *) paths->pdata,
+                                             (int) paths->len, mode, 3, box_channels, 3, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (refs->n_images, ==, n_images);   /* the junk file is skipped */
+      g_assert_cmpint (refs->n_channels, ==, 10);
+      for (int c = 0; c < refs->n_channels; c++)
+        {
+          GArray *list = refs->refs[c];
+          g_assert_cmpuint (list->len, ==, 3);
+          for (guint k = 0; k < list->len; k++)
+            {
+              const RelConceptReference *r = &g_array_index (list, RelConceptReference, k);
+              g_autoptr(RelTensor) y = rel_npy_load (g_ptr_array_index (paths, r->image), NULL);
+              g_autoptr(RelRelevancePass) pass = make_pass (model, y, rel_method_lookup ("lrp-epsilon-plus-flat"), NULL);
+              double expect;
+
+              if (mode == REL_CONCEPT_RELMAX)
+                {
+                  g_autoptr(GArray) cr = rel_concepts_compute (pass, value, NULL, NULL);
+                  expect = g_array_index (cr, RelConcept, c).relevance;
+                }
+              else
+                {
+                  RelTensor *a = rel_relevance_pass_activation (pass, value);
+                  int64_t inner = a->numel / a->shape[1];
+                  expect = -G_MAXDOUBLE;
+                  for (int64_t i = 0; i < inner; i++)
+                    expect = MAX (expect, rel_tensor_f32 (a)[c * inner + i]);
+                  /* the position is the maximum's */
+                  g_assert_cmpfloat (rel_tensor_f32 (a)[c * inner + r->y * a->shape[3] + r->x], ==, expect);
+                }
+              g_assert_cmpfloat (fabs (r->value - expect), <=, 1e-6 * (1 + fabs (expect)));
+              if (k > 0)
+                g_assert_cmpfloat (r->value, <=, g_array_index (list, RelConceptReference, k - 1).value);
+              if (c == 0 || c == 5 || c == 9)
+                {
+                  /* conv3 sees 2y−4 … 2y+5 of the input (3×3, MaxPool 2, 3×3, 3×3) */
+                  int lo_y = MAX (0, 2 * r->y - 4), hi_y = MIN (15, 2 * r->y + 5);
+                  int lo_x = MAX (0, 2 * r->x - 4), hi_x = MIN (15, 2 * r->x + 5);
+                  g_assert_cmpint (r->box[2], >, 0);
+                  g_assert_cmpint (r->box[3], >, 0);
+                  g_assert_cmpint (r->box[0], >=, lo_x);
+                  g_assert_cmpint (r->box[1], >=, lo_y);
+                  g_assert_cmpint (r->box[0] + r->box[2] - 1, <=, hi_x);
+                  g_assert_cmpint (r->box[1] + r->box[3] - 1, <=, hi_y);
+                }
+            }
+        }
+
+      job = rel_concept_references_job (model, params, value, (const char *const *) paths->pdata, (int) paths->len,
+                                        mode, 3, box_channels, 3, on_refs_progress, on_refs_done, &jr);
+      while (!jr.done)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_no_error (jr.error);
+      g_assert_false (jr.backwards);
+      g_assert_nonnull (jr.refs);
+      for (int c = 0; c < refs->n_channels; c++)
+        for (guint k = 0; k < 3; k++)
+          g_assert_cmpmem (&g_array_index (refs->refs[c], RelConceptReference, k), sizeof (RelConceptReference),
+                           &g_array_index (jr.refs->refs[c], RelConceptReference, k), sizeof (RelConceptReference));
+      rel_concept_references_free (jr.refs);
+    }
+
+  /* a list of files none of which is an image: one error naming why */
+  {
+    const char *only_junk[] = { g_ptr_array_index (paths, paths->len - 1) };
+    g_autoptr(RelConceptReferences) none = rel_concept_references_compute (model, params, value, only_junk, 1,
+                                                                           REL_CONCEPT_RELMAX, 3, NULL, 0,
+                                                                           NULL, NULL, NULL, &error);
+    g_assert_null (none);
+    g_assert_nonnull (strstr (error->message, "none of the 1 images could be read"));
+  }
+  for (guint i = 0; i < paths->len; i++)
+    g_unlink (g_ptr_array_index (paths, i));
+  g_rmdir (tmp);
+}
+
 /* ---- the CLI ---- */
 
 static int
@@ -432,6 +577,7 @@ main (int argc, char **argv)
       g_test_add_data_func (name, &conservation_cases[k], test_conservation);
     }
   g_test_add_func ("/concepts/zennit-crp", test_zennit_crp);
+  g_test_add_func ("/concepts/references", test_references);
   if (g_getenv ("RELEVANCE_CLI"))
     g_test_add_func ("/concepts/cli", test_cli);
   return g_test_run ();
