@@ -1360,16 +1360,10 @@ section_title (const char *text)
   return l;
 }
 
-static void
-rel_strategies_view_init (RelStrategiesView *self)
+/* The class, method, clusters, neighbours and pooling, Run; status and progress below. */
+static GtkWidget *
+build_toolbar (RelStrategiesView *self)
 {
-  self->zoom = 1, self->cx = self->cy = NAN;
-  self->hover = -1;
-  self->thumb_buttons = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
-  self->inspect_buttons = g_ptr_array_new ();
-
-  GtkWidget *root = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-
   /* toolbar: the controls scroll sideways in a narrow window; status and progress below */
   GtkWidget *toolbar = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   gtk_widget_set_margin_start (toolbar, 12);
@@ -1445,25 +1439,13 @@ rel_strategies_view_init (RelStrategiesView *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self->status), TRUE);
   gtk_widget_add_css_class (GTK_WIDGET (self->status), "dim-label");
   gtk_box_append (GTK_BOX (status_box), GTK_WIDGET (self->status));
-  gtk_box_append (GTK_BOX (root), toolbar);
-  gtk_box_append (GTK_BOX (root), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+  return toolbar;
+}
 
-  /* empty state and results */
-  self->stack = GTK_STACK (gtk_stack_new ());
-  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
-  self->empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
-  adw_status_page_set_icon_name (self->empty_page, "view-dual-symbolic");
-  adw_status_page_set_title (self->empty_page, _("Find the Model's Strategies"));
-  adw_status_page_set_description (self->empty_page,
-    _("Pick a class and press Run: every image of the class in the folder is explained, and the heatmaps are "
-      "clustered (spectral relevance analysis). Each cluster is one way the model decides — a cluster whose "
-      "heatmaps all light up the same spot is a shortcut worth a look."));
-  gtk_stack_add_named (self->stack, GTK_WIDGET (self->empty_page), "empty");
-
-  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
-  gtk_paned_set_position (GTK_PANED (paned), 520);
-  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+/* The embedding's scatter plot and the eigenvalue spectrum. */
+static GtkWidget *
+build_embedding_column (RelStrategiesView *self)
+{
   GtkWidget *left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_widget_set_margin_start (left, 12);
   gtk_widget_set_margin_end (left, 12);
@@ -1525,8 +1507,13 @@ rel_strategies_view_init (RelStrategiesView *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->spectrum), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Smallest eigenvalues of the graph Laplacian with the eigengap marked"), -1);
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->spectrum));
-  gtk_paned_set_start_child (GTK_PANED (paned), left);
+  return left;
+}
 
+/* The clusters' thumbnails, with the image / heatmap / overlay toggle. */
+static GtkWidget *
+build_gallery_column (RelStrategiesView *self)
+{
   GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *ghead = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_widget_set_margin_start (ghead, 12);
@@ -1555,6 +1542,43 @@ rel_strategies_view_init (RelStrategiesView *self)
   gtk_widget_set_margin_bottom (GTK_WIDGET (self->gallery), 12);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->gallery));
   gtk_box_append (GTK_BOX (right), scrolled);
+  return right;
+}
+
+static void
+rel_strategies_view_init (RelStrategiesView *self)
+{
+  self->zoom = 1, self->cx = self->cy = NAN;
+  self->hover = -1;
+  self->thumb_buttons = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  self->inspect_buttons = g_ptr_array_new ();
+
+  GtkWidget *root = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+  GtkWidget *toolbar = build_toolbar (self);
+  gtk_box_append (GTK_BOX (root), toolbar);
+  gtk_box_append (GTK_BOX (root), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+
+  /* empty state and results */
+  self->stack = GTK_STACK (gtk_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
+  self->empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
+  adw_status_page_set_icon_name (self->empty_page, "view-dual-symbolic");
+  adw_status_page_set_title (self->empty_page, _("Find the Model's Strategies"));
+  adw_status_page_set_description (self->empty_page,
+    _("Pick a class and press Run: every image of the class in the folder is explained, and the heatmaps are "
+      "clustered (spectral relevance analysis). Each cluster is one way the model decides — a cluster whose "
+      "heatmaps all light up the same spot is a shortcut worth a look."));
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->empty_page), "empty");
+
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_paned_set_position (GTK_PANED (paned), 520);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  GtkWidget *left = build_embedding_column (self);
+  gtk_paned_set_start_child (GTK_PANED (paned), left);
+
+  GtkWidget *right = build_gallery_column (self);
   gtk_paned_set_end_child (GTK_PANED (paned), right);
   gtk_stack_add_named (self->stack, paned, "results");
   gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -1609,11 +1633,33 @@ rel_strategies_view_class_init (RelStrategiesViewClass *klass)
                                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
 }
 
+static void
+workspace_model_cb (RelWorkspace *workspace, GParamSpec *pspec, RelStrategiesView *self)
+{
+  rel_strategies_view_set_model (self, rel_workspace_get_model (workspace));
+}
+
+/* one method per window: Strategies explains with the Explore page's */
+static void
+workspace_params_cb (RelWorkspace *workspace, GParamSpec *pspec, RelStrategiesView *self)
+{
+  rel_strategies_view_set_method (self, rel_workspace_get_params (workspace));
+}
+
 GtkWidget *
-rel_strategies_view_new (RelImageBrowser *browser)
+rel_strategies_view_new (RelWorkspace *workspace, RelImageBrowser *browser)
 {
   RelStrategiesView *self = g_object_new (REL_TYPE_STRATEGIES_VIEW, NULL);
   self->browser = browser;
+  if (workspace)
+    {
+      g_signal_connect_object (workspace, "notify::model", G_CALLBACK (workspace_model_cb), self, 0);
+      g_signal_connect_object (workspace, "notify::params", G_CALLBACK (workspace_params_cb), self, 0);
+      if (rel_workspace_get_model (workspace))
+        rel_strategies_view_set_model (self, rel_workspace_get_model (workspace));
+      if (rel_workspace_get_params (workspace))
+        rel_strategies_view_set_method (self, rel_workspace_get_params (workspace));
+    }
   return GTK_WIDGET (self);
 }
 

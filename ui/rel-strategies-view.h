@@ -17,6 +17,7 @@
 #include "rel-inspect-page.h"
 #include "rel-model.h"
 #include "rel-spray.h"
+#include "rel-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -26,7 +27,8 @@ G_DECLARE_FINAL_TYPE (RelStrategiesView, rel_strategies_view, REL, STRATEGIES_VI
 /* @browser supplies the images (borrowed: it must outlive the view, as a
  * sibling in the same window does); a thumbnail click selects there and
  * switches the enclosing AdwViewStack to its "explore" page. */
-GtkWidget   *rel_strategies_view_new          (RelImageBrowser *browser);
+/* Follows @workspace's model and method (may be NULL: set them by hand). */
+GtkWidget   *rel_strategies_view_new          (RelWorkspace *workspace, RelImageBrowser *browser);
 void         rel_strategies_view_set_model    (RelStrategiesView *self, RelModel *model);
 /* NULL: the core's default cache; "" disables it. */
 void         rel_strategies_view_set_cache_dir (RelStrategiesView *self, const char *dir);

@@ -32,7 +32,7 @@
 #include "rel-onnx-export.h"
 #include "rel-plant.h"
 #include "rel-train.h"
-#include "rel-window.h"
+#include "rel-workspace.h"
 
 #define FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
 /* Test images per class written for the window, clean and tagged each. */
@@ -72,7 +72,7 @@ struct _RelTrainDialog
 {
   AdwWindow parent_instance;
 
-  GtkWindow *parent;          /* weak */
+  RelWorkspace *workspace;    /* the parent window's: where Open Model goes */
   char      *dataset;         /* NULL: Fashion-MNIST */
   char      *output_dir;
   RelJob    *job;
@@ -423,7 +423,7 @@ job_done (RelJob *job, gpointer result, const GError *error, gpointer user_data)
   /* where the run went, so the model can be found again later */
   g_autofree char *saved = g_strdup_printf (_("Saved as %s"), self->result->model_path);
   gtk_label_set_text (self->saved_label, saved);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->open_button), self->parent != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->open_button), self->workspace != NULL);
   gtk_widget_grab_focus (GTK_WIDGET (self->open_button));
   g_signal_emit (self, signals[SIGNAL_FINISHED], 0, TRUE);
 }
@@ -493,14 +493,12 @@ gboolean
 rel_train_dialog_open_model (RelTrainDialog *self)
 {
   g_return_val_if_fail (REL_IS_TRAIN_DIALOG (self), FALSE);
-  if (self->result == NULL || self->parent == NULL)
-    return FALSE;
-  if (!REL_IS_WINDOW (self->parent))
+  if (self->result == NULL || self->workspace == NULL)
     return FALSE;
   g_autoptr (GFile) model = g_file_new_for_path (self->result->model_path);
   g_autoptr (GFile) images = g_file_new_for_path (self->result->images_dir);
   GFile *files[] = { model, images };
-  return rel_window_open_files (REL_WINDOW (self->parent), files, G_N_ELEMENTS (files));
+  return rel_workspace_open_files (self->workspace, files, G_N_ELEMENTS (files));
 }
 
 static void
@@ -704,9 +702,7 @@ rel_train_dialog_dispose (GObject *object)
       rel_job_cancel (self->job);
       g_clear_pointer (&self->job, rel_job_unref);
     }
-  if (self->parent)
-    g_object_remove_weak_pointer (G_OBJECT (self->parent), (gpointer *) &self->parent);
-  self->parent = NULL;
+  g_clear_object (&self->workspace);
   gtk_widget_dispose_template (GTK_WIDGET (object), REL_TYPE_TRAIN_DIALOG);
   G_OBJECT_CLASS (rel_train_dialog_parent_class)->dispose (object);
 }
@@ -801,8 +797,9 @@ rel_train_dialog_new (GtkWindow *parent)
     {
       gtk_window_set_transient_for (GTK_WINDOW (self), parent);
       gtk_window_set_modal (GTK_WINDOW (self), TRUE);
-      self->parent = parent;
-      g_object_add_weak_pointer (G_OBJECT (parent), (gpointer *) &self->parent);
+      /* the app's window has a workspace; the dialog knows nothing else of it */
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (parent), "workspace"))
+        g_object_get (parent, "workspace", &self->workspace, NULL);
     }
   return self;
 }

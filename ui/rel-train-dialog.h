@@ -17,8 +17,9 @@ G_BEGIN_DECLS
 #define REL_TYPE_TRAIN_DIALOG (rel_train_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (RelTrainDialog, rel_train_dialog, REL, TRAIN_DIALOG, AdwWindow)
 
-/* @parent (may be NULL) is the window the model opens in: a RelWindow gets it
- * through rel_window_open_files. */
+/* @parent (may be NULL) is the window the model opens in: when it has a
+ * "workspace" property (a RelWindow does), Open Model asks that workspace to
+ * open the model and its images (rel_workspace_open_files). */
 RelTrainDialog *rel_train_dialog_new (GtkWindow *parent);
 
 /* The settings, as the rows set them. @path NULL: Fashion-MNIST. */

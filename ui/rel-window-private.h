@@ -51,6 +51,7 @@ struct _RelWindow
   char         *input_path;
   char         *explained_path;   /* the image the target was last chosen for */
 
+  RelWorkspace *workspace;       /* what the pages follow */
   RelExplainer *explainer;
   guint64       main_generation;
   gboolean      main_final;      /* the Explore view's explanation is complete */

@@ -46,7 +46,7 @@
 
 G_DEFINE_FINAL_TYPE (RelWindow, rel_window, ADW_TYPE_APPLICATION_WINDOW)
 
-enum { PROP_0, PROP_SETTINGS, PROP_LOADING, N_PROPS };
+enum { PROP_0, PROP_SETTINGS, PROP_LOADING, PROP_WORKSPACE, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 enum { SIGNAL_MODEL_CHANGED, SIGNAL_LOAD_FAILED, SIGNAL_RELEVANCE_UPDATED, SIGNAL_COMPARE_DONE, N_SIGNALS };
@@ -338,6 +338,7 @@ input_done (RelJob *job, gpointer result, const GError *error, gpointer user_dat
   g_clear_pointer (&self->input, rel_tensor_unref);
   g_clear_pointer (&self->logits, rel_tensor_unref);
   self->input = g_steal_pointer (&r->input);
+  rel_workspace_set_image (self->workspace, self->input_path, self->input);
   self->logits = g_steal_pointer (&r->logits);
   self->forward_ms = r->forward_ms;
   input_result_free (r);
@@ -347,6 +348,7 @@ input_done (RelJob *job, gpointer result, const GError *error, gpointer user_dat
     g_warning ("%s", view_error->message);
   rel_heatmap_view_set_relevance (self->heatmap_view, NULL, NULL);
   g_clear_pointer (&self->relevance, rel_tensor_unref);
+  rel_workspace_set_relevance (self->workspace, NULL);
   /* Another image explains its own prediction unless the target is pinned. */
   if (g_strcmp0 (self->input_path, self->explained_path) != 0)
     {
@@ -397,6 +399,7 @@ selected_item_cb (RelImageBrowser *browser, GParamSpec *pspec, gpointer user_dat
   RelImageItem *item = rel_image_browser_get_selected_item (browser);
   if (item == NULL)
     return;
+  rel_workspace_set_selection (self->workspace, item);
   const char *path = rel_image_item_get_path (item);
   if (g_strcmp0 (path, self->input_path) == 0 && self->input)
     return;
@@ -430,6 +433,7 @@ main_update_cb (RelExplainer *explainer, RelExplainUpdate *update, gpointer user
         {
           g_clear_pointer (&self->relevance, rel_tensor_unref);
           self->relevance = rel_tensor_ref (update->estimate);
+          rel_workspace_set_relevance (self->workspace, self->relevance);
           self->n_updates++;
         }
       else
@@ -500,6 +504,7 @@ submit_main (RelWindow *self)
     return;
   RelTarget target;
   rel_prediction_panel_get_target (self->prediction_panel, &target);
+  rel_workspace_set_target (self->workspace, &target);
   update_target_chip (self);
   self->compare_running = NULL;
   self->main_final = FALSE;
@@ -526,8 +531,7 @@ params_changed_cb (RelExplainerPanel *panel, gpointer params, gpointer user_data
   const RelMethodDef *method = rel_explainer_panel_get_method (panel);
   if (self->settings && method)
     g_settings_set_string (self->settings, "last-method", method->name);
-  /* one method per window: Strategies explains with the same */
-  rel_strategies_view_set_method (self->strategies, params);
+  rel_workspace_set_params (self->workspace, params);
   rel_window_compare_invalidate (self);
   submit_main (self);
 }
@@ -594,13 +598,15 @@ load_done (RelJob *job, gpointer result, const GError *error, gpointer user_data
   g_clear_pointer (&self->input, rel_tensor_unref);
   g_clear_pointer (&self->logits, rel_tensor_unref);
   g_clear_pointer (&self->relevance, rel_tensor_unref);
+  rel_workspace_set_image (self->workspace, self->input_path, NULL);
+  rel_workspace_set_relevance (self->workspace, NULL);
+  rel_workspace_set_model (self->workspace, model, self->model_name);
   /* the old model's map is not this one's; the image stays until it reloads */
   rel_heatmap_view_set_relevance (self->heatmap_view, NULL, NULL);
   rel_explainer_panel_set_model (self->explainer_panel, model);
   rel_explainer_panel_clear_status (self->explainer_panel);
   rel_prediction_panel_set_logits (self->prediction_panel, NULL, model);
   rel_image_browser_set_predictor (self->browser, model, 0);
-  rel_strategies_view_set_model (self->strategies, model);
   rel_inspect_page_set_model (self->inspect, model);
   rel_window_compare_invalidate (self);
 
@@ -707,6 +713,7 @@ rel_window_open_images (RelWindow *self, const char *path)
     {
       rel_image_browser_open_folder (self->browser, path);
       rel_explainer_panel_set_image_folder (self->explainer_panel, path);
+      rel_workspace_set_dataset (self->workspace, path);
       if (self->settings)
         g_settings_set_string (self->settings, "last-folder", path);
     }
@@ -808,6 +815,20 @@ rel_window_open_demo (RelWindow *self)
   g_autoptr (GFile) ifile = g_file_new_for_path (images);
   GFile *files[] = { mfile, ifile };
   return rel_window_open_files (self, files, g_file_test (images, G_FILE_TEST_IS_DIR) ? 2 : 1);
+}
+
+/* A dialog or page asked through the workspace (the train dialog's Open Model). */
+static gboolean
+workspace_open_files_cb (RelWindow *self, GPtrArray *files)
+{
+  return rel_window_open_files (self, (GFile *const *) files->pdata, (int) files->len);
+}
+
+RelWorkspace *
+rel_window_get_workspace (RelWindow *self)
+{
+  g_return_val_if_fail (REL_IS_WINDOW (self), NULL);
+  return self->workspace;
 }
 
 static gboolean
@@ -1209,7 +1230,7 @@ rel_window_constructed (GObject *object)
   rel_explainer_panel_set_method (self->explainer_panel, method);
   {
     g_autoptr (RelParams) params = rel_explainer_panel_get_params (self->explainer_panel);
-    rel_strategies_view_set_method (self->strategies, params);
+    rel_workspace_set_params (self->workspace, params);
   }
   update_recent_menu (self);
   update_pages (self);
@@ -1240,6 +1261,9 @@ rel_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
       break;
     case PROP_LOADING:
       g_value_set_boolean (value, self->loading);
+      break;
+    case PROP_WORKSPACE:
+      g_value_set_object (value, self->workspace);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1272,6 +1296,7 @@ rel_window_finalize (GObject *object)
 {
   RelWindow *self = REL_WINDOW (object);
   g_clear_object (&self->settings);
+  g_clear_object (&self->workspace);
   g_clear_pointer (&self->model, rel_model_unref);
   g_clear_pointer (&self->input, rel_tensor_unref);
   g_clear_pointer (&self->logits, rel_tensor_unref);
@@ -1306,6 +1331,8 @@ rel_window_class_init (RelWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_LOADING] =
     g_param_spec_boolean ("loading", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_WORKSPACE] =
+    g_param_spec_object ("workspace", NULL, NULL, REL_TYPE_WORKSPACE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_MODEL_CHANGED] =
@@ -1376,13 +1403,15 @@ rel_window_init (RelWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->explainer = rel_explainer_new ();
+  self->workspace = rel_workspace_new ();
+  g_signal_connect_swapped (self->workspace, "open-files", G_CALLBACK (workspace_open_files_cb), self);
   rel_colorbar_set_view (self->colorbar, self->heatmap_view);
   rel_window_look_init (self);
   rel_window_compare_init (self);
   g_signal_connect (self->view_stack, "notify::visible-child-name", G_CALLBACK (visible_page_cb), self);
 
   /* Pages after Explore and Compare (rel-window.ui): one line each. */
-  self->strategies = REL_STRATEGIES_VIEW (rel_strategies_view_new (self->browser));
+  self->strategies = REL_STRATEGIES_VIEW (rel_strategies_view_new (self->workspace, self->browser));
   rel_window_add_page (self, GTK_WIDGET (self->strategies), "strategies", _("Strategies"), "view-dual-symbolic");
   self->inspect = REL_INSPECT_PAGE (rel_inspect_page_new ());
   rel_window_add_page (self, GTK_WIDGET (self->inspect), "inspect", _("Inspect"), "system-search-symbolic");

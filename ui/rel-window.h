@@ -14,6 +14,7 @@
 #include "rel-model.h"
 #include "rel-prediction-panel.h"
 #include "rel-strategies-view.h"
+#include "rel-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -87,6 +88,8 @@ RelPredictionPanel *rel_window_get_prediction_panel (RelWindow *self);
 RelImageBrowser    *rel_window_get_browser          (RelWindow *self);
 RelStrategiesView  *rel_window_get_strategies_view  (RelWindow *self);
 RelInspectPage     *rel_window_get_inspect_page     (RelWindow *self);
+/* What the window looks at; pages and dialogs follow it (rel-workspace.h). */
+RelWorkspace       *rel_window_get_workspace        (RelWindow *self);
 
 /* A human name for a model file: metadata_props "name" when present, else the
  * file name without ".onnx", or its folder's name for a generic "model.onnx". */
