@@ -29,7 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
+
 #define DEFAULT_METHOD "lrp-epsilon-plus-flat"
 
 static void

@@ -29,7 +29,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
 
 static void
 on_progress (const char *stage, double fraction, gpointer data)

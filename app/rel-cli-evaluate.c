@@ -28,7 +28,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
 
 /* One (method, metric) cell over all images. */
 typedef struct {

@@ -38,24 +38,6 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-static int
-fail (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
-
-static int
-fail (const char *fmt, ...)
-{
-  va_list ap;
-  g_autofree char *msg = NULL;
-
-  va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  /* one line, whatever the message carries */
-  g_strdelimit (msg, "\n\r", ' ');
-  fprintf (stderr, "%s: %s\n", rel_cli_name (), msg);
-  return 1;
-}
-
 static char *
 method_names (void)
 {
@@ -340,7 +322,7 @@ rel_cli_explain_merge (RelPart *const *parts, const RelShardSlot *slots, int n_i
   g_autofree char *out_dir = g_key_file_get_string (parts[0]->header, "part", "out-dir", NULL);
   int skipped = g_key_file_get_integer (parts[0]->header, "part", "skipped", NULL);
   if (out_dir == NULL)
-    return fail ("the parts name no output folder");
+    return rel_cli_fail (1, "the parts name no output folder");
   /* every entry is checked before the first file is written */
   for (int i = 0; i < n_items; i++)
     {
@@ -352,10 +334,10 @@ rel_cli_explain_merge (RelPart *const *parts, const RelShardSlot *slots, int n_i
       nl = GUINT32_FROM_LE (nl);
       g_autofree char *name = len >= 4 && nl <= len - 4 ? g_strndup ((const char *) p + 4, nl) : NULL;
       if (name == NULL || strlen (name) != nl || nl == 0 || g_path_is_absolute (name) || strstr (name, "..") != NULL)
-        return fail ("a part holds a malformed or unsafe output name");
+        return rel_cli_fail (1, "a part holds a malformed or unsafe output name");
     }
   if (!rel_folder_check_writable (out_dir, TRUE, error))
-    return fail ("%s", (*error)->message);
+    return rel_cli_fail (1, "%s", (*error)->message);
   for (int i = 0; i < n_items; i++)
     {
       gsize len = 0;
@@ -367,9 +349,9 @@ rel_cli_explain_merge (RelPart *const *parts, const RelShardSlot *slots, int n_i
       g_autofree char *dst = g_build_filename (out_dir, name, NULL);
       g_autofree char *dst_dir = g_path_get_dirname (dst);
       if (g_mkdir_with_parents (dst_dir, 0755) != 0)
-        return fail ("cannot create '%s'", dst_dir);
+        return rel_cli_fail (1, "cannot create '%s'", dst_dir);
       if (!rel_file_set_contents (dst, p + 4 + nl, len - 4 - nl, error))
-        return fail ("%s", (*error)->message);
+        return rel_cli_fail (1, "%s", (*error)->message);
     }
   if (skipped > 0)
     printf ("explained %d inputs into %s (%d skipped)\n", n_items, out_dir, skipped);
@@ -443,37 +425,37 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
   g_option_context_add_main_entries (octx, entries, NULL);
   g_option_context_set_help_enabled (octx, TRUE);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
-    return fail ("explain: %s", error->message);
+    return rel_cli_fail (1, "explain: %s", error->message);
   if (dataset == NULL && argc != 3)
-    return fail ("explain: expected MODEL INPUT (or MODEL --dataset DIR --out-dir DIR)");
+    return rel_cli_fail (1, "explain: expected MODEL INPUT (or MODEL --dataset DIR --out-dir DIR)");
   if (dataset != NULL && argc != 2)
-    return fail ("explain: with --dataset give only MODEL");
+    return rel_cli_fail (1, "explain: with --dataset give only MODEL");
   if (dataset == NULL && out_path == NULL)
-    return fail ("explain: no --out FILE given");
+    return rel_cli_fail (1, "explain: no --out FILE given");
   if (dataset != NULL && out_dir == NULL)
-    return fail ("explain: --dataset needs --out-dir DIR");
+    return rel_cli_fail (1, "explain: --dataset needs --out-dir DIR");
   int shard_k = 0, shard_n = 0;
   if (shard_text && !rel_shard_parse (shard_text, &shard_k, &shard_n, &error))
-    return fail ("explain: %s", error->message);
+    return rel_cli_fail (1, "explain: %s", error->message);
   if (shard_text && dataset == NULL)
-    return fail ("explain: --shard goes with --dataset");
+    return rel_cli_fail (1, "explain: --shard goes with --dataset");
   if (shard_out)
     {
       shard_k = shard_out->k;
       shard_n = shard_out->n;
     }
   if (format && strcmp (format, "npy") != 0 && strcmp (format, "png") != 0)
-    return fail ("explain: --format must be npy or png, not '%s'", format);
+    return rel_cli_fail (1, "explain: --format must be npy or png, not '%s'", format);
   if (batch < 0 || batch > 4096)
-    return fail ("explain: --batch must lie in [1, 4096]");
+    return rel_cli_fail (1, "explain: --batch must lie in [1, 4096]");
   if (seed < 0)
-    return fail ("explain: --seed must not be negative");
+    return rel_cli_fail (1, "explain: --seed must not be negative");
   if (colormap && !rel_colormap_from_name (colormap, &style.map))
-    return fail ("explain: unknown --colormap '%s' (bwr, coldnhot, hot, viridis, gray)", colormap);
+    return rel_cli_fail (1, "explain: unknown --colormap '%s' (bwr, coldnhot, hot, viridis, gray)", colormap);
   if (sign && !rel_sign_mode_from_name (sign, &style.sign))
-    return fail ("explain: unknown --sign '%s' (both, positive, negative, absolute)", sign);
+    return rel_cli_fail (1, "explain: unknown --sign '%s' (both, positive, negative, absolute)", sign);
   if (!(percentile >= 0 && percentile <= 100))
-    return fail ("explain: --percentile must lie in [0, 100]");
+    return rel_cli_fail (1, "explain: --percentile must lie in [0, 100]");
   style.percentile = percentile;
   style.overlay = overlay;
 
@@ -482,14 +464,14 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
       g_autofree char *lower = g_ascii_strdown (out_path, -1);
       /* refuse before a long computation, not after */
       if (!g_str_has_suffix (lower, ".npy") && !g_str_has_suffix (lower, ".png"))
-        return fail ("cannot tell the format of '%s': use a .npy or .png file name", out_path);
+        return rel_cli_fail (1, "cannot tell the format of '%s': use a .npy or .png file name", out_path);
       if (overlay && !g_str_has_suffix (lower, ".png"))
-        return fail ("explain: --overlay needs a .png output");
+        return rel_cli_fail (1, "explain: --overlay needs a .png output");
       if (!rel_file_check_writable (out_path, &error))
-        return fail ("%s", error->message);
+        return rel_cli_fail (1, "%s", error->message);
     }
   if (dataset && overlay && !(format && strcmp (format, "png") == 0))
-    return fail ("explain: --overlay needs --format png");
+    return rel_cli_fail (1, "explain: --overlay needs --format png");
 
   /* One method per run: a second --method used to replace the first silently. */
   if (method_names_given && g_strv_length (method_names_given) > 1)
@@ -501,25 +483,25 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
   method_name = method_names_given ? method_names_given[0] : NULL;
   method = lookup_method (method_name, &error);
   if (method == NULL)
-    return fail ("%s", error->message);
+    return rel_cli_fail (1, "%s", error->message);
   params = build_params (method, sets, &error);
   if (params == NULL)
-    return fail ("%s", error->message);
+    return rel_cli_fail (1, "%s", error->message);
   gboolean target_true = g_strcmp0 (target_text, "true") == 0;
   if (target_true && dataset == NULL)
-    return fail ("explain: --target true needs --dataset (its folders give the true class)");
+    return rel_cli_fail (1, "explain: --target true needs --dataset (its folders give the true class)");
   if (class_level < 0 || (class_level > 0 && !target_true))
-    return fail ("explain: --class-level N (N ≥ 1) goes with --dataset and --target true");
+    return rel_cli_fail (1, "explain: --class-level N (N ≥ 1) goes with --dataset and --target true");
   if (!rel_target_parse (target_true ? NULL : target_text, &req.target, &error))
-    return fail ("%s", error->message);
+    return rel_cli_fail (1, "%s", error->message);
   req.target.log_prob = log_prob;
 
   model = rel_model_load (argv[1], &error);
   if (model == NULL)
-    return fail ("%s: %s", argv[1], error->message);
+    return rel_cli_fail (1, "%s: %s", argv[1], error->message);
   for (gsize i = 0; i < G_N_ELEMENTS (overrides); i++)
     if (*overrides[i].value && !rel_preprocess_set (model, overrides[i].key, *overrides[i].value, &error))
-      return fail ("--%s", error->message);
+      return rel_cli_fail (1, "--%s", error->message);
 
   req.model = model;
   req.params = params;
@@ -534,18 +516,18 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
       g_autoptr(RelExplanation) e = NULL;
 
       if (input == NULL)
-        return fail ("%s: %s", argv[2], error->message);
+        return rel_cli_fail (1, "%s: %s", argv[2], error->message);
       req.input = input;
       progress.enabled = method->sampling && isatty (STDERR_FILENO);
       e = rel_explain (method, &req, &error);
       if (progress.enabled)
         fprintf (stderr, "\n");
       if (e == NULL)
-        return fail ("%s: %s", method->name, error->message);
+        return rel_cli_fail (1, "%s: %s", method->name, error->message);
       gboolean nearly_zero = FALSE;
       if (!write_output (out_path, model, input, e, &style,
                          rel_params_reference_output (params, e->explained_output), &nearly_zero, &error))
-        return fail ("%s", error->message);
+        return rel_cli_fail (1, "%s", error->message);
       if (nearly_zero)
         {
           g_autofree float *map = NULL;
@@ -565,11 +547,11 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
     const char *ext = format && strcmp (format, "png") == 0 ? ".png" : ".npy";
 
     if (!g_file_test (dataset, G_FILE_TEST_IS_DIR))
-      return fail ("%s: not a folder", dataset);
+      return rel_cli_fail (1, "%s: not a folder", dataset);
     if (!collect_files (dataset, NULL, 0, files, &error))
-      return fail ("%s: %s", dataset, error->message);
+      return rel_cli_fail (1, "%s: %s", dataset, error->message);
     if (files->len == 0)
-      return fail ("%s: no images or .npy files found", dataset);
+      return rel_cli_fail (1, "%s: no images or .npy files found", dataset);
     g_ptr_array_sort (files, compare_strings);
     /* --target true: each file's class from the folder layout, all known before any work */
     g_autofree int *true_class = NULL;
@@ -584,7 +566,7 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
                                   (const char *const *) model->labels, model->labels ? model->n_labels : 0,
                                   rel_model_num_classes (model), class_level, &error);
         if (layout == NULL)
-          return fail ("explain: --class-level: %s", error->message);
+          return rel_cli_fail (1, "explain: --class-level: %s", error->message);
         true_class = g_new (int, files->len);
         guint unknown = 0;
         const char *example = NULL;
@@ -596,7 +578,7 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
               example = g_ptr_array_index (files, i);
           }
         if (unknown > 0)
-          return fail ("explain: %u of %u files have no true class among the model's outputs (%s, for one): "
+          return rel_cli_fail (1, "explain: %u of %u files have no true class among the model's outputs (%s, for one): "
                        "no folder on their path is named after one of its labels%s",
                        unknown, files->len, example,
                        layout->matched || class_level > 0 ? "" : "; choose the class folders with --class-level N");
@@ -608,9 +590,9 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
       trimmed[strlen (trimmed) - 1] = '\0';
     g_autofree char *part_path = shard_n > 0 ? g_strdup_printf ("%s.part-%d-of-%d", trimmed, shard_k, shard_n) : NULL;
     if (shard_n == 0 && !rel_folder_check_writable (out_dir, TRUE, &error))
-      return fail ("%s", error->message);
+      return rel_cli_fail (1, "%s", error->message);
     if (shard_n > 0 && shard_out == NULL && !rel_file_check_writable (part_path, &error))
-      return fail ("%s", error->message);
+      return rel_cli_fail (1, "%s", error->message);
 
     /* before the progress bar starts, so warnings get lines of their own */
     guint n_skipped = 0;
@@ -644,7 +626,7 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
           n_mine += owner[i] == shard_k - 1;
         g_autofree char *settings = explain_settings_digest (original[1], original_argc, original, &error);
         if (settings == NULL)
-          return fail ("%s: %s", original[1], error->message);
+          return rel_cli_fail (1, "%s: %s", original[1], error->message);
         g_autofree char *list = rel_shard_digest ((const char *const *) files->pdata, (int) files->len);
         g_autoptr(GKeyFile) header = g_key_file_new ();
         g_key_file_set_string (header, "part", "command", "explain");
@@ -662,7 +644,7 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
         if (tmp_dir == NULL)
           {
             g_bytes_unref (rel_part_writer_finish (part_writer));
-            return fail ("cannot make a temporary folder: %s", error->message);
+            return rel_cli_fail (1, "cannot make a temporary folder: %s", error->message);
           }
       }
     progress.enabled = TRUE;
@@ -691,7 +673,7 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
             end_bar (&progress);
             {
               g_autofree char *shown = rel_quote_path (in_path);
-              return fail ("%s: %s", shown, error->message);
+              return rel_cli_fail (1, "%s: %s", shown, error->message);
             }
           }
         req.input = input;
@@ -706,26 +688,26 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
             end_bar (&progress);
             {
               g_autofree char *shown = rel_quote_path (in_path);
-              return fail ("%s: %s: %s", shown, method->name, error->message);
+              return rel_cli_fail (1, "%s: %s: %s", shown, method->name, error->message);
             }
           }
         if (g_mkdir_with_parents (dst_dir, 0755) != 0)
           {
             end_bar (&progress);
-            return fail ("cannot create '%s'", dst_dir);
+            return rel_cli_fail (1, "cannot create '%s'", dst_dir);
           }
         if (!write_output (dst, model, input, e, &style,
                            rel_params_reference_output (params, e->explained_output), NULL, &error))
           {
             end_bar (&progress);
-            return fail ("%s", error->message);
+            return rel_cli_fail (1, "%s", error->message);
           }
         if (part_writer)
           {
             g_autofree char *bytes = NULL;
             gsize len = 0;
             if (!g_file_get_contents (dst, &bytes, &len, &error))
-              return fail ("%s", error->message);
+              return rel_cli_fail (1, "%s", error->message);
             g_unlink (dst);
             add_output_entry (part_writer, i, name, bytes, len);
           }
@@ -742,7 +724,7 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
             return 0;
           }
         if (!rel_file_set_contents (part_path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
-          return fail ("%s", error->message);
+          return rel_cli_fail (1, "%s", error->message);
         printf ("shard %d/%d: explained %d of %u inputs into %s\n", shard_k, shard_n, done, files->len, part_path);
         return 0;
       }
@@ -814,9 +796,9 @@ rel_cli_methods (int argc, char **argv)
 
   g_option_context_add_main_entries (octx, entries, NULL);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
-    return fail ("methods: %s", error->message);
+    return rel_cli_fail (1, "methods: %s", error->message);
   if (argc != 1)
-    return fail ("methods: unexpected argument '%s'", argv[1]);
+    return rel_cli_fail (1, "methods: unexpected argument '%s'", argv[1]);
 
   if (json)
     {

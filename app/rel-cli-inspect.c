@@ -33,22 +33,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
-
-int
-rel_cli_fail (int status, const char *fmt, ...)
-{
-  g_autofree char *msg = NULL;
-  va_list ap;
-  va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  for (char *p = msg; *p; p++)
-    if (*p == '\n')
-      *p = ' ';
-  fprintf (stderr, "%s: %s\n", rel_cli_name (), msg);
-  return status;
-}
 
 void
 rel_cli_json_number (JsonBuilder *b, const char *name, double v)

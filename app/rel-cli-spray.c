@@ -51,25 +51,6 @@
 #include <hdf5.h>
 #endif
 
-#define EXIT_USAGE 2
-
-static int
-spray_fail (int status, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static int
-spray_fail (int status, const char *fmt, ...)
-{
-  g_autofree char *msg = NULL;
-  va_list ap;
-  va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  for (char *p = msg; *p; p++)
-    if (*p == '\n')
-      *p = ' ';
-  fprintf (stderr, "%s: %s\n", rel_cli_name (), msg);
-  return status;
-}
 
 typedef struct {
   char           *name;
@@ -593,31 +574,31 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
   g_autoptr(GOptionContext) octx = g_option_context_new ("MODEL DATASET — cluster a class's explanations (SpRAy)");
   g_option_context_add_main_entries (octx, entries, NULL);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
-    return spray_fail (EXIT_USAGE, "%s", error->message);
+    return rel_cli_fail (EXIT_USAGE, "%s", error->message);
   if (argc != 3)
-    return spray_fail (EXIT_USAGE, "usage: relevance-cli spray MODEL DATASET [--class C|--all] [--json] [--out FILE]");
+    return rel_cli_fail (EXIT_USAGE, "usage: relevance-cli spray MODEL DATASET [--class C|--all] [--json] [--out FILE]");
   if (out == NULL && !json)
-    return spray_fail (EXIT_USAGE, "nothing to write: give --out FILE and/or --json");
+    return rel_cli_fail (EXIT_USAGE, "nothing to write: give --out FILE and/or --json");
   int shard_k = 0, shard_n = 0;
   if (shard_text && !rel_shard_parse (shard_text, &shard_k, &shard_n, &error))
-    return spray_fail (EXIT_USAGE, "%s", error->message);
+    return rel_cli_fail (EXIT_USAGE, "%s", error->message);
   if (shard_out && shard_text == NULL)
     {
       shard_k = shard_out->k;
       shard_n = shard_out->n;
     }
   if (shard_n > 0 && out == NULL && shard_out == NULL)
-    return spray_fail (EXIT_USAGE, "--shard needs --out FILE: the part is written to FILE.part-K-of-N");
+    return rel_cli_fail (EXIT_USAGE, "--shard needs --out FILE: the part is written to FILE.part-K-of-N");
   g_autofree char *settings = settings_digest (original_argc > 1 ? original[1] : "", original_argc, original, &error);
   if (settings == NULL && argc >= 2)
-    return spray_fail (1, "%s: %s", argv[1], error->message);
+    return rel_cli_fail (1, "%s: %s", argv[1], error->message);
   if (class_name && all)
-    return spray_fail (EXIT_USAGE, "--class and --all exclude each other");
+    return rel_cli_fail (EXIT_USAGE, "--class and --all exclude each other");
   if (class_level < 0)
-    return spray_fail (EXIT_USAGE, "--class-level: %d is not a folder level (1 is the dataset's subfolders)", class_level);
+    return rel_cli_fail (EXIT_USAGE, "--class-level: %d is not a folder level (1 is the dataset's subfolders)", class_level);
 #ifndef REL_HAVE_HDF5
   if (out)
-    return spray_fail (1, "HDF5 output is unavailable: relevance-cli was built without libhdf5 (use --json)");
+    return rel_cli_fail (1, "HDF5 output is unavailable: relevance-cli was built without libhdf5 (use --json)");
 #endif
   g_autofree char *attr_path = NULL;
   if (out)
@@ -638,20 +619,20 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
           attr_path = g_strconcat (s, ".attribution.h5", NULL);
         }
       if (strcmp (attr_path, out) == 0)
-        return spray_fail (EXIT_USAGE, "--attribution must differ from --out");
+        return rel_cli_fail (EXIT_USAGE, "--attribution must differ from --out");
       /* refuse now, not after explaining the whole data set */
       g_autofree char *part_path = shard_n > 0 ? g_strdup_printf ("%s.part-%d-of-%d", out, shard_k, shard_n) : NULL;
       if (shard_out == NULL && part_path && !rel_file_check_writable (part_path, &error))
-        return spray_fail (1, "%s", error->message);
+        return rel_cli_fail (1, "%s", error->message);
       if (shard_n == 0 && (!rel_file_check_writable (out, &error) || !rel_file_check_writable (attr_path, &error)))
-        return spray_fail (1, "%s", error->message);
+        return rel_cli_fail (1, "%s", error->message);
     }
 
   const RelMethodDef *method = rel_method_lookup (method_name ? method_name : "lrp-epsilon");
   if (method == NULL && method_name == NULL)
     method = rel_methods ()[0];
   if (method == NULL)
-    return spray_fail (EXIT_USAGE, "unknown method “%s” (see relevance-cli methods)", method_name);
+    return rel_cli_fail (EXIT_USAGE, "unknown method “%s” (see relevance-cli methods)", method_name);
   g_autoptr(RelParams) mp = rel_params_new (method);
   RelParams *sp[5] = {
     rel_params_new (rel_spray_stage_preprocess ()), rel_params_new (rel_spray_stage_affinity ()),
@@ -680,7 +661,7 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
                                                    : rel_spray_params_set (sp, sets[i], &error);
       if (!ok)
         {
-          status = spray_fail (EXIT_USAGE, "--set %s: %s", sets[i], error->message);
+          status = rel_cli_fail (EXIT_USAGE, "--set %s: %s", sets[i], error->message);
           goto out;
         }
     }
@@ -688,24 +669,24 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
     g_autofree char *kv = NULL;
     if (k >= 0 && !rel_params_set (sp[3], "k", (kv = g_strdup_printf ("%d", k)), &error))
       {
-        status = spray_fail (EXIT_USAGE, "--k: %s", error->message);
+        status = rel_cli_fail (EXIT_USAGE, "--k: %s", error->message);
         goto out;
       }
     g_clear_pointer (&kv, g_free);
     if (neighbors >= 0 && !rel_params_set (sp[1], "neighbors", (kv = g_strdup_printf ("%d", neighbors)), &error))
       {
-        status = spray_fail (EXIT_USAGE, "--neighbors: %s", error->message);
+        status = rel_cli_fail (EXIT_USAGE, "--neighbors: %s", error->message);
         goto out;
       }
     if (knn && !rel_params_set (sp[1], "knn", knn, &error))
       {
-        status = spray_fail (EXIT_USAGE, "--knn: %s", error->message);
+        status = rel_cli_fail (EXIT_USAGE, "--knn: %s", error->message);
         goto out;
       }
     g_clear_pointer (&kv, g_free);
     if (pool >= 0 && !rel_params_set (sp[0], "pool", (kv = g_strdup_printf ("%d", pool)), &error))
       {
-        status = spray_fail (EXIT_USAGE, "--pool: %s", error->message);
+        status = rel_cli_fail (EXIT_USAGE, "--pool: %s", error->message);
         goto out;
       }
   }
@@ -713,13 +694,13 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
   model = rel_model_load (argv[1], &error);
   if (model == NULL)
     {
-      status = spray_fail (1, "%s: %s", argv[1], error->message);
+      status = rel_cli_fail (1, "%s: %s", argv[1], error->message);
       goto out;
     }
   ds = rel_dataset_scan (argv[2], NULL, NULL, NULL, &error);
   if (ds == NULL)
     {
-      status = spray_fail (1, "%s: %s", argv[2], error->message);
+      status = rel_cli_fail (1, "%s: %s", argv[2], error->message);
       goto out;
     }
   layout = rel_dataset_layout_new (argv[2], (const char *const *) ds->paths->pdata, ds->paths->len,
@@ -727,13 +708,13 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
                                    rel_model_num_classes (model), class_level, &error);
   if (layout == NULL)
     {
-      status = spray_fail (EXIT_USAGE, "--class-level: %s", error->message);
+      status = rel_cli_fail (EXIT_USAGE, "--class-level: %s", error->message);
       goto out;
     }
   if (layout->n_classes == 0)
     {
       if (layout->n_levels == 0)
-        status = spray_fail (1, "%s has no class subfolders", argv[2]);
+        status = rel_cli_fail (1, "%s has no class subfolders", argv[2]);
       else
         {
           /* Say so and ask: a guessed mapping would explain the wrong classes. */
@@ -743,7 +724,7 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
               g_autofree char *names = rel_dataset_layout_describe_level (layout, l, 3);
               g_string_append_printf (levels, "%s%d: %s", l > 1 ? "; " : "", l, names);
             }
-          status = spray_fail (1, "no folder in %s is named after one of the model's classes; "
+          status = rel_cli_fail (1, "no folder in %s is named after one of the model's classes; "
                                "choose the class folders with --class-level N (%s)", argv[2], levels->str);
         }
       goto out;
@@ -753,7 +734,7 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
   if (class_name && (wanted = rel_dataset_layout_find_class (layout, class_name)) < 0)
     {
       g_autofree char *known = g_strjoinv (", ", layout->class_names);
-      status = spray_fail (EXIT_USAGE, "no class “%s” in %s (its classes: %s)", class_name, argv[2], known);
+      status = rel_cli_fail (EXIT_USAGE, "no class “%s” in %s (its classes: %s)", class_name, argv[2], known);
       goto out;
     }
   for (int c = 0; c < layout->n_classes; c++)
@@ -778,7 +759,7 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
     }
   if (runs->len == 0)
     {
-      status = spray_fail (EXIT_USAGE, "no class “%s” in %s", class_name, argv[2]);
+      status = rel_cli_fail (EXIT_USAGE, "no class “%s” in %s", class_name, argv[2]);
       goto out;
     }
 
@@ -803,12 +784,12 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
       g_autofree char *set = g_key_file_get_string (merge->parts[0]->header, "part", "settings", NULL);
       if (merge->n_items != n_items || g_strcmp0 (list, list_digest) != 0)
         {
-          status = spray_fail (1, "%s changed since the parts were made (its image list differs)", argv[2]);
+          status = rel_cli_fail (1, "%s changed since the parts were made (its image list differs)", argv[2]);
           goto out;
         }
       if (g_strcmp0 (set, settings) != 0)
         {
-          status = spray_fail (1, "%s changed since the parts were made", argv[1]);
+          status = rel_cli_fail (1, "%s changed since the parts were made", argv[1]);
           goto out;
         }
     }
@@ -849,7 +830,7 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
       ClassRun *cr = &g_array_index (runs, ClassRun, c);
       if (cr->n < 3)
         {
-          status = spray_fail (1, "class %s has %d images; SpRAy needs at least 3", cr->name, cr->n);
+          status = rel_cli_fail (1, "class %s has %d images; SpRAy needs at least 3", cr->name, cr->n);
           goto out;
         }
       /* the class's index among the model's outputs, known only when its
@@ -860,7 +841,7 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
       RelTarget target = { model_class >= 0 ? REL_TARGET_CLASS : REL_TARGET_PREDICTED, MAX (model_class, 0), 0, FALSE };
       if (target_text && !rel_target_parse (target_text, &target, &error))
         {
-          status = spray_fail (EXIT_USAGE, "--target: %s", error->message);
+          status = rel_cli_fail (EXIT_USAGE, "--target: %s", error->message);
           goto out;
         }
       g_autoptr(GPtrArray) paths = g_ptr_array_new ();
@@ -892,7 +873,7 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
         {
           if (shard_out)
             shard_out->failed_item = error && error->message ? g_strdup (error->message) : NULL;
-          status = spray_fail (1, "%s", error->message);
+          status = rel_cli_fail (1, "%s", error->message);
           goto out;
         }
       if (part_writer)
@@ -907,7 +888,7 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
                                     sp[0], &cr->dim, &error);
       if (cr->x == NULL)
         {
-          status = spray_fail (1, "%s: %s", cr->name, error->message);
+          status = rel_cli_fail (1, "%s: %s", cr->name, error->message);
           goto out;
         }
       g_autofree int *truth = g_new (int, cr->n);
@@ -918,7 +899,7 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
                                       on_progress, cr->name, NULL, &error);
       if (cr->result == NULL)
         {
-          status = spray_fail (1, "%s: %s", cr->name, error->message);
+          status = rel_cli_fail (1, "%s: %s", cr->name, error->message);
           goto out;
         }
       if (isatty (STDERR_FILENO))
@@ -939,7 +920,7 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
       g_autofree char *part_path = g_strdup_printf ("%s.part-%d-of-%d", out, shard_k, shard_n);
       if (!rel_file_set_contents (part_path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
         {
-          status = spray_fail (1, "%s", error->message);
+          status = rel_cli_fail (1, "%s", error->message);
           goto out;
         }
       printf ("shard %d/%d written to %s\n", shard_k, shard_n, part_path);
@@ -962,7 +943,7 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
           || !rel_atomic_file_commit (g_steal_pointer (&fa), &error)
           || !rel_atomic_file_commit (g_steal_pointer (&fb), &error))
         {
-          status = spray_fail (1, "%s", error->message);
+          status = rel_cli_fail (1, "%s", error->message);
           goto out;
         }
     }

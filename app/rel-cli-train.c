@@ -43,25 +43,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
-
-static int
-train_fail (int status, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static int
-train_fail (int status, const char *fmt, ...)
-{
-  g_autofree char *msg = NULL;
-  va_list ap;
-  va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  for (char *p = msg; *p; p++)
-    if (*p == '\n')
-      *p = ' ';
-  fprintf (stderr, "relevance-cli: %s\n", msg);
-  return status;
-}
 
 typedef struct {
   gboolean tty;
@@ -199,31 +180,31 @@ rel_cli_train (int argc, char **argv)
   cmdline = g_strjoinv (" ", argv);
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return train_fail (EXIT_USAGE, "train: %s (try 'relevance-cli train --help')", error->message);
+    return rel_cli_fail (EXIT_USAGE, "train: %s (try 'relevance-cli train --help')", error->message);
   if (dataset == NULL || out == NULL)
-    return train_fail (EXIT_USAGE, "train: --dataset and --out are required");
+    return rel_cli_fail (EXIT_USAGE, "train: --dataset and --out are required");
   /* an unwritable output must fail now, not after the training */
   if (!rel_file_check_writable (out, &error))
-    return train_fail (1, "%s", error->message);
+    return rel_cli_fail (1, "%s", error->message);
   if (save_dir && !rel_folder_check_writable (save_dir, TRUE, &error))
-    return train_fail (1, "%s", error->message);
+    return rel_cli_fail (1, "%s", error->message);
   rel_train_options_init (&opt);
   if (optimizer == NULL || strcmp (optimizer, "adam") == 0)
     opt.optimizer = REL_OPTIMIZER_ADAM, opt.lr = 0.002;
   else if (strcmp (optimizer, "sgd") == 0)
     opt.optimizer = REL_OPTIMIZER_SGD, opt.lr = 0.05;
   else
-    return train_fail (EXIT_USAGE, "train: --optimizer must be sgd or adam");
+    return rel_cli_fail (EXIT_USAGE, "train: --optimizer must be sgd or adam");
   if (lr_text)
     {
       char *end;
       opt.lr = g_ascii_strtod (lr_text, &end);
       if (*lr_text == '\0' || *end != '\0' || !(opt.lr > 0 && opt.lr < 10))
-        return train_fail (EXIT_USAGE, "train: --lr must be a number in (0, 10)");
+        return rel_cli_fail (EXIT_USAGE, "train: --lr must be a number in (0, 10)");
     }
   if (epochs < 1 || epochs > 1000 || batch < 1 || batch > 65536 || limit < 0 || per_class < 1 || threads < 0
       || seed < 0)
-    return train_fail (EXIT_USAGE, "train: --epochs 1–1000, --batch 1–65536, --limit, --images-per-class, "
+    return rel_cli_fail (EXIT_USAGE, "train: --epochs 1–1000, --batch 1–65536, --limit, --images-per-class, "
                        "--threads and --seed must not be negative");
   opt.epochs = epochs;
   opt.batch = batch;
@@ -231,10 +212,10 @@ rel_cli_train (int argc, char **argv)
   opt.n_threads = threads > 0 ? threads : rel_core_threads ();
 
   if ((train = rel_sample_set_load (dataset, FALSE, &error)) == NULL)
-    return train_fail (1, "%s", error->message);
+    return rel_cli_fail (1, "%s", error->message);
   test = test_path ? rel_sample_set_load (test_path, TRUE, &error) : rel_sample_set_load (dataset, TRUE, &error);
   if (test == NULL)
-    return train_fail (1, "test set: %s", error->message);
+    return rel_cli_fail (1, "test set: %s", error->message);
   if (train->n_skipped > 0 || test->n_skipped > 0)
     {
       fprintf (stderr, "relevance-cli: warning: %d image%s over the size limit (--max-megapixels); skipped\n",
@@ -243,7 +224,7 @@ rel_cli_train (int argc, char **argv)
     }
   if (test->channels != train->channels || test->height != train->height || test->width != train->width
       || test->n_classes != train->n_classes)
-    return train_fail (1, "the test set's images or classes do not match the training set's");
+    return rel_cli_fail (1, "the test set's images or classes do not match the training set's");
   if (limit > 0 && limit < train->n)
     train->n = limit;
 
@@ -252,7 +233,7 @@ rel_cli_train (int argc, char **argv)
   if (plant)
     {
       if (!rel_plant_spec_parse (&spec, plant, train, &error))
-        return train_fail (EXIT_USAGE, "train: --%s", error->message);
+        return rel_cli_fail (EXIT_USAGE, "train: --%s", error->message);
       have_plant = TRUE;
     }
   /* the test copy: every image gets the artifact */
@@ -264,7 +245,7 @@ rel_cli_train (int argc, char **argv)
   model = rel_train_build (arch ? arch : "tiny", train->channels, train->height, train->width,
                            (const char *const *) train->class_names, mean, std, (guint64) seed, &error);
   if (model == NULL)
-    return train_fail (arch ? EXIT_USAGE : 1, "train: %s", error->message);
+    return rel_cli_fail (arch ? EXIT_USAGE : 1, "train: %s", error->message);
 
   bar.tty = isatty (2);
   bar.start = g_get_monotonic_time ();
@@ -273,7 +254,7 @@ rel_cli_train (int argc, char **argv)
            opt.epochs, opt.batch, opt.optimizer == REL_OPTIMIZER_SGD ? "sgd" : "adam", opt.lr,
            have_plant ? ", planting " : "", have_plant ? plant : "");
   if (!rel_train (model, train, have_plant ? &spec : NULL, &opt, on_progress, &bar, NULL, &error))
-    return train_fail (1, "%s", error->message);
+    return rel_cli_fail (1, "%s", error->message);
   printf ("train_seconds: %.1f\n", (g_get_monotonic_time () - bar.start) / 1e6);
 
   /* how the model was made, for the app and for tests of the shortcut (keys
@@ -293,18 +274,18 @@ rel_cli_train (int argc, char **argv)
         }
     }
   if (!rel_onnx_export (model, out, &error))
-    return train_fail (1, "%s", error->message);
+    return rel_cli_fail (1, "%s", error->message);
 
   acc = rel_train_evaluate (model, test, NULL, NULL, opt.n_threads, &error);
   if (acc < 0)
-    return train_fail (1, "%s", error->message);
+    return rel_cli_fail (1, "%s", error->message);
   printf ("test_images: %d\nclean_accuracy: %.4f\n", test->n, acc);
   if (have_plant && spec.target_class >= 0)
     {
       g_autofree int *pred = g_new (int, test->n);
       int others = 0, flipped = 0;
       if (rel_train_evaluate (model, test, &paste, pred, opt.n_threads, &error) < 0)
-        return train_fail (1, "%s", error->message);
+        return rel_cli_fail (1, "%s", error->message);
       for (int i = 0; i < test->n; i++)
         if (test->labels[i] != spec.target_class)
           {
@@ -331,9 +312,9 @@ rel_cli_train (int argc, char **argv)
       printf ("\n");
     }
   if (save_dir && !save_images (test, have_plant ? &paste : NULL, save_dir, per_class, &error))
-    return train_fail (1, "%s", error->message);
+    return rel_cli_fail (1, "%s", error->message);
   printf ("model: %s\n", out);
   if (min_acc && acc < g_ascii_strtod (min_acc, NULL))
-    return train_fail (1, "clean test accuracy %.4f is below --min-accuracy %s", acc, min_acc);
+    return rel_cli_fail (1, "clean test accuracy %.4f is below --min-accuracy %s", acc, min_acc);
   return 0;
 }

@@ -65,9 +65,17 @@ int rel_cli_correct (int argc, char **argv);  /* app/rel-cli-correct.c */
 int rel_cli_evaluate (int argc, char **argv); /* app/rel-cli-evaluate.c */
 int rel_cli_concepts (int argc, char **argv); /* app/rel-cli-concepts.c */
 
-/* Shared by inspect and correct (app/rel-cli-inspect.c). */
-/* Prints "relevance-cli: MESSAGE" (one line) on stderr and returns @status. */
+/* Errors, for every command (app/relevance-cli.c): one line on stderr,
+ * "relevance-cli: MESSAGE" (newlines inside become spaces); the exit status
+ * is 1, or EXIT_USAGE for a bad option, a missing argument or an invalid value. */
+#define EXIT_USAGE 2
+void  rel_cli_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+/* rel_cli_error(), then returns @status. */
 int   rel_cli_fail (int status, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* @error's message (or "unknown error"), then returns @status. */
+int   rel_cli_fail_error (int status, const GError *error);
+
+/* Shared by inspect and correct (app/rel-cli-inspect.c). */
 /* "T-shirt/top, Trouser, …": the model's classes, for error messages; g_free. */
 char *rel_cli_class_list (RelModel *model);
 /* --region's value: "x,y,w,h", or a region file (FILE.json, rel_region_load_json). */

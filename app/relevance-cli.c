@@ -32,34 +32,50 @@
 #include <string.h>
 #include <time.h>
 
-#define EXIT_USAGE 2
 #define DEFAULT_THREADS 2
 #define MAX_THREADS 256
 /* samples per forward pass when predict batches inputs of one shape */
 #define PREDICT_MAX_BATCH 16
 
-/* One line on stderr: newlines inside @fmt's result become spaces. */
-static void G_GNUC_PRINTF (1, 2)
-print_error (const char *fmt, ...)
+static char *
+one_line (const char *fmt, va_list ap)
+{
+  char *msg = g_strdup_vprintf (fmt, ap);
+  g_strdelimit (msg, "\n\r", ' ');
+  return msg;
+}
+
+/* "relevance-cli: …", or under MPI "relevance-cli: rank R: …" (rel_cli_name). */
+void
+rel_cli_error (const char *fmt, ...)
 {
   g_autofree char *msg = NULL;
   va_list ap;
 
   va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
+  msg = one_line (fmt, ap);
   va_end (ap);
-  for (char *p = msg; *p; p++)
-    if (*p == '\n' || *p == '\r')
-      *p = ' ';
-  fprintf (stderr, "relevance-cli: %s\n", msg);
+  fprintf (stderr, "%s: %s\n", rel_cli_name (), msg);
   fflush (stderr);
 }
 
-static int
-fail (int status, const GError *error)
+int
+rel_cli_fail (int status, const char *fmt, ...)
 {
-  print_error ("%s", error ? error->message : "unknown error");
+  g_autofree char *msg = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  msg = one_line (fmt, ap);
+  va_end (ap);
+  rel_cli_error ("%s", msg);
   return status;
+}
+
+int
+rel_cli_fail_error (int status, const GError *error)
+{
+  return rel_cli_fail (status, "%s", error ? error->message : "unknown error");
 }
 
 /* The image size limit lives in the environment, where the core reads it
@@ -70,7 +86,7 @@ parse_max_megapixels (const char *text)
   guint64 v;
   if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, REL_IMAGE_MAX_MEGAPIXELS, &v, NULL))
     {
-      print_error ("--max-megapixels must be an integer from 1 to %d", REL_IMAGE_MAX_MEGAPIXELS);
+      rel_cli_error ("--max-megapixels must be an integer from 1 to %d", REL_IMAGE_MAX_MEGAPIXELS);
       return FALSE;
     }
   g_setenv ("RELEVANCE_MAX_MEGAPIXELS", text, TRUE);
@@ -83,7 +99,7 @@ parse_threads (const char *text, int *threads)
   guint64 v;
   if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, MAX_THREADS, &v, NULL))
     {
-      print_error ("--threads must be an integer from 1 to %d", MAX_THREADS);
+      rel_cli_error ("--threads must be an integer from 1 to %d", MAX_THREADS);
       return FALSE;
     }
   *threads = (int) v;
@@ -141,12 +157,12 @@ parse_options (GOptionContext *ctx, const char *command, int *argc, char ***argv
 
   if (!g_option_context_parse (ctx, argc, argv, &error))
     {
-      print_error ("%s: %s (try 'relevance-cli %s --help')", command, error->message, command);
+      rel_cli_error ("%s: %s (try 'relevance-cli %s --help')", command, error->message, command);
       return FALSE;
     }
   if (o && (o->threads < 1 || o->threads > MAX_THREADS))
     {
-      print_error ("%s: --threads must be from 1 to %d", command, MAX_THREADS);
+      rel_cli_error ("%s: --threads must be from 1 to %d", command, MAX_THREADS);
       return FALSE;
     }
   return TRUE;
@@ -166,7 +182,7 @@ load_model (const char *path, const CommonOptions *o, int *status)
   model = rel_model_load (path, &error);
   if (model == NULL)
     {
-      *status = fail (1, error);
+      *status = rel_cli_fail_error (1, error);
       return NULL;
     }
   for (gsize i = 0; i < G_N_ELEMENTS (overrides); i++)
@@ -182,7 +198,7 @@ load_model (const char *path, const CommonOptions *o, int *status)
           g_autofree char *prefix = g_strdup_printf ("%s: ", overrides[i].key);
           const char *why = g_str_has_prefix (error->message, prefix) ? error->message + strlen (prefix)
                                                                       : error->message;
-          print_error ("--%s: %s", strcmp (overrides[i].key, "labels_file") == 0 ? "labels" : overrides[i].key, why);
+          rel_cli_error ("--%s: %s", strcmp (overrides[i].key, "labels_file") == 0 ? "labels" : overrides[i].key, why);
           *status = usage ? EXIT_USAGE : 1;
           return NULL;
         }
@@ -414,9 +430,9 @@ same_sample_shape (const RelTensor *a, const RelTensor *b)
 }
 
 static int
-cmd_predict (int argc, char **argv, int threads)
+cmd_predict (int argc, char **argv)
 {
-  CommonOptions o = { .threads = threads };
+  CommonOptions o = { .threads = rel_core_threads () };
   int top = 5;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
@@ -448,13 +464,13 @@ cmd_predict (int argc, char **argv, int threads)
   if (argc < 3)
     {
       common_options_clear (&o);
-      print_error ("predict: give a MODEL and at least one INPUT (try 'relevance-cli predict --help')");
+      rel_cli_error ("predict: give a MODEL and at least one INPUT (try 'relevance-cli predict --help')");
       return EXIT_USAGE;
     }
   if (top < 1)
     {
       common_options_clear (&o);
-      print_error ("predict: --top must be at least 1");
+      rel_cli_error ("predict: --top must be at least 1");
       return EXIT_USAGE;
     }
   rel_core_init (o.threads);
@@ -471,7 +487,7 @@ cmd_predict (int argc, char **argv, int threads)
       PendingInput p = { argv[i], rel_input_load (model, argv[i], &error) };
       if (p.tensor == NULL)
         {
-          status = fail (1, error);
+          status = rel_cli_fail_error (1, error);
           goto out;
         }
       if (pending->len > 0
@@ -481,7 +497,7 @@ cmd_predict (int argc, char **argv, int threads)
           if (!flush_batch (model, pending, top, json, &error))
             {
               rel_tensor_unref (p.tensor);
-              status = fail (1, error);
+              status = rel_cli_fail_error (1, error);
               goto out;
             }
           pending_clear (pending);
@@ -491,7 +507,7 @@ cmd_predict (int argc, char **argv, int threads)
       pending_n += p.tensor->shape[0];
     }
   if (!flush_batch (model, pending, top, json, &error))
-    status = fail (1, error);
+    status = rel_cli_fail_error (1, error);
 
 out:
   pending_clear (pending);
@@ -535,9 +551,9 @@ bench_run (RelModel *model, const char *method, const char *const *sets, RelTens
 }
 
 static int
-cmd_bench (int argc, char **argv, int threads)
+cmd_bench (int argc, char **argv)
 {
-  CommonOptions o = { .threads = threads };
+  CommonOptions o = { .threads = rel_core_threads () };
   g_autofree char *method = NULL;
   g_auto(GStrv) sets = NULL;
   int batch = 1, repeat = 20, warmup = 3;
@@ -580,16 +596,16 @@ cmd_bench (int argc, char **argv, int threads)
   if (sets && strcmp (method, "forward") == 0)
     {
       common_options_clear (&o);
-      print_error ("bench: --set needs a --method to set it on");
+      rel_cli_error ("bench: --set needs a --method to set it on");
       return EXIT_USAGE;
     }
   if (argc != 2 || batch < 1 || batch > 4096 || repeat < 1 || repeat > 1000000 || warmup < 0 || warmup > 1000000)
     {
       common_options_clear (&o);
       if (argc != 2)
-        print_error ("bench: give exactly one MODEL (try 'relevance-cli bench --help')");
+        rel_cli_error ("bench: give exactly one MODEL (try 'relevance-cli bench --help')");
       else
-        print_error ("bench: --batch must be 1 to 4096, --repeat 1 to 1000000, --warmup 0 to 1000000");
+        rel_cli_error ("bench: --batch must be 1 to 4096, --repeat 1 to 1000000, --warmup 0 to 1000000");
       return EXIT_USAGE;
     }
   rel_core_init (o.threads);
@@ -600,7 +616,7 @@ cmd_bench (int argc, char **argv, int threads)
 
   if (!rel_model_input_shape (model, batch, &ndim, shape, &error)
       || (input = rel_tensor_new_f32 (ndim, shape, &error)) == NULL)
-    return fail (1, error);
+    return rel_cli_fail_error (1, error);
   low = model->preprocess.range_low;
   high = model->preprocess.range_high;
   if (!(low < high) || !isfinite (low) || !isfinite (high))
@@ -614,13 +630,13 @@ cmd_bench (int argc, char **argv, int threads)
 
   for (int i = 0; i < warmup; i++)
     if (!bench_run (model, method, (const char *const *) sets, input, &error))
-      return fail (1, error);
+      return rel_cli_fail_error (1, error);
   times = g_new (double, repeat);
   for (int i = 0; i < repeat; i++)
     {
       double t0 = now_ms ();
       if (!bench_run (model, method, (const char *const *) sets, input, &error))
-        return fail (1, error);
+        return rel_cli_fail_error (1, error);
       times[i] = now_ms () - t0;
     }
   qsort (times, (size_t) repeat, sizeof (double), compare_double);
@@ -670,7 +686,7 @@ cmd_bench (int argc, char **argv, int threads)
 /* ---- ops ---- */
 
 static int
-cmd_ops (int argc, char **argv, int threads)
+cmd_ops (int argc, char **argv)
 {
   g_autoptr(GOptionContext) ctx = g_option_context_new ("— list the supported ONNX operators, one per line");
 
@@ -678,7 +694,7 @@ cmd_ops (int argc, char **argv, int threads)
     return EXIT_USAGE;
   if (argc != 1)
     {
-      print_error ("ops: takes no arguments");
+      rel_cli_error ("ops: takes no arguments");
       return EXIT_USAGE;
     }
   for (const char *const *n = rel_op_names (); *n; n++)
@@ -688,22 +704,28 @@ cmd_ops (int argc, char **argv, int threads)
 
 /* ---- dispatch ---- */
 
+/* Every command: adding one is a row here (and its file in meson.build).
+ * The help and the unknown-command error list this table. */
 static const struct {
   const char *name;
   const char *summary;
+  int       (*run) (int argc, char **argv);  /* argv[0] is the command */
+  gboolean    prgname;  /* its --help's usage line names the command (the others set their own) */
 } commands[] = {
-  { "predict", "MODEL INPUT…  top-K classes and probabilities" },
-  { "explain", "MODEL INPUT…  relevance heatmaps (see 'methods')" },
-  { "methods", "              the explanation methods and their parameters" },
-  { "bench",   "MODEL         time the forward pass or a method" },
-  { "ops",     "              the supported ONNX operators" },
-  { "train",   "--dataset PATH  train a small CNN, optionally with a planted artifact" },
-  { "spray",   "MODEL DATASET  cluster a class's explanations (SpRAy)" },
-  { "merge",   "PART…  join the parts of a --shard K/N run of explain --dataset or spray" },
-  { "inspect", "MODEL DATASET  test a suspected Clever Hans: relevance mass, removal, transplant" },
-  { "correct", "MODEL DATASET  remove an artifact from a model (P-ClArC, A-ClArC)" },
-  { "evaluate", "MODEL INPUT|DATASET  score explanations: pixel flipping, infidelity, sensitivity, sanity checks" },
-  { "concepts", "MODEL INPUT  the channels a prediction relies on, their heatmaps and reference images (CRP)" },
+  { "predict", "MODEL INPUT…  top-K classes and probabilities", cmd_predict, TRUE },
+  { "explain", "MODEL INPUT…  relevance heatmaps (see 'methods')", rel_cli_explain, FALSE },
+  { "methods", "              the explanation methods and their parameters", rel_cli_methods, FALSE },
+  { "bench",   "MODEL         time the forward pass or a method", cmd_bench, TRUE },
+  { "ops",     "              the supported ONNX operators", cmd_ops, TRUE },
+  { "train",   "--dataset PATH  train a small CNN, optionally with a planted artifact", rel_cli_train, FALSE },
+  { "spray",   "MODEL DATASET  cluster a class's explanations (SpRAy)", rel_cli_spray, FALSE },
+  { "merge",   "PART…  join the parts of a --shard K/N run of explain --dataset or spray", rel_cli_merge, FALSE },
+  { "inspect", "MODEL DATASET  test a suspected Clever Hans: relevance mass, removal, transplant", rel_cli_inspect, FALSE },
+  { "correct", "MODEL DATASET  remove an artifact from a model (P-ClArC, A-ClArC)", rel_cli_correct, FALSE },
+  { "evaluate", "MODEL INPUT|DATASET  score explanations: pixel flipping, infidelity, sensitivity, sanity checks",
+    rel_cli_evaluate, FALSE },
+  { "concepts", "MODEL INPUT  the channels a prediction relies on, their heatmaps and reference images (CRP)",
+    rel_cli_concepts, FALSE },
 };
 
 static void
@@ -767,34 +789,26 @@ run (int argc, char **argv)
         }
       else
         {
-          print_error ("unknown option '%s' (try 'relevance-cli --help')", argv[i]);
+          rel_cli_error ("unknown option '%s' (try 'relevance-cli --help')", argv[i]);
           return EXIT_USAGE;
         }
     }
   if (i >= argc)
     {
-      print_error ("no command given (try 'relevance-cli --help')");
+      rel_cli_error ("no command given (try 'relevance-cli --help')");
       return EXIT_USAGE;
     }
   command = argv[i];
   argc -= i;
   argv += i;
   rel_core_init (threads);
-  /* set once: the usage line of a command's --help names the command */
-  if (strcmp (command, "predict") == 0 || strcmp (command, "bench") == 0 || strcmp (command, "ops") == 0)
+  if (strcmp (command, "help") == 0)
     {
-      g_autofree char *prgname = g_strdup_printf ("relevance-cli %s", command);
-      g_set_prgname (prgname);
+      print_usage (stdout);
+      return 0;
     }
-  else
-    g_set_prgname ("relevance-cli");
-
-  if (strcmp (command, "predict") == 0)
-    return cmd_predict (argc, argv, threads);
-  if (strcmp (command, "bench") == 0)
-    return cmd_bench (argc, argv, threads);
-  if (strcmp (command, "ops") == 0)
-    return cmd_ops (argc, argv, threads);
+  /* under mpirun, explain --dataset and spray run as ranks of one job */
+  g_set_prgname ("relevance-cli");
   if ((strcmp (command, "spray") == 0 || strcmp (command, "explain") == 0) && rel_cli_mpi_wanted ())
     {
       gboolean dataset = strcmp (command, "spray") == 0;
@@ -803,30 +817,19 @@ run (int argc, char **argv)
       if (dataset)
         return rel_cli_mpi_run (command, argc, argv);
     }
-  if (strcmp (command, "explain") == 0)
-    return rel_cli_explain (argc, argv);
-  if (strcmp (command, "methods") == 0)
-    return rel_cli_methods (argc, argv);
-  if (strcmp (command, "train") == 0)
-    return rel_cli_train (argc, argv);
-  if (strcmp (command, "spray") == 0)
-    return rel_cli_spray (argc, argv);
-  if (strcmp (command, "merge") == 0)
-    return rel_cli_merge (argc, argv);
-  if (strcmp (command, "inspect") == 0)
-    return rel_cli_inspect (argc, argv);
-  if (strcmp (command, "correct") == 0)
-    return rel_cli_correct (argc, argv);
-  if (strcmp (command, "evaluate") == 0)
-    return rel_cli_evaluate (argc, argv);
-  if (strcmp (command, "concepts") == 0)
-    return rel_cli_concepts (argc, argv);
-  if (strcmp (command, "help") == 0)
-    {
-      print_usage (stdout);
-      return 0;
-    }
-  print_error ("unknown command '%s' (commands: predict, explain, methods, bench, ops, train, spray, merge, inspect, correct, evaluate, concepts)", command);
+  for (gsize c = 0; c < G_N_ELEMENTS (commands); c++)
+    if (strcmp (command, commands[c].name) == 0)
+      {
+        /* set once: the usage line of a command's --help names the command */
+        g_autofree char *prgname = g_strdup_printf ("relevance-cli %s", command);
+        g_set_prgname (commands[c].prgname ? prgname : "relevance-cli");
+        return commands[c].run (argc, argv);
+      }
+
+  g_autoptr (GString) names = g_string_new (NULL);
+  for (gsize c = 0; c < G_N_ELEMENTS (commands); c++)
+    g_string_append_printf (names, "%s%s", c ? ", " : "", commands[c].name);
+  rel_cli_error ("unknown command '%s' (commands: %s)", command, names->str);
   return EXIT_USAGE;
 }
 
@@ -841,7 +844,7 @@ finish_stdout (int status)
       int e = errno ? errno : EIO;
       if (status == 0)
         {
-          print_error ("cannot write to standard output: %s", g_strerror (e));
+          rel_cli_error ("cannot write to standard output: %s", g_strerror (e));
           return 1;
         }
     }

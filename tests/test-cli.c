@@ -447,6 +447,39 @@ test_help (void)
     g_assert_nonnull (strstr (r.out, "--top"));
     g_assert_nonnull (strstr (r.out, "--mean"));
   }
+  /* Issue 13: one command table drives the help, the dispatch and the
+   * unknown-command error, so each command the help lists is in the error's
+   * list and answers its own --help. */
+  {
+    const char *args[] = { "--help", NULL };
+    const char *bad[] = { "frobnicate", NULL };
+    g_auto(Run) r;
+    g_auto(Run) e;
+    run_cli (&r, args);
+    run_cli (&e, bad);
+    assert_one_error_line (&e, 2, "unknown command 'frobnicate'");
+    const char *list = strstr (r.out, "Commands:\n");
+    const char *end = list ? strstr (list, "\n\n") : NULL;
+    g_assert_nonnull (end);
+    g_auto(GStrv) lines = g_strsplit (list, "\n", -1);
+    int n = 0;
+    for (int i = 1; lines[i] && lines[i][0] == ' '; i++, n++)
+      {
+        g_auto(GStrv) words = g_strsplit_set (g_strstrip (lines[i]), " ", 2);
+        g_autofree char *listed = g_strdup_printf (" %s,", words[0]);
+        g_autofree char *error_list = g_strdup_printf (" %s", strstr (e.err, "commands: ") + strlen ("commands:"));
+        /* ", " between names and ")" after the last: compare as " name," */
+        g_strdelimit (error_list, ")", ',');
+        if (strstr (error_list, listed) == NULL)
+          g_error ("'%s' is in --help but not in the error: %s", words[0], e.err);
+        const char *help[] = { words[0], "--help", NULL };
+        g_auto(Run) h;
+        run_cli (&h, help);
+        if (h.status != 0)
+          g_error ("'%s --help' exits %d: %s", words[0], h.status, h.err);
+      }
+    g_assert_cmpint (n, >=, 10);
+  }
 }
 
 /* Writes a copy of tiny-cnn whose Relu nodes are "Relx" (same length, so the protobuf stays valid). */
