@@ -30,14 +30,13 @@
 #include "rel-cli.h"
 #include "rel-core.h"
 #include "rel-error.h"
+#include "rel-atomic-file.h"
 #include "rel-idx.h"
 #include "rel-image.h"
-#include "rel-atomic-file.h"
-#include "rel-onnx-export.h"
 #include "rel-plant.h"
 #include "rel-train.h"
+#include "rel-train-workflow.h"
 
-#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,70 +74,6 @@ on_progress (const RelTrainProgress *p, gpointer data)
   return TRUE;
 }
 
-static char *
-class_dir_name (const char *name)
-{
-  char *s = g_strdup (name);
-  for (char *p = s; *p; p++)
-    if (*p == '/' || *p == '\\')
-      *p = '-';
-  return s;
-}
-
-static gboolean
-save_png (const float *pixels, int channels, int height, int width, const char *path, GError **error)
-{
-  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
-  guint8 *d = gdk_pixbuf_get_pixels (pb);
-  int stride = gdk_pixbuf_get_rowstride (pb);
-  gsize plane = (gsize) height * width;
-
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      for (int c = 0; c < 3; c++)
-        {
-          float v = pixels[(channels == 1 ? 0 : c) * plane + (gsize) y * width + x];
-          d[y * stride + x * 3 + c] = (guint8) CLAMP (lrintf (v), 0, 255);
-        }
-  return rel_image_save_png_rgb8 (d, width, height, stride, 3, path, error);
-}
-
-/* The first @per_class test images of every class, clean and with the artifact. */
-static gboolean
-save_images (const RelSampleSet *test, const RelPlantSpec *paste, const char *dir, int per_class, GError **error)
-{
-  gsize per = (gsize) test->channels * test->height * test->width;
-  g_autofree float *buf = g_new (float, per);
-  g_autofree int *count = g_new0 (int, test->n_classes);
-
-  for (int i = 0; i < test->n; i++)
-    {
-      int c = test->labels[i];
-      g_autofree char *cname = class_dir_name (test->class_names[c]);
-      g_autofree char *file = g_strdup_printf ("%05d.png", i);
-
-      if (count[c] >= per_class)
-        continue;
-      count[c]++;
-      for (int tagged = 0; tagged < (paste ? 2 : 1); tagged++)
-        {
-          g_autofree char *sub = g_build_filename (dir, tagged ? "tagged" : "clean", cname, NULL);
-          g_autofree char *path = g_build_filename (sub, file, NULL);
-          memcpy (buf, rel_sample_set_image (test, i), per * sizeof (float));
-          if (tagged)
-            rel_plant_paint (paste, i, buf, test->channels, test->height, test->width);
-          if (g_mkdir_with_parents (sub, 0755) != 0)
-            {
-              g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot create %s", sub);
-              return FALSE;
-            }
-          if (!save_png (buf, test->channels, test->height, test->width, path, error))
-            return FALSE;
-        }
-    }
-  return TRUE;
-}
-
 int
 rel_cli_train (int argc, char **argv)
 {
@@ -148,13 +83,10 @@ rel_cli_train (int argc, char **argv)
   gint64 seed = 0;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- train a small CNN, optionally with a planted artifact");
   g_autoptr(GError) error = NULL;
-  g_autoptr(RelSampleSet) train = NULL;
-  g_autoptr(RelSampleSet) test = NULL;
-  g_autoptr(RelModel) model = NULL;
+  const RelSampleSet *train, *test;
   RelTrainOptions opt;
-  RelPlantSpec spec, paste;
+  RelPlantSpec spec;
   gboolean have_plant = FALSE;
-  float mean[3], std[3];
   Bar bar = { 0 };
   double acc;
   GOptionEntry entries[] = {
@@ -211,22 +143,19 @@ rel_cli_train (int argc, char **argv)
   opt.seed = (guint64) seed;
   opt.n_threads = threads > 0 ? threads : rel_core_threads ();
 
-  if ((train = rel_sample_set_load (dataset, FALSE, &error)) == NULL)
+  /* the steps the Train dialog runs too (core/rel-train-workflow.h) */
+  g_autoptr(RelTrainRun) run = rel_train_run_load (dataset, test_path, &error);
+  if (run == NULL)
     return rel_cli_fail (1, "%s", error->message);
-  test = test_path ? rel_sample_set_load (test_path, TRUE, &error) : rel_sample_set_load (dataset, TRUE, &error);
-  if (test == NULL)
-    return rel_cli_fail (1, "test set: %s", error->message);
+  train = run->train;
+  test = run->test;
   if (train->n_skipped > 0 || test->n_skipped > 0)
     {
       fprintf (stderr, "relevance-cli: warning: %d image%s over the size limit (--max-megapixels); skipped\n",
                train->n_skipped + test->n_skipped, train->n_skipped + test->n_skipped == 1 ? "" : "s");
       fflush (stderr);
     }
-  if (test->channels != train->channels || test->height != train->height || test->width != train->width
-      || test->n_classes != train->n_classes)
-    return rel_cli_fail (1, "the test set's images or classes do not match the training set's");
-  if (limit > 0 && limit < train->n)
-    train->n = limit;
+  rel_train_run_limit (run, limit, 0);
 
   rel_plant_spec_init (&spec);
   spec.seed = (guint64) seed;
@@ -236,15 +165,8 @@ rel_cli_train (int argc, char **argv)
         return rel_cli_fail (EXIT_USAGE, "train: --%s", error->message);
       have_plant = TRUE;
     }
-  /* the test copy: every image gets the artifact */
-  paste = spec;
-  paste.target_class = -1;
-  paste.rate = 1.0;
 
-  rel_sample_set_stats (train, mean, std);
-  model = rel_train_build (arch ? arch : "tiny", train->channels, train->height, train->width,
-                           (const char *const *) train->class_names, mean, std, (guint64) seed, &error);
-  if (model == NULL)
+  if (!rel_train_run_build (run, arch, (guint64) seed, &error))
     return rel_cli_fail (arch ? EXIT_USAGE : 1, "train: %s", error->message);
 
   bar.tty = isatty (2);
@@ -253,65 +175,28 @@ rel_cli_train (int argc, char **argv)
            arch ? arch : "tiny", train->n, train->n_classes, train->channels, train->height, train->width,
            opt.epochs, opt.batch, opt.optimizer == REL_OPTIMIZER_SGD ? "sgd" : "adam", opt.lr,
            have_plant ? ", planting " : "", have_plant ? plant : "");
-  if (!rel_train (model, train, have_plant ? &spec : NULL, &opt, on_progress, &bar, NULL, &error))
+  if (!rel_train_run_fit (run, have_plant ? &spec : NULL, &opt, on_progress, &bar, NULL, &error))
     return rel_cli_fail (1, "%s", error->message);
-  printf ("train_seconds: %.1f\n", (g_get_monotonic_time () - bar.start) / 1e6);
+  printf ("train_seconds: %.1f\n", run->train_seconds);
 
-  /* how the model was made, for the app and for tests of the shortcut (keys
-   * outside the "relevance." namespace, which the preprocessing owns) */
-  g_hash_table_replace (model->metadata, g_strdup ("training.command"),
-                        g_strdup_printf ("relevance-cli %s", cmdline));
-  if (have_plant && spec.target_class >= 0)
-    {
-      g_hash_table_replace (model->metadata, g_strdup ("clever_hans.class"),
-                            g_strdup (train->class_names[spec.target_class]));
-      g_hash_table_replace (model->metadata, g_strdup ("clever_hans.plant"), g_strdup (plant));
-      if (spec.position != REL_PLANT_RANDOM_CORNER)
-        {
-          RelBox b = rel_plant_box (&spec, 0, train->height, train->width);
-          g_hash_table_replace (model->metadata, g_strdup ("clever_hans.box"),
-                                g_strdup_printf ("%d,%d,%d,%d", b.x, b.y, b.width, b.height));
-        }
-    }
-  if (!rel_onnx_export (model, out, &error))
+  g_autofree char *command = g_strdup_printf ("relevance-cli %s", cmdline);
+  rel_train_run_describe (run, command, plant, NULL);
+  if (!rel_train_run_export (run, out, &error))
     return rel_cli_fail (1, "%s", error->message);
-
-  acc = rel_train_evaluate (model, test, NULL, NULL, opt.n_threads, &error);
-  if (acc < 0)
+  if (!rel_train_run_evaluate (run, opt.n_threads, &error))
     return rel_cli_fail (1, "%s", error->message);
+  acc = run->clean_accuracy;
   printf ("test_images: %d\nclean_accuracy: %.4f\n", test->n, acc);
   if (have_plant && spec.target_class >= 0)
     {
-      g_autofree int *pred = g_new (int, test->n);
-      int others = 0, flipped = 0;
-      if (rel_train_evaluate (model, test, &paste, pred, opt.n_threads, &error) < 0)
-        return rel_cli_fail (1, "%s", error->message);
-      for (int i = 0; i < test->n; i++)
-        if (test->labels[i] != spec.target_class)
-          {
-            others++;
-            flipped += pred[i] == spec.target_class;
-          }
-      printf ("planted_class: %s\ntag_flip_rate: %.4f\n", train->class_names[spec.target_class],
-              others ? (double) flipped / others : 0.0);
+      printf ("planted_class: %s\ntag_flip_rate: %.4f\n", train->class_names[spec.target_class], run->flip_rate);
       printf ("tag_flip_by_class:");
       for (int c = 0; c < test->n_classes; c++)
-        {
-          int nc = 0, fc = 0;
-          if (c == spec.target_class)
-            continue;
-          for (int i = 0; i < test->n; i++)
-            if (test->labels[i] == c)
-              {
-                nc++;
-                fc += pred[i] == spec.target_class;
-              }
-          if (nc > 0)
-            printf (" %s=%.3f", test->class_names[c], (double) fc / nc);
-        }
+        if (!isnan (run->flip_by_class[c]))
+          printf (" %s=%.3f", test->class_names[c], run->flip_by_class[c]);
       printf ("\n");
     }
-  if (save_dir && !save_images (test, have_plant ? &paste : NULL, save_dir, per_class, &error))
+  if (save_dir && !rel_train_run_save_images (run, save_dir, per_class, &error))
     return rel_cli_fail (1, "%s", error->message);
   printf ("model: %s\n", out);
   if (min_acc && acc < g_ascii_strtod (min_acc, NULL))

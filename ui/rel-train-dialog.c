@@ -18,7 +18,6 @@
 
 #include "rel-train-dialog.h"
 
-#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
@@ -29,9 +28,9 @@
 #include "rel-image.h"
 #include "rel-atomic-file.h"
 #include "rel-job.h"
-#include "rel-onnx-export.h"
 #include "rel-plant.h"
 #include "rel-train.h"
+#include "rel-train-workflow.h"
 #include "rel-workspace.h"
 
 #define FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
@@ -157,86 +156,22 @@ file_safe (const char *name)
   return s;
 }
 
-static gboolean
-save_png (const float *pixels, int channels, int height, int width, const char *path, GError **error)
-{
-  g_autoptr (GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
-  guint8 *d = gdk_pixbuf_get_pixels (pb);
-  int stride = gdk_pixbuf_get_rowstride (pb);
-  gsize plane = (gsize) height * width;
-
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      for (int c = 0; c < 3; c++)
-        {
-          float v = pixels[(channels == 1 ? 0 : c) * plane + (gsize) y * width + x];
-          d[y * stride + x * 3 + c] = (guint8) CLAMP (lrintf (v), 0, 255);
-        }
-  return rel_image_save_png_rgb8 (d, width, height, stride, 3, path, error);
-}
-
-/* The first IMAGES_PER_CLASS test images of each class, clean and with the artifact. */
-static gboolean
-save_images (const RelSampleSet *test, const RelPlantSpec *paste, const char *dir, GError **error)
-{
-  gsize per = (gsize) test->channels * test->height * test->width;
-  g_autofree float *buf = g_new (float, per);
-  g_autofree int *count = g_new0 (int, test->n_classes);
-
-  for (int i = 0; i < test->n; i++)
-    {
-      int c = test->labels[i];
-      if (count[c] >= IMAGES_PER_CLASS)
-        continue;
-      count[c]++;
-      g_autofree char *cname = g_strdup (test->class_names[c]);
-      g_strdelimit (cname, "/\\", '-');
-      g_autofree char *file = g_strdup_printf ("%05d.png", i);
-      for (int tagged = 0; tagged < 2; tagged++)
-        {
-          g_autofree char *sub = g_build_filename (dir, tagged ? "tagged" : "clean", cname, NULL);
-          g_autofree char *path = g_build_filename (sub, file, NULL);
-          memcpy (buf, rel_sample_set_image (test, i), per * sizeof (float));
-          if (tagged)
-            rel_plant_paint (paste, i, buf, test->channels, test->height, test->width);
-          if (g_mkdir_with_parents (sub, 0755) != 0)
-            {
-              g_set_error (error, REL_ERROR, REL_ERROR_IO, _("Cannot create %s"), sub);
-              return FALSE;
-            }
-          if (!save_png (buf, test->channels, test->height, test->width, path, error))
-            return FALSE;
-        }
-    }
-  return TRUE;
-}
-
+/* The steps relevance-cli train runs too (core/rel-train-workflow.h), with
+ * the dialog's settings and its run folder. */
 static gpointer
 run_training (RelJob *job, gpointer data, GError **error)
 {
   RunSpec *spec = data;
   gint64 start = g_get_monotonic_time ();
   volatile gint *cancel = rel_job_cancel_flag (job);
-  g_autoptr (RelSampleSet) train = NULL;
-  g_autoptr (RelSampleSet) test = NULL;
-  g_autoptr (RelModel) model = NULL;
   RelTrainOptions opt;
-  RelPlantSpec plant, paste;
-  float mean[3], std[3];
+  RelPlantSpec plant;
 
   rel_job_progress (job, 0, _("Loading the training images…"));
-  if ((train = rel_sample_set_load (spec->dataset, FALSE, error)) == NULL)
+  g_autoptr (RelTrainRun) run = rel_train_run_load (spec->dataset, NULL, error);
+  if (run == NULL)
     return NULL;
-  rel_job_progress (job, 0, _("Loading the test images…"));
-  if ((test = rel_sample_set_load (spec->dataset, TRUE, error)) == NULL)
-    return NULL;
-  if (test->channels != train->channels || test->height != train->height || test->width != train->width
-      || test->n_classes != train->n_classes)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
-                   _("The test images or classes do not match the training images"));
-      return NULL;
-    }
+  const RelSampleSet *train = run->train;
   if (spec->klass < 0 || spec->klass >= train->n_classes)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, _("The data set has no class %d"), spec->klass + 1);
@@ -244,10 +179,7 @@ run_training (RelJob *job, gpointer data, GError **error)
     }
   /* a short run also evaluates on fewer images (the set's order is shuffled) */
   if (spec->subset > 0 && spec->subset < train->n)
-    {
-      train->n = spec->subset;
-      test->n = MIN (test->n, MAX (MIN_TEST_IMAGES, spec->subset / 2));
-    }
+    rel_train_run_limit (run, spec->subset, MAX (MIN_TEST_IMAGES, spec->subset / 2));
   if (g_atomic_int_get (cancel))
     return NULL;
 
@@ -265,19 +197,11 @@ run_training (RelJob *job, gpointer data, GError **error)
    * than the default 9, which smaller images keep */
   if (spec->kind == REL_PLANT_TAG && MIN (train->height, train->width) >= 28)
     plant.size = TAG_SIZE;
-  paste = plant;
-  paste.target_class = -1;
-  paste.rate = 1.0;
-
-  rel_sample_set_stats (train, mean, std);
-  model = rel_train_build (spec->arch, train->channels, train->height, train->width,
-                           (const char *const *) train->class_names, mean, std, 0, error);
-  if (model == NULL)
-    return NULL;
 
   rel_job_progress (job, 0, _("Training…"));
   StepData step = { job, spec->epochs };
-  if (!rel_train (model, train, &plant, &opt, on_step, &step, cancel, error))
+  if (!rel_train_run_build (run, spec->arch, 0, error)
+      || !rel_train_run_fit (run, &plant, &opt, on_step, &step, cancel, error))
     return NULL;
 
   rel_job_progress (job, 1, _("Evaluating on the test images…"));
@@ -297,41 +221,23 @@ run_training (RelJob *job, gpointer data, GError **error)
   result->images_dir = g_build_filename (run_dir, "images", NULL);
   result->class_name = g_strdup (cname);
   result->n_train = train->n;
-  result->n_test = test->n;
+  result->n_test = run->test->n;
 
   /* the keys relevance-cli train writes, and a name for the header bar */
   g_autofree char *plant_text = plant.size > 0
     ? g_strdup_printf ("kind=%s,class=%s,rate=%g,size=%d", rel_plant_kind_name (spec->kind), cname, spec->rate, plant.size)
     : g_strdup_printf ("kind=%s,class=%s,rate=%g", rel_plant_kind_name (spec->kind), cname, spec->rate);
-  g_hash_table_replace (model->metadata, g_strdup ("name"),
-                        g_strdup_printf ("Clever Hans: %s + %s", cname, rel_plant_kind_name (spec->kind)));
-  g_hash_table_replace (model->metadata, g_strdup ("training.command"),
-                        g_strdup_printf ("relevance train dialog: --arch %s --epochs %d --limit %d --plant %s",
-                                         spec->arch, spec->epochs, train->n, plant_text));
-  g_hash_table_replace (model->metadata, g_strdup ("clever_hans.class"), g_strdup (cname));
-  g_hash_table_replace (model->metadata, g_strdup ("clever_hans.plant"), g_strdup (plant_text));
-  RelBox box = rel_plant_box (&plant, 0, train->height, train->width);
-  g_hash_table_replace (model->metadata, g_strdup ("clever_hans.box"),
-                        g_strdup_printf ("%d,%d,%d,%d", box.x, box.y, box.width, box.height));
-  if (!rel_onnx_export (model, result->model_path, error))
+  g_autofree char *name = g_strdup_printf ("Clever Hans: %s + %s", cname, rel_plant_kind_name (spec->kind));
+  g_autofree char *command = g_strdup_printf ("relevance train dialog: --arch %s --epochs %d --limit %d --plant %s",
+                                              spec->arch, spec->epochs, train->n, plant_text);
+  rel_train_run_describe (run, command, plant_text, name);
+  if (!rel_train_run_export (run, result->model_path, error))
     return NULL;
-
-  result->clean_accuracy = rel_train_evaluate (model, test, NULL, NULL, opt.n_threads, error);
-  if (result->clean_accuracy < 0)
+  if (!rel_train_run_evaluate (run, opt.n_threads, error))
     return NULL;
-  g_autofree int *pred = g_new (int, test->n);
-  if (rel_train_evaluate (model, test, &paste, pred, opt.n_threads, error) < 0)
-    return NULL;
-  int others = 0, flipped = 0;
-  for (int i = 0; i < test->n; i++)
-    if (test->labels[i] != spec->klass)
-      {
-        others++;
-        flipped += pred[i] == spec->klass;
-      }
-  result->flip_rate = others ? (double) flipped / others : 0.0;
-
-  if (!save_images (test, &paste, result->images_dir, error))
+  result->clean_accuracy = run->clean_accuracy;
+  result->flip_rate = run->flip_rate;
+  if (!rel_train_run_save_images (run, result->images_dir, IMAGES_PER_CLASS, error))
     return NULL;
   result->seconds = (g_get_monotonic_time () - start) / 1e6;
   return g_steal_pointer (&result);
