@@ -59,6 +59,115 @@ parse_channels (const char *text, GArray *out)
   return out->len > 0;
 }
 
+/* --channels: the layer's concepts of those channels, or NULL after the error line. */
+static GArray *
+pick_channels (GArray *all, GArray *channels, const char *layer_name)
+{
+  g_autoptr(GArray) chosen = g_array_new (FALSE, TRUE, sizeof (RelConcept));
+
+  for (guint k = 0; k < channels->len; k++)
+    {
+      int c = g_array_index (channels, int, k);
+      if (c >= (int) all->len)
+        {
+          rel_cli_fail (1, "--channels: channel %d is out of range: layer %s has channels 0–%u",
+                        c, layer_name, all->len - 1);
+          return NULL;
+        }
+      g_array_append_val (chosen, g_array_index (all, RelConcept, c));
+    }
+  return g_steal_pointer (&chosen);
+}
+
+static void
+print_json (const char *layer_name, const RelMethodDef *method, RelRelevancePass *pass, double total, GArray *all,
+            GArray *chosen, char **heat_paths, RelConceptReferences *refs, const RelDataset *ds)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "layer");
+  json_builder_add_string_value (b, layer_name);
+  json_builder_set_member_name (b, "method");
+  json_builder_add_string_value (b, method->name);
+  json_builder_set_member_name (b, "target_class");
+  json_builder_add_int_value (b, rel_relevance_pass_target_class (pass));
+  rel_cli_json_number (b, "explained_output", rel_relevance_pass_explained_output (pass));
+  rel_cli_json_number (b, "layer_relevance", total);
+  json_builder_set_member_name (b, "channels");
+  json_builder_add_int_value (b, all->len);
+  json_builder_set_member_name (b, "concepts");
+  json_builder_begin_array (b);
+  for (guint k = 0; k < chosen->len; k++)
+    {
+      const RelConcept *c = &g_array_index (chosen, RelConcept, k);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "channel");
+      json_builder_add_int_value (b, c->channel);
+      rel_cli_json_number (b, "relevance", c->relevance);
+      rel_cli_json_number (b, "share", c->share);
+      json_builder_set_member_name (b, "heatmap");
+      if (heat_paths)
+        json_builder_add_string_value (b, heat_paths[k]);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "reference");
+      json_builder_begin_array (b);
+      for (guint r = 0; refs && r < refs->refs[c->channel]->len; r++)
+        {
+          const RelConceptReference *ref = &g_array_index (refs->refs[c->channel], RelConceptReference, r);
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "path");
+          json_builder_add_string_value (b, g_ptr_array_index (ds->paths, ref->image));
+          rel_cli_json_number (b, "value", ref->value);
+          json_builder_set_member_name (b, "box");
+          json_builder_begin_array (b);
+          for (int q = 0; q < 4; q++)
+            json_builder_add_int_value (b, ref->box[q]);
+          json_builder_end_array (b);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
+
+static void
+print_text (RelModel *model, const char *layer_name, RelRelevancePass *pass, double total, GArray *all,
+            GArray *chosen, char **heat_paths, RelConceptReferences *refs, const RelDataset *ds)
+{
+  const char *label = rel_model_label (model, rel_relevance_pass_target_class (pass));
+  printf ("layer %s (%u channels), class %d%s%s%s, explained output %.6g, relevance at the layer %.6g\n",
+          layer_name, all->len, rel_relevance_pass_target_class (pass), label ? " (" : "", label ? label : "",
+          label ? ")" : "", rel_relevance_pass_explained_output (pass), total);
+  printf ("%8s %14s %8s\n", "channel", "relevance", "share");
+  for (guint k = 0; k < chosen->len; k++)
+    {
+      const RelConcept *c = &g_array_index (chosen, RelConcept, k);
+      printf ("%8d %14.6g %7.1f%%", c->channel, c->relevance, 100 * c->share);
+      if (heat_paths)
+        printf ("  %s", heat_paths[k]);
+      printf ("\n");
+      for (guint r = 0; refs && r < refs->refs[c->channel]->len; r++)
+        {
+          const RelConceptReference *ref = &g_array_index (refs->refs[c->channel], RelConceptReference, r);
+          printf ("%8s %14.6g  %s  [%d,%d %d×%d]\n", "", ref->value,
+                  (const char *) g_ptr_array_index (ds->paths, ref->image),
+                  ref->box[0], ref->box[1], ref->box[2], ref->box[3]);
+        }
+    }
+}
+
 int
 rel_cli_concepts (int argc, char **argv)
 {
@@ -160,20 +269,10 @@ rel_cli_concepts (int argc, char **argv)
     return rel_cli_fail (1, "%s", error->message);
   if ((all = rel_concepts_compute (pass, value, &total, &error)) == NULL)
     return rel_cli_fail (1, "--layer %s: %s", layer_name, error->message);
-  if (channels->len > 0)
-    {
-      chosen = g_array_new (FALSE, TRUE, sizeof (RelConcept));
-      for (guint k = 0; k < channels->len; k++)
-        {
-          int c = g_array_index (channels, int, k);
-          if (c >= (int) all->len)
-            return rel_cli_fail (1, "--channels: channel %d is out of range: layer %s has channels 0–%u",
-                                 c, layer_name, all->len - 1);
-          g_array_append_val (chosen, g_array_index (all, RelConcept, c));
-        }
-    }
-  else
+  if (channels->len == 0)
     chosen = rel_concepts_top (all, top, rank);
+  else if ((chosen = pick_channels (all, channels, layer_name)) == NULL)
+    return 1;
 
   {
     g_autofree int *cs = g_new (int, MAX (chosen->len, 1));
@@ -207,88 +306,9 @@ rel_cli_concepts (int argc, char **argv)
   }
 
   if (json)
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree char *text = NULL;
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "layer");
-      json_builder_add_string_value (b, layer_name);
-      json_builder_set_member_name (b, "method");
-      json_builder_add_string_value (b, method->name);
-      json_builder_set_member_name (b, "target_class");
-      json_builder_add_int_value (b, rel_relevance_pass_target_class (pass));
-      rel_cli_json_number (b, "explained_output", rel_relevance_pass_explained_output (pass));
-      rel_cli_json_number (b, "layer_relevance", total);
-      json_builder_set_member_name (b, "channels");
-      json_builder_add_int_value (b, all->len);
-      json_builder_set_member_name (b, "concepts");
-      json_builder_begin_array (b);
-      for (guint k = 0; k < chosen->len; k++)
-        {
-          const RelConcept *c = &g_array_index (chosen, RelConcept, k);
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "channel");
-          json_builder_add_int_value (b, c->channel);
-          rel_cli_json_number (b, "relevance", c->relevance);
-          rel_cli_json_number (b, "share", c->share);
-          json_builder_set_member_name (b, "heatmap");
-          if (heat_paths)
-            json_builder_add_string_value (b, heat_paths[k]);
-          else
-            json_builder_add_null_value (b);
-          json_builder_set_member_name (b, "reference");
-          json_builder_begin_array (b);
-          for (guint r = 0; refs && r < refs->refs[c->channel]->len; r++)
-            {
-              const RelConceptReference *ref = &g_array_index (refs->refs[c->channel], RelConceptReference, r);
-              json_builder_begin_object (b);
-              json_builder_set_member_name (b, "path");
-              json_builder_add_string_value (b, g_ptr_array_index (ds->paths, ref->image));
-              rel_cli_json_number (b, "value", ref->value);
-              json_builder_set_member_name (b, "box");
-              json_builder_begin_array (b);
-              for (int q = 0; q < 4; q++)
-                json_builder_add_int_value (b, ref->box[q]);
-              json_builder_end_array (b);
-              json_builder_end_object (b);
-            }
-          json_builder_end_array (b);
-          json_builder_end_object (b);
-        }
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
-    }
+    print_json (layer_name, method, pass, total, all, chosen, heat_paths, refs, ds);
   else
-    {
-      const char *label = rel_model_label (model, rel_relevance_pass_target_class (pass));
-      printf ("layer %s (%u channels), class %d%s%s%s, explained output %.6g, relevance at the layer %.6g\n",
-              layer_name, all->len, rel_relevance_pass_target_class (pass), label ? " (" : "", label ? label : "",
-              label ? ")" : "", rel_relevance_pass_explained_output (pass), total);
-      printf ("%8s %14s %8s\n", "channel", "relevance", "share");
-      for (guint k = 0; k < chosen->len; k++)
-        {
-          const RelConcept *c = &g_array_index (chosen, RelConcept, k);
-          printf ("%8d %14.6g %7.1f%%", c->channel, c->relevance, 100 * c->share);
-          if (heat_paths)
-            printf ("  %s", heat_paths[k]);
-          printf ("\n");
-          for (guint r = 0; refs && r < refs->refs[c->channel]->len; r++)
-            {
-              const RelConceptReference *ref = &g_array_index (refs->refs[c->channel], RelConceptReference, r);
-              printf ("%8s %14.6g  %s  [%d,%d %d×%d]\n", "", ref->value,
-                      (const char *) g_ptr_array_index (ds->paths, ref->image),
-                      ref->box[0], ref->box[1], ref->box[2], ref->box[3]);
-            }
-        }
-    }
+    print_text (model, layer_name, pass, total, all, chosen, heat_paths, refs, ds);
   if (heat_paths)
     for (guint k = 0; k < chosen->len; k++)
       g_free (heat_paths[k]);

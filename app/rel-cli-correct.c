@@ -52,6 +52,152 @@ json_figures (JsonBuilder *b, const char *name, const RelClarcFigures *f)
   json_builder_end_object (b);
 }
 
+static void
+print_json (RelModel *model, const RelClarcResult *res, const char *method_text, RelClarcMethod method,
+            RelCavKind kind, RelCavFit fit, int target, const char *class_name, const char *source_path,
+            const char *out)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "method");
+  json_builder_add_string_value (b, method_text);
+  json_builder_set_member_name (b, "class");
+  json_builder_add_string_value (b, rel_model_label (model, target) ? rel_model_label (model, target) : class_name);
+  json_builder_set_member_name (b, "layer");
+  json_builder_add_string_value (b, res->layer);
+  json_builder_set_member_name (b, "direction");
+  json_builder_add_string_value (b, kind == REL_CAV_FULL ? "full" : "channel");
+  json_builder_set_member_name (b, "cav");
+  json_builder_add_string_value (b, rel_cav_fit_name (fit));
+  rel_cli_json_number (b, "cav_accuracy", res->cav_accuracy);
+  rel_cli_json_number (b, "cav_auc", res->cav_auc);
+  json_figures (b, "before", &res->before);
+  json_figures (b, "after", &res->after);
+  json_builder_set_member_name (b, "fit_images");
+  json_builder_add_int_value (b, res->n_fit);
+  json_builder_set_member_name (b, "holdout_images");
+  json_builder_add_int_value (b, res->n_holdout);
+  if (source_path)
+    {
+      g_autofree char *s = g_filename_display_name (source_path);
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, s);
+    }
+  if (method == REL_CLARC_P)
+    rel_cli_json_number (b, "max_logit_difference", res->max_logit_difference);
+  json_builder_set_member_name (b, "layers");
+  json_builder_begin_array (b);
+  for (int l = 0; l < res->n_layers; l++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "layer");
+      json_builder_add_string_value (b, res->layers[l].layer);
+      rel_cli_json_number (b, "cav_accuracy", res->layers[l].cav_accuracy);
+      rel_cli_json_number (b, "cav_auc", res->layers[l].cav_auc);
+      rel_cli_json_number (b, "clean_accuracy", res->layers[l].clean_accuracy);
+      rel_cli_json_number (b, "flip_rate", res->layers[l].flip_rate);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "output");
+  {
+    g_autofree char *o = g_filename_display_name (out);
+    json_builder_add_string_value (b, o);
+  }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
+
+/* --artifact-folder / --artifact-group: the images that carry the artifact
+ * (and with a region, its mask). 0, or the exit status after the error line. */
+static int
+load_artifact_images (RelModel *model, const char *artifact_dir, const char *artifact_group, const RelRegion *region,
+                      RelDataset **art, int **art_labels, guint8 **src_mask)
+{
+  g_autoptr(GError) error = NULL;
+
+  if ((*art = rel_cli_load_dataset_group (model, artifact_dir, artifact_group, FALSE, art_labels, &error)) == NULL)
+    return rel_cli_fail (1, "%s", error->message);
+  if ((*art)->paths->len == 0)
+    return rel_cli_fail (1, "%s holds no images; a direction needs at least %d with the artifact",
+                         artifact_dir, 2 * REL_CLARC_MIN_IMAGES);
+  /* with a region too: the relevance mass is measured in it */
+  if (region)
+    {
+      g_autoptr(RelTensor) first = rel_inspect_load (model, g_ptr_array_index ((*art)->paths, 0), region,
+                                                     src_mask, &error);
+      if (first == NULL)
+        return rel_cli_fail (1, "%s", error->message);
+    }
+  return 0;
+}
+
+static void
+print_text (const RelClarcResult *res, const char *method_text, const char *out)
+{
+  for (int l = 0; res->n_layers > 1 && l < res->n_layers; l++)
+      if (isnan (res->layers[l].cav_accuracy))
+        printf ("  layer %-16s skipped (too large to keep, or no trace of the artifact)\n", res->layers[l].layer);
+      else
+        printf ("  layer %-16s CAV accuracy %.3f AUC %.3f  clean %.3f  flip %.3f\n", res->layers[l].layer,
+              res->layers[l].cav_accuracy, res->layers[l].cav_auc, res->layers[l].clean_accuracy,
+              res->layers[l].flip_rate);
+  printf ("%s at layer %s (CAV accuracy %.3f, AUC %.3f on %d held-out images)\n", method_text, res->layer,
+          res->cav_accuracy, res->cav_auc, res->n_holdout);
+  printf ("  before: clean accuracy %.3f, flip rate %.3f, relevance mass %.3f\n", res->before.clean_accuracy,
+          res->before.flip_rate, res->before.relevance_mass);
+  printf ("  after:  clean accuracy %.3f, flip rate %.3f, relevance mass %.3f\n", res->after.clean_accuracy,
+          res->after.flip_rate, res->after.relevance_mass);
+  printf ("wrote %s\n", out);
+}
+
+/* --method, --direction, --cav, --holdout, --epochs, --explain. 0, or the
+ * exit status after the error line. */
+static int
+parse_choices (const char *method_text, const char *direction, const char *cav_text, double holdout, int epochs,
+               const char *explain_method, RelClarcMethod *method, RelCavKind *kind, RelCavFit *fit,
+               RelParams **mparams)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (method_text == NULL || (strcmp (method_text, "p-clarc") != 0 && strcmp (method_text, "a-clarc") != 0))
+    return rel_cli_fail (EXIT_USAGE, "--method must be p-clarc or a-clarc");
+  *method = strcmp (method_text, "p-clarc") == 0 ? REL_CLARC_P : REL_CLARC_A;
+  if (direction && strcmp (direction, "full") != 0 && strcmp (direction, "channel") != 0)
+    return rel_cli_fail (EXIT_USAGE, "--direction must be full or channel");
+  if (direction && strcmp (direction, "channel") == 0)
+    *kind = REL_CAV_CHANNEL;
+  if (cav_text && !rel_cav_fit_parse (cav_text, fit, &error))
+    return rel_cli_fail (EXIT_USAGE, "--cav: %s", error->message);
+  if (!(holdout > 0 && holdout < 1))
+    return rel_cli_fail (EXIT_USAGE, "--holdout must lie between 0 and 1");
+  if (epochs < 0 || epochs > 1000)
+    return rel_cli_fail (EXIT_USAGE, "--epochs must lie between 1 and 1000");
+  {
+    const RelMethodDef *m = rel_method_lookup (explain_method ? explain_method : REL_INSPECT_DEFAULT_METHOD);
+    if (m == NULL)
+      return rel_cli_fail (EXIT_USAGE, "unknown method “%s” (see relevance-cli methods)", explain_method);
+    *mparams = rel_params_new (m);
+  }
+  return 0;
+}
+
+static gboolean
+has_class (const RelDataset *ds, const int *labels, int target)
+{
+  for (guint i = 0; i < ds->paths->len; i++)
+    if (labels[i] == target)
+      return TRUE;
+  return FALSE;
+}
+
 int
 rel_cli_correct (int argc, char **argv)
 {
@@ -96,7 +242,7 @@ rel_cli_correct (int argc, char **argv)
   g_autofree int *labels = NULL, *art_labels = NULL;
   g_autofree char *source_path = NULL;
   RelClarcRequest req = { 0 };
-  RelClarcMethod method;
+  RelClarcMethod method = REL_CLARC_P;
   RelCavKind kind = REL_CAV_FULL;
   RelCavFit fit = REL_CAV_PATTERN;
   int target;
@@ -113,31 +259,13 @@ rel_cli_correct (int argc, char **argv)
     return rel_cli_fail (EXIT_USAGE, "give the artifact as --region X,Y,W,H, --mask MASK.png or --artifact-folder DIR");
   if (out == NULL)
     return rel_cli_fail (EXIT_USAGE, "-o CORRECTED.onnx is required");
-  if (method_text == NULL || (strcmp (method_text, "p-clarc") != 0 && strcmp (method_text, "a-clarc") != 0))
-    return rel_cli_fail (EXIT_USAGE, "--method must be p-clarc or a-clarc");
-  method = strcmp (method_text, "p-clarc") == 0 ? REL_CLARC_P : REL_CLARC_A;
-  if (direction && strcmp (direction, "full") != 0 && strcmp (direction, "channel") != 0)
-    return rel_cli_fail (EXIT_USAGE, "--direction must be full or channel");
-  if (direction && strcmp (direction, "channel") == 0)
-    kind = REL_CAV_CHANNEL;
-  if (cav_text && !rel_cav_fit_parse (cav_text, &fit, &error))
-    return rel_cli_fail (EXIT_USAGE, "--cav: %s", error->message);
-  if (!(holdout > 0 && holdout < 1))
-    return rel_cli_fail (EXIT_USAGE, "--holdout must lie between 0 and 1");
-  if (epochs < 0 || epochs > 1000)
-    return rel_cli_fail (EXIT_USAGE, "--epochs must lie between 1 and 1000");
-  {
-    const RelMethodDef *m = rel_method_lookup (explain_method ? explain_method : REL_INSPECT_DEFAULT_METHOD);
-    if (m == NULL)
-      return rel_cli_fail (EXIT_USAGE, "unknown method “%s” (see relevance-cli methods)", explain_method);
-    mparams = rel_params_new (m);
-  }
-  if (region_text || mask_path)
-    {
-      region = region_text ? rel_cli_region (region_text, &error) : rel_region_load_mask (mask_path, &error);
-      if (region == NULL)
-        return rel_cli_fail (1, "%s", error->message);
-    }
+  int status = parse_choices (method_text, direction, cav_text, holdout, epochs, explain_method, &method, &kind, &fit,
+                              &mparams);
+  if (status != 0)
+    return status;
+  if ((region_text || mask_path)
+      && (region = region_text ? rel_cli_region (region_text, &error) : rel_region_load_mask (mask_path, &error)) == NULL)
+    return rel_cli_fail (1, "%s", error->message);
 
   {
     /* an unwritable output fails now, not after the work */
@@ -160,52 +288,17 @@ rel_cli_correct (int argc, char **argv)
     return rel_cli_fail (1, "%s", error->message);
   if (artifact_group && artifact_dir == NULL)
     artifact_dir = g_strdup (argv[2]);
-  {
-    int n_target = 0;
-    for (guint i = 0; i < ds->paths->len; i++)
-      n_target += labels[i] == target;
-    if (n_target == 0)
-      return rel_cli_fail (1, "%s has no images of class %s", argv[2], rel_model_label (model, target));
-  }
+  if (!has_class (ds, labels, target))
+    return rel_cli_fail (1, "%s has no images of class %s", argv[2], rel_model_label (model, target));
   if (artifact_dir)
-    {
-      if ((art = rel_cli_load_dataset_group (model, artifact_dir, artifact_group, FALSE, &art_labels, &error)) == NULL)
-        return rel_cli_fail (1, "%s", error->message);
-      if (art->paths->len == 0)
-        return rel_cli_fail (1, "%s holds no images; a direction needs at least %d with the artifact",
-                             artifact_dir, 2 * REL_CLARC_MIN_IMAGES);
-      /* with a region too: the relevance mass is measured in it */
-      if (region)
-        {
-          g_autoptr(RelTensor) first = rel_inspect_load (model, g_ptr_array_index (art->paths, 0), region,
-                                                         &src_mask, &error);
-          if (first == NULL)
-            return rel_cli_fail (1, "%s", error->message);
-        }
-    }
-  else
-    {
-      if (source)
-        source_path = g_strdup (source);
-      else
-        {
-          /* from every group of DATASET: the artifact is in the tagged ones */
-          g_autofree int *all_labels = NULL;
-          g_autoptr(RelDataset) all = group ? rel_cli_load_dataset (model, argv[2], &all_labels, &error) : NULL;
-          RelDataset *from = group ? all : ds;
-          int pick;
-          if (group && all == NULL)
-            return rel_cli_fail (1, "%s", error->message);
-          pick = rel_inspect_pick_source (model, (const char *const *) from->paths->pdata,
-                                          group ? all_labels : labels, (int) from->paths->len, target, region,
-                                          REL_FILL_INPAINT, NULL, &error);
-          if (pick < 0)
-            return rel_cli_fail (1, "%s (give --source IMAGE)", error->message);
-          source_path = g_strdup (g_ptr_array_index (from->paths, pick));
-        }
-      if ((src = rel_inspect_load (model, source_path, region, &src_mask, &error)) == NULL)
-        return rel_cli_fail (1, "%s", error->message);
-    }
+    status = load_artifact_images (model, artifact_dir, artifact_group, region, &art, &art_labels, &src_mask);
+  else if ((source_path = rel_cli_pick_source (model, argv[2], group, ds, labels, target, region, REL_FILL_INPAINT,
+                                               source, &error)) == NULL)
+    status = rel_cli_fail (1, "%s", error->message);
+  else if ((src = rel_inspect_load (model, source_path, region, &src_mask, &error)) == NULL)
+    status = rel_cli_fail (1, "%s", error->message);
+  if (status != 0)
+    return status;
 
   req.model = model;
   req.paths = (const char *const *) ds->paths->pdata;
@@ -244,78 +337,10 @@ rel_cli_correct (int argc, char **argv)
 
   if (json)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree char *text = NULL;
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "method");
-      json_builder_add_string_value (b, method_text);
-      json_builder_set_member_name (b, "class");
-      json_builder_add_string_value (b, rel_model_label (model, target) ? rel_model_label (model, target) : class_name);
-      json_builder_set_member_name (b, "layer");
-      json_builder_add_string_value (b, res->layer);
-      json_builder_set_member_name (b, "direction");
-      json_builder_add_string_value (b, kind == REL_CAV_FULL ? "full" : "channel");
-      json_builder_set_member_name (b, "cav");
-      json_builder_add_string_value (b, rel_cav_fit_name (fit));
-      rel_cli_json_number (b, "cav_accuracy", res->cav_accuracy);
-      rel_cli_json_number (b, "cav_auc", res->cav_auc);
-      json_figures (b, "before", &res->before);
-      json_figures (b, "after", &res->after);
-      json_builder_set_member_name (b, "fit_images");
-      json_builder_add_int_value (b, res->n_fit);
-      json_builder_set_member_name (b, "holdout_images");
-      json_builder_add_int_value (b, res->n_holdout);
-      if (source_path)
-        {
-          g_autofree char *s = g_filename_display_name (source_path);
-          json_builder_set_member_name (b, "source");
-          json_builder_add_string_value (b, s);
-        }
-      if (method == REL_CLARC_P)
-        rel_cli_json_number (b, "max_logit_difference", res->max_logit_difference);
-      json_builder_set_member_name (b, "layers");
-      json_builder_begin_array (b);
-      for (int l = 0; l < res->n_layers; l++)
-        {
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "layer");
-          json_builder_add_string_value (b, res->layers[l].layer);
-          rel_cli_json_number (b, "cav_accuracy", res->layers[l].cav_accuracy);
-          rel_cli_json_number (b, "cav_auc", res->layers[l].cav_auc);
-          rel_cli_json_number (b, "clean_accuracy", res->layers[l].clean_accuracy);
-          rel_cli_json_number (b, "flip_rate", res->layers[l].flip_rate);
-          json_builder_end_object (b);
-        }
-      json_builder_end_array (b);
-      json_builder_set_member_name (b, "output");
-      {
-        g_autofree char *o = g_filename_display_name (out);
-        json_builder_add_string_value (b, o);
-      }
-      json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
+      print_json (model, res, method_text, method, kind, fit, target, class_name, source_path, out);
       return 0;
     }
 
-  for (int l = 0; res->n_layers > 1 && l < res->n_layers; l++)
-      if (isnan (res->layers[l].cav_accuracy))
-        printf ("  layer %-16s skipped (too large to keep, or no trace of the artifact)\n", res->layers[l].layer);
-      else
-        printf ("  layer %-16s CAV accuracy %.3f AUC %.3f  clean %.3f  flip %.3f\n", res->layers[l].layer,
-              res->layers[l].cav_accuracy, res->layers[l].cav_auc, res->layers[l].clean_accuracy,
-              res->layers[l].flip_rate);
-  printf ("%s at layer %s (CAV accuracy %.3f, AUC %.3f on %d held-out images)\n", method_text, res->layer,
-          res->cav_accuracy, res->cav_auc, res->n_holdout);
-  printf ("  before: clean accuracy %.3f, flip rate %.3f, relevance mass %.3f\n", res->before.clean_accuracy,
-          res->before.flip_rate, res->before.relevance_mass);
-  printf ("  after:  clean accuracy %.3f, flip rate %.3f, relevance mass %.3f\n", res->after.clean_accuracy,
-          res->after.flip_rate, res->after.relevance_mass);
-  printf ("wrote %s\n", out);
+  print_text (res, method_text, out);
   return 0;
 }

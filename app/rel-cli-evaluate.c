@@ -147,6 +147,206 @@ on_progress (const RelMetricResult *partial, double fraction, gpointer data)
     fprintf (stderr, "\r%s %3d%%\033[K", (const char *) data, (int) (fraction * 100));
 }
 
+static void
+cells_free (Cell *cells, int n_cells)
+{
+  for (int i = 0; i < n_cells; i++)
+    {
+      g_array_unref (cells[i].values);
+      g_free (cells[i].reason);
+      g_free (cells[i].curve);
+      g_free (cells[i].curve2);
+      g_free (cells[i].steps);
+      g_strfreev (cells[i].labels);
+      rel_metric_result_free (cells[i].single);
+    }
+  g_free (cells);
+}
+
+/* Every method on every image, every metric on every map, into @cells
+ * (method-major). FALSE with the error naming the image, method and metric. */
+static gboolean
+evaluate_images (RelModel *model, GPtrArray *paths, const RelRegion *region, RelTarget target, gint64 seed,
+                 GPtrArray *methods, GPtrArray *method_params, GPtrArray *metrics, GPtrArray *metric_params,
+                 gboolean dataset, Cell *cells, GError **error)
+{
+  int n_images = (int) paths->len;
+
+  for (int im = 0; im < n_images; im++)
+    {
+      const char *path = g_ptr_array_index (paths, im);
+      g_autofree guint8 *mask = NULL;
+      g_autoptr(RelTensor) input = rel_inspect_load (model, path, region, region ? &mask : NULL, error);
+
+      if (input == NULL)
+        return FALSE;
+      for (guint mi = 0; mi < methods->len; mi++)
+        {
+          const RelMethodDef *method = g_ptr_array_index (methods, mi);
+          RelExplainRequest er = { 0 };
+          g_autoptr(RelExplanation) e = NULL;
+
+          er.model = model;
+          er.input = input;
+          er.target = target;
+          er.params = g_ptr_array_index (method_params, mi);
+          er.seed = (guint64) seed;
+          if ((e = rel_explain (method, &er, error)) == NULL)
+            {
+              g_prefix_error (error, "%s: %s: ", path, method->name);
+              return FALSE;
+            }
+          for (guint ki = 0; ki < metrics->len; ki++)
+            {
+              const RelMetricDef *metric = g_ptr_array_index (metrics, ki);
+              RelMetricRequest mr = { 0 };
+              g_autoptr(RelMetricResult) r = NULL;
+              g_autofree char *label = g_strdup_printf ("%s %s", method->name, metric->name);
+              Cell *cell = &cells[mi * metrics->len + ki];
+
+              mr.model = model;
+              mr.input = input;
+              mr.target.kind = REL_TARGET_CLASS;
+              mr.target = target.kind == REL_TARGET_CONTRAST ? target : (RelTarget) { REL_TARGET_CLASS, e->target_class, 0, target.log_prob };
+              mr.relevance = e->relevance;
+              mr.method_params = g_ptr_array_index (method_params, mi);
+              mr.mask = mask;
+              mr.params = g_ptr_array_index (metric_params, ki);
+              mr.seed = (guint64) seed;
+              mr.progress = on_progress;
+              mr.progress_data = label;
+              r = rel_metric_run (metric, &mr, error);
+              if (isatty (STDERR_FILENO))
+                fprintf (stderr, "\r\033[K");
+              if (r == NULL)
+                {
+                  g_prefix_error (error, "%s: %s, %s: ", path, method->name, metric->name);
+                  return FALSE;
+                }
+              cell_add (cell, r);
+              if (!dataset)
+                cell->single = g_steal_pointer (&r);
+            }
+        }
+    }
+  return TRUE;
+}
+
+/* The table as one JSON object: per method, per metric the value (or the
+ * data set's mean, CI and n), the curves and why a metric did not apply. */
+static void
+print_json_report (const char *input, gboolean dataset, int n_images, gint64 seed, GPtrArray *methods,
+                   GPtrArray *metrics, const Cell *cells)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, dataset ? "dataset" : "input");
+  {
+    g_autofree char *s = g_filename_display_name (input);
+    json_builder_add_string_value (b, s);
+  }
+  if (dataset)
+    {
+      json_builder_set_member_name (b, "images");
+      json_builder_add_int_value (b, n_images);
+    }
+  json_builder_set_member_name (b, "seed");
+  json_builder_add_int_value (b, seed);
+  json_builder_set_member_name (b, "methods");
+  json_builder_begin_array (b);
+  for (guint mi = 0; mi < methods->len; mi++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "method");
+      json_builder_add_string_value (b, ((const RelMethodDef *) g_ptr_array_index (methods, mi))->name);
+      json_builder_set_member_name (b, "metrics");
+      json_builder_begin_object (b);
+      for (guint ki = 0; ki < metrics->len; ki++)
+        {
+          const RelMetricDef *metric = g_ptr_array_index (metrics, ki);
+          const Cell *cell = &cells[mi * metrics->len + ki];
+          double mean, ci;
+          int used;
+
+          json_builder_set_member_name (b, metric->name);
+          json_builder_begin_object (b);
+          rel_eval_mean_ci ((double *) cell->values->data, (int) cell->values->len, &mean, &ci, &used);
+          if (dataset)
+            {
+              rel_cli_json_number (b, "mean", mean);
+              rel_cli_json_number (b, "ci95", ci);
+              json_builder_set_member_name (b, "n");
+              json_builder_add_int_value (b, used);
+            }
+          else
+            rel_cli_json_number (b, "value", mean);
+          if (cell->reason && (used == 0 || dataset))
+            {
+              json_builder_set_member_name (b, "not_applicable");
+              json_builder_add_string_value (b, cell->reason);
+            }
+          if (cell->n_curves > 0)
+            {
+              double s = 1.0 / cell->n_curves;
+              json_doubles (b, "steps", cell->steps, cell->n_steps, 1.0);
+              json_doubles (b, "scores", cell->curve, cell->n_steps, s);
+              if (cell->curve2)
+                {
+                  json_doubles (b, "scores_morf", cell->curve, cell->n_steps, s);
+                  json_doubles (b, "scores_lerf", cell->curve2, cell->n_steps, s);
+                }
+              if (cell->labels)
+                {
+                  json_builder_set_member_name (b, "layers");
+                  json_builder_begin_array (b);
+                  for (int k = 0; cell->labels[k]; k++)
+                    json_builder_add_string_value (b, cell->labels[k]);
+                  json_builder_end_array (b);
+                }
+            }
+          json_builder_end_object (b);
+        }
+      json_builder_end_object (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
+
+static void
+print_text_report (const char *input, gboolean dataset, int n_images, GPtrArray *methods, GPtrArray *metrics,
+                   const Cell *cells)
+{
+  if (dataset)
+    printf ("%d images of %s (mean ± 95%% CI, n)\n", n_images, input);
+  for (guint mi = 0; mi < methods->len; mi++)
+    {
+      printf ("%s\n", ((const RelMethodDef *) g_ptr_array_index (methods, mi))->name);
+      for (guint ki = 0; ki < metrics->len; ki++)
+        {
+          const RelMetricDef *metric = g_ptr_array_index (metrics, ki);
+          const Cell *cell = &cells[mi * metrics->len + ki];
+          double mean, ci;
+          int used;
+          rel_eval_mean_ci ((double *) cell->values->data, (int) cell->values->len, &mean, &ci, &used);
+          if (used == 0)
+            printf ("  %-16s n/a: %s\n", metric->name, cell->reason ? cell->reason : "no value");
+          else if (dataset)
+            printf ("  %-16s %.4g ± %.2g (n = %d)\n", metric->name, mean, ci, used);
+          else
+            printf ("  %-16s %.4g\n", metric->name, mean);
+        }
+    }
+}
+
 int
 rel_cli_evaluate (int argc, char **argv)
 {
@@ -265,195 +465,18 @@ rel_cli_evaluate (int argc, char **argv)
   for (int i = 0; i < n_cells; i++)
     cells[i].values = g_array_new (FALSE, FALSE, sizeof (double));
 
-  for (int im = 0; im < n_images; im++)
-    {
-      const char *path = g_ptr_array_index (paths, im);
-      g_autofree guint8 *mask = NULL;
-      g_autoptr(RelTensor) input = rel_inspect_load (model, path, region, region ? &mask : NULL, &error);
-
-      if (input == NULL)
-        goto failed;
-      for (guint mi = 0; mi < methods->len; mi++)
-        {
-          const RelMethodDef *method = g_ptr_array_index (methods, mi);
-          RelExplainRequest er = { 0 };
-          g_autoptr(RelExplanation) e = NULL;
-
-          er.model = model;
-          er.input = input;
-          er.target = target;
-          er.params = g_ptr_array_index (method_params, mi);
-          er.seed = (guint64) seed;
-          if ((e = rel_explain (method, &er, &error)) == NULL)
-            {
-              g_prefix_error (&error, "%s: %s: ", path, method->name);
-              goto failed;
-            }
-          for (guint ki = 0; ki < metrics->len; ki++)
-            {
-              const RelMetricDef *metric = g_ptr_array_index (metrics, ki);
-              RelMetricRequest mr = { 0 };
-              g_autoptr(RelMetricResult) r = NULL;
-              g_autofree char *label = g_strdup_printf ("%s %s", method->name, metric->name);
-              Cell *cell = &cells[mi * metrics->len + ki];
-
-              mr.model = model;
-              mr.input = input;
-              mr.target.kind = REL_TARGET_CLASS;
-              mr.target = target.kind == REL_TARGET_CONTRAST ? target : (RelTarget) { REL_TARGET_CLASS, e->target_class, 0, target.log_prob };
-              mr.relevance = e->relevance;
-              mr.method_params = g_ptr_array_index (method_params, mi);
-              mr.mask = mask;
-              mr.params = g_ptr_array_index (metric_params, ki);
-              mr.seed = (guint64) seed;
-              mr.progress = on_progress;
-              mr.progress_data = label;
-              r = rel_metric_run (metric, &mr, &error);
-              if (isatty (STDERR_FILENO))
-                fprintf (stderr, "\r\033[K");
-              if (r == NULL)
-                {
-                  g_prefix_error (&error, "%s: %s, %s: ", path, method->name, metric->name);
-                  goto failed;
-                }
-              cell_add (cell, r);
-              if (!dataset)
-                cell->single = g_steal_pointer (&r);
-            }
-        }
-    }
+  if (!evaluate_images (model, paths, region, target, seed, methods, method_params, metrics, metric_params, dataset,
+                        cells, &error))
+    goto failed;
 
   if (json)
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree char *text = NULL;
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, dataset ? "dataset" : "input");
-      {
-        g_autofree char *s = g_filename_display_name (argv[2]);
-        json_builder_add_string_value (b, s);
-      }
-      if (dataset)
-        {
-          json_builder_set_member_name (b, "images");
-          json_builder_add_int_value (b, n_images);
-        }
-      json_builder_set_member_name (b, "seed");
-      json_builder_add_int_value (b, seed);
-      json_builder_set_member_name (b, "methods");
-      json_builder_begin_array (b);
-      for (guint mi = 0; mi < methods->len; mi++)
-        {
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "method");
-          json_builder_add_string_value (b, ((const RelMethodDef *) g_ptr_array_index (methods, mi))->name);
-          json_builder_set_member_name (b, "metrics");
-          json_builder_begin_object (b);
-          for (guint ki = 0; ki < metrics->len; ki++)
-            {
-              const RelMetricDef *metric = g_ptr_array_index (metrics, ki);
-              Cell *cell = &cells[mi * metrics->len + ki];
-              double mean, ci;
-              int used;
-
-              json_builder_set_member_name (b, metric->name);
-              json_builder_begin_object (b);
-              rel_eval_mean_ci ((double *) cell->values->data, (int) cell->values->len, &mean, &ci, &used);
-              if (dataset)
-                {
-                  rel_cli_json_number (b, "mean", mean);
-                  rel_cli_json_number (b, "ci95", ci);
-                  json_builder_set_member_name (b, "n");
-                  json_builder_add_int_value (b, used);
-                }
-              else
-                rel_cli_json_number (b, "value", mean);
-              if (cell->reason && (used == 0 || dataset))
-                {
-                  json_builder_set_member_name (b, "not_applicable");
-                  json_builder_add_string_value (b, cell->reason);
-                }
-              if (cell->n_curves > 0)
-                {
-                  double s = 1.0 / cell->n_curves;
-                  json_doubles (b, "steps", cell->steps, cell->n_steps, 1.0);
-                  json_doubles (b, "scores", cell->curve, cell->n_steps, s);
-                  if (cell->curve2)
-                    {
-                      json_doubles (b, "scores_morf", cell->curve, cell->n_steps, s);
-                      json_doubles (b, "scores_lerf", cell->curve2, cell->n_steps, s);
-                    }
-                  if (cell->labels)
-                    {
-                      json_builder_set_member_name (b, "layers");
-                      json_builder_begin_array (b);
-                      for (int k = 0; cell->labels[k]; k++)
-                        json_builder_add_string_value (b, cell->labels[k]);
-                      json_builder_end_array (b);
-                    }
-                }
-              json_builder_end_object (b);
-            }
-          json_builder_end_object (b);
-          json_builder_end_object (b);
-        }
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
-    }
+    print_json_report (argv[2], dataset, n_images, seed, methods, metrics, cells);
   else
-    {
-      if (dataset)
-        printf ("%d images of %s (mean ± 95%% CI, n)\n", n_images, argv[2]);
-      for (guint mi = 0; mi < methods->len; mi++)
-        {
-          printf ("%s\n", ((const RelMethodDef *) g_ptr_array_index (methods, mi))->name);
-          for (guint ki = 0; ki < metrics->len; ki++)
-            {
-              const RelMetricDef *metric = g_ptr_array_index (metrics, ki);
-              Cell *cell = &cells[mi * metrics->len + ki];
-              double mean, ci;
-              int used;
-              rel_eval_mean_ci ((double *) cell->values->data, (int) cell->values->len, &mean, &ci, &used);
-              if (used == 0)
-                printf ("  %-16s n/a: %s\n", metric->name, cell->reason ? cell->reason : "no value");
-              else if (dataset)
-                printf ("  %-16s %.4g ± %.2g (n = %d)\n", metric->name, mean, ci, used);
-              else
-                printf ("  %-16s %.4g\n", metric->name, mean);
-            }
-        }
-    }
-  for (int i = 0; i < n_cells; i++)
-    {
-      g_array_unref (cells[i].values);
-      g_free (cells[i].reason);
-      g_free (cells[i].curve);
-      g_free (cells[i].curve2);
-      g_free (cells[i].steps);
-      g_strfreev (cells[i].labels);
-      rel_metric_result_free (cells[i].single);
-    }
-  g_free (cells);
+    print_text_report (argv[2], dataset, n_images, methods, metrics, cells);
+  cells_free (cells, n_cells);
   return 0;
 
 failed:
-  for (int i = 0; i < n_cells; i++)
-    {
-      g_array_unref (cells[i].values);
-      g_free (cells[i].reason);
-      g_free (cells[i].curve);
-      g_free (cells[i].curve2);
-      g_free (cells[i].steps);
-      g_strfreev (cells[i].labels);
-      rel_metric_result_free (cells[i].single);
-    }
-  g_free (cells);
+  cells_free (cells, n_cells);
   return rel_cli_fail (1, "%s", error->message);
 }

@@ -34,6 +34,36 @@
 #include <unistd.h>
 
 
+char *
+rel_cli_pick_source (RelModel *model, const char *root, const char *group, const RelDataset *ds, const int *labels,
+                     int target, const RelRegion *region, RelFill fill, const char *source, GError **error)
+{
+  g_autofree int *all_labels = NULL;
+  g_autoptr(RelDataset) all = NULL;
+  g_autoptr(GError) local = NULL;
+  const RelDataset *from = ds;
+  int pick;
+
+  if (source)
+    return g_strdup (source);
+  /* from every group of DATASET: the artifact is in the tagged ones */
+  if (group)
+    {
+      if ((all = rel_cli_load_dataset (model, root, &all_labels, error)) == NULL)
+        return NULL;
+      from = all;
+      labels = all_labels;
+    }
+  pick = rel_inspect_pick_source (model, (const char *const *) from->paths->pdata, labels, (int) from->paths->len,
+                                  target, region, fill, NULL, &local);
+  if (pick < 0)
+    {
+      g_set_error (error, local->domain, local->code, "%s (give --source IMAGE)", local->message);
+      return NULL;
+    }
+  return g_strdup (g_ptr_array_index (from->paths, pick));
+}
+
 void
 rel_cli_json_number (JsonBuilder *b, const char *name, double v)
 {
@@ -269,6 +299,159 @@ inspect_suggest (const char *model_path, const char *root, const char *group, co
   return 0;
 }
 
+static void
+json_per_image (JsonBuilder *b, const RelInspectResult *res, RelInspectMode mode, const RelDataset *ds)
+{
+  json_builder_set_member_name (b, "per_image");
+  json_builder_begin_array (b);
+  for (int i = 0; i < res->n_images; i++)
+    {
+      const RelInspectImage *im = &res->images[i];
+      g_autofree char *p = g_filename_display_name (g_ptr_array_index (ds->paths, im->index));
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "path");
+      json_builder_add_string_value (b, p);
+      json_builder_set_member_name (b, "label");
+      json_builder_add_int_value (b, im->label);
+      json_builder_set_member_name (b, "predicted_before");
+      json_builder_add_int_value (b, im->predicted_before);
+      rel_cli_json_number (b, "probability_before", im->probability_before);
+      if (mode == REL_INSPECT_MASS)
+        {
+          rel_cli_json_number (b, "relevance_mass", im->mass);
+          rel_cli_json_number (b, "rank_accuracy", im->rank);
+        }
+      else
+        {
+          json_builder_set_member_name (b, "predicted_after");
+          json_builder_add_int_value (b, im->predicted_after);
+          rel_cli_json_number (b, "probability_after", im->probability_after);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+print_json (RelModel *model, RelInspectMode mode, const RelMethodDef *method, const char *class_name, int target,
+            const RelRegion *region, const RelInspectResult *res, const char *source_path, gboolean random_place,
+            RelFill fill, const RelDataset *ds)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "mode");
+  json_builder_add_string_value (b, rel_inspect_mode_name (mode));
+  json_builder_set_member_name (b, "class");
+  json_builder_add_string_value (b, rel_model_label (model, target) ? rel_model_label (model, target) : class_name);
+  json_builder_set_member_name (b, "region");
+  {
+    g_autofree char *d = rel_region_describe (region);
+    json_builder_add_string_value (b, d);
+  }
+  json_builder_set_member_name (b, "images");
+  json_builder_add_int_value (b, res->n_images);
+  if (mode == REL_INSPECT_MASS)
+    {
+      json_builder_set_member_name (b, "method");
+      json_builder_add_string_value (b, method->name);
+      rel_cli_json_number (b, "relevance_mass", res->relevance_mass);
+      rel_cli_json_number (b, "rank_accuracy", res->rank_accuracy);
+      rel_cli_json_number (b, "area_fraction", res->area_fraction);
+    }
+  else if (mode == REL_INSPECT_REMOVE)
+    {
+      json_builder_set_member_name (b, "fill");
+      json_builder_add_string_value (b, rel_fill_name (fill));
+      rel_cli_json_number (b, "accuracy_before", res->accuracy_before);
+      rel_cli_json_number (b, "accuracy_after", res->accuracy_after);
+      rel_cli_json_number (b, "mean_delta_probability", res->mean_delta_probability);
+    }
+  else
+    {
+      g_autofree char *s = g_filename_display_name (source_path);
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, s);
+      json_builder_set_member_name (b, "place");
+      json_builder_add_string_value (b, random_place ? "random" : "same");
+      rel_cli_json_number (b, "flip_rate", res->flip_rate);
+      json_builder_set_member_name (b, "flip_candidates");
+      json_builder_add_int_value (b, res->flip_candidates);
+      rel_cli_json_number (b, "mean_delta_probability", res->mean_delta_probability);
+    }
+  json_builder_set_member_name (b, "per_class");
+  json_builder_begin_array (b);
+  for (int c = 0; c < res->n_classes; c++)
+    {
+      const RelInspectClass *pc = &res->per_class[c];
+      if (pc->images == 0)
+        continue;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "class");
+      json_builder_add_string_value (b, rel_model_label (model, c) ? rel_model_label (model, c) : "?");
+      json_builder_set_member_name (b, "images");
+      json_builder_add_int_value (b, pc->images);
+      if (mode == REL_INSPECT_MASS)
+        {
+          rel_cli_json_number (b, "relevance_mass", pc->mass);
+          rel_cli_json_number (b, "rank_accuracy", pc->rank);
+        }
+      else if (mode == REL_INSPECT_REMOVE)
+        {
+          rel_cli_json_number (b, "accuracy_before", pc->accuracy_before);
+          rel_cli_json_number (b, "accuracy_after", pc->accuracy_after);
+          rel_cli_json_number (b, "mean_delta_probability", pc->mean_delta_probability);
+        }
+      else
+        {
+          rel_cli_json_number (b, "flip_rate", pc->flip_rate);
+          rel_cli_json_number (b, "mean_delta_probability", pc->mean_delta_probability);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_per_image (b, res, mode, ds);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
+
+static void
+print_text (RelModel *model, RelInspectMode mode, const RelMethodDef *method, const char *class_name, int target,
+            const RelInspectResult *res, RelFill fill)
+{
+  const char *cl = rel_model_label (model, target) ? rel_model_label (model, target) : class_name;
+  if (mode == REL_INSPECT_MASS)
+    printf ("%s, %d images predicted %s: relevance mass %.3f, rank accuracy %.3f, area %.3f (%s)\n",
+            cl, res->n_images, cl, res->relevance_mass, res->rank_accuracy, res->area_fraction, method->name);
+  else if (mode == REL_INSPECT_REMOVE)
+    printf ("%s, %d images, region filled with %s: accuracy %.3f → %.3f, mean Δp(%s) %+.3f\n",
+            cl, res->n_images, rel_fill_name (fill), res->accuracy_before, res->accuracy_after, cl,
+            res->mean_delta_probability);
+  else
+    printf ("transplant into %d images of other classes: flip rate to %s %.3f (%d candidates), mean Δp %+.3f\n",
+            res->n_images, cl, res->flip_rate, res->flip_candidates, res->mean_delta_probability);
+  for (int c = 0; c < res->n_classes; c++)
+    {
+      const RelInspectClass *pc = &res->per_class[c];
+      if (pc->images == 0)
+        continue;
+      if (mode == REL_INSPECT_MASS)
+        printf ("  %-14s %4d  mass %.3f  rank %.3f\n", rel_model_label (model, c), pc->images, pc->mass, pc->rank);
+      else if (mode == REL_INSPECT_REMOVE)
+        printf ("  %-14s %4d  accuracy %.3f → %.3f\n", rel_model_label (model, c), pc->images,
+                pc->accuracy_before, pc->accuracy_after);
+      else
+        printf ("  %-14s %4d  flip %.3f  Δp %+.3f\n", rel_model_label (model, c), pc->images, pc->flip_rate,
+                pc->mean_delta_probability);
+    }
+}
+
 int
 rel_cli_inspect (int argc, char **argv)
 {
@@ -356,24 +539,9 @@ rel_cli_inspect (int argc, char **argv)
 
   if (mode == REL_INSPECT_TRANSPLANT)
     {
-      if (source)
-        source_path = g_strdup (source);
-      else
-        {
-          /* from every group of DATASET: the artifact is in the tagged ones */
-          g_autofree int *all_labels = NULL;
-          g_autoptr(RelDataset) all = group ? rel_cli_load_dataset (model, argv[2], &all_labels, &error) : NULL;
-          RelDataset *from = group ? all : ds;
-          int pick;
-          if (group && all == NULL)
-            return rel_cli_fail (1, "%s", error->message);
-          pick = rel_inspect_pick_source (model, (const char *const *) from->paths->pdata,
-                                          group ? all_labels : labels, (int) from->paths->len, target, region,
-                                          fill, NULL, &error);
-          if (pick < 0)
-            return rel_cli_fail (1, "%s (give --source IMAGE)", error->message);
-          source_path = g_strdup (g_ptr_array_index (from->paths, pick));
-        }
+      source_path = rel_cli_pick_source (model, argv[2], group, ds, labels, target, region, fill, source, &error);
+      if (source_path == NULL)
+        return rel_cli_fail (1, "%s", error->message);
       if ((src = rel_inspect_load (model, source_path, region, &src_mask, &error)) == NULL)
         return rel_cli_fail (1, "%s", error->message);
     }
@@ -401,144 +569,10 @@ rel_cli_inspect (int argc, char **argv)
 
   if (json)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree char *text = NULL;
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "mode");
-      json_builder_add_string_value (b, rel_inspect_mode_name (mode));
-      json_builder_set_member_name (b, "class");
-      json_builder_add_string_value (b, rel_model_label (model, target) ? rel_model_label (model, target) : class_name);
-      json_builder_set_member_name (b, "region");
-      {
-        g_autofree char *d = rel_region_describe (region);
-        json_builder_add_string_value (b, d);
-      }
-      json_builder_set_member_name (b, "images");
-      json_builder_add_int_value (b, res->n_images);
-      if (mode == REL_INSPECT_MASS)
-        {
-          json_builder_set_member_name (b, "method");
-          json_builder_add_string_value (b, method->name);
-          rel_cli_json_number (b, "relevance_mass", res->relevance_mass);
-          rel_cli_json_number (b, "rank_accuracy", res->rank_accuracy);
-          rel_cli_json_number (b, "area_fraction", res->area_fraction);
-        }
-      else if (mode == REL_INSPECT_REMOVE)
-        {
-          json_builder_set_member_name (b, "fill");
-          json_builder_add_string_value (b, rel_fill_name (fill));
-          rel_cli_json_number (b, "accuracy_before", res->accuracy_before);
-          rel_cli_json_number (b, "accuracy_after", res->accuracy_after);
-          rel_cli_json_number (b, "mean_delta_probability", res->mean_delta_probability);
-        }
-      else
-        {
-          g_autofree char *s = g_filename_display_name (source_path);
-          json_builder_set_member_name (b, "source");
-          json_builder_add_string_value (b, s);
-          json_builder_set_member_name (b, "place");
-          json_builder_add_string_value (b, req.random_place ? "random" : "same");
-          rel_cli_json_number (b, "flip_rate", res->flip_rate);
-          json_builder_set_member_name (b, "flip_candidates");
-          json_builder_add_int_value (b, res->flip_candidates);
-          rel_cli_json_number (b, "mean_delta_probability", res->mean_delta_probability);
-        }
-      json_builder_set_member_name (b, "per_class");
-      json_builder_begin_array (b);
-      for (int c = 0; c < res->n_classes; c++)
-        {
-          const RelInspectClass *pc = &res->per_class[c];
-          if (pc->images == 0)
-            continue;
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "class");
-          json_builder_add_string_value (b, rel_model_label (model, c) ? rel_model_label (model, c) : "?");
-          json_builder_set_member_name (b, "images");
-          json_builder_add_int_value (b, pc->images);
-          if (mode == REL_INSPECT_MASS)
-            {
-              rel_cli_json_number (b, "relevance_mass", pc->mass);
-              rel_cli_json_number (b, "rank_accuracy", pc->rank);
-            }
-          else if (mode == REL_INSPECT_REMOVE)
-            {
-              rel_cli_json_number (b, "accuracy_before", pc->accuracy_before);
-              rel_cli_json_number (b, "accuracy_after", pc->accuracy_after);
-              rel_cli_json_number (b, "mean_delta_probability", pc->mean_delta_probability);
-            }
-          else
-            {
-              rel_cli_json_number (b, "flip_rate", pc->flip_rate);
-              rel_cli_json_number (b, "mean_delta_probability", pc->mean_delta_probability);
-            }
-          json_builder_end_object (b);
-        }
-      json_builder_end_array (b);
-      json_builder_set_member_name (b, "per_image");
-      json_builder_begin_array (b);
-      for (int i = 0; i < res->n_images; i++)
-        {
-          const RelInspectImage *im = &res->images[i];
-          g_autofree char *p = g_filename_display_name (g_ptr_array_index (ds->paths, im->index));
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "path");
-          json_builder_add_string_value (b, p);
-          json_builder_set_member_name (b, "label");
-          json_builder_add_int_value (b, im->label);
-          json_builder_set_member_name (b, "predicted_before");
-          json_builder_add_int_value (b, im->predicted_before);
-          rel_cli_json_number (b, "probability_before", im->probability_before);
-          if (mode == REL_INSPECT_MASS)
-            {
-              rel_cli_json_number (b, "relevance_mass", im->mass);
-              rel_cli_json_number (b, "rank_accuracy", im->rank);
-            }
-          else
-            {
-              json_builder_set_member_name (b, "predicted_after");
-              json_builder_add_int_value (b, im->predicted_after);
-              rel_cli_json_number (b, "probability_after", im->probability_after);
-            }
-          json_builder_end_object (b);
-        }
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
+      print_json (model, mode, method, class_name, target, region, res, source_path, req.random_place, fill, ds);
       return 0;
     }
 
-  {
-    const char *cl = rel_model_label (model, target) ? rel_model_label (model, target) : class_name;
-    if (mode == REL_INSPECT_MASS)
-      printf ("%s, %d images predicted %s: relevance mass %.3f, rank accuracy %.3f, area %.3f (%s)\n",
-              cl, res->n_images, cl, res->relevance_mass, res->rank_accuracy, res->area_fraction, method->name);
-    else if (mode == REL_INSPECT_REMOVE)
-      printf ("%s, %d images, region filled with %s: accuracy %.3f → %.3f, mean Δp(%s) %+.3f\n",
-              cl, res->n_images, rel_fill_name (fill), res->accuracy_before, res->accuracy_after, cl,
-              res->mean_delta_probability);
-    else
-      printf ("transplant into %d images of other classes: flip rate to %s %.3f (%d candidates), mean Δp %+.3f\n",
-              res->n_images, cl, res->flip_rate, res->flip_candidates, res->mean_delta_probability);
-    for (int c = 0; c < res->n_classes; c++)
-      {
-        const RelInspectClass *pc = &res->per_class[c];
-        if (pc->images == 0)
-          continue;
-        if (mode == REL_INSPECT_MASS)
-          printf ("  %-14s %4d  mass %.3f  rank %.3f\n", rel_model_label (model, c), pc->images, pc->mass, pc->rank);
-        else if (mode == REL_INSPECT_REMOVE)
-          printf ("  %-14s %4d  accuracy %.3f → %.3f\n", rel_model_label (model, c), pc->images,
-                  pc->accuracy_before, pc->accuracy_after);
-        else
-          printf ("  %-14s %4d  flip %.3f  Δp %+.3f\n", rel_model_label (model, c), pc->images, pc->flip_rate,
-                  pc->mean_delta_probability);
-      }
-  }
+  print_text (model, mode, method, class_name, target, res, fill);
   return 0;
 }

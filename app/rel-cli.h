@@ -80,6 +80,13 @@ int   rel_cli_fail_error (int status, const GError *error);
 char *rel_cli_class_list (RelModel *model);
 /* --region's value: "x,y,w,h", or a region file (FILE.json, rel_region_load_json). */
 RelRegion *rel_cli_region (const char *text, GError **error);
+/* The image whose @region holds the artifact: @source when given, else the
+ * image of class @target that rel_inspect_pick_source prefers, from every
+ * group of the folder @root when @group narrowed @ds to one (the artifact is
+ * in the tagged ones). NULL with an error ending "(give --source IMAGE)". */
+char *rel_cli_pick_source (RelModel *model, const char *root, const char *group, const RelDataset *ds,
+                           const int *labels, int target, const RelRegion *region, RelFill fill,
+                           const char *source, GError **error);
 /* A member @name with @v, or null when it is not finite. */
 void  rel_cli_json_number (JsonBuilder *b, const char *name, double v);
 /* Scans the image folder @root and gives every image's class as a model
