@@ -11,7 +11,7 @@
  */
 #include "config.h"
 
-#include "rel-strategies-view.h"
+#include "rel-strategies-view-private.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -24,11 +24,6 @@
 #include "rel-inspect-page.h"
 #include "rel-job.h"
 
-#define GALLERY_MAX 36      /* thumbnails shown per cluster */
-#define THUMB_MIN 84        /* thumbnails are upscaled (nearest) to at least this side */
-#define POINT_RADIUS 4.5
-#define HOVER_RADIUS 9.0
-
 /* Tableau 10: distinct and readable on light and dark backgrounds. */
 static const double palette[][3] = {
   { 0.122, 0.467, 0.706 }, { 1.000, 0.498, 0.055 }, { 0.173, 0.627, 0.173 }, { 0.839, 0.153, 0.157 },
@@ -36,8 +31,8 @@ static const double palette[][3] = {
   { 0.737, 0.741, 0.133 }, { 0.090, 0.745, 0.812 },
 };
 
-static void
-cluster_color (int c, double *rgb)
+void
+rel_strategies_view_cluster_color (int c, double *rgb)
 {
   if (c < 0)
     {
@@ -47,8 +42,8 @@ cluster_color (int c, double *rgb)
   memcpy (rgb, palette[c % G_N_ELEMENTS (palette)], sizeof (double) * 3);
 }
 
-static void
-widget_color (GtkWidget *w, GdkRGBA *rgba)
+void
+rel_strategies_view_widget_color (GtkWidget *w, GdkRGBA *rgba)
 {
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (gtk_widget_get_style_context (w), rgba);
@@ -57,14 +52,6 @@ widget_color (GtkWidget *w, GdkRGBA *rgba)
 
 /* ---- shared data ---- */
 
-typedef struct {
-  int               n;
-  int               cls;       /* the class analysed, among the model's outputs */
-  char            **paths;     /* n, NULL-terminated */
-  RelSprayHeatmaps *hm;
-  int               iw, ih;    /* input thumbnail size (0: none) */
-  guint8          **rgba;      /* n RGBA inputs, NULL where decoding failed */
-} Heatmaps;
 
 static void
 heatmaps_clear (Heatmaps *h)
@@ -89,12 +76,6 @@ heatmaps_unref (Heatmaps *h)
     g_atomic_rc_box_release_full (h, (GDestroyNotify) heatmaps_clear);
 }
 
-typedef struct {
-  Heatmaps       *data;
-  float          *x;
-  int             dim;
-  RelSprayResult *r;
-} Analysis;
 
 static void
 analysis_free (Analysis *a)
@@ -107,17 +88,6 @@ analysis_free (Analysis *a)
   g_free (a);
 }
 
-typedef struct {
-  RelModel  *model;
-  RelParams *method;
-  int        cls;
-  char      *cache_dir;
-  char     **paths;        /* a full run: explain these */
-  Heatmaps  *data;         /* a re-analysis: reuse these */
-  RelParams *sp[5];
-  RelJob    *job;
-  double     lo, hi;       /* progress span of the current stage */
-} Task;
 
 static void
 task_free (Task *t)
@@ -135,60 +105,13 @@ task_free (Task *t)
 
 /* ---- the widget ---- */
 
-struct _RelStrategiesView {
-  AdwBin           parent;
-
-  RelImageBrowser *browser;
-  RelModel        *model;
-  char            *cache_dir;
-  RelJob          *job;
-  gboolean         job_full;   /* the running job explains images */
-  gboolean         redo;       /* parameters changed during a full run: re-analyse after it */
-  Analysis        *an;
-  char            *error;
-  int              n_explained, n_heatmap_runs, marked_k;
-  gboolean         updating;   /* setting widgets from code: no re-analysis */
-
-  GtkDropDown     *class_dd;
-  GtkLabel        *method_label;
-  RelParams       *method;     /* the window's (Explore's) method and parameters */
-  char            *analysed_with;  /* the method title of the shown analysis */
-  GtkStringList   *class_list;
-  GtkDropDown     *k_dd;        /* Auto, 2, 3, … */
-  GtkSpinButton   *nb_spin, *pool_spin;
-  GtkButton       *run_button;
-  GtkProgressBar  *progress;
-  GtkLabel        *status;
-  GtkWidget       *status_box;
-  GtkStack        *stack;
-  AdwStatusPage   *empty_page;
-  GtkToggleButton *tsne_toggle, *spectral_toggle;
-  GtkToggleButton *mode_image, *mode_heatmap, *mode_overlay;
-  GtkDrawingArea  *scatter, *spectrum;
-  GtkLabel        *scatter_label, *spectrum_label;
-  GtkBox          *gallery;
-  GPtrArray       *thumb_buttons;   /* per cluster: GPtrArray of buttons */
-  GPtrArray       *inspect_buttons; /* per cluster: its card's Inspect button (NULL: no card) */
-
-  /* scatter view state */
-  double           zoom, cx, cy;    /* data-space centre of the view */
-  double           pointer_x, pointer_y;
-  int              hover;
-  gboolean         dragging;
-  double           drag_x0, drag_y0, drag_x1, drag_y1;
-  guint8          *selected;        /* n flags */
-  int              n_selected;
-  cairo_surface_t **hover_surfaces; /* n, made on first hover */
-};
 
 G_DEFINE_FINAL_TYPE (RelStrategiesView, rel_strategies_view, ADW_TYPE_BIN)
 
 enum { SIGNAL_INSPECT_CLUSTER, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static void rebuild_results (RelStrategiesView *self);
 static void start_job (RelStrategiesView *self, gboolean full);
-static void clear_hover_surfaces (RelStrategiesView *self, int n);
 
 /* ---- the worker ---- */
 
@@ -281,8 +204,8 @@ current_class (RelStrategiesView *self)
   return (int) i;
 }
 
-static const char *
-class_name (RelStrategiesView *self, int c)
+const char *
+rel_strategies_view_class_name (RelStrategiesView *self, int c)
 {
   if (c < 0)
     return NULL;
@@ -335,7 +258,7 @@ static char **
 class_paths (RelStrategiesView *self, int c)
 {
   GListModel *items = rel_image_browser_get_items (self->browser);
-  const char *name = class_name (self, c);
+  const char *name = rel_strategies_view_class_name (self, c);
   g_autoptr (GPtrArray) out = g_ptr_array_new ();
   guint n = g_list_model_get_n_items (items);
   for (guint i = 0; i < n; i++)
@@ -353,8 +276,8 @@ class_paths (RelStrategiesView *self, int c)
 
 /* An image's name below the open folder ("tagged/Sandal/00008.png"): the
  * groups often repeat file names, the folders tell them apart. */
-static char *
-shown_name (RelStrategiesView *self, const char *path)
+char *
+rel_strategies_view_shown_name (RelStrategiesView *self, const char *path)
 {
   const char *root = rel_image_browser_get_folder (self->browser);
   g_autofree char *canon = root ? g_canonicalize_filename (root, NULL) : NULL;
@@ -421,7 +344,7 @@ job_done (RelJob *job, gpointer result, const GError *error, gpointer user_data)
       self->n_explained += a->data->hm->n_explained;
       self->n_heatmap_runs++;
       if (self->an)
-        clear_hover_surfaces (self, self->an->data->n);
+        rel_strategies_view_clear_hover_surfaces (self, self->an->data->n);
       g_clear_pointer (&self->selected, g_free);
       self->n_selected = 0;
     }
@@ -430,7 +353,7 @@ job_done (RelJob *job, gpointer result, const GError *error, gpointer user_data)
   self->zoom = 1, self->cx = self->cy = NAN;
   if (redo)
     start_job (self, FALSE);
-  rebuild_results (self);
+  rel_strategies_view_rebuild_results (self);
 }
 
 static void
@@ -481,7 +404,7 @@ rel_strategies_view_run (RelStrategiesView *self)
     {
       g_autofree char *msg = g_strdup_printf (ngettext ("The folder has %d image of %s; the analysis needs at least 3.",
                                                         "The folder has %d images of %s; the analysis needs at least 3.", n),
-                                              n, class_name (self, c));
+                                              n, rel_strategies_view_class_name (self, c));
       gtk_label_set_text (self->status, msg);
       return FALSE;
     }
@@ -538,7 +461,7 @@ k_changed (GtkDropDown *dd, GParamSpec *pspec, RelStrategiesView *self)
     gtk_label_set_text (self->status, error->message);
   for (int s = 0; s < 5; s++)
     rel_params_free (sp[s]);
-  rebuild_results (self);
+  rel_strategies_view_rebuild_results (self);
 }
 
 /* Neighbours and pooling change the graph: re-analyse the kept heatmaps. */
@@ -557,730 +480,10 @@ graph_changed (GtkSpinButton *spin, RelStrategiesView *self)
   start_job (self, FALSE);
 }
 
-/* ---- textures ---- */
-
-static GdkTexture *
-texture_from_rgba (const guint8 *rgba, int w, int h)
-{
-  int f = MAX (1, (THUMB_MIN + MAX (w, h) - 1) / MAX (w, h));
-  int W = w * f, H = h * f;
-  g_autofree guint8 *big = g_new (guint8, (gsize) W * H * 4);
-  for (int y = 0; y < H; y++)
-    for (int x = 0; x < W; x++)
-      memcpy (big + ((gsize) y * W + x) * 4, rgba + ((gsize) (y / f) * w + x / f) * 4, 4);
-  g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&big), (gsize) W * H * 4);
-  return gdk_memory_texture_new (W, H, GDK_MEMORY_R8G8B8A8, bytes, (gsize) W * 4);
-}
-
-typedef enum { MODE_IMAGE, MODE_HEATMAP, MODE_OVERLAY } ThumbMode;
-
-static GdkTexture *
-image_texture (RelStrategiesView *self, int i, ThumbMode mode)
-{
-  Heatmaps *h = self->an->data;
-  int mw = h->hm->width, mh = h->hm->height;
-  const float *map = h->hm->maps + (gsize) i * mw * mh;
-  double scale = rel_heatmap_scale (map, (gsize) mw * mh, REL_NORM_PERCENTILE, 99.5, 0);
-  if (mode == MODE_IMAGE && h->rgba[i])
-    return texture_from_rgba (h->rgba[i], h->iw, h->ih);
-  if (mode == MODE_OVERLAY && h->rgba[i])
-    {
-      g_autofree guint8 *out = g_new (guint8, (gsize) h->iw * h->ih * 4);
-      rel_heatmap_blend (map, mw, mh, scale, REL_COLORMAP_BWR, REL_SIGN_BOTH, 0.75, h->rgba[i], h->iw, h->ih,
-                         h->iw * 4, out);
-      return texture_from_rgba (out, h->iw, h->ih);
-    }
-  g_autofree guint8 *out = g_new (guint8, (gsize) mw * mh * 4);
-  rel_heatmap_colorize (map, mw, mh, scale, REL_COLORMAP_BWR, REL_SIGN_BOTH, TRUE, out);
-  return texture_from_rgba (out, mw, mh);
-}
-
-static GdkTexture *
-prototype_texture (const float *proto, int side)
-{
-  double scale = rel_heatmap_scale (proto, (gsize) side * side, REL_NORM_MAX_ABS, 0, 0);
-  g_autofree guint8 *out = g_new (guint8, (gsize) side * side * 4);
-  rel_heatmap_colorize (proto, side, side, scale, REL_COLORMAP_BWR, REL_SIGN_BOTH, TRUE, out);
-  return texture_from_rgba (out, side, side);
-}
-
-static cairo_surface_t *
-hover_surface (RelStrategiesView *self, int i)
-{
-  Heatmaps *h = self->an->data;
-  if (self->hover_surfaces == NULL)
-    self->hover_surfaces = g_new0 (cairo_surface_t *, h->n);
-  if (self->hover_surfaces[i])
-    return self->hover_surfaces[i];
-  ThumbMode mode = h->rgba[i] ? MODE_IMAGE : MODE_HEATMAP;
-  int w = mode == MODE_IMAGE ? h->iw : h->hm->width, hh = mode == MODE_IMAGE ? h->ih : h->hm->height;
-  g_autofree guint8 *tmp = NULL;
-  const guint8 *src = h->rgba[i];
-  if (mode == MODE_HEATMAP)
-    {
-      const float *map = h->hm->maps + (gsize) i * w * hh;
-      tmp = g_new (guint8, (gsize) w * hh * 4);
-      rel_heatmap_colorize (map, w, hh, rel_heatmap_scale (map, (gsize) w * hh, REL_NORM_PERCENTILE, 99.5, 0),
-                            REL_COLORMAP_BWR, REL_SIGN_BOTH, TRUE, tmp);
-      src = tmp;
-    }
-  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, hh);
-  cairo_surface_flush (s);
-  guint8 *d = cairo_image_surface_get_data (s);
-  int stride = cairo_image_surface_get_stride (s);
-  for (int y = 0; y < hh; y++)
-    for (int x = 0; x < w; x++)
-      {
-        const guint8 *p = src + ((gsize) y * w + x) * 4;
-        ((guint32 *) (d + (gsize) y * stride))[x] = 0xff000000u | (p[0] << 16) | (p[1] << 8) | p[2];
-      }
-  cairo_surface_mark_dirty (s);
-  self->hover_surfaces[i] = s;
-  return s;
-}
-
-static void
-clear_hover_surfaces (RelStrategiesView *self, int n)
-{
-  for (int i = 0; self->hover_surfaces && i < n; i++)
-    if (self->hover_surfaces[i])
-      cairo_surface_destroy (self->hover_surfaces[i]);
-  g_clear_pointer (&self->hover_surfaces, g_free);
-}
-
-/* ---- the scatter plot ---- */
-
-static const float *
-scatter_xy (RelStrategiesView *self)
-{
-  const RelSprayResult *r = self->an->r;
-  if (gtk_toggle_button_get_active (self->tsne_toggle) && r->tsne)
-    return r->tsne;
-  return r->spectral2d;
-}
-
-/* The data → widget transform: the data's bounding box fitted with a margin,
- * then zoomed about (cx, cy). */
-static void
-scatter_transform (RelStrategiesView *self, int width, int height, double *s, double *ox, double *oy)
-{
-  const float *xy = scatter_xy (self);
-  int n = self->an->data->n;
-  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-  for (int i = 0; i < n; i++)
-    {
-      x0 = MIN (x0, xy[2 * i]), x1 = MAX (x1, xy[2 * i]);
-      y0 = MIN (y0, xy[2 * i + 1]), y1 = MAX (y1, xy[2 * i + 1]);
-    }
-  double margin = 24;
-  double sx = (width - 2 * margin) / MAX (x1 - x0, 1e-12), sy = (height - 2 * margin) / MAX (y1 - y0, 1e-12);
-  double base = MIN (sx, sy);
-  if (isnan (self->cx))
-    self->cx = (x0 + x1) / 2, self->cy = (y0 + y1) / 2;
-  *s = base * self->zoom;
-  *ox = width / 2.0 - self->cx * *s;
-  *oy = height / 2.0 + self->cy * *s;  /* y up */
-}
-
-static void
-scatter_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
-{
-  RelStrategiesView *self = data;
-  if (self->an == NULL)
-    return;
-  GdkRGBA fg;
-  widget_color (GTK_WIDGET (area), &fg);
-  const float *xy = scatter_xy (self);
-  const int *labels = self->an->r->labels;
-  int n = self->an->data->n;
-  double s, ox, oy;
-  scatter_transform (self, width, height, &s, &ox, &oy);
-
-  /* frame */
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.15);
-  cairo_set_line_width (cr, 1);
-  cairo_rectangle (cr, 0.5, 0.5, width - 1, height - 1);
-  cairo_stroke (cr);
-
-  for (int pass = 0; pass < 2; pass++)
-    for (int i = 0; i < n; i++)
-      {
-        gboolean sel = self->selected && self->selected[i];
-        if ((pass == 1) != sel)
-          continue;
-        double px = ox + xy[2 * i] * s, py = oy - xy[2 * i + 1] * s;
-        double rgb[3];
-        cluster_color (labels[i], rgb);
-        double alpha = self->n_selected > 0 && !sel ? 0.25 : 0.9;
-        cairo_arc (cr, px, py, POINT_RADIUS, 0, 2 * G_PI);
-        cairo_set_source_rgba (cr, rgb[0], rgb[1], rgb[2], alpha);
-        cairo_fill_preserve (cr);
-        cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, sel ? 0.9 : 0.35);
-        cairo_set_line_width (cr, sel ? 1.6 : 0.6);
-        cairo_stroke (cr);
-      }
-
-  /* legend */
-  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), NULL);
-  double ly = 10;
-  for (int c = 0; c < self->an->r->n_clusters; c++)
-    {
-      double rgb[3];
-      cluster_color (self->an->r->clusters[c].id, rgb);
-      g_autofree char *text = g_strdup_printf (_("Cluster %d (%d)"), c + 1, self->an->r->clusters[c].size);
-      pango_layout_set_text (layout, text, -1);
-      int tw, th;
-      pango_layout_get_pixel_size (layout, &tw, &th);
-      cairo_set_source_rgba (cr, rgb[0], rgb[1], rgb[2], 0.95);
-      cairo_new_path (cr);  /* show_layout left a current point */
-      cairo_arc (cr, 16, ly + th / 2.0, 5, 0, 2 * G_PI);
-      cairo_fill (cr);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-      cairo_move_to (cr, 26, ly);
-      pango_cairo_show_layout (cr, layout);
-      ly += th + 2;
-    }
-
-  if (self->dragging)
-    {
-      double x = MIN (self->drag_x0, self->drag_x1), y = MIN (self->drag_y0, self->drag_y1);
-      double w = fabs (self->drag_x1 - self->drag_x0), h = fabs (self->drag_y1 - self->drag_y0);
-      cairo_rectangle (cr, x + 0.5, y + 0.5, w, h);
-      cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 0.15);
-      cairo_fill_preserve (cr);
-      cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 0.9);
-      cairo_set_line_width (cr, 1);
-      cairo_stroke (cr);
-    }
-
-  if (self->hover >= 0 && self->hover < n)
-    {
-      int i = self->hover;
-      double px = ox + xy[2 * i] * s, py = oy - xy[2 * i + 1] * s;
-      cairo_new_path (cr);
-      cairo_arc (cr, px, py, POINT_RADIUS + 3, 0, 2 * G_PI);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.9);
-      cairo_set_line_width (cr, 2);
-      cairo_stroke (cr);
-
-      cairo_surface_t *img = hover_surface (self, i);
-      int iw = cairo_image_surface_get_width (img), ih = cairo_image_surface_get_height (img);
-      double side = 96, f = side / MAX (iw, ih);
-      g_autofree char *utf8 = shown_name (self, self->an->data->paths[i]);
-      pango_layout_set_text (layout, utf8, -1);
-      pango_layout_set_width (layout, (int) (side + 84) * PANGO_SCALE);
-      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_MIDDLE);
-      int tw, th;
-      pango_layout_get_pixel_size (layout, &tw, &th);
-      double bw = MAX (side, tw) + 16, bh = side + th + 22;
-      double bx = px + 14, by = py - bh / 2;
-      if (bx + bw > width - 4)
-        bx = px - 14 - bw;
-      by = CLAMP (by, 4, MAX (4, height - bh - 4));
-      cairo_new_path (cr);
-      double rad = 8;
-      cairo_arc (cr, bx + bw - rad, by + rad, rad, -G_PI / 2, 0);
-      cairo_arc (cr, bx + bw - rad, by + bh - rad, rad, 0, G_PI / 2);
-      cairo_arc (cr, bx + rad, by + bh - rad, rad, G_PI / 2, G_PI);
-      cairo_arc (cr, bx + rad, by + rad, rad, G_PI, 3 * G_PI / 2);
-      cairo_close_path (cr);
-      cairo_set_source_rgba (cr, 0.12, 0.12, 0.14, 0.92);
-      cairo_fill (cr);
-      cairo_save (cr);
-      cairo_translate (cr, bx + (bw - iw * f) / 2, by + 8);
-      cairo_scale (cr, f, f);
-      cairo_set_source_surface (cr, img, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-      cairo_paint (cr);
-      cairo_restore (cr);
-      cairo_set_source_rgb (cr, 1, 1, 1);
-      cairo_move_to (cr, bx + (bw - tw) / 2, by + side + 14);
-      pango_cairo_show_layout (cr, layout);
-    }
-  g_object_unref (layout);
-}
-
-static int
-scatter_pick (RelStrategiesView *self, double x, double y)
-{
-  if (self->an == NULL)
-    return -1;
-  int width = gtk_widget_get_width (GTK_WIDGET (self->scatter)), height = gtk_widget_get_height (GTK_WIDGET (self->scatter));
-  double s, ox, oy;
-  scatter_transform (self, width, height, &s, &ox, &oy);
-  const float *xy = scatter_xy (self);
-  int best = -1;
-  double best_d = HOVER_RADIUS * HOVER_RADIUS;
-  for (int i = 0; i < self->an->data->n; i++)
-    {
-      double dx = ox + xy[2 * i] * s - x, dy = oy - xy[2 * i + 1] * s - y;
-      if (dx * dx + dy * dy <= best_d)
-        best = i, best_d = dx * dx + dy * dy;
-    }
-  return best;
-}
-
-static void
-scatter_motion (GtkEventControllerMotion *c, double x, double y, RelStrategiesView *self)
-{
-  self->pointer_x = x, self->pointer_y = y;
-  int h = scatter_pick (self, x, y);
-  if (h != self->hover)
-    {
-      self->hover = h;
-      gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
-    }
-}
-
-static void
-scatter_leave (GtkEventControllerMotion *c, RelStrategiesView *self)
-{
-  self->hover = -1;
-  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
-}
-
-static gboolean
-scatter_scroll (GtkEventControllerScroll *c, double dx, double dy, RelStrategiesView *self)
-{
-  if (self->an == NULL)
-    return FALSE;
-  double x = self->pointer_x, y = self->pointer_y;
-  int width = gtk_widget_get_width (GTK_WIDGET (self->scatter)), height = gtk_widget_get_height (GTK_WIDGET (self->scatter));
-  double s, ox, oy;
-  scatter_transform (self, width, height, &s, &ox, &oy);
-  /* zoom about the pointer: the data point under it stays there */
-  double data_x = (x - ox) / s, data_y = (oy - y) / s;
-  double z1 = self->zoom;
-  self->zoom = CLAMP (z1 * exp (-0.15 * dy), 0.5, 50);
-  double s2 = s * self->zoom / z1;
-  self->cx = data_x - (x - width / 2.0) / s2;
-  self->cy = data_y + (y - height / 2.0) / s2;
-  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
-  return TRUE;
-}
-
-static void rebuild_gallery (RelStrategiesView *self);
-
-static void
-update_selection_label (RelStrategiesView *self)
-{
-  g_autofree char *text = NULL;
-  if (self->n_selected > 0)
-    text = g_strdup_printf (ngettext ("%d image selected — the gallery shows only these; click empty space to clear",
-                                      "%d images selected — the gallery shows only these; click empty space to clear",
-                                      self->n_selected), self->n_selected);
-  else
-    text = g_strdup (_("Drag to select, scroll to zoom, hover for the image"));
-  gtk_label_set_text (self->scatter_label, text);
-}
-
-int
-rel_strategies_view_select_box (RelStrategiesView *self, double x0, double y0, double x1, double y1)
-{
-  g_return_val_if_fail (REL_IS_STRATEGIES_VIEW (self), 0);
-  if (self->an == NULL)
-    return 0;
-  int width = gtk_widget_get_width (GTK_WIDGET (self->scatter)), height = gtk_widget_get_height (GTK_WIDGET (self->scatter));
-  double s, ox, oy;
-  scatter_transform (self, width, height, &s, &ox, &oy);
-  const float *xy = scatter_xy (self);
-  int n = self->an->data->n;
-  g_free (self->selected);
-  self->selected = g_new0 (guint8, n);
-  self->n_selected = 0;
-  double ax = MIN (x0, x1), bx = MAX (x0, x1), ay = MIN (y0, y1), by = MAX (y0, y1);
-  for (int i = 0; i < n; i++)
-    {
-      double px = ox + xy[2 * i] * s, py = oy - xy[2 * i + 1] * s;
-      if (px >= ax && px <= bx && py >= ay && py <= by)
-        self->selected[i] = 1, self->n_selected++;
-    }
-  update_selection_label (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
-  rebuild_gallery (self);
-  return self->n_selected;
-}
-
-static void
-drag_begin (GtkGestureDrag *g, double x, double y, RelStrategiesView *self)
-{
-  self->drag_x0 = self->drag_x1 = x, self->drag_y0 = self->drag_y1 = y;
-  self->dragging = TRUE;
-}
-
-static void
-drag_update (GtkGestureDrag *g, double dx, double dy, RelStrategiesView *self)
-{
-  self->drag_x1 = self->drag_x0 + dx, self->drag_y1 = self->drag_y0 + dy;
-  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
-}
-
-static void open_image (RelStrategiesView *self, int i);
-
-static void
-drag_end (GtkGestureDrag *g, double dx, double dy, RelStrategiesView *self)
-{
-  self->dragging = FALSE;
-  if (fabs (dx) < 3 && fabs (dy) < 3)
-    {
-      /* a click: a point opens its image, empty space clears the selection */
-      int i = scatter_pick (self, self->drag_x0, self->drag_y0);
-      if (i >= 0)
-        {
-          open_image (self, i);
-          return;
-        }
-      g_clear_pointer (&self->selected, g_free);
-      self->n_selected = 0;
-      update_selection_label (self);
-      gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
-      rebuild_gallery (self);
-      return;
-    }
-  rel_strategies_view_select_box (self, self->drag_x0, self->drag_y0, self->drag_x0 + dx, self->drag_y0 + dy);
-}
-
-static void
-view_toggled (GtkToggleButton *b, RelStrategiesView *self)
-{
-  self->zoom = 1, self->cx = self->cy = NAN;
-  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
-}
-
-/* ---- the spectrum ---- */
-
-static void
-spectrum_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
-{
-  RelStrategiesView *self = data;
-  if (self->an == NULL)
-    return;
-  const RelSprayResult *r = self->an->r;
-  GdkRGBA fg;
-  widget_color (GTK_WIDGET (area), &fg);
-  int m = MIN (r->n_eig, r->max_k + 1);
-  if (m < 2)
-    return;
-  double left = 44, right = 12, top = 22, bottom = 26;
-  double pw = width - left - right, ph = height - top - bottom;
-  double vmax = 0;
-  for (int j = 0; j < m; j++)
-    vmax = MAX (vmax, r->eigenvalues[j]);
-  vmax = vmax > 0 ? vmax * 1.1 : 1;
-  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), NULL);
-  PangoFontDescription *small = pango_font_description_from_string ("Sans 8");
-  pango_layout_set_font_description (layout, small);
-
-  /* axes and grid */
-  cairo_set_line_width (cr, 1);
-  for (int t = 0; t <= 4; t++)
-    {
-      double v = vmax * t / 4, y = top + ph - ph * t / 4;
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, t == 0 ? 0.5 : 0.12);
-      cairo_move_to (cr, left, floor (y) + 0.5);
-      cairo_line_to (cr, left + pw, floor (y) + 0.5);
-      cairo_stroke (cr);
-      g_autofree char *lab = g_strdup_printf ("%.2f", v);
-      pango_layout_set_text (layout, lab, -1);
-      int tw, th;
-      pango_layout_get_pixel_size (layout, &tw, &th);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
-      cairo_move_to (cr, left - 6 - tw, y - th / 2.0);
-      pango_cairo_show_layout (cr, layout);
-    }
-  double step = pw / m;
-  int k = r->suggested_k;
-  self->marked_k = k;
-  for (int j = 0; j < m; j++)
-    {
-      double x = left + step * (j + 0.5), y = top + ph - ph * r->eigenvalues[j] / vmax;
-      gboolean used = j < r->k;
-      cairo_rectangle (cr, x - step * 0.3, y, step * 0.6, top + ph - y);
-      if (used)
-        cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 0.85);
-      else
-        cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.3);
-      cairo_fill (cr);
-      g_autofree char *lab = g_strdup_printf ("%d", j + 1);
-      pango_layout_set_text (layout, lab, -1);
-      int tw, th;
-      pango_layout_get_pixel_size (layout, &tw, &th);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
-      cairo_move_to (cr, x - tw / 2.0, top + ph + 5);
-      pango_cairo_show_layout (cr, layout);
-    }
-  /* the eigengap: between eigenvalue k and k + 1 */
-  if (k >= 1 && k < m)
-    {
-      double xa = left + step * (k - 0.5), xb = left + step * (k + 0.5);
-      double ya = top + ph - ph * r->eigenvalues[k - 1] / vmax, yb = top + ph - ph * r->eigenvalues[k] / vmax;
-      double xm = left + step * k;
-      cairo_set_source_rgba (cr, 0.90, 0.38, 0.0, 0.95);
-      cairo_set_line_width (cr, 2);
-      double dash[] = { 4, 3 };
-      cairo_set_dash (cr, dash, 2, 0);
-      cairo_move_to (cr, xa, ya);
-      cairo_line_to (cr, xm, ya);
-      cairo_move_to (cr, xm, yb);
-      cairo_line_to (cr, xb, yb);
-      cairo_stroke (cr);
-      cairo_set_dash (cr, NULL, 0, 0);
-      cairo_move_to (cr, xm, ya);
-      cairo_line_to (cr, xm, yb);
-      cairo_stroke (cr);
-      for (int e = 0; e < 2; e++)
-        {
-          double ye = e ? yb : ya, d = e ? 5 : -5;
-          cairo_move_to (cr, xm - 4, ye - d);
-          cairo_line_to (cr, xm, ye);
-          cairo_line_to (cr, xm + 4, ye - d);
-          cairo_stroke (cr);
-        }
-      g_autofree char *lab = g_strdup_printf (_("gap → k = %d"), k);
-      pango_layout_set_text (layout, lab, -1);
-      int tw, th;
-      pango_layout_get_pixel_size (layout, &tw, &th);
-      /* above the gap's taller bar, where no bar is in the way */
-      double tx = CLAMP (xb - tw / 2.0, left, width - right - tw);
-      cairo_move_to (cr, tx, MAX (0, MIN (ya, yb) - th - 4));
-      pango_cairo_show_layout (cr, layout);
-    }
-  pango_font_description_free (small);
-  g_object_unref (layout);
-}
-
-/* ---- the gallery ---- */
-
-static void
-thumb_clicked (GtkButton *button, RelStrategiesView *self)
-{
-  open_image (self, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "index")));
-}
-
-static void
-inspect_clicked (GtkButton *button, RelStrategiesView *self)
-{
-  g_signal_emit (self, signals[SIGNAL_INSPECT_CLUSTER], 0, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "cluster")));
-}
-
-static ThumbMode
-current_mode (RelStrategiesView *self)
-{
-  if (gtk_toggle_button_get_active (self->mode_heatmap))
-    return MODE_HEATMAP;
-  if (gtk_toggle_button_get_active (self->mode_overlay))
-    return MODE_OVERLAY;
-  return MODE_IMAGE;
-}
-
-static GtkWidget *
-figure (const char *title, const char *value)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *v = gtk_label_new (value);
-  gtk_widget_add_css_class (v, "title-3");
-  gtk_widget_add_css_class (v, "numeric");
-  gtk_label_set_xalign (GTK_LABEL (v), 0);
-  GtkWidget *t = gtk_label_new (title);
-  gtk_widget_add_css_class (t, "dim-label");
-  gtk_widget_add_css_class (t, "caption");
-  gtk_label_set_xalign (GTK_LABEL (t), 0);
-  gtk_box_append (GTK_BOX (box), v);
-  gtk_box_append (GTK_BOX (box), t);
-  return box;
-}
-
-static void
-rebuild_gallery (RelStrategiesView *self)
-{
-  GtkWidget *child;
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->gallery))))
-    gtk_box_remove (self->gallery, child);
-  g_ptr_array_set_size (self->thumb_buttons, 0);
-  g_ptr_array_set_size (self->inspect_buttons, 0);
-  if (self->an == NULL)
-    return;
-  const RelSprayResult *r = self->an->r;
-  Heatmaps *h = self->an->data;
-  ThumbMode mode = current_mode (self);
-  int side = (int) lround (sqrt (self->an->dim));
-  for (int c = 0; c < r->n_clusters; c++)
-    {
-      const RelSprayCluster *cl = &r->clusters[c];
-      GPtrArray *buttons = g_ptr_array_new ();
-      g_ptr_array_add (self->thumb_buttons, buttons);
-      g_ptr_array_add (self->inspect_buttons, NULL);
-
-      GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
-      gtk_widget_add_css_class (card, "card");
-      gtk_widget_set_margin_bottom (card, 12);
-      GtkWidget *inner = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
-      gtk_widget_set_margin_start (inner, 14);
-      gtk_widget_set_margin_end (inner, 14);
-      gtk_widget_set_margin_top (inner, 12);
-      gtk_widget_set_margin_bottom (inner, 12);
-      gtk_box_append (GTK_BOX (card), inner);
-
-      /* header: colour, title, figures, prototype */
-      GtkWidget *head = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
-      double rgb[3];
-      cluster_color (cl->id, rgb);
-      g_autofree char *markup = g_markup_printf_escaped ("<span foreground=\"#%02x%02x%02x\">●</span> %s",
-                                                          (int) (rgb[0] * 255), (int) (rgb[1] * 255),
-                                                          (int) (rgb[2] * 255), "");
-      g_autofree char *title_text = cl->id < 0 ? g_strdup (_("Noise")) : g_strdup_printf (_("Cluster %d"), c + 1);
-      g_autofree char *full = g_strconcat (markup, title_text, NULL);
-      GtkWidget *title = gtk_label_new (NULL);
-      gtk_label_set_markup (GTK_LABEL (title), full);
-      gtk_widget_add_css_class (title, "title-2");
-      gtk_label_set_xalign (GTK_LABEL (title), 0);
-      gtk_widget_set_valign (title, GTK_ALIGN_CENTER);
-      gtk_box_append (GTK_BOX (head), title);
-
-      g_autofree char *size = g_strdup_printf ("%d", cl->size);
-      g_autofree char *acc = isnan (cl->accuracy) ? g_strdup ("—") : g_strdup_printf ("%.0f %%", 100 * cl->accuracy);
-      g_autofree char *conf = isnan (cl->mean_confidence) ? g_strdup ("—") : g_strdup_printf ("%.2f", cl->mean_confidence);
-      gtk_box_append (GTK_BOX (head), figure (_("images"), size));
-      gtk_box_append (GTK_BOX (head), figure (_("accuracy"), acc));
-      gtk_box_append (GTK_BOX (head), figure (_("mean confidence"), conf));
-
-      GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-      gtk_widget_set_hexpand (spacer, TRUE);
-      gtk_box_append (GTK_BOX (head), spacer);
-      {
-        GtkWidget *inspect = gtk_button_new_with_mnemonic (_("_Inspect…"));
-        gtk_widget_set_valign (inspect, GTK_ALIGN_CENTER);
-        gtk_widget_set_tooltip_text (inspect, _("Is this strategy a shortcut? Measure, remove and transplant its region, "
-                                                "and correct the model"));
-        g_object_set_data (G_OBJECT (inspect), "cluster", GINT_TO_POINTER (c));
-        g_signal_connect (inspect, "clicked", G_CALLBACK (inspect_clicked), self);
-        gtk_box_append (GTK_BOX (head), inspect);
-        g_ptr_array_index (self->inspect_buttons, c) = inspect;
-      }
-      if (cl->prototype && side > 0)
-        {
-          GtkWidget *pbox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-          g_autoptr (GdkTexture) pt = prototype_texture (cl->prototype, side);
-          GtkWidget *pic = gtk_picture_new_for_paintable (GDK_PAINTABLE (pt));
-          gtk_widget_set_size_request (pic, 72, 72);
-          gtk_picture_set_can_shrink (GTK_PICTURE (pic), TRUE);
-          gtk_widget_set_tooltip_text (pic, _("Prototype: the cluster's mean pooled heatmap"));
-          gtk_widget_add_css_class (pic, "strategies-prototype");
-          GtkWidget *pl = gtk_label_new (_("prototype"));
-          gtk_widget_add_css_class (pl, "dim-label");
-          gtk_widget_add_css_class (pl, "caption");
-          gtk_box_append (GTK_BOX (pbox), pic);
-          gtk_box_append (GTK_BOX (pbox), pl);
-          gtk_box_append (GTK_BOX (head), pbox);
-        }
-      gtk_box_append (GTK_BOX (inner), head);
-
-      /* thumbnails: the images nearest the centre first */
-      GtkWidget *flow = gtk_flow_box_new ();
-      gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (flow), GTK_SELECTION_NONE);
-      gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (flow), TRUE);
-      gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (flow), 12);
-      gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (flow), 2);
-      gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (flow), 4);
-      gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (flow), 4);
-      g_autofree guint8 *seen = g_new0 (guint8, h->n);
-      g_autoptr (GArray) order = g_array_new (FALSE, FALSE, sizeof (int));
-      for (int q = 0; q < cl->n_nearest; q++)
-        if (cl->nearest[q] >= 0 && cl->nearest[q] < h->n && !seen[cl->nearest[q]])
-          {
-            seen[cl->nearest[q]] = 1;
-            g_array_append_val (order, cl->nearest[q]);
-          }
-      for (int i = 0; i < h->n; i++)
-        if (r->labels[i] == cl->id && !seen[i])
-          g_array_append_val (order, i);
-      int shown = 0, hidden = 0;
-      for (guint q = 0; q < order->len; q++)
-        {
-          int i = g_array_index (order, int, q);
-          if (r->labels[i] != cl->id || (self->n_selected > 0 && !self->selected[i]))
-            continue;
-          if (shown >= GALLERY_MAX)
-            {
-              hidden++;
-              continue;
-            }
-          g_autoptr (GdkTexture) tex = image_texture (self, i, mode);
-          GtkWidget *pic = gtk_picture_new_for_paintable (GDK_PAINTABLE (tex));
-          gtk_picture_set_can_shrink (GTK_PICTURE (pic), FALSE);
-          GtkWidget *button = gtk_button_new ();
-          gtk_button_set_child (GTK_BUTTON (button), pic);
-          gtk_widget_add_css_class (button, "flat");
-          gtk_widget_add_css_class (button, "strategies-thumb");
-          g_autofree char *name = shown_name (self, h->paths[i]);
-          g_autofree char *tip = g_strdup_printf (_("%s — confidence %.2f; click to explore"), name, h->hm->confidence[i]);
-          gtk_widget_set_tooltip_text (button, tip);
-          gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
-          g_object_set_data (G_OBJECT (button), "index", GINT_TO_POINTER (i));
-          g_signal_connect (button, "clicked", G_CALLBACK (thumb_clicked), self);
-          gtk_flow_box_append (GTK_FLOW_BOX (flow), button);
-          g_ptr_array_add (buttons, button);
-          shown++;
-        }
-      if (shown == 0 && self->n_selected > 0)
-        {
-          g_object_ref_sink (card);
-          g_object_unref (card);
-          continue;
-        }
-      gtk_box_append (GTK_BOX (inner), flow);
-      if (hidden > 0)
-        {
-          g_autofree char *more = g_strdup_printf (ngettext ("and %d more image (select points to see them)",
-                                                             "and %d more images (select points to see them)", hidden), hidden);
-          GtkWidget *ml = gtk_label_new (more);
-          gtk_widget_add_css_class (ml, "dim-label");
-          gtk_label_set_xalign (GTK_LABEL (ml), 0);
-          gtk_box_append (GTK_BOX (inner), ml);
-        }
-      gtk_box_append (self->gallery, card);
-    }
-}
-
-static void
-mode_toggled (GtkToggleButton *b, RelStrategiesView *self)
-{
-  if (gtk_toggle_button_get_active (b))
-    rebuild_gallery (self);
-}
-
-static void
-rebuild_results (RelStrategiesView *self)
-{
-  if (self->an == NULL)
-    {
-      gtk_stack_set_visible_child_name (self->stack, "empty");
-      return;
-    }
-  const RelSprayResult *r = self->an->r;
-  Heatmaps *h = self->an->data;
-  gtk_widget_set_sensitive (GTK_WIDGET (self->tsne_toggle), r->tsne != NULL);
-  if (r->tsne == NULL)
-    gtk_toggle_button_set_active (self->spectral_toggle, TRUE);
-  self->hover = -1;
-  self->marked_k = r->suggested_k;
-  g_autofree char *spec = g_strdup_printf (_("The eigengap suggests k = %d"), r->suggested_k);
-  gtk_label_set_text (self->spectrum_label, spec);
-  g_autofree char *status = g_strdup_printf (_("%s: %d images (%d explained, %d from the cache) · %d clusters"),
-                                             class_name (self, h->cls), h->n, h->hm->n_explained,
-                                             h->hm->n_cached, r->n_clusters);
-  gtk_label_set_text (self->status, status);
-  update_selection_label (self);
-  gtk_stack_set_visible_child_name (self->stack, "results");
-  gtk_widget_queue_draw (GTK_WIDGET (self->scatter));
-  gtk_widget_queue_draw (GTK_WIDGET (self->spectrum));
-  rebuild_gallery (self);
-}
-
 /* ---- opening an image in the explore view ---- */
 
-static void
-open_image (RelStrategiesView *self, int i)
+void
+rel_strategies_view_open_image (RelStrategiesView *self, int i)
 {
   if (self->an == NULL || i < 0 || i >= self->an->data->n)
     return;
@@ -1462,27 +665,27 @@ build_embedding_column (RelStrategiesView *self)
   gtk_toggle_button_set_active (self->tsne_toggle, TRUE);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->tsne_toggle), _("Barnes–Hut t-SNE of the spectral embedding"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->spectral_toggle), _("The second and third eigenvectors of the Laplacian"));
-  g_signal_connect (self->tsne_toggle, "toggled", G_CALLBACK (view_toggled), self);
+  g_signal_connect (self->tsne_toggle, "toggled", G_CALLBACK (rel_strategies_view_view_toggled), self);
   gtk_box_append (GTK_BOX (shead), linked (GTK_WIDGET (self->tsne_toggle), GTK_WIDGET (self->spectral_toggle), NULL));
   gtk_box_append (GTK_BOX (left), shead);
 
   self->scatter = GTK_DRAWING_AREA (gtk_drawing_area_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (self->scatter), TRUE);
   gtk_widget_set_size_request (GTK_WIDGET (self->scatter), 260, 240);
-  gtk_drawing_area_set_draw_func (self->scatter, scatter_draw, self, NULL);
+  gtk_drawing_area_set_draw_func (self->scatter, rel_strategies_view_scatter_draw, self, NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->scatter), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Embedding scatter plot, coloured by cluster"), -1);
   GtkEventController *motion = gtk_event_controller_motion_new ();
-  g_signal_connect (motion, "motion", G_CALLBACK (scatter_motion), self);
-  g_signal_connect (motion, "leave", G_CALLBACK (scatter_leave), self);
+  g_signal_connect (motion, "motion", G_CALLBACK (rel_strategies_view_scatter_motion), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (rel_strategies_view_scatter_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self->scatter), motion);
   GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
-  g_signal_connect (scroll, "scroll", G_CALLBACK (scatter_scroll), self);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (rel_strategies_view_scatter_scroll), self);
   gtk_widget_add_controller (GTK_WIDGET (self->scatter), scroll);
   GtkGesture *drag = gtk_gesture_drag_new ();
-  g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin), self);
-  g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update), self);
-  g_signal_connect (drag, "drag-end", G_CALLBACK (drag_end), self);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (rel_strategies_view_drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (rel_strategies_view_drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (rel_strategies_view_drag_end), self);
   gtk_widget_add_controller (GTK_WIDGET (self->scatter), GTK_EVENT_CONTROLLER (drag));
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->scatter));
   self->scatter_label = GTK_LABEL (gtk_label_new (NULL));
@@ -1503,7 +706,7 @@ build_embedding_column (RelStrategiesView *self)
   gtk_box_append (GTK_BOX (left), sp_head);
   self->spectrum = GTK_DRAWING_AREA (gtk_drawing_area_new ());
   gtk_widget_set_size_request (GTK_WIDGET (self->spectrum), 260, 150);
-  gtk_drawing_area_set_draw_func (self->spectrum, spectrum_draw, self, NULL);
+  gtk_drawing_area_set_draw_func (self->spectrum, rel_strategies_view_spectrum_draw, self, NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->spectrum), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Smallest eigenvalues of the graph Laplacian with the eigengap marked"), -1);
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->spectrum));
@@ -1527,9 +730,9 @@ build_gallery_column (RelStrategiesView *self)
   self->mode_heatmap = GTK_TOGGLE_BUTTON (toggle (_("Heatmap"), self->mode_image));
   self->mode_overlay = GTK_TOGGLE_BUTTON (toggle (_("Overlay"), self->mode_image));
   gtk_toggle_button_set_active (self->mode_overlay, TRUE);
-  g_signal_connect (self->mode_image, "toggled", G_CALLBACK (mode_toggled), self);
-  g_signal_connect (self->mode_heatmap, "toggled", G_CALLBACK (mode_toggled), self);
-  g_signal_connect (self->mode_overlay, "toggled", G_CALLBACK (mode_toggled), self);
+  g_signal_connect (self->mode_image, "toggled", G_CALLBACK (rel_strategies_view_mode_toggled), self);
+  g_signal_connect (self->mode_heatmap, "toggled", G_CALLBACK (rel_strategies_view_mode_toggled), self);
+  g_signal_connect (self->mode_overlay, "toggled", G_CALLBACK (rel_strategies_view_mode_toggled), self);
   gtk_box_append (GTK_BOX (ghead), linked (GTK_WIDGET (self->mode_image), GTK_WIDGET (self->mode_heatmap),
                                            GTK_WIDGET (self->mode_overlay)));
   gtk_box_append (GTK_BOX (right), ghead);
@@ -1600,7 +803,7 @@ rel_strategies_view_dispose (GObject *object)
       g_clear_pointer (&self->job, rel_job_unref);
     }
   if (self->an)
-    clear_hover_surfaces (self, self->an->data->n);
+    rel_strategies_view_clear_hover_surfaces (self, self->an->data->n);
   g_clear_pointer (&self->an, analysis_free);
   g_clear_pointer (&self->thumb_buttons, g_ptr_array_unref);
   g_clear_pointer (&self->inspect_buttons, g_ptr_array_unref);
@@ -1671,12 +874,12 @@ forget_analysis (RelStrategiesView *self)
   if (self->job)
     rel_strategies_view_cancel (self);
   if (self->an)
-    clear_hover_surfaces (self, self->an->data->n);
+    rel_strategies_view_clear_hover_surfaces (self, self->an->data->n);
   g_clear_pointer (&self->an, analysis_free);
   g_clear_pointer (&self->selected, g_free);
   self->n_selected = 0;
   self->marked_k = 0;
-  rebuild_gallery (self);
+  rel_strategies_view_rebuild_gallery (self);
   gtk_stack_set_visible_child_name (self->stack, "empty");
   gtk_label_set_text (self->status, "");
 }
@@ -1919,7 +1122,7 @@ rel_strategies_view_fill_inspect_page (RelStrategiesView *self, int cluster, Rel
         }
       g_array_append_val (labels, label);
     }
-  g_autofree char *title = g_strdup_printf (_("Cluster %d of %s"), cluster + 1, class_name (self, h->cls));
+  g_autofree char *title = g_strdup_printf (_("Cluster %d of %s"), cluster + 1, rel_strategies_view_class_name (self, h->cls));
   if (rel_inspect_page_get_model (page) != self->model)
     rel_inspect_page_set_model (page, self->model);
   rel_inspect_page_set_cluster (page, title, h->cls, (const char *const *) paths->pdata, (const int *) labels->data,
