@@ -925,6 +925,11 @@ test_hig (void)
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "strategies");
   g_assert_true (gtk_widget_activate_action (w, "win.show-page", "s", "explore"));
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "explore");
+  /* Alt+N: the Nth page, for however many pages rel_window_add_page added */
+  g_assert_true (gtk_widget_activate_action (w, "win.show-page-number", "u", 3));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "strategies");
+  g_assert_true (gtk_widget_activate_action (w, "win.show-page-number", "u", 1));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "explore");
 
   const char *methods[] = { "gradient", "lrp-epsilon", "gradcam", "input-x-gradient", "guided-backprop",
                             "deconvnet", NULL };
