@@ -10,8 +10,13 @@
  * happens off the main thread (the main loop's CPU time per turn stays
  * small), and a cancelled run stops delivering and keeps what finished.
  *
+ * In the window, the page evaluates the image Explore shows and the images
+ * of the browser.
+ *
  * EVALUATE_SCREENSHOT=FILE.png saves the page once the single-image run is
- * shown (by default evaluate-page.png in the build's tests folder).
+ * shown (by default evaluate-page.png in the build's tests folder), and
+ * EVALUATE_WINDOW_SCREENSHOT the window after the folder's run
+ * (evaluate-window.png).
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -27,6 +32,7 @@
 #include "rel-evaluate-page.h"
 #include "rel-inspect.h"
 #include "rel-render.h"
+#include "rel-window.h"
 #include "fixture-util.h"
 
 #define WAIT_SECONDS 300
@@ -158,6 +164,14 @@ test_image (void)
   if (!fixture_setup (&f))
     return;
   images = demo_images (1);
+  /* the page must not widen the window beyond a small laptop screen (the
+   * window folds its columns down to 760 px) */
+  {
+    int min_width = 0;
+    gtk_widget_measure (GTK_WIDGET (f.page), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
+    g_test_message ("evaluate page minimum width %d px", min_width);
+    g_assert_cmpint (min_width, <=, 400);
+  }
 
   /* nothing to evaluate yet: the status says what is missing */
   g_assert_false (rel_evaluate_page_run (f.page));
@@ -294,7 +308,7 @@ test_dataset (void)
       g_assert_cmpfloat_with_epsilon (v, mean, 1e-9 * MAX (1, fabs (mean)));
       g_assert_cmpfloat_with_epsilon (vci, ci, 1e-9 * MAX (1, ci));
       g_snprintf (a, sizeof a, "%.4g", mean);
-      g_snprintf (b, sizeof b, "%.4g", ci);
+      g_snprintf (b, sizeof b, "%.2g", ci);
       text = g_strdup_printf ("%s ± %s", a, b);
       g_assert_cmpstr (gtk_label_get_text (rel_evaluate_page_get_cell (f.page, "gradient", metrics[k])), ==, text);
     }
@@ -344,6 +358,101 @@ test_cancel (void)
   fixture_teardown (&f);
 }
 
+static gboolean
+window_ready (gpointer data)
+{
+  RelWindow *w = data;
+  RelImageBrowser *b = rel_window_get_browser (w);
+  return rel_window_get_model (w) != NULL && !rel_window_is_loading (w) && !rel_image_browser_is_loading (b)
+         && g_list_model_get_n_items (rel_image_browser_get_items (b)) == 6 && rel_window_get_input_path (w) != NULL
+         && rel_window_is_explained (w);
+}
+
+/* In the window: the page evaluates the image Explore shows and the
+ * browser's images (a folder of 6), with Compare's methods ticked on the
+ * first visit. */
+static void
+test_window (void)
+{
+  g_autofree char *model_path = demo_path ("model.onnx");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelModel) model = NULL;
+  g_auto(GStrv) images = NULL;
+  g_autofree char *tmp = NULL;
+  RelWindow *window;
+  RelEvaluatePage *page;
+  GtkWidget *stack;
+  double v;
+  int n;
+
+  if (!g_file_test (model_path, G_FILE_TEST_EXISTS))
+    {
+      fixture_missing ("data/demo is not there (%s)", model_path);
+      return;
+    }
+  model = rel_model_load (model_path, &error);
+  g_assert_no_error (error);
+  images = demo_images (6);
+  tmp = g_dir_make_tmp ("evaluate-page-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 6; i++)
+    {
+      g_autofree char *base = g_path_get_basename (images[i]);
+      g_autofree char *dst = g_build_filename (tmp, base, NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (images[i], &data, &len, NULL));
+      g_assert_true (g_file_set_contents (dst, data, (gssize) len, NULL));
+    }
+
+  window = rel_window_new (NULL, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 860);
+  gtk_window_present (GTK_WINDOW (window));
+  {
+    g_autoptr(GFile) mfile = g_file_new_for_path (model_path);
+    g_autoptr(GFile) dfile = g_file_new_for_path (tmp);
+    GFile *files[] = { mfile, dfile };
+    g_assert_true (rel_window_open_files (window, files, 2));
+  }
+  ui_test_wait_until (window_ready, window, WAIT_SECONDS, "the demo model and 6 images");
+  page = rel_window_get_evaluate_page (window);
+  g_assert_nonnull (page);
+  stack = gtk_widget_get_ancestor (GTK_WIDGET (page), ADW_TYPE_VIEW_STACK);
+  g_assert_nonnull (stack);
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "evaluate");
+
+  /* this image: the one Explore shows */
+  rel_evaluate_page_set_dataset_scope (page, FALSE);
+  g_assert_true (rel_evaluate_page_run (page));
+  ui_test_wait_until (page_idle, page, WAIT_SECONDS, "the image's evaluation");
+  {
+    g_autoptr(RelMetricResult) r = reference (model, rel_window_get_input_path (window), "gradient", "aopc-morf");
+    g_assert_true (rel_evaluate_page_get_value (page, "gradient", "aopc-morf", &v, NULL, &n, NULL));
+    g_assert_cmpint (n, ==, 1);
+    g_assert_cmpfloat_with_epsilon (v, r->value, 1e-9 * MAX (1, fabs (r->value)));
+  }
+  /* the dataset: the browser's 6 images */
+  rel_evaluate_page_set_dataset_scope (page, TRUE);
+  g_assert_true (rel_evaluate_page_run (page));
+  ui_test_wait_until (page_idle, page, WAIT_SECONDS, "the folder's evaluation");
+  g_assert_true (rel_evaluate_page_get_value (page, "lrp-epsilon-plus-flat", "aopc-morf", &v, NULL, &n, NULL));
+  g_assert_cmpint (n, ==, 6);
+  /* the methods are Compare's (gradient, SmoothGrad, IG, LRP ε+♭, Grad-CAM, occlusion), not the page's defaults */
+  g_assert_nonnull (rel_evaluate_page_get_cell (page, "occlusion", "aopc-morf"));
+  g_assert_null (rel_evaluate_page_get_cell (page, "input-x-gradient", "aopc-morf"));
+
+  ui_test_wait_for_frame (GTK_WIDGET (window));
+  {
+    g_autofree char *shot = g_getenv ("EVALUATE_WINDOW_SCREENSHOT") ? g_strdup (g_getenv ("EVALUATE_WINDOW_SCREENSHOT"))
+                                                                      : ui_test_output_path ("evaluate-window.png");
+    g_assert_true (rel_widget_save_png (GTK_WIDGET (window), shot, &error));
+    g_assert_no_error (error);
+    g_test_message ("screenshot: %s", shot);
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+  ui_test_remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -352,5 +461,6 @@ main (int argc, char **argv)
   g_test_add_func ("/evaluate-page/image", test_image);
   g_test_add_func ("/evaluate-page/dataset", test_dataset);
   g_test_add_func ("/evaluate-page/cancel", test_cancel);
+  g_test_add_func ("/evaluate-page/window", test_window);
   return g_test_run ();
 }

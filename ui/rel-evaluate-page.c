@@ -35,12 +35,12 @@
 static const char *const default_methods[] = { "gradient", "input-x-gradient", "lrp-epsilon-plus-flat", "gradcam", NULL };
 static const char *const default_metrics[] = { "aopc-morf", "aopc-lerf", "infidelity", "sparseness", NULL };
 
-/* Adwaita's blue 3, orange 3, green 5, purple 3, red 3, orange 5, brown 3, dark 2. */
+/* Adwaita's blue 3, orange 3, green 5, purple 3, red 3, yellow 5 (darkened), brown 4, dark 2. */
 static const double palette[][3] = {
   { 0x35 / 255.0, 0x84 / 255.0, 0xe4 / 255.0 }, { 0xe6 / 255.0, 0x61 / 255.0, 0x00 / 255.0 },
   { 0x26 / 255.0, 0xa2 / 255.0, 0x69 / 255.0 }, { 0x91 / 255.0, 0x41 / 255.0, 0xac / 255.0 },
-  { 0xe0 / 255.0, 0x1b / 255.0, 0x24 / 255.0 }, { 0xc6 / 255.0, 0x46 / 255.0, 0x00 / 255.0 },
-  { 0x98 / 255.0, 0x6a / 255.0, 0x44 / 255.0 }, { 0x5e / 255.0, 0x5c / 255.0, 0x64 / 255.0 },
+  { 0xe0 / 255.0, 0x1b / 255.0, 0x24 / 255.0 }, { 0xc8 / 255.0, 0x88 / 255.0, 0x00 / 255.0 },
+  { 0x86 / 255.0, 0x5e / 255.0, 0x3c / 255.0 }, { 0x5e / 255.0, 0x5c / 255.0, 0x64 / 255.0 },
 };
 
 /* One (method, metric) cell of a run. */
@@ -335,6 +335,8 @@ format_value (char *buf, gsize len, double v)
 {
   if (!isfinite (v))
     g_snprintf (buf, len, "—");
+  else if (fabs (v) >= 1e4)
+    g_snprintf (buf, len, "%.0f", v);   /* no exponent in a table of plain numbers */
   else
     g_snprintf (buf, len, "%.4g", v);
 }
@@ -373,7 +375,11 @@ update_table (RelEvaluatePage *self)
           if (c->n > 0 && self->run_dataset)
             {
               format_value (v, sizeof v, c->mean);
-              format_value (ci, sizeof ci, c->ci95);
+              /* the half-width to two figures: its own uncertainty is larger than that */
+              if (isfinite (c->ci95) && c->ci95 >= 100)
+                g_snprintf (ci, sizeof ci, "%.0f", c->ci95);
+              else
+                g_snprintf (ci, sizeof ci, isfinite (c->ci95) ? "%.2g" : "—", c->ci95);
               text = g_strdup_printf ("%s ± %s", v, ci);
               g_autofree char *tip = g_strdup_printf (_("Mean over %d images with its 95 %% confidence half-width"), c->n);
               gtk_widget_set_tooltip_text (GTK_WIDGET (label), tip);

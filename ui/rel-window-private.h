@@ -13,6 +13,7 @@
 
 #include "rel-colorbar.h"
 #include "rel-core.h"
+#include "rel-evaluate-page.h"
 #include "rel-job.h"
 
 G_BEGIN_DECLS
@@ -70,6 +71,8 @@ struct _RelWindow
   /* Template children. */
   AdwToastOverlay    *toast_overlay;
   AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar *switcher_bar;
+  guint               switcher_bar_idle;
   GtkStack           *stack;
   AdwViewStack       *view_stack;
   GtkSpinner         *spinner;
@@ -82,6 +85,8 @@ struct _RelWindow
   GtkWidget          *side_toggle;
   RelStrategiesView  *strategies;
   RelInspectPage     *inspect;
+  RelEvaluatePage    *evaluate;
+  gboolean            evaluate_seeded; /* Compare's methods ticked on the first visit */
   GtkStack           *view_page_stack;
   RelHeatmapView     *heatmap_view;
   RelColorbar        *colorbar;

@@ -35,6 +35,7 @@
 #include "rel-image-browser.h"
 #include "rel-strategies-view.h"
 #include "rel-inspect-page.h"
+#include "rel-evaluate-page.h"
 #include "rel-image.h"
 #include "rel-job.h"
 #include "rel-npy.h"
@@ -608,6 +609,7 @@ load_done (RelJob *job, gpointer result, const GError *error, gpointer user_data
   rel_prediction_panel_set_logits (self->prediction_panel, NULL, model);
   rel_image_browser_set_predictor (self->browser, model, 0);
   rel_inspect_page_set_model (self->inspect, model);
+  rel_evaluate_page_set_model (self->evaluate, model);
   rel_window_compare_invalidate (self);
 
   if (self->pending_images)
@@ -848,11 +850,41 @@ rel_window_drop_value (RelWindow *self, const GValue *value)
   return drop_cb (NULL, value, 0, 0, self);
 }
 
+/* The Evaluate page works on what the window shows: the current image, the
+ * browser's filtered images, and (on the first visit) Compare's methods. */
+static void
+evaluate_page_feed (RelWindow *self)
+{
+  GListModel *shown = rel_image_browser_get_filtered (self->browser);
+  guint n = shown ? g_list_model_get_n_items (shown) : 0;
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(RelImageItem) item = g_list_model_get_item (shown, i);
+      g_ptr_array_add (paths, g_strdup (rel_image_item_get_path (item)));
+    }
+  g_ptr_array_add (paths, NULL);
+  rel_evaluate_page_set_image (self->evaluate, self->input_path);
+  rel_evaluate_page_set_dataset (self->evaluate, (const char *const *) paths->pdata);
+  if (!self->evaluate_seeded && self->compare_methods && self->compare_methods->len > 0)
+    {
+      g_autoptr(GPtrArray) names = g_ptr_array_new ();
+      for (guint i = 0; i < self->compare_methods->len; i++)
+        g_ptr_array_add (names, g_ptr_array_index (self->compare_methods, i));
+      g_ptr_array_add (names, NULL);
+      rel_evaluate_page_select_methods (self->evaluate, (const char *const *) names->pdata);
+      self->evaluate_seeded = TRUE;
+    }
+}
+
 static void
 visible_page_cb (AdwViewStack *stack, GParamSpec *pspec, gpointer user_data)
 {
   RelWindow *self = REL_WINDOW (user_data);
   update_column_toggles (self);
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (stack), "evaluate") == 0)
+    evaluate_page_feed (self);
   if (rel_window_compare_is_shown (self))
     rel_window_compare_shown (self);
   else
@@ -864,6 +896,27 @@ visible_page_cb (AdwViewStack *stack, GParamSpec *pspec, gpointer user_data)
 }
 
 /* ---- pages of their own ---- */
+
+/* The bottom switcher shows when the title has no room for the page
+ * buttons. The title decides that while the window is being allocated; a
+ * binding would reveal the bar in the middle of that allocation, and GTK
+ * then gives its action bar a negative height (seen with five pages at
+ * 890 px): the bar follows on the next idle instead. */
+static gboolean
+switcher_bar_sync (gpointer user_data)
+{
+  RelWindow *self = REL_WINDOW (user_data);
+  self->switcher_bar_idle = 0;
+  adw_view_switcher_bar_set_reveal (self->switcher_bar, adw_view_switcher_title_get_title_visible (self->switcher_title));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+switcher_title_visible_cb (AdwViewSwitcherTitle *title, GParamSpec *pspec, RelWindow *self)
+{
+  if (self->switcher_bar_idle == 0)
+    self->switcher_bar_idle = g_idle_add (switcher_bar_sync, self);
+}
 
 /* Adds @page (a widget of its own .c/.h/.ui) to the view switcher after the
  * pages already there; Alt+N shows the Nth. */
@@ -895,6 +948,12 @@ RelInspectPage *
 rel_window_get_inspect_page (RelWindow *self)
 {
   return self->inspect;
+}
+
+RelEvaluatePage *
+rel_window_get_evaluate_page (RelWindow *self)
+{
+  return self->evaluate;
 }
 
 void
@@ -1277,6 +1336,7 @@ rel_window_dispose (GObject *object)
   /* No callback may reach a window that is going away. */
   g_clear_pointer (&self->explainer, rel_explainer_free);
   g_clear_handle_id (&self->compare_fit_id, g_source_remove);
+  g_clear_handle_id (&self->switcher_bar_idle, g_source_remove);
   if (self->load_job)
     rel_job_cancel (self->load_job);
   g_clear_pointer (&self->load_job, rel_job_unref);
@@ -1357,6 +1417,7 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/relevance/Relevance/rel-window.ui");
   gtk_widget_class_bind_template_child (widget_class, RelWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, spinner);
@@ -1409,12 +1470,16 @@ rel_window_init (RelWindow *self)
   rel_window_look_init (self);
   rel_window_compare_init (self);
   g_signal_connect (self->view_stack, "notify::visible-child-name", G_CALLBACK (visible_page_cb), self);
+  g_signal_connect (self->switcher_title, "notify::title-visible", G_CALLBACK (switcher_title_visible_cb), self);
+  switcher_bar_sync (self);
 
   /* Pages after Explore and Compare (rel-window.ui): one line each. */
   self->strategies = REL_STRATEGIES_VIEW (rel_strategies_view_new (self->workspace, self->browser));
   rel_window_add_page (self, GTK_WIDGET (self->strategies), "strategies", _("Strategies"), "view-dual-symbolic");
   self->inspect = REL_INSPECT_PAGE (rel_inspect_page_new ());
   rel_window_add_page (self, GTK_WIDGET (self->inspect), "inspect", _("Inspect"), "system-search-symbolic");
+  self->evaluate = REL_EVALUATE_PAGE (rel_evaluate_page_new ());
+  rel_window_add_page (self, GTK_WIDGET (self->evaluate), "evaluate", _("Evaluate"), "emblem-ok-symbolic");
   g_signal_connect (self->strategies, "inspect-cluster", G_CALLBACK (inspect_cluster_cb), self);
   g_signal_connect (self->inspect, "use-model", G_CALLBACK (use_corrected_model_cb), self);
 

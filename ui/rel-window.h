@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 
+#include "rel-evaluate-page.h"
 #include "rel-explainer-panel.h"
 #include "rel-heatmap-view.h"
 #include "rel-image-browser.h"
@@ -90,6 +91,7 @@ RelStrategiesView  *rel_window_get_strategies_view  (RelWindow *self);
 RelInspectPage     *rel_window_get_inspect_page     (RelWindow *self);
 /* What the window looks at; pages and dialogs follow it (rel-workspace.h). */
 RelWorkspace       *rel_window_get_workspace        (RelWindow *self);
+RelEvaluatePage    *rel_window_get_evaluate_page    (RelWindow *self);
 
 /* A human name for a model file: metadata_props "name" when present, else the
  * file name without ".onnx", or its folder's name for a generic "model.onnx". */
