@@ -5,12 +5,14 @@
  *   relevance-cli concepts MODEL INPUT [--layer L] [--top K | --channels C,…]
  *       [--method M] [--set key=value]… [--target T] [--rank abs|positive]
  *       [--reference DATASET [--per-concept N] [--mode relmax|actmax]]
- *       [--json] [--out-dir DIR]
+ *       [--sub K] [--json] [--out-dir DIR]
  *
  * The layer defaults to the last convolution every path goes through (see
  * rel_concept_default_layer). With --out-dir each concept's conditional
  * heatmap is written as DIR/concept-<channel>.npy (the input's shape).
  * Reference boxes are x, y, width, height in the model's input pixels.
+ * --sub K lists each concept's K largest parts in the Conv/Gemm/MatMul layer
+ * below (the relevance its conditional pass leaves on each channel there).
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -79,9 +81,16 @@ pick_channels (GArray *all, GArray *channels, const char *layer_name)
   return g_steal_pointer (&chosen);
 }
 
+/* --sub: the layer below and, per chosen concept, its largest parts there */
+typedef struct {
+  const char *layer;
+  GPtrArray  *parts;   /* GArray of RelConcept per chosen concept */
+} SubParts;
+
 static void
 print_json (const char *layer_name, const RelMethodDef *method, RelRelevancePass *pass, double total, GArray *all,
-            GArray *chosen, char **heat_paths, RelConceptReferences *refs, const RelDataset *ds)
+            GArray *chosen, char **heat_paths, RelConceptReferences *refs, const RelDataset *ds,
+            const SubParts *sub)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
@@ -99,6 +108,11 @@ print_json (const char *layer_name, const RelMethodDef *method, RelRelevancePass
   rel_cli_json_number (b, "layer_relevance", total);
   json_builder_set_member_name (b, "channels");
   json_builder_add_int_value (b, all->len);
+  if (sub)
+    {
+      json_builder_set_member_name (b, "sub_layer");
+      json_builder_add_string_value (b, sub->layer);
+    }
   json_builder_set_member_name (b, "concepts");
   json_builder_begin_array (b);
   for (guint k = 0; k < chosen->len; k++)
@@ -114,6 +128,22 @@ print_json (const char *layer_name, const RelMethodDef *method, RelRelevancePass
         json_builder_add_string_value (b, heat_paths[k]);
       else
         json_builder_add_null_value (b);
+      if (sub)
+        {
+          GArray *p = g_ptr_array_index (sub->parts, k);
+          json_builder_set_member_name (b, "sub_concepts");
+          json_builder_begin_array (b);
+          for (guint q = 0; q < p->len; q++)
+            {
+              json_builder_begin_object (b);
+              json_builder_set_member_name (b, "channel");
+              json_builder_add_int_value (b, g_array_index (p, RelConcept, q).channel);
+              rel_cli_json_number (b, "relevance", g_array_index (p, RelConcept, q).relevance);
+              rel_cli_json_number (b, "share", g_array_index (p, RelConcept, q).share);
+              json_builder_end_object (b);
+            }
+          json_builder_end_array (b);
+        }
       json_builder_set_member_name (b, "reference");
       json_builder_begin_array (b);
       for (guint r = 0; refs && r < refs->refs[c->channel]->len; r++)
@@ -144,7 +174,8 @@ print_json (const char *layer_name, const RelMethodDef *method, RelRelevancePass
 
 static void
 print_text (RelModel *model, const char *layer_name, RelRelevancePass *pass, double total, GArray *all,
-            GArray *chosen, char **heat_paths, RelConceptReferences *refs, const RelDataset *ds)
+            GArray *chosen, char **heat_paths, RelConceptReferences *refs, const RelDataset *ds,
+            const SubParts *sub)
 {
   const char *label = rel_model_label (model, rel_relevance_pass_target_class (pass));
   printf ("layer %s (%u channels), class %d%s%s%s, explained output %.6g, relevance at the layer %.6g\n",
@@ -158,6 +189,11 @@ print_text (RelModel *model, const char *layer_name, RelRelevancePass *pass, dou
       if (heat_paths)
         printf ("  %s", heat_paths[k]);
       printf ("\n");
+      for (guint q = 0; sub && q < ((GArray *) g_ptr_array_index (sub->parts, k))->len; q++)
+        {
+          const RelConcept *p = &g_array_index ((GArray *) g_ptr_array_index (sub->parts, k), RelConcept, q);
+          printf ("%8s ↳ %s channel %d: %.6g (%.1f%%)\n", "", sub->layer, p->channel, p->relevance, 100 * p->share);
+        }
       for (guint r = 0; refs && r < refs->refs[c->channel]->len; r++)
         {
           const RelConceptReference *ref = &g_array_index (refs->refs[c->channel], RelConceptReference, r);
@@ -176,7 +212,7 @@ rel_cli_concepts (int argc, char **argv)
   g_autofree char *reference = NULL, *mode_text = NULL, *out_dir = NULL, *channels_text = NULL;
   g_auto(GStrv) sets = NULL;
   gboolean json = FALSE;
-  int top = 5, per_concept = 8;
+  int top = 5, per_concept = 8, sub = 0;
   GOptionEntry entries[] = {
     { "layer", 'l', 0, G_OPTION_ARG_STRING, &layer, "The layer (node name; default: the last convolution)", "L" },
     { "top", 'k', 0, G_OPTION_ARG_INT, &top, "How many concepts (default 5)", "K" },
@@ -188,6 +224,7 @@ rel_cli_concepts (int argc, char **argv)
     { "reference", 'r', 0, G_OPTION_ARG_FILENAME, &reference, "A folder of images to find each concept's reference images in", "DATASET" },
     { "per-concept", 'n', 0, G_OPTION_ARG_INT, &per_concept, "Reference images per concept (default 8)", "N" },
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode_text, "relmax (default) or actmax", "MODE" },
+    { "sub", 0, 0, G_OPTION_ARG_INT, &sub, "Per concept, its K largest parts in the layer below", "K" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as one JSON object", NULL },
     { "out-dir", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, "Write each concept's conditional heatmap here (.npy)", "DIR" },
     { NULL }
@@ -204,6 +241,8 @@ rel_cli_concepts (int argc, char **argv)
   g_autoptr(RelDataset) ds = NULL;
   g_autoptr(RelConceptReferences) refs = NULL;
   g_autofree char **heat_paths = NULL;
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  SubParts sub_parts = { NULL, parts };
   const RelMethodDef *method;
   RelExplainRequest req = { 0 };
   RelConceptRank rank = REL_CONCEPT_RANK_ABS;
@@ -219,6 +258,8 @@ rel_cli_concepts (int argc, char **argv)
     return rel_cli_fail (EXIT_USAGE, "usage: relevance-cli concepts MODEL INPUT [--layer L] [--top K] [--method M] [--reference DATASET [--per-concept N] [--mode relmax|actmax]] [--json] [--out-dir DIR]");
   if (top < 1 || top > 100000)
     return rel_cli_fail (EXIT_USAGE, "--top must be at least 1");
+  if (sub < 0 || sub > 100000)
+    return rel_cli_fail (EXIT_USAGE, "--sub must be 0 or more");
   if (per_concept < 1 || per_concept > 1000)
     return rel_cli_fail (EXIT_USAGE, "--per-concept must lie between 1 and 1000");
   if (rank_text && strcmp (rank_text, "abs") != 0 && strcmp (rank_text, "positive") != 0)
@@ -273,6 +314,22 @@ rel_cli_concepts (int argc, char **argv)
     chosen = rel_concepts_top (all, top, rank);
   else if ((chosen = pick_channels (all, channels, layer_name)) == NULL)
     return 1;
+  if (sub > 0)
+    {
+      /* each concept's largest parts one layer down */
+      int below = rel_concept_layer_below (model, node);
+      if (below < 0)
+        return rel_cli_fail (1, "--sub: layer %s has no Conv/Gemm/MatMul layer below it", layer_name);
+      sub_parts.layer = model->nodes[below].name;
+      for (guint k = 0; k < chosen->len; k++)
+        {
+          g_autoptr(GArray) p = rel_concept_subconcepts (pass, value, g_array_index (chosen, RelConcept, k).channel,
+                                                         model->nodes[below].outputs[0], &error);
+          if (p == NULL)
+            return rel_cli_fail (1, "--sub: %s", error->message);
+          g_ptr_array_add (parts, rel_concepts_top (p, sub, rank));
+        }
+    }
 
   {
     g_autofree int *cs = g_new (int, MAX (chosen->len, 1));
@@ -306,9 +363,9 @@ rel_cli_concepts (int argc, char **argv)
   }
 
   if (json)
-    print_json (layer_name, method, pass, total, all, chosen, heat_paths, refs, ds);
+    print_json (layer_name, method, pass, total, all, chosen, heat_paths, refs, ds, sub > 0 ? &sub_parts : NULL);
   else
-    print_text (model, layer_name, pass, total, all, chosen, heat_paths, refs, ds);
+    print_text (model, layer_name, pass, total, all, chosen, heat_paths, refs, ds, sub > 0 ? &sub_parts : NULL);
   if (heat_paths)
     for (guint k = 0; k < chosen->len; k++)
       g_free (heat_paths[k]);

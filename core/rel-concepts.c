@@ -259,6 +259,64 @@ rel_concept_heatmaps (RelRelevancePass *pass, int value, const int *channels, in
   return rel_relevance_pass_conditional (pass, value, masks, c_count, n, 8, error);
 }
 
+/* ---- hierarchy ---- */
+
+int
+rel_concept_layer_below (RelModel *model, int node)
+{
+  for (int i = MIN (node, model->n_nodes) - 1; i >= 0; i--)
+    if (is_layer_node (&model->nodes[i]) && model->nodes[i].n_outputs >= 1)
+      return i;
+  return -1;
+}
+
+GArray *
+rel_concept_subconcepts (RelRelevancePass *pass, int value, int channel, int lower, GError **error)
+{
+  RelTensor *a = rel_relevance_pass_activation (pass, value);
+  g_autofree float *mask = NULL;
+  g_autoptr(RelTensor) r = NULL;
+  GArray *out;
+  int64_t c_count, inner;
+  double sum_abs = 0;
+
+  if (a == NULL || a->ndim < 2)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "the layer has no channels");
+      return NULL;
+    }
+  if (channel < 0 || channel >= a->shape[1])
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "channel %d is out of range: layer '%s' has channels 0–%" G_GINT64_FORMAT,
+                   channel, rel_model_value (rel_relevance_pass_model (pass), value)->name, a->shape[1] - 1);
+      return NULL;
+    }
+  mask = g_new0 (float, a->shape[1]);
+  mask[channel] = 1.f;
+  if (!(r = rel_relevance_pass_conditional_at (pass, value, mask, a->shape[1], 1, lower, 1, error)))
+    return NULL;
+  if (r->ndim < 2)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "the layer below has no channels");
+      return NULL;
+    }
+  c_count = r->shape[1];
+  inner = r->numel / c_count;
+  out = g_array_sized_new (FALSE, TRUE, sizeof (RelConcept), (guint) c_count);
+  for (int64_t c = 0; c < c_count; c++)
+    {
+      RelConcept k = { (int) c, 0, 0 };
+      for (int64_t i = 0; i < inner; i++)
+        k.relevance += rel_tensor_f32 (r)[c * inner + i];
+      sum_abs += fabs (k.relevance);
+      g_array_append_val (out, k);
+    }
+  for (guint c = 0; c < out->len; c++)
+    g_array_index (out, RelConcept, c).share = sum_abs > 0 ? g_array_index (out, RelConcept, c).relevance / sum_abs : 0;
+  return out;
+}
+
 /* ---- reference images ---- */
 
 void

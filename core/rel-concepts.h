@@ -66,6 +66,17 @@ GArray  *rel_concepts_top (const GArray *concepts, int k, RelConceptRank rank);
 RelTensor *rel_concept_heatmaps (RelRelevancePass *pass, int value, const int *channels, int n,
                                  GError **error);
 
+/* ---- hierarchy: a concept's parts one layer down ---- */
+
+/* The Conv/Gemm/MatMul node before node @node in graph order, or −1. */
+int      rel_concept_layer_below (RelModel *model, int node);
+/* What concept @channel of value @value is made of at value @lower (below
+ * it): for every channel of @lower, the relevance the pass conditioned on
+ * @channel leaves there, as RelConcepts in channel order (shares of Σ|R|).
+ * Summed over every channel of a layer that every path goes through, these
+ * are the relevance at @lower itself. */
+GArray  *rel_concept_subconcepts (RelRelevancePass *pass, int value, int channel, int lower, GError **error);
+
 /* ---- reference images (relevance / activation maximisation) ---- */
 
 typedef enum {

@@ -2352,7 +2352,7 @@ acts_tile (RelRelevancePass *pass, int from, int64_t n, GError **error)
 /* One batched backward pass from value @value with @seeds (b × the value's
  * shape without batch) as its relevance; the input maps go to @out. */
 static gboolean
-pass_from_seeds (RelRelevancePass *pass, int value, RelTensor *seeds, float *out, GError **error)
+pass_from_seeds (RelRelevancePass *pass, int value, RelTensor *seeds, int to, float *out, GError **error)
 {
   RelModel *model = pass->model;
   int64_t b = seeds->shape[0];
@@ -2374,14 +2374,14 @@ pass_from_seeds (RelRelevancePass *pass, int value, RelTensor *seeds, float *out
     grads = rel_model_backward_values (model, tiled, value, seeds, NULL, NULL, &pass->st.ctx, error);
   if (grads == NULL)
     return FALSE;
-  rin = grads->values[model->input];
+  rin = grads->values[to];
   if (rin == NULL)
     {
-      memset (out, 0, (size_t) (b * pass->input->numel) * sizeof (float));
+      memset (out, 0, (size_t) (b * pass->st.acts->values[to]->numel) * sizeof (float));
       return TRUE;
     }
   if (!pass->lrp)
-    t_mul (rin, tiled->values[model->input], 1);
+    t_mul (rin, tiled->values[to], 1);
   memcpy (out, rel_tensor_f32 (rin), (size_t) rin->numel * sizeof (float));
   return TRUE;
 }
@@ -2420,7 +2420,7 @@ rel_relevance_pass_from_seeds (RelRelevancePass *pass, int value, const RelTenso
       memcpy (sh, a->shape, sizeof sh);
       sh[0] = b;
       if (!(part = rel_tensor_new_from_f32 (a->ndim, sh, rel_tensor_f32 (seeds) + first * a->numel, error))
-          || !pass_from_seeds (pass, value, part, rel_tensor_f32 (out) + first * pass->input->numel, error))
+          || !pass_from_seeds (pass, value, part, pass->model->input, rel_tensor_f32 (out) + first * pass->input->numel, error))
         return NULL;
     }
   if (!rel_tensor_check_finite (out, "the conditional relevance maps", error))
@@ -2432,13 +2432,30 @@ RelTensor *
 rel_relevance_pass_conditional (RelRelevancePass *pass, int value, const float *masks, int64_t mask_len,
                                 int n_masks, int max_batch, GError **error)
 {
+  return rel_relevance_pass_conditional_at (pass, value, masks, mask_len, n_masks, pass->model->input,
+                                            max_batch, error);
+}
+
+RelTensor *
+rel_relevance_pass_conditional_at (RelRelevancePass *pass, int value, const float *masks, int64_t mask_len,
+                                   int n_masks, int to, int max_batch, GError **error)
+{
   g_autoptr(RelTensor) out = NULL;
-  RelTensor *a, *g;
+  RelTensor *a, *g, *at;
   RelModel *model = pass->model;
   int64_t shape[REL_MAX_DIMS], c_count, inner, in_numel;
 
   if (!check_layer_value (pass, value, error))
     return NULL;
+  if (to != model->input && !check_layer_value (pass, to, error))
+    return NULL;
+  if (to != model->input && rel_model_value (model, to)->producer >= rel_model_value (model, value)->producer)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "'%s' is not below '%s'",
+                   rel_model_value (model, to)->name, rel_model_value (model, value)->name);
+      return NULL;
+    }
+  at = pass->st.acts->values[to];
   if (n_masks < 1)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "no channel masks to condition on");
@@ -2457,10 +2474,10 @@ rel_relevance_pass_conditional (RelRelevancePass *pass, int value, const float *
                    rel_model_value (model, value)->name, c_count, a->numel);
       return NULL;
     }
-  in_numel = pass->input->numel;
-  memcpy (shape, pass->input->shape, sizeof shape);
+  in_numel = at->numel;
+  memcpy (shape, at->shape, sizeof shape);
   shape[0] = n_masks;
-  if (!(out = rel_tensor_new (REL_DTYPE_FLOAT32, pass->input->ndim, shape, error)))
+  if (!(out = rel_tensor_new (REL_DTYPE_FLOAT32, at->ndim, shape, error)))
     return NULL;
   if (g == NULL)
     return g_steal_pointer (&out);   /* no relevance reaches the value: every map is zero */
@@ -2484,7 +2501,7 @@ rel_relevance_pass_conditional (RelRelevancePass *pass, int value, const float *
             for (int64_t i = 0; i < g->numel; i++)
               s[i] *= mk[i];
         }
-      if (!pass_from_seeds (pass, value, seed, rel_tensor_f32 (out) + (int64_t) first * in_numel, error))
+      if (!pass_from_seeds (pass, value, seed, to, rel_tensor_f32 (out) + (int64_t) first * in_numel, error))
         return NULL;
     }
   if (!rel_tensor_check_finite (out, "the conditional relevance maps", error))

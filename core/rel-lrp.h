@@ -57,6 +57,13 @@ RelTensor        *rel_relevance_pass_conditional (RelRelevancePass *pass, int va
                                                   int max_batch,
                                                   GError **error);
 
+/* The same, but the relevance each mask leaves at value @to (below @value:
+ * computed before it) instead of at the input: n_masks × (@to's shape
+ * without batch). For input × gradient, activation ⊙ gradient there. */
+RelTensor        *rel_relevance_pass_conditional_at (RelRelevancePass *pass, int value, const float *masks,
+                                                     int64_t mask_len, int n_masks, int to, int max_batch,
+                                                     GError **error);
+
 /* The same pass with the relevance at @value given outright: @seeds is a
  * batch of tensors of the value's shape (n × …), each sent down as is. */
 RelTensor        *rel_relevance_pass_from_seeds (RelRelevancePass *pass, int value, const RelTensor *seeds,
