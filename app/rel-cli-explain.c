@@ -3,7 +3,17 @@
  *   relevance-cli explain MODEL INPUT --method NAME [--set key=value]...
  *                 [--target N|pred|A-B] [--log-prob] [--seed S] --out FILE
  *                 [--overlay] [--colormap NAME] [--sign MODE] [--percentile P]
+ *                 [--upscale N] [--colorbar] [--title]
  *   relevance-cli explain MODEL --dataset DIR --out-dir DIR --method NAME [--format npy|png] ...
+ *
+ * A PNG is written at the model's input size; --upscale N makes each pixel
+ * an N × N block (nearest neighbour, as the app's Export dialog's scale),
+ * --colorbar adds the colour bar with its values and --title the method,
+ * the explained target and the prediction above (ui/rel-export-image.h).
+ * One --method per run; a second is a usage error, not a silent override.
+ *
+ * Usage errors (bad or missing options) exit with status 2, other failures
+ * with 1; either prints one line on stderr.
  *
  * --dataset explains the images one after another (each sampling method
  * batches its own perturbed inputs) and mirrors DIR's sub-folders in the
@@ -25,6 +35,7 @@
 #include "rel-error.h"
 #include "rel-file.h"
 #include "rel-explain.h"
+#include "rel-export-image.h"
 #include "rel-image.h"
 #include "rel-npy.h"
 #include "rel-shard.h"
@@ -37,6 +48,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+
+/* A bad or missing option: the status relevance-cli gives every usage error. */
+#define EXIT_USAGE 2
+#define usage(...) rel_cli_fail (EXIT_USAGE, __VA_ARGS__)
 
 static char *
 method_names (void)
@@ -93,7 +108,55 @@ typedef struct {
   RelSignMode sign;
   double      percentile;   /* 0: max-abs */
   gboolean    overlay;
+  int         upscale;      /* each pixel becomes upscale × upscale */
+  gboolean    colorbar;
+  gboolean    title;        /* method, target and prediction above the picture */
+  const RelMethodDef *method;
+  const RelTarget    *target;
 } PngStyle;
+
+/* "LRP ε · Explaining: Sandal · Predicted: Sandal 99.8 %": the app's title
+ * of an exported heatmap. The prediction needs a forward pass of its own. */
+static char *
+export_title (RelModel *model, RelTensor *input, const PngStyle *style, const RelExplanation *e,
+              GError **error)
+{
+  RelContext ctx;
+  rel_context_init (&ctx);
+  g_autoptr(RelActivations) acts = rel_model_forward (model, input, &ctx, error);
+  if (acts == NULL)
+    return NULL;
+  RelTensor *out = rel_activations_output (acts);
+  if (out == NULL || out->dtype != REL_DTYPE_FLOAT32 || out->numel < 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "the model's output holds no class scores");
+      return NULL;
+    }
+  const float *z = rel_tensor_f32 (out);
+  int n = (int) MIN (out->numel, G_MAXINT), top = 0;
+  for (int i = 1; i < n; i++)
+    if (z[i] > z[top])
+      top = i;
+  double sum = 0;
+  for (int i = 0; i < n; i++)
+    sum += exp ((double) z[i] - z[top]);
+  const char *lt = rel_model_label (model, top);
+  const char *la = rel_model_label (model, e->target_class);
+  g_autofree char *top_name = lt ? g_strdup (lt) : g_strdup_printf ("%d", top);
+  g_autofree char *a = la ? g_strdup (la) : g_strdup_printf ("%d", e->target_class);
+  g_autofree char *target = NULL;
+  if (style->target->kind == REL_TARGET_CONTRAST)
+    {
+      const char *lb = rel_model_label (model, style->target->b);
+      g_autofree char *b = lb ? g_strdup (lb) : g_strdup_printf ("%d", style->target->b);
+      target = g_strdup_printf ("%s vs %s", a, b);
+    }
+  else
+    target = g_strdup_printf ("%s%s", a, style->target->kind == REL_TARGET_PREDICTED ? " (predicted)" : "");
+  return g_strdup_printf ("%s · Explaining: %s · Predicted: %s (%.1f %%)",
+                          style->method->title ? style->method->title : style->method->name,
+                          target, top_name, 100.0 / sum);
+}
 
 static gboolean
 write_output (const char *path, RelModel *model, RelTensor *input, const RelExplanation *e,
@@ -144,6 +207,14 @@ write_output (const char *path, RelModel *model, RelTensor *input, const RelExpl
           h = mh;
           rgba = g_new (guint8, (gsize) w * h * 4);
           rel_heatmap_colorize (map, w, h, scale, style->map, style->sign, TRUE, rgba);
+        }
+      if (style->upscale > 1 || style->colorbar || style->title)
+        {
+          g_autofree char *title = style->title ? export_title (model, input, style, e, error) : NULL;
+          if (style->title && title == NULL)
+            return FALSE;
+          RelExportStyle es = { style->upscale, style->colorbar, title, style->map, style->sign, scale };
+          return rel_export_image_save_png (rgba, w, h, w * 4, &es, path, error);
         }
       rgb = g_new (guint8, (gsize) w * h * 3);
       for (gsize i = 0; i < (gsize) w * h; i++)
@@ -380,10 +451,10 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
   gint64 seed = 0;
   g_autofree char *colormap = NULL, *sign = NULL;
   g_autofree char *pp_mean = NULL, *pp_std = NULL, *pp_scale = NULL, *pp_resize = NULL;
-  gboolean log_prob = FALSE, overlay = FALSE, verbose = FALSE;
-  gint batch = 0, class_level = 0;
+  gboolean log_prob = FALSE, overlay = FALSE, verbose = FALSE, colorbar = FALSE, title = FALSE;
+  gint batch = 0, class_level = 0, upscale = 1;
   gdouble percentile = 0;
-  PngStyle style = { REL_COLORMAP_BWR, REL_SIGN_BOTH, 0, FALSE };
+  PngStyle style = { REL_COLORMAP_BWR, REL_SIGN_BOTH, 0, FALSE, 1, FALSE, FALSE, NULL, NULL };
   GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &method_names_given, "Explanation method (see 'relevance-cli methods')", "NAME" },
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Method parameter (repeatable)", "KEY=VALUE" },
@@ -396,6 +467,9 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
     { "colormap", 0, 0, G_OPTION_ARG_STRING, &colormap, "PNG colour map: bwr (default), coldnhot, hot, viridis, gray", "NAME" },
     { "sign", 0, 0, G_OPTION_ARG_STRING, &sign, "Relevance shown in the PNG: both (default), positive, negative, absolute", "MODE" },
     { "percentile", 0, 0, G_OPTION_ARG_DOUBLE, &percentile, "Scale the PNG by this percentile of |R| instead of its maximum", "P" },
+    { "upscale", 0, 0, G_OPTION_ARG_INT, &upscale, "Each PNG pixel becomes an N × N block (nearest neighbour; default 1)", "N" },
+    { "colorbar", 0, 0, G_OPTION_ARG_NONE, &colorbar, "Add the colour bar and its values under the PNG", NULL },
+    { "title", 0, 0, G_OPTION_ARG_NONE, &title, "Add the method, the explained target and the prediction above the PNG", NULL },
     { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset, "Explain every image under this folder", "DIR" },
     { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Where --dataset writes its maps (sub-folders kept)", "DIR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, "File type --dataset writes: npy (default) or png", "npy|png" },
@@ -425,75 +499,86 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
   g_option_context_add_main_entries (octx, entries, NULL);
   g_option_context_set_help_enabled (octx, TRUE);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
-    return rel_cli_fail (1, "explain: %s", error->message);
+    return usage ("explain: %s", error->message);
   if (dataset == NULL && argc != 3)
-    return rel_cli_fail (1, "explain: expected MODEL INPUT (or MODEL --dataset DIR --out-dir DIR)");
+    return usage ("explain: expected MODEL INPUT (or MODEL --dataset DIR --out-dir DIR)");
   if (dataset != NULL && argc != 2)
-    return rel_cli_fail (1, "explain: with --dataset give only MODEL");
+    return usage ("explain: with --dataset give only MODEL");
   if (dataset == NULL && out_path == NULL)
-    return rel_cli_fail (1, "explain: no --out FILE given");
+    return usage ("explain: no --out FILE given");
   if (dataset != NULL && out_dir == NULL)
-    return rel_cli_fail (1, "explain: --dataset needs --out-dir DIR");
+    return usage ("explain: --dataset needs --out-dir DIR");
   int shard_k = 0, shard_n = 0;
   if (shard_text && !rel_shard_parse (shard_text, &shard_k, &shard_n, &error))
-    return rel_cli_fail (1, "explain: %s", error->message);
+    return usage ("explain: %s", error->message);
   if (shard_text && dataset == NULL)
-    return rel_cli_fail (1, "explain: --shard goes with --dataset");
+    return usage ("explain: --shard goes with --dataset");
   if (shard_out)
     {
       shard_k = shard_out->k;
       shard_n = shard_out->n;
     }
   if (format && strcmp (format, "npy") != 0 && strcmp (format, "png") != 0)
-    return rel_cli_fail (1, "explain: --format must be npy or png, not '%s'", format);
+    return usage ("explain: --format must be npy or png, not '%s'", format);
   if (batch < 0 || batch > 4096)
-    return rel_cli_fail (1, "explain: --batch must lie in [1, 4096]");
+    return usage ("explain: --batch must lie in [1, 4096]");
   if (seed < 0)
-    return rel_cli_fail (1, "explain: --seed must not be negative");
+    return usage ("explain: --seed must not be negative");
   if (colormap && !rel_colormap_from_name (colormap, &style.map))
-    return rel_cli_fail (1, "explain: unknown --colormap '%s' (bwr, coldnhot, hot, viridis, gray)", colormap);
+    return usage ("explain: unknown --colormap '%s' (bwr, coldnhot, hot, viridis, gray)", colormap);
   if (sign && !rel_sign_mode_from_name (sign, &style.sign))
-    return rel_cli_fail (1, "explain: unknown --sign '%s' (both, positive, negative, absolute)", sign);
+    return usage ("explain: unknown --sign '%s' (both, positive, negative, absolute)", sign);
   if (!(percentile >= 0 && percentile <= 100))
-    return rel_cli_fail (1, "explain: --percentile must lie in [0, 100]");
+    return usage ("explain: --percentile must lie in [0, 100]");
+  if (upscale < 1 || upscale > REL_EXPORT_SCALE_MAX)
+    return usage ("explain: --upscale must be from 1 to %d", REL_EXPORT_SCALE_MAX);
   style.percentile = percentile;
   style.overlay = overlay;
+  style.upscale = upscale;
+  style.colorbar = colorbar;
+  style.title = title;
 
   if (out_path)
     {
       g_autofree char *lower = g_ascii_strdown (out_path, -1);
       /* refuse before a long computation, not after */
       if (!g_str_has_suffix (lower, ".npy") && !g_str_has_suffix (lower, ".png"))
-        return rel_cli_fail (1, "cannot tell the format of '%s': use a .npy or .png file name", out_path);
+        return usage ("cannot tell the format of '%s': use a .npy or .png file name", out_path);
       if (overlay && !g_str_has_suffix (lower, ".png"))
-        return rel_cli_fail (1, "explain: --overlay needs a .png output");
+        return usage ("explain: --overlay needs a .png output");
+      if ((upscale > 1 || colorbar || title) && !g_str_has_suffix (lower, ".png"))
+        return usage ("explain: --upscale, --colorbar and --title need a .png output");
       if (!rel_file_check_writable (out_path, &error))
         return rel_cli_fail (1, "%s", error->message);
     }
-  if (dataset && overlay && !(format && strcmp (format, "png") == 0))
-    return rel_cli_fail (1, "explain: --overlay needs --format png");
+  if (dataset && (overlay || upscale > 1 || colorbar || title) && !(format && strcmp (format, "png") == 0))
+    return usage ("explain: --overlay, --upscale, --colorbar and --title need --format png");
 
   /* One method per run: a second --method used to replace the first silently. */
   if (method_names_given && g_strv_length (method_names_given) > 1)
     {
       g_autofree char *list = g_strjoinv (", ", method_names_given);
-      return rel_cli_fail (2, "explain: --method given %u times (%s): one run explains with one method",
+      return usage ("explain: --method given %u times (%s): one run explains with one method",
                            g_strv_length (method_names_given), list);
     }
   method_name = method_names_given ? method_names_given[0] : NULL;
   method = lookup_method (method_name, &error);
   if (method == NULL)
-    return rel_cli_fail (1, "%s", error->message);
+    return usage ("%s", error->message);
   params = build_params (method, sets, &error);
+  /* a bad value is a usage error; an unreadable rule file is not */
   if (params == NULL)
-    return rel_cli_fail (1, "%s", error->message);
+    return rel_cli_fail (g_error_matches (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT) ? EXIT_USAGE : 1,
+                         "%s", error->message);
   gboolean target_true = g_strcmp0 (target_text, "true") == 0;
   if (target_true && dataset == NULL)
-    return rel_cli_fail (1, "explain: --target true needs --dataset (its folders give the true class)");
+    return usage ("explain: --target true needs --dataset (its folders give the true class)");
   if (class_level < 0 || (class_level > 0 && !target_true))
-    return rel_cli_fail (1, "explain: --class-level N (N ≥ 1) goes with --dataset and --target true");
+    return usage ("explain: --class-level N (N ≥ 1) goes with --dataset and --target true");
   if (!rel_target_parse (target_true ? NULL : target_text, &req.target, &error))
-    return rel_cli_fail (1, "%s", error->message);
+    return usage ("%s", error->message);
+  style.method = method;
+  style.target = &req.target;
   req.target.log_prob = log_prob;
 
   model = rel_model_load (argv[1], &error);
@@ -501,7 +586,8 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
     return rel_cli_fail (1, "%s: %s", argv[1], error->message);
   for (gsize i = 0; i < G_N_ELEMENTS (overrides); i++)
     if (*overrides[i].value && !rel_preprocess_set (model, overrides[i].key, *overrides[i].value, &error))
-      return rel_cli_fail (1, "--%s", error->message);
+      return rel_cli_fail (g_error_matches (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT) ? EXIT_USAGE : 1,
+                           "--%s", error->message);
 
   req.model = model;
   req.params = params;
@@ -565,8 +651,10 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
           rel_dataset_layout_new (root, (const char *const *) abs->pdata, abs->len,
                                   (const char *const *) model->labels, model->labels ? model->n_labels : 0,
                                   rel_model_num_classes (model), class_level, &error);
+        /* a level the folder does not have is a usage error, as in spray */
         if (layout == NULL)
-          return rel_cli_fail (1, "explain: --class-level: %s", error->message);
+          return rel_cli_fail (g_error_matches (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT) ? EXIT_USAGE : 1,
+                               "explain: --class-level: %s", error->message);
         true_class = g_new (int, files->len);
         guint unknown = 0;
         const char *example = NULL;
@@ -796,9 +884,9 @@ rel_cli_methods (int argc, char **argv)
 
   g_option_context_add_main_entries (octx, entries, NULL);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
-    return rel_cli_fail (1, "methods: %s", error->message);
+    return usage ("methods: %s", error->message);
   if (argc != 1)
-    return rel_cli_fail (1, "methods: unexpected argument '%s'", argv[1]);
+    return usage ("methods: unexpected argument '%s'", argv[1]);
 
   if (json)
     {

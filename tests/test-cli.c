@@ -557,6 +557,146 @@ test_explain_near_zero (void)
   g_assert_cmpint (min_green (grad), ==, 0);
 }
 
+
+static GdkPixbuf *
+load_png (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  GdkPixbuf *pb = gdk_pixbuf_new_from_file (path, &error);
+  g_assert_no_error (error);
+  return pb;
+}
+
+static const guint8 *
+pixel (GdkPixbuf *pb, int x, int y)
+{
+  return gdk_pixbuf_read_pixels (pb) + (gsize) y * gdk_pixbuf_get_rowstride (pb) + x * gdk_pixbuf_get_n_channels (pb);
+}
+
+/* Whether @big holds @small scaled by @f (nearest neighbour) with its top
+ * left corner at (@ox, @oy). */
+static gboolean
+holds_upscaled (GdkPixbuf *big, GdkPixbuf *small, int f, int ox, int oy)
+{
+  int w = gdk_pixbuf_get_width (small), h = gdk_pixbuf_get_height (small);
+  if (ox + w * f > gdk_pixbuf_get_width (big) || oy + h * f > gdk_pixbuf_get_height (big))
+    return FALSE;
+  for (int y = 0; y < h * f; y++)
+    for (int x = 0; x < w * f; x++)
+      if (memcmp (pixel (big, ox + x, oy + y), pixel (small, x / f, y / f), 3) != 0)
+        return FALSE;
+  return TRUE;
+}
+
+/* Issue 12, defect 8, the CLI side of the Export dialog: --upscale N writes
+ * N × the model's size, each pixel an N × N block of the plain PNG's colour;
+ * --colorbar adds a blue–white–red bar under the image; --title a band of
+ * text above; bad values are usage errors (status 2, one line). */
+static void
+test_explain_export (void)
+{
+  g_autofree char *model = fixture ("tiny-cnn", "model.onnx");
+  g_autofree char *input = fixture ("tiny-cnn", "input.npy");
+  g_autofree char *plain = tmp_path ("export-plain.png");
+  g_autofree char *big = tmp_path ("export-x5.png");
+  g_autofree char *deco = tmp_path ("export-deco.png");
+  g_autofree char *titled = tmp_path ("export-titled.png");
+  g_auto(Run) a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+
+  const char *pa[] = { "explain", model, input, "--method", "gradient", "-o", plain, NULL };
+  run_cli (&a, pa);
+  g_assert_cmpint (a.status, ==, 0);
+  const char *pb_args[] = { "explain", model, input, "--method", "gradient", "-o", big, "--upscale", "5", NULL };
+  run_cli (&b, pb_args);
+  g_assert_cmpint (b.status, ==, 0);
+  g_autoptr(GdkPixbuf) p1 = load_png (plain);
+  g_autoptr(GdkPixbuf) p5 = load_png (big);
+  int w = gdk_pixbuf_get_width (p1), h = gdk_pixbuf_get_height (p1);
+  g_assert_cmpint (gdk_pixbuf_get_width (p5), ==, 5 * w);
+  g_assert_cmpint (gdk_pixbuf_get_height (p5), ==, 5 * h);
+  g_assert_true (holds_upscaled (p5, p1, 5, 0, 0));
+
+  const char *pc[] = { "explain", model, input, "--method", "gradient", "-o", deco, "--upscale", "4", "--colorbar", NULL };
+  run_cli (&c, pc);
+  g_assert_cmpint (c.status, ==, 0);
+  g_autoptr(GdkPixbuf) pd = load_png (deco);
+  int W = gdk_pixbuf_get_width (pd), H = gdk_pixbuf_get_height (pd);
+  g_assert_cmpint (W, >, 4 * w);
+  g_assert_cmpint (H, >, 4 * h);
+  /* the image, upscaled, somewhere in the picture */
+  int found_x = -1, found_y = -1;
+  for (int oy = 0; oy + 4 * h <= H && found_x < 0; oy++)
+    for (int ox = 0; ox + 4 * w <= W && found_x < 0; ox++)
+      if (memcmp (pixel (pd, ox, oy), pixel (p1, 0, 0), 3) == 0 && holds_upscaled (pd, p1, 4, ox, oy))
+        found_x = ox, found_y = oy;
+  g_assert_cmpint (found_x, >=, 0);
+  /* a bar below it: a row whose longest run of non-white pixels starts
+   * blue, passes white in the middle and ends red, red rising and blue
+   * falling along it */
+  gboolean bar = FALSE;
+  for (int y = found_y + 4 * h; y < H && !bar; y++)
+    {
+      int x0 = -1, x1 = -1;
+      for (int x = 0; x < W; x++)
+        {
+          const guint8 *p = pixel (pd, x, y);
+          if (!(p[0] > 250 && p[1] > 250 && p[2] > 250))
+            {
+              if (x0 < 0)
+                x0 = x;
+              x1 = x;
+            }
+        }
+      if (x0 < 0 || x1 - x0 < 200)
+        continue;
+      const guint8 *l = pixel (pd, x0, y), *m = pixel (pd, (x0 + x1) / 2, y), *r = pixel (pd, x1, y);
+      if (!(l[2] > 200 && l[0] < 40 && r[0] > 200 && r[2] < 40 && m[0] > 230 && m[1] > 230 && m[2] > 230))
+        continue;
+      gboolean monotone = TRUE;
+      for (int x = x0 + 1; x <= x1; x++)
+        {
+          const guint8 *p = pixel (pd, x - 1, y), *q = pixel (pd, x, y);
+          if (x <= (x0 + x1) / 2 ? q[0] < p[0] : q[2] > p[2])
+            monotone = FALSE;
+        }
+      bar = monotone;
+    }
+  g_assert_true (bar);
+
+  /* a title: the picture grows upwards, with dark text above the image */
+  const char *pt[] = { "explain", model, input, "--method", "gradient", "-o", titled, "--upscale", "4", "--colorbar",
+                       "--title", NULL };
+  run_cli (&d, pt);
+  g_assert_cmpint (d.status, ==, 0);
+  g_autoptr(GdkPixbuf) ptt = load_png (titled);
+  g_assert_cmpint (gdk_pixbuf_get_width (ptt), ==, W);
+  g_assert_cmpint (gdk_pixbuf_get_height (ptt), >, H + 10);
+  int shift = gdk_pixbuf_get_height (ptt) - H;
+  g_assert_true (holds_upscaled (ptt, p1, 4, found_x, found_y + shift));
+  int dark = 0;
+  for (int y = 0; y < found_y + shift - 4; y++)
+    for (int x = 0; x < W; x++)
+      dark += pixel (ptt, x, y)[0] < 100;
+  g_assert_cmpint (dark, >, 50);
+
+  const struct { const char *args[12]; const char *needle; } usage[] = {
+    { { "explain", model, input, "--method", "gradient", "-o", big, "--upscale", "0" }, "--upscale must be from 1 to 64" },
+    { { "explain", model, input, "--method", "gradient", "-o", big, "--upscale", "65" }, "--upscale must be from 1 to 64" },
+    { { "explain", model, input, "--method", "gradient", "-o", "x.npy", "--colorbar" }, "need a .png output" },
+    { { "explain", model, input, "--method", "nonsense", "-o", big }, "unknown method" },
+    { { "explain", model, input, "--method", "gradient", "-o", big, "--sign", "sideways" }, "unknown --sign" },
+    { { "explain", model, input, "--method", "gradient" }, "no --out FILE" },
+    { { "explain", model, input, "--method", "gradient", "--set", "bogus=1", "-o", big }, "bogus" },
+    { { "methods", "extra" }, "unexpected argument" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (usage); i++)
+    {
+      g_auto(Run) r = { 0 };
+      run_cli (&r, usage[i].args);
+      assert_one_error_line (&r, 2, usage[i].needle);
+    }
+}
+
 /* Issue 12, defect 8: a second --method used to replace the first silently;
  * now it is a usage error and nothing is written. */
 static void
@@ -814,9 +954,9 @@ test_explain_true_class (void)
     } cases[] = {
       { { "explain", unlabelled, "--dataset", root, "--out-dir", out, "--method", "gradient", "--target", "true" },
         1, "--class-level N" },
-      { { "explain", demo, shirt, "--method", "gradient", "--target", "true", "-o", "x.npy" }, 1, "needs --dataset" },
+      { { "explain", demo, shirt, "--method", "gradient", "--target", "true", "-o", "x.npy" }, 2, "needs --dataset" },
       { { "explain", demo, "--dataset", root, "--out-dir", out, "--method", "gradient", "--target", "true",
-          "--class-level", "3" }, 1, "no folder level 3" },
+          "--class-level", "3" }, 2, "no folder level 3" },
     };
     for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
       {
@@ -839,6 +979,7 @@ main (int argc, char **argv)
   g_assert_nonnull (tmpdir);
 
   g_test_add_func ("/cli/predict/text", test_predict_text);
+  g_test_add_func ("/cli/explain-export", test_explain_export);
   g_test_add_func ("/cli/predict/json", test_predict_json);
   g_test_add_func ("/cli/predict/batch", test_predict_batch);
   g_test_add_func ("/cli/predict/image", test_predict_image);

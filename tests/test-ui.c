@@ -533,6 +533,183 @@ test_compare_and_export (void)
   ui_test_remove_tree (images);
 }
 
+
+/* The targets ("heatmap-png", …) of the Export button's menu, space-separated. */
+static char *
+export_targets (RelWindow *window)
+{
+  GMenuModel *menu = rel_window_get_export_menu (window);
+  g_autoptr (GString) out = g_string_new (NULL);
+  for (int s = 0; s < g_menu_model_get_n_items (menu); s++)
+    {
+      GMenuModel *section = g_menu_model_get_item_link (menu, s, G_MENU_LINK_SECTION);
+      for (int i = 0; section && i < g_menu_model_get_n_items (section); i++)
+        {
+          g_autoptr (GVariant) target = g_menu_model_get_item_attribute_value (section, i, G_MENU_ATTRIBUTE_TARGET,
+                                                                                G_VARIANT_TYPE_STRING);
+          g_string_append_printf (out, "%s%s", out->len ? " " : "", g_variant_get_string (target, NULL));
+        }
+      g_clear_object (&section);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Unpremultiplied RGBA8 of a texture (all of ours are opaque). */
+static guint8 *
+texture_pixels (GdkTexture *texture)
+{
+  int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
+  guint8 *px = g_new (guint8, (gsize) w * h * 4);
+  gdk_texture_download (texture, px, (gsize) w * 4);
+  /* cairo's ARGB32 in memory: B G R A on little endian */
+  for (gsize i = 0; i < (gsize) w * h; i++)
+    {
+      guint32 v = ((guint32 *) px)[i];
+      px[4 * i] = (v >> 16) & 0xff, px[4 * i + 1] = (v >> 8) & 0xff, px[4 * i + 2] = v & 0xff;
+      px[4 * i + 3] = v >> 24;
+    }
+  return px;
+}
+
+/* Issue 12, defect 8: the Export dialog writes the heatmap at the chosen
+ * scale, each map pixel a block of the canvas's own colour, with a colour
+ * bar of the view's colour map and a title naming method, target and
+ * prediction; the Export menu holds only what the shown page can export. */
+static void
+test_export_dialog (void)
+{
+  g_autofree char *images = NULL;
+  RelWindow *window = open_fixture ("tiny-cnn", &images);
+  g_autoptr (GError) error = NULL;
+
+  g_autofree char *explore = export_targets (window);
+  g_assert_cmpstr (explore, ==, "heatmap-png overlay-png npy");
+  rel_window_show_compare (window, FALSE);
+  g_autofree char *compare = export_targets (window);
+  g_assert_cmpstr (compare, ==, "grid-png grid-svg grid-pdf");
+  rel_window_show_strategies (window);
+  /* the Strategies page has no exports of its own (yet) */
+  g_assert_false (rel_window_can_export (window));
+  AdwViewStack *pages = ADW_VIEW_STACK (gtk_widget_get_ancestor (GTK_WIDGET (rel_window_get_heatmap_view (window)),
+                                                                 ADW_TYPE_VIEW_STACK));
+  adw_view_stack_set_visible_child_name (pages, "explore");
+  ui_test_wait_until (explained, window, WAIT_SECONDS, "the main view again");
+  g_autofree char *back = export_targets (window);
+  g_assert_cmpstr (back, ==, "heatmap-png overlay-png npy");
+  g_assert_true (rel_window_can_export (window));
+
+  RelHeatmapView *view = rel_window_get_heatmap_view (window);
+  g_autoptr (GdkTexture) source = rel_heatmap_view_render_texture (view, REL_DISPLAY_HEATMAP);
+  int sw = gdk_texture_get_width (source), sh = gdk_texture_get_height (source);
+  g_autofree guint8 *src = texture_pixels (source);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.export", "s", "heatmap-png");
+  RelExportDialog *dialog = rel_window_get_export_dialog (window);
+  g_assert_nonnull (dialog);
+  /* the default scale is the canvas's: more than one screen pixel per map pixel here */
+  RelExportStyle style;
+  rel_export_dialog_get_style (dialog, &style);
+  g_assert_cmpint (style.scale, >, 1);
+  g_assert_true (style.colorbar);
+  g_assert_nonnull (style.title);
+  g_assert_nonnull (strstr (style.title, "Explaining:"));
+  g_assert_nonnull (strstr (style.title, "Predicted:"));
+
+  g_autofree char *dir = g_dir_make_tmp ("test-ui-export-dialog-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  /* plain: exactly scale × size, block by block the source's colours */
+  const int scales[] = { 1, 3, 8 };
+  for (gsize k = 0; k < G_N_ELEMENTS (scales); k++)
+    {
+      int f = scales[k];
+      rel_export_dialog_set_scale (dialog, f);
+      rel_export_dialog_set_colorbar (dialog, FALSE);
+      rel_export_dialog_set_title_shown (dialog, FALSE);
+      int w, h;
+      rel_export_dialog_get_size (dialog, &w, &h);
+      g_assert_cmpint (w, ==, f * sw);
+      g_assert_cmpint (h, ==, f * sh);
+      g_autofree char *name = g_strdup_printf ("plain-%d.png", f);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_assert_true (rel_export_dialog_write (dialog, path, &error));
+      g_assert_no_error (error);
+      g_autoptr (GdkTexture) out = gdk_texture_new_from_filename (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (gdk_texture_get_width (out), ==, f * sw);
+      g_assert_cmpint (gdk_texture_get_height (out), ==, f * sh);
+      g_autofree guint8 *px = texture_pixels (out);
+      for (int y = 0; y < f * sh; y++)
+        for (int x = 0; x < f * sw; x++)
+          g_assert_cmpmem (px + ((gsize) y * f * sw + x) * 4, 4, src + ((gsize) (y / f) * sw + x / f) * 4, 4);
+    }
+
+  /* decorated: the image block where the layout puts it, the bar's colours
+   * those of the view's colour map, and a title band above */
+  rel_export_dialog_set_scale (dialog, 8);
+  rel_export_dialog_set_colorbar (dialog, TRUE);
+  rel_export_dialog_set_title_shown (dialog, TRUE);
+  rel_export_dialog_get_style (dialog, &style);
+  RelExportLayout l;
+  g_assert_true (rel_export_image_layout (sw, sh, &style, &l, NULL));
+  g_assert_cmpint (l.image_width, ==, 8 * sw);
+  g_assert_cmpint (l.image_y, >, 12);          /* the title is above */
+  g_assert_cmpint (l.bar_y, >, l.image_y + l.image_height);
+  g_autofree char *deco = g_build_filename (dir, "decorated.png", NULL);
+  g_assert_true (rel_export_dialog_save_to (dialog, deco));
+  g_assert_null (rel_window_get_export_dialog (window));   /* closed once saved */
+  g_autoptr (GdkTexture) dt = gdk_texture_new_from_filename (deco, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (dt), ==, l.width);
+  g_assert_cmpint (gdk_texture_get_height (dt), ==, l.height);
+  g_autofree guint8 *dp = texture_pixels (dt);
+  for (int y = 0; y < l.image_height; y++)
+    for (int x = 0; x < l.image_width; x++)
+      g_assert_cmpmem (dp + ((gsize) (l.image_y + y) * l.width + l.image_x + x) * 4, 4,
+                       src + ((gsize) (y / 8) * sw + x / 8) * 4, 4);
+  RelColormap cmap = rel_heatmap_view_get_colormap (view);
+  RelSignMode sign = rel_heatmap_view_get_sign_mode (view);
+  int by = l.bar_y + l.bar_height / 2;
+  for (int i = 0; i < l.bar_width; i += 7)
+    {
+      guint8 want[3];
+      rel_colorbar_color (cmap, sign, (i + 0.5) / l.bar_width, want);
+      g_assert_cmpmem (dp + ((gsize) by * l.width + l.bar_x + i) * 4, 3, want, 3);
+    }
+  /* bwr: blue at the left end, white in the middle, red at the right */
+  const guint8 *left = dp + ((gsize) by * l.width + l.bar_x) * 4;
+  const guint8 *mid = dp + ((gsize) by * l.width + l.bar_x + l.bar_width / 2) * 4;
+  const guint8 *right = dp + ((gsize) by * l.width + l.bar_x + l.bar_width - 1) * 4;
+  g_assert_cmpint (cmap, ==, REL_COLORMAP_BWR);
+  g_assert_cmpint (left[2], >, 200);
+  g_assert_cmpint (left[0], <, 40);
+  g_assert_cmpint (mid[0], >, 240);
+  g_assert_cmpint (mid[1], >, 240);
+  g_assert_cmpint (mid[2], >, 240);
+  g_assert_cmpint (right[0], >, 200);
+  g_assert_cmpint (right[2], <, 40);
+  /* the title band holds dark text pixels, the band beside the image is white */
+  int dark = 0;
+  for (int y = 0; y < l.image_y - 4; y++)
+    for (int x = 0; x < l.width; x++)
+      dark += dp[((gsize) y * l.width + x) * 4] < 100;
+  g_assert_cmpint (dark, >, 50);
+
+  /* the dialog as the user sees it */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.export", "s", "overlay-png");
+  dialog = rel_window_get_export_dialog (window);
+  g_assert_nonnull (dialog);
+  rel_export_dialog_set_scale (dialog, 6);
+  ui_test_wait_for_frame (GTK_WIDGET (dialog));
+  g_autofree char *shot = ui_test_output_path ("test-ui-export-dialog.png");
+  g_assert_true (rel_widget_save_png (GTK_WIDGET (dialog), shot, NULL));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  ui_test_remove_tree (dir);
+  ui_test_remove_tree (images);
+}
+
 static int
 compare_strings (gconstpointer a, gconstpointer b)
 {
@@ -1150,6 +1327,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/inspect-page", test_inspect_page);
   g_test_add_func ("/ui/compare-and-export", test_compare_and_export);
   g_test_add_func ("/ui/export-failures", test_export_failures);
+  g_test_add_func ("/ui/export-dialog", test_export_dialog);
   g_test_add_func ("/ui/settings", test_settings);
   g_test_add_func ("/ui/shortcuts", test_shortcuts);
   g_test_add_func ("/ui/loading-canvas", test_loading_canvas);

@@ -1,7 +1,7 @@
 /* rel-window-actions.c — the main window's win.* actions (open a model,
  * folder, images, the demo or a recent model; preferences, training, the
  * pages, the side columns) and their shortcuts. Export's actions are with
- * the export code in rel-window.c.
+ * the export code in rel-window-export.c.
  *
  * Copyright 2026 The Relevance authors
  * SPDX-License-Identifier: GPL-3.0-or-later

@@ -44,6 +44,7 @@ static gboolean compare_images_mode (RelWindow *self);
 static void
 compare_update_status (RelWindow *self)
 {
+  rel_window_update_export_menu (self);
   guint done = 0;
   for (guint i = 0; i < self->cells->len; i++)
     done += ((CompareCell *) self->cells->pdata[i])->done;

@@ -78,6 +78,9 @@ struct _RelWindow
   GtkSpinner         *spinner;
   GtkLabel           *model_label;
   GtkMenuButton      *export_button;
+  GMenuModel         *explore_export_menu;
+  GMenuModel         *compare_export_menu;
+  RelExportDialog    *export_dialog;   /* while one is open */
   RelImageBrowser    *browser;
   AdwFlap            *browser_flap;
   AdwFlap            *side_flap;
@@ -120,6 +123,14 @@ struct _RelWindow
 /* rel-window.c */
 /* A toast "Could not open …" for @path; Details shows @message. */
 void     rel_window_show_error            (RelWindow *self, const char *path, const char *message);
+/* A toast with @heading; its Details button shows @message. */
+void     rel_window_show_error_heading    (RelWindow *self, const char *heading, const char *message);
+
+/* rel-window-export.c: the Export button, its dialog and what each page exports. */
+void     rel_window_export_class_init     (GtkWidgetClass *widget_class);
+void     rel_window_export_init           (RelWindow *self);
+/* The Export button offers the shown page's exports, once it has something. */
+void     rel_window_update_export_menu    (RelWindow *self);
 
 /* rel-window-compare.c: the Compare page (its widgets are in rel-window.ui). */
 void     rel_window_compare_init          (RelWindow *self);

@@ -1,5 +1,6 @@
 /* rel-window.c — the main window: image browser, heatmap canvas, prediction
- * and explainer panels ("Explore"), a grid of heatmaps ("Compare"), export.
+ * and explainer panels ("Explore"), a grid of heatmaps ("Compare"); exports
+ * are rel-window-export.c.
  *
  * Everything slow runs off the main loop: models load through rel_job_run (a
  * VGG-16 is half a gigabyte of protobuf), the selected image is decoded and
@@ -103,8 +104,8 @@ details_cb (AdwToast *toast, gpointer user_data)
 }
 
 /* A toast with @heading; its Details button shows the whole message. */
-static void
-show_error_heading (RelWindow *self, const char *heading, const char *message)
+void
+rel_window_show_error_heading (RelWindow *self, const char *heading, const char *message)
 {
   g_free (self->error_message);
   self->error_message = g_strdup (message);
@@ -124,20 +125,7 @@ rel_window_show_error (RelWindow *self, const char *path, const char *message)
 {
   g_autofree char *name = path ? g_filename_display_basename (path) : g_strdup ("?");
   g_autofree char *heading = g_strdup_printf (_("Could not open “%s”"), name);
-  show_error_heading (self, heading, message);
-}
-
-/* A failed export: the toast names the file and the reason ("No space left
- * on device"), without the path the core's message starts with; Details
- * has the whole message. */
-static void
-show_save_error (RelWindow *self, const char *path, const char *message)
-{
-  g_autofree char *name = g_filename_display_basename (path);
-  g_autofree char *prefix = g_strdup_printf ("cannot write '%s': ", path);
-  const char *reason = g_str_has_prefix (message, prefix) ? message + strlen (prefix) : message;
-  g_autofree char *heading = g_strdup_printf (_("Could not save “%s”: %s"), name, reason);
-  show_error_heading (self, heading, message);
+  rel_window_show_error_heading (self, heading, message);
 }
 
 const char *
@@ -225,9 +213,7 @@ update_pages (RelWindow *self)
       gtk_stack_set_visible_child_name (self->stack, "main");
     }
   gtk_stack_set_visible_child_name (self->view_page_stack, self->input || self->input_job ? "view" : "none");
-  gboolean have_map = self->relevance != NULL;
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", have_map);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), have_map);
+  rel_window_update_export_menu (self);
   update_target_chip (self);
 }
 
@@ -883,6 +869,7 @@ visible_page_cb (AdwViewStack *stack, GParamSpec *pspec, gpointer user_data)
 {
   RelWindow *self = REL_WINDOW (user_data);
   update_column_toggles (self);
+  rel_window_update_export_menu (self);
   if (g_strcmp0 (adw_view_stack_get_visible_child_name (stack), "evaluate") == 0)
     evaluate_page_feed (self);
   if (rel_window_compare_is_shown (self))
@@ -963,235 +950,6 @@ rel_window_show_strategies (RelWindow *self)
   adw_view_stack_set_visible_child_name (self->view_stack, "strategies");
 }
 
-/* ---- export ---- */
-
-static cairo_surface_t *
-texture_to_surface (GdkTexture *texture)
-{
-  int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
-  cairo_surface_flush (surface);
-  /* GDK's default download format is cairo's ARGB32 in memory order. */
-  gdk_texture_download (texture, cairo_image_surface_get_data (surface),
-                        cairo_image_surface_get_stride (surface));
-  cairo_surface_mark_dirty (surface);
-  return surface;
-}
-
-static gboolean
-draw_grid (RelWindow *self, cairo_t *cr, int columns, GError **error)
-{
-  const int cell = EXPORT_CELL_SIZE, pad = 16, label_h = 40;
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  for (guint i = 0; i < self->cells->len; i++)
-    {
-      CompareCell *c = self->cells->pdata[i];
-      double x = pad + (i % columns) * (cell + pad);
-      double y = pad + (i / columns) * (cell + label_h + pad);
-      g_autoptr (GdkTexture) texture =
-        rel_heatmap_view_render_texture (c->view, rel_heatmap_view_get_display_mode (c->view));
-      if (texture)
-        {
-          cairo_surface_t *surface = texture_to_surface (texture);
-          int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
-          double s = MIN ((double) cell / w, (double) cell / h);
-          cairo_save (cr);
-          cairo_translate (cr, x + (cell - w * s) / 2, y + (cell - h * s) / 2);
-          cairo_scale (cr, s, s);
-          cairo_set_source_surface (cr, surface, 0, 0);
-          /* Small inputs (28×28) stay crisp pixels instead of a blur. */
-          cairo_pattern_set_filter (cairo_get_source (cr), s >= 2 ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_GOOD);
-          cairo_paint (cr);
-          cairo_restore (cr);
-          cairo_surface_destroy (surface);
-        }
-      PangoLayout *layout = pango_cairo_create_layout (cr);
-      PangoFontDescription *font = pango_font_description_from_string ("Sans 11");
-      pango_layout_set_font_description (layout, font);
-      pango_font_description_free (font);
-      pango_layout_set_width (layout, cell * PANGO_SCALE);
-      pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
-      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_MIDDLE);
-      pango_layout_set_text (layout, gtk_label_get_text (c->title), -1);
-      cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-      cairo_move_to (cr, x, y + cell + 6);
-      pango_cairo_show_layout (cr, layout);
-      g_object_unref (layout);
-    }
-  cairo_status_t status = cairo_status (cr);
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", cairo_status_to_string (status));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* cairo writes the grid through this into the temporary; the first failure
- * is kept for the message. */
-typedef struct {
-  RelAtomicFile *file;
-  GError        *error;
-} CairoSink;
-
-static cairo_status_t
-sink_write (void *closure, const unsigned char *data, unsigned int length)
-{
-  CairoSink *sink = closure;
-  if (sink->error == NULL)
-    rel_atomic_file_write (sink->file, data, length, &sink->error);
-  return sink->error ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
-}
-
-static gboolean
-export_grid (RelWindow *self, const char *format, const char *path, GError **error)
-{
-  if (self->cells->len == 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The compare grid is empty."));
-      return FALSE;
-    }
-  const int cell = EXPORT_CELL_SIZE, pad = 16, label_h = 40;
-  int columns = MIN ((int) self->cells->len, 4);
-  int rows = ((int) self->cells->len + columns - 1) / columns;
-  int width = pad + columns * (cell + pad), height = pad + rows * (cell + label_h + pad);
-
-  /* a temporary renamed over @path once complete: a failed export keeps the old file */
-  g_autoptr (RelAtomicFile) file = rel_atomic_file_open (path, error);
-  if (file == NULL)
-    return FALSE;
-  CairoSink sink = { file, NULL };
-  cairo_surface_t *surface;
-  if (g_str_equal (format, "svg"))
-    surface = cairo_svg_surface_create_for_stream (sink_write, &sink, width, height);
-  else if (g_str_equal (format, "pdf"))
-    surface = cairo_pdf_surface_create_for_stream (sink_write, &sink, width, height);
-  else
-    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  cairo_t *cr = cairo_create (surface);
-  gboolean ok = draw_grid (self, cr, columns, error);
-  cairo_destroy (cr);
-  if (ok && g_str_equal (format, "png"))
-    cairo_surface_write_to_png_stream (surface, sink_write, &sink);
-  cairo_surface_finish (surface);
-  cairo_status_t status = cairo_surface_status (surface);
-  cairo_surface_destroy (surface);
-  if (!ok)
-    {
-      g_clear_error (&sink.error);
-      return FALSE;
-    }
-  if (sink.error)
-    {
-      g_propagate_error (error, sink.error);
-      return FALSE;
-    }
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", path, cairo_status_to_string (status));
-      return FALSE;
-    }
-  return rel_atomic_file_commit (g_steal_pointer (&file), error);
-}
-
-gboolean
-rel_window_export (RelWindow *self, const char *kind, const char *path, GError **error)
-{
-  g_return_val_if_fail (REL_IS_WINDOW (self), FALSE);
-  if (g_str_has_prefix (kind, "grid-"))
-    return export_grid (self, kind + strlen ("grid-"), path, error);
-
-  if (self->relevance == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("There is no heatmap to export yet."));
-      return FALSE;
-    }
-  if (g_str_equal (kind, "npy"))
-    return rel_npy_save (path, self->relevance, error);
-
-  RelDisplayMode mode = g_str_equal (kind, "overlay-png") ? REL_DISPLAY_OVERLAY : REL_DISPLAY_HEATMAP;
-  g_autoptr (GdkTexture) texture = rel_heatmap_view_render_texture (self->heatmap_view, mode);
-  if (texture == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("There is no heatmap to export yet."));
-      return FALSE;
-    }
-  g_autoptr (GBytes) png = gdk_texture_save_to_png_bytes (texture);
-  return rel_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), error);
-}
-
-gboolean
-rel_window_save_export (RelWindow *self, const char *kind, const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  g_return_val_if_fail (REL_IS_WINDOW (self), FALSE);
-  if (!rel_window_export (self, kind, path, &error))
-    {
-      show_save_error (self, path, error->message);
-      return FALSE;
-    }
-  g_autofree char *name = g_filename_display_basename (path);
-  g_autofree char *text = g_strdup_printf (_("Saved “%s”"), name);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
-  return TRUE;
-}
-
-/* GTK 4's file chooser itself asks before replacing an existing file. */
-static void
-export_response (GtkNativeDialog *chooser, int response, gpointer user_data)
-{
-  RelWindow *self = REL_WINDOW (user_data);
-  const char *kind = g_object_get_data (G_OBJECT (chooser), "rel-kind");
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path)
-        rel_window_save_export (self, kind, path);
-    }
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
-}
-
-static void
-export_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  RelWindow *self = REL_WINDOW (widget);
-  const char *kind = g_variant_get_string (parameter, NULL);
-  const char *ext = g_str_has_suffix (kind, "svg") ? "svg" : g_str_has_suffix (kind, "pdf") ? "pdf"
-                  : g_str_equal (kind, "npy") ? "npy" : "png";
-  GtkFileChooserNative *chooser =
-    gtk_file_chooser_native_new (_("Export"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
-                                 _("_Save"), _("_Cancel"));
-  g_autofree char *stem = NULL;
-  if (self->input_path)
-    {
-      g_autofree char *base = g_path_get_basename (self->input_path);
-      char *dot = strrchr (base, '.');
-      if (dot)
-        *dot = '\0';
-      stem = g_steal_pointer (&base);
-    }
-  const RelMethodDef *m = rel_explainer_panel_get_method (self->explainer_panel);
-  /* the explained target in the name: a file cannot be mistaken for another class's map */
-  RelTarget t;
-  rel_prediction_panel_get_target (self->prediction_panel, &t);
-  const char *la = self->model ? rel_model_label (self->model, t.a) : NULL;
-  const char *lb = self->model && t.kind == REL_TARGET_CONTRAST ? rel_model_label (self->model, t.b) : NULL;
-  g_autofree char *a = la ? g_strdup (la) : g_strdup_printf ("%d", t.a);
-  g_autofree char *b = lb ? g_strdup (lb) : g_strdup_printf ("%d", t.b);
-  g_autofree char *target = t.kind == REL_TARGET_CONTRAST ? g_strdup_printf ("%s-vs-%s", a, b) : g_strdup (a);
-  g_strdelimit (target, "/\\:", '-');
-  g_autofree char *name = g_str_has_prefix (kind, "grid-")
-    ? g_strdup_printf ("compare.%s", ext)
-    : g_strdup_printf ("%s-%s-%s%s.%s", stem ? stem : "image", m ? m->name : "relevance", target,
-                       g_str_equal (kind, "overlay-png") ? "-overlay" : "", ext);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  g_object_set_data_full (G_OBJECT (chooser), "rel-kind", g_strdup (kind), g_free);
-  g_signal_connect (chooser, "response", G_CALLBACK (export_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
 
 /* ---- accessors for tests and the benchmark ---- */
 
@@ -1455,8 +1213,7 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelWindow, recent_section);
 
   rel_window_actions_class_init (widget_class);
-  gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export", "s", "overlay-png");
+  rel_window_export_class_init (widget_class);
 }
 
 static void
@@ -1482,6 +1239,7 @@ rel_window_init (RelWindow *self)
   rel_window_add_page (self, GTK_WIDGET (self->evaluate), "evaluate", _("Evaluate"), "emblem-ok-symbolic");
   g_signal_connect (self->strategies, "inspect-cluster", G_CALLBACK (inspect_cluster_cb), self);
   g_signal_connect (self->inspect, "use-model", G_CALLBACK (use_corrected_model_cb), self);
+  rel_window_export_init (self);
 
   g_signal_connect (self->browser, "notify::selected-item", G_CALLBACK (selected_item_cb), self);
   g_signal_connect (self->browser, "folder-loaded", G_CALLBACK (folder_loaded_cb), self);

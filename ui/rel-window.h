@@ -10,6 +10,7 @@
 
 #include "rel-evaluate-page.h"
 #include "rel-explainer-panel.h"
+#include "rel-export-dialog.h"
 #include "rel-heatmap-view.h"
 #include "rel-image-browser.h"
 #include "rel-model.h"
@@ -77,6 +78,17 @@ void        rel_window_activate_compare_cell (RelWindow *self, guint index);
 /* Writes @kind ("heatmap-png", "overlay-png", "npy", "grid-png", "grid-svg",
  * "grid-pdf") to @path, as the Export menu does. */
 gboolean    rel_window_export       (RelWindow *self, const char *kind, const char *path, GError **error);
+/* rel_window_export with a heatmap or overlay PNG at @scale (nearest
+ * neighbour), with a colour bar and a title (method, target, prediction) as
+ * asked. */
+gboolean    rel_window_export_picture (RelWindow *self, const char *kind, int scale, gboolean colorbar,
+                                       gboolean title, const char *path, GError **error);
+/* The Export button's menu: the shown page's exports only; whether the
+ * page has anything to export now. */
+GMenuModel *rel_window_get_export_menu (RelWindow *self);
+gboolean    rel_window_can_export      (RelWindow *self);
+/* The Export dialog of a heatmap or overlay while it is open, or NULL. */
+RelExportDialog *rel_window_get_export_dialog (RelWindow *self);
 /* What the Export dialog does with the chosen file: rel_window_export() and a
  * toast, "Saved …" or "Could not save …" whose Details give the reason
  * (rel_window_get_error_message). */
