@@ -44,6 +44,8 @@
 #include "rel-incremental.h"
 #include "rel-blas.h"
 #include "rel-region.h"
+#include "rel-blur.h"
+#include "rel-rng.h"
 
 #include <glib/gi18n-lib.h>
 #include <math.h>

@@ -18,6 +18,7 @@
 #include "rel-gradient.h"
 #include "rel-model.h"
 #include "rel-npy.h"
+#include "rel-rng.h"
 #include "fixture-util.h"
 
 static const char *const fixtures[] = { "tiny-cnn", "tiny-resnet", "tiny-mobilenet", "stem", NULL };

@@ -11,6 +11,7 @@
 #include "rel-error.h"
 #include "rel-eval.h"
 #include "rel-gradient.h"
+#include "rel-rng.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>

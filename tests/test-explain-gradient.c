@@ -10,6 +10,7 @@
 #include "rel-gradient.h"
 #include "rel-image.h"
 #include "rel-npy.h"
+#include "rel-blur.h"
 #include "fixture-util.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>

@@ -13,6 +13,7 @@
 #include "rel-error.h"
 #include "rel-explain.h"
 #include "rel-gradient.h"
+#include "rel-rng.h"
 #include "fixture-util.h"
 
 #include <math.h>

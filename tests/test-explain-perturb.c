@@ -9,6 +9,9 @@
 #include "rel-explain.h"
 #include "rel-gradient.h"
 #include "rel-npy.h"
+#include "rel-blur.h"
+#include "rel-rng.h"
+#include "rel-slic.h"
 #include "fixture-util.h"
 
 #include <math.h>

@@ -15,6 +15,7 @@
 #include "rel-gradient.h"
 #include "rel-incremental.h"
 #include "rel-npy.h"
+#include "rel-blur.h"
 #include "fixture-util.h"
 
 #include <math.h>

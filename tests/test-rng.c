@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rel-gradient.h"
+#include "rel-rng.h"
 
 static int
 compare_floats (gconstpointer a, gconstpointer b)
