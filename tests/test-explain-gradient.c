@@ -252,30 +252,54 @@ test_ig_completeness_zeros (void)
   check_completeness ("tiny-mobilenet", "zeros", NULL);
 }
 
+/* IG's completeness from each kind of baseline, one test each (each runs
+ * every rule at 256 steps on tiny-resnet) */
 static void
-test_ig_completeness_baselines (void)
+test_ig_baseline_constant (void)
 {
   g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
   g_autoptr(RelTensor) constant = rel_tensor_new_like (x, NULL);
-  g_autoptr(RelTensor) blurred = rel_tensor_new_like (x, NULL);
-  g_autoptr(RelTensor) mean = rel_channel_mean (x, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("relevance-ig-XXXXXX", NULL);
   g_autofree char *npy = g_build_filename (dir, "baseline.npy", NULL);
-  g_autofree char *file_spec = NULL;
 
   rel_tensor_fill (constant, 0.5f);
-  rel_gaussian_blur (rel_tensor_f32 (x), rel_tensor_f32 (blurred), 3, 32, 32, 2.0);
-  /* the blurred input differs from the input, and its mean from zero */
-  g_assert_cmpfloat (fabs (rel_tensor_f32 (blurred)[100] - rel_tensor_f32 (x)[100]), >, 0);
   check_completeness ("tiny-resnet", "constant:0.5", constant);
-  check_completeness ("tiny-resnet", "blur:2", blurred);
-  check_completeness ("tiny-resnet", "mean", mean);
   /* a baseline from a file is used as is */
   rel_npy_save (npy, constant, &error);
   g_assert_no_error (error);
   check_completeness ("tiny-resnet", npy, constant);
   g_unlink (npy);
+  g_rmdir (dir);
+}
+
+static void
+test_ig_baseline_blur (void)
+{
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
+  g_autoptr(RelTensor) blurred = rel_tensor_new_like (x, NULL);
+
+  rel_gaussian_blur (rel_tensor_f32 (x), rel_tensor_f32 (blurred), 3, 32, 32, 2.0);
+  /* the blurred input differs from the input, and its mean from zero */
+  g_assert_cmpfloat (fabs (rel_tensor_f32 (blurred)[100] - rel_tensor_f32 (x)[100]), >, 0);
+  check_completeness ("tiny-resnet", "blur:2", blurred);
+}
+
+static void
+test_ig_baseline_mean (void)
+{
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
+  g_autoptr(RelTensor) mean = rel_channel_mean (x, NULL);
+
+  check_completeness ("tiny-resnet", "mean", mean);
+}
+
+static void
+test_ig_baseline_dataset_mean (void)
+{
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("relevance-ig-XXXXXX", NULL);
 
   /* mean:FOLDER, the dataset's mean image: five random 32×32 images in two
    * class folders, each preprocessed as the model's input, then averaged */
@@ -805,7 +829,10 @@ main (int argc, char **argv)
   g_test_add_func ("/explain-gradient/contrast-target", test_contrast_target);
   g_test_add_func ("/explain-gradient/predicted-target", test_predicted_target);
   g_test_add_func ("/explain-gradient/ig-completeness-zeros", test_ig_completeness_zeros);
-  g_test_add_func ("/explain-gradient/ig-completeness-baselines", test_ig_completeness_baselines);
+  g_test_add_func ("/explain-gradient/ig-completeness-baselines/constant", test_ig_baseline_constant);
+  g_test_add_func ("/explain-gradient/ig-completeness-baselines/blur", test_ig_baseline_blur);
+  g_test_add_func ("/explain-gradient/ig-completeness-baselines/mean", test_ig_baseline_mean);
+  g_test_add_func ("/explain-gradient/ig-completeness-baselines/dataset-mean", test_ig_baseline_dataset_mean);
   g_test_add_func ("/explain-gradient/ig-bad-baseline", test_ig_bad_baseline);
   g_test_add_func ("/explain-gradient/smoothgrad-zero-sigma", test_smoothgrad_zero_sigma);
   g_test_add_func ("/explain-gradient/vargrad-nonnegative", test_vargrad_nonnegative);
