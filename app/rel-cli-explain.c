@@ -275,18 +275,6 @@ on_progress (const RelTensor *estimate, double fraction, gpointer user_data)
 
 /* ---- explain ---- */
 
-static gboolean
-is_input_file (const char *name)
-{
-  static const char *const exts[] = { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff",
-                                      ".webp", ".ppm", ".pgm", ".npy", NULL };
-  g_autofree char *lower = g_ascii_strdown (name, -1);
-  for (int i = 0; exts[i]; i++)
-    if (g_str_has_suffix (lower, exts[i]))
-      return TRUE;
-  return FALSE;
-}
-
 gboolean
 rel_cli_skip_oversized (const char *path)
 {
@@ -331,7 +319,7 @@ collect_files (const char *root, const char *rel, int depth, GPtrArray *out, GEr
           if (!collect_files (root, child_rel, depth + 1, out, error))
             return FALSE;
         }
-      else if (g_file_test (child, G_FILE_TEST_IS_REGULAR) && is_input_file (name))
+      else if (g_file_test (child, G_FILE_TEST_IS_REGULAR) && rel_input_is_file_name (name))
         g_ptr_array_add (out, g_steal_pointer (&child_rel));
     }
   return TRUE;
@@ -455,6 +443,11 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
   gint batch = 0, class_level = 0, upscale = 1;
   gdouble percentile = 0;
   PngStyle style = { REL_COLORMAP_BWR, REL_SIGN_BOTH, 0, FALSE, 1, FALSE, FALSE, NULL, NULL };
+  g_autofree char *colormaps = rel_colormap_names_joined ();
+  /* "bwr (default), coldnhot, …": the first map is the default */
+  g_autofree char *colormap_help = g_strdup_printf ("PNG colour map: %s (default)%s",
+                                                    rel_colormap_name (REL_COLORMAP_BWR),
+                                                    colormaps + strlen (rel_colormap_name (REL_COLORMAP_BWR)));
   GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &method_names_given, "Explanation method (see 'relevance-cli methods')", "NAME" },
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Method parameter (repeatable)", "KEY=VALUE" },
@@ -464,7 +457,7 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the sampling methods (default 0)", "S" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_path, "Output: .npy (relevance) or .png (heatmap)", "FILE" },
     { "overlay", 0, 0, G_OPTION_ARG_NONE, &overlay, "Blend the PNG heatmap over the input image", NULL },
-    { "colormap", 0, 0, G_OPTION_ARG_STRING, &colormap, "PNG colour map: bwr (default), coldnhot, hot, viridis, gray", "NAME" },
+    { "colormap", 0, 0, G_OPTION_ARG_STRING, &colormap, colormap_help, "NAME" },
     { "sign", 0, 0, G_OPTION_ARG_STRING, &sign, "Relevance shown in the PNG: both (default), positive, negative, absolute", "MODE" },
     { "percentile", 0, 0, G_OPTION_ARG_DOUBLE, &percentile, "Scale the PNG by this percentile of |R| instead of its maximum", "P" },
     { "upscale", 0, 0, G_OPTION_ARG_INT, &upscale, "Each PNG pixel becomes an N × N block (nearest neighbour; default 1)", "N" },
@@ -525,7 +518,7 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
   if (seed < 0)
     return usage ("explain: --seed must not be negative");
   if (colormap && !rel_colormap_from_name (colormap, &style.map))
-    return usage ("explain: unknown --colormap '%s' (bwr, coldnhot, hot, viridis, gray)", colormap);
+    return usage ("explain: unknown --colormap '%s' (%s)", colormap, colormaps);
   if (sign && !rel_sign_mode_from_name (sign, &style.sign))
     return usage ("explain: unknown --sign '%s' (both, positive, negative, absolute)", sign);
   if (!(percentile >= 0 && percentile <= 100))

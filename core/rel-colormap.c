@@ -179,6 +179,16 @@ rel_colormap_name (RelColormap map)
   return (unsigned) map < REL_COLORMAP_N ? colormap_names[map] : NULL;
 }
 
+char *
+rel_colormap_names_joined (void)
+{
+  GString *s = g_string_new (NULL);
+
+  for (int i = 0; i < REL_COLORMAP_N; i++)
+    g_string_append_printf (s, "%s%s", i ? ", " : "", colormap_names[i]);
+  return g_string_free (s, FALSE);
+}
+
 gboolean
 rel_colormap_from_name (const char *name, RelColormap *out)
 {

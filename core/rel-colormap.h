@@ -74,6 +74,9 @@ typedef enum {
  * names or NULL. */
 const char *rel_colormap_name       (RelColormap map);
 gboolean    rel_colormap_from_name  (const char *name, RelColormap *out);
+/* "bwr, coldnhot, hot, viridis, gray": every map's name, for help and error
+ * text; free with g_free. */
+char       *rel_colormap_names_joined (void);
 const char *rel_sign_mode_name      (RelSignMode mode);
 gboolean    rel_sign_mode_from_name (const char *name, RelSignMode *out);
 const char *rel_norm_mode_name      (RelNormMode mode);

@@ -857,6 +857,19 @@ mismatch:
   }
 }
 
+gboolean
+rel_input_is_file_name (const char *name)
+{
+  static const char *const exts[] = { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff",
+                                      ".webp", ".ppm", ".pgm", ".npy", NULL };
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  for (int i = 0; exts[i]; i++)
+    if (g_str_has_suffix (lower, exts[i]))
+      return TRUE;
+  return FALSE;
+}
+
 RelTensor *
 rel_input_load (RelModel *model, const char *path, GError **error)
 {

@@ -61,6 +61,9 @@ void       rel_preprocess_geometry (const RelPreprocess *pp, int image_width, in
 /* Loads INPUT for a model: a .npy is used as is (shape C×H×W gets a batch
  * dimension), anything else is decoded as an image and preprocessed. */
 RelTensor *rel_input_load        (RelModel *model, const char *path, GError **error);
+/* Whether @name has the extension of a file rel_input_load reads (an image
+ * format or .npy, any case): what a folder of inputs is listed by. */
+gboolean   rel_input_is_file_name (const char *name);
 
 /* Fills model->preprocess and model->labels from, in this order: the model's
  * metadata_props, a sidecar file next to the model (see README), defaults
