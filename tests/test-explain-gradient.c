@@ -244,12 +244,11 @@ check_completeness (const char *model_name, const char *baseline_spec, RelTensor
     }
 }
 
+/* one test per model: @data is its fixture folder */
 static void
-test_ig_completeness_zeros (void)
+test_ig_completeness_zeros (gconstpointer data)
 {
-  check_completeness ("tiny-cnn", "zeros", NULL);
-  check_completeness ("tiny-resnet", "zeros", NULL);
-  check_completeness ("tiny-mobilenet", "zeros", NULL);
+  check_completeness (data, "zeros", NULL);
 }
 
 /* IG's completeness from each kind of baseline, one test each (each runs
@@ -259,13 +258,22 @@ test_ig_baseline_constant (void)
 {
   g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
   g_autoptr(RelTensor) constant = rel_tensor_new_like (x, NULL);
+
+  rel_tensor_fill (constant, 0.5f);
+  check_completeness ("tiny-resnet", "constant:0.5", constant);
+}
+
+/* a baseline from a file is used as is */
+static void
+test_ig_baseline_file (void)
+{
+  g_autoptr(RelTensor) x = fixture_npy ("tiny-resnet", "input.npy");
+  g_autoptr(RelTensor) constant = rel_tensor_new_like (x, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("relevance-ig-XXXXXX", NULL);
   g_autofree char *npy = g_build_filename (dir, "baseline.npy", NULL);
 
   rel_tensor_fill (constant, 0.5f);
-  check_completeness ("tiny-resnet", "constant:0.5", constant);
-  /* a baseline from a file is used as is */
   rel_npy_save (npy, constant, &error);
   g_assert_no_error (error);
   check_completeness ("tiny-resnet", npy, constant);
@@ -828,8 +836,13 @@ main (int argc, char **argv)
   g_test_add_func ("/explain-gradient/finite-differences-log-prob", test_gradient_log_prob_finite_differences);
   g_test_add_func ("/explain-gradient/contrast-target", test_contrast_target);
   g_test_add_func ("/explain-gradient/predicted-target", test_predicted_target);
-  g_test_add_func ("/explain-gradient/ig-completeness-zeros", test_ig_completeness_zeros);
+  g_test_add_data_func ("/explain-gradient/ig-completeness-zeros/tiny-cnn", "tiny-cnn", test_ig_completeness_zeros);
+  g_test_add_data_func ("/explain-gradient/ig-completeness-zeros/tiny-resnet", "tiny-resnet",
+                        test_ig_completeness_zeros);
+  g_test_add_data_func ("/explain-gradient/ig-completeness-zeros/tiny-mobilenet", "tiny-mobilenet",
+                        test_ig_completeness_zeros);
   g_test_add_func ("/explain-gradient/ig-completeness-baselines/constant", test_ig_baseline_constant);
+  g_test_add_func ("/explain-gradient/ig-completeness-baselines/file", test_ig_baseline_file);
   g_test_add_func ("/explain-gradient/ig-completeness-baselines/blur", test_ig_baseline_blur);
   g_test_add_func ("/explain-gradient/ig-completeness-baselines/mean", test_ig_baseline_mean);
   g_test_add_func ("/explain-gradient/ig-completeness-baselines/dataset-mean", test_ig_baseline_dataset_mean);
