@@ -74,6 +74,131 @@ pixel01 (const RelPreprocess *pp, int c, float x)
   return CLAMP (v, 0.0, 1.0);
 }
 
+/* Ten rounds of SLIC's local k-means: each centre claims the pixels within
+ * 2S of it by colour and scaled distance, then moves to their mean. */
+static void
+slic_cluster (const double *feat, int nf, int H, int W, int S, double compactness,
+              double *centers, int K, int *labels)
+{
+  gsize N = (gsize) H * W;
+  g_autofree double *dist = g_new (double, N);
+  g_autofree double *sums = g_new (double, (gsize) K * (nf + 3));
+  double m2 = compactness * compactness;
+  double inv_s2 = 1.0 / ((double) S * S);
+
+  for (int iter = 0; iter < 10; iter++)
+    {
+      for (gsize p = 0; p < N; p++)
+        {
+          dist[p] = G_MAXDOUBLE;
+          labels[p] = 0;
+        }
+      for (int k = 0; k < K; k++)
+        {
+          const double *ck = centers + (gsize) k * (nf + 2);
+          int cy = (int) ck[nf], cx = (int) ck[nf + 1];
+          int ylo = MAX (0, cy - 2 * S), yhi = MIN (H - 1, cy + 2 * S);
+          int xlo = MAX (0, cx - 2 * S), xhi = MIN (W - 1, cx + 2 * S);
+          for (int y = ylo; y <= yhi; y++)
+            for (int x = xlo; x <= xhi; x++)
+              {
+                gsize p = (gsize) y * W + x;
+                double dc = 0, dy = y - ck[nf], dx = x - ck[nf + 1], d;
+                for (int f = 0; f < nf; f++)
+                  {
+                    double t = feat[p * nf + f] - ck[f];
+                    dc += t * t;
+                  }
+                d = dc + (dy * dy + dx * dx) * inv_s2 * m2;
+                if (d < dist[p])
+                  {
+                    dist[p] = d;
+                    labels[p] = k;
+                  }
+              }
+        }
+      memset (sums, 0, sizeof (double) * (gsize) K * (nf + 3));
+      for (gsize p = 0; p < N; p++)
+        {
+          double *sk = sums + (gsize) labels[p] * (nf + 3);
+          for (int f = 0; f < nf; f++)
+            sk[f] += feat[p * nf + f];
+          sk[nf] += (double) (p / W);
+          sk[nf + 1] += (double) (p % W);
+          sk[nf + 2] += 1;
+        }
+      for (int k = 0; k < K; k++)
+        {
+          double *sk = sums + (gsize) k * (nf + 3);
+          double *ck = centers + (gsize) k * (nf + 2);
+          if (sk[nf + 2] > 0)
+            for (int f = 0; f < nf + 2; f++)
+              ck[f] = sk[f] / sk[nf + 2];
+        }
+    }
+}
+
+/* Relabels @labels into connected segments in @newlab; returns their count. */
+static int
+slic_connect (const int *labels, int H, int W, int K, int *newlab)
+{
+  gsize N = (gsize) H * W;
+  g_autofree int *queue = g_new (int, N);
+  g_autofree int *sizes = g_new0 (int, N);
+  int min_size, max_size, n_labels = 0;
+
+  /* connectivity: every connected piece becomes its own segment; pieces below
+   * a quarter of the mean size join the neighbour found before them, unless
+   * that one already has three times the mean size (on noise, chains of
+   * merges would otherwise swallow the image) */
+  for (gsize p = 0; p < N; p++)
+    newlab[p] = -1;
+  min_size = MAX (1, (int) (N / (gsize) K / 4));
+  max_size = MAX (min_size, (int) (3 * N / (gsize) K));
+  for (gsize start = 0; start < N; start++)
+    {
+      static const int dy4[] = { -1, 1, 0, 0 }, dx4[] = { 0, 0, -1, 1 };
+      int adjacent = -1, head = 0, tail = 0;
+
+      if (newlab[start] >= 0)
+        continue;
+      for (int d = 0; d < 4; d++)
+        {
+          int y = (int) (start / W) + dy4[d], x = (int) (start % W) + dx4[d];
+          if (y >= 0 && y < H && x >= 0 && x < W && newlab[(gsize) y * W + x] >= 0)
+            adjacent = newlab[(gsize) y * W + x];
+        }
+      newlab[start] = n_labels;
+      queue[tail++] = (int) start;
+      while (head < tail)
+        {
+          int p = queue[head++];
+          for (int d = 0; d < 4; d++)
+            {
+              int y = p / W + dy4[d], x = p % W + dx4[d];
+              gsize q;
+              if (y < 0 || y >= H || x < 0 || x >= W)
+                continue;
+              q = (gsize) y * W + x;
+              if (newlab[q] < 0 && labels[q] == labels[p])
+                {
+                  newlab[q] = n_labels;
+                  queue[tail++] = (int) q;
+                }
+            }
+        }
+      if (tail < min_size && adjacent >= 0 && sizes[adjacent] + tail <= max_size)
+        {
+          for (int i = 0; i < tail; i++)
+            newlab[queue[i]] = adjacent;
+          sizes[adjacent] += tail;
+        }
+      else
+        sizes[n_labels++] = tail;
+    }
+  return n_labels;
+}
+
 int
 rel_slic (const RelTensor *input, const RelPreprocess *pp, int n_segments,
           double compactness, int *labels, GError **error)
@@ -82,12 +207,8 @@ rel_slic (const RelTensor *input, const RelPreprocess *pp, int n_segments,
   gsize N;
   g_autofree double *feat = NULL;    /* nf per pixel */
   g_autofree double *centers = NULL; /* nf + 2 per center: features, y, x */
-  g_autofree double *sums = NULL;
-  g_autofree double *dist = NULL;
   g_autofree int *newlab = NULL;
-  g_autofree int *queue = NULL;
-  g_autofree int *sizes = NULL;
-  int gy, gx, K, S, n_labels, min_size, max_size;
+  int gy, gx, K, S, n_labels;
 
   if (!dims_4d (input, &C, &H, &W, error))
     return -1;
@@ -134,117 +255,9 @@ rel_slic (const RelTensor *input, const RelPreprocess *pp, int n_segments,
         ck[nf + 1] = x;
       }
 
-  dist = g_new (double, N);
-  sums = g_new (double, (gsize) K * (nf + 3));
-  {
-    double m2 = compactness * compactness;
-    double inv_s2 = 1.0 / ((double) S * S);
-
-    for (int iter = 0; iter < 10; iter++)
-      {
-        for (gsize p = 0; p < N; p++)
-          {
-            dist[p] = G_MAXDOUBLE;
-            labels[p] = 0;
-          }
-        for (int k = 0; k < K; k++)
-          {
-            const double *ck = centers + (gsize) k * (nf + 2);
-            int cy = (int) ck[nf], cx = (int) ck[nf + 1];
-            int ylo = MAX (0, cy - 2 * S), yhi = MIN (H - 1, cy + 2 * S);
-            int xlo = MAX (0, cx - 2 * S), xhi = MIN (W - 1, cx + 2 * S);
-            for (int y = ylo; y <= yhi; y++)
-              for (int x = xlo; x <= xhi; x++)
-                {
-                  gsize p = (gsize) y * W + x;
-                  double dc = 0, dy = y - ck[nf], dx = x - ck[nf + 1], d;
-                  for (int f = 0; f < nf; f++)
-                    {
-                      double t = feat[p * nf + f] - ck[f];
-                      dc += t * t;
-                    }
-                  d = dc + (dy * dy + dx * dx) * inv_s2 * m2;
-                  if (d < dist[p])
-                    {
-                      dist[p] = d;
-                      labels[p] = k;
-                    }
-                }
-          }
-        memset (sums, 0, sizeof (double) * (gsize) K * (nf + 3));
-        for (gsize p = 0; p < N; p++)
-          {
-            double *sk = sums + (gsize) labels[p] * (nf + 3);
-            for (int f = 0; f < nf; f++)
-              sk[f] += feat[p * nf + f];
-            sk[nf] += (double) (p / W);
-            sk[nf + 1] += (double) (p % W);
-            sk[nf + 2] += 1;
-          }
-        for (int k = 0; k < K; k++)
-          {
-            double *sk = sums + (gsize) k * (nf + 3);
-            double *ck = centers + (gsize) k * (nf + 2);
-            if (sk[nf + 2] > 0)
-              for (int f = 0; f < nf + 2; f++)
-                ck[f] = sk[f] / sk[nf + 2];
-          }
-      }
-  }
-
-  /* connectivity: every connected piece becomes its own segment; pieces below
-   * a quarter of the mean size join the neighbour found before them, unless
-   * that one already has three times the mean size (on noise, chains of
-   * merges would otherwise swallow the image) */
+  slic_cluster (feat, nf, H, W, S, compactness, centers, K, labels);
   newlab = g_new (int, N);
-  queue = g_new (int, N);
-  sizes = g_new0 (int, N);
-  for (gsize p = 0; p < N; p++)
-    newlab[p] = -1;
-  min_size = MAX (1, (int) (N / (gsize) K / 4));
-  max_size = MAX (min_size, (int) (3 * N / (gsize) K));
-  n_labels = 0;
-  for (gsize start = 0; start < N; start++)
-    {
-      static const int dy4[] = { -1, 1, 0, 0 }, dx4[] = { 0, 0, -1, 1 };
-      int adjacent = -1, head = 0, tail = 0;
-
-      if (newlab[start] >= 0)
-        continue;
-      for (int d = 0; d < 4; d++)
-        {
-          int y = (int) (start / W) + dy4[d], x = (int) (start % W) + dx4[d];
-          if (y >= 0 && y < H && x >= 0 && x < W && newlab[(gsize) y * W + x] >= 0)
-            adjacent = newlab[(gsize) y * W + x];
-        }
-      newlab[start] = n_labels;
-      queue[tail++] = (int) start;
-      while (head < tail)
-        {
-          int p = queue[head++];
-          for (int d = 0; d < 4; d++)
-            {
-              int y = p / W + dy4[d], x = p % W + dx4[d];
-              gsize q;
-              if (y < 0 || y >= H || x < 0 || x >= W)
-                continue;
-              q = (gsize) y * W + x;
-              if (newlab[q] < 0 && labels[q] == labels[p])
-                {
-                  newlab[q] = n_labels;
-                  queue[tail++] = (int) q;
-                }
-            }
-        }
-      if (tail < min_size && adjacent >= 0 && sizes[adjacent] + tail <= max_size)
-        {
-          for (int i = 0; i < tail; i++)
-            newlab[queue[i]] = adjacent;
-          sizes[adjacent] += tail;
-        }
-      else
-        sizes[n_labels++] = tail;
-    }
+  n_labels = slic_connect (labels, H, W, K, newlab);
   memcpy (labels, newlab, N * sizeof (int));
   return n_labels;
 }
