@@ -12,6 +12,7 @@
 #include "rel-window.h"
 
 #include "rel-colorbar.h"
+#include "rel-concepts-panel.h"
 #include "rel-core.h"
 #include "rel-evaluate-page.h"
 #include "rel-job.h"
@@ -94,6 +95,7 @@ struct _RelWindow
   RelHeatmapView     *heatmap_view;
   RelColorbar        *colorbar;
   RelPredictionPanel *prediction_panel;
+  RelConceptsPanel   *concepts_panel;
   GtkLabel           *target_chip;
   RelExplainerPanel  *explainer_panel;
   GtkToggleButton    *mode_image;

@@ -31,6 +31,7 @@
 #include "rel-atomic-file.h"
 #include "rel-colorbar.h"
 #include "rel-core.h"
+#include "rel-concepts-panel.h"
 #include "rel-explainer-panel.h"
 #include "rel-heatmap-view.h"
 #include "rel-image-browser.h"
@@ -1168,6 +1169,7 @@ rel_window_class_init (RelWindowClass *klass)
 
   g_type_ensure (REL_TYPE_IMAGE_BROWSER);
   g_type_ensure (REL_TYPE_HEATMAP_VIEW);
+  g_type_ensure (REL_TYPE_CONCEPTS_PANEL);
   g_type_ensure (REL_TYPE_COLORBAR);
   g_type_ensure (REL_TYPE_PREDICTION_PANEL);
   g_type_ensure (REL_TYPE_EXPLAINER_PANEL);
@@ -1191,6 +1193,7 @@ rel_window_class_init (RelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelWindow, target_chip);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, colorbar);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, prediction_panel);
+  gtk_widget_class_bind_template_child (widget_class, RelWindow, concepts_panel);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, explainer_panel);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, mode_image);
   gtk_widget_class_bind_template_child (widget_class, RelWindow, mode_heatmap);
@@ -1224,6 +1227,8 @@ rel_window_init (RelWindow *self)
   self->workspace = rel_workspace_new ();
   g_signal_connect_swapped (self->workspace, "open-files", G_CALLBACK (workspace_open_files_cb), self);
   rel_colorbar_set_view (self->colorbar, self->heatmap_view);
+  rel_concepts_panel_set_workspace (self->concepts_panel, self->workspace);
+  rel_concepts_panel_set_view (self->concepts_panel, self->heatmap_view);
   rel_window_look_init (self);
   rel_window_compare_init (self);
   g_signal_connect (self->view_stack, "notify::visible-child-name", G_CALLBACK (visible_page_cb), self);
