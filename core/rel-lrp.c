@@ -747,10 +747,18 @@ lrp_run_clear (LrpRun *run)
     }
 }
 
+/* An Einsum of one operand (a transpose, a sum over an axis) has no weight:
+ * it is a mix, each input's share by its contribution */
+static gboolean
+is_weightless_einsum (const RelNode *node)
+{
+  return rel_node_is (node, REL_OP_EINSUM) && node->n_inputs == 1;
+}
+
 static gboolean
 is_linear (const RelNode *node)
 {
-  return node->op && node->op->klass == REL_OP_CLASS_LINEAR;
+  return node->op && node->op->klass == REL_OP_CLASS_LINEAR && !is_weightless_einsum (node);
 }
 
 static gboolean
@@ -1353,6 +1361,11 @@ lrp_hook (RelModel *model, int i, RelTensor *const *inputs, RelTensor *const *ou
           *handled = grad_inputs[0] != NULL;
           return ok;
         }
+    }
+  if (is_weightless_einsum (node))
+    {
+      *handled = TRUE;
+      return hook_mix (run, i, inputs, outputs, grad_output, grad_inputs, need, error);
     }
   switch (node->op->klass)
     {

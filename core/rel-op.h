@@ -27,9 +27,9 @@ typedef struct _RelContext RelContext;
  * test-ops-table checks every entry's id, so the enum and the tables cannot
  * drift apart. Engines compare ids, never op_type strings. */
 typedef enum {
-  /* rel-ops-linear.c (3) */
+  /* rel-ops-linear.c (4) */
   REL_OP_CONV,
-  REL_OP_GEMM, REL_OP_MATMUL,
+  REL_OP_GEMM, REL_OP_MATMUL, REL_OP_EINSUM,
   REL_OPS_LINEAR_END,
   /* rel-ops-pool.c (4) */
   REL_OP_MAX_POOL = REL_OPS_LINEAR_END,
@@ -38,7 +38,7 @@ typedef enum {
   /* rel-ops-norm.c (1) */
   REL_OP_BATCH_NORMALIZATION = REL_OPS_POOL_END,
   REL_OPS_NORM_END,
-  /* rel-ops-elementwise.c (67) */
+  /* rel-ops-elementwise.c (68) */
   REL_OP_ADD = REL_OPS_NORM_END,
   REL_OP_SUB, REL_OP_MUL, REL_OP_DIV, REL_OP_POW, REL_OP_SUM, REL_OP_MEAN, REL_OP_MAX, REL_OP_MIN,
   REL_OP_RELU, REL_OP_LEAKY_RELU, REL_OP_ELU, REL_OP_PRELU, REL_OP_CLIP, REL_OP_SIGMOID,
@@ -50,6 +50,7 @@ typedef enum {
   REL_OP_LOG_SOFTMAX, REL_OP_LAYER_NORMALIZATION, REL_OP_EQUAL, REL_OP_LESS, REL_OP_LESS_OR_EQUAL,
   REL_OP_GREATER, REL_OP_GREATER_OR_EQUAL, REL_OP_AND, REL_OP_OR, REL_OP_XOR, REL_OP_IS_NAN,
   REL_OP_IS_INF, REL_OP_NOT, REL_OP_WHERE, REL_OP_LRN, REL_OP_INSTANCE_NORMALIZATION,
+  REL_OP_GROUP_NORMALIZATION,
   REL_OP_HARDMAX, REL_OP_MOD, REL_OP_IDENTITY, REL_OP_DROPOUT,
   REL_OPS_ELEMENTWISE_END,
   /* rel-ops-shape.c (36) */
@@ -185,7 +186,7 @@ const char *const *rel_op_names (void);
 char *rel_op_names_joined (void);
 
 /* Every ops file exports its defs through one of these; rel-op.c concatenates them. */
-extern const RelOpDef rel_ops_linear[];      /* rel-ops-linear.c: Conv, Gemm, MatMul */
+extern const RelOpDef rel_ops_linear[];      /* rel-ops-linear.c: Conv, Gemm, MatMul, Einsum */
 extern const RelOpDef rel_ops_pool[];        /* rel-ops-pool.c: MaxPool, AveragePool, global pools */
 extern const RelOpDef rel_ops_norm[];        /* rel-ops-norm.c: BatchNormalization */
 extern const RelOpDef rel_ops_elementwise[]; /* rel-ops-elementwise.c: arithmetic, activations, Softmax */

@@ -2265,6 +2265,202 @@ instance_norm_backward (const RelNode *node, RelTensor *const *inputs, RelTensor
   return TRUE;
 }
 
+/* ---- GroupNormalization (opset 18, 21): InstanceNorm over groups of channels ---- */
+
+typedef struct {
+  int64_t num_groups;
+  float   epsilon;
+  int64_t opset;       /* the model's; 0 (a node built without a model): told by the scale's length */
+} GroupNormParams;
+
+static gboolean
+group_norm_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  GroupNormParams *p;
+  int64_t stash = rel_node_attr_int (node, "stash_type", 1);
+
+  if (rel_node_attr (node, "num_groups") == NULL || rel_node_attr_int (node, "num_groups", 0) < 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "GroupNormalization needs num_groups ≥ 1");
+      return FALSE;
+    }
+  /* stash_type (opset 21) is the precision of the statistics: 1 = float32;
+   * the kernel computes them in double either way, at least as precise */
+  if (stash != 1 && stash != 11)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "GroupNormalization stash_type %" G_GINT64_FORMAT
+                   " is not supported", stash);
+      return FALSE;
+    }
+  p = g_new0 (GroupNormParams, 1);
+  p->num_groups = rel_node_attr_int (node, "num_groups", 1);
+  p->epsilon = rel_node_attr_float (node, "epsilon", 1e-5f);
+  p->opset = model != NULL ? model->opset : 0;
+  if (!(p->epsilon >= 0) || !isfinite (p->epsilon))
+    {
+      g_free (p);
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "epsilon must be a finite value ≥ 0");
+      return FALSE;
+    }
+  node->params = p;
+  return TRUE;
+}
+
+/* N×C×… as n·G groups of (C/G)·inner values. Opset 18 scales and shifts each
+ * group (scale and bias of G values), opset 21 each channel (C values);
+ * *per_channel tells which. */
+static gboolean
+group_norm_layout (const RelNode *node, RelTensor *const *inputs, int64_t *n, int64_t *c, int64_t *inner,
+                   gboolean *per_channel, GError **error)
+{
+  const GroupNormParams *p = node->params;
+  const RelTensor *x = inputs[0];
+  int64_t g;
+
+  if (p == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' was not prepared", node->name);
+      return FALSE;
+    }
+  if (!require_f32 (x, "the input", error) || !require_f32 (inputs[1], "the scale", error)
+      || !require_f32 (inputs[2], "the bias", error))
+    return FALSE;
+  g = p->num_groups;
+  if (x->ndim < 2 || x->shape[1] % g != 0)
+    {
+      g_autofree char *s = rel_tensor_shape_string (x);
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "GroupNormalization needs an N×C×… input with C a multiple of num_groups = %"
+                   G_GINT64_FORMAT " (input %s)", g, s);
+      return FALSE;
+    }
+  *n = x->shape[0];
+  *c = x->shape[1];
+  *inner = 1;
+  for (int i = 2; i < x->ndim; i++)
+    *inner *= x->shape[i];
+  /* where C = G the two readings agree */
+  *per_channel = p->opset >= 21 || (p->opset == 0 && inputs[1]->numel == *c);
+  if (inputs[1]->numel != (*per_channel ? *c : g) || inputs[2]->numel != inputs[1]->numel)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                   "GroupNormalization needs %" G_GINT64_FORMAT " scales and biases (one per %s), not %"
+                   G_GINT64_FORMAT " and %" G_GINT64_FORMAT, *per_channel ? *c : g,
+                   *per_channel ? "channel" : "group", inputs[1]->numel, inputs[2]->numel);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* mean and 1/σ of group @r's @len values */
+static void
+group_stats (const float *px, int64_t len, double eps, double *mean, double *inv)
+{
+  double m = 0, v = 0;
+
+  for (int64_t k = 0; k < len; k++)
+    m += px[k];
+  m /= (double) MAX (len, 1);
+  for (int64_t k = 0; k < len; k++)
+    v += (px[k] - m) * (px[k] - m);
+  v /= (double) MAX (len, 1);
+  *mean = m;
+  *inv = 1.0 / sqrt (v + eps);
+}
+
+static gboolean
+group_norm_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                    const RelContext *ctx, GError **error)
+{
+  const GroupNormParams *p = node->params;
+  int64_t n, c, inner, cg, len;
+  gboolean per_channel;
+  const float *x, *sc, *bi;
+  float *y;
+
+  if (!group_norm_layout (node, inputs, &n, &c, &inner, &per_channel, error))
+    return FALSE;
+  if ((outputs[0] = rel_tensor_new_like (inputs[0], error)) == NULL)
+    return FALSE;
+  x = rel_tensor_f32 (inputs[0]);
+  y = rel_tensor_f32 (outputs[0]);
+  sc = rel_tensor_f32 (inputs[1]);
+  bi = rel_tensor_f32 (inputs[2]);
+  cg = c / p->num_groups;
+  len = cg * inner;
+  for (int64_t r = 0; r < n * p->num_groups; r++)
+    {
+      double m, inv;
+      group_stats (x + r * len, len, p->epsilon, &m, &inv);
+      for (int64_t k = 0; k < len; k++)
+        {
+          int64_t a = per_channel ? (r % p->num_groups) * cg + k / MAX (inner, 1) : r % p->num_groups;
+          y[r * len + k] = (float) ((x[r * len + k] - m) * inv * sc[a] + bi[a]);
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+group_norm_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                     const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                     const RelContext *ctx, GError **error)
+{
+  const GroupNormParams *p = node->params;
+  int64_t n, c, inner, cg, len, na;
+  gboolean per_channel;
+  const float *x, *sc, *g;
+  g_autofree double *gs = NULL, *gb = NULL;
+
+  if (!group_norm_layout (node, inputs, &n, &c, &inner, &per_channel, error)
+      || !require_same_shape (grad_output, inputs[0], error))
+    return FALSE;
+  for (int k = 0; k < 3; k++)
+    if (need[k] && !(grad_inputs[k] = rel_tensor_new_like (inputs[k], error)))
+      return FALSE;
+  x = rel_tensor_f32 (inputs[0]);
+  sc = rel_tensor_f32 (inputs[1]);
+  g = rel_tensor_f32 (grad_output);
+  cg = c / p->num_groups;
+  len = cg * inner;
+  na = inputs[1]->numel;
+  gs = g_new0 (double, MAX (na, 1));
+  gb = g_new0 (double, MAX (na, 1));
+  for (int64_t r = 0; r < n * p->num_groups; r++)
+    {
+      const float *px = x + r * len, *pg = g + r * len;
+      double m, inv, mg = 0, mgx = 0;
+      group_stats (px, len, p->epsilon, &m, &inv);
+      /* dx = inv·(ĝ − mean ĝ − x̂·mean(ĝ x̂)) over the group, ĝ = g·scale */
+      for (int64_t k = 0; k < len; k++)
+        {
+          int64_t a = per_channel ? (r % p->num_groups) * cg + k / MAX (inner, 1) : r % p->num_groups;
+          double xh = (px[k] - m) * inv;
+          mg += pg[k] * (double) sc[a];
+          mgx += pg[k] * (double) sc[a] * xh;
+          gs[a] += pg[k] * xh;
+          gb[a] += pg[k];
+        }
+      mg /= (double) MAX (len, 1);
+      mgx /= (double) MAX (len, 1);
+      if (need[0])
+        for (int64_t k = 0; k < len; k++)
+          {
+            int64_t a = per_channel ? (r % p->num_groups) * cg + k / MAX (inner, 1) : r % p->num_groups;
+            double xh = (px[k] - m) * inv;
+            rel_tensor_f32 (grad_inputs[0])[r * len + k] = (float) (inv * (pg[k] * (double) sc[a] - mg - xh * mgx));
+          }
+    }
+  for (int64_t a = 0; a < na; a++)
+    {
+      if (need[1])
+        rel_tensor_f32 (grad_inputs[1])[a] = (float) gs[a];
+      if (need[2])
+        rel_tensor_f32 (grad_inputs[2])[a] = (float) gb[a];
+    }
+  return TRUE;
+}
+
 /* ---- Hardmax: one-hot of the first maximum (Softmax's layout) ---- */
 
 static gboolean
@@ -2490,6 +2686,8 @@ const RelOpDef rel_ops_elementwise[] = {
   { REL_OP_WHERE, "Where", 3, 3, 1, REL_OP_CLASS_ROUTE, NULL, where_forward, where_backward, NULL },
   { REL_OP_LRN, "LRN", 1, 1, 1, REL_OP_CLASS_OTHER, lrn_prepare, lrn_forward, lrn_backward, NULL },
   { REL_OP_INSTANCE_NORMALIZATION, "InstanceNormalization", 3, 3, 1, REL_OP_CLASS_OTHER, NULL, instance_norm_forward, instance_norm_backward, NULL },
+  { REL_OP_GROUP_NORMALIZATION, "GroupNormalization", 3, 3, 1, REL_OP_CLASS_OTHER, group_norm_prepare, group_norm_forward,
+    group_norm_backward, NULL },
   { REL_OP_HARDMAX, "Hardmax", 1, 1, 1, REL_OP_CLASS_OTHER, softmax_prepare, hardmax_forward, zero_backward, NULL },
   { REL_OP_MOD, "Mod", 2, 2, 1, REL_OP_CLASS_OTHER, NULL, mod_forward, mod_backward, NULL },
   { REL_OP_IDENTITY, "Identity", 1, 1, 1, REL_OP_CLASS_ROUTE, NULL, identity_forward, identity_backward, NULL,

@@ -1,4 +1,4 @@
-/* rel-ops-linear.c — Conv, Gemm, MatMul.
+/* rel-ops-linear.c — Conv, Gemm, MatMul, Einsum.
  *
  * Conv lowers each (image, group) to one GEMM through rel_sgemm: Y_g = W_g ·
  * col, where col is the im2col matrix (C_g·kh·kw rows, one column per output
@@ -18,6 +18,7 @@
 #include "rel-error.h"
 #include "rel-model.h"
 #include "rel-ops-window.h"
+#include "rel-parallel.h"
 
 #include <string.h>
 
@@ -2371,6 +2372,535 @@ matmul_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const
   return TRUE;
 }
 
+/* ---- Einsum ---- */
+
+/* Letters a–z and A–Z are ids 0–51; the dimensions an ellipsis stands for
+ * are ids 52 on, right-aligned across operands as numpy broadcasts them. */
+#define EIN_LETTERS   52
+#define EIN_MAX_IDS   (EIN_LETTERS + REL_MAX_DIMS)
+#define EIN_MAX_TERMS 2
+/* a hostile file's "ab,cd->" of two large tensors would loop for hours */
+#define EIN_MAX_WORK  ((int64_t) 1 << 34)
+
+typedef struct {
+  int  n;                     /* letters in the term, the ellipsis not counted */
+  int  ids[REL_MAX_DIMS];     /* id per letter position */
+  int  ellipsis;              /* position of "..." among the letters, -1 if none */
+} EinTerm;
+
+typedef struct {
+  int     n_terms;
+  EinTerm in[EIN_MAX_TERMS];
+  EinTerm out;
+  char   *equation;
+} EinParams;
+
+static void
+ein_free_params (gpointer data)
+{
+  EinParams *p = data;
+
+  if (p)
+    g_free (p->equation);
+  g_free (p);
+}
+
+static int
+ein_letter (char c)
+{
+  if (c >= 'a' && c <= 'z')
+    return c - 'a';
+  if (c >= 'A' && c <= 'Z')
+    return 26 + c - 'A';
+  return -1;
+}
+
+/* Parses one term of @eq (from *@s up to a ',' or '-' or the end). */
+static gboolean
+ein_parse_term (const char *eq, const char **s, EinTerm *t, GError **error)
+{
+  t->n = 0;
+  t->ellipsis = -1;
+  while (**s && **s != ',' && **s != '-')
+    {
+      if (**s == ' ')
+        {
+          (*s)++;
+          continue;
+        }
+      if (g_str_has_prefix (*s, "..."))
+        {
+          if (t->ellipsis >= 0)
+            {
+              g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                           "Einsum equation '%s' has two ellipses in one term", eq);
+              return FALSE;
+            }
+          t->ellipsis = t->n;
+          *s += 3;
+          continue;
+        }
+      if (ein_letter (**s) < 0)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                       "Einsum equation '%s' has '%c' where a letter belongs", eq, **s);
+          return FALSE;
+        }
+      if (t->n >= REL_MAX_DIMS)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                       "Einsum equation '%s' has a term of more than %d dimensions", eq, REL_MAX_DIMS);
+          return FALSE;
+        }
+      t->ids[t->n++] = ein_letter (**s);
+      (*s)++;
+    }
+  return TRUE;
+}
+
+/* "bhqd,bhkd->bhqk": one or two operands (products of two activations and
+ * the batched matrix products, transposes, traces and sums real networks
+ * write), explicit or implicit output, at most one ellipsis per term. */
+static gboolean
+einsum_prepare (RelModel *model, RelNode *node, GError **error)
+{
+  const char *eq = rel_node_attr_string (node, "equation", NULL);
+  g_autoptr(GString) canonical = NULL;
+  EinParams *p;
+  const char *s;
+  int count[EIN_LETTERS] = { 0 };
+  gboolean any_ellipsis = FALSE;
+
+  if (eq == NULL || *eq == '\0')
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "Einsum needs an equation");
+      return FALSE;
+    }
+  if (node->n_inputs > EIN_MAX_TERMS)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "Einsum '%s' has %d operands; at most %d are supported", eq, node->n_inputs, EIN_MAX_TERMS);
+      return FALSE;
+    }
+  p = g_new0 (EinParams, 1);
+  p->equation = g_strdup (eq);
+  s = eq;
+  for (;;)
+    {
+      if (p->n_terms >= EIN_MAX_TERMS)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                       "Einsum '%s' has more than %d operands", eq, EIN_MAX_TERMS);
+          goto fail;
+        }
+      if (!ein_parse_term (eq, &s, &p->in[p->n_terms], error))
+        goto fail;
+      any_ellipsis |= p->in[p->n_terms].ellipsis >= 0;
+      for (int k = 0; k < p->in[p->n_terms].n; k++)
+        count[p->in[p->n_terms].ids[k]]++;
+      p->n_terms++;
+      if (*s != ',')
+        break;
+      s++;
+    }
+  if (p->n_terms != node->n_inputs)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "Einsum '%s' names %d operands but the node has %d inputs", eq, p->n_terms, node->n_inputs);
+      goto fail;
+    }
+  if (*s == '-')
+    {
+      gboolean seen[EIN_LETTERS] = { FALSE };
+      if (s[1] != '>')
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "Einsum equation '%s' has '-' without '>'", eq);
+          goto fail;
+        }
+      s += 2;
+      if (!ein_parse_term (eq, &s, &p->out, error))
+        goto fail;
+      if (*s != '\0')
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                       "Einsum equation '%s' has more than one output", eq);
+          goto fail;
+        }
+      if (p->out.ellipsis >= 0 && !any_ellipsis)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                       "Einsum equation '%s' has an ellipsis in the output only", eq);
+          goto fail;
+        }
+      for (int k = 0; k < p->out.n; k++)
+        {
+          int id = p->out.ids[k];
+          if (count[id] == 0 || seen[id])
+            {
+              char c = id < 26 ? 'a' + id : 'A' + id - 26;
+              g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                           "Einsum equation '%s': output letter '%c' is %s", eq, c,
+                           seen[id] ? "repeated" : "in no operand");
+              goto fail;
+            }
+          seen[id] = TRUE;
+        }
+    }
+  else
+    {
+      /* implicit output: the ellipsis, then the letters used once, in ASCII order */
+      p->out.n = 0;
+      p->out.ellipsis = any_ellipsis ? 0 : -1;
+      for (int c = 0; c < 128; c++)
+        {
+          int id = ein_letter ((char) c);
+          if (id >= 0 && count[id] == 1)
+            p->out.ids[p->out.n++] = id;
+        }
+    }
+  node->params = p;
+  return TRUE;
+
+fail:
+  ein_free_params (p);
+  return FALSE;
+}
+
+/* The operands' shapes resolved against the equation: every id's size, and
+ * each term's element stride per id (a repeated letter adds its strides: a
+ * diagonal; a broadcast ellipsis dimension of size 1 has stride 0). */
+typedef struct {
+  int     n_ids;                          /* ids in use are 0 … n_ids − 1 */
+  int64_t size[EIN_MAX_IDS];
+  int64_t stride[EIN_MAX_TERMS][EIN_MAX_IDS];
+  int64_t out_stride[EIN_MAX_IDS];
+  int     out_ndim;
+  int64_t out_shape[REL_MAX_DIMS];
+  int64_t work;                           /* Π size: the multiply-adds */
+} EinShape;
+
+/* the ids of term @t's dimensions, the ellipsis expanded to @ell dims */
+static int
+ein_term_dims (const EinTerm *t, int ell, int *ids)
+{
+  int n = 0;
+
+  for (int k = 0; k <= t->n; k++)
+    {
+      if (k == t->ellipsis)
+        for (int e = 0; e < ell; e++)
+          ids[n++] = EIN_LETTERS + e;
+      if (k < t->n)
+        ids[n++] = t->ids[k];
+    }
+  return n;
+}
+
+static gboolean
+ein_shape (const EinParams *p, RelTensor *const *inputs, EinShape *s, GError **error)
+{
+  int ell[EIN_MAX_TERMS], max_ell = 0, ids[REL_MAX_DIMS + EIN_LETTERS];
+
+  memset (s, 0, sizeof *s);
+  for (int i = 0; i < EIN_MAX_IDS; i++)
+    s->size[i] = -1;
+  for (int t = 0; t < p->n_terms; t++)
+    {
+      const RelTensor *x = inputs[t];
+      if (x == NULL || x->dtype != REL_DTYPE_FLOAT32)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "Einsum '%s' needs float32 operands", p->equation);
+          return FALSE;
+        }
+      ell[t] = x->ndim - p->in[t].n;
+      if (ell[t] < 0 || (ell[t] > 0 && p->in[t].ellipsis < 0))
+        {
+          g_autofree char *xs = rel_tensor_shape_string (x);
+          g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                       "Einsum '%s': operand %d %s does not have the term's %d dimensions",
+                       p->equation, t + 1, xs, p->in[t].n);
+          return FALSE;
+        }
+      max_ell = MAX (max_ell, ell[t]);
+    }
+  /* sizes: letters must agree; ellipsis dims broadcast (right-aligned) */
+  for (int t = 0; t < p->n_terms; t++)
+    {
+      const RelTensor *x = inputs[t];
+      int n = ein_term_dims (&p->in[t], ell[t], ids);
+      int64_t acc = 1;
+      for (int d = n - 1; d >= 0; d--)
+        {
+          int id = ids[d];
+          int64_t dim = x->shape[d];
+          if (id >= EIN_LETTERS)
+            id += max_ell - ell[t];   /* right-align the ellipsis */
+          if (id >= EIN_LETTERS && dim == 1)
+            {
+              if (s->size[id] < 0)
+                s->size[id] = 1;
+            }
+          else if (id >= EIN_LETTERS && s->size[id] == 1)
+            {
+              s->size[id] = dim;
+              s->stride[t][id] += acc;
+            }
+          else if (s->size[id] >= 0 && s->size[id] != dim)
+            {
+              g_autofree char *xs = rel_tensor_shape_string (x);
+              if (id < EIN_LETTERS)
+                g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                             "Einsum '%s': letter '%c' has size %" G_GINT64_FORMAT " in operand %d %s but %"
+                             G_GINT64_FORMAT " elsewhere", p->equation, id < 26 ? 'a' + id : 'A' + id - 26,
+                             dim, t + 1, xs, s->size[id]);
+              else
+                g_set_error (error, REL_ERROR, REL_ERROR_SHAPE,
+                             "Einsum '%s': the ellipsis dimensions of operand %d %s do not broadcast",
+                             p->equation, t + 1, xs);
+              return FALSE;
+            }
+          else
+            {
+              s->size[id] = dim;
+              s->stride[t][id] += acc;
+            }
+          acc *= dim;
+        }
+    }
+  s->n_ids = EIN_LETTERS + max_ell;
+  for (int i = 0; i < s->n_ids; i++)
+    if (s->size[i] < 0)
+      s->size[i] = 1;
+  /* a size-1 broadcast dim read with stride 0 by one operand and the size by another */
+  s->out_ndim = ein_term_dims (&p->out, p->out.ellipsis >= 0 ? max_ell : 0, ids);
+  if (s->out_ndim > REL_MAX_DIMS)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "Einsum '%s' has an output of more than %d dimensions", p->equation, REL_MAX_DIMS);
+      return FALSE;
+    }
+  {
+    int64_t acc = 1;
+    for (int d = s->out_ndim - 1; d >= 0; d--)
+      {
+        s->out_shape[d] = s->size[ids[d]];
+        s->out_stride[ids[d]] = acc;
+        acc *= s->out_shape[d];
+      }
+  }
+  s->work = 1;
+  for (int i = 0; i < s->n_ids; i++)
+    {
+      if (s->size[i] == 0)
+        {
+          s->work = 0;
+          break;
+        }
+      if (s->size[i] > EIN_MAX_WORK / s->work)
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
+                       "Einsum '%s' would take more than %" G_GINT64_FORMAT " multiply-adds",
+                       p->equation, EIN_MAX_WORK);
+          return FALSE;
+        }
+      s->work *= s->size[i];
+    }
+  return TRUE;
+}
+
+/* target[·] = Σ over the ids the target does not index of Π sources[·]:
+ * the forward (target = output, sources = operands) and each operand's VJP
+ * (target = that operand, sources = the output gradient and the other
+ * operand) are the same contraction. The target's positions are split over
+ * the threads; each sums its own in double. */
+typedef struct {
+  int            n_outer, n_inner;
+  int            outer[EIN_MAX_IDS], inner[EIN_MAX_IDS];
+  const int64_t *size;
+  float         *target;
+  const int64_t *tstride;
+  int            n_src;
+  const float   *src[EIN_MAX_TERMS];
+  const int64_t *sstride[EIN_MAX_TERMS];
+  int64_t        n_target;           /* Π outer sizes */
+  int64_t        n_sum;              /* Π inner sizes */
+  volatile gint *cancel;
+} EinJob;
+
+static void
+ein_part (int part, int n_parts, gpointer data)
+{
+  const EinJob *j = data;
+  int64_t begin, end;
+
+  rel_part_range (j->n_target, part, n_parts, &begin, &end);
+  for (int64_t o = begin; o < end; o++)
+    {
+      int64_t rest = o, toff = 0, soff[EIN_MAX_TERMS] = { 0 }, idx[EIN_MAX_IDS] = { 0 };
+      double sum = 0;
+      if (j->cancel && g_atomic_int_get (j->cancel))
+        return;
+      for (int k = j->n_outer - 1; k >= 0; k--)
+        {
+          int id = j->outer[k];
+          int64_t v = rest % j->size[id];
+          rest /= j->size[id];
+          toff += v * j->tstride[id];
+          for (int t = 0; t < j->n_src; t++)
+            soff[t] += v * j->sstride[t][id];
+        }
+      /* the inner ids as an odometer, the last one as the tight loop */
+      for (int64_t q = 0; q < j->n_sum; )
+        {
+          int last = j->n_inner > 0 ? j->inner[j->n_inner - 1] : -1;
+          int64_t len = last >= 0 ? j->size[last] : 1;
+          int64_t s0 = last >= 0 ? j->sstride[0][last] : 0;
+          const float *a = j->src[0] + soff[0];
+          if (j->n_src == 1)
+            for (int64_t r = 0; r < len; r++)
+              sum += a[r * s0];
+          else
+            {
+              int64_t s1 = last >= 0 ? j->sstride[1][last] : 0;
+              const float *b = j->src[1] + soff[1];
+              for (int64_t r = 0; r < len; r++)
+                sum += (double) a[r * s0] * b[r * s1];
+            }
+          q += len;
+          /* advance the other inner ids */
+          for (int k = j->n_inner - 2; k >= 0; k--)
+            {
+              int id = j->inner[k];
+              for (int t = 0; t < j->n_src; t++)
+                soff[t] += j->sstride[t][id];
+              if (++idx[k] < j->size[id])
+                break;
+              for (int t = 0; t < j->n_src; t++)
+                soff[t] -= j->size[id] * j->sstride[t][id];
+              idx[k] = 0;
+            }
+        }
+      j->target[toff] = (float) sum;
+    }
+}
+
+/* @target (numel @target_numel) gets zeros, then the contraction. An id the
+ * target indexes with stride 0 (it is broadcast there) is summed over. */
+static void
+ein_contract (const EinShape *s, float *target, int64_t target_numel, const int64_t *tstride, int n_src,
+              const float *const *src, const int64_t *const *sstride, const RelContext *ctx)
+{
+  EinJob j = { 0 };
+
+  memset (target, 0, target_numel * sizeof (float));
+  if (s->work == 0)
+    return;
+  j.size = s->size;
+  j.target = target;
+  j.tstride = tstride;
+  j.n_src = n_src;
+  j.n_target = j.n_sum = 1;
+  for (int t = 0; t < n_src; t++)
+    {
+      j.src[t] = src[t];
+      j.sstride[t] = sstride[t];
+    }
+  for (int i = 0; i < s->n_ids; i++)
+    {
+      if (s->size[i] == 1)
+        continue;
+      if (tstride[i] != 0)
+        {
+          j.outer[j.n_outer++] = i;
+          j.n_target *= s->size[i];
+        }
+      else
+        {
+          j.inner[j.n_inner++] = i;
+          j.n_sum *= s->size[i];
+        }
+    }
+  j.cancel = ctx ? ctx->cancel : NULL;
+  rel_parallel_run (ctx ? ctx->n_threads : 1, s->work, ein_part, &j);
+}
+
+static gboolean
+einsum_params (const RelNode *node, const EinParams **p, GError **error)
+{
+  *p = node->params;
+  if (*p == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_FAILED, "node '%s' was not prepared", node->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+einsum_forward (const RelNode *node, RelTensor *const *inputs, RelTensor **outputs,
+                const RelContext *ctx, GError **error)
+{
+  const EinParams *p;
+  EinShape s;
+  const float *src[EIN_MAX_TERMS];
+  const int64_t *ss[EIN_MAX_TERMS];
+  RelTensor *y;
+
+  if (!einsum_params (node, &p, error) || !ein_shape (p, inputs, &s, error))
+    return FALSE;
+  if ((y = rel_tensor_new_f32 (s.out_ndim, s.out_shape, error)) == NULL)
+    return FALSE;
+  for (int t = 0; t < p->n_terms; t++)
+    {
+      src[t] = rel_tensor_f32 (inputs[t]);
+      ss[t] = s.stride[t];
+    }
+  ein_contract (&s, rel_tensor_f32 (y), y->numel, s.out_stride, p->n_terms, src, ss, ctx);
+  outputs[0] = y;
+  return TRUE;
+}
+
+/* dA = the contraction of dY with the other operand onto A's indices (a
+ * diagonal of A gets its gradient on the diagonal only, a broadcast
+ * dimension the sum over it). */
+static gboolean
+einsum_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
+                 const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
+                 const RelContext *ctx, GError **error)
+{
+  const EinParams *p;
+  EinShape s;
+
+  if (!einsum_params (node, &p, error) || !ein_shape (p, inputs, &s, error))
+    return FALSE;
+  if (grad_output->dtype != REL_DTYPE_FLOAT32 || grad_output->ndim != s.out_ndim
+      || memcmp (grad_output->shape, s.out_shape, s.out_ndim * sizeof (int64_t)) != 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "Einsum backward: the output gradient has the wrong shape");
+      return FALSE;
+    }
+  for (int t = 0; t < p->n_terms; t++)
+    {
+      const float *src[EIN_MAX_TERMS];
+      const int64_t *ss[EIN_MAX_TERMS];
+      int n = 0;
+      if (!need[t])
+        continue;
+      if ((grad_inputs[t] = rel_tensor_new_like (inputs[t], error)) == NULL)
+        return FALSE;
+      src[n] = rel_tensor_f32 (grad_output);
+      ss[n++] = s.out_stride;
+      for (int u = 0; u < p->n_terms; u++)
+        if (u != t)
+          {
+            src[n] = rel_tensor_f32 (inputs[u]);
+            ss[n++] = s.stride[u];
+          }
+      ein_contract (&s, rel_tensor_f32 (grad_inputs[t]), grad_inputs[t]->numel, s.stride[t], n, src, ss, ctx);
+    }
+  return TRUE;
+}
+
 const RelOpDef rel_ops_linear[] = {
   { REL_OP_CONV, "Conv",   2, 3, 1, REL_OP_CLASS_LINEAR, conv_prepare, conv_forward,   conv_backward,   conv_free_params,
     .flags = REL_OP_WINDOW | REL_OP_CONVOLUTION | REL_OP_CAM_LAYER | REL_OP_AFFINE_FIRST, .window_pad = REL_OP_PAD_ZERO, .weight_input = 1, .bias_input = 2 },
@@ -2378,6 +2908,9 @@ const RelOpDef rel_ops_linear[] = {
     .flags = REL_OP_OPERANDS_SWAP | REL_OP_AFFINE_FIRST, .weight_input = 1, .bias_input = 2 },
   { REL_OP_MATMUL, "MatMul", 2, 2, 1, REL_OP_CLASS_LINEAR, NULL,         matmul_forward, matmul_backward, NULL,
     .flags = REL_OP_OPERANDS_SWAP | REL_OP_AFFINE_ONE, .weight_input = 1 },
+  /* the other operand a constant: a layer LRP's rules apply to, as MatMul's */
+  { REL_OP_EINSUM, "Einsum", 1, REL_OP_MAX_INPUTS, 1, REL_OP_CLASS_LINEAR, einsum_prepare, einsum_forward,
+    einsum_backward, ein_free_params, .flags = REL_OP_OPERANDS_SWAP | REL_OP_AFFINE_ONE, .weight_input = 1 },
   { REL_OP_COUNT, NULL },
 };
 REL_OP_TABLE_CHECK (rel_ops_linear, 0, REL_OPS_LINEAR_END);
