@@ -31,9 +31,11 @@
 
 /* The architectures users bring (issue 15) are checked against PyTorch's
  * float64 results: logits within 1e-5 of max|logit|, and the input gradient
- * at cosine ≥ 0.9999. Their float32 gradients are ill-conditioned (GoogLeNet's
- * float32 gradient in PyTorch itself is only at cosine ~0.85 to the float64
- * one), so a float32 reference would measure PyTorch's rounding, not ours. */
+ * at cosine ≥ 0.9999, so PyTorch's float32 rounding is not measured as ours.
+ * (GoogLeNet's generator re-initialises its weights: with torchvision's
+ * N(0, 0.01²) the input's share of the activations falls below float32's
+ * resolution, and no float32 gradient, PyTorch's included, is above cosine
+ * 0.82 to the float64 one; see make-torchvision.py.) */
 #define F64_TOLERANCE 1e-5
 
 typedef struct {
@@ -44,12 +46,6 @@ typedef struct {
   gboolean f64;        /* references logits_f64.npy and gradient_f64.npy */
   double min_cosine;   /* of the gradient to the reference; 0: 0.9999 */
 } Case;
-
-/* Random-weight GoogLeNet's input gradient is so ill-conditioned that no
- * float32 computation reaches the float64 one: PyTorch's own float32
- * autograd gradient is at cosine 0.811 to it (measured on the generated
- * fixture), ours at 0.807. The floor asks for as good as float32 can be. */
-#define GOOGLENET_MIN_COSINE 0.79
 
 /* The small VGG-16's float32 forward pass has max-pool windows whose two
  * largest inputs differ by less than float32 rounding (102 windows with a gap
@@ -74,8 +70,8 @@ static const Case cases[] = {
   { "large",             "vgg16",           "model.onnx",         1000 },
   { "large",             "densenet121",     "model.onnx",         1000, TRUE },
   { "large",             "densenet121",     "model-opset17.onnx", 1000, TRUE },
-  { "large",             "googlenet",       "model.onnx",         1000, TRUE, GOOGLENET_MIN_COSINE },
-  { "large",             "googlenet",       "model-opset17.onnx", 1000, TRUE, GOOGLENET_MIN_COSINE },
+  { "large",             "googlenet",       "model.onnx",         1000, TRUE },
+  { "large",             "googlenet",       "model-opset17.onnx", 1000, TRUE },
   { "large",             "efficientnet_b0", "model.onnx",         1000, TRUE },
   { "large",             "efficientnet_b0", "model-opset17.onnx", 1000, TRUE },
   { "large",             "convnext_tiny",   "model.onnx",         1000, TRUE },
