@@ -36,6 +36,7 @@
 #include "rel-file.h"
 #include "rel-explain.h"
 #include "rel-export-image.h"
+#include "rel-fragility.h"
 #include "rel-image.h"
 #include "rel-npy.h"
 #include "rel-shard.h"
@@ -439,7 +440,7 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
   gint64 seed = 0;
   g_autofree char *colormap = NULL, *sign = NULL;
   g_autofree char *pp_mean = NULL, *pp_std = NULL, *pp_scale = NULL, *pp_resize = NULL;
-  gboolean log_prob = FALSE, overlay = FALSE, verbose = FALSE, colorbar = FALSE, title = FALSE;
+  gboolean log_prob = FALSE, overlay = FALSE, verbose = FALSE, colorbar = FALSE, title = FALSE, no_fragility = FALSE;
   gint batch = 0, class_level = 0, upscale = 1;
   gdouble percentile = 0;
   PngStyle style = { REL_COLORMAP_BWR, REL_SIGN_BOTH, 0, FALSE, 1, FALSE, FALSE, NULL, NULL };
@@ -469,6 +470,8 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Perturbed inputs per pass for sampling methods", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print the per-layer conservation table of LRP", NULL },
     { "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text, "With --dataset: explain only shard K of N into OUT-DIR.part-K-of-N (join with relevance-cli merge)", "K/N" },
+    { "no-fragility-check", 0, 0, G_OPTION_ARG_NONE, &no_fragility,
+      "Skip the check that a gradient, LRP or CAM map does not depend on rounding", NULL },
     /* the same preprocessing overrides as predict */
     { "mean", 0, 0, G_OPTION_ARG_STRING, &pp_mean, "Per-channel mean subtracted after scaling", "M[,M,M]" },
     { "std", 0, 0, G_OPTION_ARG_STRING, &pp_std, "Per-channel standard deviation", "S[,S,S]" },
@@ -617,6 +620,16 @@ rel_cli_explain_run (int argc, char **argv, RelCliShard *shard_out)
           fprintf (stderr, "relevance-cli: note: the map is (nearly) zero: max |R| = %.3g for an output of %.4g;"
                    " drawn faintly\n", mx, rel_params_reference_output (params, e->explained_output));
         }
+      /* one more forward and backward pass: is the map rounding rather than the model? */
+      if (!no_fragility && !rel_explanation_check_fragility (&req, e, &error))
+        return rel_cli_fail (1, "fragility check: %s", error->message);
+      if (rel_explanation_is_fragile (e))
+        fprintf (stderr, "relevance-cli: warning: the map is numerically fragile: with the network's values"
+                 " perturbed by %.0e (float32 rounding), its gradient is at cosine %.3f to the unperturbed one;"
+                 " the map may show rounding, not the model\n", REL_FRAGILE_DELTA, e->stability);
+      else if (verbose && !isnan (e->stability))
+        fprintf (stderr, "stability: gradient at cosine %.6f under %.0e perturbations (fragile below %.2f)\n",
+                 e->stability, REL_FRAGILE_DELTA, REL_FRAGILE_COSINE);
       print_conservation (method, e, verbose);
       return 0;
     }

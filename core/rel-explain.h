@@ -90,6 +90,8 @@ typedef struct {
   double     relevance_sum;
   GArray    *conservation;     /* RelLayerConservation, LRP only; NULL otherwise */
   double     elapsed_ms;
+  /* rel_explanation_check_fragility's cosine (rel-fragility.h); NaN: not checked */
+  double     stability;
 } RelExplanation;
 
 struct _RelMethodDef {

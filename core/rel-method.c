@@ -479,6 +479,7 @@ rel_explain (const RelMethodDef *method, const RelExplainRequest *req, GError **
 
   out = g_new0 (RelExplanation, 1);
   out->target_class = -1;
+  out->stability = NAN;
   start = g_get_monotonic_time ();
   if (!method->run (method, &local, out, error))
     return NULL;
