@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "rel-job.h"
+#include "rel-fragility.h"
 #include "rel-error.h"
 #include "rel-core.h"
 
@@ -204,6 +205,10 @@ explainer_run_job (RelExplainer *self, ExplainJob *job)
   req.cancel = &job->cancel;
   req.batch_size = job->batch_size;
   e = rel_explain (rel_params_method (job->params), &req, &error);
+  /* one more pass: does rounding change the map? (rel-fragility.h); a
+   * failed or cancelled check leaves it unknown, the map stands */
+  if (e && !g_atomic_int_get (&job->cancel))
+    rel_explanation_check_fragility (&req, e, NULL);
 
   u.generation = job->generation;
   u.is_final = TRUE;

@@ -647,6 +647,48 @@ test_nearly_zero (Fixture *f, gconstpointer data)
   g_assert_cmpfloat_with_epsilon (rel_heatmap_view_get_scale (f->view), 0.02, 1e-6);
 }
 
+/* Issue 15: a map that rounding changes (rel-fragility.h) says so over the
+ * canvas, beside the near-zero notice when both apply; an unchecked (NaN)
+ * or sound map says nothing. */
+static void
+test_fragile (Fixture *f, gconstpointer data)
+{
+  g_autoptr (RelTensor) full = make_relevance (HOT_X, HOT_Y, FALSE);
+  g_autoptr (RelTensor) spot = NULL;
+  g_autoptr (GError) error = NULL;
+  const int64_t shape[] = { 1, 1, IH, IW };
+  const char *notice;
+
+  g_assert_true (rel_heatmap_view_set_relevance (f->view, full, &error));
+  g_assert_null (rel_heatmap_view_get_notice (f->view));
+  rel_heatmap_view_set_stability (f->view, 0.632);
+  g_assert_true (rel_heatmap_view_is_fragile (f->view));
+  g_assert_false (rel_heatmap_view_is_nearly_zero (f->view));
+  notice = rel_heatmap_view_get_notice (f->view);
+  g_test_message ("notice: %s", notice);
+  g_assert_nonnull (notice);
+  g_assert_nonnull (strstr (notice, "Numerically fragile"));
+  g_assert_nonnull (strstr (notice, "0.63"));
+  g_assert_null (strstr (notice, "zero"));
+  /* sound, then unchecked: no notice */
+  rel_heatmap_view_set_stability (f->view, 0.99999);
+  g_assert_false (rel_heatmap_view_is_fragile (f->view));
+  g_assert_null (rel_heatmap_view_get_notice (f->view));
+  rel_heatmap_view_set_stability (f->view, NAN);
+  g_assert_null (rel_heatmap_view_get_notice (f->view));
+  /* both: near zero and fragile, one line each */
+  spot = rel_tensor_new_f32 (4, shape, NULL);
+  rel_tensor_f32 (spot)[30 * IW + HOT_X] = 0.01f;
+  g_assert_true (rel_heatmap_view_set_relevance (f->view, spot, &error));
+  rel_heatmap_view_set_reference (f->view, 18.3);
+  rel_heatmap_view_set_stability (f->view, 0.5);
+  notice = rel_heatmap_view_get_notice (f->view);
+  g_test_message ("notice: %s", notice);
+  g_assert_true (rel_heatmap_view_is_nearly_zero (f->view));
+  g_assert_nonnull (strstr (notice, "nearly) zero"));
+  g_assert_nonnull (strstr (notice, "\nNumerically fragile"));
+}
+
 /* A map with NaN and ±Inf (an overflowing model; rel_explain refuses such
  * maps, the canvas must not trust that): the non-finite cells draw as no
  * relevance (the image shows through), the scale stays the finite maximum,
@@ -825,6 +867,7 @@ main (int argc, char **argv)
   ADD ("colorbar", test_colorbar);
   ADD ("normalization", test_normalization);
   ADD ("nearly-zero", test_nearly_zero);
+  ADD ("fragile", test_fragile);
   ADD ("nonfinite-map", test_nonfinite_map);
   ADD ("screenshot", test_screenshot);
   return g_test_run ();

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "rel-heatmap-view.h"
+#include "rel-fragility.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -57,6 +58,8 @@ struct _RelHeatmapView {
   GtkWidget       *notice_label;      /* "map is (nearly) zero" */
   GtkWidget       *spinner;           /* a computation for this image is under way */
   double           reference;         /* the output the map explains; 0: unknown */
+  double           stability;         /* rel-fragility.h's cosine; NaN: not checked */
+  gboolean         nearly_zero;       /* the map is below rel_heatmap_floor */
 };
 
 G_DEFINE_FINAL_TYPE (RelHeatmapView, rel_heatmap_view, GTK_TYPE_WIDGET)
@@ -164,6 +167,35 @@ rel_heatmap_view_widget_to_image (RelHeatmapView *self, double x, double y, doub
 
 /* ---- Colour ---- */
 
+/* The notice over the canvas: a near-zero map, a numerically fragile one, or both. */
+static void
+update_notice (RelHeatmapView *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  gsize n = (gsize) self->map_width * self->map_height;
+
+  if (self->map && self->nearly_zero)
+    {
+      double mx = rel_heatmap_scale (self->map, n, REL_NORM_MAX_ABS, 0, 0);
+      if (self->reference != 0 && isfinite (self->reference))
+        /* Translators: shown over a heatmap whose values are all (almost) zero */
+        g_string_printf (text, _("Map is (nearly) zero: max |R| = %.2g for an output of %.3g"), mx, self->reference);
+      else
+        g_string_printf (text, _("Map is (nearly) zero: max |R| = %.2g"), mx);
+    }
+  if (self->map && !isnan (self->stability) && self->stability < REL_FRAGILE_COSINE)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      /* Translators: shown over a heatmap that float32 rounding can change
+       * (core/rel-fragility.h); %.2f is a cosine similarity */
+      g_string_append_printf (text, _("Numerically fragile: rounding changes this map (cosine %.2f); "
+                                      "it may not show the model"), self->stability);
+    }
+  gtk_label_set_text (GTK_LABEL (self->notice_label), text->str);
+  gtk_widget_set_visible (self->notice_label, text->len > 0);
+}
+
 static void
 update_scale (RelHeatmapView *self)
 {
@@ -178,20 +210,8 @@ update_scale (RelHeatmapView *self)
    * floor that keeps near-zero maps faint (rel-colormap.h). */
   if (self->map && self->normalization != REL_NORM_SHARED)
     self->scale = MAX (self->scale, rel_heatmap_floor (self->map, n, self->reference));
-  if (self->map && rel_heatmap_nearly_zero (self->map, n, self->reference))
-    {
-      double mx = rel_heatmap_scale (self->map, n, REL_NORM_MAX_ABS, 0, 0);
-      g_autofree char *text = NULL;
-      if (self->reference != 0 && isfinite (self->reference))
-        /* Translators: shown over a heatmap whose values are all (almost) zero */
-        text = g_strdup_printf (_("Map is (nearly) zero: max |R| = %.2g for an output of %.3g"), mx, self->reference);
-      else
-        text = g_strdup_printf (_("Map is (nearly) zero: max |R| = %.2g"), mx);
-      gtk_label_set_text (GTK_LABEL (self->notice_label), text);
-      gtk_widget_set_visible (self->notice_label, TRUE);
-    }
-  else
-    gtk_widget_set_visible (self->notice_label, FALSE);
+  self->nearly_zero = self->map && rel_heatmap_nearly_zero (self->map, n, self->reference);
+  update_notice (self);
   self->heat_valid = FALSE;
   if (old != self->scale)
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_SCALE]);
@@ -811,7 +831,25 @@ gboolean
 rel_heatmap_view_is_nearly_zero (RelHeatmapView *self)
 {
   g_return_val_if_fail (REL_IS_HEATMAP_VIEW (self), FALSE);
-  return self->map != NULL && gtk_widget_get_visible (self->notice_label);
+  return self->map != NULL && self->nearly_zero;
+}
+
+void
+rel_heatmap_view_set_stability (RelHeatmapView *self, double cosine)
+{
+  g_return_if_fail (REL_IS_HEATMAP_VIEW (self));
+  if (cosine == self->stability || (isnan (cosine) && isnan (self->stability)))
+    return;
+  self->stability = cosine;
+  update_notice (self);
+  gtk_widget_queue_allocate (GTK_WIDGET (self));
+}
+
+gboolean
+rel_heatmap_view_is_fragile (RelHeatmapView *self)
+{
+  g_return_val_if_fail (REL_IS_HEATMAP_VIEW (self), FALSE);
+  return self->map != NULL && !isnan (self->stability) && self->stability < REL_FRAGILE_COSINE;
 }
 
 const char *
@@ -1244,6 +1282,7 @@ rel_heatmap_view_init (RelHeatmapView *self)
   gtk_widget_set_visible (self->hover_label, FALSE);
   gtk_widget_set_parent (self->hover_label, GTK_WIDGET (self));
 
+  self->stability = NAN;
   self->notice_label = gtk_label_new (NULL);
   attrs = pango_attr_list_new ();
   pango_attr_list_insert (attrs, pango_attr_foreground_new (0xffff, 0xffff, 0xffff));

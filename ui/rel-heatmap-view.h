@@ -47,6 +47,11 @@ gboolean    rel_heatmap_view_set_relevance  (RelHeatmapView *self, const RelTens
  * shows "Map is (nearly) zero: max |R| = …" over the canvas. */
 void        rel_heatmap_view_set_reference  (RelHeatmapView *self, double reference);
 gboolean    rel_heatmap_view_is_nearly_zero (RelHeatmapView *self);
+/* The map's rel_explanation_check_fragility cosine (rel-fragility.h); NaN
+ * (the default) when not checked. Below REL_FRAGILE_COSINE the canvas says
+ * "Numerically fragile: …" (with the near-zero notice when both apply). */
+void        rel_heatmap_view_set_stability  (RelHeatmapView *self, double cosine);
+gboolean    rel_heatmap_view_is_fragile     (RelHeatmapView *self);
 /* The notice shown over the canvas, or NULL. */
 const char *rel_heatmap_view_get_notice     (RelHeatmapView *self);
 /* A spinner over the canvas while its map is being computed: centred before

@@ -315,8 +315,12 @@ compare_update_cb (RelExplainer *explainer, RelExplainUpdate *update, gpointer u
   self->compare_running = NULL;
   /* the floor that keeps a near-zero map faint, as on the Explore canvas */
   if (update->explanation)
-    rel_heatmap_view_set_reference (cell->view, isnan (cell->reference) ? update->explanation->explained_output
-                                                                         : cell->reference);
+    {
+      rel_heatmap_view_set_reference (cell->view, isnan (cell->reference) ? update->explanation->explained_output
+                                                                           : cell->reference);
+      /* a fragile map says so in its cell too */
+      rel_heatmap_view_set_stability (cell->view, update->explanation->stability);
+    }
   if (update->error)
     {
       cell->failed = TRUE;

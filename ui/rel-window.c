@@ -448,6 +448,7 @@ main_update_cb (RelExplainer *explainer, RelExplainUpdate *update, gpointer user
                 conservation = rel_explainer_format_conservation (e->relevance_sum, e->explained_output);
               self->conservation_sum = e->relevance_sum;
               self->conservation_out = e->explained_output;
+              rel_heatmap_view_set_stability (self->heatmap_view, e->stability);
             }
           rel_explainer_panel_set_status (self->explainer_panel, update->elapsed_ms, 1.0, conservation);
         }
@@ -505,6 +506,7 @@ submit_main (RelWindow *self)
     rel_heatmap_view_set_reference (self->heatmap_view,
                                     seed ? rel_params_reference_output (params, explained) : 0);
   }
+  rel_heatmap_view_set_stability (self->heatmap_view, NAN);
   rel_heatmap_view_set_busy (self->heatmap_view, TRUE);
   self->main_generation = rel_explainer_submit (self->explainer, self->model, self->input, params,
                                                 &target, 1, live_batch_size (self, params),
