@@ -539,36 +539,115 @@ settings_digest (const char *model_path, int argc, char **argv, GError **error)
 }
 
 
-int
-rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliShard *shard_out)
+/* One spray run: its options, what it loaded, its class runs and the shard
+ * bookkeeping, so each step below is a function of its own. */
+typedef struct {
+  /* options */
+  char *class_name, *method_name, *out, *attribution, *cache_dir, *target_text, *knn, *shard_text;
+  char **sets;
+  gboolean all, json, no_tsne;
+  int k, neighbors, pool, class_level;
+  /* the command line before parsing (which removes the options) */
+  char **original;
+  int original_argc;
+  const char *model_path, *dataset_path;
+  int shard_k, shard_n;
+  char *settings, *attr_path;
+  const RelMethodDef *method;
+  RelParams *mp;
+  RelParams *sp[5];  /* SpRAy's stages: preprocess, affinity, eigen, cluster, tsne */
+  RelModel *model;
+  RelDataset *ds;
+  RelDatasetLayout *layout;
+  GArray *runs;      /* ClassRun */
+  /* every image of every class run, in run order: what shards split and
+   * what a part's entries index */
+  int n_items;
+  const char **item_path;
+  char *list_digest;
+  int *owner;        /* each item's shard, when sharded */
+  GKeyFile *part_header;
+  RelPartWriter *part_writer;
+} SprayRun;
+
+static void
+spray_run_clear (SprayRun *s)
+{
+  g_free (s->class_name);
+  g_free (s->method_name);
+  g_free (s->out);
+  g_free (s->attribution);
+  g_free (s->cache_dir);
+  g_free (s->target_text);
+  g_free (s->knn);
+  g_free (s->shard_text);
+  g_strfreev (s->sets);
+  g_strfreev (s->original);
+  g_free (s->settings);
+  g_free (s->attr_path);
+  if (s->mp)
+    rel_params_free (s->mp);
+  for (int i = 0; i < 5; i++)
+    if (s->sp[i])
+      rel_params_free (s->sp[i]);
+  if (s->model)
+    rel_model_unref (s->model);
+  g_clear_pointer (&s->layout, rel_dataset_layout_free);
+  g_clear_pointer (&s->ds, rel_dataset_free);
+  if (s->runs)
+    g_array_unref (s->runs);
+  g_free (s->item_path);
+  g_free (s->list_digest);
+  g_free (s->owner);
+  if (s->part_header)
+    g_key_file_unref (s->part_header);
+  if (s->part_writer)
+    g_bytes_unref (rel_part_writer_finish (s->part_writer));
+}
+
+/* The attribution file next to @out: FILE.analysis.h5 → FILE.attribution.h5,
+ * else FILE-stem + ".attribution.h5". */
+static char *
+attribution_path_for (const char *out)
+{
+  if (g_str_has_suffix (out, ".analysis.h5"))
+    {
+      g_autofree char *s = g_strndup (out, strlen (out) - strlen (".analysis.h5"));
+      return g_strconcat (s, ".attribution.h5", NULL);
+    }
+  const char *dot = strrchr (out, '.');
+  const char *slash = strrchr (out, '/');
+  gsize stem = dot && (!slash || dot > slash) ? (gsize) (dot - out) : strlen (out);
+  g_autofree char *s = g_strndup (out, stem);
+  return g_strconcat (s, ".attribution.h5", NULL);
+}
+
+/* Parses the options into @s and checks them against each other; 0 or the
+ * exit status after the message. */
+static int
+spray_parse (SprayRun *s, int argc, char **argv, RelCliShard *shard_out)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *class_name = NULL, *method_name = NULL, *out = NULL, *attribution = NULL;
-  g_autofree char *cache_dir = NULL, *target_text = NULL, *knn = NULL;
-  g_auto(GStrv) sets = NULL;
-  gboolean all = FALSE, json = FALSE, no_tsne = FALSE;
-  int k = -1, neighbors = -1, pool = -1, class_level = 0;
-  g_autofree char *shard_text = NULL;
-  /* before parsing, which removes the options */
-  g_auto(GStrv) original = g_strdupv (argv);
-  int original_argc = argc;
+  s->k = s->neighbors = s->pool = -1;
+  s->original = g_strdupv (argv);
+  s->original_argc = argc;
   GOptionEntry entries[] = {
-    { "class", 0, 0, G_OPTION_ARG_STRING, &class_name, "Analyse this class (label, folder name or index)", "C" },
-    { "class-level", 0, 0, G_OPTION_ARG_INT, &class_level, "The folders N levels down are the classes (default: those named after the model's labels)", "N" },
-    { "all", 0, 0, G_OPTION_ARG_NONE, &all, "Analyse every class (the default)", NULL },
-    { "method", 'm', 0, G_OPTION_ARG_STRING, &method_name, "Explanation method (default lrp-epsilon)", "NAME" },
-    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "A method or SpRAy parameter", "KEY=VALUE" },
-    { "k", 'k', 0, G_OPTION_ARG_INT, &k, "Clusters (default: the eigengap's suggestion)", "K" },
-    { "neighbors", 0, 0, G_OPTION_ARG_INT, &neighbors, "Neighbours in the kNN graph (default 10)", "N" },
-    { "knn", 0, 0, G_OPTION_ARG_STRING, &knn, "Neighbour search: auto (approximate from 100,000 images), exact or approximate", "MODE" },
-    { "pool", 0, 0, G_OPTION_ARG_INT, &pool, "Pooled heatmap side (default 32)", "S" },
-    { "target", 't', 0, G_OPTION_ARG_STRING, &target_text, "Explained output: pred, a class or a-b (default: the class analysed)", "T" },
-    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &cache_dir, "Heatmap cache (default ~/.cache/relevance/spray; empty: off)", "DIR" },
-    { "no-tsne", 0, 0, G_OPTION_ARG_NONE, &no_tsne, "Skip t-SNE (the 2-D view is the spectral one)", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the analysis as one JSON object", NULL },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Analysis file (HDF5, ViRelAy layout)", "FILE" },
-    { "attribution", 0, 0, G_OPTION_ARG_FILENAME, &attribution, "Attribution file (HDF5; default next to --out)", "FILE" },
-    { "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text, "Explain only shard K of N and write OUT.part-K-of-N (join with relevance-cli merge)", "K/N" },
+    { "class", 0, 0, G_OPTION_ARG_STRING, &s->class_name, "Analyse this class (label, folder name or index)", "C" },
+    { "class-level", 0, 0, G_OPTION_ARG_INT, &s->class_level, "The folders N levels down are the classes (default: those named after the model's labels)", "N" },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &s->all, "Analyse every class (the default)", NULL },
+    { "method", 'm', 0, G_OPTION_ARG_STRING, &s->method_name, "Explanation method (default lrp-epsilon)", "NAME" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &s->sets, "A method or SpRAy parameter", "KEY=VALUE" },
+    { "k", 'k', 0, G_OPTION_ARG_INT, &s->k, "Clusters (default: the eigengap's suggestion)", "K" },
+    { "neighbors", 0, 0, G_OPTION_ARG_INT, &s->neighbors, "Neighbours in the kNN graph (default 10)", "N" },
+    { "knn", 0, 0, G_OPTION_ARG_STRING, &s->knn, "Neighbour search: auto (approximate from 100,000 images), exact or approximate", "MODE" },
+    { "pool", 0, 0, G_OPTION_ARG_INT, &s->pool, "Pooled heatmap side (default 32)", "S" },
+    { "target", 't', 0, G_OPTION_ARG_STRING, &s->target_text, "Explained output: pred, a class or a-b (default: the class analysed)", "T" },
+    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &s->cache_dir, "Heatmap cache (default ~/.cache/relevance/spray; empty: off)", "DIR" },
+    { "no-tsne", 0, 0, G_OPTION_ARG_NONE, &s->no_tsne, "Skip t-SNE (the 2-D view is the spectral one)", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &s->json, "Print the analysis as one JSON object", NULL },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &s->out, "Analysis file (HDF5, ViRelAy layout)", "FILE" },
+    { "attribution", 0, 0, G_OPTION_ARG_FILENAME, &s->attribution, "Attribution file (HDF5; default next to --out)", "FILE" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &s->shard_text, "Explain only shard K of N and write OUT.part-K-of-N (join with relevance-cli merge)", "K/N" },
     { NULL }
   };
   g_autoptr(GOptionContext) octx = g_option_context_new ("MODEL DATASET — cluster a class's explanations (SpRAy)");
@@ -577,165 +656,139 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
     return rel_cli_fail (EXIT_USAGE, "%s", error->message);
   if (argc != 3)
     return rel_cli_fail (EXIT_USAGE, "usage: relevance-cli spray MODEL DATASET [--class C|--all] [--json] [--out FILE]");
-  if (out == NULL && !json)
+  s->model_path = argv[1];
+  s->dataset_path = argv[2];
+  if (s->out == NULL && !s->json)
     return rel_cli_fail (EXIT_USAGE, "nothing to write: give --out FILE and/or --json");
-  int shard_k = 0, shard_n = 0;
-  if (shard_text && !rel_shard_parse (shard_text, &shard_k, &shard_n, &error))
+  if (s->shard_text && !rel_shard_parse (s->shard_text, &s->shard_k, &s->shard_n, &error))
     return rel_cli_fail (EXIT_USAGE, "%s", error->message);
-  if (shard_out && shard_text == NULL)
+  if (shard_out && s->shard_text == NULL)
     {
-      shard_k = shard_out->k;
-      shard_n = shard_out->n;
+      s->shard_k = shard_out->k;
+      s->shard_n = shard_out->n;
     }
-  if (shard_n > 0 && out == NULL && shard_out == NULL)
+  if (s->shard_n > 0 && s->out == NULL && shard_out == NULL)
     return rel_cli_fail (EXIT_USAGE, "--shard needs --out FILE: the part is written to FILE.part-K-of-N");
-  g_autofree char *settings = settings_digest (original_argc > 1 ? original[1] : "", original_argc, original, &error);
-  if (settings == NULL && argc >= 2)
+  s->settings = settings_digest (s->original_argc > 1 ? s->original[1] : "", s->original_argc, s->original, &error);
+  if (s->settings == NULL)
     return rel_cli_fail (1, "%s: %s", argv[1], error->message);
-  if (class_name && all)
+  if (s->class_name && s->all)
     return rel_cli_fail (EXIT_USAGE, "--class and --all exclude each other");
-  if (class_level < 0)
-    return rel_cli_fail (EXIT_USAGE, "--class-level: %d is not a folder level (1 is the dataset's subfolders)", class_level);
+  if (s->class_level < 0)
+    return rel_cli_fail (EXIT_USAGE, "--class-level: %d is not a folder level (1 is the dataset's subfolders)", s->class_level);
+  return 0;
+}
+
+/* The output paths: refused now, not after explaining the whole data set. */
+static int
+spray_check_outputs (SprayRun *s, RelCliShard *shard_out)
+{
+  g_autoptr(GError) error = NULL;
 #ifndef REL_HAVE_HDF5
-  if (out)
+  if (s->out)
     return rel_cli_fail (1, "HDF5 output is unavailable: relevance-cli was built without libhdf5 (use --json)");
 #endif
-  g_autofree char *attr_path = NULL;
-  if (out)
-    {
-      if (attribution)
-        attr_path = g_strdup (attribution);
-      else if (g_str_has_suffix (out, ".analysis.h5"))
-        {
-          g_autofree char *s = g_strndup (out, strlen (out) - strlen (".analysis.h5"));
-          attr_path = g_strconcat (s, ".attribution.h5", NULL);
-        }
-      else
-        {
-          const char *dot = strrchr (out, '.');
-          const char *slash = strrchr (out, '/');
-          gsize stem = dot && (!slash || dot > slash) ? (gsize) (dot - out) : strlen (out);
-          g_autofree char *s = g_strndup (out, stem);
-          attr_path = g_strconcat (s, ".attribution.h5", NULL);
-        }
-      if (strcmp (attr_path, out) == 0)
-        return rel_cli_fail (EXIT_USAGE, "--attribution must differ from --out");
-      /* refuse now, not after explaining the whole data set */
-      g_autofree char *part_path = shard_n > 0 ? g_strdup_printf ("%s.part-%d-of-%d", out, shard_k, shard_n) : NULL;
-      if (shard_out == NULL && part_path && !rel_file_check_writable (part_path, &error))
-        return rel_cli_fail (1, "%s", error->message);
-      if (shard_n == 0 && (!rel_file_check_writable (out, &error) || !rel_file_check_writable (attr_path, &error)))
-        return rel_cli_fail (1, "%s", error->message);
-    }
+  if (s->out == NULL)
+    return 0;
+  s->attr_path = s->attribution ? g_strdup (s->attribution) : attribution_path_for (s->out);
+  if (strcmp (s->attr_path, s->out) == 0)
+    return rel_cli_fail (EXIT_USAGE, "--attribution must differ from --out");
+  g_autofree char *part_path = s->shard_n > 0 ? g_strdup_printf ("%s.part-%d-of-%d", s->out, s->shard_k, s->shard_n) : NULL;
+  if (shard_out == NULL && part_path && !rel_file_check_writable (part_path, &error))
+    return rel_cli_fail (1, "%s", error->message);
+  if (s->shard_n == 0 && (!rel_file_check_writable (s->out, &error) || !rel_file_check_writable (s->attr_path, &error)))
+    return rel_cli_fail (1, "%s", error->message);
+  return 0;
+}
 
-  const RelMethodDef *method = rel_method_lookup (method_name ? method_name : "lrp-epsilon");
-  if (method == NULL && method_name == NULL)
-    method = rel_methods ()[0];
-  if (method == NULL)
-    return rel_cli_fail (EXIT_USAGE, "unknown method “%s” (see relevance-cli methods)", method_name);
-  g_autoptr(RelParams) mp = rel_params_new (method);
-  RelParams *sp[5] = {
-    rel_params_new (rel_spray_stage_preprocess ()), rel_params_new (rel_spray_stage_affinity ()),
-    rel_params_new (rel_spray_stage_eigen ()), rel_params_new (rel_spray_stage_cluster ()),
-    rel_params_new (rel_spray_stage_tsne ()),
-  };
-  int status = 0;
-  RelModel *model = NULL;
-  g_autoptr(RelDataset) ds = NULL;
-  g_autoptr(RelDatasetLayout) layout = NULL;
-  GArray *runs = g_array_new (FALSE, TRUE, sizeof (ClassRun));
-  /* the shard bookkeeping, declared before the first goto */
-  int n_items = 0, item_base = 0;
-  g_autofree const char **item_path = NULL;
-  g_autofree char *list_digest = NULL;
-  g_autofree int *owner = NULL;
-  g_autoptr(GKeyFile) part_header = NULL;
-  RelPartWriter *part_writer = NULL;
-  g_array_set_clear_func (runs, (GDestroyNotify) class_run_clear);
+/* Sets an integer SpRAy option given on the command line (-1: not given). */
+static int
+spray_set_int (RelParams *p, const char *key, int value, const char *option)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kv = g_strdup_printf ("%d", value);
+  if (value >= 0 && !rel_params_set (p, key, kv, &error))
+    return rel_cli_fail (EXIT_USAGE, "%s: %s", option, error->message);
+  return 0;
+}
 
-  for (int i = 0; sets && sets[i]; i++)
+/* The method and its parameters, SpRAy's stage parameters: --set, then the
+ * dedicated options. */
+static int
+spray_set_params (SprayRun *s)
+{
+  g_autoptr(GError) error = NULL;
+  s->method = rel_method_lookup (s->method_name ? s->method_name : "lrp-epsilon");
+  if (s->method == NULL && s->method_name == NULL)
+    s->method = rel_methods ()[0];
+  if (s->method == NULL)
+    return rel_cli_fail (EXIT_USAGE, "unknown method “%s” (see relevance-cli methods)", s->method_name);
+  s->mp = rel_params_new (s->method);
+  s->sp[0] = rel_params_new (rel_spray_stage_preprocess ());
+  s->sp[1] = rel_params_new (rel_spray_stage_affinity ());
+  s->sp[2] = rel_params_new (rel_spray_stage_eigen ());
+  s->sp[3] = rel_params_new (rel_spray_stage_cluster ());
+  s->sp[4] = rel_params_new (rel_spray_stage_tsne ());
+  for (int i = 0; s->sets && s->sets[i]; i++)
     {
-      const char *eq = strchr (sets[i], '=');
-      g_autofree char *key = eq ? g_strndup (sets[i], eq - sets[i]) : g_strdup (sets[i]);
-      gboolean ok = rel_method_param (method, key) ? rel_params_set_assignment (mp, sets[i], &error)
-                                                   : rel_spray_params_set (sp, sets[i], &error);
+      const char *eq = strchr (s->sets[i], '=');
+      g_autofree char *key = eq ? g_strndup (s->sets[i], eq - s->sets[i]) : g_strdup (s->sets[i]);
+      gboolean ok = rel_method_param (s->method, key) ? rel_params_set_assignment (s->mp, s->sets[i], &error)
+                                                      : rel_spray_params_set (s->sp, s->sets[i], &error);
       if (!ok)
-        {
-          status = rel_cli_fail (EXIT_USAGE, "--set %s: %s", sets[i], error->message);
-          goto out;
-        }
+        return rel_cli_fail (EXIT_USAGE, "--set %s: %s", s->sets[i], error->message);
     }
-  {
-    g_autofree char *kv = NULL;
-    if (k >= 0 && !rel_params_set (sp[3], "k", (kv = g_strdup_printf ("%d", k)), &error))
-      {
-        status = rel_cli_fail (EXIT_USAGE, "--k: %s", error->message);
-        goto out;
-      }
-    g_clear_pointer (&kv, g_free);
-    if (neighbors >= 0 && !rel_params_set (sp[1], "neighbors", (kv = g_strdup_printf ("%d", neighbors)), &error))
-      {
-        status = rel_cli_fail (EXIT_USAGE, "--neighbors: %s", error->message);
-        goto out;
-      }
-    if (knn && !rel_params_set (sp[1], "knn", knn, &error))
-      {
-        status = rel_cli_fail (EXIT_USAGE, "--knn: %s", error->message);
-        goto out;
-      }
-    g_clear_pointer (&kv, g_free);
-    if (pool >= 0 && !rel_params_set (sp[0], "pool", (kv = g_strdup_printf ("%d", pool)), &error))
-      {
-        status = rel_cli_fail (EXIT_USAGE, "--pool: %s", error->message);
-        goto out;
-      }
-  }
+  int status;
+  if ((status = spray_set_int (s->sp[3], "k", s->k, "--k"))
+      || (status = spray_set_int (s->sp[1], "neighbors", s->neighbors, "--neighbors")))
+    return status;
+  if (s->knn && !rel_params_set (s->sp[1], "knn", s->knn, &error))
+    return rel_cli_fail (EXIT_USAGE, "--knn: %s", error->message);
+  return spray_set_int (s->sp[0], "pool", s->pool, "--pool");
+}
 
-  model = rel_model_load (argv[1], &error);
-  if (model == NULL)
+/* The model, the data set and its class folders. */
+static int
+spray_load (SprayRun *s)
+{
+  g_autoptr(GError) error = NULL;
+  s->model = rel_model_load (s->model_path, &error);
+  if (s->model == NULL)
+    return rel_cli_fail (1, "%s: %s", s->model_path, error->message);
+  s->ds = rel_dataset_scan (s->dataset_path, NULL, NULL, NULL, &error);
+  if (s->ds == NULL)
+    return rel_cli_fail (1, "%s: %s", s->dataset_path, error->message);
+  RelModel *model = s->model;
+  s->layout = rel_dataset_layout_new (s->dataset_path, (const char *const *) s->ds->paths->pdata, s->ds->paths->len,
+                                      (const char *const *) model->labels, model->labels ? model->n_labels : 0,
+                                      rel_model_num_classes (model), s->class_level, &error);
+  if (s->layout == NULL)
+    return rel_cli_fail (EXIT_USAGE, "--class-level: %s", error->message);
+  if (s->layout->n_classes > 0)
+    return 0;
+  if (s->layout->n_levels == 0)
+    return rel_cli_fail (1, "%s has no class subfolders", s->dataset_path);
+  /* Say so and ask: a guessed mapping would explain the wrong classes. */
+  g_autoptr(GString) levels = g_string_new (NULL);
+  for (int l = 1; l <= s->layout->n_levels; l++)
     {
-      status = rel_cli_fail (1, "%s: %s", argv[1], error->message);
-      goto out;
+      g_autofree char *names = rel_dataset_layout_describe_level (s->layout, l, 3);
+      g_string_append_printf (levels, "%s%d: %s", l > 1 ? "; " : "", l, names);
     }
-  ds = rel_dataset_scan (argv[2], NULL, NULL, NULL, &error);
-  if (ds == NULL)
-    {
-      status = rel_cli_fail (1, "%s: %s", argv[2], error->message);
-      goto out;
-    }
-  layout = rel_dataset_layout_new (argv[2], (const char *const *) ds->paths->pdata, ds->paths->len,
-                                   (const char *const *) model->labels, model->labels ? model->n_labels : 0,
-                                   rel_model_num_classes (model), class_level, &error);
-  if (layout == NULL)
-    {
-      status = rel_cli_fail (EXIT_USAGE, "--class-level: %s", error->message);
-      goto out;
-    }
-  if (layout->n_classes == 0)
-    {
-      if (layout->n_levels == 0)
-        status = rel_cli_fail (1, "%s has no class subfolders", argv[2]);
-      else
-        {
-          /* Say so and ask: a guessed mapping would explain the wrong classes. */
-          g_autoptr(GString) levels = g_string_new (NULL);
-          for (int l = 1; l <= layout->n_levels; l++)
-            {
-              g_autofree char *names = rel_dataset_layout_describe_level (layout, l, 3);
-              g_string_append_printf (levels, "%s%d: %s", l > 1 ? "; " : "", l, names);
-            }
-          status = rel_cli_fail (1, "no folder in %s is named after one of the model's classes; "
-                               "choose the class folders with --class-level N (%s)", argv[2], levels->str);
-        }
-      goto out;
-    }
+  return rel_cli_fail (1, "no folder in %s is named after one of the model's classes; "
+                       "choose the class folders with --class-level N (%s)", s->dataset_path, levels->str);
+}
 
+/* One ClassRun per analysed class (--class or all), with its images. */
+static int
+spray_class_runs (SprayRun *s)
+{
+  const RelDatasetLayout *layout = s->layout;
   int wanted = -1;
-  if (class_name && (wanted = rel_dataset_layout_find_class (layout, class_name)) < 0)
+  if (s->class_name && (wanted = rel_dataset_layout_find_class (layout, s->class_name)) < 0)
     {
       g_autofree char *known = g_strjoinv (", ", layout->class_names);
-      status = rel_cli_fail (EXIT_USAGE, "no class “%s” in %s (its classes: %s)", class_name, argv[2], known);
-      goto out;
+      return rel_cli_fail (EXIT_USAGE, "no class “%s” in %s (its classes: %s)", s->class_name, s->dataset_path, known);
     }
   for (int c = 0; c < layout->n_classes; c++)
     {
@@ -747,244 +800,273 @@ rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliS
       g_strdelimit (cr.h5_name, "/", '-');
       cr.class_index = c;
       GArray *idx = g_array_new (FALSE, FALSE, sizeof (int));
-      for (guint i = 0; i < ds->paths->len; i++)
-        if (layout->image_class[i] == c && !rel_cli_skip_oversized (g_ptr_array_index (ds->paths, i)))
+      for (guint i = 0; i < s->ds->paths->len; i++)
+        if (layout->image_class[i] == c && !rel_cli_skip_oversized (g_ptr_array_index (s->ds->paths, i)))
           {
             int ii = (int) i;
             g_array_append_val (idx, ii);
           }
       cr.n = (int) idx->len;
       cr.dataset_index = (int *) g_array_free (idx, FALSE);
-      g_array_append_val (runs, cr);
+      g_array_append_val (s->runs, cr);
     }
-  if (runs->len == 0)
-    {
-      status = rel_cli_fail (EXIT_USAGE, "no class “%s” in %s", class_name, argv[2]);
-      goto out;
-    }
+  if (s->runs->len == 0)
+    return rel_cli_fail (EXIT_USAGE, "no class “%s” in %s", s->class_name, s->dataset_path);
+  return 0;
+}
 
-  /* every image of every class run, in run order: what shards split and
-   * what a part's entries index */
-  for (guint c = 0; c < runs->len; c++)
-    n_items += g_array_index (runs, ClassRun, c).n;
-  item_path = (const char **) g_new (const char *, MAX (n_items, 1));
-  {
-    int o = 0;
-    for (guint c = 0; c < runs->len; c++)
-      {
-        ClassRun *cr = &g_array_index (runs, ClassRun, c);
-        for (int i = 0; i < cr->n; i++)
-          item_path[o++] = g_ptr_array_index (ds->paths, cr->dataset_index[i]);
-      }
-  }
-  list_digest = rel_shard_digest (item_path, n_items);
+/* The part's header: what the merge checks, and the command line, less
+ * --shard, that it runs again. */
+static GKeyFile *
+spray_part_header (const SprayRun *s)
+{
+  GKeyFile *h = g_key_file_new ();
+  g_key_file_set_string (h, "part", "command", "spray");
+  g_key_file_set_integer (h, "part", "shard", s->shard_k);
+  g_key_file_set_integer (h, "part", "shards", s->shard_n);
+  g_key_file_set_int64 (h, "part", "items", s->n_items);
+  g_key_file_set_string (h, "part", "list", s->list_digest);
+  g_key_file_set_string (h, "part", "settings", s->settings);
+  g_autoptr(GStrvBuilder) args = g_strv_builder_new ();
+  for (int i = 0; i < s->original_argc; i++)
+    {
+      if (g_str_equal (s->original[i], "--shard"))
+        {
+          i++;
+          continue;
+        }
+      if (!g_str_has_prefix (s->original[i], "--shard="))
+        g_strv_builder_add (args, s->original[i]);
+    }
+  g_auto(GStrv) av = g_strv_builder_end (args);
+  g_key_file_set_string_list (h, "part", "args", (const char *const *) av, g_strv_length (av));
+  return h;
+}
+
+/* The item list, checked against @merge's parts; when sharded, each item's
+ * shard and the part writer. */
+static int
+spray_shard_setup (SprayRun *s, const RelCliSprayParts *merge)
+{
+  for (guint c = 0; c < s->runs->len; c++)
+    s->n_items += g_array_index (s->runs, ClassRun, c).n;
+  s->item_path = (const char **) g_new (const char *, MAX (s->n_items, 1));
+  int o = 0;
+  for (guint c = 0; c < s->runs->len; c++)
+    {
+      ClassRun *cr = &g_array_index (s->runs, ClassRun, c);
+      for (int i = 0; i < cr->n; i++)
+        s->item_path[o++] = g_ptr_array_index (s->ds->paths, cr->dataset_index[i]);
+    }
+  s->list_digest = rel_shard_digest (s->item_path, s->n_items);
   if (merge)
     {
       g_autofree char *list = g_key_file_get_string (merge->parts[0]->header, "part", "list", NULL);
       g_autofree char *set = g_key_file_get_string (merge->parts[0]->header, "part", "settings", NULL);
-      if (merge->n_items != n_items || g_strcmp0 (list, list_digest) != 0)
-        {
-          status = rel_cli_fail (1, "%s changed since the parts were made (its image list differs)", argv[2]);
-          goto out;
-        }
-      if (g_strcmp0 (set, settings) != 0)
-        {
-          status = rel_cli_fail (1, "%s changed since the parts were made", argv[1]);
-          goto out;
-        }
+      if (merge->n_items != s->n_items || g_strcmp0 (list, s->list_digest) != 0)
+        return rel_cli_fail (1, "%s changed since the parts were made (its image list differs)", s->dataset_path);
+      if (g_strcmp0 (set, s->settings) != 0)
+        return rel_cli_fail (1, "%s changed since the parts were made", s->model_path);
     }
-  if (shard_n > 0)
+  if (s->shard_n == 0)
+    return 0;
+  g_autofree gint64 *sizes = g_new (gint64, MAX (s->n_items, 1));
+  for (int i = 0; i < s->n_items; i++)
     {
-      g_autofree gint64 *sizes = g_new (gint64, MAX (n_items, 1));
-      for (int i = 0; i < n_items; i++)
-        {
-          GStatBuf st;
-          sizes[i] = g_stat (item_path[i], &st) == 0 ? (gint64) st.st_size : 0;
-        }
-      owner = rel_shard_assign (sizes, n_items, shard_n);
-      part_header = g_key_file_new ();
-      g_key_file_set_string (part_header, "part", "command", "spray");
-      g_key_file_set_integer (part_header, "part", "shard", shard_k);
-      g_key_file_set_integer (part_header, "part", "shards", shard_n);
-      g_key_file_set_int64 (part_header, "part", "items", n_items);
-      g_key_file_set_string (part_header, "part", "list", list_digest);
-      g_key_file_set_string (part_header, "part", "settings", settings);
-      /* the command line, less --shard, that the merge runs again */
-      g_autoptr(GStrvBuilder) args = g_strv_builder_new ();
-      for (int i = 0; i < original_argc; i++)
-        {
-          if (g_str_equal (original[i], "--shard"))
-            {
-              i++;
-              continue;
-            }
-          if (!g_str_has_prefix (original[i], "--shard="))
-            g_strv_builder_add (args, original[i]);
-        }
-      g_auto(GStrv) av = g_strv_builder_end (args);
-      g_key_file_set_string_list (part_header, "part", "args", (const char *const *) av, g_strv_length (av));
-      part_writer = rel_part_writer_new (part_header);
+      GStatBuf st;
+      sizes[i] = g_stat (s->item_path[i], &st) == 0 ? (gint64) st.st_size : 0;
     }
-  for (guint c = 0; c < runs->len; c++)
-    {
-      ClassRun *cr = &g_array_index (runs, ClassRun, c);
-      if (cr->n < 3)
-        {
-          status = rel_cli_fail (1, "class %s has %d images; SpRAy needs at least 3", cr->name, cr->n);
-          goto out;
-        }
-      /* the class's index among the model's outputs, known only when its
-       * folder's name matched a label (or the output index); a class of a
-       * chosen level that matches none explains each image's prediction */
-      int model_class = layout->class_labels[cr->class_index];
-      cr->model_class = model_class;
-      RelTarget target = { model_class >= 0 ? REL_TARGET_CLASS : REL_TARGET_PREDICTED, MAX (model_class, 0), 0, FALSE };
-      if (target_text && !rel_target_parse (target_text, &target, &error))
-        {
-          status = rel_cli_fail (EXIT_USAGE, "--target: %s", error->message);
-          goto out;
-        }
-      g_autoptr(GPtrArray) paths = g_ptr_array_new ();
-      g_autoptr(GArray) mine = g_array_new (FALSE, FALSE, sizeof (int));
-      for (int i = 0; i < cr->n; i++)
-        if (owner == NULL || owner[item_base + i] == shard_k - 1)
-          {
-            int g = item_base + i;
-            g_array_append_val (mine, g);
-            g_ptr_array_add (paths, g_ptr_array_index (ds->paths, cr->dataset_index[i]));
-          }
-      item_base += cr->n;
-      RelSprayHeatmapRequest req = {
-        .model = model, .model_path = argv[1], .method_params = mp, .target = target,
-        .cache_dir = cache_dir, .progress = on_progress, .progress_data = cr->name,
-      };
-      if (merge)
-        {
-          g_autofree int *items = g_new (int, MAX (cr->n, 1));
-          for (int i = 0; i < cr->n; i++)
-            items[i] = item_base - cr->n + i;
-          cr->heatmaps = heatmaps_from_parts (merge->parts, merge->slots, items, cr->n, &error);
-        }
-      else if (paths->len == 0)
-        continue;  /* this shard has none of the class's images */
-      else
-        cr->heatmaps = rel_spray_heatmaps (&req, (const char *const *) paths->pdata, (int) paths->len, &error);
-      if (cr->heatmaps == NULL)
-        {
-          if (shard_out)
-            shard_out->failed_item = error && error->message ? g_strdup (error->message) : NULL;
-          status = rel_cli_fail (1, "%s", error->message);
-          goto out;
-        }
-      if (part_writer)
-        {
-          for (guint i = 0; i < mine->len; i++)
-            add_map_record (part_writer, (guint32) g_array_index (mine, int, i), cr->heatmaps, (int) i);
-          fprintf (stderr, "%s: %u of %d images explained for shard %d/%d (%d cached)\n", cr->name, mine->len,
-                   cr->n, shard_k, shard_n, cr->heatmaps->n_cached);
-          continue;
-        }
-      cr->x = rel_spray_preprocess (cr->heatmaps->maps, cr->n, cr->heatmaps->height, cr->heatmaps->width,
-                                    sp[0], &cr->dim, &error);
-      if (cr->x == NULL)
-        {
-          status = rel_cli_fail (1, "%s: %s", cr->name, error->message);
-          goto out;
-        }
-      g_autofree int *truth = g_new (int, cr->n);
-      for (int i = 0; i < cr->n; i++)
-        truth[i] = model_class;
-      cr->result = rel_spray_analyse (cr->x, cr->n, cr->dim, (int) lround (sqrt (cr->dim)),
-                                      cr->heatmaps->predicted, cr->heatmaps->confidence, truth, sp, !no_tsne,
-                                      on_progress, cr->name, NULL, &error);
-      if (cr->result == NULL)
-        {
-          status = rel_cli_fail (1, "%s: %s", cr->name, error->message);
-          goto out;
-        }
-      if (isatty (STDERR_FILENO))
-        fprintf (stderr, "\r\033[K");
-      fprintf (stderr, "%s: %d images (%d explained, %d cached), suggested k %d, %d clusters\n",
-               cr->name, cr->n, cr->heatmaps->n_explained, cr->heatmaps->n_cached,
-               cr->result->suggested_k, cr->result->n_clusters);
-    }
+  s->owner = rel_shard_assign (sizes, s->n_items, s->shard_n);
+  s->part_header = spray_part_header (s);
+  s->part_writer = rel_part_writer_new (s->part_header);
+  return 0;
+}
 
-  if (part_writer)
+/* Clusters class run @cr's heatmaps (the unsharded run). */
+static int
+spray_analyse_class (SprayRun *s, ClassRun *cr)
+{
+  g_autoptr(GError) error = NULL;
+  cr->x = rel_spray_preprocess (cr->heatmaps->maps, cr->n, cr->heatmaps->height, cr->heatmaps->width,
+                                s->sp[0], &cr->dim, &error);
+  if (cr->x == NULL)
+    return rel_cli_fail (1, "%s: %s", cr->name, error->message);
+  g_autofree int *truth = g_new (int, cr->n);
+  for (int i = 0; i < cr->n; i++)
+    truth[i] = cr->model_class;
+  cr->result = rel_spray_analyse (cr->x, cr->n, cr->dim, (int) lround (sqrt (cr->dim)),
+                                  cr->heatmaps->predicted, cr->heatmaps->confidence, truth, s->sp, !s->no_tsne,
+                                  on_progress, cr->name, NULL, &error);
+  if (cr->result == NULL)
+    return rel_cli_fail (1, "%s: %s", cr->name, error->message);
+  if (isatty (STDERR_FILENO))
+    fprintf (stderr, "\r\033[K");
+  fprintf (stderr, "%s: %d images (%d explained, %d cached), suggested k %d, %d clusters\n",
+           cr->name, cr->n, cr->heatmaps->n_explained, cr->heatmaps->n_cached,
+           cr->result->suggested_k, cr->result->n_clusters);
+  return 0;
+}
+
+/* Class run @cr, whose items start at @item_base: its heatmaps (explained,
+ * or from @merge's parts), then into the part or clustered. */
+static int
+spray_class (SprayRun *s, ClassRun *cr, int item_base, const RelCliSprayParts *merge, RelCliShard *shard_out)
+{
+  g_autoptr(GError) error = NULL;
+  if (cr->n < 3)
+    return rel_cli_fail (1, "class %s has %d images; SpRAy needs at least 3", cr->name, cr->n);
+  /* the class's index among the model's outputs, known only when its
+   * folder's name matched a label (or the output index); a class of a
+   * chosen level that matches none explains each image's prediction */
+  int model_class = s->layout->class_labels[cr->class_index];
+  cr->model_class = model_class;
+  RelTarget target = { model_class >= 0 ? REL_TARGET_CLASS : REL_TARGET_PREDICTED, MAX (model_class, 0), 0, FALSE };
+  if (s->target_text && !rel_target_parse (s->target_text, &target, &error))
+    return rel_cli_fail (EXIT_USAGE, "--target: %s", error->message);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+  g_autoptr(GArray) mine = g_array_new (FALSE, FALSE, sizeof (int));
+  for (int i = 0; i < cr->n; i++)
+    if (s->owner == NULL || s->owner[item_base + i] == s->shard_k - 1)
+      {
+        int g = item_base + i;
+        g_array_append_val (mine, g);
+        g_ptr_array_add (paths, g_ptr_array_index (s->ds->paths, cr->dataset_index[i]));
+      }
+  RelSprayHeatmapRequest req = {
+    .model = s->model, .model_path = s->model_path, .method_params = s->mp, .target = target,
+    .cache_dir = s->cache_dir, .progress = on_progress, .progress_data = cr->name,
+  };
+  if (merge)
     {
-      g_autoptr(GBytes) bytes = rel_part_writer_finish (g_steal_pointer (&part_writer));
+      g_autofree int *items = g_new (int, MAX (cr->n, 1));
+      for (int i = 0; i < cr->n; i++)
+        items[i] = item_base + i;
+      cr->heatmaps = heatmaps_from_parts (merge->parts, merge->slots, items, cr->n, &error);
+    }
+  else if (paths->len == 0)
+    return 0;  /* this shard has none of the class's images */
+  else
+    cr->heatmaps = rel_spray_heatmaps (&req, (const char *const *) paths->pdata, (int) paths->len, &error);
+  if (cr->heatmaps == NULL)
+    {
       if (shard_out)
-        {
-          shard_out->part = g_bytes_ref (bytes);
-          goto out;
-        }
-      g_autofree char *part_path = g_strdup_printf ("%s.part-%d-of-%d", out, shard_k, shard_n);
-      if (!rel_file_set_contents (part_path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
-        {
-          status = rel_cli_fail (1, "%s", error->message);
-          goto out;
-        }
-      printf ("shard %d/%d written to %s\n", shard_k, shard_n, part_path);
-      goto out;
+        shard_out->failed_item = error && error->message ? g_strdup (error->message) : NULL;
+      return rel_cli_fail (1, "%s", error->message);
     }
+  if (s->part_writer == NULL)
+    return spray_analyse_class (s, cr);
+  for (guint i = 0; i < mine->len; i++)
+    add_map_record (s->part_writer, (guint32) g_array_index (mine, int, i), cr->heatmaps, (int) i);
+  fprintf (stderr, "%s: %u of %d images explained for shard %d/%d (%d cached)\n", cr->name, mine->len,
+           cr->n, s->shard_k, s->shard_n, cr->heatmaps->n_cached);
+  return 0;
+}
 
+/* The finished part: to @shard_out (in memory), else to OUT.part-K-of-N. */
+static int
+spray_write_part (SprayRun *s, RelCliShard *shard_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = rel_part_writer_finish (g_steal_pointer (&s->part_writer));
+  if (shard_out)
+    {
+      shard_out->part = g_bytes_ref (bytes);
+      return 0;
+    }
+  g_autofree char *part_path = g_strdup_printf ("%s.part-%d-of-%d", s->out, s->shard_k, s->shard_n);
+  if (!rel_file_set_contents (part_path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+    return rel_cli_fail (1, "%s", error->message);
+  printf ("shard %d/%d written to %s\n", s->shard_k, s->shard_n, part_path);
+  return 0;
+}
+
+/* The analysis and attribution files (--out). */
+static int
+spray_write_h5 (SprayRun *s)
+{
 #ifdef REL_HAVE_HDF5
-  if (out)
-    {
-      /* both files are complete in memory before either replaces anything,
-       * so a full disk leaves the previous pair as it was */
-      g_autoptr(GBytes) analysis = build_analysis (out, (ClassRun *) runs->data, runs->len, sp[3], &error);
-      g_autoptr(GBytes) attr = analysis ? build_attribution (attr_path, (ClassRun *) runs->data, runs->len, &error)
-                                        : NULL;
-      g_autoptr(RelAtomicFile) fa = attr ? rel_atomic_file_open (out, &error) : NULL;
-      g_autoptr(RelAtomicFile) fb = fa ? rel_atomic_file_open (attr_path, &error) : NULL;
-      if (fb == NULL
-          || !rel_atomic_file_write (fa, g_bytes_get_data (analysis, NULL), g_bytes_get_size (analysis), &error)
-          || !rel_atomic_file_write (fb, g_bytes_get_data (attr, NULL), g_bytes_get_size (attr), &error)
-          || !rel_atomic_file_commit (g_steal_pointer (&fa), &error)
-          || !rel_atomic_file_commit (g_steal_pointer (&fb), &error))
-        {
-          status = rel_cli_fail (1, "%s", error->message);
-          goto out;
-        }
-    }
+  g_autoptr(GError) error = NULL;
+  GArray *runs = s->runs;
+  /* both files are complete in memory before either replaces anything,
+   * so a full disk leaves the previous pair as it was */
+  g_autoptr(GBytes) analysis = build_analysis (s->out, (ClassRun *) runs->data, runs->len, s->sp[3], &error);
+  g_autoptr(GBytes) attr = analysis ? build_attribution (s->attr_path, (ClassRun *) runs->data, runs->len, &error)
+                                    : NULL;
+  g_autoptr(RelAtomicFile) fa = attr ? rel_atomic_file_open (s->out, &error) : NULL;
+  g_autoptr(RelAtomicFile) fb = fa ? rel_atomic_file_open (s->attr_path, &error) : NULL;
+  if (fb == NULL
+      || !rel_atomic_file_write (fa, g_bytes_get_data (analysis, NULL), g_bytes_get_size (analysis), &error)
+      || !rel_atomic_file_write (fb, g_bytes_get_data (attr, NULL), g_bytes_get_size (attr), &error)
+      || !rel_atomic_file_commit (g_steal_pointer (&fa), &error)
+      || !rel_atomic_file_commit (g_steal_pointer (&fb), &error))
+    return rel_cli_fail (1, "%s", error->message);
 #endif
+  return 0;
+}
 
-  if (json)
+/* --json: one object on stdout, the class's members or "classes". */
+static void
+spray_print_json (const SprayRun *s)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "method");
+  json_builder_add_string_value (b, s->method->name);
+  if (s->runs->len == 1)
+    json_class (b, &g_array_index (s->runs, ClassRun, 0), s->ds, s->layout, s->model);
+  else
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "method");
-      json_builder_add_string_value (b, method->name);
-      if (runs->len == 1)
-        json_class (b, &g_array_index (runs, ClassRun, 0), ds, layout, model);
-      else
+      json_builder_set_member_name (b, "classes");
+      json_builder_begin_array (b);
+      for (guint c = 0; c < s->runs->len; c++)
         {
-          json_builder_set_member_name (b, "classes");
-          json_builder_begin_array (b);
-          for (guint c = 0; c < runs->len; c++)
-            {
-              json_builder_begin_object (b);
-              json_class (b, &g_array_index (runs, ClassRun, c), ds, layout, model);
-              json_builder_end_object (b);
-            }
-          json_builder_end_array (b);
+          json_builder_begin_object (b);
+          json_class (b, &g_array_index (s->runs, ClassRun, c), s->ds, s->layout, s->model);
+          json_builder_end_object (b);
         }
-      json_builder_end_object (b);
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autoptr(JsonNode) root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      g_autofree char *text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
+      json_builder_end_array (b);
     }
+  json_builder_end_object (b);
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
 
-out:
-  if (part_writer)
-    g_bytes_unref (rel_part_writer_finish (part_writer));
-  g_array_unref (runs);
-  for (int s = 0; s < 5; s++)
-    rel_params_free (sp[s]);
-  if (model)
-    rel_model_unref (model);
+static int
+spray_run_steps (SprayRun *s, int argc, char **argv, const RelCliSprayParts *merge, RelCliShard *shard_out)
+{
+  int status;
+  if ((status = spray_parse (s, argc, argv, shard_out)) || (status = spray_check_outputs (s, shard_out))
+      || (status = spray_set_params (s)) || (status = spray_load (s)) || (status = spray_class_runs (s))
+      || (status = spray_shard_setup (s, merge)))
+    return status;
+  int item_base = 0;
+  for (guint c = 0; c < s->runs->len; c++)
+    {
+      ClassRun *cr = &g_array_index (s->runs, ClassRun, c);
+      if ((status = spray_class (s, cr, item_base, merge, shard_out)))
+        return status;
+      item_base += cr->n;
+    }
+  if (s->part_writer)
+    return spray_write_part (s, shard_out);
+  if (s->out && (status = spray_write_h5 (s)))
+    return status;
+  if (s->json)
+    spray_print_json (s);
+  return 0;
+}
+
+int
+rel_cli_spray_run (int argc, char **argv, const RelCliSprayParts *merge, RelCliShard *shard_out)
+{
+  SprayRun s = { 0 };
+  s.runs = g_array_new (FALSE, TRUE, sizeof (ClassRun));
+  g_array_set_clear_func (s.runs, (GDestroyNotify) class_run_clear);
+  int status = spray_run_steps (&s, argc, argv, merge, shard_out);
+  spray_run_clear (&s);
   return status;
 }
 
