@@ -858,54 +858,48 @@ report (const RelClarcRequest *req, const char *stage, double fraction)
     req->progress (stage, fraction, req->progress_data);
 }
 
-RelClarcResult *
-rel_clarc_run (const RelClarcRequest *req, GError **error)
-{
-  RelModel *model = req->model;
-  g_autoptr(RelClarcResult) res = g_new0 (RelClarcResult, 1);
-  int K = rel_model_num_classes (model);
-  double holdout = req->holdout > 0 ? req->holdout : 0.5;
+/* What the stages of one correction share: the request and its four image
+ * sets (clean and artifact, each split into fit and held-out). */
+typedef struct {
+  const RelClarcRequest *req;
+  RelModel *model;
+  int n_classes;
+  double holdout;
   Set fit_clean, hold_clean, fit_art, hold_art;
-  g_autofree gboolean *held = NULL;
-  g_autofree gboolean *held_art = NULL;
-  g_auto(GStrv) layers = NULL;
-  g_autoptr(RelParams) own_params = NULL;
-  const RelParams *mparams = req->method_params;
-  const RelMethodDef *method;
-  g_autoptr(RelCav) best_cav = NULL;
-  int best_value = -1;
-  RelClarcResult *ret = NULL;
+} Clarc;
 
-  set_init (&fit_clean);
-  set_init (&hold_clean);
-  set_init (&fit_art);
-  set_init (&hold_art);
-  if (mparams == NULL)
-    mparams = own_params = rel_params_new (rel_method_lookup (REL_INSPECT_DEFAULT_METHOD));
-  method = rel_params_method (mparams);
-
-  if (req->target < 0 || req->target >= K)
+static gboolean
+check_request (const RelClarcRequest *req, int n_classes, double holdout, GError **error)
+{
+  if (req->target < 0 || req->target >= n_classes)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "class %d is not one of the model's %d outputs",
-                   req->target, K);
-      goto out;
+                   req->target, n_classes);
+      return FALSE;
     }
   if (!(holdout > 0 && holdout < 1))
     {
       g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "the held-out share must lie between 0 and 1, not %g",
                    holdout);
-      goto out;
+      return FALSE;
     }
   if ((req->region == NULL || req->source == NULL || req->source_mask == NULL) && req->artifact_paths == NULL)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
                    "the artifact must be given as a region with a source image or as images that carry it");
-      goto out;
+      return FALSE;
     }
+  return TRUE;
+}
 
-  /* the images: clean ones split in two; the artifact either pasted into
-   * copies of them or read from its own images, split the same way */
-  held = split (req->labels, req->n, holdout);
+/* The images: clean ones split in two; the artifact either pasted into
+ * copies of them or read from its own images, split the same way. */
+static gboolean
+load_images (Clarc *c, GError **error)
+{
+  const RelClarcRequest *req = c->req;
+  g_autofree gboolean *held = split (req->labels, req->n, c->holdout);
+
   for (int i = 0; i < req->n; i++)
     {
       g_autoptr(RelTensor) x = NULL;
@@ -913,9 +907,9 @@ rel_clarc_run (const RelClarcRequest *req, GError **error)
       if (label < 0)
         continue;
       if (cancelled (req->cancel, error))
-        goto out;
-      if ((x = rel_inspect_load (model, req->paths[i], NULL, NULL, error)) == NULL)
-        goto out;
+        return FALSE;
+      if ((x = rel_inspect_load (c->model, req->paths[i], NULL, NULL, error)) == NULL)
+        return FALSE;
       /* every image is kept in memory (twice with pasted copies): refuse
        * before a large data set exhausts it */
       if ((gint64) x->numel * (req->n + req->n_artifact) * (req->artifact_paths ? 1 : 2) > REL_TENSOR_MAX_ELEMENTS)
@@ -924,74 +918,91 @@ rel_clarc_run (const RelClarcRequest *req, GError **error)
                        "%d images of %" G_GINT64_FORMAT " values are too many to correct in memory (at most %"
                        G_GINT64_FORMAT "); give a smaller data set", req->n + req->n_artifact, x->numel,
                        REL_TENSOR_MAX_ELEMENTS / x->numel / (req->artifact_paths ? 1 : 2));
-          goto out;
+          return FALSE;
         }
       if (req->artifact_paths == NULL)
         {
           g_autoptr(RelTensor) t = rel_tensor_copy (x, error);
           if (t == NULL || !rel_region_transplant (t, req->source, req->source_mask, error))
-            goto out;
-          set_add (held[i] ? &hold_art : &fit_art, g_steal_pointer (&t), label, label != req->target);
+            return FALSE;
+          set_add (held[i] ? &c->hold_art : &c->fit_art, g_steal_pointer (&t), label, label != req->target);
         }
-      set_add (held[i] ? &hold_clean : &fit_clean, g_steal_pointer (&x), label, FALSE);
+      set_add (held[i] ? &c->hold_clean : &c->fit_clean, g_steal_pointer (&x), label, FALSE);
       report (req, "loading", (double) (i + 1) / req->n);
     }
   if (req->artifact_paths)
     {
-      held_art = split (req->artifact_labels, req->n_artifact, holdout);
+      g_autofree gboolean *held_art = split (req->artifact_labels, req->n_artifact, c->holdout);
       for (int i = 0; i < req->n_artifact; i++)
         {
           g_autoptr(RelTensor) x = NULL;
           int label = req->artifact_labels[i];
           if (cancelled (req->cancel, error))
-            goto out;
-          if ((x = rel_inspect_load (model, req->artifact_paths[i], NULL, NULL, error)) == NULL)
-            goto out;
-          set_add (held_art[i] ? &hold_art : &fit_art, g_steal_pointer (&x), label, label >= 0 && label != req->target);
+            return FALSE;
+          if ((x = rel_inspect_load (c->model, req->artifact_paths[i], NULL, NULL, error)) == NULL)
+            return FALSE;
+          set_add (held_art[i] ? &c->hold_art : &c->fit_art, g_steal_pointer (&x), label,
+                   label >= 0 && label != req->target);
         }
     }
-  if (SET_N (&fit_clean) < REL_CLARC_MIN_IMAGES || SET_N (&hold_clean) < REL_CLARC_MIN_IMAGES)
+  return TRUE;
+}
+
+static gboolean
+check_set_sizes (const Clarc *c, GError **error)
+{
+  if (SET_N (&c->fit_clean) < REL_CLARC_MIN_IMAGES || SET_N (&c->hold_clean) < REL_CLARC_MIN_IMAGES)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_MISSING,
                    "a correction needs at least %d artifact-free images to fit and %d to hold out; the data set gives %d and %d",
-                   REL_CLARC_MIN_IMAGES, REL_CLARC_MIN_IMAGES, SET_N (&fit_clean), SET_N (&hold_clean));
-      goto out;
+                   REL_CLARC_MIN_IMAGES, REL_CLARC_MIN_IMAGES, SET_N (&c->fit_clean), SET_N (&c->hold_clean));
+      return FALSE;
     }
-  if (SET_N (&fit_art) < REL_CLARC_MIN_IMAGES || SET_N (&hold_art) < REL_CLARC_MIN_IMAGES)
+  if (SET_N (&c->fit_art) < REL_CLARC_MIN_IMAGES || SET_N (&c->hold_art) < REL_CLARC_MIN_IMAGES)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_MISSING,
                    "a direction needs at least %d images with the artifact (%d to fit, %d held out at --holdout %g); "
-                   "there are %d", 2 * REL_CLARC_MIN_IMAGES, REL_CLARC_MIN_IMAGES, REL_CLARC_MIN_IMAGES, holdout,
-                   SET_N (&fit_art) + SET_N (&hold_art));
-      goto out;
+                   "there are %d", 2 * REL_CLARC_MIN_IMAGES, REL_CLARC_MIN_IMAGES, REL_CLARC_MIN_IMAGES, c->holdout,
+                   SET_N (&c->fit_art) + SET_N (&c->hold_art));
+      return FALSE;
     }
-  if (req->artifact_paths == NULL)
-    {
-      /* a flip needs an image that was not the class before the paste */
-      g_autofree int *pc = predictions (model, NULL, &hold_clean, req->cancel, error);
-      if (pc == NULL)
-        goto out;
-      for (int i = 0; i < SET_N (&hold_art); i++)
-        if (pc[i] == req->target)
-          g_array_index (hold_art.cand, gboolean, i) = FALSE;
-    }
-  res->method = req->method;
-  res->kind = req->kind;
-  res->n_fit = SET_N (&fit_clean);
-  res->n_holdout = SET_N (&hold_clean);
-  res->max_logit_difference = NAN;
+  return TRUE;
+}
 
-  report (req, "before", 0);
-  if (!measure (model, NULL, &hold_clean, &hold_art, req->target, req->region && !req->skip_mass ? req->source_mask : NULL,
-                method, mparams, &res->before, req->cancel, error))
-    goto out;
+/* A flip needs an image that was not the class before the paste: pasted
+ * copies of held-out images the model already calls the target are no
+ * candidates. */
+static gboolean
+drop_non_flips (Clarc *c, GError **error)
+{
+  g_autofree int *pc = predictions (c->model, NULL, &c->hold_clean, c->req->cancel, error);
+  if (pc == NULL)
+    return FALSE;
+  for (int i = 0; i < SET_N (&c->hold_art); i++)
+    if (pc[i] == c->req->target)
+      g_array_index (c->hold_art.cand, gboolean, i) = FALSE;
+  return TRUE;
+}
 
-  /* the layers to try */
+/* The mask the relevance mass is measured in, or NULL to skip that measure. */
+static const guint8 *
+mass_mask (const RelClarcRequest *req)
+{
+  return req->region && !req->skip_mass ? req->source_mask : NULL;
+}
+
+/* The layers to try: the one asked for, the head for A-ClArC, else every
+ * image-shaped layer. */
+static char **
+choose_layers (const RelClarcRequest *req, RelModel *model, GError **error)
+{
+  char **layers;
+
   if (req->layer && strcmp (req->layer, "auto") != 0)
     {
       int v = rel_clarc_find_layer (model, req->layer, error);
       if (v < 0)
-        goto out;
+        return NULL;
       layers = g_new0 (char *, 2);
       layers[0] = g_strdup (layer_name (model, v));
     }
@@ -1003,165 +1014,240 @@ rel_clarc_run (const RelClarcRequest *req, GError **error)
       if (n == 0)
         {
           g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "the model has no image-shaped layer");
-          goto out;
+          return NULL;
         }
       layers = g_new0 (char *, 2);
       layers[0] = g_strdup (all[n - 1]);
     }
   else
     layers = rel_clarc_layers (model);
+  return layers;
+}
+
+/* Whether layer @lf beats the best so far @bf: the lowest flip rate at ≤ 1
+ * point of clean accuracy lost; failing that, the least loss. A-ClArC tries
+ * one layer, so any layer wins. */
+static gboolean
+better_layer (const RelClarcFigures *before, const RelClarcLayerFigures *lf, const RelClarcLayerFigures *bf,
+              RelClarcMethod method)
+{
+  gboolean ok_new = before->clean_accuracy - lf->clean_accuracy <= 0.01 + 1e-9;
+  gboolean ok_best = bf && before->clean_accuracy - bf->clean_accuracy <= 0.01 + 1e-9;
+  return bf == NULL || method == REL_CLARC_A
+    || (ok_new && !ok_best) || (ok_new && ok_best && (lf->flip_rate < bf->flip_rate
+                                  || (lf->flip_rate == bf->flip_rate && lf->clean_accuracy > bf->clean_accuracy)))
+    || (!ok_new && !ok_best && lf->clean_accuracy > bf->clean_accuracy);
+}
+
+/* Fits and scores the direction at layer @l of @res, keeping it in @best
+ * (slot @best_l) when it beats the best so far. */
+static gboolean
+try_layer (Clarc *c, RelClarcResult *res, int l, RelCav **best, int *best_l, GError **error)
+{
+  const RelClarcRequest *req = c->req;
+  RelModel *model = c->model;
+  RelClarcLayerFigures *lf = &res->layers[l];
+  int value = rel_clarc_find_layer (model, lf->layer, error), shape[3];
+  g_autofree float *a1 = NULL, *a0 = NULL, *h1 = NULL, *h0 = NULL;
+  g_autoptr(RelCav) cav = NULL;
+  RelClarcFigures fig;
+  g_autoptr(GError) local = NULL;
+
+  lf->cav_accuracy = lf->cav_auc = lf->clean_accuracy = lf->flip_rate = NAN;
+  if (value < 0
+      || (a1 = rel_clarc_activations (model, value, SET_X (&c->fit_art), SET_N (&c->fit_art), shape, req->cancel, &local)) == NULL
+      || (a0 = rel_clarc_activations (model, value, SET_X (&c->fit_clean), SET_N (&c->fit_clean), shape, req->cancel, &local)) == NULL
+      || (h1 = rel_clarc_activations (model, value, SET_X (&c->hold_art), SET_N (&c->hold_art), shape, req->cancel, &local)) == NULL
+      || (h0 = rel_clarc_activations (model, value, SET_X (&c->hold_clean), SET_N (&c->hold_clean), shape, req->cancel, &local)) == NULL
+      || (cav = rel_cav_fit_with (model, value, req->kind, req->fit, shape, a1, SET_N (&c->fit_art), a0,
+                                  SET_N (&c->fit_clean), &local)) == NULL)
+    {
+      /* trying every layer: one too large to keep, or one the artifact
+       * leaves no trace in, is skipped */
+      if (res->n_layers > 1 && local
+          && (local->code == REL_ERROR_TOO_LARGE || local->code == REL_ERROR_FAILED))
+        return TRUE;
+      if (local)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  rel_cav_evaluate (cav, h1, SET_N (&c->hold_art), h0, SET_N (&c->hold_clean));
+  lf->cav_accuracy = cav->accuracy;
+  lf->cav_auc = cav->auc;
+  lf->clean_accuracy = lf->flip_rate = NAN;
+  if (req->method == REL_CLARC_P)
+    {
+      if (!measure (model, cav, &c->hold_clean, &c->hold_art, req->target, NULL, NULL, NULL, &fig, req->cancel, error))
+        return FALSE;
+      lf->clean_accuracy = fig.clean_accuracy;
+      lf->flip_rate = fig.flip_rate;
+    }
+  if (better_layer (&res->before, lf, *best ? &res->layers[*best_l] : NULL, req->method))
+    {
+      g_clear_pointer (best, rel_cav_free);
+      *best = g_steal_pointer (&cav);
+      *best_l = l;
+    }
+  return TRUE;
+}
+
+/* P-ClArC: writes the projection into the graph, then checks the written
+ * graph against the projection computed here on every held-out image. */
+static gboolean
+write_projection (Clarc *c, RelClarcResult *res, const RelCav *cav, GError **error)
+{
+  report (c->req, "writing", 0);
+  if ((res->corrected = rel_clarc_project_model (c->model, cav, error)) == NULL)
+    return FALSE;
+  res->max_logit_difference = 0;
+  for (int pass = 0; pass < 2; pass++)
+    {
+      const Set *s = pass ? &c->hold_art : &c->hold_clean;
+      for (int i = 0; i < SET_N (s); i++)
+        {
+          g_autoptr(RelTensor) ref = rel_clarc_logits (c->model, cav, SET_X (s)[i], error);
+          g_autoptr(RelActivations) acts = ref ? rel_model_forward (res->corrected, SET_X (s)[i], NULL, error) : NULL;
+          RelTensor *z;
+          if (acts == NULL)
+            return FALSE;
+          z = rel_activations_output (acts);
+          for (int64_t k = 0; k < MIN (z->numel, ref->numel); k++)
+            res->max_logit_difference = MAX (res->max_logit_difference,
+                                             fabs ((double) rel_tensor_f32 (z)[k] - rel_tensor_f32 (ref)[k]));
+        }
+    }
+  return TRUE;
+}
+
+/* A-ClArC: fine-tunes the linear layers after the layer on clean and
+ * pasted images alike, labels unchanged. */
+static gboolean
+fine_tune (Clarc *c, RelClarcResult *res, const RelCav *cav, GError **error)
+{
+  const RelClarcRequest *req = c->req;
+  g_autofree guint8 *data = NULL;
+  g_autoptr(RelSampleSet) train = NULL;
+  g_autoptr(GPtrArray) trainable = g_ptr_array_new ();
+  RelTrainOptions opt;
+  RelModel *copy;
+  gsize len;
+  int after;
+
+  if ((data = rel_onnx_export_data (c->model, &len, error)) == NULL
+      || (copy = rel_model_load_from_data (data, len, NULL, error)) == NULL)
+    return FALSE;
+  res->corrected = copy;
+  after = rel_model_value (copy, rel_model_find_value (copy, rel_model_value (c->model, cav->value)->name))->producer;
+  for (int i = after + 1; i < copy->n_nodes; i++)
+    if (rel_node_is (&copy->nodes[i], REL_OP_CONV) || rel_node_is (&copy->nodes[i], REL_OP_GEMM))
+      g_ptr_array_add (trainable, copy->nodes[i].name);
+  g_ptr_array_add (trainable, NULL);
+  if (trainable->len == 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
+                   "no Conv or Gemm layer after %s to fine-tune", cav->layer);
+      return FALSE;
+    }
+  if ((train = sample_set (copy, &c->fit_clean, &c->fit_art, c->n_classes, error)) == NULL)
+    return FALSE;
+  rel_train_options_init (&opt);
+  opt.epochs = req->epochs > 0 ? req->epochs : 5;
+  opt.batch = 32;
+  opt.lr = 1e-3;
+  opt.seed = req->seed;
+  opt.trainable = (const char *const *) trainable->pdata;
+  report (req, "training", 0);
+  if (!rel_train (copy, train, NULL, &opt, NULL, NULL, req->cancel, error))
+    return FALSE;
+  g_hash_table_insert (copy->metadata, g_strdup ("clarc.method"), g_strdup ("a-clarc"));
+  g_hash_table_insert (copy->metadata, g_strdup ("clarc.layer"), g_strdup (cav->layer));
+  return TRUE;
+}
+
+/* The stages after the images are in: before, a direction per layer, the
+ * correction with the best one, after. */
+static RelClarcResult *
+correct (Clarc *c, const RelMethodDef *method, const RelParams *mparams, GError **error)
+{
+  const RelClarcRequest *req = c->req;
+  g_autoptr(RelClarcResult) res = g_new0 (RelClarcResult, 1);
+  g_auto(GStrv) layers = NULL;
+  g_autoptr(RelCav) best_cav = NULL;
+  int best_l = -1;
+
+  res->method = req->method;
+  res->kind = req->kind;
+  res->n_fit = SET_N (&c->fit_clean);
+  res->n_holdout = SET_N (&c->hold_clean);
+  res->max_logit_difference = NAN;
+
+  report (req, "before", 0);
+  if (!measure (c->model, NULL, &c->hold_clean, &c->hold_art, req->target, mass_mask (req),
+                method, mparams, &res->before, req->cancel, error))
+    return NULL;
+
+  if ((layers = choose_layers (req, c->model, error)) == NULL)
+    return NULL;
   res->n_layers = (int) g_strv_length (layers);
   res->layers = g_new0 (RelClarcLayerFigures, MAX (res->n_layers, 1));
   if (res->n_layers == 0)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "the model has no image-shaped layer to correct at");
-      goto out;
+      return NULL;
     }
-
   for (int l = 0; l < res->n_layers; l++)
     {
-      int value = rel_clarc_find_layer (model, layers[l], error), shape[3];
-      g_autofree float *a1 = NULL, *a0 = NULL, *h1 = NULL, *h0 = NULL;
-      g_autoptr(RelCav) cav = NULL;
-      RelClarcLayerFigures *lf = &res->layers[l];
-      RelClarcFigures fig;
-
-      g_autoptr(GError) local = NULL;
-
       report (req, layers[l], (double) l / res->n_layers);
-      lf->layer = g_strdup (layers[l]);
-      lf->cav_accuracy = lf->cav_auc = lf->clean_accuracy = lf->flip_rate = NAN;
-      if (value < 0
-          || (a1 = rel_clarc_activations (model, value, SET_X (&fit_art), SET_N (&fit_art), shape, req->cancel, &local)) == NULL
-          || (a0 = rel_clarc_activations (model, value, SET_X (&fit_clean), SET_N (&fit_clean), shape, req->cancel, &local)) == NULL
-          || (h1 = rel_clarc_activations (model, value, SET_X (&hold_art), SET_N (&hold_art), shape, req->cancel, &local)) == NULL
-          || (h0 = rel_clarc_activations (model, value, SET_X (&hold_clean), SET_N (&hold_clean), shape, req->cancel, &local)) == NULL
-          || (cav = rel_cav_fit_with (model, value, req->kind, req->fit, shape, a1, SET_N (&fit_art), a0,
-                                        SET_N (&fit_clean), &local)) == NULL)
-        {
-          /* trying every layer: one too large to keep, or one the artifact
-           * leaves no trace in, is skipped */
-          if (res->n_layers > 1 && local
-              && (local->code == REL_ERROR_TOO_LARGE || local->code == REL_ERROR_FAILED))
-            continue;
-          if (local)
-            g_propagate_error (error, g_steal_pointer (&local));
-          goto out;
-        }
-      rel_cav_evaluate (cav, h1, SET_N (&hold_art), h0, SET_N (&hold_clean));
-      lf->cav_accuracy = cav->accuracy;
-      lf->cav_auc = cav->auc;
-      lf->clean_accuracy = lf->flip_rate = NAN;
-      if (req->method == REL_CLARC_P)
-        {
-          if (!measure (model, cav, &hold_clean, &hold_art, req->target, NULL, NULL, NULL, &fig, req->cancel, error))
-            goto out;
-          lf->clean_accuracy = fig.clean_accuracy;
-          lf->flip_rate = fig.flip_rate;
-        }
-      /* the lowest flip rate at ≤ 1 point of clean accuracy lost; failing that, the least loss */
-      {
-        gboolean ok_new = res->before.clean_accuracy - lf->clean_accuracy <= 0.01 + 1e-9;
-        RelClarcLayerFigures *bf = best_cav ? &res->layers[best_value] : NULL;
-        gboolean ok_best = bf && res->before.clean_accuracy - bf->clean_accuracy <= 0.01 + 1e-9;
-        gboolean better = bf == NULL || req->method == REL_CLARC_A
-          || (ok_new && !ok_best) || (ok_new && ok_best && (lf->flip_rate < bf->flip_rate
-                                        || (lf->flip_rate == bf->flip_rate && lf->clean_accuracy > bf->clean_accuracy)))
-          || (!ok_new && !ok_best && lf->clean_accuracy > bf->clean_accuracy);
-        if (better)
-          {
-            g_clear_pointer (&best_cav, rel_cav_free);
-            best_cav = g_steal_pointer (&cav);
-            best_value = l;
-          }
-      }
+      res->layers[l].layer = g_strdup (layers[l]);
+      if (!try_layer (c, res, l, &best_cav, &best_l, error))
+        return NULL;
     }
   if (best_cav == NULL)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_FAILED,
                    "no layer gives a direction: each was too large to keep or showed no difference");
-      goto out;
+      return NULL;
     }
   res->layer = g_strdup (best_cav->layer);
   res->cav_accuracy = best_cav->accuracy;
   res->cav_auc = best_cav->auc;
 
-  if (req->method == REL_CLARC_P)
-    {
-      report (req, "writing", 0);
-      if ((res->corrected = rel_clarc_project_model (model, best_cav, error)) == NULL)
-        goto out;
-      /* the written graph against the projection computed here */
-      res->max_logit_difference = 0;
-      for (int pass = 0; pass < 2; pass++)
-        {
-          const Set *s = pass ? &hold_art : &hold_clean;
-          for (int i = 0; i < SET_N (s); i++)
-            {
-              g_autoptr(RelTensor) ref = rel_clarc_logits (model, best_cav, SET_X (s)[i], error);
-              g_autoptr(RelActivations) acts = ref ? rel_model_forward (res->corrected, SET_X (s)[i], NULL, error) : NULL;
-              RelTensor *z;
-              if (acts == NULL)
-                goto out;
-              z = rel_activations_output (acts);
-              for (int64_t k = 0; k < MIN (z->numel, ref->numel); k++)
-                res->max_logit_difference = MAX (res->max_logit_difference,
-                                                 fabs ((double) rel_tensor_f32 (z)[k] - rel_tensor_f32 (ref)[k]));
-            }
-        }
-    }
-  else
-    {
-      /* A-ClArC: fine-tune the linear layers after the layer on clean and
-       * pasted images alike, labels unchanged */
-      g_autofree guint8 *data = NULL;
-      g_autoptr(RelSampleSet) train = NULL;
-      g_autoptr(GPtrArray) trainable = g_ptr_array_new ();
-      RelTrainOptions opt;
-      RelModel *copy;
-      gsize len;
-      int after;
-
-      if ((data = rel_onnx_export_data (model, &len, error)) == NULL
-          || (copy = rel_model_load_from_data (data, len, NULL, error)) == NULL)
-        goto out;
-      res->corrected = copy;
-      after = rel_model_value (copy, rel_model_find_value (copy, rel_model_value (model, best_cav->value)->name))->producer;
-      for (int i = after + 1; i < copy->n_nodes; i++)
-        if (rel_node_is (&copy->nodes[i], REL_OP_CONV) || rel_node_is (&copy->nodes[i], REL_OP_GEMM))
-          g_ptr_array_add (trainable, copy->nodes[i].name);
-      g_ptr_array_add (trainable, NULL);
-      if (trainable->len == 1)
-        {
-          g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
-                       "no Conv or Gemm layer after %s to fine-tune", best_cav->layer);
-          goto out;
-        }
-      if ((train = sample_set (copy, &fit_clean, &fit_art, K, error)) == NULL)
-        goto out;
-      rel_train_options_init (&opt);
-      opt.epochs = req->epochs > 0 ? req->epochs : 5;
-      opt.batch = 32;
-      opt.lr = 1e-3;
-      opt.seed = req->seed;
-      opt.trainable = (const char *const *) trainable->pdata;
-      report (req, "training", 0);
-      if (!rel_train (copy, train, NULL, &opt, NULL, NULL, req->cancel, error))
-        goto out;
-      g_hash_table_insert (copy->metadata, g_strdup ("clarc.method"), g_strdup ("a-clarc"));
-      g_hash_table_insert (copy->metadata, g_strdup ("clarc.layer"), g_strdup (best_cav->layer));
-    }
+  if (req->method == REL_CLARC_P ? !write_projection (c, res, best_cav, error) : !fine_tune (c, res, best_cav, error))
+    return NULL;
 
   report (req, "after", 0);
-  if (!measure (res->corrected, NULL, &hold_clean, &hold_art, req->target, req->region && !req->skip_mass ? req->source_mask : NULL,
+  if (!measure (res->corrected, NULL, &c->hold_clean, &c->hold_art, req->target, mass_mask (req),
                 method, mparams, &res->after, req->cancel, error))
-    goto out;
-  ret = g_steal_pointer (&res);
+    return NULL;
+  return g_steal_pointer (&res);
+}
 
-out:
-  set_clear (&fit_clean);
-  set_clear (&hold_clean);
-  set_clear (&fit_art);
-  set_clear (&hold_art);
+RelClarcResult *
+rel_clarc_run (const RelClarcRequest *req, GError **error)
+{
+  Clarc c = { .req = req, .model = req->model };
+  g_autoptr(RelParams) own_params = NULL;
+  const RelParams *mparams = req->method_params;
+  RelClarcResult *ret = NULL;
+
+  c.n_classes = rel_model_num_classes (req->model);
+  c.holdout = req->holdout > 0 ? req->holdout : 0.5;
+  set_init (&c.fit_clean);
+  set_init (&c.hold_clean);
+  set_init (&c.fit_art);
+  set_init (&c.hold_art);
+  if (mparams == NULL)
+    mparams = own_params = rel_params_new (rel_method_lookup (REL_INSPECT_DEFAULT_METHOD));
+
+  if (check_request (req, c.n_classes, c.holdout, error)
+      && load_images (&c, error)
+      && check_set_sizes (&c, error)
+      && (req->artifact_paths != NULL || drop_non_flips (&c, error)))
+    ret = correct (&c, rel_params_method (mparams), mparams, error);
+
+  set_clear (&c.fit_clean);
+  set_clear (&c.hold_clean);
+  set_clear (&c.fit_art);
+  set_clear (&c.hold_art);
   return ret;
 }
