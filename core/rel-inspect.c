@@ -235,6 +235,230 @@ class_name (RelModel *model, int c, char buf[16])
   return buf;
 }
 
+/* The running sums over the images, for the overall figures. */
+typedef struct {
+  double area, mass, rank, delta;
+  int mass_n, acc_before, acc_after, flips, cand;
+} InspectSums;
+
+static gboolean
+check_request (const RelInspectRequest *req, int n_classes, GError **error)
+{
+  if (n_classes < 1 || req->target < 0 || req->target >= n_classes)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "class %d is not one of the model's %d outputs", req->target, n_classes);
+      return FALSE;
+    }
+  if (req->region == NULL)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "no region given");
+      return FALSE;
+    }
+  if (req->mode == REL_INSPECT_TRANSPLANT && (req->source == NULL || req->source_mask == NULL))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "a transplant needs a source image");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Which images take part: remove works on the class, transplant on the
+ * others (with a known class), mass on all (those not predicted as the
+ * class are dropped after the forward pass). */
+static gboolean
+takes_part (const RelInspectRequest *req, int label)
+{
+  return req->mode == REL_INSPECT_MASS
+    || (req->mode == REL_INSPECT_REMOVE && label == req->target)
+    || (req->mode == REL_INSPECT_TRANSPLANT && label >= 0 && label != req->target);
+}
+
+/* Mass mode: the share of the target's relevance inside the region, for an
+ * image the model predicts as the target. */
+static gboolean
+score_mass (const RelInspectRequest *req, const RelMethodDef *method, const RelParams *params, RelTensor *x,
+            const guint8 *mask, RelInspectImage *im, RelInspectResult *res, InspectSums *sums, GError **error)
+{
+  g_autoptr(RelExplanation) e = NULL;
+  RelExplainRequest er = { 0 };
+  RelRegionScore s;
+
+  if (im->predicted_before != req->target)
+    return TRUE;
+  er.model = req->model;
+  er.input = x;
+  er.target.kind = REL_TARGET_CLASS;
+  er.target.a = req->target;
+  er.params = (RelParams *) params;
+  er.cancel = req->cancel;
+  if ((e = rel_explain (method, &er, error)) == NULL)
+    return FALSE;
+  s = rel_region_score (rel_tensor_f32 (e->relevance), (int) e->relevance->shape[1],
+                        (int) e->relevance->shape[2], (int) e->relevance->shape[3], mask);
+  im->mass = s.mass;
+  im->rank = s.rank;
+  sums->area += s.area;
+  if (isfinite (s.mass))
+    {
+      sums->mass += s.mass;
+      sums->rank += s.rank;
+      sums->mass_n++;
+    }
+  res->images[res->n_images++] = *im;
+  return TRUE;
+}
+
+/* Remove mode: the prediction once the region is filled. */
+static gboolean
+score_remove (const RelInspectRequest *req, RelTensor *x, const guint8 *mask, RelInspectImage *im,
+              RelInspectResult *res, InspectSums *sums, GError **error)
+{
+  RelModel *model = req->model;
+
+  if (!rel_region_fill (x, mask, req->fill, &model->preprocess, error)
+      || !predict (model, x, req->target, &im->predicted_after, &im->probability_after, error))
+    return FALSE;
+  sums->acc_before += im->predicted_before == im->label;
+  sums->acc_after += im->predicted_after == im->label;
+  sums->delta += im->probability_after - im->probability_before;
+  res->images[res->n_images++] = *im;
+  return TRUE;
+}
+
+/* Transplant mode: the prediction once the source's region is pasted in
+ * (at a random place when asked), and whether that flips it to the target. */
+static gboolean
+score_transplant (const RelInspectRequest *req, int i, RelTensor *x, RelInspectImage *im,
+                  RelInspectResult *res, InspectSums *sums, GError **error)
+{
+  int dx = 0, dy = 0;
+
+  if (x->shape[2] != req->source->shape[2] || x->shape[3] != req->source->shape[3])
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s: its input size differs from the source's",
+                   req->paths[i]);
+      return FALSE;
+    }
+  if (req->random_place)
+    rel_region_random_shift (req->source_mask, (int) x->shape[2], (int) x->shape[3],
+                             req->seed * 0x100000001b3ull + (guint64) i, &dx, &dy);
+  if (!rel_region_transplant_at (x, req->source, req->source_mask, dx, dy, error)
+      || !predict (req->model, x, req->target, &im->predicted_after, &im->probability_after, error))
+    return FALSE;
+  sums->delta += im->probability_after - im->probability_before;
+  if (im->predicted_before != req->target)
+    {
+      sums->cand++;
+      sums->flips += im->predicted_after == req->target;
+    }
+  res->images[res->n_images++] = *im;
+  return TRUE;
+}
+
+/* Loads image @i (with the region's mask unless transplanting), predicts it
+ * and measures it in the request's mode. */
+static gboolean
+inspect_image (const RelInspectRequest *req, const RelMethodDef *method, const RelParams *params, int i,
+               RelInspectResult *res, InspectSums *sums, GError **error)
+{
+  RelModel *model = req->model;
+  g_autoptr(RelTensor) x = NULL;
+  g_autofree guint8 *mask = NULL;
+  RelInspectImage im = { i, req->labels[i], -1, -1, NAN, NAN, NAN, NAN };
+
+  if (cancelled (req->cancel, error))
+    return FALSE;
+  x = rel_inspect_load (model, req->paths[i], req->mode == REL_INSPECT_TRANSPLANT ? NULL : req->region,
+                        req->mode == REL_INSPECT_TRANSPLANT ? NULL : &mask, error);
+  if (x == NULL || !predict (model, x, req->target, &im.predicted_before, &im.probability_before, error))
+    return FALSE;
+  switch (req->mode)
+    {
+    case REL_INSPECT_MASS:
+      return score_mass (req, method, params, x, mask, &im, res, sums, error);
+    case REL_INSPECT_REMOVE:
+      return score_remove (req, x, mask, &im, res, sums, error);
+    case REL_INSPECT_TRANSPLANT:
+      return score_transplant (req, i, x, &im, res, sums, error);
+    }
+  return TRUE;
+}
+
+static void
+summarize (const RelInspectRequest *req, RelInspectResult *res, const InspectSums *sums)
+{
+  res->relevance_mass = res->rank_accuracy = res->area_fraction = NAN;
+  res->accuracy_before = res->accuracy_after = res->mean_delta_probability = res->flip_rate = NAN;
+  res->flip_candidates = sums->cand;
+  if (req->mode == REL_INSPECT_MASS)
+    {
+      res->relevance_mass = sums->mass / sums->mass_n;
+      res->rank_accuracy = sums->rank / sums->mass_n;
+      res->area_fraction = sums->area / res->n_images;
+    }
+  else if (res->n_images > 0)
+    {
+      res->mean_delta_probability = sums->delta / res->n_images;
+      if (req->mode == REL_INSPECT_REMOVE)
+        {
+          res->accuracy_before = (double) sums->acc_before / res->n_images;
+          res->accuracy_after = (double) sums->acc_after / res->n_images;
+        }
+      else
+        res->flip_rate = sums->cand ? (double) sums->flips / sums->cand : NAN;
+    }
+}
+
+/* The same figures per true class; a class without images keeps NaN. */
+static void
+summarize_class (const RelInspectRequest *req, RelInspectResult *res, int c)
+{
+  RelInspectClass *pc = &res->per_class[c];
+  double m = 0, r = 0, d = 0;
+  int nm = 0, ab = 0, aa = 0, fl = 0, ca = 0;
+
+  for (int i = 0; i < res->n_images; i++)
+    {
+      const RelInspectImage *im = &res->images[i];
+      if (im->label != c)
+        continue;
+      pc->images++;
+      if (isfinite (im->mass))
+        {
+          m += im->mass;
+          r += im->rank;
+          nm++;
+        }
+      d += im->probability_after - im->probability_before;
+      ab += im->predicted_before == c;
+      aa += im->predicted_after == c;
+      if (im->predicted_before != req->target)
+        {
+          ca++;
+          fl += im->predicted_after == req->target;
+        }
+    }
+  if (pc->images == 0)
+    return;
+  if (nm)
+    {
+      pc->mass = m / nm;
+      pc->rank = r / nm;
+    }
+  if (req->mode != REL_INSPECT_MASS)
+    {
+      pc->mean_delta_probability = d / pc->images;
+      pc->accuracy_before = (double) ab / pc->images;
+      pc->accuracy_after = (double) aa / pc->images;
+    }
+  if (req->mode == REL_INSPECT_TRANSPLANT)
+    {
+      pc->flip_candidates = ca;
+      pc->flip_rate = ca ? (double) fl / ca : NAN;
+    }
+}
+
 RelInspectResult *
 rel_inspect_run (const RelInspectRequest *req, GError **error)
 {
@@ -243,26 +467,11 @@ rel_inspect_run (const RelInspectRequest *req, GError **error)
   int K = rel_model_num_classes (model), n_sel = 0, done = 0;
   g_autoptr(RelParams) own_params = NULL;
   const RelMethodDef *method = NULL;
-  double area_sum = 0, mass_sum = 0, rank_sum = 0, delta_sum = 0;
-  int mass_n = 0, acc_b = 0, acc_a = 0, flips = 0, cand = 0;
+  InspectSums sums = { 0 };
   char buf[16];
 
-  if (K < 1 || req->target < 0 || req->target >= K)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
-                   "class %d is not one of the model's %d outputs", req->target, K);
-      return NULL;
-    }
-  if (req->region == NULL)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "no region given");
-      return NULL;
-    }
-  if (req->mode == REL_INSPECT_TRANSPLANT && (req->source == NULL || req->source_mask == NULL))
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "a transplant needs a source image");
-      return NULL;
-    }
+  if (!check_request (req, K, error))
+    return NULL;
   if (req->mode == REL_INSPECT_MASS)
     {
       if (req->method_params)
@@ -285,13 +494,8 @@ rel_inspect_run (const RelInspectRequest *req, GError **error)
       pc->mean_delta_probability = NAN;
     }
 
-  /* which images take part: remove works on the class, transplant on the
-   * others (with a known class), mass on what is predicted as the class
-   * (decided after the forward pass) */
   for (int i = 0; i < req->n; i++)
-    if (req->mode == REL_INSPECT_MASS || (req->mode == REL_INSPECT_REMOVE && req->labels[i] == req->target)
-        || (req->mode == REL_INSPECT_TRANSPLANT && req->labels[i] >= 0 && req->labels[i] != req->target))
-      n_sel++;
+    n_sel += takes_part (req, req->labels[i]);
   if (n_sel == 0)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_MISSING,
@@ -304,167 +508,25 @@ rel_inspect_run (const RelInspectRequest *req, GError **error)
 
   for (int i = 0; i < req->n; i++)
     {
-      g_autoptr(RelTensor) x = NULL;
-      g_autofree guint8 *mask = NULL;
-      RelInspectImage im = { i, req->labels[i], -1, -1, NAN, NAN, NAN, NAN };
-      int label = req->labels[i];
-      gboolean take = req->mode == REL_INSPECT_MASS
-        || (req->mode == REL_INSPECT_REMOVE && label == req->target)
-        || (req->mode == REL_INSPECT_TRANSPLANT && label >= 0 && label != req->target);
-
-      if (!take)
+      if (!takes_part (req, req->labels[i]))
         continue;
-      if (cancelled (req->cancel, error))
+      if (!inspect_image (req, method, req->method_params ? req->method_params : own_params, i, res, &sums, error))
         return NULL;
-      x = rel_inspect_load (model, req->paths[i], req->mode == REL_INSPECT_TRANSPLANT ? NULL : req->region,
-                            req->mode == REL_INSPECT_TRANSPLANT ? NULL : &mask, error);
-      if (x == NULL || !predict (model, x, req->target, &im.predicted_before, &im.probability_before, error))
-        return NULL;
-      switch (req->mode)
-        {
-        case REL_INSPECT_MASS:
-          {
-            g_autoptr(RelExplanation) e = NULL;
-            RelExplainRequest er = { 0 };
-            RelRegionScore s;
-            if (im.predicted_before != req->target)
-              break;
-            er.model = model;
-            er.input = x;
-            er.target.kind = REL_TARGET_CLASS;
-            er.target.a = req->target;
-            er.params = (RelParams *) (req->method_params ? req->method_params : own_params);
-            er.cancel = req->cancel;
-            if ((e = rel_explain (method, &er, error)) == NULL)
-              return NULL;
-            s = rel_region_score (rel_tensor_f32 (e->relevance), (int) e->relevance->shape[1],
-                                  (int) e->relevance->shape[2], (int) e->relevance->shape[3], mask);
-            im.mass = s.mass;
-            im.rank = s.rank;
-            area_sum += s.area;
-            if (isfinite (s.mass))
-              {
-                mass_sum += s.mass;
-                rank_sum += s.rank;
-                mass_n++;
-              }
-            res->images[res->n_images++] = im;
-            break;
-          }
-        case REL_INSPECT_REMOVE:
-          if (!rel_region_fill (x, mask, req->fill, &model->preprocess, error)
-              || !predict (model, x, req->target, &im.predicted_after, &im.probability_after, error))
-            return NULL;
-          acc_b += im.predicted_before == label;
-          acc_a += im.predicted_after == label;
-          delta_sum += im.probability_after - im.probability_before;
-          res->images[res->n_images++] = im;
-          break;
-        case REL_INSPECT_TRANSPLANT:
-          if (x->shape[2] != req->source->shape[2] || x->shape[3] != req->source->shape[3])
-            {
-              g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s: its input size differs from the source's",
-                           req->paths[i]);
-              return NULL;
-            }
-          {
-            int dx = 0, dy = 0;
-            if (req->random_place)
-              rel_region_random_shift (req->source_mask, (int) x->shape[2], (int) x->shape[3],
-                                       req->seed * 0x100000001b3ull + (guint64) i, &dx, &dy);
-            if (!rel_region_transplant_at (x, req->source, req->source_mask, dx, dy, error))
-              return NULL;
-          }
-          if (!predict (model, x, req->target, &im.predicted_after, &im.probability_after, error))
-            return NULL;
-          delta_sum += im.probability_after - im.probability_before;
-          if (im.predicted_before != req->target)
-            {
-              cand++;
-              flips += im.predicted_after == req->target;
-            }
-          res->images[res->n_images++] = im;
-          break;
-        }
       done++;
       if (req->progress)
         req->progress ((double) done / n_sel, req->progress_data);
     }
 
-  if (req->mode == REL_INSPECT_MASS && mass_n == 0)
+  if (req->mode == REL_INSPECT_MASS && sums.mass_n == 0)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_MISSING,
                    "the model predicts class %s for none of the %d images (or its relevance there is never positive)",
                    class_name (model, req->target, buf), req->n);
       return NULL;
     }
-
-  /* summaries, overall and per true class */
-  res->relevance_mass = res->rank_accuracy = res->area_fraction = NAN;
-  res->accuracy_before = res->accuracy_after = res->mean_delta_probability = res->flip_rate = NAN;
-  res->flip_candidates = cand;
-  if (req->mode == REL_INSPECT_MASS)
-    {
-      res->relevance_mass = mass_sum / mass_n;
-      res->rank_accuracy = rank_sum / mass_n;
-      res->area_fraction = area_sum / res->n_images;
-    }
-  else if (res->n_images > 0)
-    {
-      res->mean_delta_probability = delta_sum / res->n_images;
-      if (req->mode == REL_INSPECT_REMOVE)
-        {
-          res->accuracy_before = (double) acc_b / res->n_images;
-          res->accuracy_after = (double) acc_a / res->n_images;
-        }
-      else
-        res->flip_rate = cand ? (double) flips / cand : NAN;
-    }
+  summarize (req, res, &sums);
   for (int c = 0; c < K; c++)
-    {
-      RelInspectClass *pc = &res->per_class[c];
-      double m = 0, r = 0, d = 0;
-      int nm = 0, ab = 0, aa = 0, fl = 0, ca = 0;
-      for (int i = 0; i < res->n_images; i++)
-        {
-          const RelInspectImage *im = &res->images[i];
-          if (im->label != c)
-            continue;
-          pc->images++;
-          if (isfinite (im->mass))
-            {
-              m += im->mass;
-              r += im->rank;
-              nm++;
-            }
-          d += im->probability_after - im->probability_before;
-          ab += im->predicted_before == c;
-          aa += im->predicted_after == c;
-          if (im->predicted_before != req->target)
-            {
-              ca++;
-              fl += im->predicted_after == req->target;
-            }
-        }
-      if (pc->images == 0)
-        continue;
-      if (nm)
-        {
-          pc->mass = m / nm;
-          pc->rank = r / nm;
-        }
-      if (req->mode != REL_INSPECT_MASS)
-        {
-          pc->mean_delta_probability = d / pc->images;
-          pc->accuracy_before = (double) ab / pc->images;
-          pc->accuracy_after = (double) aa / pc->images;
-        }
-      if (req->mode == REL_INSPECT_TRANSPLANT)
-        {
-          pc->flip_candidates = ca;
-          pc->flip_rate = ca ? (double) fl / ca : NAN;
-        }
-    }
+    summarize_class (req, res, c);
   return g_steal_pointer (&res);
 }
 
