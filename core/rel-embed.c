@@ -493,32 +493,11 @@ tsne_chunk_repulse (gpointer data)
   return NULL;
 }
 
-gboolean
-rel_spray_tsne (const float *x, int n, int d, const RelParams *params, float *y,
-                volatile gint *cancel, RelSprayProgress progress, gpointer progress_data,
-                GError **error)
+/* P_j|i over each point's k nearest: per point, a bisection on the Gaussian's
+ * precision until the entropy matches log(perplexity). */
+static void
+tsne_conditional_p (const float *dist2, int n, int k, double perplexity, float *pc)
 {
-  g_autoptr(RelParams) defaults = NULL;
-  if (params == NULL)
-    params = defaults = rel_params_new (&tsne_def);
-  double perplexity = rel_params_get_float (params, "perplexity");
-  int iterations = rel_params_get_int (params, "iterations");
-  double theta = rel_params_get_float (params, "theta");
-  guint64 seed = (guint64) rel_params_get_int (params, "seed");
-  if (n < 4)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "t-SNE needs at least 4 points");
-      return FALSE;
-    }
-  perplexity = MIN (perplexity, (n - 1) / 3.0);
-  int k = MIN (n - 1, (int) (3 * perplexity + 1));
-  g_autofree int *idx = g_new (int, (gsize) n * k);
-  g_autofree float *dist2 = g_new (float, (gsize) n * k);
-  if (!rel_spray_knn (x, n, d, k, idx, dist2, cancel, NULL, NULL, error))
-    return FALSE;
-
-  /* conditional probabilities with the entropy matching log(perplexity) */
-  g_autofree float *pc = g_new (float, (gsize) n * k);
   double target = log (perplexity);
   for (int i = 0; i < n; i++)
     {
@@ -553,8 +532,29 @@ rel_spray_tsne (const float *x, int n, int d, const RelParams *params, float *y,
             }
         }
     }
-  /* symmetric P = (P_j|i + P_i|j) / 2n as CSR */
-  g_autofree int *rowptr = g_new0 (int, n + 1);
+}
+
+/* The symmetric affinities P = (P_j|i + P_i|j) / 2n as CSR rows: row i holds
+ * p_ij at col[rowptr[i] .. rowptr[i + 1]). */
+typedef struct {
+  int   *rowptr, *col;
+  float *val;
+} TsneAffinity;
+
+static void
+tsne_affinity_clear (TsneAffinity *p)
+{
+  g_clear_pointer (&p->rowptr, g_free);
+  g_clear_pointer (&p->col, g_free);
+  g_clear_pointer (&p->val, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TsneAffinity, tsne_affinity_clear)
+
+static void
+tsne_affinity_init (TsneAffinity *p, const int *idx, const float *pc, int n, int k)
+{
+  int *rowptr = p->rowptr = g_new0 (int, n + 1);
   g_autofree int *cnt = g_new0 (int, n);
   for (int i = 0; i < n; i++)
     for (int q = 0; q < k; q++)
@@ -564,17 +564,126 @@ rel_spray_tsne (const float *x, int n, int d, const RelParams *params, float *y,
       }
   for (int i = 0; i < n; i++)
     rowptr[i + 1] += rowptr[i];
-  g_autofree int *col = g_new (int, rowptr[n]);
-  g_autofree float *val = g_new (float, rowptr[n]);
+  int *col = p->col = g_new (int, rowptr[n]);
+  float *val = p->val = g_new (float, rowptr[n]);
   for (int i = 0; i < n; i++)
     for (int q = 0; q < k; q++)
       {
         int j = idx[(gsize) i * k + q];
-        float p = pc[(gsize) i * k + q] / (2.0f * n);
-        col[rowptr[i] + cnt[i]] = j; val[rowptr[i] + cnt[i]++] = p;
-        col[rowptr[j] + cnt[j]] = i; val[rowptr[j] + cnt[j]++] = p;
+        float p_ij = pc[(gsize) i * k + q] / (2.0f * n);
+        col[rowptr[i] + cnt[i]] = j; val[rowptr[i] + cnt[i]++] = p_ij;
+        col[rowptr[j] + cnt[j]] = i; val[rowptr[j] + cnt[j]++] = p_ij;
       }
   /* (duplicates of mutual pairs simply add up: the same sum as merging them) */
+}
+
+/* Rebuilds the Barnes–Hut tree over the current positions; the tree reads
+ * them as floats (yf), which the gradient then uses as well. */
+static void
+tsne_build_tree (QTree *tree, const double *yy, float *yf, int n)
+{
+  double minx = INFINITY, maxx = -INFINITY, miny = INFINITY, maxy = -INFINITY;
+  for (int i = 0; i < n; i++)
+    {
+      yf[2 * i] = (float) yy[2 * i];
+      yf[2 * i + 1] = (float) yy[2 * i + 1];
+      minx = MIN (minx, yf[2 * i]); maxx = MAX (maxx, yf[2 * i]);
+      miny = MIN (miny, yf[2 * i + 1]); maxy = MAX (maxy, yf[2 * i + 1]);
+    }
+  g_array_set_size (tree->nodes, 0);
+  double hw = MAX (maxx - minx, maxy - miny) / 2 * 1.0001 + 1e-9;
+  qtree_new_node (tree, (minx + maxx) / 2, (miny + maxy) / 2, hw);
+  for (int i = 0; i < n; i++)
+    qtree_insert (tree, 0, i, 0);
+}
+
+/* The gradient of KL(P‖Q), P exaggerated by exag: the repulsion from the
+ * tree, then the attraction along P's sparse rows. */
+static void
+tsne_gradient (const QTree *tree, const TsneAffinity *p, const float *yf, int n, double theta,
+               double exag, int n_threads, double *grad)
+{
+  const int *rowptr = p->rowptr, *col = p->col;
+  const float *val = p->val;
+  /* the repulsion dominates (~70 %); the tree is read-only here, so the
+   * points are split between the core's threads */
+  double zsum = 0;
+  TsneChunk chunks[8];
+  GThread *threads[8] = { NULL };
+  for (int t = 0; t < n_threads; t++)
+    {
+      chunks[t] = (TsneChunk) { tree, rowptr, col, val, yf, grad, theta * theta, 0,
+                                (int) ((gint64) n * t / n_threads), (int) ((gint64) n * (t + 1) / n_threads) };
+      if (t > 0)
+        threads[t] = g_thread_try_new ("tsne", tsne_chunk_repulse, &chunks[t], NULL);
+      if (threads[t] == NULL)
+        tsne_chunk_repulse (&chunks[t]);
+    }
+  for (int t = 0; t < n_threads; t++)
+    {
+      if (threads[t])
+        g_thread_join (threads[t]);
+      zsum += chunks[t].zsum;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      double ax = 0, ay = 0;
+      for (int q = rowptr[i]; q < rowptr[i + 1]; q++)
+        {
+          int j = col[q];
+          double dx = yf[2 * i] - yf[2 * j], dy = yf[2 * i + 1] - yf[2 * j + 1];
+          double qij = 1.0 / (1.0 + dx * dx + dy * dy);
+          ax += val[q] * qij * dx;
+          ay += val[q] * qij * dy;
+        }
+      grad[2 * i] = 4 * (exag * ax + grad[2 * i] / zsum);
+      grad[2 * i + 1] = 4 * (exag * ay + grad[2 * i + 1] / zsum);
+    }
+}
+
+/* One descent step with momentum and per-coordinate gains (grown while the
+ * gradient keeps its sign against the last update, shrunk otherwise). */
+static void
+tsne_step (double *yy, double *upd, double *gains, const double *grad, gsize len,
+           double momentum, double lr)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      gains[i] = (grad[i] > 0) != (upd[i] > 0) ? gains[i] + 0.2 : gains[i] * 0.8;
+      gains[i] = MAX (gains[i], 0.01);
+      upd[i] = momentum * upd[i] - lr * gains[i] * grad[i];
+      yy[i] += upd[i];
+    }
+}
+
+gboolean
+rel_spray_tsne (const float *x, int n, int d, const RelParams *params, float *y,
+                volatile gint *cancel, RelSprayProgress progress, gpointer progress_data,
+                GError **error)
+{
+  g_autoptr(RelParams) defaults = NULL;
+  if (params == NULL)
+    params = defaults = rel_params_new (&tsne_def);
+  double perplexity = rel_params_get_float (params, "perplexity");
+  int iterations = rel_params_get_int (params, "iterations");
+  double theta = rel_params_get_float (params, "theta");
+  guint64 seed = (guint64) rel_params_get_int (params, "seed");
+  if (n < 4)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "t-SNE needs at least 4 points");
+      return FALSE;
+    }
+  perplexity = MIN (perplexity, (n - 1) / 3.0);
+  int k = MIN (n - 1, (int) (3 * perplexity + 1));
+  g_autofree int *idx = g_new (int, (gsize) n * k);
+  g_autofree float *dist2 = g_new (float, (gsize) n * k);
+  if (!rel_spray_knn (x, n, d, k, idx, dist2, cancel, NULL, NULL, error))
+    return FALSE;
+
+  g_autofree float *pc = g_new (float, (gsize) n * k);
+  tsne_conditional_p (dist2, n, k, perplexity, pc);
+  g_auto(TsneAffinity) p = { NULL, NULL, NULL };
+  tsne_affinity_init (&p, idx, pc, n, k);
 
   g_autoptr(GRand) rng = g_rand_new_with_seed ((guint32) (seed ^ (seed >> 32)));
   g_autofree double *yy = g_new (double, 2 * (gsize) n);
@@ -604,60 +713,9 @@ rel_spray_tsne (const float *x, int n, int d, const RelParams *params, float *y,
         }
       double exag = it < exag_iters ? 12.0 : 1.0;
       double momentum = it < exag_iters ? 0.5 : 0.8;
-      double minx = INFINITY, maxx = -INFINITY, miny = INFINITY, maxy = -INFINITY;
-      for (int i = 0; i < n; i++)
-        {
-          yf[2 * i] = (float) yy[2 * i];
-          yf[2 * i + 1] = (float) yy[2 * i + 1];
-          minx = MIN (minx, yf[2 * i]); maxx = MAX (maxx, yf[2 * i]);
-          miny = MIN (miny, yf[2 * i + 1]); maxy = MAX (maxy, yf[2 * i + 1]);
-        }
-      g_array_set_size (tree.nodes, 0);
-      double hw = MAX (maxx - minx, maxy - miny) / 2 * 1.0001 + 1e-9;
-      qtree_new_node (&tree, (minx + maxx) / 2, (miny + maxy) / 2, hw);
-      for (int i = 0; i < n; i++)
-        qtree_insert (&tree, 0, i, 0);
-      /* the repulsion dominates (~70 %); the tree is read-only here, so the
-       * points are split between the core's threads */
-      double zsum = 0;
-      TsneChunk chunks[8];
-      GThread *threads[8] = { NULL };
-      for (int t = 0; t < n_threads; t++)
-        {
-          chunks[t] = (TsneChunk) { &tree, rowptr, col, val, yf, grad, theta * theta, 0,
-                                    (int) ((gint64) n * t / n_threads), (int) ((gint64) n * (t + 1) / n_threads) };
-          if (t > 0)
-            threads[t] = g_thread_try_new ("tsne", tsne_chunk_repulse, &chunks[t], NULL);
-          if (threads[t] == NULL)
-            tsne_chunk_repulse (&chunks[t]);
-        }
-      for (int t = 0; t < n_threads; t++)
-        {
-          if (threads[t])
-            g_thread_join (threads[t]);
-          zsum += chunks[t].zsum;
-        }
-      for (int i = 0; i < n; i++)
-        {
-          double ax = 0, ay = 0;
-          for (int p = rowptr[i]; p < rowptr[i + 1]; p++)
-            {
-              int j = col[p];
-              double dx = yf[2 * i] - yf[2 * j], dy = yf[2 * i + 1] - yf[2 * j + 1];
-              double q = 1.0 / (1.0 + dx * dx + dy * dy);
-              ax += val[p] * q * dx;
-              ay += val[p] * q * dy;
-            }
-          grad[2 * i] = 4 * (exag * ax + grad[2 * i] / zsum);
-          grad[2 * i + 1] = 4 * (exag * ay + grad[2 * i + 1] / zsum);
-        }
-      for (gsize i = 0; i < 2 * (gsize) n; i++)
-        {
-          gains[i] = (grad[i] > 0) != (upd[i] > 0) ? gains[i] + 0.2 : gains[i] * 0.8;
-          gains[i] = MAX (gains[i], 0.01);
-          upd[i] = momentum * upd[i] - lr * gains[i] * grad[i];
-          yy[i] += upd[i];
-        }
+      tsne_build_tree (&tree, yy, yf, n);
+      tsne_gradient (&tree, &p, yf, n, theta, exag, n_threads, grad);
+      tsne_step (yy, upd, gains, grad, 2 * (gsize) n, momentum, lr);
       if (progress && (it % 50 == 49 || it == iterations - 1))
         progress ("tsne", (double) (it + 1) / iterations, progress_data);
     }
