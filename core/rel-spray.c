@@ -195,14 +195,11 @@ predict (RelModel *model, RelTensor *input, volatile gint *cancel, int *pred, fl
   return TRUE;
 }
 
-RelSprayHeatmaps *
-rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths, int n, GError **error)
+/* Where entries live, or NULL for no cache; base gets what every key shares.
+ * The model's bytes, not its path: retraining into the same file must miss. */
+static char *
+cache_open (const RelSprayHeatmapRequest *req, GChecksum *base)
 {
-  if (req->model == NULL || req->method_params == NULL || n < 1 || n > REL_SPRAY_MAX_POINTS)
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "SpRAy heatmaps: no model, method or images");
-      return NULL;
-    }
   const char *model_path = req->model_path ? req->model_path : req->model->path;
   g_autofree char *cache_dir = NULL;
   if (req->cache_dir == NULL)
@@ -212,8 +209,6 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
   if (cache_dir && g_mkdir_with_parents (cache_dir, 0700) != 0)
     g_clear_pointer (&cache_dir, g_free);
 
-  /* The model's bytes, not its path: retraining into the same file must miss. */
-  g_autoptr(GChecksum) base = g_checksum_new (G_CHECKSUM_SHA256);
   if (cache_dir)
     {
       g_autoptr(GMappedFile) mf = model_path ? rel_file_map (model_path, "model", G_MAXINT64, NULL) : NULL;
@@ -227,6 +222,119 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
                                             req->target.log_prob, req->seed);
       g_checksum_update (base, (const guchar *) t, -1);
     }
+  return g_steal_pointer (&cache_dir);
+}
+
+/* One image's key and entry file: the shared base plus the image's path,
+ * mtime and size, so that an edited image misses. */
+static gboolean
+cache_entry_key (GChecksum *base, const char *cache_dir, const char *path, const char *shown,
+                 guint8 key[32], char **file, GError **error)
+{
+  g_autoptr(GChecksum) cs = g_checksum_copy (base);
+  GStatBuf st;
+  if (g_stat (path, &st) != 0)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot read %s", shown);
+      return FALSE;
+    }
+  g_autofree char *t = g_strdup_printf ("\nimage=%s\nmtime=%" G_GINT64_FORMAT "\nsize=%" G_GINT64_FORMAT,
+                                        path, (gint64) st.st_mtime, (gint64) st.st_size);
+  g_checksum_update (cs, (const guchar *) t, -1);
+  gsize key_len = 32;
+  g_checksum_get_digest (cs, key, &key_len);
+  *file = g_build_filename (cache_dir, g_checksum_get_string (cs), NULL);
+  return TRUE;
+}
+
+/* One image's result, read from the cache or computed. */
+typedef struct {
+  int    height, width, predicted, n_outputs;
+  float  confidence;
+  float *map;    /* height × width, relevance summed over channels */
+  float *probs;  /* n_outputs */
+} SprayEntry;
+
+static void
+spray_entry_clear (SprayEntry *e)
+{
+  g_clear_pointer (&e->map, g_free);
+  g_clear_pointer (&e->probs, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SprayEntry, spray_entry_clear)
+
+/* Predicts and explains one image; errors name the image (shown). */
+static gboolean
+explain_entry (const RelSprayHeatmapRequest *req, const char *path, const char *shown, SprayEntry *e,
+               GError **error)
+{
+  g_autoptr(RelTensor) input = rel_input_load (req->model, path, error);
+  if (input == NULL)
+    {
+      g_prefix_error (error, "%s: ", shown);
+      return FALSE;
+    }
+  if (!predict (req->model, input, req->cancel, &e->predicted, &e->confidence, &e->n_outputs, &e->probs, error))
+    {
+      g_prefix_error (error, "%s: ", shown);
+      return FALSE;
+    }
+  RelExplainRequest er = {
+    .model = req->model, .input = input, .target = req->target, .params = req->method_params,
+    .seed = req->seed, .cancel = req->cancel,
+  };
+  g_autoptr(RelExplanation) ex = rel_explain (NULL, &er, error);
+  if (ex == NULL)
+    {
+      g_prefix_error (error, "%s: ", shown);
+      return FALSE;
+    }
+  RelTensor *r = ex->relevance;
+  if (r->ndim != 4 || r->shape[0] != 1)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s: relevance is not 1×C×H×W", shown);
+      return FALSE;
+    }
+  int c = (int) r->shape[1];
+  int mh = e->height = (int) r->shape[2];
+  int mw = e->width = (int) r->shape[3];
+  float *map = e->map = g_new0 (float, (gsize) mh * mw);
+  const float *rv = rel_tensor_f32 (r);
+  for (int ch = 0; ch < c; ch++)
+    for (gsize p = 0; p < (gsize) mh * mw; p++)
+      map[p] += rv[(gsize) ch * mh * mw + p];
+  return TRUE;
+}
+
+/* Sizes the result by the first image's entry. */
+static gboolean
+heatmaps_alloc (RelSprayHeatmaps *h, int n, const SprayEntry *e, GError **error)
+{
+  int mh = e->height, mw = e->width;
+  h->height = mh;
+  h->width = mw;
+  h->n_outputs = e->n_outputs;
+  h->maps = g_try_new (float, (gsize) n * mh * mw);
+  h->probs = g_try_new (float, (gsize) n * e->n_outputs);
+  if (h->maps == NULL || h->probs == NULL || (gint64) n * mh * mw > REL_TENSOR_MAX_ELEMENTS)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "%d heatmaps of %d×%d do not fit in memory", n, mh, mw);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+RelSprayHeatmaps *
+rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths, int n, GError **error)
+{
+  if (req->model == NULL || req->method_params == NULL || n < 1 || n > REL_SPRAY_MAX_POINTS)
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT, "SpRAy heatmaps: no model, method or images");
+      return NULL;
+    }
+  g_autoptr(GChecksum) base = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *cache_dir = cache_open (req, base);
 
   g_autoptr(RelSprayHeatmaps) h = g_new0 (RelSprayHeatmaps, 1);
   h->n = n;
@@ -249,32 +357,18 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
       /* file names are quoted for messages (they may not be UTF-8) */
       g_autofree char *shown = rel_quote_path (paths[i]);
       guint8 key[32];
-      gsize key_len = 32;
       g_autofree char *cache_file = NULL;
-      if (cache_dir)
-        {
-          g_autoptr(GChecksum) cs = g_checksum_copy (base);
-          GStatBuf st;
-          if (g_stat (paths[i], &st) != 0)
-            {
-              g_set_error (error, REL_ERROR, REL_ERROR_IO, "cannot read %s", shown);
-              return NULL;
-            }
-          g_autofree char *t = g_strdup_printf ("\nimage=%s\nmtime=%" G_GINT64_FORMAT "\nsize=%" G_GINT64_FORMAT,
-                                                paths[i], (gint64) st.st_mtime, (gint64) st.st_size);
-          g_checksum_update (cs, (const guchar *) t, -1);
-          g_checksum_get_digest (cs, key, &key_len);
-          cache_file = g_build_filename (cache_dir, g_checksum_get_string (cs), NULL);
-        }
-      int mh = 0, mw = 0, pred = -1, n_out = 0;
-      float conf = 0;
-      g_autofree float *map = NULL;
-      g_autofree float *probs = NULL;
+      if (cache_dir && !cache_entry_key (base, cache_dir, paths[i], shown, key, &cache_file, error))
+        return NULL;
+      g_auto(SprayEntry) e = { .predicted = -1 };
       /* an entry is used only if it could have come from this model: a
        * damaged one costs its recomputation, never a wrong prediction */
-      gboolean hit = cache_file && read_cache_ok && read_cache (cache_file, key, &mh, &mw, &pred, &conf, &map, &n_out, &probs)
-                     && (classes == 0 || n_out == classes) && pred >= 0 && pred < n_out && conf >= 0 && conf <= 1
-                     && (i == 0 || (mh == h->height && mw == h->width && n_out == h->n_outputs));
+      gboolean hit = cache_file && read_cache_ok
+                     && read_cache (cache_file, key, &e.height, &e.width, &e.predicted, &e.confidence, &e.map,
+                                    &e.n_outputs, &e.probs)
+                     && (classes == 0 || e.n_outputs == classes) && e.predicted >= 0 && e.predicted < e.n_outputs
+                     && e.confidence >= 0 && e.confidence <= 1
+                     && (i == 0 || (e.height == h->height && e.width == h->width && e.n_outputs == h->n_outputs));
       if (hit)
         {
           h->n_cached++;
@@ -282,59 +376,18 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
         }
       else
         {
-          g_clear_pointer (&map, g_free);
-          g_clear_pointer (&probs, g_free);
-          g_autoptr(RelTensor) input = rel_input_load (req->model, paths[i], error);
-          if (input == NULL)
-            {
-              g_prefix_error (error, "%s: ", shown);
-              return NULL;
-            }
-          if (!predict (req->model, input, req->cancel, &pred, &conf, &n_out, &probs, error))
-            {
-              g_prefix_error (error, "%s: ", shown);
-              return NULL;
-            }
-          RelExplainRequest er = {
-            .model = req->model, .input = input, .target = req->target, .params = req->method_params,
-            .seed = req->seed, .cancel = req->cancel,
-          };
+          spray_entry_clear (&e);
+          if (!explain_entry (req, paths[i], shown, &e, error))
+            return NULL;
           h->n_explained++;
-          g_autoptr(RelExplanation) e = rel_explain (NULL, &er, error);
-          if (e == NULL)
-            {
-              g_prefix_error (error, "%s: ", shown);
-              return NULL;
-            }
-          RelTensor *r = e->relevance;
-          if (r->ndim != 4 || r->shape[0] != 1)
-            {
-              g_set_error (error, REL_ERROR, REL_ERROR_SHAPE, "%s: relevance is not 1×C×H×W", shown);
-              return NULL;
-            }
-          int c = (int) r->shape[1];
-          mh = (int) r->shape[2];
-          mw = (int) r->shape[3];
-          map = g_new0 (float, (gsize) mh * mw);
-          const float *rv = rel_tensor_f32 (r);
-          for (int ch = 0; ch < c; ch++)
-            for (gsize p = 0; p < (gsize) mh * mw; p++)
-              map[p] += rv[(gsize) ch * mh * mw + p];
           if (cache_file)
-            write_cache (cache_file, key, mh, mw, pred, conf, map, n_out, probs);
+            write_cache (cache_file, key, e.height, e.width, e.predicted, e.confidence, e.map, e.n_outputs, e.probs);
         }
+      int mh = e.height, mw = e.width, n_out = e.n_outputs;
       if (i == 0)
         {
-          h->height = mh;
-          h->width = mw;
-          h->n_outputs = n_out;
-          h->maps = g_try_new (float, (gsize) n * mh * mw);
-          h->probs = g_try_new (float, (gsize) n * n_out);
-          if (h->maps == NULL || h->probs == NULL || (gint64) n * mh * mw > REL_TENSOR_MAX_ELEMENTS)
-            {
-              g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE, "%d heatmaps of %d×%d do not fit in memory", n, mh, mw);
-              return NULL;
-            }
+          if (!heatmaps_alloc (h, n, &e, error))
+            return NULL;
         }
       else if ((mh != h->height || mw != h->width || n_out != h->n_outputs) && sized_by_cache)
         {
@@ -353,10 +406,10 @@ rel_spray_heatmaps (const RelSprayHeatmapRequest *req, const char *const *paths,
                        shown, mh, mw, h->height, h->width);
           return NULL;
         }
-      memcpy (h->maps + (gsize) i * mh * mw, map, sizeof (float) * mh * mw);
-      memcpy (h->probs + (gsize) i * n_out, probs, sizeof (float) * n_out);
-      h->predicted[i] = pred;
-      h->confidence[i] = conf;
+      memcpy (h->maps + (gsize) i * mh * mw, e.map, sizeof (float) * mh * mw);
+      memcpy (h->probs + (gsize) i * n_out, e.probs, sizeof (float) * n_out);
+      h->predicted[i] = e.predicted;
+      h->confidence[i] = e.confidence;
       if (req->progress && ((i + 1) % batch == 0 || i == n - 1))
         req->progress ("heatmaps", (double) (i + 1) / n, req->progress_data);
     }
