@@ -1696,6 +1696,111 @@ conv_backward_stacked (const ConvShape *s, int64_t ipg, const float *x, const fl
   return TRUE;
 }
 
+/* db[m] = Σ dy over the images and the output plane; each plane is summed in
+ * float, the planes in double. */
+static void
+conv_bias_grad (const ConvShape *s, const float *dy, float *dbd)
+{
+  for (int64_t m = 0; m < s->m; m++)
+    {
+      double acc = 0.0;
+      for (int64_t n = 0; n < s->n; n++)
+        {
+          const float *dyp = dy + (n * s->m + m) * s->out_plane;
+          float part = 0.f;
+          for (int64_t i = 0; i < s->out_plane; i++)
+            part += dyp[i];
+          acc += part;
+        }
+      dbd[m] = (float) acc;
+    }
+}
+
+/* dx by Winograd: dx = dy ⋆ flipped, transposed W, padded by 2 − pad. */
+static gboolean
+conv_backward_winograd (const ConvParams *p, RelTensor *w, const ConvShape *s, const float *dy, float *dxd,
+                        const RelContext *ctx, GError **error)
+{
+  gboolean owned, ok;
+  int tile = wino_tile (s, s->g.in);
+  const float *u = wino_weights ((ConvParams *) p, tile, w, s->m, s->c, &owned, ctx, error);
+  if (u == NULL)
+    return FALSE;
+  ok = wino_run (tile, dy, s->n, s->m, s->g.out[0], s->g.out[1], u, TRUE, s->c, 2 - s->g.pad_begin[0],
+                 2 - s->g.pad_begin[1], s->g.in[0], s->g.in[1], NULL, dxd, ctx, error);
+  if (owned)
+    g_free ((float *) u);
+  return ok;
+}
+
+/* The backward of the banded im2col path of conv_forward, one image and group
+ * at a time: dcol = W_gᵀ·dy (scattered by col2im) and dW_g += dy·colᵀ; a
+ * pointwise Conv needs no col. dx or dw may be NULL when not wanted. */
+static gboolean
+conv_backward_banded (const ConvShape *s, const float *x, const float *w, const float *dy, float *dx,
+                      float *dw, const RelContext *ctx, GError **error)
+{
+  g_autofree float *col = NULL;
+  g_autofree float *dcol = NULL;
+  int64_t band = conv_band_rows (s);
+  if (!s->pointwise)
+    {
+      gsize sz = sizeof (float) * (gsize) (s->kk * band * s->g.out[1]);
+      col = dw ? g_try_malloc (sz) : NULL;
+      dcol = dx ? g_try_malloc (sz) : NULL;
+      if ((dw && col == NULL) || (dx && dcol == NULL))
+        {
+          g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
+                       "out of memory for the Conv work buffer");
+          return FALSE;
+        }
+    }
+  for (int64_t n = 0; n < s->n; n++)
+    for (int64_t gi = 0; gi < s->group; gi++)
+      {
+        const float *xg = x + (n * s->c + gi * s->cg) * s->in_plane;
+        const float *wg = w + gi * s->mg * s->kk;
+        const float *dyg = dy + (n * s->m + gi * s->mg) * s->out_plane;
+        float *dxg = dx ? dx + (n * s->c + gi * s->cg) * s->in_plane : NULL;
+        float *dwg = dw ? dw + gi * s->mg * s->kk : NULL;
+
+        if (ctx && ctx->cancel && g_atomic_int_get (ctx->cancel))
+          {
+            g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
+            return FALSE;
+          }
+        if (s->pointwise)
+          {
+            if (dxg)  /* dX_g = W_gᵀ · dY_g */
+              lin_sgemm (ctx, TRUE, FALSE, (int) s->cg, (int) s->in_plane, (int) s->mg, 1.f,
+                         wg, (int) s->kk, dyg, (int) s->out_plane, 0.f, dxg, (int) s->in_plane);
+            if (dwg)  /* dW_g += dY_g · X_gᵀ */
+              lin_sgemm (ctx, FALSE, TRUE, (int) s->mg, (int) s->cg, (int) s->in_plane, 1.f,
+                         dyg, (int) s->out_plane, xg, (int) s->in_plane, 1.f, dwg, (int) s->kk);
+            continue;
+          }
+        for (int64_t oh0 = 0; oh0 < s->g.out[0]; oh0 += band)
+          {
+            int64_t oh1 = MIN (oh0 + band, s->g.out[0]);
+            int ncols = (int) ((oh1 - oh0) * s->g.out[1]);
+            const float *dyb = dyg + oh0 * s->g.out[1];
+            if (dxg)
+              {
+                lin_sgemm (ctx, TRUE, FALSE, (int) s->kk, ncols, (int) s->mg, 1.f, wg, (int) s->kk,
+                           dyb, (int) s->out_plane, 0.f, dcol, ncols);
+                col2im_parallel (dcol, s, oh0, oh1, dxg, ncols, ctx);
+              }
+            if (dwg)
+              {
+                im2col_parallel (xg, s, oh0, oh1, col, ncols, ctx);
+                lin_sgemm (ctx, FALSE, TRUE, (int) s->mg, (int) s->kk, ncols, 1.f, dyb, (int) s->out_plane,
+                           col, ncols, 1.f, dwg, (int) s->kk);
+              }
+          }
+      }
+  return TRUE;
+}
+
 static gboolean
 conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *outputs,
                const RelTensor *grad_output, RelTensor **grad_inputs, const gboolean *need,
@@ -1707,10 +1812,8 @@ conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
   g_autoptr(RelTensor) dx = NULL;
   g_autoptr(RelTensor) dw = NULL;
   g_autoptr(RelTensor) db = NULL;
-  g_autofree float *col = NULL;
-  g_autofree float *dcol = NULL;
   const float *x, *w, *dy;
-  int64_t band, ipg;
+  int64_t ipg;
   gboolean need_x = need[0], need_w = need[1], need_b = in3[2] && need[2];
   gboolean x_done = FALSE;   /* dx already computed by the Winograd path */
 
@@ -1744,116 +1847,32 @@ conv_backward (const RelNode *node, RelTensor *const *inputs, RelTensor *const *
     return FALSE;
 
   if (need_b)
-    {
-      float *dbd = rel_tensor_f32 (db);
-      for (int64_t m = 0; m < s.m; m++)
-        {
-          double acc = 0.0;
-          for (int64_t n = 0; n < s.n; n++)
-            {
-              const float *dyp = dy + (n * s.m + m) * s.out_plane;
-              float part = 0.f;
-              for (int64_t i = 0; i < s.out_plane; i++)
-                part += dyp[i];
-              acc += part;
-            }
-          dbd[m] = (float) acc;
-        }
-    }
-
+    conv_bias_grad (&s, dy, rel_tensor_f32 (db));
   if (need_x && wino_worth (p, inputs[1], &s))
     {
-      gboolean owned, ok;
-      int tile = wino_tile (&s, s.g.in);
-      const float *u = wino_weights ((ConvParams *) p, tile, inputs[1], s.m, s.c, &owned, ctx, error);
-      if (u == NULL)
-        return FALSE;
-      /* dx = dy ⋆ flipped, transposed W, padded by 2 − pad */
-      ok = wino_run (tile, dy, s.n, s.m, s.g.out[0], s.g.out[1], u, TRUE, s.c, 2 - s.g.pad_begin[0],
-                     2 - s.g.pad_begin[1], s.g.in[0], s.g.in[1], NULL, rel_tensor_f32 (dx), ctx, error);
-      if (owned)
-        g_free ((float *) u);
-      if (!ok)
+      if (!conv_backward_winograd (p, inputs[1], &s, dy, rel_tensor_f32 (dx), ctx, error))
         return FALSE;
       x_done = TRUE;
     }
 
   if ((need_x && !x_done) || need_w)
     {
+      float *dxd = dx && !x_done ? rel_tensor_f32 (dx) : NULL;
+      float *dwd = dw ? rel_tensor_f32 (dw) : NULL;
       if (s.cg == 1 && !s.pointwise)
         {
-          DirectJob job = { .s = &s, .x = x, .w = w, .dy = dy,
-                            .dx = dx && !x_done ? rel_tensor_f32 (dx) : NULL,
-                            .dw = dw ? rel_tensor_f32 (dw) : NULL };
+          DirectJob job = { .s = &s, .x = x, .w = w, .dy = dy, .dx = dxd, .dw = dwd };
           rel_parallel_run (ctx ? ctx->n_threads : 1,
                             s.n * s.m * s.out_plane * s.g.kernel[0] * s.g.kernel[1],
                             direct_backward_part, &job);
         }
       else if ((ipg = conv_images_per_gemm (&s)) > 1)
         {
-          if (!conv_backward_stacked (&s, ipg, x, w, dy, dx && !x_done ? rel_tensor_f32 (dx) : NULL,
-                                      dw ? rel_tensor_f32 (dw) : NULL, ctx, error))
+          if (!conv_backward_stacked (&s, ipg, x, w, dy, dxd, dwd, ctx, error))
             return FALSE;
         }
-      else
-        {
-          band = conv_band_rows (&s);
-          if (!s.pointwise)
-            {
-              gsize sz = sizeof (float) * (gsize) (s.kk * band * s.g.out[1]);
-              col = need_w ? g_try_malloc (sz) : NULL;
-              dcol = need_x && !x_done ? g_try_malloc (sz) : NULL;
-              if ((need_w && col == NULL) || (need_x && !x_done && dcol == NULL))
-                {
-                  g_set_error (error, REL_ERROR, REL_ERROR_TOO_LARGE,
-                               "out of memory for the Conv work buffer");
-                  return FALSE;
-                }
-            }
-          for (int64_t n = 0; n < s.n; n++)
-            for (int64_t gi = 0; gi < s.group; gi++)
-              {
-                const float *xg = x + (n * s.c + gi * s.cg) * s.in_plane;
-                const float *wg = w + gi * s.mg * s.kk;
-                const float *dyg = dy + (n * s.m + gi * s.mg) * s.out_plane;
-                float *dxg = dx && !x_done ? rel_tensor_f32 (dx) + (n * s.c + gi * s.cg) * s.in_plane : NULL;
-                float *dwg = dw ? rel_tensor_f32 (dw) + gi * s.mg * s.kk : NULL;
-
-                if (ctx && ctx->cancel && g_atomic_int_get (ctx->cancel))
-                  {
-                    g_set_error (error, REL_ERROR, REL_ERROR_CANCELLED, "cancelled");
-                    return FALSE;
-                  }
-                if (s.pointwise)
-                  {
-                    if (dxg)  /* dX_g = W_gᵀ · dY_g */
-                      lin_sgemm (ctx, TRUE, FALSE, (int) s.cg, (int) s.in_plane, (int) s.mg, 1.f,
-                                 wg, (int) s.kk, dyg, (int) s.out_plane, 0.f, dxg, (int) s.in_plane);
-                    if (dwg)  /* dW_g += dY_g · X_gᵀ */
-                      lin_sgemm (ctx, FALSE, TRUE, (int) s.mg, (int) s.cg, (int) s.in_plane, 1.f,
-                                 dyg, (int) s.out_plane, xg, (int) s.in_plane, 1.f, dwg, (int) s.kk);
-                    continue;
-                  }
-                for (int64_t oh0 = 0; oh0 < s.g.out[0]; oh0 += band)
-                  {
-                    int64_t oh1 = MIN (oh0 + band, s.g.out[0]);
-                    int ncols = (int) ((oh1 - oh0) * s.g.out[1]);
-                    const float *dyb = dyg + oh0 * s.g.out[1];
-                    if (dxg)
-                      {
-                        lin_sgemm (ctx, TRUE, FALSE, (int) s.kk, ncols, (int) s.mg, 1.f, wg, (int) s.kk,
-                                   dyb, (int) s.out_plane, 0.f, dcol, ncols);
-                        col2im_parallel (dcol, &s, oh0, oh1, dxg, ncols, ctx);
-                      }
-                    if (dwg)
-                      {
-                        im2col_parallel (xg, &s, oh0, oh1, col, ncols, ctx);
-                        lin_sgemm (ctx, FALSE, TRUE, (int) s.mg, (int) s.kk, ncols, 1.f, dyb, (int) s.out_plane,
-                                   col, ncols, 1.f, dwg, (int) s.kk);
-                      }
-                  }
-              }
-        }
+      else if (!conv_backward_banded (&s, x, w, dy, dxd, dwd, ctx, error))
+        return FALSE;
     }
   if (need_x)
     grad_inputs[0] = g_steal_pointer (&dx);
