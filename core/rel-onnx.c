@@ -467,117 +467,114 @@ outside:
   return NULL;
 }
 
-/* Converts a TensorProto; @fallback_name names it in messages when the file
- * gives no name (Constant values usually have none). @base_dir is the model's
- * folder for external data, NULL when loading from memory. */
-static RelTensor *
-tensor_from_proto (const Onnx__TensorProto *tp, const char *fallback_name, const char *base_dir,
-                   GError **error)
+/* What tensor_from_proto's steps share about one TensorProto. */
+typedef struct {
+  const Onnx__TensorProto *tp;
+  const char *name;                /* quoted, for messages */
+  int32_t     t;                   /* the ONNX data type */
+  int64_t     shape[REL_MAX_DIMS];
+  int64_t     numel;
+  gsize       nbytes;              /* of the raw (little-endian) data */
+} ProtoTensor;
+
+/* Checks the type and dims and sets shape, numel and nbytes; nothing is
+ * allocated from the file's numbers before rel_shape_numel has bounded them. */
+static gboolean
+proto_tensor_shape (ProtoTensor *pt, GError **error)
 {
-  /* only for messages: a file's name may be long or not UTF-8 */
-  g_autofree char *name = rel_quote (tp->name && tp->name[0] ? tp->name : fallback_name, -1);
-  int32_t t = tp->has_data_type ? tp->data_type : ONNX__TENSOR_PROTO__DATA_TYPE__UNDEFINED;
-  gsize esize = raw_element_size (t);
-  int64_t shape[REL_MAX_DIMS];
-  int64_t numel;
-  gsize nbytes;
-  g_autoptr(RelTensor) out = NULL;
-  g_autofree guint8 *external = NULL;
-  const guint8 *raw = NULL;
-  gsize raw_len = 0;
-  gsize n_typed = 0;
-  RelDType dtype;
+  const Onnx__TensorProto *tp = pt->tp;
+  const char *name = pt->name;
+  gsize esize = raw_element_size (pt->t);
 
   if (esize == 0)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
                    "tensor '%s' has data type %s; only float (16, 32 or 64-bit) and integer tensors are supported",
-                   name, data_type_name (t));
-      return NULL;
+                   name, data_type_name (pt->t));
+      return FALSE;
     }
   if (tp->segment)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED, "tensor '%s' is segmented, which is not supported", name);
-      return NULL;
+      return FALSE;
     }
   if (tp->n_dims > REL_MAX_DIMS)
     {
       g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
                    "tensor '%s' has %" G_GSIZE_FORMAT " dimensions; at most %d are supported",
                    name, tp->n_dims, REL_MAX_DIMS);
-      return NULL;
+      return FALSE;
     }
   for (gsize i = 0; i < tp->n_dims; i++)
-    shape[i] = tp->dims[i];
+    pt->shape[i] = tp->dims[i];
   /* validates the dims and the element limit before anything is allocated */
-  if (!rel_shape_numel ((int) tp->n_dims, shape, &numel, error))
+  if (!rel_shape_numel ((int) tp->n_dims, pt->shape, &pt->numel, error))
     {
       g_prefix_error (error, "tensor '%s': ", name);
-      return NULL;
+      return FALSE;
     }
-  nbytes = (gsize) numel * esize;
-  /* every float type is computed in float32 */
-  dtype = t == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || t == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE
-          || t == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 || t == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16
-          ? REL_DTYPE_FLOAT32 : REL_DTYPE_INT64;
+  pt->nbytes = (gsize) pt->numel * esize;
+  return TRUE;
+}
 
-  if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
+/* How many values the type's repeated field holds (the field ONNX assigns
+ * to each data type). */
+static gsize
+proto_tensor_n_typed (const ProtoTensor *pt)
+{
+  const Onnx__TensorProto *tp = pt->tp;
+  switch (pt->t)
     {
-      external = read_external (tp, name, base_dir, nbytes, error);
-      if (external == NULL)
-        return NULL;
-      raw = external;
-      raw_len = nbytes;
-    }
-  else if (tp->has_raw_data)
-    {
-      raw = tp->raw_data.data;
-      raw_len = tp->raw_data.len;
-    }
-
-  switch (t)
-    {
-    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:  n_typed = tp->n_float_data; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: n_typed = tp->n_double_data; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:  n_typed = tp->n_int64_data; break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:  return tp->n_float_data;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: return tp->n_double_data;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:  return tp->n_int64_data;
     case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
-    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: n_typed = tp->n_uint64_data; break;
-    default:                                    n_typed = tp->n_int32_data; break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: return tp->n_uint64_data;
+    default:                                    return tp->n_int32_data;
     }
+}
 
-  if (raw != NULL || tp->has_raw_data || (numel > 0 && n_typed == 0))
+/* The data must be exactly what the shape needs: raw (or external) bytes if
+ * there are any, else as many typed values as elements. */
+static gboolean
+proto_tensor_check_size (const ProtoTensor *pt, const guint8 *raw, gsize raw_len, gsize n_typed, GError **error)
+{
+  const Onnx__TensorProto *tp = pt->tp;
+  if (raw != NULL || tp->has_raw_data || (pt->numel > 0 && n_typed == 0))
     {
       if (raw == NULL && !tp->has_raw_data)
         {
-          g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "tensor '%s' has no data", name);
-          return NULL;
+          g_set_error (error, REL_ERROR, REL_ERROR_PARSE, "tensor '%s' has no data", pt->name);
+          return FALSE;
         }
-      if (raw_len != nbytes)
+      if (raw_len != pt->nbytes)
         {
-          g_autofree char *s = rel_shape_to_string ((int) tp->n_dims, shape);
+          g_autofree char *s = rel_shape_to_string ((int) tp->n_dims, pt->shape);
           g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
                        "tensor '%s' (%s, shape %s) has %" G_GSIZE_FORMAT " bytes of data; expected %" G_GSIZE_FORMAT,
-                       name, data_type_name (t), s, raw_len, nbytes);
-          return NULL;
+                       pt->name, data_type_name (pt->t), s, raw_len, pt->nbytes);
+          return FALSE;
         }
     }
-  else if (n_typed != (gsize) numel)
+  else if (n_typed != (gsize) pt->numel)
     {
-      g_autofree char *s = rel_shape_to_string ((int) tp->n_dims, shape);
+      g_autofree char *s = rel_shape_to_string ((int) tp->n_dims, pt->shape);
       g_set_error (error, REL_ERROR, REL_ERROR_PARSE,
                    "tensor '%s' (%s, shape %s) has %" G_GSIZE_FORMAT " values; expected %" G_GINT64_FORMAT,
-                   name, data_type_name (t), s, n_typed, numel);
-      return NULL;
+                   pt->name, data_type_name (pt->t), s, n_typed, pt->numel);
+      return FALSE;
     }
+  return TRUE;
+}
 
-  out = rel_tensor_new (dtype, (int) tp->n_dims, shape, error);
-  if (out == NULL)
-    return NULL;
-  if (numel == 0)
-    return g_steal_pointer (&out);
-  if (raw != NULL)
-    convert_raw (out, t, raw, numel);
-  else switch (t)
+/* Copies the typed repeated field into out (float32 or int64); its length was
+ * checked against numel. */
+static void
+proto_tensor_convert_typed (const ProtoTensor *pt, RelTensor *out)
+{
+  const Onnx__TensorProto *tp = pt->tp;
+  int64_t numel = pt->numel;
+  switch (pt->t)
     {
     case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
       memcpy (rel_tensor_f32 (out), tp->float_data, (gsize) numel * sizeof (float));
@@ -622,9 +619,63 @@ tensor_from_proto (const Onnx__TensorProto *tp, const char *fallback_name, const
         rel_tensor_i64 (out)[i] = tp->int32_data[i];
       break;
     }
+}
+
+/* Converts a TensorProto; @fallback_name names it in messages when the file
+ * gives no name (Constant values usually have none). @base_dir is the model's
+ * folder for external data, NULL when loading from memory. */
+static RelTensor *
+tensor_from_proto (const Onnx__TensorProto *tp, const char *fallback_name, const char *base_dir,
+                   GError **error)
+{
+  /* only for messages: a file's name may be long or not UTF-8 */
+  g_autofree char *name = rel_quote (tp->name && tp->name[0] ? tp->name : fallback_name, -1);
+  ProtoTensor pt = {
+    .tp = tp, .name = name,
+    .t = tp->has_data_type ? tp->data_type : ONNX__TENSOR_PROTO__DATA_TYPE__UNDEFINED,
+  };
+  int32_t t = pt.t;
+  g_autoptr(RelTensor) out = NULL;
+  g_autofree guint8 *external = NULL;
+  const guint8 *raw = NULL;
+  gsize raw_len = 0;
+  RelDType dtype;
+
+  if (!proto_tensor_shape (&pt, error))
+    return NULL;
+  /* every float type is computed in float32 */
+  dtype = t == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || t == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE
+          || t == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 || t == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16
+          ? REL_DTYPE_FLOAT32 : REL_DTYPE_INT64;
+
+  if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
+    {
+      external = read_external (tp, name, base_dir, pt.nbytes, error);
+      if (external == NULL)
+        return NULL;
+      raw = external;
+      raw_len = pt.nbytes;
+    }
+  else if (tp->has_raw_data)
+    {
+      raw = tp->raw_data.data;
+      raw_len = tp->raw_data.len;
+    }
+  if (!proto_tensor_check_size (&pt, raw, raw_len, proto_tensor_n_typed (&pt), error))
+    return NULL;
+
+  out = rel_tensor_new (dtype, (int) tp->n_dims, pt.shape, error);
+  if (out == NULL)
+    return NULL;
+  if (pt.numel == 0)
+    return g_steal_pointer (&out);
+  if (raw != NULL)
+    convert_raw (out, t, raw, pt.numel);
+  else
+    proto_tensor_convert_typed (&pt, out);
   /* uint64 is stored as int64: only exact while below 2^63 */
   if (t == ONNX__TENSOR_PROTO__DATA_TYPE__UINT64)
-    for (int64_t i = 0; i < numel; i++)
+    for (int64_t i = 0; i < pt.numel; i++)
       if (rel_tensor_i64 (out)[i] < 0)
         {
           g_set_error (error, REL_ERROR, REL_ERROR_UNSUPPORTED,
