@@ -351,29 +351,44 @@ index_of (char **names, const char *name)
   return -1;
 }
 
-RelDatasetLayout *
-rel_dataset_layout_new (const char *root, const char *const *paths, guint n_images,
-                        const char *const *labels, int n_labels, int n_outputs,
-                        int class_level, GError **error)
-{
-  g_autoptr(RelDatasetLayout) layout = g_new0 (RelDatasetLayout, 1);
-  g_autofree char *canon = g_canonicalize_filename (root, NULL);
-  gsize root_len = strlen (canon);
-  g_autoptr(GPtrArray) comps = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  g_autoptr(GPtrArray) level_sets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
-  g_autoptr(GHashTable) by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree int *matches = NULL;    /* per image and level: label or -1 */
-  g_autofree guint *per_level = NULL;
-  g_autofree int *depth = g_new0 (int, MAX (n_images, 1));
-  LabelMatch m = { by_name, labels, labels ? n_labels : 0, n_outputs };
-  int max_depth = 0;
+/* What the steps of rel_dataset_layout_new share: each image's folders
+ * below the root and which labels they match. */
+typedef struct {
+  guint      n_images;
+  GPtrArray *comps;      /* per image: its folder names, UTF-8 (GStrv, owned) */
+  int       *depth;      /* per image: how many */
+  int        max_depth;
+  int       *matches;    /* per image and level: label or -1 */
+  guint     *per_level;  /* per level: images whose folder there matches */
+  int       *class_at;   /* per image: the level of its class folder, or -1 */
+} Folders;
 
-  g_return_val_if_fail (root != NULL && (paths != NULL || n_images == 0), NULL);
-  layout->n_images = n_images;
+static void
+folders_clear (Folders *f)
+{
+  g_clear_pointer (&f->comps, g_ptr_array_unref);
+  g_clear_pointer (&f->depth, g_free);
+  g_clear_pointer (&f->matches, g_free);
+  g_clear_pointer (&f->per_level, g_free);
+  g_clear_pointer (&f->class_at, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Folders, folders_clear)
+
+#define FOLDER(f, i, l) (((char **) (f)->comps->pdata[i])[l])
+
+/* Each image's folders below the root, as UTF-8; an image outside the root
+ * has none. */
+static void
+split_folders (Folders *f, const char *canon, const char *const *paths, guint n_images)
+{
+  gsize root_len = strlen (canon);
+
   if (g_str_has_suffix (canon, "/"))
     root_len--;
-
-  /* Each image's folders below the root, as UTF-8. */
+  f->n_images = n_images;
+  f->comps = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  f->depth = g_new0 (int, MAX (n_images, 1));
   for (guint i = 0; i < n_images; i++)
     {
       const char *p = paths[i];
@@ -387,28 +402,34 @@ rel_dataset_layout_new (const char *root, const char *const *paths, guint n_imag
           g_free (parts[l]);
           parts[l] = shown;
         }
-      depth[i] = (int) g_strv_length (parts);
-      max_depth = MAX (max_depth, depth[i]);
-      g_ptr_array_add (comps, parts);
+      f->depth[i] = (int) g_strv_length (parts);
+      f->max_depth = MAX (f->max_depth, f->depth[i]);
+      g_ptr_array_add (f->comps, parts);
     }
-  layout->n_levels = max_depth;
-  layout->level_names = g_new0 (char **, MAX (max_depth, 1));
-  for (int l = 0; l < max_depth; l++)
+}
+
+/* Each level's folder names, sorted. */
+static void
+collect_level_names (RelDatasetLayout *layout, const Folders *f)
+{
+  g_autoptr(GPtrArray) level_sets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+
+  layout->n_levels = f->max_depth;
+  layout->level_names = g_new0 (char **, MAX (f->max_depth, 1));
+  for (int l = 0; l < f->max_depth; l++)
     g_ptr_array_add (level_sets, g_hash_table_new (g_str_hash, g_str_equal));
-  for (guint i = 0; i < n_images; i++)
-    for (int l = 0; l < depth[i]; l++)
-      g_hash_table_add (level_sets->pdata[l], ((char **) comps->pdata[i])[l]);
-  for (int l = 0; l < max_depth; l++)
+  for (guint i = 0; i < f->n_images; i++)
+    for (int l = 0; l < f->depth[i]; l++)
+      g_hash_table_add (level_sets->pdata[l], FOLDER (f, i, l));
+  for (int l = 0; l < f->max_depth; l++)
     layout->level_names[l] = sorted_keys (level_sets->pdata[l]);
+}
 
-  if (class_level < 0 || (class_level > 0 && class_level > max_depth))
-    {
-      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
-                   "no folder level %d: the images lie at most %d folder%s below %s", class_level,
-                   max_depth, max_depth == 1 ? "" : "s", root);
-      return NULL;
-    }
-
+/* The normalised labels (and their first synonyms) → index + 1; the first
+ * label of a name wins. */
+static void
+index_labels (GHashTable *by_name, const char *const *labels, int n_labels)
+{
   for (int j = 0; labels && j < n_labels; j++)
     {
       g_auto(GStrv) synonyms = g_strsplit (labels[j] ? labels[j] : "", ",", 2);
@@ -426,130 +447,137 @@ rel_dataset_layout_new (const char *root, const char *const *paths, guint n_imag
             g_free (key);
         }
     }
+}
 
-  /* Per image and level, the label its folder there matches. */
-  matches = g_new (int, (gsize) MAX (n_images, 1) * MAX (max_depth, 1));
-  per_level = g_new0 (guint, MAX (max_depth, 1));
-  {
-    g_autoptr(GHashTable) cache = g_hash_table_new (g_str_hash, g_str_equal);
-    for (guint i = 0; i < n_images; i++)
-      for (int l = 0; l < max_depth; l++)
-        {
-          int label = -1;
-          if (l < depth[i])
-            {
-              char *name = ((char **) comps->pdata[i])[l];
-              gpointer hit;
-              if (g_hash_table_lookup_extended (cache, name, NULL, &hit))
-                label = GPOINTER_TO_INT (hit);
-              else
-                {
-                  label = match_label (&m, name);
-                  g_hash_table_insert (cache, name, GINT_TO_POINTER (label));
-                }
-            }
-          matches[(gsize) i * max_depth + l] = label;
-          per_level[l] += label >= 0;
-        }
-  }
+/* Per image and level, the label its folder there matches (each distinct
+ * name is matched once). */
+static void
+match_levels (Folders *f, const LabelMatch *m)
+{
+  g_autoptr(GHashTable) cache = g_hash_table_new (g_str_hash, g_str_equal);
 
-  layout->image_class = g_new (int, MAX (n_images, 1));
-  layout->image_group = g_new (int, MAX (n_images, 1));
-  for (guint i = 0; i < n_images; i++)
-    layout->image_class[i] = layout->image_group[i] = -1;
+  f->matches = g_new (int, (gsize) MAX (f->n_images, 1) * MAX (f->max_depth, 1));
+  f->per_level = g_new0 (guint, MAX (f->max_depth, 1));
+  for (guint i = 0; i < f->n_images; i++)
+    for (int l = 0; l < f->max_depth; l++)
+      {
+        int label = -1;
+        if (l < f->depth[i])
+          {
+            char *name = FOLDER (f, i, l);
+            gpointer hit;
+            if (g_hash_table_lookup_extended (cache, name, NULL, &hit))
+              label = GPOINTER_TO_INT (hit);
+            else
+              {
+                label = match_label (m, name);
+                g_hash_table_insert (cache, name, GINT_TO_POINTER (label));
+              }
+          }
+        f->matches[(gsize) i * f->max_depth + l] = label;
+        f->per_level[l] += label >= 0;
+      }
+}
 
-  g_autofree int *class_at = g_new (int, MAX (n_images, 1));   /* the level of the class folder, per image */
-  g_autoptr(GPtrArray) class_names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) class_labels = g_array_new (FALSE, FALSE, sizeof (int));
+/* Classes from folder names that match labels: an image's class folder is
+ * the one at the level where most images match, else its deepest matching
+ * one; the classes come in the model's output order. FALSE when no folder
+ * matches. */
+static gboolean
+classes_by_match (RelDatasetLayout *layout, Folders *f, const LabelMatch *m,
+                  GPtrArray *class_names, GArray *class_labels)
+{
+  const char *const *labels = m->labels;
+  int n_labels = m->n_labels, n_outputs = m->n_outputs, best = -1;
+  int n_out = MAX (n_outputs, n_labels);
+  g_autofree int *used = NULL, *renumber = NULL;
 
-  if (class_level == 0)
+  for (int l = 0; l < f->max_depth; l++)
+    if (f->per_level[l] > 0 && (best < 0 || f->per_level[l] > f->per_level[best]))
+      best = l;
+  if (best < 0)
+    return FALSE;
+  layout->class_level = best + 1;
+  layout->matched = TRUE;
+  used = g_new0 (int, MAX (n_outputs, MAX (n_labels, 1)) + 1);
+  for (guint i = 0; i < f->n_images; i++)
     {
-      int best = -1;
-      for (int l = 0; l < max_depth; l++)
-        if (per_level[l] > 0 && (best < 0 || per_level[l] > per_level[best]))
-          best = l;
-      if (best < 0)
-        {
-          /* Nothing matches: no classes, and so no truth. */
-          layout->class_names = g_new0 (char *, 1);
-          layout->class_labels = g_new0 (int, 1);
-          layout->group_names = g_new0 (char *, 1);
-          return g_steal_pointer (&layout);
-        }
-      layout->class_level = best + 1;
-      layout->matched = TRUE;
-      /* Classes in the model's output order. */
-      g_autofree int *used = g_new0 (int, MAX (n_outputs, MAX (n_labels, 1)) + 1);
-      int n_out = MAX (n_outputs, labels ? n_labels : 0);
-      for (guint i = 0; i < n_images; i++)
-        {
-          int label = -1, at = -1;
-          if (best < depth[i] && matches[(gsize) i * max_depth + best] >= 0)
-            at = best;
-          else
-            for (int l = depth[i] - 1; l >= 0 && at < 0; l--)
-              if (matches[(gsize) i * max_depth + l] >= 0)
-                at = l;
-          if (at >= 0)
-            label = matches[(gsize) i * max_depth + at];
-          class_at[i] = at;
-          layout->image_class[i] = label;   /* a label for now; renumbered below */
-          if (label >= 0 && label < n_out)
-            used[label] = 1;
-        }
-      g_autofree int *renumber = g_new (int, MAX (n_out, 1));
-      for (int j = 0; j < n_out; j++)
-        {
-          renumber[j] = -1;
-          if (!used[j])
-            continue;
-          renumber[j] = (int) class_labels->len;
-          g_array_append_val (class_labels, j);
-          if (labels && j < n_labels && labels[j])
-            g_ptr_array_add (class_names, g_strdup (labels[j]));
-          else
-            g_ptr_array_add (class_names, g_strdup_printf ("%d", j));
-        }
-      for (guint i = 0; i < n_images; i++)
-        if (layout->image_class[i] >= 0)
-          layout->image_class[i] = renumber[layout->image_class[i]];
+      const int *mi = f->matches + (gsize) i * f->max_depth;
+      int label = -1, at = -1;
+      if (best < f->depth[i] && mi[best] >= 0)
+        at = best;
+      else
+        for (int l = f->depth[i] - 1; l >= 0 && at < 0; l--)
+          if (mi[l] >= 0)
+            at = l;
+      if (at >= 0)
+        label = mi[at];
+      f->class_at[i] = at;
+      layout->image_class[i] = label;   /* a label for now; renumbered below */
+      if (label >= 0 && label < n_out)
+        used[label] = 1;
     }
-  else
+  renumber = g_new (int, MAX (n_out, 1));
+  for (int j = 0; j < n_out; j++)
     {
-      int l = class_level - 1;
-      char **names = layout->level_names[l];
-      layout->class_level = class_level;
-      for (int c = 0; names[c]; c++)
-        {
-          int label = match_label (&m, names[c]);
-          g_ptr_array_add (class_names, g_strdup (names[c]));
-          g_array_append_val (class_labels, label);
-          layout->matched |= label >= 0;
-        }
-      for (guint i = 0; i < n_images; i++)
-        {
-          class_at[i] = l < depth[i] ? l : -1;
-          layout->image_class[i] = class_at[i] >= 0 ? index_of (names, ((char **) comps->pdata[i])[l]) : -1;
-        }
+      renumber[j] = -1;
+      if (!used[j])
+        continue;
+      renumber[j] = (int) class_labels->len;
+      g_array_append_val (class_labels, j);
+      if (labels && j < n_labels && labels[j])
+        g_ptr_array_add (class_names, g_strdup (labels[j]));
+      else
+        g_ptr_array_add (class_names, g_strdup_printf ("%d", j));
     }
-  layout->n_classes = (int) class_names->len;
-  g_ptr_array_add (class_names, NULL);
-  layout->class_names = (char **) g_ptr_array_free (g_steal_pointer (&class_names), FALSE);
-  layout->class_labels = (int *) g_array_free (g_steal_pointer (&class_labels), FALSE);
+  for (guint i = 0; i < f->n_images; i++)
+    if (layout->image_class[i] >= 0)
+      layout->image_class[i] = renumber[layout->image_class[i]];
+  return TRUE;
+}
 
-  /* Groups: the folders on the path other than the class's. */
+/* Classes at a named level: every folder there is one, carrying the label
+ * its name matches, if any. */
+static void
+classes_at_level (RelDatasetLayout *layout, Folders *f, const LabelMatch *m, int class_level,
+                  GPtrArray *class_names, GArray *class_labels)
+{
+  int l = class_level - 1;
+  char **names = layout->level_names[l];
+
+  layout->class_level = class_level;
+  for (int c = 0; names[c]; c++)
+    {
+      int label = match_label (m, names[c]);
+      g_ptr_array_add (class_names, g_strdup (names[c]));
+      g_array_append_val (class_labels, label);
+      layout->matched |= label >= 0;
+    }
+  for (guint i = 0; i < f->n_images; i++)
+    {
+      f->class_at[i] = l < f->depth[i] ? l : -1;
+      layout->image_class[i] = f->class_at[i] >= 0 ? index_of (names, FOLDER (f, i, l)) : -1;
+    }
+}
+
+/* Groups: the folders on an image's path other than its class's, joined
+ * with '/'. */
+static void
+assign_groups (RelDatasetLayout *layout, const Folders *f)
+{
   g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) group_of = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < n_images; i++)
+  g_autoptr(GHashTable) gi = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < f->n_images; i++)
     {
-      char **parts = comps->pdata[i];
       g_autoptr(GString) g = g_string_new (NULL);
-      for (int l = 0; l < depth[i]; l++)
-        if (l != class_at[i])
+      for (int l = 0; l < f->depth[i]; l++)
+        if (l != f->class_at[i])
           {
             if (g->len)
               g_string_append_c (g, '/');
-            g_string_append (g, parts[l]);
+            g_string_append (g, FOLDER (f, i, l));
           }
       if (g->len && !g_hash_table_contains (groups, g->str))
         g_hash_table_add (groups, g_strdup (g->str));
@@ -557,14 +585,61 @@ rel_dataset_layout_new (const char *root, const char *const *paths, guint n_imag
     }
   layout->group_names = sorted_keys (groups);
   layout->n_groups = (int) g_strv_length (layout->group_names);
-  {
-    g_autoptr(GHashTable) gi = g_hash_table_new (g_str_hash, g_str_equal);
-    for (int gidx = 0; gidx < layout->n_groups; gidx++)
-      g_hash_table_insert (gi, layout->group_names[gidx], GINT_TO_POINTER (gidx + 1));
-    for (guint i = 0; i < n_images; i++)
-      if (group_of->pdata[i])
-        layout->image_group[i] = GPOINTER_TO_INT (g_hash_table_lookup (gi, group_of->pdata[i])) - 1;
-  }
+  for (int gidx = 0; gidx < layout->n_groups; gidx++)
+    g_hash_table_insert (gi, layout->group_names[gidx], GINT_TO_POINTER (gidx + 1));
+  for (guint i = 0; i < f->n_images; i++)
+    if (group_of->pdata[i])
+      layout->image_group[i] = GPOINTER_TO_INT (g_hash_table_lookup (gi, group_of->pdata[i])) - 1;
+}
+
+RelDatasetLayout *
+rel_dataset_layout_new (const char *root, const char *const *paths, guint n_images,
+                        const char *const *labels, int n_labels, int n_outputs,
+                        int class_level, GError **error)
+{
+  g_autoptr(RelDatasetLayout) layout = g_new0 (RelDatasetLayout, 1);
+  g_autofree char *canon = NULL;
+  g_autoptr(GHashTable) by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) class_names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) class_labels = g_array_new (FALSE, FALSE, sizeof (int));
+  g_auto(Folders) f = { 0 };
+  LabelMatch m = { by_name, labels, labels ? n_labels : 0, n_outputs };
+
+  g_return_val_if_fail (root != NULL && (paths != NULL || n_images == 0), NULL);
+  canon = g_canonicalize_filename (root, NULL);
+  layout->n_images = n_images;
+  split_folders (&f, canon, paths, n_images);
+  collect_level_names (layout, &f);
+  if (class_level < 0 || (class_level > 0 && class_level > f.max_depth))
+    {
+      g_set_error (error, REL_ERROR, REL_ERROR_INVALID_ARGUMENT,
+                   "no folder level %d: the images lie at most %d folder%s below %s", class_level,
+                   f.max_depth, f.max_depth == 1 ? "" : "s", root);
+      return NULL;
+    }
+  index_labels (by_name, labels, n_labels);
+  match_levels (&f, &m);
+
+  layout->image_class = g_new (int, MAX (n_images, 1));
+  layout->image_group = g_new (int, MAX (n_images, 1));
+  for (guint i = 0; i < n_images; i++)
+    layout->image_class[i] = layout->image_group[i] = -1;
+  f.class_at = g_new (int, MAX (n_images, 1));
+  if (class_level > 0)
+    classes_at_level (layout, &f, &m, class_level, class_names, class_labels);
+  else if (!classes_by_match (layout, &f, &m, class_names, class_labels))
+    {
+      /* Nothing matches: no classes, and so no truth. */
+      layout->class_names = g_new0 (char *, 1);
+      layout->class_labels = g_new0 (int, 1);
+      layout->group_names = g_new0 (char *, 1);
+      return g_steal_pointer (&layout);
+    }
+  layout->n_classes = (int) class_names->len;
+  g_ptr_array_add (class_names, NULL);
+  layout->class_names = (char **) g_ptr_array_free (g_steal_pointer (&class_names), FALSE);
+  layout->class_labels = (int *) g_array_free (g_steal_pointer (&class_labels), FALSE);
+  assign_groups (layout, &f);
   return g_steal_pointer (&layout);
 }
 
