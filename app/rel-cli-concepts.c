@@ -204,6 +204,57 @@ print_text (RelModel *model, const char *layer_name, RelRelevancePass *pass, dou
     }
 }
 
+/* --sub: each concept's @sub largest parts one layer below @node, into @sub_parts. */
+static int
+compute_sub_parts (RelRelevancePass *pass, RelModel *model, int node, int value, GArray *chosen, int sub,
+                   RelConceptRank rank, SubParts *sub_parts)
+{
+  g_autoptr(GError) error = NULL;
+  int below = rel_concept_layer_below (model, node);
+  if (below < 0)
+    return rel_cli_fail (1, "--sub: layer %s has no Conv/Gemm/MatMul layer below it", model->nodes[node].name);
+  sub_parts->layer = model->nodes[below].name;
+  for (guint k = 0; k < chosen->len; k++)
+    {
+      g_autoptr(GArray) p = rel_concept_subconcepts (pass, value, g_array_index (chosen, RelConcept, k).channel,
+                                                     model->nodes[below].outputs[0], &error);
+      if (p == NULL)
+        return rel_cli_fail (1, "--sub: %s", error->message);
+      g_ptr_array_add (sub_parts->parts, rel_concepts_top (p, sub, rank));
+    }
+  return 0;
+}
+
+/* --out-dir: each chosen concept's conditional heatmap as DIR/concept-C.npy;
+ * the paths (NULL-terminated), or NULL after the message. */
+static char **
+write_heatmaps (RelRelevancePass *pass, int value, const int *cs, int n, const RelTensor *input, const char *out_dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelTensor) maps = rel_concept_heatmaps (pass, value, cs, n, &error);
+  if (maps == NULL)
+    {
+      rel_cli_fail (1, "%s", error->message);
+      return NULL;
+    }
+  g_auto(GStrv) heat_paths = g_new0 (char *, n + 1);
+  for (int k = 0; k < n; k++)
+    {
+      int64_t shape[REL_MAX_DIMS];
+      g_autoptr(RelTensor) one = NULL;
+      g_autofree char *name = g_strdup_printf ("concept-%d.npy", cs[k]);
+      memcpy (shape, input->shape, sizeof shape);
+      one = rel_tensor_new_from_f32 (input->ndim, shape, rel_tensor_f32 (maps) + k * input->numel, &error);
+      heat_paths[k] = g_build_filename (out_dir, name, NULL);
+      if (one == NULL || !rel_npy_save (heat_paths[k], one, &error))
+        {
+          rel_cli_fail (1, "%s: %s", heat_paths[k], error->message);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&heat_paths);
+}
+
 int
 rel_cli_concepts (int argc, char **argv)
 {
@@ -237,7 +288,6 @@ rel_cli_concepts (int argc, char **argv)
   g_autoptr(GArray) all = NULL;
   g_autoptr(GArray) chosen = NULL;
   g_autoptr(GArray) channels = g_array_new (FALSE, FALSE, sizeof (int));
-  g_autoptr(RelTensor) maps = NULL;
   g_autoptr(RelDataset) ds = NULL;
   g_autoptr(RelConceptReferences) refs = NULL;
   g_autofree char **heat_paths = NULL;
@@ -247,7 +297,7 @@ rel_cli_concepts (int argc, char **argv)
   RelExplainRequest req = { 0 };
   RelConceptRank rank = REL_CONCEPT_RANK_ABS;
   RelConceptMode mode = REL_CONCEPT_RELMAX;
-  int node = -1, value = -1;
+  int node = -1, value = -1, status;
   double total = 0;
   const char *layer_name;
 
@@ -314,44 +364,15 @@ rel_cli_concepts (int argc, char **argv)
     chosen = rel_concepts_top (all, top, rank);
   else if ((chosen = pick_channels (all, channels, layer_name)) == NULL)
     return 1;
-  if (sub > 0)
-    {
-      /* each concept's largest parts one layer down */
-      int below = rel_concept_layer_below (model, node);
-      if (below < 0)
-        return rel_cli_fail (1, "--sub: layer %s has no Conv/Gemm/MatMul layer below it", layer_name);
-      sub_parts.layer = model->nodes[below].name;
-      for (guint k = 0; k < chosen->len; k++)
-        {
-          g_autoptr(GArray) p = rel_concept_subconcepts (pass, value, g_array_index (chosen, RelConcept, k).channel,
-                                                         model->nodes[below].outputs[0], &error);
-          if (p == NULL)
-            return rel_cli_fail (1, "--sub: %s", error->message);
-          g_ptr_array_add (parts, rel_concepts_top (p, sub, rank));
-        }
-    }
+  if (sub > 0 && (status = compute_sub_parts (pass, model, node, value, chosen, sub, rank, &sub_parts)))
+    return status;
 
   {
     g_autofree int *cs = g_new (int, MAX (chosen->len, 1));
     for (guint k = 0; k < chosen->len; k++)
       cs[k] = g_array_index (chosen, RelConcept, k).channel;
-    if (out_dir)
-      {
-        if ((maps = rel_concept_heatmaps (pass, value, cs, (int) chosen->len, &error)) == NULL)
-          return rel_cli_fail (1, "%s", error->message);
-        heat_paths = g_new0 (char *, chosen->len + 1);
-        for (guint k = 0; k < chosen->len; k++)
-          {
-            int64_t shape[REL_MAX_DIMS];
-            g_autoptr(RelTensor) one = NULL;
-            g_autofree char *name = g_strdup_printf ("concept-%d.npy", cs[k]);
-            memcpy (shape, input->shape, sizeof shape);
-            one = rel_tensor_new_from_f32 (input->ndim, shape, rel_tensor_f32 (maps) + k * input->numel, &error);
-            heat_paths[k] = g_build_filename (out_dir, name, NULL);
-            if (one == NULL || !rel_npy_save (heat_paths[k], one, &error))
-              return rel_cli_fail (1, "%s: %s", heat_paths[k], error->message);
-          }
-      }
+    if (out_dir && (heat_paths = write_heatmaps (pass, value, cs, (int) chosen->len, input, out_dir)) == NULL)
+      return 1;
     if (ds)
       {
         refs = rel_concept_references_compute (model, params, value, (const char *const *) ds->paths->pdata,
