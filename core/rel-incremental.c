@@ -24,7 +24,7 @@
 #include "rel-incremental.h"
 #include "rel-blas.h"
 #include "rel-error.h"
-#include "rel-ops-window.h"
+#include "rel-ops-window-private.h"
 
 #include <math.h>
 #include <string.h>

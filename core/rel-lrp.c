@@ -34,7 +34,7 @@
 #include "rel-blas.h"
 #include "rel-error.h"
 #include "rel-file.h"
-#include "rel-ops-window.h"
+#include "rel-ops-window-private.h"
 
 #include <glib/gi18n-lib.h>   /* N_(): the method table is translated where it is shown */
 #include <errno.h>

@@ -15,13 +15,13 @@
  */
 #include "rel-model.h"
 #include "rel-error.h"
-#include "rel-broadcast.h"
-#include "rel-ops-window.h"
+#include "rel-broadcast-private.h"
+#include "rel-ops-window-private.h"
 
 #include <math.h>
 #include <string.h>
 
-/* ---- broadcasting (shared through rel-broadcast.h) ---- */
+/* ---- broadcasting (shared through rel-broadcast-private.h) ---- */
 
 gboolean
 rel_broadcast_shape (int na, const int64_t *a, int nb, const int64_t *b,

@@ -17,7 +17,7 @@
 #include "rel-gemm.h"
 #include "rel-error.h"
 #include "rel-model.h"
-#include "rel-ops-window.h"
+#include "rel-ops-window-private.h"
 #include "rel-parallel.h"
 
 #include <string.h>

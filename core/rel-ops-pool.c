@@ -9,7 +9,7 @@
  */
 #include "rel-error.h"
 #include "rel-model.h"
-#include "rel-ops-window.h"
+#include "rel-ops-window-private.h"
 
 #include <math.h>
 #include <string.h>

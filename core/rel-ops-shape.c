@@ -14,7 +14,7 @@
  */
 #include "rel-model.h"
 #include "rel-error.h"
-#include "rel-broadcast.h"
+#include "rel-broadcast-private.h"
 
 #include <math.h>
 #include <string.h>

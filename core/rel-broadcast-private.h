@@ -1,4 +1,4 @@
-/* rel-broadcast.h — numpy-style broadcasting shared by the element-wise and
+/* rel-broadcast-private.h — numpy-style broadcasting shared by the element-wise and
  * shape operators (private to the core; implemented in rel-ops-elementwise.c).
  *
  * Copyright 2026 The Relevance authors

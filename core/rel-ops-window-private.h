@@ -1,4 +1,4 @@
-/* rel-ops-window.h — sliding-window geometry shared by Conv and the pools
+/* rel-ops-window-private.h — sliding-window geometry shared by Conv and the pools
  * (private to rel-ops-linear.c and rel-ops-pool.c).
  *
  * Everything is handled as 2-D: a 1-D op is an H = 1 image, so index 0 is H
