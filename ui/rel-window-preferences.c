@@ -10,10 +10,19 @@
 #include <glib/gi18n.h>
 
 #include "rel-window-private.h"
+#include "rel-colormap.h"
 
-static const char *const colormap_ids[] = { "bwr", "coldnhot", "hot", "viridis", "gray", NULL };
 static const char *const sign_ids[] = { "both", "positive", "negative", "absolute", NULL };
 static const char *const norm_ids[] = { "max-abs", "percentile", NULL };
+
+/* The core's colour-map table is the one list of names: its order is the
+ * order of the drop-down's and the preferences' entries. Unknown: the first. */
+static guint
+colormap_index (const char *name)
+{
+  RelColormap map;
+  return rel_colormap_from_name (name, &map) ? (guint) map : 0;
+}
 
 static guint
 index_of (const char *const *ids, const char *id)
@@ -44,7 +53,7 @@ apply_colormap (RelWindow *self, const char *name)
   g_object_get (self->heatmap_view, "colormap", &current, NULL);
   if (g_strcmp0 (current, name) != 0)
     g_object_set (self->heatmap_view, "colormap", name, NULL);
-  guint idx = index_of (colormap_ids, name);
+  guint idx = colormap_index (name);
   if (gtk_drop_down_get_selected (self->colormap_dropdown) != idx)
     gtk_drop_down_set_selected (self->colormap_dropdown, idx);
   if (self->settings)
@@ -85,8 +94,8 @@ static void
 colormap_selected_cb (GtkDropDown *dropdown, GParamSpec *pspec, gpointer user_data)
 {
   guint idx = gtk_drop_down_get_selected (dropdown);
-  if (idx < g_strv_length ((char **) colormap_ids))
-    apply_colormap (REL_WINDOW (user_data), colormap_ids[idx]);
+  if (idx < REL_COLORMAP_N)
+    apply_colormap (REL_WINDOW (user_data), rel_colormap_name ((RelColormap) idx));
 }
 
 static void
@@ -213,8 +222,8 @@ static void
 pref_colormap_cb (AdwComboRow *row, GParamSpec *pspec, gpointer user_data)
 {
   guint idx = adw_combo_row_get_selected (row);
-  if (idx < g_strv_length ((char **) colormap_ids))
-    apply_colormap (REL_WINDOW (user_data), colormap_ids[idx]);
+  if (idx < REL_COLORMAP_N)
+    apply_colormap (REL_WINDOW (user_data), rel_colormap_name ((RelColormap) idx));
 }
 
 static void
@@ -268,7 +277,7 @@ rel_window_show_preferences (RelWindow *self)
   adw_combo_row_set_model (ADW_COMBO_ROW (crow), G_LIST_MODEL (cmodel));
   g_autofree char *current = NULL;
   g_object_get (self->heatmap_view, "colormap", &current, NULL);
-  adw_combo_row_set_selected (ADW_COMBO_ROW (crow), index_of (colormap_ids, current));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (crow), colormap_index (current));
   g_signal_connect_object (crow, "notify::selected", G_CALLBACK (pref_colormap_cb), self, 0);
   adw_preferences_group_add (look, crow);
 

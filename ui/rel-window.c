@@ -668,17 +668,6 @@ rel_window_get_model_name (RelWindow *self)
 
 /* ---- images ---- */
 
-static gboolean
-is_image_name (const char *path)
-{
-  static const char *const exts[] = { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".npy" };
-  g_autofree char *lower = g_ascii_strdown (path, -1);
-  for (guint i = 0; i < G_N_ELEMENTS (exts); i++)
-    if (g_str_has_suffix (lower, exts[i]))
-      return TRUE;
-  return FALSE;
-}
-
 static void
 folder_loaded_cb (RelImageBrowser *browser, GError *error, gpointer user_data)
 {
@@ -743,7 +732,7 @@ rel_window_open_files (RelWindow *self, GFile *const *files, int n_files)
           g_free (folder);
           folder = g_steal_pointer (&path);
         }
-      else if (is_image_name (path))
+      else if (rel_input_is_file_name (path))
         g_ptr_array_add (images, g_steal_pointer (&path));
     }
   g_autofree char *folder_owned = folder;
