@@ -34,7 +34,10 @@ rel_cli_merge_parts (RelPart *const *parts, int n_parts, const char *const *name
       if (args == NULL || n_args < 3 || g_strcmp0 (args[0], "spray") != 0)
         return rel_cli_fail (1, "merge: %s does not record its spray command line", names[0]);
       RelCliSprayParts merge = { parts, n_parts, slots, n_items };
-      return rel_cli_spray_run ((int) n_args, args, &merge, NULL);
+      /* option parsing drops what it consumes from argv without freeing it:
+       * it gets a shallow copy, and args keeps every string */
+      g_autofree char **argv = g_memdup2 (args, sizeof (char *) * (n_args + 1));
+      return rel_cli_spray_run ((int) n_args, argv, &merge, NULL);
     }
   return rel_cli_fail (1, "merge: %s: unknown command “%s”", names[0], command ? command : "");
 }

@@ -109,21 +109,28 @@ with tempfile.TemporaryDirectory() as tmp:
           'explain: merged shards give the single run\'s files')
 
     skip = mpi_available()
-    mpi = [mpirun, '--oversubscribe', '--allow-run-as-root', '-n', '2', cli] if not skip else None
+    # Under the sanitizer pass, Open MPI's own start-up allocations (plugins
+    # loaded with dlopen, whose stacks LeakSanitizer cannot unwind, so no
+    # suppression can name them) are reported as leaks at exit: the ranks
+    # run without leak detection. Leaks in the CLI's own code are still
+    # found by the single, shard and merge runs above.
+    asan = dict(os.environ)
+    asan['ASAN_OPTIONS'] = ':'.join(filter(None, [asan.get('ASAN_OPTIONS', ''), 'detect_leaks=0']))
+    mpi = [mpirun, '--oversubscribe', '--allow-run-as-root', '-x', 'ASAN_OPTIONS', '-n', '2', cli] if not skip else None
     if mpi:
-        p = run(*mpi, *spray, '-o', os.path.join(tmp, 'mpi.analysis.h5'))
+        p = run(*mpi, *spray, '-o', os.path.join(tmp, 'mpi.analysis.h5'), env=asan)
         check(p.returncode == 0, 'mpirun -n 2 spray succeeds')
         for kind in ('analysis', 'attribution'):
             check(filecmp.cmp(os.path.join(tmp, f'one.{kind}.h5'), os.path.join(tmp, f'mpi.{kind}.h5'), shallow=False),
                   f'mpirun -n 2: {kind} file byte-identical to the single run\'s')
         check(p.stdout == single.stdout, 'mpirun -n 2: JSON equals the single run\'s')
-        p = run(*mpi, *explain, '--out-dir', os.path.join(tmp, 'ex-mpi'))
+        p = run(*mpi, *explain, '--out-dir', os.path.join(tmp, 'ex-mpi'), env=asan)
         check(p.returncode == 0 and same_tree(os.path.join(tmp, 'ex-one'), os.path.join(tmp, 'ex-mpi')),
               'mpirun -n 2 explain --dataset: the single run\'s files')
         broken = os.path.join(data, 'tagged', 'Sandal', sorted(os.listdir(os.path.join(data, 'tagged', 'Sandal')))[-1])
         with open(broken, 'wb') as f:
             f.write(b'not an image')
-        p = run(*mpi, *spray, '-o', os.path.join(tmp, 'bad.analysis.h5'))
+        p = run(*mpi, *spray, '-o', os.path.join(tmp, 'bad.analysis.h5'), env=asan)
         lines = error_lines(p)
         check(p.returncode != 0 and len(lines) == 1 and 'rank ' in lines[0] and os.path.basename(broken) in lines[0],
               'mpirun: a broken image stops the run with one message naming rank and file: ' + ' '.join(lines))
